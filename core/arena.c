@@ -1,0 +1,106 @@
+/* arena.c: bump allocator (see arena.h). */
+#include "core/arena.h"
+
+#include <stdint.h>
+
+#include "core/alloc.h"
+
+#define ALIGN 64
+#define MIN_BLOCK ((size_t)1 << 20)
+
+struct kf_arena_block {
+	struct kf_arena_block *next;
+	size_t size, used;
+	unsigned char *data;
+};
+
+void kf_arena_init(struct kf_arena *a)
+{
+	a->head = NULL;
+	a->used_total = 0;
+	a->high_water = 0;
+}
+
+static struct kf_arena_block *block_new(size_t size)
+{
+	struct kf_arena_block *b = kf_malloc(sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->data = kf_aligned_alloc(ALIGN, size);
+	if (!b->data) {
+		kf_free(b);
+		return NULL;
+	}
+	b->size = size;
+	b->used = 0;
+	b->next = NULL;
+	return b;
+}
+
+void *kf_arena_alloc(struct kf_arena *a, size_t size)
+{
+	struct kf_arena_block *b = a->head;
+	size_t need;
+
+	if (size > SIZE_MAX - ALIGN)
+		return NULL;
+	need = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	if (!b || b->size - b->used < need) {
+		size_t bs = need > MIN_BLOCK ? need : MIN_BLOCK;
+
+		if (b && b->size <= SIZE_MAX / 2 && bs < b->size * 2)
+			bs = b->size * 2;
+		if (!(b = block_new(bs)))
+			return NULL;
+		b->next = a->head;
+		a->head = b;
+	}
+	void *p = b->data + b->used;
+	b->used += need;
+	a->used_total += need;
+	if (a->used_total > a->high_water)
+		a->high_water = a->used_total;
+	return p;
+}
+
+void *kf_arena_alloc_array(struct kf_arena *a, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	return kf_arena_alloc(a, n * size);
+}
+
+static void free_blocks(struct kf_arena_block *b)
+{
+	while (b) {
+		struct kf_arena_block *next = b->next;
+		kf_free(b->data);
+		kf_free(b);
+		b = next;
+	}
+}
+
+void kf_arena_reset(struct kf_arena *a)
+{
+	struct kf_arena_block *b = a->head;
+
+	if (!b)
+		return;
+	if (b->next) {
+		/* Several blocks: replace them with one that fits the high-water mark. */
+		struct kf_arena_block *one = block_new(a->high_water);
+
+		free_blocks(b);
+		a->head = one;	/* NULL if that failed: the next alloc retries */
+	} else {
+		b->used = 0;
+	}
+	a->used_total = 0;
+}
+
+void kf_arena_release(struct kf_arena *a)
+{
+	free_blocks(a->head);
+	kf_arena_init(a);
+}

@@ -1,0 +1,33 @@
+/* testutil.h: helpers shared by the unit tests (cmocka).
+ *
+ * Paths compiled in by tests/CMakeLists.txt, so tests run from any folder:
+ *   KF_SOURCE_DIR   the source tree
+ *   KF_SHARED_DIR   ../shared (reference outputs, datasets)
+ *   KF_TEST_MODELS  the face-api model folder scripts/setup extracts
+ *   KF_TEST_DEMO    the face-api sample photos scripts/setup extracts
+ */
+#ifndef KF_TESTUTIL_H
+#define KF_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* A fresh empty folder under $TMPDIR (or /tmp), removed with its contents at
+ * exit. The string is owned by testutil and lives until exit. Aborts the test
+ * on failure. */
+const char *kf_test_tmpdir(void);
+
+/* Read a whole file; *len gets its size. Caller frees. Fails the test if the
+ * file cannot be read. */
+uint8_t *kf_test_read_file(const char *path, size_t *len);
+
+/* Write len bytes to path, failing the test on error. */
+void kf_test_write_file(const char *path, const void *data, size_t len);
+
+/* snprintf into a static rotating buffer (8 slots): for building paths inline. */
+const char *kf_test_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
