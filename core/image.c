@@ -1,0 +1,321 @@
+/* image.c: format dispatch, file reading and the pixel operations (see image.h).
+ *
+ * The codecs live in image_jpeg.c and image_png.c (image_codec.h); this file
+ * picks one by magic bytes and holds what works on decoded RGB: crop, pad and
+ * the network input.
+ *
+ * kf_image_to_net_input reproduces face-api's toBatchTensor bit for bit: the
+ * tfjs wasm ResizeBilinear kernel computes, in float32, for output row r
+ *   sy = scale * r, y0 = floor(sy), fy = sy - y0, y1 = min(S - 1, ceil(sy))
+ * (the same for columns) with scale = (float)S / size, then
+ *   top = tl + (tr - tl) * fx, bottom = bl + (br - bl) * fx,
+ *   out = top + (bottom - top) * fy.
+ * Every operation must round to float32 in that order: no FMA contraction (C11
+ * mode keeps GCC's -ffp-contract=off), no x87 excess precision (FLT_EVAL_METHOD 0
+ * on x86-64 and aarch64). tests/unit/u-image.c checks the result against the
+ * reference summary, so a compiler that breaks this is caught.
+ */
+#include "core/image.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/image_codec.h"
+
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD != 0
+#error "kf_image_to_net_input needs float arithmetic rounded to float (FLT_EVAL_METHOD 0)"
+#endif
+
+#define NET_INPUT_MAX 4096
+
+enum kf_image_format kf_image_sniff(const uint8_t *buf, size_t len)
+{
+	static const uint8_t png_magic[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+
+	if (!buf)
+		return 0;
+	if (len >= 3 && buf[0] == 0xff && buf[1] == 0xd8 && buf[2] == 0xff)
+		return KF_IMAGE_JPEG;
+	if (len >= 8 && memcmp(buf, png_magic, 8) == 0)
+		return KF_IMAGE_PNG;
+	return 0;
+}
+
+int kf_image_check_size(const char *format, long long w, long long h, struct kf_err *err)
+{
+	if (w <= 0 || h <= 0)
+		return kf_err_set(err, KF_E_FORMAT, "bad %s: empty image (%lldx%lld)", format, w, h);
+	if (w > KF_IMAGE_MAX_SIDE || h > KF_IMAGE_MAX_SIDE)
+		return kf_err_set(err, KF_E_UNSUPPORTED,
+				  "%s too large: %lldx%lld (at most %d pixels a side)",
+				  format, w, h, KF_IMAGE_MAX_SIDE);
+	if (w * h > KF_IMAGE_MAX_PIXELS)
+		return kf_err_set(err, KF_E_UNSUPPORTED,
+				  "%s too large: %lldx%lld (at most %lld megapixels)",
+				  format, w, h, KF_IMAGE_MAX_PIXELS / 1000000);
+	return KF_OK;
+}
+
+int kf_image_alloc(struct kf_image *img, int w, int h, struct kf_err *err)
+{
+	if (w <= 0 || h <= 0 || w > KF_IMAGE_MAX_SIDE || h > KF_IMAGE_MAX_SIDE)
+		return kf_err_set(err, KF_E_INVALID, "bad image size %dx%d", w, h);
+	/* (size_t)w * h <= 2^30, times 3 fits any 64-bit size_t; kf_malloc_array checks anyway */
+	if (!(img->rgb = kf_malloc_array((size_t)w * (size_t)h, 3)))
+		return kf_err_set(err, KF_E_NOMEM, "out of memory for a %dx%d image", w, h);
+	img->width = w;
+	img->height = h;
+	return KF_OK;
+}
+
+void kf_image_release(struct kf_image *img)
+{
+	if (!img)
+		return;
+	kf_free(img->rgb);
+	img->rgb = NULL;
+	img->width = 0;
+	img->height = 0;
+}
+
+int kf_image_pick_scale(int long_side, int min_side)
+{
+	static const int denoms[] = { 8, 4, 2 };
+
+	if (min_side <= 0 || long_side <= 0)
+		return 1;
+	for (size_t i = 0; i < sizeof(denoms) / sizeof(denoms[0]); i++) {
+		int d = denoms[i];
+
+		if ((long_side + d - 1) / d >= min_side)	/* libjpeg rounds up */
+			return d;
+	}
+	return 1;
+}
+
+int kf_image_probe(const uint8_t *buf, size_t len, struct kf_image_info *info,
+		   struct kf_err *err)
+{
+	switch (kf_image_sniff(buf, len)) {
+	case KF_IMAGE_JPEG:
+		return kf_image_jpeg_probe(buf, len, info, err);
+	case KF_IMAGE_PNG:
+		return kf_image_png_probe(buf, len, info, err);
+	}
+	return kf_err_set(err, KF_E_FORMAT, "not a JPEG or PNG file");
+}
+
+int kf_image_decode(const uint8_t *buf, size_t len, int min_side, struct kf_image *out,
+		    struct kf_image_info *info, struct kf_err *err)
+{
+	if (!out)
+		return kf_err_set(err, KF_E_INVALID, "no output image");
+	memset(out, 0, sizeof(*out));
+	switch (kf_image_sniff(buf, len)) {
+	case KF_IMAGE_JPEG:
+		return kf_image_jpeg_decode(buf, len, min_side, out, info, err);
+	case KF_IMAGE_PNG:
+		return kf_image_png_decode(buf, len, out, info, err);
+	}
+	return kf_err_set(err, KF_E_FORMAT, "not a JPEG or PNG file");
+}
+
+int kf_image_read_file(const char *path, uint8_t **buf, size_t *len, struct kf_err *err)
+{
+	FILE *f = NULL;
+	uint8_t *data = NULL;
+	long n;
+	int rc;
+
+	*buf = NULL;
+	*len = 0;
+	if (!(f = fopen(path, "rb"))) {
+		rc = kf_err_errno(err, errno == ENOENT ? KF_E_NOTFOUND : KF_E_IO,
+				  "cannot open '%s'", path);
+		goto out;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		rc = kf_err_errno(err, KF_E_IO, "cannot read '%s'", path);
+		goto out;
+	}
+	if (n > KF_IMAGE_MAX_FILE) {
+		rc = kf_err_set(err, KF_E_UNSUPPORTED, "'%s': file too large (%ld bytes, at most %ld)",
+				path, n, KF_IMAGE_MAX_FILE);
+		goto out;
+	}
+	if (!(data = kf_malloc((size_t)n))) {
+		rc = kf_err_set(err, KF_E_NOMEM, "'%s': out of memory reading %ld bytes", path, n);
+		goto out;
+	}
+	if (fread(data, 1, (size_t)n, f) != (size_t)n) {
+		rc = ferror(f) ? kf_err_errno(err, KF_E_IO, "cannot read '%s'", path)
+			       : kf_err_set(err, KF_E_IO, "cannot read '%s': file shrank", path);
+		goto out;
+	}
+	*buf = data;
+	*len = (size_t)n;
+	data = NULL;
+	rc = KF_OK;
+out:
+	kf_free(data);
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+int kf_image_load(const char *path, int min_side, struct kf_image *out,
+		  struct kf_image_info *info, struct kf_err *err)
+{
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if ((rc = kf_image_read_file(path, &buf, &len, err)) < 0)
+		return rc;
+	if ((rc = kf_image_decode(buf, len, min_side, out, info, err)) < 0)
+		kf_err_context(err, "'%s'", path);
+	kf_free(buf);
+	return rc;
+}
+
+/* Intersect (x, y, w, h) with the image; 0 when empty. */
+static int clamp_rect(const struct kf_image *img, int *x, int *y, int *w, int *h)
+{
+	long long x0 = *x, y0 = *y, x1 = (long long)*x + *w, y1 = (long long)*y + *h;
+
+	if (x0 < 0) x0 = 0;
+	if (y0 < 0) y0 = 0;
+	if (x1 > img->width) x1 = img->width;
+	if (y1 > img->height) y1 = img->height;
+	if (x1 <= x0 || y1 <= y0)
+		return 0;
+	*x = (int)x0;
+	*y = (int)y0;
+	*w = (int)(x1 - x0);
+	*h = (int)(y1 - y0);
+	return 1;
+}
+
+static int check_image(const struct kf_image *img, struct kf_err *err)
+{
+	if (!img || !img->rgb || img->width <= 0 || img->height <= 0)
+		return kf_err_set(err, KF_E_INVALID, "empty image");
+	return KF_OK;
+}
+
+int kf_image_crop(const struct kf_image *img, int x, int y, int w, int h,
+		  struct kf_image *out, struct kf_err *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = check_image(img, err)) < 0)
+		return rc;
+	if (!clamp_rect(img, &x, &y, &w, &h))
+		return kf_err_set(err, KF_E_INVALID, "crop %d,%d %dx%d is outside the %dx%d image",
+				  x, y, w, h, img->width, img->height);
+	if ((rc = kf_image_alloc(out, w, h, err)) < 0)
+		return rc;
+	for (int r = 0; r < h; r++)
+		memcpy(out->rgb + (size_t)r * (size_t)w * 3,
+		       img->rgb + ((size_t)(y + r) * (size_t)img->width + (size_t)x) * 3, (size_t)w * 3);
+	return KF_OK;
+}
+
+int kf_image_pad(const struct kf_image *img, int min_w, int min_h, uint8_t fill,
+		 struct kf_image *out, int *off_x, int *off_y, struct kf_err *err)
+{
+	int cw, ch, ox, oy, rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = check_image(img, err)) < 0)
+		return rc;
+	cw = img->width > min_w ? img->width : min_w;
+	ch = img->height > min_h ? img->height : min_h;
+	if ((rc = kf_image_alloc(out, cw, ch, err)) < 0)
+		return rc;
+	ox = (cw - img->width) / 2;
+	oy = (ch - img->height) / 2;
+	memset(out->rgb, fill, (size_t)cw * (size_t)ch * 3);
+	for (int r = 0; r < img->height; r++)
+		memcpy(out->rgb + ((size_t)(r + oy) * (size_t)cw + (size_t)ox) * 3,
+		       img->rgb + (size_t)r * (size_t)img->width * 3, (size_t)img->width * 3);
+	if (off_x)
+		*off_x = ox;
+	if (off_y)
+		*off_y = oy;
+	return KF_OK;
+}
+
+/* Source pixel (row py, column px) of the zero-padded square, channel c. */
+static inline float padded_px(const uint8_t *rgb, int stride, int rw, int rh, int py, int px, int c)
+{
+	if (py < 0 || px < 0 || py >= rh || px >= rw)
+		return 0.0f;
+	return (float)rgb[(size_t)py * (size_t)stride + (size_t)px * 3 + (size_t)c];
+}
+
+int kf_image_to_net_input(const struct kf_image *img, int x, int y, int w, int h, int size,
+			  int center, float *dst, struct kf_err *err)
+{
+	const uint8_t *base;
+	int rc, s, offx = 0, offy = 0, stride;
+	float scale;
+
+	if ((rc = check_image(img, err)) < 0)
+		return rc;
+	if (!dst || size < 1 || size > NET_INPUT_MAX)
+		return kf_err_set(err, KF_E_INVALID, "bad network input size %d", size);
+	if (!clamp_rect(img, &x, &y, &w, &h))
+		return kf_err_set(err, KF_E_INVALID, "rectangle %d,%d %dx%d is outside the %dx%d image",
+				  x, y, w, h, img->width, img->height);
+	s = w > h ? w : h;
+	if (center) {
+		/* padToSquare(img, true): append round(diff / 2) (Math.round, half up), prepend the rest */
+		int diff = s - (w < h ? w : h), prepend = diff - (diff + 1) / 2;
+
+		if (w < h)
+			offx = prepend;
+		else
+			offy = prepend;
+	}
+	stride = img->width * 3;
+	base = img->rgb + ((size_t)y * (size_t)img->width + (size_t)x) * 3;
+	scale = (float)s / (float)size;
+	for (int r = 0; r < size; r++) {
+		float sy = scale * (float)r, fy0 = floorf(sy), fy = sy - fy0;
+		int y0 = (int)fy0, y1 = (int)ceilf(sy);
+
+		if (y1 > s - 1)
+			y1 = s - 1;
+		y0 -= offy;
+		y1 -= offy;
+		for (int col = 0; col < size; col++) {
+			float sx = scale * (float)col, fx0 = floorf(sx), fx = sx - fx0;
+			int x0 = (int)fx0, x1 = (int)ceilf(sx);
+			float *o = dst + ((size_t)r * (size_t)size + (size_t)col) * 3;
+
+			if (x1 > s - 1)
+				x1 = s - 1;
+			x0 -= offx;
+			x1 -= offx;
+			for (int c = 0; c < 3; c++) {
+				float tl = padded_px(base, stride, w, h, y0, x0, c);
+				float tr = padded_px(base, stride, w, h, y0, x1, c);
+				float bl = padded_px(base, stride, w, h, y1, x0, c);
+				float br = padded_px(base, stride, w, h, y1, x1, c);
+				float top = tl + (tr - tl) * fx;
+				float bottom = bl + (br - bl) * fx;
+
+				o[c] = top + (bottom - top) * fy;
+			}
+		}
+	}
+	return KF_OK;
+}

@@ -1,0 +1,28 @@
+/* image_codec.h: internal to core/image*.c, not API (use core/image.h).
+ *
+ * The JPEG (image_jpeg.c) and PNG (image_png.c) back ends behind the format
+ * dispatch in image.c, and the size checks they share. Same contracts as the
+ * kf_image_probe/decode they implement: *out zeroed on entry and on error.
+ */
+#ifndef KF_IMAGE_CODEC_H
+#define KF_IMAGE_CODEC_H
+
+#include "core/image.h"
+
+int kf_image_jpeg_probe(const uint8_t *buf, size_t len, struct kf_image_info *info,
+			struct kf_err *err);
+int kf_image_jpeg_decode(const uint8_t *buf, size_t len, int min_side, struct kf_image *out,
+			 struct kf_image_info *info, struct kf_err *err);
+int kf_image_png_probe(const uint8_t *buf, size_t len, struct kf_image_info *info,
+		       struct kf_err *err);
+int kf_image_png_decode(const uint8_t *buf, size_t len, struct kf_image *out,
+			struct kf_image_info *info, struct kf_err *err);
+
+/* KF_E_UNSUPPORTED naming the format when w x h (full resolution, as stored)
+ * is over KF_IMAGE_MAX_SIDE or KF_IMAGE_MAX_PIXELS; KF_E_FORMAT when a side is 0. */
+int kf_image_check_size(const char *format, long long w, long long h, struct kf_err *err);
+
+/* Allocate img->rgb for w x h (already checked) and set the size; KF_E_NOMEM. */
+int kf_image_alloc(struct kf_image *img, int w, int h, struct kf_err *err);
+
+#endif
