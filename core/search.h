@@ -1,0 +1,59 @@
+/* search.h: "who is this face?": a face descriptor against a gallery's
+ * enrolled references.
+ *
+ * A struct kf_search holds every enrolled descriptor of a gallery's clients in
+ * one contiguous array (brute force, vectorised: fine to 10,000 references).
+ * A client's similarity to a face is its best over its references. Distance d
+ * (Euclidean, 128-D) becomes a similarity 0..100:
+ *
+ *     similarity = clamp(100 - 100 * d / 3, 0, 100)
+ *
+ * so face-api's usual same-person distance 0.6 is 80, the seed's default
+ * FaceMatchThreshold. See docs/similarity.md.
+ *
+ * Building (kf_search_add) is single-threaded; once built, kf_search_query()
+ * may be called from any number of threads at once (it only reads).
+ */
+#ifndef KF_SEARCH_H
+#define KF_SEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+#define KF_DESC_DIM 128
+
+struct kf_search {
+	float *desc;		/* nrefs * KF_DESC_DIM, 64-byte aligned */
+	uint32_t *ref_client;	/* per reference: index into client_ids */
+	int64_t *client_ids;	/* distinct clients, in order of first add */
+	size_t nrefs, cap, nclients, client_cap;
+};
+
+struct kf_search_hit {
+	int64_t client_id;	/* 0: no hit */
+	float similarity;	/* 0..100 */
+	float distance;
+};
+
+void kf_search_init(struct kf_search *s);
+void kf_search_release(struct kf_search *s);
+
+/* Add one reference descriptor of client_id (a copy is kept). KF_E_NOMEM. */
+int kf_search_add(struct kf_search *s, int64_t client_id, const float *desc,
+		  struct kf_err *err);
+
+/* Every client at or above threshold (0..100) for descriptor q, best first
+ * (ties by client id), up to max_hits into hits; *nhits gets the number
+ * written. *best_below gets the best client under the threshold (client_id 0
+ * when there is none). KF_E_NOMEM when scratch memory cannot be had. */
+int kf_search_query(const struct kf_search *s, const float *q, float threshold,
+		    struct kf_search_hit *hits, size_t max_hits, size_t *nhits,
+		    struct kf_search_hit *best_below, struct kf_err *err);
+
+/* Euclidean distance of two descriptors, and the similarity it maps to. */
+float kf_search_distance(const float *a, const float *b);
+float kf_search_similarity(float distance);
+
+#endif

@@ -1,0 +1,333 @@
+/* store.c: opening, migrating and transacting on the SQLite store (store.h). */
+#include "data/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "data/store_int.h"
+#include "data/store_schema.h"
+
+#define BUSY_TIMEOUT_MS 10000
+
+int64_t kf_store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int kf_store_fail(struct kf_store *st, int rc, const char *what, struct kf_err *err)
+{
+	const char *msg = st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+	const char *path = st && st->path ? st->path : "?";
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return kf_err_set(err, KF_E_BUSY,
+				  "database '%s' is locked by another kingface process (%s); "
+				  "try again when it has finished", path, what);
+	case SQLITE_READONLY:
+		return kf_err_set(err, KF_E_DB,
+				  "database '%s' is read-only (%s); check the permissions of the "
+				  "file and its folder", path, what);
+	case SQLITE_FULL:
+		return kf_err_set(err, KF_E_IO, "disk full writing database '%s' (%s); "
+				  "free some space and try again", path, what);
+	case SQLITE_NOTADB:
+		return kf_err_set(err, KF_E_DB, "'%s' is not a kingface database (%s); "
+				  "pass another file with --db", path, msg);
+	case SQLITE_CORRUPT:
+		return kf_err_set(err, KF_E_DB, "database '%s' is corrupt (%s)", path, msg);
+	case SQLITE_CANTOPEN:
+		return kf_err_set(err, KF_E_IO, "cannot open database '%s': %s", path, msg);
+	}
+	return kf_err_set(err, KF_E_DB, "database '%s': %s: %s", path, what, msg);
+}
+
+int kf_store_prepare(struct kf_store *st, sqlite3_stmt **stmt, const char *sql,
+		     struct kf_err *err)
+{
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL);
+
+	if (rc != SQLITE_OK) {
+		*stmt = NULL;
+		return kf_store_fail(st, rc, "prepare", err);
+	}
+	return KF_OK;
+}
+
+int kf_store_step_done(struct kf_store *st, sqlite3_stmt *stmt, const char *what,
+		       struct kf_err *err)
+{
+	int rc = sqlite3_step(stmt);
+
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return kf_store_fail(st, rc, what, err);
+	return KF_OK;
+}
+
+int kf_store_bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	return s ? sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(stmt, i);
+}
+
+int kf_store_col_strdup(sqlite3_stmt *stmt, int i, char **out)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, i);
+
+	*out = NULL;
+	if (!s)
+		return 0;
+	*out = kf_strdup((const char *)s);
+	return *out ? 0 : -1;
+}
+
+int kf_store_collect(struct kf_store *st, sqlite3_stmt *stmt, size_t elem_size,
+		     int (*read_row)(sqlite3_stmt *, void *), void (*release)(void *),
+		     void **out, size_t *n, const char *what, struct kf_err *err)
+{
+	unsigned char *list = NULL, *grown;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			if (!(grown = kf_realloc(list, cap * elem_size)))
+				break;
+			list = grown;
+		}
+		if (read_row(stmt, list + count * elem_size) < 0)
+			break;
+		count++;
+	}
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_DONE) {
+		*out = list;
+		*n = count;
+		return KF_OK;
+	}
+	for (size_t i = 0; i < count; i++)
+		release(list + i * elem_size);
+	kf_free(list);
+	if (rc == SQLITE_ROW)
+		return kf_err_set(err, KF_E_NOMEM, "out of memory (%s)", what);
+	return kf_store_fail(st, rc, what, err);
+}
+
+int64_t kf_store_ref_id(const char *ref)
+{
+	size_t n = strlen(ref);
+
+	if (n == 0 || n > 18)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (ref[i] < '0' || ref[i] > '9')
+			return -1;
+	return strtoll(ref, NULL, 10);
+}
+
+static int exec(struct kf_store *st, const char *sql, const char *what, struct kf_err *err)
+{
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? KF_OK : kf_store_fail(st, rc, what, err);
+}
+
+int kf_store_begin(struct kf_store *st, struct kf_err *err)
+{
+	int rc;
+
+	if (st->tx_depth++ > 0)
+		return KF_OK;
+	if ((rc = exec(st, "BEGIN IMMEDIATE", "begin transaction", err)) < 0)
+		st->tx_depth = 0;
+	return rc;
+}
+
+int kf_store_commit(struct kf_store *st, struct kf_err *err)
+{
+	int rc;
+
+	if (st->tx_depth == 0 || --st->tx_depth > 0)
+		return KF_OK;
+	if ((rc = exec(st, "COMMIT", "commit", err)) < 0)
+		kf_store_rollback(st);
+	return rc;
+}
+
+void kf_store_rollback(struct kf_store *st)
+{
+	st->tx_depth = 0;
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int user_version(struct kf_store *st, int *version, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "PRAGMA user_version", err)) < 0)
+		return rc;
+	rc = sqlite3_step(s);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? KF_OK : kf_store_fail(st, rc, "read schema version", err);
+}
+
+/* A database we did not create: it has tables but no user_version. */
+static int is_foreign(struct kf_store *st, int *foreign, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "SELECT count(*) FROM sqlite_master", err)) < 0)
+		return rc;
+	rc = sqlite3_step(s);
+	*foreign = rc == SQLITE_ROW && sqlite3_column_int(s, 0) > 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? KF_OK : kf_store_fail(st, rc, "read schema", err);
+}
+
+static int migrate(struct kf_store *st, int readonly, struct kf_err *err)
+{
+	int version, foreign, latest = kf_store_schema_count(), rc;
+
+	if ((rc = user_version(st, &version, err)) < 0)
+		return rc;
+	if (version > latest)
+		return kf_err_set(err, KF_E_DB,
+				  "database '%s' has schema version %d, newer than this kingface "
+				  "(%d); upgrade kingface to open it", st->path, version, latest);
+	if (version == latest)
+		return KF_OK;
+	if (version == 0) {
+		if ((rc = is_foreign(st, &foreign, err)) < 0)
+			return rc;
+		if (foreign)
+			return kf_err_set(err, KF_E_DB,
+					  "'%s' is an SQLite file but not a kingface database; "
+					  "pass another file with --db", st->path);
+	}
+	if (readonly)
+		return kf_err_set(err, KF_E_DB,
+				  "database '%s' needs an upgrade (schema %d to %d); open it once "
+				  "with write access", st->path, version, latest);
+	for (int v = version + 1; v <= latest; v++) {
+		char pragma[64];
+
+		if ((rc = kf_store_begin(st, err)) < 0)
+			return rc;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v);
+		if ((rc = exec(st, kf_store_schema_migration(v), "migrate schema", err)) < 0 ||
+		    (rc = exec(st, pragma, "migrate schema", err)) < 0 ||
+		    (rc = kf_store_commit(st, err)) < 0) {
+			kf_store_rollback(st);
+			return rc;
+		}
+	}
+	return KF_OK;
+}
+
+int kf_store_open(struct kf_store **out, const char *path, unsigned flags,
+		  struct kf_err *err)
+{
+	struct kf_store *st;
+	int oflags, rc;
+	struct stat sb;
+
+	*out = NULL;
+	if (!(flags & KF_STORE_CREATE) && stat(path, &sb) != 0)
+		return kf_err_errno(err, KF_E_NOTFOUND, "cannot open database '%s'", path);
+	if (!(st = kf_calloc(1, sizeof(*st))) || !(st->path = kf_strdup(path))) {
+		kf_free(st);
+		return kf_err_set(err, KF_E_NOMEM, "out of memory opening '%s'", path);
+	}
+	oflags = SQLITE_OPEN_NOMUTEX | ((flags & KF_STORE_READONLY) ? SQLITE_OPEN_READONLY
+				       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	rc = sqlite3_open_v2(path, &st->db, oflags, NULL);
+	if (rc != SQLITE_OK) {
+		rc = kf_store_fail(st, rc, "open", err);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	if (!(flags & KF_STORE_READONLY) && access(path, W_OK) != 0 && errno == EACCES) {
+		rc = kf_err_set(err, KF_E_DB, "database '%s' is read-only; check the "
+				"permissions of the file and its folder", path);
+		goto fail;
+	}
+	/* Any first statement reads the header: a non-database fails here. */
+	if ((rc = exec(st, "PRAGMA foreign_keys = ON", "enable foreign keys", err)) < 0)
+		goto fail;
+	if (!(flags & KF_STORE_READONLY) &&
+	    (rc = exec(st, "PRAGMA journal_mode = WAL", "enable WAL", err)) < 0)
+		goto fail;
+	if ((rc = migrate(st, flags & KF_STORE_READONLY, err)) < 0)
+		goto fail;
+	*out = st;
+	return KF_OK;
+fail:
+	kf_store_close(st);
+	return rc;
+}
+
+void kf_store_close(struct kf_store *st)
+{
+	if (!st)
+		return;
+	if (st->db) {
+		kf_store_rollback(st);
+		sqlite3_close(st->db);
+	}
+	kf_free(st->path);
+	kf_free(st);
+}
+
+int kf_store_setting_get(struct kf_store *st, const char *key, char *out, size_t n,
+			 struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "SELECT value FROM settings WHERE key = ?1", err)) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(s, 0));
+		rc = KF_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = kf_err_set(err, KF_E_NOTFOUND, "setting '%s' is not set", key);
+	} else {
+		rc = kf_store_fail(st, rc, "read setting", err);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int kf_store_setting_set(struct kf_store *st, const char *key, const char *value,
+			 struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "INSERT INTO settings(key, value) VALUES (?1, ?2) "
+				   "ON CONFLICT(key) DO UPDATE SET value = excluded.value", err)) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	return kf_store_step_done(st, s, "write setting", err);
+}

@@ -1,0 +1,189 @@
+/* store_client.c: client rows (store_client.h). */
+#include "data/store_client.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "data/store_int.h"
+
+#define CLIENT_COLUMNS \
+	"SELECT c.id, c.gallery_id, c.name, c.external_id, c.created_at," \
+	" (SELECT count(*) FROM client_faces cf WHERE cf.client_id = c.id)," \
+	" (SELECT count(DISTINCT f.photo_id) FROM face_matches m" \
+	"   JOIN photo_faces f ON f.id = m.photo_face_id WHERE m.client_id = c.id)" \
+	" FROM clients c"
+
+static int read_row(sqlite3_stmt *s, struct kf_client *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(s, 0);
+	c->gallery_id = sqlite3_column_int64(s, 1);
+	if (kf_store_col_strdup(s, 2, &c->name) < 0 ||
+	    kf_store_col_strdup(s, 3, &c->external_id) < 0) {
+		kf_store_client_release(c);
+		return KF_E_NOMEM;
+	}
+	c->created_at = sqlite3_column_int64(s, 4);
+	c->faces = sqlite3_column_int64(s, 5);
+	c->photos = sqlite3_column_int64(s, 6);
+	return KF_OK;
+}
+
+static int read_row_any(sqlite3_stmt *s, void *row)
+{
+	return read_row(s, row);
+}
+
+static void release_any(void *row)
+{
+	kf_store_client_release(row);
+}
+
+int kf_store_client_add(struct kf_store *st, int64_t gallery_id, const char *name,
+			const char *external_id, int64_t *id, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "INSERT INTO clients(gallery_id, name, external_id, "
+				   "created_at) VALUES (?1, ?2, ?3, ?4)", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, gallery_id);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	kf_store_bind_text(s, 3, external_id);
+	sqlite3_bind_int64(s, 4, kf_store_now_ms());
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return kf_err_set(err, KF_E_EXISTS,
+				  "the gallery already has a client named '%s'", name);
+	if (rc != SQLITE_DONE)
+		return kf_store_fail(st, rc, "add client", err);
+	if (id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return KF_OK;
+}
+
+int kf_store_client_find(struct kf_store *st, int64_t gallery_id, const char *ref,
+			 struct kf_client *out, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = kf_store_prepare(st, &s, CLIENT_COLUMNS " WHERE c.gallery_id = ?1 AND "
+				   "(c.id = ?2 OR c.name = ?3) ORDER BY c.id = ?2 DESC LIMIT 1",
+				   err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, gallery_id);
+	sqlite3_bind_int64(s, 2, kf_store_ref_id(ref));
+	sqlite3_bind_text(s, 3, ref, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = read_row(s, out) < 0 ? kf_err_set(err, KF_E_NOMEM, "out of memory") : KF_OK;
+	else if (rc == SQLITE_DONE)
+		rc = kf_err_set(err, KF_E_NOTFOUND,
+				"no client '%s' in this gallery (see 'kingface client list')", ref);
+	else
+		rc = kf_store_fail(st, rc, "find client", err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int kf_store_client_list(struct kf_store *st, int64_t gallery_id, struct kf_client **out,
+			 size_t *n, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, CLIENT_COLUMNS " WHERE c.gallery_id = ?1 "
+				   "ORDER BY c.name, c.id", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, gallery_id);
+	return kf_store_collect(st, s, sizeof(**out), read_row_any, release_any, (void **)out, n,
+				"list clients", err);
+}
+
+int kf_store_client_rename(struct kf_store *st, int64_t client_id, const char *name,
+			   struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "UPDATE clients SET name = ?2 WHERE id = ?1", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, client_id);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return kf_err_set(err, KF_E_EXISTS,
+				  "the gallery already has a client named '%s'", name);
+	return rc == SQLITE_DONE ? KF_OK : kf_store_fail(st, rc, "rename client", err);
+}
+
+/* Run `sql` with ?1 = id and return the number of changed rows in *count. */
+static int delete_count(struct kf_store *st, const char *sql, int64_t id, int64_t *count,
+			struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, sql, err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = kf_store_step_done(st, s, "remove client", err)) < 0)
+		return rc;
+	*count = sqlite3_changes(st->db);
+	return KF_OK;
+}
+
+int kf_store_client_remove(struct kf_store *st, int64_t client_id,
+			   struct kf_client_removed *removed, struct kf_err *err)
+{
+	struct kf_client_removed r = { 0, 0, 0 };
+	int64_t gone;
+	int rc;
+
+	if ((rc = kf_store_begin(st, err)) < 0)
+		return rc;
+	if ((rc = delete_count(st, "DELETE FROM processing_cache WHERE gallery_id = "
+			       "(SELECT gallery_id FROM clients WHERE id = ?1)",
+			       client_id, &r.cache_entries, err)) < 0 ||
+	    (rc = delete_count(st, "DELETE FROM client_faces WHERE client_id = ?1",
+			       client_id, &r.faces, err)) < 0 ||
+	    (rc = delete_count(st, "DELETE FROM face_matches WHERE client_id = ?1",
+			       client_id, &r.matches, err)) < 0 ||
+	    (rc = delete_count(st, "DELETE FROM clients WHERE id = ?1", client_id, &gone,
+			       err)) < 0)
+		goto fail;
+	if (gone == 0) {
+		rc = kf_err_set(err, KF_E_NOTFOUND, "no client with id %lld", (long long)client_id);
+		goto fail;
+	}
+	if ((rc = kf_store_commit(st, err)) < 0)
+		goto fail;
+	if (removed)
+		*removed = r;
+	return KF_OK;
+fail:
+	kf_store_rollback(st);
+	return rc;
+}
+
+void kf_store_client_release(struct kf_client *c)
+{
+	if (!c)
+		return;
+	kf_free(c->name);
+	kf_free(c->external_id);
+	memset(c, 0, sizeof(*c));
+}
+
+void kf_store_client_list_free(struct kf_client *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kf_store_client_release(&list[i]);
+	kf_free(list);
+}

@@ -1,0 +1,52 @@
+/* store_gallery.h: galleries in the local store.
+ *
+ * A gallery is a set of photos (from one source folder) and the clients whose
+ * faces are looked for in them. Rows returned here are owned by the caller and
+ * released with kf_store_gallery_release() / kf_store_gallery_list_free().
+ */
+#ifndef KF_STORE_GALLERY_H
+#define KF_STORE_GALLERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/store.h"
+
+struct kf_gallery {
+	int64_t id;
+	char *name;
+	char *source;		/* absolute source folder, or NULL */
+	char *engine;		/* match engine of the stored results ("local") */
+	int64_t created_at;	/* Unix ms */
+	/* counts */
+	int64_t photos, clients, missing;
+	int64_t pending, running, done, failed, dead;	/* photos by job state */
+	int64_t faces, matches;
+	int64_t last_processed_at;	/* Unix ms, 0 when none */
+};
+
+/* Create a gallery. KF_E_EXISTS when the name is taken. *id may be NULL. */
+int kf_store_gallery_create(struct kf_store *st, const char *name, const char *source,
+			    int64_t *id, struct kf_err *err);
+
+/* Find by id (when ref is all digits and such an id exists) or exact name, with
+ * its counts. KF_E_NOTFOUND names ref. */
+int kf_store_gallery_find(struct kf_store *st, const char *ref, struct kf_gallery *out,
+			  struct kf_err *err);
+
+/* The gallery with this id, with its counts. */
+int kf_store_gallery_get(struct kf_store *st, int64_t id, struct kf_gallery *out,
+			 struct kf_err *err);
+
+/* All galleries with their counts, by name. *out is NULL when there are none. */
+int kf_store_gallery_list(struct kf_store *st, struct kf_gallery **out, size_t *n,
+			  struct kf_err *err);
+
+/* Delete a gallery with its clients, photos, faces, matches, jobs and cache
+ * entries, in one transaction. */
+int kf_store_gallery_remove(struct kf_store *st, int64_t id, struct kf_err *err);
+
+void kf_store_gallery_release(struct kf_gallery *g);
+void kf_store_gallery_list_free(struct kf_gallery *list, size_t n);
+
+#endif

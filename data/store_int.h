@@ -1,0 +1,40 @@
+/* store_int.h: helpers shared by the data/store*.c files only (not API). */
+#ifndef KF_STORE_INT_H
+#define KF_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "data/store.h"
+
+/* Prepare sql on st; on error *stmt is NULL and err names the cause. */
+int kf_store_prepare(struct kf_store *st, sqlite3_stmt **stmt, const char *sql,
+		     struct kf_err *err);
+
+/* Turn SQLite result code rc (from a call made while doing `what`) into a kf
+ * error: KF_E_BUSY when locked, KF_E_DB otherwise, with the database's message
+ * and the fix for a read-only or full disk. Returns the kf code. */
+int kf_store_fail(struct kf_store *st, int rc, const char *what, struct kf_err *err);
+
+/* Run a statement that returns no rows to completion; finalizes it. */
+int kf_store_step_done(struct kf_store *st, sqlite3_stmt *stmt, const char *what,
+		       struct kf_err *err);
+
+/* Bind a text that may be NULL. */
+int kf_store_bind_text(sqlite3_stmt *stmt, int i, const char *s);
+
+/* Duplicate column i as a heap string ("" for NULL is not done: NULL stays
+ * NULL). Returns -1 on allocation failure (the column was not NULL). */
+int kf_store_col_strdup(sqlite3_stmt *stmt, int i, char **out);
+
+/* The id a GALLERY/CLIENT/PHOTO argument names when it is all digits (at most
+ * 18), else -1: arguments are an id or an exact name. */
+int64_t kf_store_ref_id(const char *ref);
+
+/* Step stmt to the end, reading each row with read_row into a growing array of
+ * elem_size elements; finalizes stmt. On error frees what was read (with
+ * release on each row) and returns the kf code. *out is NULL when no rows. */
+int kf_store_collect(struct kf_store *st, sqlite3_stmt *stmt, size_t elem_size,
+		     int (*read_row)(sqlite3_stmt *, void *), void (*release)(void *),
+		     void **out, size_t *n, const char *what, struct kf_err *err);
+
+#endif

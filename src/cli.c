@@ -1,0 +1,125 @@
+/* cli.c: option parsing, output and error helpers shared by the commands. */
+#include "src/cli.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "data/paths.h"
+#include "data/store.h"
+
+static int opt_index(const struct kf_command *cmd, const char *name)
+{
+	for (int i = 0; cmd->opts && cmd->opts[i].name; i++)
+		if (strcmp(cmd->opts[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+const char *kf_cli_opt(const struct kf_command *cmd, const struct kf_args *a, const char *name)
+{
+	int i = opt_index(cmd, name);
+
+	return i < 0 ? NULL : a->val[i];
+}
+
+int kf_cli_opt_int(const struct kf_command *cmd, const struct kf_args *a, const char *name,
+		   int64_t lo, int64_t hi, int64_t *out)
+{
+	const char *v = kf_cli_opt(cmd, a, name);
+	char *end;
+	long long x;
+
+	if (!v)
+		return KF_EXIT_OK;
+	errno = 0;
+	x = strtoll(v, &end, 10);
+	if (errno || !*v || *end || x < lo || x > hi)
+		return kf_cli_usage(cmd, "--%s must be a whole number from %lld to %lld, not '%s'",
+				    name, (long long)lo, (long long)hi, v);
+	*out = x;
+	return KF_EXIT_OK;
+}
+
+int kf_cli_store(struct kf_cli *cli, struct kf_store **st)
+{
+	struct kf_err err = KF_ERR_INIT;
+	char path[4096];
+
+	if (!cli->store) {
+		if (kf_paths_db(cli->db_flag, path, sizeof(path), &err) < 0 ||
+		    kf_store_open(&cli->store, path, KF_STORE_CREATE, &err) < 0)
+			return kf_cli_error(&err);
+	}
+	*st = cli->store;
+	return KF_EXIT_OK;
+}
+
+int kf_cli_error(const struct kf_err *err)
+{
+	fprintf(stderr, "kingface: %s\n", err->msg[0] ? err->msg : kf_err_str(err->code));
+	return KF_EXIT_ERROR;
+}
+
+int kf_cli_usage(const struct kf_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kingface: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (cmd)
+		fprintf(stderr, "\nusage: kingface %s %s\nTry 'kingface %s --help'.\n",
+			cmd->name, cmd->args, cmd->name);
+	else
+		fputs("\nTry 'kingface --help'.\n", stderr);
+	return KF_EXIT_USAGE;
+}
+
+int kf_cli_confirm(const char *fmt, ...)
+{
+	char line[32];
+	va_list ap;
+
+	if (!isatty(STDIN_FILENO))
+		return 0;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" [y/N] ", stderr);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return 0;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+int kf_cli_print_json(struct kf_cli *cli, cJSON *json)
+{
+	char *s = json ? cJSON_PrintUnformatted(json) : NULL;
+
+	cJSON_Delete(json);
+	if (!s) {
+		fputs("kingface: out of memory printing JSON\n", stderr);
+		return KF_EXIT_ERROR;
+	}
+	fprintf(cli->out, "%s\n", s);
+	cJSON_free(s);
+	return KF_EXIT_OK;
+}
+
+void kf_json_int(cJSON *obj, const char *name, int64_t v)
+{
+	cJSON_AddNumberToObject(obj, name, (double)v);
+}
+
+void kf_json_str(cJSON *obj, const char *name, const char *s)
+{
+	if (s)
+		cJSON_AddStringToObject(obj, name, s);
+	else
+		cJSON_AddNullToObject(obj, name);
+}

@@ -1,0 +1,104 @@
+/* cli.h: the command line, kingface's API.
+ *
+ * Each command is a row of a table (src/commands.c) with its usage, help text,
+ * option table and handler, like tmux's cmd_table: `kingface --help` and
+ * `kingface COMMAND --help` are generated from it. A command's options may come
+ * before or after its arguments; the global options (--db, --models, --json,
+ * --help) are accepted by every command. Handlers return the exit status:
+ * 0 done, 1 runtime error, 2 usage error.
+ */
+#ifndef KF_CLI_H
+#define KF_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/err.h"
+
+struct cJSON;
+struct kf_store;
+
+#define KF_EXIT_OK 0
+#define KF_EXIT_ERROR 1
+#define KF_EXIT_USAGE 2
+
+#define KF_CLI_MAX_OPTS 24
+#define KF_CLI_MAX_POS 64
+
+struct kf_opt {
+	const char *name;	/* long name without "--" */
+	const char *arg;	/* argument name for help, or NULL for a flag */
+	const char *help;
+};
+
+struct kf_args {
+	const char *pos[KF_CLI_MAX_POS];	/* positional arguments */
+	int npos;
+	const char *val[KF_CLI_MAX_OPTS];	/* by option index; "" for a set flag */
+};
+
+struct kf_cli;
+
+struct kf_command {
+	const char *name;		/* "gallery import" */
+	const char *args;		/* "DIR" */
+	const char *summary;		/* one line for `kingface --help` */
+	const char *help;		/* paragraphs for `kingface COMMAND --help` */
+	int min_pos, max_pos;		/* max_pos < 0: unbounded */
+	const struct kf_opt *opts;	/* NULL-terminated, command options only */
+	int (*run)(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a);
+};
+
+struct kf_cli {
+	const char *db_flag;		/* --db */
+	const char *models_flag;	/* --models */
+	int json;			/* --json */
+	FILE *out;			/* stdout */
+	struct kf_store *store;		/* opened by kf_cli_store() */
+};
+
+/* The command table, NULL-name terminated (commands.c). */
+extern const struct kf_command kf_commands[];
+
+/* Value of the command option `name`, or NULL when absent. */
+const char *kf_cli_opt(const struct kf_command *cmd, const struct kf_args *a, const char *name);
+
+/* Parse option `name` as an integer in [lo, hi]; *out keeps its value when the
+ * option is absent. Prints a usage error and returns KF_EXIT_USAGE when bad. */
+int kf_cli_opt_int(const struct kf_command *cmd, const struct kf_args *a, const char *name,
+		   int64_t lo, int64_t hi, int64_t *out);
+
+/* Open (creating and migrating) the database once; prints the error itself. */
+int kf_cli_store(struct kf_cli *cli, struct kf_store **st);
+
+/* Print "kingface: <msg>" to stderr; returns KF_EXIT_ERROR. */
+int kf_cli_error(const struct kf_err *err);
+
+/* Print a usage error with the hint to --help; returns KF_EXIT_USAGE. */
+int kf_cli_usage(const struct kf_command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Ask a yes/no question on the terminal. Returns 1 for yes; 0 for no, and 0
+ * without asking when stdin is not a terminal. */
+int kf_cli_confirm(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print a JSON value followed by a newline and free it; returns KF_EXIT_OK, or
+ * KF_EXIT_ERROR when out of memory (NULL json). */
+int kf_cli_print_json(struct kf_cli *cli, struct cJSON *json);
+
+/* cJSON helpers that accept int64 and NULL strings. */
+void kf_json_int(struct cJSON *obj, const char *name, int64_t v);
+void kf_json_str(struct cJSON *obj, const char *name, const char *s);
+
+/* Command handlers (cmd_*.c). */
+int kf_cmd_gallery_import(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_gallery_list(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_gallery_show(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_gallery_remove(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_client_add(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_client_list(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_client_rename(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_client_remove(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_photo_list(struct kf_cli *, const struct kf_command *, struct kf_args *);
+
+#endif

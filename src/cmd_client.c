@@ -1,0 +1,185 @@
+/* cmd_client.c: client add, list, rename, remove. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+#include "data/store_client.h"
+#include "data/store_gallery.h"
+#include "src/cli.h"
+
+/* Open the store and find the gallery named by the first argument. */
+static int gallery_arg(struct kf_cli *cli, struct kf_args *a, struct kf_store **st,
+		       struct kf_gallery *g)
+{
+	struct kf_err err = KF_ERR_INIT;
+	int rc;
+
+	if ((rc = kf_cli_store(cli, st)) != KF_EXIT_OK)
+		return rc;
+	if (kf_store_gallery_find(*st, a->pos[0], g, &err) < 0)
+		return kf_cli_error(&err);
+	return KF_EXIT_OK;
+}
+
+static cJSON *client_json(const struct kf_client *c)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	kf_json_int(o, "id", c->id);
+	kf_json_int(o, "galleryId", c->gallery_id);
+	kf_json_str(o, "name", c->name);
+	kf_json_str(o, "externalId", c->external_id);
+	kf_json_int(o, "faces", c->faces);
+	kf_json_int(o, "photos", c->photos);
+	kf_json_int(o, "createdAt", c->created_at);
+	return o;
+}
+
+int kf_cmd_client_add(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_gallery g;
+	struct kf_client c;
+	struct kf_store *st;
+	int64_t id;
+	int rc;
+
+	if ((rc = gallery_arg(cli, a, &st, &g)) != KF_EXIT_OK)
+		return rc;
+	if (a->pos[1][0] == '\0') {
+		kf_store_gallery_release(&g);
+		return kf_cli_usage(cmd, "a client's name cannot be empty");
+	}
+	int64_t gallery_id = g.id;
+	kf_store_gallery_release(&g);
+	rc = kf_store_client_add(st, gallery_id, a->pos[1], kf_cli_opt(cmd, a, "external-id"),
+				 &id, &err);
+	if (rc < 0)
+		return kf_cli_error(&err);
+	if (!cli->json) {
+		fprintf(cli->out, "added client '%s' (id %lld)\n", a->pos[1], (long long)id);
+		return KF_EXIT_OK;
+	}
+	char ref[24];
+	snprintf(ref, sizeof(ref), "%lld", (long long)id);
+	if (kf_store_client_find(st, gallery_id, ref, &c, &err) < 0)
+		return kf_cli_error(&err);
+	rc = kf_cli_print_json(cli, client_json(&c));
+	kf_store_client_release(&c);
+	return rc;
+}
+
+int kf_cmd_client_list(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_client *list;
+	struct kf_gallery g;
+	struct kf_store *st;
+	size_t n;
+	int rc;
+	(void)cmd;
+
+	if ((rc = gallery_arg(cli, a, &st, &g)) != KF_EXIT_OK)
+		return rc;
+	rc = kf_store_client_list(st, g.id, &list, &n, &err);
+	if (rc < 0) {
+		kf_store_gallery_release(&g);
+		return kf_cli_error(&err);
+	}
+	if (cli->json) {
+		cJSON *o = cJSON_CreateObject(), *arr;
+
+		kf_json_int(o, "galleryId", g.id);
+		arr = cJSON_AddArrayToObject(o, "clients");
+		for (size_t i = 0; i < n; i++)
+			cJSON_AddItemToArray(arr, client_json(&list[i]));
+		rc = kf_cli_print_json(cli, o);
+	} else {
+		if (n == 0)
+			fprintf(cli->out, "gallery '%s' has no clients yet: kingface client add %lld "
+				"NAME\n", g.name, (long long)g.id);
+		else
+			fprintf(cli->out, "%5s  %-28s %-12s %6s %7s\n", "ID", "NAME", "EXTERNAL",
+				"FACES", "PHOTOS");
+		for (size_t i = 0; i < n; i++)
+			fprintf(cli->out, "%5lld  %-28s %-12s %6lld %7lld\n", (long long)list[i].id,
+				list[i].name, list[i].external_id ? list[i].external_id : "-",
+				(long long)list[i].faces, (long long)list[i].photos);
+		rc = KF_EXIT_OK;
+	}
+	kf_store_client_list_free(list, n);
+	kf_store_gallery_release(&g);
+	return rc;
+}
+
+int kf_cmd_client_rename(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_gallery g;
+	struct kf_client c;
+	struct kf_store *st;
+	int rc;
+
+	if ((rc = gallery_arg(cli, a, &st, &g)) != KF_EXIT_OK)
+		return rc;
+	rc = kf_store_client_find(st, g.id, a->pos[1], &c, &err);
+	kf_store_gallery_release(&g);
+	if (rc < 0)
+		return kf_cli_error(&err);
+	if (a->pos[2][0] == '\0') {
+		kf_store_client_release(&c);
+		return kf_cli_usage(cmd, "a client's name cannot be empty");
+	}
+	rc = kf_store_client_rename(st, c.id, a->pos[2], &err);
+	if (rc == KF_OK && !cli->json)
+		fprintf(cli->out, "renamed client '%s' to '%s'\n", c.name, a->pos[2]);
+	if (rc == KF_OK && cli->json) {
+		cJSON *o = cJSON_CreateObject();
+		kf_json_int(o, "id", c.id);
+		kf_json_str(o, "name", a->pos[2]);
+		kf_json_str(o, "oldName", c.name);
+		kf_cli_print_json(cli, o);
+	}
+	kf_store_client_release(&c);
+	return rc < 0 ? kf_cli_error(&err) : KF_EXIT_OK;
+}
+
+int kf_cmd_client_remove(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_client_removed r;
+	struct kf_gallery g;
+	struct kf_client c;
+	struct kf_store *st;
+	int rc;
+
+	if ((rc = gallery_arg(cli, a, &st, &g)) != KF_EXIT_OK)
+		return rc;
+	rc = kf_store_client_find(st, g.id, a->pos[1], &c, &err);
+	kf_store_gallery_release(&g);
+	if (rc < 0)
+		return kf_cli_error(&err);
+	if (!kf_cli_opt(cmd, a, "yes") &&
+	    !kf_cli_confirm("Remove client '%s' with %lld enrolled face(s) and its matches?",
+			    c.name, (long long)c.faces)) {
+		fprintf(stderr, "kingface: client '%s' not removed (confirm, or pass --yes)\n",
+			c.name);
+		kf_store_client_release(&c);
+		return KF_EXIT_ERROR;
+	}
+	rc = kf_store_client_remove(st, c.id, &r, &err);
+	if (rc == KF_OK && cli->json) {
+		cJSON *o = cJSON_CreateObject();
+		kf_json_int(o, "id", c.id);
+		kf_json_str(o, "name", c.name);
+		kf_json_int(o, "faces", r.faces);
+		kf_json_int(o, "matches", r.matches);
+		kf_json_int(o, "cacheEntries", r.cache_entries);
+		kf_cli_print_json(cli, o);
+	} else if (rc == KF_OK) {
+		fprintf(cli->out, "removed client '%s': %lld enrolled face(s) (biometric data), "
+			"%lld match(es), %lld cached result(s)\n", c.name, (long long)r.faces,
+			(long long)r.matches, (long long)r.cache_entries);
+	}
+	kf_store_client_release(&c);
+	return rc < 0 ? kf_cli_error(&err) : KF_EXIT_OK;
+}

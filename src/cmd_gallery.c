@@ -1,0 +1,181 @@
+/* cmd_gallery.c: gallery import, list, show, remove. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "data/source_folder.h"
+#include "data/store_gallery.h"
+#include "src/cli.h"
+
+static cJSON *gallery_json(const struct kf_gallery *g)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	kf_json_int(o, "id", g->id);
+	kf_json_str(o, "name", g->name);
+	kf_json_str(o, "source", g->source);
+	kf_json_str(o, "engine", g->engine);
+	kf_json_int(o, "photos", g->photos);
+	kf_json_int(o, "clients", g->clients);
+	kf_json_int(o, "pending", g->pending);
+	kf_json_int(o, "running", g->running);
+	kf_json_int(o, "done", g->done);
+	kf_json_int(o, "failed", g->failed);
+	kf_json_int(o, "dead", g->dead);
+	kf_json_int(o, "missing", g->missing);
+	kf_json_int(o, "faces", g->faces);
+	kf_json_int(o, "matches", g->matches);
+	kf_json_int(o, "createdAt", g->created_at);
+	return o;
+}
+
+int kf_cmd_gallery_import(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_import_summary s;
+	struct kf_gallery g;
+	struct kf_store *st;
+	int rc;
+
+	if ((rc = kf_cli_store(cli, &st)) != KF_EXIT_OK)
+		return rc;
+	if (kf_source_folder_import(st, a->pos[0], kf_cli_opt(cmd, a, "name"), &s, &err) < 0)
+		return kf_cli_error(&err);
+	if (kf_store_gallery_get(st, s.gallery_id, &g, &err) < 0)
+		return kf_cli_error(&err);
+	if (cli->json) {
+		cJSON *o = cJSON_CreateObject();
+
+		kf_json_int(o, "galleryId", g.id);
+		kf_json_str(o, "name", g.name);
+		kf_json_str(o, "source", g.source);
+		cJSON_AddBoolToObject(o, "created", s.created);
+		kf_json_int(o, "added", s.added);
+		kf_json_int(o, "changed", s.changed);
+		kf_json_int(o, "unchanged", s.unchanged);
+		kf_json_int(o, "removed", s.removed);
+		kf_json_int(o, "skipped", s.skipped);
+		kf_json_int(o, "failed", s.failed);
+		kf_json_int(o, "photos", g.photos);
+		kf_store_gallery_release(&g);
+		return kf_cli_print_json(cli, o);
+	}
+	fprintf(cli->out, "%s gallery '%s' (id %lld) from %s\n", s.created ? "created" : "updated",
+		g.name, (long long)g.id, g.source);
+	fprintf(cli->out, "  %lld added, %lld changed, %lld unchanged, %lld removed, "
+		"%lld skipped (not photos)\n", (long long)s.added, (long long)s.changed,
+		(long long)s.unchanged, (long long)s.removed, (long long)s.skipped);
+	if (s.failed)
+		fprintf(cli->out, "  %lld file(s) named like photos cannot be read as images: "
+			"kingface photo list %lld --status failed\n", (long long)s.failed,
+			(long long)g.id);
+	kf_store_gallery_release(&g);
+	return KF_EXIT_OK;
+}
+
+int kf_cmd_gallery_list(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_gallery *list;
+	struct kf_store *st;
+	size_t n;
+	int rc;
+	(void)cmd; (void)a;
+
+	if ((rc = kf_cli_store(cli, &st)) != KF_EXIT_OK)
+		return rc;
+	if (kf_store_gallery_list(st, &list, &n, &err) < 0)
+		return kf_cli_error(&err);
+	if (cli->json) {
+		cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "galleries");
+
+		for (size_t i = 0; i < n; i++)
+			cJSON_AddItemToArray(arr, gallery_json(&list[i]));
+		kf_store_gallery_list_free(list, n);
+		return kf_cli_print_json(cli, o);
+	}
+	if (n == 0)
+		fputs("no galleries yet: kingface gallery import DIR\n", cli->out);
+	else
+		fprintf(cli->out, "%5s  %-24s %7s %7s %7s %7s %7s\n", "ID", "NAME", "PHOTOS",
+			"CLIENTS", "DONE", "FAILED", "FACES");
+	for (size_t i = 0; i < n; i++)
+		fprintf(cli->out, "%5lld  %-24s %7lld %7lld %7lld %7lld %7lld\n",
+			(long long)list[i].id, list[i].name, (long long)list[i].photos,
+			(long long)list[i].clients, (long long)list[i].done,
+			(long long)(list[i].failed + list[i].dead), (long long)list[i].faces);
+	kf_store_gallery_list_free(list, n);
+	return KF_EXIT_OK;
+}
+
+int kf_cmd_gallery_show(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_gallery g;
+	struct kf_store *st;
+	char when[32] = "-";
+	int rc;
+	(void)cmd;
+
+	if ((rc = kf_cli_store(cli, &st)) != KF_EXIT_OK)
+		return rc;
+	if (kf_store_gallery_find(st, a->pos[0], &g, &err) < 0)
+		return kf_cli_error(&err);
+	if (cli->json) {
+		rc = kf_cli_print_json(cli, gallery_json(&g));
+		kf_store_gallery_release(&g);
+		return rc;
+	}
+	time_t t = (time_t)(g.created_at / 1000);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime(&t));
+	fprintf(cli->out,
+		"gallery %lld: %s\n"
+		"  source   %s\n"
+		"  created  %s\n"
+		"  engine   %s\n"
+		"  photos   %lld (%lld pending, %lld running, %lld done, %lld failed, %lld dead",
+		(long long)g.id, g.name, g.source ? g.source : "-", when, g.engine,
+		(long long)g.photos, (long long)g.pending, (long long)g.running, (long long)g.done,
+		(long long)g.failed, (long long)g.dead);
+	if (g.missing)
+		fprintf(cli->out, "; %lld missing from the folder", (long long)g.missing);
+	fprintf(cli->out, ")\n  clients  %lld\n  faces    %lld\n  matches  %lld\n",
+		(long long)g.clients, (long long)g.faces, (long long)g.matches);
+	kf_store_gallery_release(&g);
+	return KF_EXIT_OK;
+}
+
+int kf_cmd_gallery_remove(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_gallery g;
+	struct kf_store *st;
+	int rc;
+
+	if ((rc = kf_cli_store(cli, &st)) != KF_EXIT_OK)
+		return rc;
+	if (kf_store_gallery_find(st, a->pos[0], &g, &err) < 0)
+		return kf_cli_error(&err);
+	if (!kf_cli_opt(cmd, a, "yes") &&
+	    !kf_cli_confirm("Remove gallery '%s' with %lld photos, %lld clients and their "
+			    "faces and matches?", g.name, (long long)g.photos, (long long)g.clients)) {
+		fprintf(stderr, "kingface: gallery '%s' not removed (confirm, or pass --yes)\n",
+			g.name);
+		kf_store_gallery_release(&g);
+		return KF_EXIT_ERROR;
+	}
+	rc = kf_store_gallery_remove(st, g.id, &err);
+	if (rc == KF_OK) {
+		if (cli->json) {
+			cJSON *o = cJSON_CreateObject();
+			kf_json_int(o, "removed", g.id);
+			kf_json_str(o, "name", g.name);
+			kf_cli_print_json(cli, o);
+		} else {
+			fprintf(cli->out, "removed gallery '%s' (%lld photos, %lld clients)\n",
+				g.name, (long long)g.photos, (long long)g.clients);
+		}
+	}
+	kf_store_gallery_release(&g);
+	return rc < 0 ? kf_cli_error(&err) : KF_EXIT_OK;
+}

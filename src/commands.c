@@ -1,0 +1,60 @@
+/* commands.c: the command table. The CLI help and the console's actions come
+ * from these rows; keep the summaries short and the help complete. */
+#include "src/cli.h"
+
+#include <stddef.h>
+
+static const struct kf_opt import_opts[] = {
+	{ "name", "NAME", "gallery name (default: the folder's name)" },
+	{ NULL, NULL, NULL },
+};
+static const struct kf_opt yes_opts[] = {
+	{ "yes", NULL, "do not ask for confirmation" },
+	{ NULL, NULL, NULL },
+};
+static const struct kf_opt client_add_opts[] = {
+	{ "external-id", "ID", "the client's id on the studio platform" },
+	{ NULL, NULL, NULL },
+};
+static const struct kf_opt photo_list_opts[] = {
+	{ "status", "S", "only photos in state S: pending, running, done, failed or dead" },
+	{ "page", "P", "page number, from 1 (default 1)" },
+	{ "limit", "L", "photos per page, 1 to 500 (default 50)" },
+	{ NULL, NULL, NULL },
+};
+
+const struct kf_command kf_commands[] = {
+	{ "gallery import", "DIR", "import a folder of photos as a gallery",
+	  "Scans DIR recursively for .jpg, .jpeg and .png files (any case); each photo's\n"
+	  "key is its path relative to DIR. Importing the same folder again under the\n"
+	  "same name is incremental: unchanged files are skipped, changed files get\n"
+	  "their new ETag (MD5 of the bytes) and are processed again, removed files are\n"
+	  "reported and marked missing. A file named like a photo that is not a JPEG or\n"
+	  "PNG is imported as a failed photo with the reason. GALLERY arguments of the\n"
+	  "other commands accept the gallery's id or its exact name.",
+	  1, 1, import_opts, kf_cmd_gallery_import },
+	{ "gallery list", "", "list galleries with their counts", NULL, 0, 0, NULL,
+	  kf_cmd_gallery_list },
+	{ "gallery show", "GALLERY", "show one gallery", NULL, 1, 1, NULL, kf_cmd_gallery_show },
+	{ "gallery remove", "GALLERY", "remove a gallery and everything stored for it",
+	  "Removes the gallery's clients, enrolled faces, photos, detected faces, matches,\n"
+	  "jobs and cached results from the database (photo files are not touched).\n"
+	  "Asks for confirmation on a terminal; elsewhere --yes is required.",
+	  1, 1, yes_opts, kf_cmd_gallery_remove },
+	{ "client add", "GALLERY NAME", "add a client (a person to recognise) to a gallery",
+	  NULL, 2, 2, client_add_opts, kf_cmd_client_add },
+	{ "client list", "GALLERY", "list a gallery's clients", NULL, 1, 1, NULL,
+	  kf_cmd_client_list },
+	{ "client rename", "GALLERY CLIENT NEW_NAME", "rename a client", NULL, 3, 3, NULL,
+	  kf_cmd_client_rename },
+	{ "client remove", "GALLERY CLIENT", "remove a client and its biometric data",
+	  "Removes the client, its enrolled reference faces (its biometric data) and\n"
+	  "its matches, and says what was removed. CLIENT is an id or an exact name.\n"
+	  "Asks for confirmation on a terminal; elsewhere --yes is required.",
+	  2, 2, yes_opts, kf_cmd_client_remove },
+	{ "photo list", "GALLERY", "list a gallery's photos and their status",
+	  "Photos are listed by key, a page at a time. Status is the photo's job state:\n"
+	  "pending, running, done, failed (with the reason) or dead.",
+	  1, 1, photo_list_opts, kf_cmd_photo_list },
+	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL },
+};

@@ -1,0 +1,73 @@
+# lib.sh: sourced by the end-to-end tests (git's t/test-lib.sh in small).
+#
+# Each test script runs in a fresh trash folder with its own database
+# (KINGFACE_DB) and XDG folders, runs the kingface binary ($KINGFACE, set by
+# CTest), and reports "N passed, N failed". Helpers:
+#   test_expect_success 'title' 'commands'   run commands in a subshell, expect 0
+#   test_expect_failure_code N 'title' 'cmd'  expect exit status N
+#   test_cmp expect actual                    diff, fail when different
+#   kf ARGS...                                the binary
+set -u
+
+: "${KINGFACE:?run through ctest (KINGFACE is the binary)}"
+: "${KF_SOURCE_DIR:?}"
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/kf-e2e.XXXXXX")
+trap 'rm -rf "$TRASH"' EXIT
+cd "$TRASH" || exit 1
+export KINGFACE_DB="$TRASH/kingface.db"
+export XDG_DATA_HOME="$TRASH/xdg-data" XDG_CONFIG_HOME="$TRASH/xdg-config"
+export HOME="$TRASH"
+unset KINGFACE_MODELS
+
+test_count=0
+test_fail=0
+
+kf() { "$KINGFACE" "$@"; }
+
+say() { printf '%s\n' "$*"; }
+
+test_expect_success() {
+	test_count=$((test_count + 1))
+	if (set -e; eval "$2") >"$TRASH/.out" 2>&1; then
+		say "ok $test_count - $1"
+	else
+		test_fail=$((test_fail + 1))
+		say "not ok $test_count - $1"
+		sed 's/^/#   /' "$TRASH/.out"
+	fi
+}
+
+# test_expect_code N 'title' 'commands': the last command exits with status N.
+test_expect_code() {
+	test_count=$((test_count + 1))
+	local want=$1 got
+	(eval "$3") >"$TRASH/.out" 2>&1
+	got=$?
+	if [ "$got" = "$want" ]; then
+		say "ok $test_count - $2"
+	else
+		test_fail=$((test_fail + 1))
+		say "not ok $test_count - $2 (exit $got, expected $want)"
+		sed 's/^/#   /' "$TRASH/.out"
+	fi
+}
+
+test_cmp() {
+	diff -u "$1" "$2"
+}
+
+# Fails unless file $1 contains the fixed string $2.
+test_grep() {
+	grep -qF -- "$2" "$1" || { echo "'$2' not in $1:"; cat "$1"; return 1; }
+}
+
+# A folder of photos: the face-api sample photos (scripts/setup extracts them).
+demo_photos() {
+	mkdir -p "$1" && cp "$KF_TEST_DEMO"/sample*.jpg "$1"/
+}
+
+test_done() {
+	say "$((test_count - test_fail)) passed, $test_fail failed"
+	[ "$test_fail" -eq 0 ]
+	exit $?
+}

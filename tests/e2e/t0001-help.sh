@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The command line's help, exit codes and option parsing.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success 'kingface --help lists every command' '
+	kf --help >out &&
+	for c in "gallery import" "gallery list" "gallery show" "gallery remove" \
+		 "client add" "client list" "client rename" "client remove" "photo list"; do
+		test_grep out "$c"
+	done
+'
+
+test_expect_success 'every command has --help, before or after its arguments' '
+	kf gallery import --help >out && test_grep out "usage: kingface gallery import DIR" &&
+	test_grep out "--name NAME" &&
+	kf photo list x --help >out && test_grep out "--status S" &&
+	kf client remove -h >out && test_grep out "biometric"
+'
+
+test_expect_code 2 'no command is a usage error' 'kf'
+test_expect_code 2 'an unknown command is a usage error' 'kf frobnicate'
+test_expect_code 2 'an unknown option is a usage error' 'kf gallery list --frob'
+test_expect_code 2 'a missing argument is a usage error' 'kf client add g'
+test_expect_code 2 'an extra argument is a usage error' 'kf gallery list extra'
+test_expect_code 2 'an option without its value is a usage error' 'kf gallery import d --name'
+test_expect_code 2 'a group word alone lists its subcommands' 'kf gallery'
+
+test_expect_success 'usage errors say what is wrong and where to look' '
+	! kf gallery list --frob 2>err &&
+	test_grep err "unknown option '\''--frob'\''" &&
+	test_grep err "kingface gallery list --help"
+'
+
+test_expect_success '--version prints the version' '
+	kf --version | grep -q "^kingface [0-9]"
+'
+
+test_done

@@ -1,0 +1,248 @@
+/* u-store.c: the SQLite store: migrations, transactions, galleries, clients,
+ * photos, cascades, and the folder import's all-or-nothing behaviour. */
+#include "testutil.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "data/source_folder.h"
+#include "data/store.h"
+#include "data/store_client.h"
+#include "data/store_gallery.h"
+#include "data/store_photo.h"
+
+static struct kf_store *open_fresh(const char **path_out)
+{
+	const char *path = kf_test_path("%s/k.db", kf_test_tmpdir());
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_store *st;
+
+	assert_int_equal(kf_store_open(&st, path, KF_STORE_CREATE, &err), KF_OK);
+	if (path_out)
+		*path_out = path;
+	return st;
+}
+
+static int exec_int(struct kf_store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	int v;
+
+	assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static void test_open_migrates_and_reopens(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	const char *path;
+	struct kf_store *st = open_fresh(&path);
+	(void)state;
+
+	assert_int_equal(exec_int(st, "PRAGMA user_version"), 1);
+	assert_int_equal(exec_int(st, "PRAGMA foreign_keys"), 1);
+	kf_store_close(st);
+	assert_int_equal(kf_store_open(&st, path, 0, &err), KF_OK);
+	assert_int_equal(exec_int(st, "PRAGMA user_version"), 1);
+	kf_store_close(st);
+	kf_store_close(NULL);
+}
+
+static void test_open_refuses_bad_files(void **state)
+{
+	const char *dir = kf_test_tmpdir();
+	const char *text = kf_test_path("%s/text", dir), *newer = kf_test_path("%s/new.db", dir);
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_store *st;
+	(void)state;
+
+	kf_test_write_file(text, "hello world, not sqlite at all, long enough for a header....."
+			   "..................................................", 112);
+	assert_int_equal(kf_store_open(&st, text, 0, &err), KF_E_DB);
+	assert_null(st);
+	assert_non_null(strstr(err.msg, "not a kingface database"));
+
+	kf_err_clear(&err);
+	assert_int_equal(kf_store_open(&st, newer, KF_STORE_CREATE, &err), KF_OK);
+	sqlite3_exec(st->db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	kf_store_close(st);
+	assert_int_equal(kf_store_open(&st, newer, 0, &err), KF_E_DB);
+	assert_non_null(strstr(err.msg, "newer than this kingface"));
+
+	kf_err_clear(&err);
+	assert_int_equal(kf_store_open(&st, kf_test_path("%s/none.db", dir), 0, &err),
+			 KF_E_NOTFOUND);
+}
+
+static void test_transactions_roll_back(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_store *st = open_fresh(NULL);
+	struct kf_gallery *list;
+	size_t n;
+	(void)state;
+
+	assert_int_equal(kf_store_begin(st, &err), KF_OK);
+	assert_int_equal(kf_store_begin(st, &err), KF_OK);	/* nested: counted */
+	assert_int_equal(kf_store_gallery_create(st, "a", NULL, NULL, &err), KF_OK);
+	assert_int_equal(kf_store_commit(st, &err), KF_OK);	/* inner: no commit */
+	kf_store_rollback(st);
+	assert_int_equal(kf_store_gallery_list(st, &list, &n, &err), KF_OK);
+	assert_int_equal(n, 0);
+	assert_null(list);
+	kf_store_close(st);
+}
+
+static void test_gallery_client_photo_rows(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_store *st = open_fresh(NULL);
+	struct kf_photo_file f = { .key = "a/b.jpg", .path = "/x/a/b.jpg", .etag = "e1",
+				   .size = 10, .mtime_ns = 5, .width = 40, .height = 30 };
+	struct kf_client_removed removed;
+	struct kf_client c, *clients;
+	struct kf_photo p, *photos;
+	struct kf_gallery g;
+	int64_t gid, cid, pid, total;
+	size_t n;
+	(void)state;
+
+	assert_int_equal(kf_store_gallery_create(st, "Wedding", "/x", &gid, &err), KF_OK);
+	assert_int_equal(kf_store_gallery_create(st, "Wedding", "/y", NULL, &err), KF_E_EXISTS);
+	kf_err_clear(&err);
+	/* an all-digit name that is not an id is found by name */
+	assert_int_equal(kf_store_gallery_create(st, "2024", NULL, NULL, &err), KF_OK);
+	assert_int_equal(kf_store_gallery_find(st, "2024", &g, &err), KF_OK);
+	assert_string_equal(g.name, "2024");
+	kf_store_gallery_release(&g);
+
+	assert_int_equal(kf_store_client_add(st, gid, "Ana", "42", &cid, &err), KF_OK);
+	assert_int_equal(kf_store_client_add(st, gid, "Ana", NULL, NULL, &err), KF_E_EXISTS);
+	kf_err_clear(&err);
+	assert_int_equal(kf_store_client_add(st, gid, "Bia", NULL, NULL, &err), KF_OK);
+	assert_int_equal(kf_store_client_rename(st, cid, "Bia", &err), KF_E_EXISTS);
+	kf_err_clear(&err);
+	assert_int_equal(kf_store_client_find(st, gid, "Ana", &c, &err), KF_OK);
+	assert_string_equal(c.external_id, "42");
+	kf_store_client_release(&c);
+
+	assert_int_equal(kf_store_photo_put(st, gid, &f, &pid, &err), KF_OK);
+	f.key = "c.jpg";
+	f.error = "not a JPEG or PNG file";
+	assert_int_equal(kf_store_photo_put(st, gid, &f, NULL, &err), KF_OK);
+	assert_int_equal(kf_store_photo_list(st, gid, "failed", 0, 10, &photos, &n, &total, &err),
+			 KF_OK);
+	assert_int_equal(total, 1);
+	assert_string_equal(photos[0].error, "not a JPEG or PNG file");
+	kf_store_photo_list_free(photos, n);
+
+	/* a face with a match for Ana, and a cache entry, then remove Ana */
+	sqlite3_exec(st->db, "INSERT INTO photo_faces(photo_id, face_index, box_left, box_top, "
+		     "box_width, box_height, confidence) VALUES (1, 0, .1, .1, .2, .2, 99);"
+		     "INSERT INTO face_matches(photo_face_id, client_id, similarity) VALUES (1, 1, 91);"
+		     "INSERT INTO client_faces(client_id, descriptor, model, created_at) "
+		     "VALUES (1, x'00', 'm', 0);"
+		     "INSERT INTO processing_cache(key, gallery_id, payload, expires_at, created_at) "
+		     "VALUES ('k', 1, '{}', 0, 0);", NULL, NULL, NULL);
+	assert_int_equal(kf_store_gallery_find(st, "Wedding", &g, &err), KF_OK);
+	assert_int_equal(g.photos, 2);
+	assert_int_equal(g.clients, 2);
+	assert_int_equal(g.failed, 1);
+	assert_int_equal(g.pending, 1);
+	assert_int_equal(g.faces, 1);
+	assert_int_equal(g.matches, 1);
+	kf_store_gallery_release(&g);
+	assert_int_equal(kf_store_photo_find(st, gid, "a/b.jpg", &p, &err), KF_OK);
+	assert_int_equal(p.faces, 1);
+	assert_int_equal(p.width, 40);
+	kf_store_photo_release(&p);
+
+	assert_int_equal(kf_store_client_remove(st, cid, &removed, &err), KF_OK);
+	assert_int_equal(removed.faces, 1);
+	assert_int_equal(removed.matches, 1);
+	assert_int_equal(removed.cache_entries, 1);
+	assert_int_equal(kf_store_client_list(st, gid, &clients, &n, &err), KF_OK);
+	assert_int_equal(n, 1);
+	kf_store_client_list_free(clients, n);
+
+	/* removing the gallery cascades to every table */
+	assert_int_equal(kf_store_gallery_remove(st, gid, &err), KF_OK);
+	assert_int_equal(exec_int(st, "SELECT count(*) FROM photos"), 0);
+	assert_int_equal(exec_int(st, "SELECT count(*) FROM photo_jobs"), 0);
+	assert_int_equal(exec_int(st, "SELECT count(*) FROM photo_faces"), 0);
+	assert_int_equal(exec_int(st, "SELECT count(*) FROM clients"), 0);
+	kf_store_close(st);
+}
+
+static void test_settings(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_store *st = open_fresh(NULL);
+	char v[32];
+	(void)state;
+
+	assert_int_equal(kf_store_setting_get(st, "threshold", v, sizeof(v), &err), KF_E_NOTFOUND);
+	assert_int_equal(kf_store_setting_set(st, "threshold", "80", &err), KF_OK);
+	assert_int_equal(kf_store_setting_set(st, "threshold", "85", &err), KF_OK);
+	assert_int_equal(kf_store_setting_get(st, "threshold", v, sizeof(v), &err), KF_OK);
+	assert_string_equal(v, "85");
+	kf_store_close(st);
+}
+
+static void test_import_is_all_or_nothing(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_store *st = open_fresh(NULL);
+	struct kf_import_summary sum;
+	struct kf_gallery *list;
+	const char *dir = kf_test_tmpdir();
+	char deep[4096];
+	size_t n;
+	(void)state;
+
+	/* one photo at the top, then folders nested deeper than the import allows */
+	kf_test_write_file(kf_test_path("%s/a.jpg", dir), "\xff\xd8\xff", 3);
+	snprintf(deep, sizeof(deep), "%s", dir);
+	for (int i = 0; i < 40; i++) {
+		strcat(deep, "/d");
+		assert_int_equal(mkdir(deep, 0700), 0);
+	}
+	assert_int_not_equal(kf_source_folder_import(st, dir, "deep", &sum, &err), KF_OK);
+	assert_non_null(strstr(err.msg, "nested more than"));
+	assert_int_equal(kf_store_gallery_list(st, &list, &n, &err), KF_OK);
+	assert_int_equal(n, 0);	/* neither the gallery nor a.jpg was written */
+	kf_store_close(st);
+}
+
+static void test_file_etag_is_md5(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	const char *path = kf_test_path("%s/f", kf_test_tmpdir());
+	char etag[33];
+	(void)state;
+
+	kf_test_write_file(path, "abc", 3);
+	assert_int_equal(kf_source_file_etag(path, etag, &err), KF_OK);
+	assert_string_equal(etag, "900150983cd24fb0d6963f7d28e17f72");
+	assert_int_equal(kf_source_file_etag(kf_test_path("%s/none", kf_test_tmpdir()), etag, &err),
+			 KF_E_IO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_migrates_and_reopens),
+		cmocka_unit_test(test_open_refuses_bad_files),
+		cmocka_unit_test(test_transactions_roll_back),
+		cmocka_unit_test(test_gallery_client_photo_rows),
+		cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_import_is_all_or_nothing),
+		cmocka_unit_test(test_file_etag_is_md5),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
