@@ -282,6 +282,24 @@ const char *kf_gemm_kernel_name(void)
 	return names[choose_kernel()];
 }
 
+int kf_gemm_set_kernel(const char *name)
+{
+	int k = 0, best;
+
+	atomic_store(&kernel_choice, 0);
+	best = choose_kernel();
+	if (!strcmp(name, "generic"))
+		k = 1;
+	else if (!strcmp(name, "avx2"))
+		k = 2;
+	else if (!strcmp(name, "avx512"))
+		k = 3;
+	if (!k || k > best)
+		return KF_E_UNSUPPORTED;
+	atomic_store(&kernel_choice, k);
+	return KF_OK;
+}
+
 static tile_fn pick_tile(void)
 {
 	switch (choose_kernel()) {

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h"
 #include "core/tensor.h"
 
 struct kf_arena;
@@ -154,5 +155,9 @@ void kf_gemm_packed(int M, int N, int K, const float *A, int lda, const float *p
 /* Which kernel kf_gemm uses: "avx512", "avx2" or "generic". KF_GEMM_KERNEL
  * in the environment ("generic", "avx2") forces a slower one (tests, bench). */
 const char *kf_gemm_kernel_name(void);
+/* Test and bench hook: use kernel `name` ("avx512", "avx2", "generic") from
+ * now on, process-wide. KF_E_UNSUPPORTED if this CPU cannot run it. Not
+ * thread-safe with running ops. */
+int kf_gemm_set_kernel(const char *name);
 
 #endif
