@@ -137,6 +137,12 @@ void kf_nn_bn_factors(int n, const float *mean, const float *var, const float *s
 void kf_nn_fold_affine(float *w, size_t n_w, int n_out, float *bias, const float *f,
 		       const float *add);
 
+/* ---- debugging ----------------------------------------------------------- */
+
+/* Networks' *_forward_stages() call this after every stage with the stage name
+ * (as in shared/reference/layers/<net>_stages.json) and its output. */
+typedef void (*kf_nn_stage_fn)(void *ctx, const char *name, const struct kf_tensor *t);
+
 /* ---- GEMM ---------------------------------------------------------------- */
 
 /* C[M,N] = act(A[M,K] . B[K,N] + bias[N]), row-major with leading dimensions
