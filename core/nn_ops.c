@@ -279,6 +279,51 @@ static void dw_pixel_avx512(const struct geom *g, const struct kf_tensor *src, c
 		_mm512_mask_storeu_ps(out + c, m, s);
 	}
 }
+
+__attribute__((target("avx2,fma")))
+static void dw_pixel_avx2(const struct geom *g, const struct kf_tensor *src, const float *wf,
+			  const float *bias, enum kf_act act, int n, int oy, int ox, float *out)
+{
+	const float *tap[64];
+	const float *tw[64];
+	int nt = 0, c = 0;
+	__m256 z = _mm256_setzero_ps();
+
+	for (int ky = 0; ky < g->kh; ky++) {
+		int iy = oy * g->s - g->pt + ky;
+
+		if (iy < 0 || iy >= g->H)
+			continue;
+		for (int kx = 0; kx < g->kw; kx++) {
+			int ix = ox * g->s - g->pl + kx;
+
+			if (ix < 0 || ix >= g->W)
+				continue;
+			tap[nt] = px(src, n, iy, ix);
+			tw[nt++] = wf + ((size_t)ky * g->kw + kx) * g->C;
+		}
+	}
+	for (; c + 8 <= g->C; c += 8) {
+		__m256 s = z, t;
+
+		for (int i = 0; i < nt; i++)
+			s = _mm256_fmadd_ps(_mm256_loadu_ps(tap[i] + c), _mm256_loadu_ps(tw[i] + c), s);
+		if (bias)
+			s = _mm256_add_ps(s, _mm256_loadu_ps(bias + c));
+		switch (act) {
+		case KF_ACT_NONE: break;
+		case KF_ACT_RELU: s = _mm256_max_ps(s, z); break;
+		case KF_ACT_RELU6: s = _mm256_min_ps(_mm256_max_ps(s, z), _mm256_set1_ps(6.0f)); break;
+		case KF_ACT_LEAKY:
+			t = _mm256_mul_ps(s, _mm256_set1_ps(0.1f));
+			s = _mm256_add_ps(_mm256_max_ps(_mm256_sub_ps(s, t), z), t);
+			break;
+		}
+		_mm256_storeu_ps(out + c, s);
+	}
+	if (c < g->C)
+		dw_pixel_scalar(g, src, wf, bias, act, n, oy, ox, c, out);
+}
 #endif
 
 void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
@@ -288,13 +333,14 @@ void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
 	struct geom g;
 	int64_t r0, r1;
 	float *out = dst->data;
-	bool fast = false;
+	int fast = 0;	/* 2 avx2, 3 avx512: follows the GEMM kernel choice */
 
 	dw_geom(&g, dst, src, w, p);
 	row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
 #ifdef KF_X86
-	fast = src->nb[0] == sizeof(float) && g.kh * g.kw <= 64 &&
-	       __builtin_cpu_supports("avx512f") && strcmp(kf_gemm_kernel_name(), "avx512") == 0;
+	if (src->nb[0] == sizeof(float) && g.kh * g.kw <= 64)
+		fast = !strcmp(kf_gemm_kernel_name(), "avx512") ? 3 :
+		       !strcmp(kf_gemm_kernel_name(), "avx2") ? 2 : 0;
 #endif
 	for (int64_t r = r0; r < r1; r++) {
 		int n = (int)(r / g.OH), oy = (int)(r % g.OH);
@@ -302,8 +348,12 @@ void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
 		for (int ox = 0; ox < g.OW; ox++) {
 			float *o = out + (r * g.OW + ox) * g.C;
 #ifdef KF_X86
-			if (fast) {
+			if (fast == 3) {
 				dw_pixel_avx512(&g, src, w->data, bias, p->act, n, oy, ox, o);
+				continue;
+			}
+			if (fast == 2) {
+				dw_pixel_avx2(&g, src, w->data, bias, p->act, n, oy, ox, o);
 				continue;
 			}
 #endif
