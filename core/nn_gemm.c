@@ -1,0 +1,376 @@
+/* nn_gemm.c: single-threaded SGEMM with fused bias + activation (nn_ops.h).
+ *
+ * DESIGN (the usual Goto/BLIS scheme, cut down): B is packed into panels of
+ * 32 columns (zero-padded), k-major, so the micro-kernel streams it linearly.
+ * A is not packed: the kernel broadcasts A[m][k] from up to 6 rows in place.
+ * Loops, outer to inner: 256-column blocks of B (8 panels, 256 KB at kc 256,
+ * kept in L2) -> kc = 256 slices of K -> 6-row tiles of A (6 KB, L1) -> panels.
+ * The 6x32 AVX-512 tile keeps 12 zmm accumulators; the AVX2 kernel does the
+ * same tile as two 6x16 halves. Partial tiles: missing rows re-read the last
+ * valid row and are not stored; missing columns are masked. Bias and the
+ * activation are applied when the last K slice is stored.
+ */
+#include "core/nn_ops.h"
+
+#include <immintrin.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+
+#define NR 32	/* panel width */
+#define MR 6	/* rows per tile */
+#define KC 256
+#define NB 8	/* panels per column block */
+
+size_t kf_gemm_packed_size(int K, int N)
+{
+	return (size_t)((N + NR - 1) / NR) * NR * (size_t)K;
+}
+
+void kf_gemm_pack_b(int K, int N, const float *B, int ldb, float *packed)
+{
+	for (int p = 0; p * NR < N; p++) {
+		int nr = N - p * NR < NR ? N - p * NR : NR;
+		float *dst = packed + (size_t)p * NR * (size_t)K;
+
+		for (int k = 0; k < K; k++) {
+			memcpy(dst + (size_t)k * NR, B + (size_t)k * (size_t)ldb + p * NR,
+			       (size_t)nr * sizeof(float));
+			if (nr < NR)
+				memset(dst + (size_t)k * NR + nr, 0, (size_t)(NR - nr) * sizeof(float));
+		}
+	}
+}
+
+float kf_nn_act_ref(float x, enum kf_act act)
+{
+	float m;
+
+	switch (act) {
+	case KF_ACT_NONE: return x;
+	case KF_ACT_RELU: return x > 0.0f ? x : 0.0f;
+	case KF_ACT_RELU6: return x > 0.0f ? (x < 6.0f ? x : 6.0f) : 0.0f;
+	case KF_ACT_LEAKY:
+		m = 0.1f * x;
+		x = x - m;
+		return (x > 0.0f ? x : 0.0f) + m;
+	}
+	return x;
+}
+
+/* One tile: C[mr x nr] (+)= A[mr x kc] . Bp[kc x 32]; `first`: start from 0,
+ * else from C; `last`: add bias (may be NULL) and apply act. */
+typedef void (*tile_fn)(int mr, int nr, int kc, const float *A, int lda, const float *Bp,
+			float *C, int ldc, int first, int last, const float *bias,
+			enum kf_act act);
+
+static void tile_generic(int mr, int nr, int kc, const float *A, int lda, const float *Bp,
+			 float *C, int ldc, int first, int last, const float *bias,
+			 enum kf_act act)
+{
+	float acc[MR][NR];
+
+	for (int r = 0; r < mr; r++)
+		for (int j = 0; j < NR; j++)
+			acc[r][j] = first || j >= nr ? 0.0f : C[(size_t)r * (size_t)ldc + j];
+	for (int k = 0; k < kc; k++) {
+		const float *b = Bp + (size_t)k * NR;
+
+		for (int r = 0; r < mr; r++) {
+			float a = A[(size_t)r * (size_t)lda + k];
+
+			for (int j = 0; j < NR; j++)
+				acc[r][j] += a * b[j];
+		}
+	}
+	for (int r = 0; r < mr; r++) {
+		for (int j = 0; j < nr; j++) {
+			float v = acc[r][j];
+
+			if (last)
+				v = kf_nn_act_ref(bias ? v + bias[j] : v, act);
+			C[(size_t)r * (size_t)ldc + j] = v;
+		}
+	}
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define KF_X86 1
+
+__attribute__((target("avx512f")))
+static inline __m512 act512(__m512 v, enum kf_act act)
+{
+	__m512 z = _mm512_setzero_ps(), m;
+
+	switch (act) {
+	case KF_ACT_NONE: return v;
+	case KF_ACT_RELU: return _mm512_max_ps(v, z);
+	case KF_ACT_RELU6: return _mm512_min_ps(_mm512_max_ps(v, z), _mm512_set1_ps(6.0f));
+	case KF_ACT_LEAKY:
+		m = _mm512_mul_ps(v, _mm512_set1_ps(0.1f));
+		return _mm512_add_ps(_mm512_max_ps(_mm512_sub_ps(v, m), z), m);
+	}
+	return v;
+}
+
+__attribute__((target("avx512f")))
+static void tile_avx512(int mr, int nr, int kc, const float *A, int lda, const float *Bp,
+			float *C, int ldc, int first, int last, const float *bias,
+			enum kf_act act)
+{
+	__m512 c[MR][2];
+	const float *a[MR];
+	__mmask16 m0 = (__mmask16)(nr >= 16 ? 0xffff : (1u << nr) - 1);
+	__mmask16 m1 = (__mmask16)(nr >= 32 ? 0xffff : nr <= 16 ? 0 : (1u << (nr - 16)) - 1);
+
+	for (int r = 0; r < MR; r++) {
+		a[r] = A + (size_t)(r < mr ? r : mr - 1) * (size_t)lda;
+		c[r][0] = c[r][1] = _mm512_setzero_ps();
+	}
+	for (int k = 0; k < kc; k++) {
+		__m512 b0 = _mm512_loadu_ps(Bp + (size_t)k * NR);
+		__m512 b1 = _mm512_loadu_ps(Bp + (size_t)k * NR + 16);
+
+#define KF_ROW(r) do { __m512 av = _mm512_set1_ps(a[r][k]); \
+		c[r][0] = _mm512_fmadd_ps(av, b0, c[r][0]); \
+		c[r][1] = _mm512_fmadd_ps(av, b1, c[r][1]); } while (0)
+		KF_ROW(0); KF_ROW(1); KF_ROW(2); KF_ROW(3); KF_ROW(4); KF_ROW(5);
+#undef KF_ROW
+	}
+	for (int r = 0; r < mr; r++) {
+		float *cr = C + (size_t)r * (size_t)ldc;
+		__m512 v0 = c[r][0], v1 = c[r][1];
+
+		if (!first) {
+			v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, cr));
+			v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, cr + 16));
+		}
+		if (last) {
+			if (bias) {
+				v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, bias));
+				v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, bias + 16));
+			}
+			v0 = act512(v0, act);
+			v1 = act512(v1, act);
+		}
+		_mm512_mask_storeu_ps(cr, m0, v0);
+		_mm512_mask_storeu_ps(cr + 16, m1, v1);
+	}
+}
+
+__attribute__((target("avx2,fma")))
+static inline __m256 act256(__m256 v, enum kf_act act)
+{
+	__m256 z = _mm256_setzero_ps(), m;
+
+	switch (act) {
+	case KF_ACT_NONE: return v;
+	case KF_ACT_RELU: return _mm256_max_ps(v, z);
+	case KF_ACT_RELU6: return _mm256_min_ps(_mm256_max_ps(v, z), _mm256_set1_ps(6.0f));
+	case KF_ACT_LEAKY:
+		m = _mm256_mul_ps(v, _mm256_set1_ps(0.1f));
+		return _mm256_add_ps(_mm256_max_ps(_mm256_sub_ps(v, m), z), m);
+	}
+	return v;
+}
+
+/* 6x16 half of a panel: Bp points at column `off` of the 32-wide panel. */
+__attribute__((target("avx2,fma")))
+static void half_avx2(int mr, int nr, int kc, const float *const a[MR], const float *Bp,
+		      float *C, int ldc, int first, int last, const float *bias,
+		      enum kf_act act)
+{
+	__m256 c[MR][2];
+	float tmp[16];
+
+	for (int r = 0; r < MR; r++)
+		c[r][0] = c[r][1] = _mm256_setzero_ps();
+	for (int k = 0; k < kc; k++) {
+		__m256 b0 = _mm256_loadu_ps(Bp + (size_t)k * NR);
+		__m256 b1 = _mm256_loadu_ps(Bp + (size_t)k * NR + 8);
+
+#define KF_ROW(r) do { __m256 av = _mm256_broadcast_ss(&a[r][k]); \
+		c[r][0] = _mm256_fmadd_ps(av, b0, c[r][0]); \
+		c[r][1] = _mm256_fmadd_ps(av, b1, c[r][1]); } while (0)
+		KF_ROW(0); KF_ROW(1); KF_ROW(2); KF_ROW(3); KF_ROW(4); KF_ROW(5);
+#undef KF_ROW
+	}
+	for (int r = 0; r < mr; r++) {
+		float *cr = C + (size_t)r * (size_t)ldc;
+
+		_mm256_storeu_ps(tmp, c[r][0]);
+		_mm256_storeu_ps(tmp + 8, c[r][1]);
+		if (nr == 16) {
+			__m256 v0 = c[r][0], v1 = c[r][1];
+
+			if (!first) {
+				v0 = _mm256_add_ps(v0, _mm256_loadu_ps(cr));
+				v1 = _mm256_add_ps(v1, _mm256_loadu_ps(cr + 8));
+			}
+			if (last) {
+				if (bias) {
+					v0 = _mm256_add_ps(v0, _mm256_loadu_ps(bias));
+					v1 = _mm256_add_ps(v1, _mm256_loadu_ps(bias + 8));
+				}
+				v0 = act256(v0, act);
+				v1 = act256(v1, act);
+			}
+			_mm256_storeu_ps(cr, v0);
+			_mm256_storeu_ps(cr + 8, v1);
+			continue;
+		}
+		for (int j = 0; j < nr; j++) {
+			float v = first ? tmp[j] : tmp[j] + cr[j];
+
+			if (last)
+				v = kf_nn_act_ref(bias ? v + bias[j] : v, act);
+			cr[j] = v;
+		}
+	}
+}
+
+__attribute__((target("avx2,fma")))
+static void tile_avx2(int mr, int nr, int kc, const float *A, int lda, const float *Bp,
+		      float *C, int ldc, int first, int last, const float *bias,
+		      enum kf_act act)
+{
+	const float *a[MR];
+
+	for (int r = 0; r < MR; r++)
+		a[r] = A + (size_t)(r < mr ? r : mr - 1) * (size_t)lda;
+	half_avx2(mr, nr < 16 ? nr : 16, kc, a, Bp, C, ldc, first, last, bias, act);
+	if (nr > 16)
+		half_avx2(mr, nr - 16, kc, a, Bp + 16, C + 16, ldc, first, last,
+			  bias ? bias + 16 : NULL, act);
+}
+#endif
+
+static atomic_int kernel_choice;	/* 0 unknown, 1 generic, 2 avx2, 3 avx512 */
+
+static int choose_kernel(void)
+{
+	int k = atomic_load_explicit(&kernel_choice, memory_order_relaxed);
+	const char *e;
+
+	if (k)
+		return k;
+	k = 1;
+#ifdef KF_X86
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		k = 2;
+	if (__builtin_cpu_supports("avx512f"))
+		k = 3;
+#endif
+	if ((e = getenv("KF_GEMM_KERNEL"))) {
+		if (!strcmp(e, "generic"))
+			k = 1;
+		else if (!strcmp(e, "avx2") && k > 2)
+			k = 2;
+	}
+	atomic_store_explicit(&kernel_choice, k, memory_order_relaxed);
+	return k;
+}
+
+const char *kf_gemm_kernel_name(void)
+{
+	static const char *const names[] = { "?", "generic", "avx2", "avx512" };
+
+	return names[choose_kernel()];
+}
+
+int kf_gemm_set_kernel(const char *name)
+{
+	int k = 0, best;
+
+	atomic_store(&kernel_choice, 0);
+	best = choose_kernel();
+	if (!strcmp(name, "generic"))
+		k = 1;
+	else if (!strcmp(name, "avx2"))
+		k = 2;
+	else if (!strcmp(name, "avx512"))
+		k = 3;
+	if (!k || k > best)
+		return KF_E_UNSUPPORTED;
+	atomic_store(&kernel_choice, k);
+	return KF_OK;
+}
+
+static tile_fn pick_tile(void)
+{
+	switch (choose_kernel()) {
+#ifdef KF_X86
+	case 3: return tile_avx512;
+	case 2: return tile_avx2;
+#endif
+	default: return tile_generic;
+	}
+}
+
+void kf_gemm_packed(int M, int N, int K, const float *A, int lda, const float *packed,
+		    float *C, int ldc, const float *bias, enum kf_act act)
+{
+	tile_fn tile = pick_tile();
+	int np = (N + NR - 1) / NR;
+
+	if (K == 0) {
+		for (int m = 0; m < M; m++)
+			for (int j = 0; j < N; j++)
+				C[(size_t)m * (size_t)ldc + j] =
+					kf_nn_act_ref(bias ? bias[j] : 0.0f, act);
+		return;
+	}
+	for (int p0 = 0; p0 < np; p0 += NB) {
+		int p1 = p0 + NB < np ? p0 + NB : np;
+
+		for (int k0 = 0; k0 < K; k0 += KC) {
+			int kc = K - k0 < KC ? K - k0 : KC;
+			int first = k0 == 0, last = k0 + kc == K;
+
+			for (int m0 = 0; m0 < M; m0 += MR) {
+				int mr = M - m0 < MR ? M - m0 : MR;
+				const float *a = A + (size_t)m0 * (size_t)lda + k0;
+
+				for (int p = p0; p < p1; p++) {
+					int nr = N - p * NR < NR ? N - p * NR : NR;
+
+					tile(mr, nr, kc, a, lda,
+					     packed + (size_t)p * NR * (size_t)K + (size_t)k0 * NR,
+					     C + (size_t)m0 * (size_t)ldc + p * NR, ldc, first, last,
+					     bias ? bias + p * NR : NULL, act);
+				}
+			}
+		}
+	}
+}
+
+int kf_gemm(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+	    float *C, int ldc, const float *bias, enum kf_act act, struct kf_arena *scratch)
+{
+	float *packed = kf_arena_alloc_array(scratch, kf_gemm_packed_size(K, N) + 1,
+					     sizeof(float));
+
+	if (!packed)
+		return KF_E_NOMEM;
+	kf_gemm_pack_b(K, N, B, ldb, packed);
+	kf_gemm_packed(M, N, K, A, lda, packed, C, ldc, bias, act);
+	return 0;
+}
+
+void kf_gemm_ref(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+		 float *C, int ldc, const float *bias, enum kf_act act)
+{
+	for (int m = 0; m < M; m++) {
+		for (int n = 0; n < N; n++) {
+			float s = 0.0f;
+
+			for (int k = 0; k < K; k++)
+				s += A[(size_t)m * (size_t)lda + k] * B[(size_t)k * (size_t)ldb + n];
+			C[(size_t)m * (size_t)ldc + n] = kf_nn_act_ref(bias ? s + bias[n] : s, act);
+		}
+	}
+}

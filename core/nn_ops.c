@@ -1,0 +1,664 @@
+/* nn_ops.c: conv2d (im2col + GEMM), depthwise conv, pooling, element-wise ops,
+ * fully connected, input normalisation and weight folding (nn_ops.h).
+ * The GEMM and its kernels are in nn_gemm.c. */
+#include "core/nn_ops.h"
+
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define KF_X86 1
+#endif
+
+int kf_nn_out_size(int in, int k, int stride, enum kf_pad pad, int exp_lo, int exp_hi,
+		   int *lo, int *hi)
+{
+	int out, total;
+
+	assert(stride >= 1 && k >= 1);
+	switch (pad) {
+	case KF_PAD_SAME:
+		out = (in + stride - 1) / stride;
+		total = (out - 1) * stride + k - in;
+		if (total < 0)
+			total = 0;
+		*lo = total / 2;
+		*hi = total - *lo;
+		return out;
+	case KF_PAD_EXPLICIT:
+		*lo = exp_lo;
+		*hi = exp_hi;
+		break;
+	case KF_PAD_VALID:
+	default:
+		*lo = *hi = 0;
+		break;
+	}
+	in += *lo + *hi;
+	return in < k ? 0 : (in - k) / stride + 1;
+}
+
+/* Rows [*r0, *r1) of R for part ith of nth. */
+static void row_range(int64_t R, int ith, int nth, int64_t *r0, int64_t *r1)
+{
+	assert(nth >= 1 && ith >= 0 && ith < nth);
+	*r0 = R * ith / nth;
+	*r1 = R * (ith + 1) / nth;
+}
+
+struct geom {
+	int N, H, W, C, OH, OW, CO, kh, kw, s, pt, pb, pl, pr;
+};
+
+static void window_geom(struct geom *g, const struct kf_tensor *dst, const struct kf_tensor *src,
+			int kh, int kw, int stride, enum kf_pad pad, int pt, int pb, int pl, int pr)
+{
+	g->C = (int)src->ne[0];
+	g->W = (int)src->ne[1];
+	g->H = (int)src->ne[2];
+	g->N = (int)src->ne[3];
+	g->kh = kh;
+	g->kw = kw;
+	g->s = stride;
+	g->OH = kf_nn_out_size(g->H, kh, stride, pad, pt, pb, &g->pt, &g->pb);
+	g->OW = kf_nn_out_size(g->W, kw, stride, pad, pl, pr, &g->pl, &g->pr);
+	g->CO = (int)dst->ne[0];
+	assert(src->type == KF_F32 && dst->type == KF_F32);
+	assert(g->OH >= 1 && g->OW >= 1);
+	assert(dst->ne[1] == g->OW && dst->ne[2] == g->OH && dst->ne[3] == g->N);
+	assert(kf_tensor_is_contiguous(dst));
+}
+
+static const float *px(const struct kf_tensor *t, int n, int y, int x)
+{
+	return (const float *)((const char *)t->data + (size_t)n * t->nb[3] + (size_t)y * t->nb[2] +
+			       (size_t)x * t->nb[1]);
+}
+
+static float src_at(const struct kf_tensor *t, int n, int y, int x, int c)
+{
+	return *(const float *)((const char *)px(t, n, y, x) + (size_t)c * t->nb[0]);
+}
+
+/* ---- conv2d -------------------------------------------------------------- */
+
+static void conv_geom(struct geom *g, const struct kf_tensor *dst, const struct kf_tensor *src,
+		      const struct kf_tensor *w, const struct kf_conv_params *p)
+{
+	window_geom(g, dst, src, (int)w->ne[3], (int)w->ne[2], p->stride, p->pad, p->pad_t,
+		    p->pad_b, p->pad_l, p->pad_r);
+	assert(w->type == KF_F32 && kf_tensor_is_contiguous(w));
+	assert(w->ne[1] == g->C && w->ne[0] == g->CO);
+}
+
+/* One im2col row: the kh*kw*C inputs of output pixel q, zeros for padding. */
+static void im2col_row(const struct geom *g, const struct kf_tensor *src, int64_t q, float *row)
+{
+	int64_t hw = (int64_t)g->OH * g->OW;
+	int n = (int)(q / hw), oy = (int)(q % hw / g->OW), ox = (int)(q % g->OW);
+	bool dense = src->nb[0] == sizeof(float);
+
+	for (int ky = 0; ky < g->kh; ky++) {
+		int iy = oy * g->s - g->pt + ky;
+
+		for (int kx = 0; kx < g->kw; kx++, row += g->C) {
+			int ix = ox * g->s - g->pl + kx;
+
+			if (iy < 0 || iy >= g->H || ix < 0 || ix >= g->W)
+				memset(row, 0, (size_t)g->C * sizeof(float));
+			else if (dense)
+				memcpy(row, px(src, n, iy, ix), (size_t)g->C * sizeof(float));
+			else
+				for (int c = 0; c < g->C; c++)
+					row[c] = src_at(src, n, iy, ix, c);
+		}
+	}
+}
+
+int kf_nn_conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const struct kf_tensor *w,
+		 const float *bias, const struct kf_conv_params *p, struct kf_arena *scratch,
+		 int ith, int nth)
+{
+	struct geom g;
+	int64_t r0, r1, q0, q1, chunk;
+	int K;
+	float *packed, *buf, *out = dst->data;
+
+	conv_geom(&g, dst, src, w, p);
+	row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
+	if (r0 == r1)
+		return KF_OK;
+	K = g.kh * g.kw * g.C;
+	q0 = r0 * g.OW;
+	q1 = r1 * g.OW;
+	if (g.kh == 1 && g.kw == 1 && g.s == 1 && !g.pt && !g.pb && !g.pl && !g.pr &&
+	    kf_tensor_is_contiguous(src))
+		return kf_gemm((int)(q1 - q0), g.CO, K, (const float *)src->data + q0 * K, K,
+			       w->data, g.CO, out + q0 * g.CO, g.CO, bias, p->act, scratch);
+
+	/* im2col in chunks of about 1 MB, so the rows stay in L2 */
+	chunk = (256 * 1024) / K;
+	chunk = chunk < 6 ? 6 : chunk - chunk % 6;
+	if (!(packed = kf_arena_alloc_array(scratch, kf_gemm_packed_size(K, g.CO) + 1, sizeof(float))) ||
+	    !(buf = kf_arena_alloc_array(scratch, (size_t)chunk * (size_t)K, sizeof(float))))
+		return KF_E_NOMEM;
+	kf_gemm_pack_b(K, g.CO, w->data, g.CO, packed);
+	for (int64_t q = q0; q < q1; q += chunk) {
+		int64_t m = q1 - q < chunk ? q1 - q : chunk;
+
+		for (int64_t i = 0; i < m; i++)
+			im2col_row(&g, src, q + i, buf + i * K);
+		kf_gemm_packed((int)m, g.CO, K, buf, K, packed, out + q * g.CO, g.CO, bias, p->act);
+	}
+	return KF_OK;
+}
+
+void kf_nn_conv2d_ref(struct kf_tensor *dst, const struct kf_tensor *src,
+		      const struct kf_tensor *w, const float *bias,
+		      const struct kf_conv_params *p, int ith, int nth)
+{
+	struct geom g;
+	int64_t r0, r1;
+	const float *wf = w->data;
+	float *out = dst->data;
+
+	conv_geom(&g, dst, src, w, p);
+	row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
+	for (int64_t r = r0; r < r1; r++) {
+		int n = (int)(r / g.OH), oy = (int)(r % g.OH);
+
+		for (int ox = 0; ox < g.OW; ox++) {
+			for (int co = 0; co < g.CO; co++) {
+				float s = 0.0f;
+
+				for (int ky = 0; ky < g.kh; ky++) {
+					int iy = oy * g.s - g.pt + ky;
+
+					if (iy < 0 || iy >= g.H)
+						continue;
+					for (int kx = 0; kx < g.kw; kx++) {
+						int ix = ox * g.s - g.pl + kx;
+
+						if (ix < 0 || ix >= g.W)
+							continue;
+						for (int ci = 0; ci < g.C; ci++)
+							s += src_at(src, n, iy, ix, ci) *
+							     wf[(((size_t)ky * g.kw + kx) * g.C + ci) * g.CO + co];
+					}
+				}
+				out[(r * g.OW + ox) * g.CO + co] =
+					kf_nn_act_ref(bias ? s + bias[co] : s, p->act);
+			}
+		}
+	}
+}
+
+/* ---- depthwise ----------------------------------------------------------- */
+
+static void dw_geom(struct geom *g, const struct kf_tensor *dst, const struct kf_tensor *src,
+		    const struct kf_tensor *w, const struct kf_conv_params *p)
+{
+	window_geom(g, dst, src, (int)w->ne[3], (int)w->ne[2], p->stride, p->pad, p->pad_t,
+		    p->pad_b, p->pad_l, p->pad_r);
+	assert(w->type == KF_F32 && kf_tensor_is_contiguous(w));
+	assert(w->ne[0] == 1 && w->ne[1] == g->C && g->CO == g->C);
+}
+
+/* One output pixel over channels [c0, C): the shared scalar loop. */
+static void dw_pixel_scalar(const struct geom *g, const struct kf_tensor *src, const float *wf,
+			    const float *bias, enum kf_act act, int n, int oy, int ox, int c0,
+			    float *out)
+{
+	for (int c = c0; c < g->C; c++) {
+		float s = 0.0f;
+
+		for (int ky = 0; ky < g->kh; ky++) {
+			int iy = oy * g->s - g->pt + ky;
+
+			if (iy < 0 || iy >= g->H)
+				continue;
+			for (int kx = 0; kx < g->kw; kx++) {
+				int ix = ox * g->s - g->pl + kx;
+
+				if (ix < 0 || ix >= g->W)
+					continue;
+				s += src_at(src, n, iy, ix, c) * wf[((size_t)ky * g->kw + kx) * g->C + c];
+			}
+		}
+		out[c] = kf_nn_act_ref(bias ? s + bias[c] : s, act);
+	}
+}
+
+/* Portable fast path for dense channels: taps outer, channels inner, so the
+ * inner loop is contiguous and the compiler can vectorise it. Same summation
+ * order as dw_pixel_scalar. */
+static void dw_pixel_rows(const struct geom *g, const struct kf_tensor *src, const float *wf,
+			  const float *bias, enum kf_act act, int n, int oy, int ox, float *out)
+{
+	memset(out, 0, (size_t)g->C * sizeof(float));
+	for (int ky = 0; ky < g->kh; ky++) {
+		int iy = oy * g->s - g->pt + ky;
+
+		if (iy < 0 || iy >= g->H)
+			continue;
+		for (int kx = 0; kx < g->kw; kx++) {
+			int ix = ox * g->s - g->pl + kx;
+			const float *in, *wt;
+
+			if (ix < 0 || ix >= g->W)
+				continue;
+			in = px(src, n, iy, ix);
+			wt = wf + ((size_t)ky * g->kw + kx) * g->C;
+			for (int c = 0; c < g->C; c++)
+				out[c] += in[c] * wt[c];
+		}
+	}
+	for (int c = 0; c < g->C; c++)
+		out[c] = kf_nn_act_ref(bias ? out[c] + bias[c] : out[c], act);
+}
+
+#ifdef KF_X86
+__attribute__((target("avx512f")))
+static void dw_pixel_avx512(const struct geom *g, const struct kf_tensor *src, const float *wf,
+			    const float *bias, enum kf_act act, int n, int oy, int ox, float *out)
+{
+	const float *tap[64];
+	const float *tw[64];
+	int nt = 0;
+	__m512 z = _mm512_setzero_ps();
+
+	for (int ky = 0; ky < g->kh; ky++) {
+		int iy = oy * g->s - g->pt + ky;
+
+		if (iy < 0 || iy >= g->H)
+			continue;
+		for (int kx = 0; kx < g->kw; kx++) {
+			int ix = ox * g->s - g->pl + kx;
+
+			if (ix < 0 || ix >= g->W)
+				continue;
+			tap[nt] = px(src, n, iy, ix);
+			tw[nt++] = wf + ((size_t)ky * g->kw + kx) * g->C;
+		}
+	}
+	for (int c = 0; c < g->C; c += 16) {
+		__mmask16 m = (__mmask16)(g->C - c >= 16 ? 0xffff : (1u << (g->C - c)) - 1);
+		__m512 s = z, t;
+
+		for (int i = 0; i < nt; i++)
+			s = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, tap[i] + c),
+					    _mm512_maskz_loadu_ps(m, tw[i] + c), s);
+		if (bias)
+			s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(m, bias + c));
+		switch (act) {
+		case KF_ACT_NONE: break;
+		case KF_ACT_RELU: s = _mm512_max_ps(s, z); break;
+		case KF_ACT_RELU6: s = _mm512_min_ps(_mm512_max_ps(s, z), _mm512_set1_ps(6.0f)); break;
+		case KF_ACT_LEAKY:
+			t = _mm512_mul_ps(s, _mm512_set1_ps(0.1f));
+			s = _mm512_add_ps(_mm512_max_ps(_mm512_sub_ps(s, t), z), t);
+			break;
+		}
+		_mm512_mask_storeu_ps(out + c, m, s);
+	}
+}
+
+__attribute__((target("avx2,fma")))
+static void dw_pixel_avx2(const struct geom *g, const struct kf_tensor *src, const float *wf,
+			  const float *bias, enum kf_act act, int n, int oy, int ox, float *out)
+{
+	const float *tap[64];
+	const float *tw[64];
+	int nt = 0, c = 0;
+	__m256 z = _mm256_setzero_ps();
+
+	for (int ky = 0; ky < g->kh; ky++) {
+		int iy = oy * g->s - g->pt + ky;
+
+		if (iy < 0 || iy >= g->H)
+			continue;
+		for (int kx = 0; kx < g->kw; kx++) {
+			int ix = ox * g->s - g->pl + kx;
+
+			if (ix < 0 || ix >= g->W)
+				continue;
+			tap[nt] = px(src, n, iy, ix);
+			tw[nt++] = wf + ((size_t)ky * g->kw + kx) * g->C;
+		}
+	}
+	for (; c + 8 <= g->C; c += 8) {
+		__m256 s = z, t;
+
+		for (int i = 0; i < nt; i++)
+			s = _mm256_fmadd_ps(_mm256_loadu_ps(tap[i] + c), _mm256_loadu_ps(tw[i] + c), s);
+		if (bias)
+			s = _mm256_add_ps(s, _mm256_loadu_ps(bias + c));
+		switch (act) {
+		case KF_ACT_NONE: break;
+		case KF_ACT_RELU: s = _mm256_max_ps(s, z); break;
+		case KF_ACT_RELU6: s = _mm256_min_ps(_mm256_max_ps(s, z), _mm256_set1_ps(6.0f)); break;
+		case KF_ACT_LEAKY:
+			t = _mm256_mul_ps(s, _mm256_set1_ps(0.1f));
+			s = _mm256_add_ps(_mm256_max_ps(_mm256_sub_ps(s, t), z), t);
+			break;
+		}
+		_mm256_storeu_ps(out + c, s);
+	}
+	if (c < g->C)
+		dw_pixel_scalar(g, src, wf, bias, act, n, oy, ox, c, out);
+}
+#endif
+
+void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
+		     const struct kf_tensor *w, const float *bias,
+		     const struct kf_conv_params *p, int ith, int nth)
+{
+	struct geom g;
+	int64_t r0, r1;
+	float *out = dst->data;
+	int fast = 0;	/* 2 avx2, 3 avx512: follows the GEMM kernel choice */
+
+	dw_geom(&g, dst, src, w, p);
+	row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
+#ifdef KF_X86
+	if (src->nb[0] == sizeof(float) && g.kh * g.kw <= 64)
+		fast = !strcmp(kf_gemm_kernel_name(), "avx512") ? 3 :
+		       !strcmp(kf_gemm_kernel_name(), "avx2") ? 2 : 0;
+#endif
+	for (int64_t r = r0; r < r1; r++) {
+		int n = (int)(r / g.OH), oy = (int)(r % g.OH);
+
+		for (int ox = 0; ox < g.OW; ox++) {
+			float *o = out + (r * g.OW + ox) * g.C;
+#ifdef KF_X86
+			if (fast == 3) {
+				dw_pixel_avx512(&g, src, w->data, bias, p->act, n, oy, ox, o);
+				continue;
+			}
+			if (fast == 2) {
+				dw_pixel_avx2(&g, src, w->data, bias, p->act, n, oy, ox, o);
+				continue;
+			}
+#endif
+			if (src->nb[0] == sizeof(float))
+				dw_pixel_rows(&g, src, w->data, bias, p->act, n, oy, ox, o);
+			else
+				dw_pixel_scalar(&g, src, w->data, bias, p->act, n, oy, ox, 0, o);
+		}
+	}
+	(void)fast;
+}
+
+void kf_nn_depthwise_ref(struct kf_tensor *dst, const struct kf_tensor *src,
+			 const struct kf_tensor *w, const float *bias,
+			 const struct kf_conv_params *p, int ith, int nth)
+{
+	struct geom g;
+	int64_t r0, r1;
+	float *out = dst->data;
+
+	dw_geom(&g, dst, src, w, p);
+	row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
+	for (int64_t r = r0; r < r1; r++)
+		for (int ox = 0; ox < g.OW; ox++)
+			dw_pixel_scalar(&g, src, w->data, bias, p->act, (int)(r / g.OH),
+					(int)(r % g.OH), ox, 0, out + (r * g.OW + ox) * g.C);
+}
+
+/* ---- pooling ------------------------------------------------------------- */
+
+static void pool_geom(struct geom *g, const struct kf_tensor *dst, const struct kf_tensor *src,
+		      int k, int stride, enum kf_pad pad)
+{
+	assert(pad == KF_PAD_SAME || pad == KF_PAD_VALID);
+	window_geom(g, dst, src, k, k, stride, pad, 0, 0, 0, 0);
+	assert(g->CO == g->C);
+}
+
+/* Max over the in-range cells of the window of output (oy, ox). */
+static void maxpool_pixel(const struct geom *g, const struct kf_tensor *src, int n, int oy,
+			  int ox, float *o)
+{
+	bool any = false;
+
+	for (int ky = 0; ky < g->kh; ky++) {
+		int iy = oy * g->s - g->pt + ky;
+
+		if (iy < 0 || iy >= g->H)
+			continue;
+		for (int kx = 0; kx < g->kw; kx++) {
+			int ix = ox * g->s - g->pl + kx;
+
+			if (ix < 0 || ix >= g->W)
+				continue;
+			if (src->nb[0] == sizeof(float)) {
+				const float *in = px(src, n, iy, ix);
+
+				if (!any)
+					memcpy(o, in, (size_t)g->C * sizeof(float));
+				else
+					for (int c = 0; c < g->C; c++)
+						o[c] = in[c] > o[c] ? in[c] : o[c];
+			} else {
+				for (int c = 0; c < g->C; c++) {
+					float v = src_at(src, n, iy, ix, c);
+
+					o[c] = !any || v > o[c] ? v : o[c];
+				}
+			}
+			any = true;
+		}
+	}
+	if (!any)
+		for (int c = 0; c < g->C; c++)
+			o[c] = -INFINITY;
+}
+
+void kf_nn_maxpool(struct kf_tensor *dst, const struct kf_tensor *src, int k, int stride,
+		   enum kf_pad pad, int ith, int nth)
+{
+	struct geom g;
+	int64_t r0, r1;
+	float *out = dst->data;
+
+	pool_geom(&g, dst, src, k, stride, pad);
+	row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
+	for (int64_t r = r0; r < r1; r++)
+		for (int ox = 0; ox < g.OW; ox++)
+			maxpool_pixel(&g, src, (int)(r / g.OH), (int)(r % g.OH), ox,
+				      out + (r * g.OW + ox) * g.C);
+}
+
+void kf_nn_maxpool_ref(struct kf_tensor *dst, const struct kf_tensor *src, int k, int stride,
+		       enum kf_pad pad, int ith, int nth)
+{
+	struct geom g;
+	int64_t r0, r1;
+	float *out = dst->data;
+
+	pool_geom(&g, dst, src, k, stride, pad);
+	row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
+	for (int64_t r = r0; r < r1; r++) {
+		int n = (int)(r / g.OH), oy = (int)(r % g.OH);
+
+		for (int ox = 0; ox < g.OW; ox++) {
+			for (int c = 0; c < g.C; c++) {
+				float m = -INFINITY;
+
+				for (int ky = 0; ky < k; ky++) {
+					for (int kx = 0; kx < k; kx++) {
+						int iy = oy * stride - g.pt + ky, ix = ox * stride - g.pl + kx;
+
+						if (iy >= 0 && iy < g.H && ix >= 0 && ix < g.W &&
+						    src_at(src, n, iy, ix, c) > m)
+							m = src_at(src, n, iy, ix, c);
+					}
+				}
+				out[(r * g.OW + ox) * g.C + c] = m;
+			}
+		}
+	}
+}
+
+void kf_nn_avgpool(struct kf_tensor *dst, const struct kf_tensor *src, int k, int stride,
+		   int ith, int nth)
+{
+	struct geom g;
+	int64_t r0, r1;
+	float *out = dst->data;
+
+	pool_geom(&g, dst, src, k, stride, KF_PAD_VALID);
+	row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
+	for (int64_t r = r0; r < r1; r++) {
+		int n = (int)(r / g.OH), oy = (int)(r % g.OH);
+
+		for (int ox = 0; ox < g.OW; ox++) {
+			float *o = out + (r * g.OW + ox) * g.C;
+
+			for (int c = 0; c < g.C; c++) {
+				float s = 0.0f;
+
+				for (int ky = 0; ky < k; ky++)
+					for (int kx = 0; kx < k; kx++)
+						s += src_at(src, n, oy * stride + ky, ox * stride + kx, c);
+				o[c] = s / (float)(k * k);
+			}
+		}
+	}
+}
+
+void kf_nn_global_avgpool(struct kf_tensor *dst, const struct kf_tensor *src)
+{
+	int C = (int)src->ne[0], W = (int)src->ne[1], H = (int)src->ne[2], N = (int)src->ne[3];
+	float *out = dst->data;
+
+	assert(dst->ne[0] == C && dst->ne[1] == 1 && dst->ne[2] == 1 && dst->ne[3] == N);
+	assert(kf_tensor_is_contiguous(dst));
+	for (int n = 0; n < N; n++) {
+		float *o = out + (size_t)n * C;
+
+		for (int c = 0; c < C; c++) {
+			float s = 0.0f;
+
+			for (int y = 0; y < H; y++)
+				for (int x = 0; x < W; x++)
+					s += src_at(src, n, y, x, c);
+			o[c] = s / (float)(H * W);
+		}
+	}
+}
+
+/* ---- element-wise -------------------------------------------------------- */
+
+static float *elem(const struct kf_tensor *t, int64_t i0, int64_t i1, int64_t i2, int64_t i3)
+{
+	return (float *)((char *)t->data + kf_tensor_offset(t, i0, i1, i2, i3));
+}
+
+void kf_nn_add(struct kf_tensor *dst, const struct kf_tensor *a, const struct kf_tensor *b,
+	       enum kf_act act, int ith, int nth)
+{
+	int64_t r0, r1;
+
+	assert(kf_tensor_same_shape(dst, a) && kf_tensor_same_shape(dst, b));
+	row_range(dst->ne[2] * dst->ne[3], ith, nth, &r0, &r1);
+	for (int64_t r = r0; r < r1; r++) {
+		int64_t i2 = r % dst->ne[2], i3 = r / dst->ne[2];
+
+		for (int64_t i1 = 0; i1 < dst->ne[1]; i1++)
+			for (int64_t i0 = 0; i0 < dst->ne[0]; i0++)
+				*elem(dst, i0, i1, i2, i3) = kf_nn_act_ref(
+					*elem(a, i0, i1, i2, i3) + *elem(b, i0, i1, i2, i3), act);
+	}
+}
+
+void kf_nn_act(struct kf_tensor *dst, const struct kf_tensor *src, enum kf_act act,
+	       int ith, int nth)
+{
+	int64_t r0, r1;
+
+	assert(kf_tensor_same_shape(dst, src));
+	row_range(dst->ne[2] * dst->ne[3], ith, nth, &r0, &r1);
+	for (int64_t r = r0; r < r1; r++) {
+		int64_t i2 = r % dst->ne[2], i3 = r / dst->ne[2];
+
+		for (int64_t i1 = 0; i1 < dst->ne[1]; i1++)
+			for (int64_t i0 = 0; i0 < dst->ne[0]; i0++)
+				*elem(dst, i0, i1, i2, i3) =
+					kf_nn_act_ref(*elem(src, i0, i1, i2, i3), act);
+	}
+}
+
+/* ---- fully connected ----------------------------------------------------- */
+
+static void fc_check(const struct kf_tensor *dst, const struct kf_tensor *src,
+		     const struct kf_tensor *w)
+{
+	(void)dst; (void)src; (void)w;
+	assert(kf_tensor_is_contiguous(src) && kf_tensor_is_contiguous(w) &&
+	       kf_tensor_is_contiguous(dst));
+	assert(w->ne[1] * w->ne[0] == kf_tensor_nelements(w));
+	assert(w->ne[1] == src->ne[0] * src->ne[1] * src->ne[2]);
+	assert(dst->ne[0] == w->ne[0] && dst->ne[3] == src->ne[3]);
+}
+
+int kf_nn_fc(struct kf_tensor *dst, const struct kf_tensor *src, const struct kf_tensor *w,
+	     const float *bias, enum kf_act act, struct kf_arena *scratch)
+{
+	fc_check(dst, src, w);
+	return kf_gemm((int)src->ne[3], (int)w->ne[0], (int)w->ne[1], src->data, (int)w->ne[1],
+		       w->data, (int)w->ne[0], dst->data, (int)w->ne[0], bias, act, scratch);
+}
+
+void kf_nn_fc_ref(struct kf_tensor *dst, const struct kf_tensor *src,
+		  const struct kf_tensor *w, const float *bias, enum kf_act act)
+{
+	fc_check(dst, src, w);
+	kf_gemm_ref((int)src->ne[3], (int)w->ne[0], (int)w->ne[1], src->data, (int)w->ne[1],
+		    w->data, (int)w->ne[0], dst->data, (int)w->ne[0], bias, act);
+}
+
+/* ---- normalisation and folding ------------------------------------------- */
+
+void kf_nn_normalize_mean(float *dst, const float *src, size_t n_pixels, const float mean[3],
+			  float div)
+{
+	for (size_t i = 0; i < n_pixels * 3; i++)
+		dst[i] = (src[i] - mean[i % 3]) / div;
+}
+
+void kf_nn_normalize_scale(float *dst, const float *src, size_t n, float div, float sub)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = src[i] / div - sub;
+}
+
+void kf_nn_u8_to_f32(float *dst, const uint8_t *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = (float)src[i];
+}
+
+void kf_nn_bn_factors(int n, const float *mean, const float *var, const float *scale,
+		      const float *offset, float *f, float *add)
+{
+	for (int c = 0; c < n; c++) {
+		f[c] = scale[c] / sqrtf(var[c] + KF_BN_EPS);
+		add[c] = offset[c] - mean[c] * f[c];
+	}
+}
+
+void kf_nn_fold_affine(float *w, size_t n_w, int n_out, float *bias, const float *f,
+		       const float *add)
+{
+	assert(n_out > 0 && n_w % (size_t)n_out == 0);
+	for (size_t i = 0; i < n_w; i++)
+		w[i] *= f[i % (size_t)n_out];
+	for (int c = 0; c < n_out; c++)
+		bias[c] = bias[c] * f[c] + (add ? add[c] : 0.0f);
+}

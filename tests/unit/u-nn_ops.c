@@ -1,0 +1,359 @@
+/* u-nn_ops.c: every fast op against its scalar _ref twin on random tensors
+ * (ggml test-backend-ops style: NMSE = sum((a-b)^2) / sum(b^2) <= 1e-7),
+ * on odd sizes, stride-2 'same' padding, strided sources and row-range splits,
+ * for each GEMM kernel this CPU can run. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/arena.h"
+#include "core/nn_ops.h"
+
+#define NMSE_MAX 1e-7
+
+static uint64_t rng = 0x12345678abcdefULL;
+
+static float frand(void)
+{
+	rng ^= rng >> 12; rng ^= rng << 25; rng ^= rng >> 27;
+	return (float)((rng * 2685821657736338717ULL) >> 40) / (float)(1 << 24) * 2.0f - 1.0f;
+}
+
+static void fill(struct kf_tensor *t)
+{
+	float *f = t->data;
+	int64_t n = (int64_t)(t->nb[3] / sizeof(float)) * t->ne[3];
+
+	for (int64_t i = 0; i < n; i++)
+		f[i] = frand();
+}
+
+static double nmse(const struct kf_tensor *a, const struct kf_tensor *b)
+{
+	const float *x = a->data, *y = b->data;
+	double num = 0, den = 0;
+
+	for (int64_t i = 0; i < kf_tensor_nelements(a); i++) {
+		double d = (double)x[i] - (double)y[i];
+
+		if (isinf(x[i]) && x[i] == y[i])
+			continue;
+		num += d * d;
+		den += (double)y[i] * y[i];
+	}
+	return den > 0 ? num / den : num;
+}
+
+static const char *kernels[] = { "avx512", "avx2", "generic" };
+
+static void restore_kernel(void)
+{
+	for (size_t i = 0; i < 3; i++)
+		if (kf_gemm_set_kernel(kernels[i]) == KF_OK)
+			return;
+}
+
+static void test_out_size(void **state)
+{
+	static const struct { int in, k, s; enum kf_pad pad; int out, lo, hi; } rows[] = {
+		{ 512, 3, 2, KF_PAD_SAME, 256, 0, 1 },	/* ssd conv_0 */
+		{ 256, 3, 1, KF_PAD_SAME, 256, 1, 1 },
+		{ 207, 2, 2, KF_PAD_SAME, 104, 0, 1 },	/* tiny maxpool1 */
+		{ 414, 2, 2, KF_PAD_SAME, 207, 0, 0 },
+		{ 13, 2, 1, KF_PAD_SAME, 13, 0, 1 },	/* tiny maxpool5 */
+		{ 416, 3, 1, KF_PAD_VALID, 414, 0, 0 },	/* tiny conv0 */
+		{ 150, 7, 2, KF_PAD_VALID, 72, 0, 0 },	/* facerec conv32_down */
+		{ 112, 3, 2, KF_PAD_SAME, 56, 0, 1 },	/* landmark dense0_conv0 */
+		{ 7, 7, 2, KF_PAD_VALID, 1, 0, 0 },	/* landmark avg pool */
+		{ 2, 3, 1, KF_PAD_VALID, 0, 0, 0 },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int lo = -1, hi = -1;
+		int out = kf_nn_out_size(rows[i].in, rows[i].k, rows[i].s, rows[i].pad, 0, 0, &lo, &hi);
+
+		if (out != rows[i].out || lo != rows[i].lo || hi != rows[i].hi)
+			fail_msg("row %zu: out %d lo %d hi %d", i, out, lo, hi);
+	}
+}
+
+static void test_act(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 10000; i++) {
+		float x = frand() * 10.0f, m = 0.1f * x, want = (x - m > 0.0f ? x - m : 0.0f) + m;
+
+		assert_true(kf_nn_act_ref(x, KF_ACT_LEAKY) == want);
+	}
+	assert_true(kf_nn_act_ref(7.0f, KF_ACT_RELU6) == 6.0f);
+	assert_true(kf_nn_act_ref(-1.0f, KF_ACT_RELU6) == 0.0f);
+	assert_true(kf_nn_act_ref(-1.0f, KF_ACT_RELU) == 0.0f);
+}
+
+struct conv_case {
+	int n, h, w, c, co, k, s;
+	enum kf_pad pad;
+	int pt, pb, pl, pr;
+	enum kf_act act;
+};
+
+static const struct conv_case conv_cases[] = {
+	{ 1, 17, 13, 3, 32, 3, 2, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU6 },	/* ssd conv_0 */
+	{ 1, 16, 16, 3, 32, 3, 2, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU6 },
+	{ 2, 9, 11, 37, 45, 1, 1, KF_PAD_VALID, 0, 0, 0, 0, KF_ACT_LEAKY },	/* pointwise, odd */
+	{ 1, 8, 8, 64, 70, 1, 1, KF_PAD_VALID, 0, 0, 0, 0, KF_ACT_NONE },
+	{ 1, 12, 10, 3, 16, 3, 1, KF_PAD_VALID, 0, 0, 0, 0, KF_ACT_LEAKY },	/* tiny conv0 */
+	{ 1, 23, 23, 3, 32, 7, 2, KF_PAD_VALID, 0, 0, 0, 0, KF_ACT_RELU },	/* facerec 7x7 */
+	{ 1, 9, 9, 40, 33, 3, 1, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU },
+	{ 1, 10, 7, 20, 17, 3, 2, KF_PAD_EXPLICIT, 1, 2, 0, 1, KF_ACT_NONE },
+	{ 1, 5, 5, 300, 7, 3, 1, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU },	/* K > KC */
+	{ 1, 4, 4, 8, 1, 1, 2, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_NONE },
+};
+
+static struct kf_tensor *conv_dst(struct kf_arena *a, const struct conv_case *cc, int co)
+{
+	int lo, hi;
+	int oh = kf_nn_out_size(cc->h, cc->k, cc->s, cc->pad, cc->pt, cc->pb, &lo, &hi);
+	int ow = kf_nn_out_size(cc->w, cc->k, cc->s, cc->pad, cc->pl, cc->pr, &lo, &hi);
+
+	return kf_tensor_nhwc(a, cc->n, oh, ow, co);
+}
+
+static void run_conv(const struct conv_case *cc, bool depthwise, bool strided)
+{
+	struct kf_arena a = KF_ARENA_INIT;
+	struct kf_conv_params p = { cc->s, cc->pad, cc->pt, cc->pb, cc->pl, cc->pr, cc->act };
+	int co = depthwise ? cc->c : cc->co;
+	struct kf_tensor *src, *w, *want, *got, *bias;
+	struct kf_tensor view;
+
+	/* strided: the source is a channel slice of a wider tensor */
+	src = kf_tensor_nhwc(&a, cc->n, cc->h, cc->w, cc->c + (strided ? 5 : 0));
+	assert_non_null(src);
+	fill(src);
+	if (strided) {
+		view = *src;
+		view.ne[0] = cc->c;
+		view.data = (float *)src->data + 2;
+		src = &view;
+	}
+	w = depthwise ? kf_tensor_new(&a, KF_F32, 1, cc->c, cc->k, cc->k)
+		      : kf_tensor_new(&a, KF_F32, cc->co, cc->c, cc->k, cc->k);
+	bias = kf_tensor_new(&a, KF_F32, co, 1, 1, 1);
+	want = conv_dst(&a, cc, co);
+	got = conv_dst(&a, cc, co);
+	assert_non_null(w && bias && want && got);
+	fill(w);
+	fill(bias);
+	for (size_t ki = 0; ki < 3; ki++) {
+		if (kf_gemm_set_kernel(kernels[ki]) < 0)
+			continue;
+		for (int nth = 1; nth <= 3; nth += 2) {
+			memset(got->data, 0xff, kf_tensor_nbytes(got));	/* NaN */
+			for (int ith = 0; ith < nth; ith++) {
+				if (depthwise) {
+					kf_nn_depthwise(got, src, w, bias->data, &p, ith, nth);
+				} else {
+					assert_int_equal(kf_nn_conv2d(got, src, w, bias->data, &p, &a, ith, nth),
+							 KF_OK);
+				}
+			}
+			if (depthwise)
+				kf_nn_depthwise_ref(want, src, w, bias->data, &p, 0, 1);
+			else
+				kf_nn_conv2d_ref(want, src, w, bias->data, &p, 0, 1);
+			if (!(nmse(got, want) <= NMSE_MAX))
+				fail_msg("%s %s case %dx%dx%d k%d s%d: nmse %g (nth %d)",
+					 depthwise ? "depthwise" : "conv", kernels[ki], cc->h, cc->w,
+					 cc->c, cc->k, cc->s, nmse(got, want), nth);
+		}
+	}
+	restore_kernel();
+	kf_arena_release(&a);
+}
+
+static void test_conv2d(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(conv_cases) / sizeof(conv_cases[0]); i++) {
+		run_conv(&conv_cases[i], false, false);
+		run_conv(&conv_cases[i], false, true);
+	}
+}
+
+static void test_depthwise(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(conv_cases) / sizeof(conv_cases[0]); i++) {
+		run_conv(&conv_cases[i], true, false);
+		run_conv(&conv_cases[i], true, true);
+	}
+}
+
+static void test_gemm(void **state)
+{
+	static const int shapes[][3] = { { 1, 1, 1 }, { 7, 33, 5 }, { 13, 64, 257 }, { 100, 31, 600 },
+					 { 6, 32, 256 }, { 5, 300, 9 } };
+	struct kf_arena a = KF_ARENA_INIT;
+	(void)state;
+
+	for (size_t ki = 0; ki < 3; ki++) {
+		if (kf_gemm_set_kernel(kernels[ki]) < 0)
+			continue;
+		for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+			int M = shapes[i][0], N = shapes[i][1], K = shapes[i][2];
+			struct kf_tensor *A = kf_tensor_new(&a, KF_F32, K + 3, M, 1, 1);
+			struct kf_tensor *B = kf_tensor_new(&a, KF_F32, N + 1, K, 1, 1);
+			struct kf_tensor *b = kf_tensor_new(&a, KF_F32, N, 1, 1, 1);
+			struct kf_tensor *C = kf_tensor_new(&a, KF_F32, N, M, 1, 1);
+			struct kf_tensor *R = kf_tensor_new(&a, KF_F32, N, M, 1, 1);
+
+			fill(A); fill(B); fill(b);
+			assert_int_equal(kf_gemm(M, N, K, A->data, K + 3, B->data, N + 1, C->data, N,
+						 b->data, KF_ACT_LEAKY, &a), KF_OK);
+			kf_gemm_ref(M, N, K, A->data, K + 3, B->data, N + 1, R->data, N, b->data,
+				    KF_ACT_LEAKY);
+			if (!(nmse(C, R) <= NMSE_MAX))
+				fail_msg("gemm %s %dx%dx%d nmse %g", kernels[ki], M, N, K, nmse(C, R));
+		}
+	}
+	restore_kernel();
+	kf_arena_release(&a);
+}
+
+static void test_pool(void **state)
+{
+	static const struct { int h, w, c, k, s; enum kf_pad pad; } rows[] = {
+		{ 207, 207, 5, 2, 2, KF_PAD_SAME }, { 14, 14, 3, 2, 2, KF_PAD_SAME },
+		{ 13, 13, 17, 2, 1, KF_PAD_SAME }, { 7, 9, 4, 3, 2, KF_PAD_VALID },
+		{ 72, 72, 3, 3, 2, KF_PAD_VALID },
+	};
+	struct kf_arena a = KF_ARENA_INIT;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int lo, hi, oh = kf_nn_out_size(rows[i].h, rows[i].k, rows[i].s, rows[i].pad, 0, 0, &lo, &hi);
+		int ow = kf_nn_out_size(rows[i].w, rows[i].k, rows[i].s, rows[i].pad, 0, 0, &lo, &hi);
+		struct kf_tensor *src = kf_tensor_nhwc(&a, 2, rows[i].h, rows[i].w, rows[i].c);
+		struct kf_tensor *got = kf_tensor_nhwc(&a, 2, oh, ow, rows[i].c);
+		struct kf_tensor *want = kf_tensor_nhwc(&a, 2, oh, ow, rows[i].c);
+
+		fill(src);
+		for (int ith = 0; ith < 4; ith++)
+			kf_nn_maxpool(got, src, rows[i].k, rows[i].s, rows[i].pad, ith, 4);
+		kf_nn_maxpool_ref(want, src, rows[i].k, rows[i].s, rows[i].pad, 0, 1);
+		assert_memory_equal(got->data, want->data, kf_tensor_nbytes(got));
+	}
+	/* the padded cell does not take part: all-negative input, bottom-right */
+	{
+		struct kf_tensor *src = kf_tensor_nhwc(&a, 1, 3, 3, 1), *dst = kf_tensor_nhwc(&a, 1, 2, 2, 1);
+		float *s = src->data, *d = dst->data;
+
+		for (int i = 0; i < 9; i++)
+			s[i] = -1.0f - (float)i;
+		kf_nn_maxpool(dst, src, 2, 2, KF_PAD_SAME, 0, 1);
+		assert_true(d[3] == -9.0f && d[0] == -1.0f && d[1] == -3.0f);
+	}
+	/* avg pool 7x7 stride 2 on 7x7 = the mean */
+	{
+		struct kf_tensor *src = kf_tensor_nhwc(&a, 1, 7, 7, 2), *dst = kf_tensor_nhwc(&a, 1, 1, 1, 2);
+		struct kf_tensor *g = kf_tensor_nhwc(&a, 1, 1, 1, 2);
+		double m = 0;
+
+		fill(src);
+		for (int i = 0; i < 49; i++)
+			m += ((float *)src->data)[2 * i + 1];
+		kf_nn_avgpool(dst, src, 7, 2, 0, 1);
+		kf_nn_global_avgpool(g, src);
+		assert_true(fabs(((float *)dst->data)[1] - m / 49) < 1e-6);
+		assert_true(fabs(((float *)g->data)[1] - m / 49) < 1e-6);
+	}
+	kf_arena_release(&a);
+}
+
+static void test_elementwise_fc(void **state)
+{
+	struct kf_arena a = KF_ARENA_INIT;
+	struct kf_tensor *x = kf_tensor_nhwc(&a, 2, 5, 3, 7), *y = kf_tensor_nhwc(&a, 2, 5, 3, 7);
+	struct kf_tensor *z = kf_tensor_nhwc(&a, 2, 5, 3, 7);
+	struct kf_tensor *w = kf_tensor_new(&a, KF_F32, 136, 105, 1, 1);
+	struct kf_tensor *b = kf_tensor_new(&a, KF_F32, 136, 1, 1, 1);
+	struct kf_tensor *o = kf_tensor_nhwc(&a, 2, 1, 1, 136), *r = kf_tensor_nhwc(&a, 2, 1, 1, 136);
+	float *xf, *yf, *zf;
+	(void)state;
+
+	fill(x); fill(y); fill(w); fill(b);
+	xf = x->data; yf = y->data; zf = z->data;
+	kf_nn_add(z, x, y, KF_ACT_RELU, 0, 2);
+	kf_nn_add(z, x, y, KF_ACT_RELU, 1, 2);
+	for (int i = 0; i < 210; i++)
+		assert_true(zf[i] == kf_nn_act_ref(xf[i] + yf[i], KF_ACT_RELU));
+	kf_nn_act(x, x, KF_ACT_RELU6, 0, 1);
+	for (int i = 0; i < 210; i++)
+		assert_true(xf[i] >= 0.0f);
+	assert_int_equal(kf_nn_fc(o, y, w, b->data, KF_ACT_NONE, &a), KF_OK);
+	kf_nn_fc_ref(r, y, w, b->data, KF_ACT_NONE);
+	assert_true(nmse(o, r) <= NMSE_MAX);
+	kf_arena_release(&a);
+}
+
+static void test_normalize_fold(void **state)
+{
+	const float mean[3] = { 117.001f, 114.697f, 97.404f };
+	float src[6] = { 0, 255, 128, 1, 2, 3 }, dst[6];
+	float w[6] = { 1, 2, 3, 4, 5, 6 }, bias[3] = { 0, 1, 2 }, f[3], add[3];
+	const float mu[3] = { 1, 2, 3 }, var[3] = { 4, 0, 1 }, sc[3] = { 1, 1, 2 }, off[3] = { 0, 1, 0 };
+	uint8_t u8[3] = { 0, 128, 255 };
+	(void)state;
+
+	kf_nn_normalize_mean(dst, src, 2, mean, 255.0f);
+	assert_true(dst[1] == (255.0f - 114.697f) / 255.0f);
+	kf_nn_normalize_scale(dst, src, 6, 127.5f, 1.0f);
+	assert_true(dst[0] == -1.0f && dst[1] == 1.0f);
+	kf_nn_u8_to_f32(dst, u8, 3);
+	assert_true(dst[2] == 255.0f);
+	kf_nn_bn_factors(3, mu, var, sc, off, f, add);
+	assert_true(f[1] == 1.0f / sqrtf(0.0f + 0.0010000000474974513f));
+	kf_nn_fold_affine(w, 6, 3, bias, f, add);
+	/* bn(conv) at x = 1 for channel 2: (3 + 2 - 3) * 2/sqrt(1.001) */
+	assert_true(fabsf((w[2] + bias[2]) - 2.0f * 2.0f / sqrtf(1.001f)) < 1e-5f);
+}
+
+static void test_alloc_failure(void **state)
+{
+	struct kf_arena a = KF_ARENA_INIT;
+	struct kf_conv_params p = { 2, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU6 };
+	struct kf_tensor src, w, dst;
+	float s[4 * 4 * 3] = { 0 }, wf[3 * 3 * 3 * 4] = { 0 }, d[2 * 2 * 4];
+	(void)state;
+
+	kf_tensor_init(&src, KF_F32, 3, 4, 4, 1, s);
+	kf_tensor_init(&w, KF_F32, 4, 3, 3, 3, wf);
+	kf_tensor_init(&dst, KF_F32, 4, 2, 2, 1, d);
+	kf_alloc_fail_at(1);
+	assert_int_equal(kf_nn_conv2d(&dst, &src, &w, NULL, &p, &a, 0, 1), KF_E_NOMEM);
+	kf_alloc_fail_at(0);
+	assert_int_equal(kf_nn_conv2d(&dst, &src, &w, NULL, &p, &a, 0, 1), KF_OK);
+	kf_arena_release(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_out_size),
+		cmocka_unit_test(test_act),
+		cmocka_unit_test(test_gemm),
+		cmocka_unit_test(test_conv2d),
+		cmocka_unit_test(test_depthwise),
+		cmocka_unit_test(test_pool),
+		cmocka_unit_test(test_elementwise_fc),
+		cmocka_unit_test(test_normalize_fold),
+		cmocka_unit_test(test_alloc_failure),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
