@@ -12,6 +12,9 @@
 #include "core/alloc.h"
 #include "core/arena.h"
 #include "core/nn_ops.h"
+#include "core/weights.h"
+
+#include <cjson/cJSON.h>
 
 #define NMSE_MAX 1e-7
 
@@ -342,6 +345,118 @@ static void test_alloc_failure(void **state)
 	kf_arena_release(&a);
 }
 
+/* The ops compose into face-api's SSD: the first five stages of
+ * sample1_ssd_stages.json, with batch norm folded into the depthwise weights
+ * by kf_nn_bn_factors + kf_nn_fold_affine (mean|x| within 1e-4 relative,
+ * probes within 1e-3 of |ref| + mean|x|). */
+static void check_stage(const cJSON *stages, const char *name, const struct kf_tensor *t)
+{
+	const cJSON *s, *p;
+	const float *f = t->data;
+	double mean_abs = 0;
+	int64_t n = kf_tensor_nelements(t);
+
+	for (int64_t i = 0; i < n; i++)
+		mean_abs += fabs((double)f[i]);
+	mean_abs /= (double)n;
+	cJSON_ArrayForEach(s, stages) {
+		double ref;
+
+		if (strcmp(cJSON_GetObjectItem(s, "name")->valuestring, name))
+			continue;
+		assert_int_equal(cJSON_GetObjectItem(s, "size")->valuedouble, (double)n);
+		ref = cJSON_GetObjectItem(s, "mean_abs")->valuedouble;
+		if (fabs(mean_abs - ref) > 1e-4 * ref)
+			fail_msg("%s: mean_abs %.9g, reference %.9g", name, mean_abs, ref);
+		cJSON_ArrayForEach(p, cJSON_GetObjectItem(s, "probe")) {
+			int64_t idx = (int64_t)cJSON_GetArrayItem(p, 0)->valuedouble;
+			double v = cJSON_GetArrayItem(p, 1)->valuedouble;
+
+			if (fabs((double)f[idx] - v) > 1e-3 * (fabs(v) + mean_abs))
+				fail_msg("%s[%lld] = %.9g, reference %.9g", name, (long long)idx,
+					 (double)f[idx], v);
+		}
+		return;
+	}
+	fail_msg("no stage %s", name);
+}
+
+static struct kf_tensor *dw_bn(struct kf_arena *a, const struct kf_weights *w, int layer, int c,
+			       float *bias, struct kf_err *err)
+{
+	static const char *const bn[4] = { "moving_mean", "moving_variance", "gamma", "beta" };
+	const float *v[4];
+	char name[96];
+	float f[64], add[64];
+	struct kf_tensor *t = kf_tensor_new(a, KF_F32, 1, c, 3, 3);
+	const float *src;
+
+	assert_true(c <= 64);
+	snprintf(name, sizeof(name), "MobilenetV1/Conv2d_%d_depthwise/depthwise_weights", layer);
+	assert_non_null(src = kf_weights_f32(w, name, 4, (const int[]){ 3, 3, c, 1 }, err));
+	memcpy(t->data, src, kf_tensor_nbytes(t));
+	for (int i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "MobilenetV1/Conv2d_%d_depthwise/BatchNorm/%s", layer, bn[i]);
+		assert_non_null(v[i] = kf_weights_f32(w, name, 1, (const int[]){ c }, err));
+	}
+	kf_nn_bn_factors(c, v[0], v[1], v[2], v[3], f, add);
+	memset(bias, 0, (size_t)c * sizeof(float));
+	kf_nn_fold_affine(t->data, (size_t)c * 9, c, bias, f, add);
+	return t;
+}
+
+static void test_ssd_first_stages(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_arena a = KF_ARENA_INIT;
+	struct kf_weights *w = NULL;
+	const struct kf_conv_params s2 = { 2, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU6 };
+	const struct kf_conv_params s1 = { 1, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU6 };
+	size_t n_in, n_json;
+	uint8_t *in8 = kf_test_read_file(KF_SHARED_DIR "/reference/layers/sample1_ssd_input_512x512_rgb_u8.bin", &n_in);
+	char *json = (char *)kf_test_read_file(KF_SHARED_DIR "/reference/layers/sample1_ssd_stages.json", &n_json);
+	cJSON *root = cJSON_ParseWithLength(json, n_json);
+	const cJSON *stages = cJSON_GetObjectItem(root, "stages");
+	struct kf_tensor *x, *c0, *d1, *p1, *d2;
+	float b1[32], b2[64];
+	(void)state;
+
+	assert_int_equal(kf_weights_load(&w, KF_TEST_MODELS, "ssd_mobilenetv1_model", 0, &err), KF_OK);
+	x = kf_tensor_nhwc(&a, 1, 512, 512, 3);
+	kf_nn_u8_to_f32(x->data, in8, n_in);
+	kf_nn_normalize_scale(x->data, x->data, n_in, 127.5f, 1.0f);
+	check_stage(stages, "input_normalized", x);
+
+	c0 = kf_tensor_nhwc(&a, 1, 256, 256, 32);
+	assert_int_equal(kf_nn_conv2d(c0, x,
+		kf_weights_get(w, "MobilenetV1/Conv2d_0_pointwise/weights", 4, (const int[]){ 3, 3, 3, 32 }, &err),
+		kf_weights_f32(w, "MobilenetV1/Conv2d_0_pointwise/convolution_bn_offset", 1, (const int[]){ 32 }, &err),
+		&s2, &a, 0, 1), KF_OK);
+	check_stage(stages, "conv_0", c0);
+
+	d1 = kf_tensor_nhwc(&a, 1, 256, 256, 32);
+	kf_nn_depthwise(d1, c0, dw_bn(&a, w, 1, 32, b1, &err), b1, &s1, 0, 1);
+	check_stage(stages, "conv_1_depthwise", d1);
+
+	p1 = kf_tensor_nhwc(&a, 1, 256, 256, 64);
+	for (int ith = 0; ith < 2; ith++)
+		assert_int_equal(kf_nn_conv2d(p1, d1,
+			kf_weights_get(w, "MobilenetV1/Conv2d_1_pointwise/weights", 4, (const int[]){ 1, 1, 32, 64 }, &err),
+			kf_weights_f32(w, "MobilenetV1/Conv2d_1_pointwise/convolution_bn_offset", 1, (const int[]){ 64 }, &err),
+			&s1, &a, ith, 2), KF_OK);
+	check_stage(stages, "conv_1_pointwise", p1);
+
+	d2 = kf_tensor_nhwc(&a, 1, 128, 128, 64);
+	kf_nn_depthwise(d2, p1, dw_bn(&a, w, 2, 64, b2, &err), b2, &s2, 0, 1);
+	check_stage(stages, "conv_2_depthwise", d2);
+
+	kf_weights_free(w);
+	kf_arena_release(&a);
+	cJSON_Delete(root);
+	free(in8);
+	free(json);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_elementwise_fc),
 		cmocka_unit_test(test_normalize_fold),
 		cmocka_unit_test(test_alloc_failure),
+		cmocka_unit_test(test_ssd_first_stages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
