@@ -16,9 +16,9 @@
  *   see docs/internals/image.md for how this compares with jpeg-js.
  * - Scaling: libjpeg decodes at scale_num/scale_denom = 1/denom straight from
  *   the DCT (denom 2, 4, 8); output is ceil(size / denom).
- * - Orientation: each decoded stored row is scattered to its upright place
- *   (kf_exif_dest), so rotation needs one row of extra memory, not a second
- *   image. Orientation 1 decodes straight into the output rows.
+ * - Orientation: each block of BLOCK_ROWS decoded stored rows is scattered to
+ *   its upright place (kf_exif_dest), so rotation needs a few rows of extra
+ *   memory, not a second image. Orientation 1 decodes straight into the output.
  * - Bounds: the header's size is checked against KF_IMAGE_MAX_* before any
  *   pixel memory is allocated; libjpeg's own memory is capped, and a
  *   progressive file may have at most JPEG_MAX_SCANS scans (a file of thousands
@@ -40,6 +40,7 @@
 #include "core/exif.h"
 
 #define JPEG_MAX_SCANS 256
+#define BLOCK_ROWS 16			/* scanlines per jpeg_read_scanlines call */
 #define JPEG_MAX_MEMORY (1024L << 20)	/* libjpeg's own buffers (progressive coefficients) */
 
 struct jdec {
@@ -56,7 +57,7 @@ struct jdec {
 	/* results and memory that must survive a longjmp */
 	struct kf_image *out;
 	struct kf_image_info info;
-	uint8_t *row;				/* one stored row, for orientation != 1 or CMYK */
+	uint8_t *row;				/* BLOCK_ROWS stored rows, for orientation != 1 or CMYK */
 };
 
 /* Record the failure, "<what>: <libjpeg's reason>", and leave for the setjmp. */
@@ -212,25 +213,43 @@ static void cmyk_to_rgb(const uint8_t *src, uint8_t *dst, int n, int inverted)
 	}
 }
 
-/* Copy one decoded stored row (RGB) to its upright place. */
-static void scatter_row(const struct jdec *d, const uint8_t *src, int sy)
+/* Copy n decoded stored rows (RGB, from stored row sy on) to their upright
+ * place. The mapping is affine, so two steps describe it. For the transposing
+ * orientations (5..8) the stored column x of the block becomes a run of n
+ * pixels in one upright row: walking x outside and the block rows inside keeps
+ * the writes contiguous. Still, a transposed full-size decode costs about as
+ * much again as the decode (see docs/internals/image.md); larger blocks and
+ * tiles measured no better. */
+static void scatter_rows(const struct jdec *d, const uint8_t *block, int sy, int n)
 {
 	int w = (int)d->cinfo.output_width, h = (int)d->cinfo.output_height;
-	int o = d->info.orientation, ow = d->out->width, x0, y0, x1, y1;
-	ptrdiff_t step;
-	uint8_t *p;
+	int o = d->info.orientation, ow = d->out->width, x0, y0, x1, y1, x2, y2;
+	ptrdiff_t step_x, step_y;
+	size_t src_stride = (size_t)w * 3;
+	uint8_t *base;
 
 	kf_exif_dest(o, w, h, 0, sy, &x0, &y0);
-	if (w > 1)
-		kf_exif_dest(o, w, h, 1, sy, &x1, &y1);
-	else
-		x1 = x0, y1 = y0;
-	step = ((ptrdiff_t)(y1 - y0) * ow + (x1 - x0)) * 3;
-	p = d->out->rgb + ((size_t)y0 * (size_t)ow + (size_t)x0) * 3;
-	for (int x = 0; x < w; x++, src += 3, p += step) {
-		p[0] = src[0];
-		p[1] = src[1];
-		p[2] = src[2];
+	kf_exif_dest(o, w, h, 1, sy, &x1, &y1);		/* affine: fine even if w == 1 */
+	kf_exif_dest(o, w, h, 0, sy + 1, &x2, &y2);
+	step_x = ((ptrdiff_t)(y1 - y0) * ow + (x1 - x0)) * 3;
+	step_y = ((ptrdiff_t)(y2 - y0) * ow + (x2 - x0)) * 3;
+	base = d->out->rgb + ((size_t)y0 * (size_t)ow + (size_t)x0) * 3;
+	if (o <= 4) {
+		for (int i = 0; i < n; i++) {
+			const uint8_t *src = block + (size_t)i * src_stride;
+			uint8_t *p = base + (ptrdiff_t)i * step_y;
+
+			for (int x = 0; x < w; x++, src += 3, p += step_x)
+				memcpy(p, src, 3);
+		}
+		return;
+	}
+	for (int x = 0; x < w; x++) {
+		const uint8_t *src = block + (size_t)x * 3;
+		uint8_t *p = base + (ptrdiff_t)x * step_x;
+
+		for (int i = 0; i < n; i++, src += src_stride, p += step_y)
+			memcpy(p, src, 3);
 	}
 }
 
@@ -263,29 +282,28 @@ static int decode_run(struct jdec *d)
 			   (int)(d->info.orientation >= 5 ? c->output_width : c->output_height), &e) < 0)
 		fail_err(d, &e);
 	if (d->info.orientation != 1 || cmyk) {
-		if (!(d->row = kf_malloc_array(c->output_width, 4)))
+		if (!(d->row = kf_malloc_array((size_t)c->output_width * 4, BLOCK_ROWS)))
 			fail_jump(d, KF_E_NOMEM, "row buffer");
 	}
 	while (c->output_scanline < c->output_height) {
 		int sy = (int)c->output_scanline;
-		JSAMPROW rows[16];
-		JDIMENSION n = 1;
+		JDIMENSION n = c->output_height - c->output_scanline, got;
+		JSAMPROW rows[BLOCK_ROWS];
 
-		if (!d->row) {	/* upright RGB: straight into the output */
-			n = c->output_height - c->output_scanline;
-			if (n > 16)
-				n = 16;
-			for (JDIMENSION i = 0; i < n; i++)
-				rows[i] = d->out->rgb + ((size_t)sy + i) * (size_t)c->output_width * 3;
-			jpeg_read_scanlines(c, rows, n);
-			continue;
-		}
-		rows[0] = d->row;
-		if (jpeg_read_scanlines(c, rows, 1) != 1)
+		if (n > BLOCK_ROWS)
+			n = BLOCK_ROWS;
+		for (JDIMENSION i = 0; i < n; i++)	/* upright RGB: straight into the output */
+			rows[i] = d->row ? d->row + (size_t)i * c->output_width * (cmyk ? 4 : 3)
+					 : d->out->rgb + ((size_t)sy + i) * (size_t)c->output_width * 3;
+		if ((got = jpeg_read_scanlines(c, rows, n)) == 0)
 			fail_jump(d, KF_E_FORMAT, "no scanline decoded");
-		if (cmyk)
-			cmyk_to_rgb(d->row, d->row, (int)c->output_width, c->saw_Adobe_marker);
-		scatter_row(d, d->row, sy);
+		if (!d->row)
+			continue;
+		if (cmyk)	/* 4 to 3 bytes a pixel, packing the block's rows in place */
+			for (JDIMENSION i = 0; i < got; i++)
+				cmyk_to_rgb(rows[i], d->row + (size_t)i * c->output_width * 3,
+					    (int)c->output_width, c->saw_Adobe_marker);
+		scatter_rows(d, d->row, sy, (int)got);
 	}
 	jpeg_finish_decompress(c);
 	return KF_OK;

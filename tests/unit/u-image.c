@@ -490,11 +490,14 @@ static void test_gray_and_cmyk_jpeg(void **state)
 	/* Adobe CMYK as libjpeg writes it (inverted: 255 = no ink): magenta */
 	for (int i = 0; i < 64; i++)
 		memcpy(k + 4 * i, "\xff\x00\xff\xff", 4);
-	j = encode_jpeg(k, 8, 8, 4, 95, 0, 0);
-	assert_int_equal(kf_image_decode(j.data, j.len, 0, &img, NULL, &err), KF_OK);
-	expect_rgb(&img, 4, 4, 255, 0, 255, 3);
-	kf_image_release(&img);
-	free(j.data);
+	for (int o = 0; o <= 6; o += 6) {	/* also through the rotating path */
+		j = encode_jpeg(k, 8, 8, 4, 95, o, 0);
+		assert_int_equal(kf_image_decode(j.data, j.len, 0, &img, NULL, &err), KF_OK);
+		expect_rgb(&img, 4, 4, 255, 0, 255, 3);
+		expect_rgb(&img, 7, 0, 255, 0, 255, 3);
+		kf_image_release(&img);
+		free(j.data);
+	}
 }
 
 /* ---------------------------------------------------------------- PNG */
