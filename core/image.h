@@ -87,8 +87,14 @@ int kf_image_pick_scale(int long_side, int min_side);
  * >= min_side (JPEG only; PNG is always decoded at full size).
  * out->width/height are the decoded (possibly scaled) upright size, as libjpeg
  * rounds it: ceil(full / scale_denom). info (may be NULL) gets the full upright
- * size and the scale used. *out must be empty (zeroed) on entry; on success the
- * caller owns out->rgb and calls kf_image_release(); on error *out stays zeroed. */
+ * size and the scale used. *out is overwritten, not released: release an image
+ * it held first. On success the caller owns out->rgb (kf_image_release()); on
+ * error *out is zeroed. A JPEG that libjpeg would decode with a warning
+ * (truncated, corrupt entropy data, extraneous bytes) is an error, KF_E_FORMAT,
+ * the message giving libjpeg's reason, e.g. "bad JPEG: premature end of JPEG file".
+ * Decoding memory: the output plus, for a rotated (orientation != 1) or CMYK
+ * JPEG, 16 rows; libjpeg's own buffers (a progressive JPEG keeps all its DCT
+ * coefficients, about 2 bytes a pixel per component) are capped at 1 GiB. */
 int kf_image_decode(const uint8_t *buf, size_t len, int min_side, struct kf_image *out,
 		    struct kf_image_info *info, struct kf_err *err);
 
