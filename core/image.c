@@ -206,6 +206,8 @@ static int check_image(const struct kf_image *img, struct kf_err *err)
 {
 	if (!img || !img->rgb || img->width <= 0 || img->height <= 0)
 		return kf_err_set(err, KF_E_INVALID, "empty image");
+	if (img->width > KF_IMAGE_MAX_SIDE || img->height > KF_IMAGE_MAX_SIDE)	/* int strides fit */
+		return kf_err_set(err, KF_E_INVALID, "bad image size %dx%d", img->width, img->height);
 	return KF_OK;
 }
 
