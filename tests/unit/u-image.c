@@ -46,6 +46,8 @@ static size_t make_exif(uint8_t *p, int orientation, int big_endian)
 
 /* Encode w x h pixels (comps 3 = RGB, 1 = gray, 4 = CMYK) as a JPEG; 4:4:4 so
  * colours do not bleed; orientation > 0 adds an EXIF APP1 segment. */
+static int progressive;		/* encode_jpeg writes progressive JPEGs while set */
+
 static struct buf encode_jpeg(const uint8_t *px, int w, int h, int comps, int quality,
 			      int orientation, int big_endian)
 {
@@ -66,6 +68,8 @@ static struct buf encode_jpeg(const uint8_t *px, int w, int h, int comps, int qu
 	jpeg_set_quality(&c, quality, TRUE);
 	for (int i = 0; i < c.num_components; i++)
 		c.comp_info[i].h_samp_factor = c.comp_info[i].v_samp_factor = 1;
+	if (progressive)
+		jpeg_simple_progression(&c);
 	jpeg_start_compress(&c, TRUE);
 	if (orientation > 0) {
 		uint8_t exif[64];
@@ -366,15 +370,23 @@ static int decode_fails(const uint8_t *data, size_t len, int code, const char *n
 static void test_truncated_jpeg(void **state)
 {
 	uint8_t *px = noise(128, 96, 3);
-	struct buf j = encode_jpeg(px, 128, 96, 3, 90, 0, 0);
 	(void)state;
 
-	decode_fails(j.data, j.len / 2, KF_E_FORMAT, "premature end");
-	decode_fails(j.data, j.len - 2, KF_E_FORMAT, "premature end");	/* only EOI missing */
-	/* every cut, from the header on, is an error, never a partial image */
-	for (size_t n = 1; n < j.len; n += 1 + n / 8)
-		decode_fails(j.data, n, KF_E_FORMAT, NULL);
-	free(j.data);
+	for (progressive = 0; progressive < 2; progressive++) {	/* baseline, progressive */
+		struct buf j = encode_jpeg(px, 128, 96, 3, 90, 6, 0);
+		struct kf_image img = { 0 };
+		struct kf_err err = KF_ERR_INIT;
+
+		assert_int_equal(kf_image_decode(j.data, j.len, 0, &img, NULL, &err), KF_OK);
+		kf_image_release(&img);
+		decode_fails(j.data, j.len / 2, KF_E_FORMAT, "premature end");
+		decode_fails(j.data, j.len - 2, KF_E_FORMAT, "premature end");	/* only EOI missing */
+		/* every cut, from the header on, is an error, never a partial image */
+		for (size_t n = 1; n < j.len; n += 1 + n / 8)
+			decode_fails(j.data, n, KF_E_FORMAT, NULL);
+		free(j.data);
+	}
+	progressive = 0;
 	free(px);
 }
 
@@ -639,6 +651,25 @@ static void test_png_variants(void **state)
 	}
 }
 
+static void test_corrupt_png(void **state)
+{
+	uint8_t *px = noise(32, 32, 3);
+	struct buf p = encode_png(px, 32, 32, 8, PNG_COLOR_TYPE_RGB, 0, NULL, 0, NULL, 0);
+	uint8_t *c = malloc(p.len);
+	(void)state;
+
+	assert_non_null(c);
+	memcpy(c, p.data, p.len);
+	c[p.len / 2] ^= 0x55;			/* inside IDAT: the CRC no longer matches */
+	decode_fails(c, p.len, KF_E_FORMAT, "bad PNG");
+	memcpy(c, p.data, p.len);
+	c[12] = 'X';				/* IHDR renamed: first chunk is not IHDR */
+	decode_fails(c, p.len, KF_E_FORMAT, "bad PNG");
+	free(c);
+	free(p.data);
+	free(px);
+}
+
 /* ---------------------------------------------------------------- crop, pad */
 
 static void test_crop_pad(void **state)
@@ -890,6 +921,7 @@ int main(void)
 		cmocka_unit_test(test_size_limits),
 		cmocka_unit_test(test_gray_and_cmyk_jpeg),
 		cmocka_unit_test(test_png_variants),
+		cmocka_unit_test(test_corrupt_png),
 		cmocka_unit_test(test_crop_pad),
 		cmocka_unit_test(test_net_input_small),
 		cmocka_unit_test(test_net_input_sample1),
