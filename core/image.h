@@ -98,6 +98,20 @@ int kf_image_pick_scale(int long_side, int min_side);
 int kf_image_decode(const uint8_t *buf, size_t len, int min_side, struct kf_image *out,
 		    struct kf_image_info *info, struct kf_err *err);
 
+/* Flags of kf_image_decode_ex(). */
+enum kf_image_decode_flags {
+	/* JPEG: convert YCbCr to RGB exactly as jpeg-js (the decoder behind
+	 * face-api's reference outputs) does: float formula, truncated instead of
+	 * rounded. On sample1 96% of the bytes then equal jpeg-js's (mean |diff|
+	 * 0.04) instead of 57% (0.43, biased +0.38); the rest is the IDCT. For
+	 * parity tests against shared/reference; costs a scalar colour pass. */
+	KF_IMAGE_JPEGJS_COLOR = 1 << 0,
+};
+
+/* kf_image_decode() with flags (enum kf_image_decode_flags, or 0). */
+int kf_image_decode_ex(const uint8_t *buf, size_t len, int min_side, unsigned flags,
+		       struct kf_image *out, struct kf_image_info *info, struct kf_err *err);
+
 /* Read a whole file (at most KF_IMAGE_MAX_FILE bytes) into a buffer from
  * kf_malloc; the caller kf_free()s *buf. Errors name the path. */
 int kf_image_read_file(const char *path, uint8_t **buf, size_t *len, struct kf_err *err);

@@ -23,6 +23,8 @@
  *   pixel memory is allocated; libjpeg's own memory is capped, and a
  *   progressive file may have at most JPEG_MAX_SCANS scans (a file of thousands
  *   of tiny scans otherwise takes minutes).
+ * - KF_IMAGE_JPEGJS_COLOR: libjpeg outputs YCbCr (chroma replicated, as
+ *   jpeg-js does) and ycc_to_rgb_jpegjs converts it with jpeg-js's formula.
  * - CMYK/YCCK files (print exports) are converted to RGB here, Adobe-inverted
  *   when an Adobe marker says so (as libjpeg writes them).
  */
@@ -54,6 +56,7 @@ struct jdec {
 	const uint8_t *buf;
 	size_t len;
 	int min_side;
+	unsigned flags;
 	/* results and memory that must survive a longjmp */
 	struct kf_image *out;
 	struct kf_image_info info;
@@ -213,6 +216,25 @@ static void cmyk_to_rgb(const uint8_t *src, uint8_t *dst, int n, int inverted)
 	}
 }
 
+static uint8_t trunc8(double v)
+{
+	return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;	/* Uint8Array store: truncates */
+}
+
+/* YCbCr to RGB in place, as jpeg-js 0.4.4 computes it (decoder.js, getData):
+ * double arithmetic in the same order, then clampTo8bit and a Uint8Array store. */
+static void ycc_to_rgb_jpegjs(uint8_t *p, int n)
+{
+	for (int i = 0; i < n; i++, p += 3) {
+		double y = p[0];
+		int cb = p[1] - 128, cr = p[2] - 128;
+
+		p[0] = trunc8(y + 1.402 * cr);
+		p[1] = trunc8(y - 0.3441363 * cb - 0.71413636 * cr);
+		p[2] = trunc8(y + 1.772 * cb);
+	}
+}
+
 /* Copy n decoded stored rows (RGB, from stored row sy on) to their upright
  * place. The mapping is affine, so two steps describe it. For the transposing
  * orientations (5..8) the stored column x of the block becomes a run of n
@@ -234,6 +256,11 @@ static void scatter_rows(const struct jdec *d, const uint8_t *block, int sy, int
 	step_x = ((ptrdiff_t)(y1 - y0) * ow + (x1 - x0)) * 3;
 	step_y = ((ptrdiff_t)(y2 - y0) * ow + (x2 - x0)) * 3;
 	base = d->out->rgb + ((size_t)y0 * (size_t)ow + (size_t)x0) * 3;
+	if (o == 1) {		/* colour-converted rows: copy them */
+		for (int i = 0; i < n; i++)
+			memcpy(base + (ptrdiff_t)i * step_y, block + (size_t)i * src_stride, src_stride);
+		return;
+	}
 	if (o <= 4) {
 		for (int i = 0; i < n; i++) {
 			const uint8_t *src = block + (size_t)i * src_stride;
@@ -257,7 +284,7 @@ static int decode_run(struct jdec *d)
 {
 	struct kf_err e = KF_ERR_INIT;
 	j_decompress_ptr c = &d->cinfo;
-	int cmyk;
+	int cmyk, jsc;
 
 	if (setjmp(d->jb))
 		return d->code;
@@ -267,7 +294,8 @@ static int decode_run(struct jdec *d)
 	d->info.scale_denom = kf_image_pick_scale(d->info.width > d->info.height ?
 						  d->info.width : d->info.height, d->min_side);
 	cmyk = c->jpeg_color_space == JCS_CMYK || c->jpeg_color_space == JCS_YCCK;
-	c->out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
+	jsc = (d->flags & KF_IMAGE_JPEGJS_COLOR) && c->jpeg_color_space == JCS_YCbCr;
+	c->out_color_space = cmyk ? JCS_CMYK : jsc ? JCS_YCbCr : JCS_RGB;
 	c->dct_method = JDCT_ISLOW;
 	/* Chroma by replication, as jpeg-js (face-api's decoder) does it: closer to
 	 * the reference (max pixel difference 3 instead of 34 on sample1) and
@@ -281,7 +309,7 @@ static int decode_run(struct jdec *d)
 	if (kf_image_alloc(d->out, (int)(d->info.orientation >= 5 ? c->output_height : c->output_width),
 			   (int)(d->info.orientation >= 5 ? c->output_width : c->output_height), &e) < 0)
 		fail_err(d, &e);
-	if (d->info.orientation != 1 || cmyk) {
+	if (d->info.orientation != 1 || cmyk || jsc) {
 		if (!(d->row = kf_malloc_array((size_t)c->output_width * 4, BLOCK_ROWS)))
 			fail_jump(d, KF_E_NOMEM, "row buffer");
 	}
@@ -299,6 +327,8 @@ static int decode_run(struct jdec *d)
 			fail_jump(d, KF_E_FORMAT, "no scanline decoded");
 		if (!d->row)
 			continue;
+		if (jsc)
+			ycc_to_rgb_jpegjs(d->row, (int)(got * c->output_width));
 		if (cmyk)	/* 4 to 3 bytes a pixel, packing the block's rows in place */
 			for (JDIMENSION i = 0; i < got; i++)
 				cmyk_to_rgb(rows[i], d->row + (size_t)i * c->output_width * 3,
@@ -309,8 +339,8 @@ static int decode_run(struct jdec *d)
 	return KF_OK;
 }
 
-int kf_image_jpeg_decode(const uint8_t *buf, size_t len, int min_side, struct kf_image *out,
-			 struct kf_image_info *info, struct kf_err *err)
+int kf_image_jpeg_decode(const uint8_t *buf, size_t len, int min_side, unsigned flags,
+			 struct kf_image *out, struct kf_image_info *info, struct kf_err *err)
 {
 	struct jdec d;
 	int rc;
@@ -319,6 +349,7 @@ int kf_image_jpeg_decode(const uint8_t *buf, size_t len, int min_side, struct kf
 	d.buf = buf;
 	d.len = len;
 	d.min_side = min_side;
+	d.flags = flags;
 	d.out = out;
 	rc = decode_run(&d);
 	jpeg_destroy_decompress(&d.cinfo);

@@ -47,7 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct kf_image img = { 0 };
 
 		kf_err_clear(&err);
-		if (kf_image_decode(data, size, min_sides[i], &img, &info, &err) == KF_OK) {
+		/* the last pass also takes the jpeg-js colour path */
+		if (kf_image_decode_ex(data, size, min_sides[i], i == 2 ? KF_IMAGE_JPEGJS_COLOR : 0,
+				       &img, &info, &err) == KF_OK) {
 			exercise(&img);
 			kf_image_release(&img);
 		}
