@@ -112,12 +112,18 @@ int kf_image_probe(const uint8_t *buf, size_t len, struct kf_image_info *info,
 int kf_image_decode(const uint8_t *buf, size_t len, int min_side, struct kf_image *out,
 		    struct kf_image_info *info, struct kf_err *err)
 {
+	return kf_image_decode_ex(buf, len, min_side, 0, out, info, err);
+}
+
+int kf_image_decode_ex(const uint8_t *buf, size_t len, int min_side, unsigned flags,
+		       struct kf_image *out, struct kf_image_info *info, struct kf_err *err)
+{
 	if (!out)
 		return kf_err_set(err, KF_E_INVALID, "no output image");
 	memset(out, 0, sizeof(*out));
 	switch (kf_image_sniff(buf, len)) {
 	case KF_IMAGE_JPEG:
-		return kf_image_jpeg_decode(buf, len, min_side, out, info, err);
+		return kf_image_jpeg_decode(buf, len, min_side, flags, out, info, err);
 	case KF_IMAGE_PNG:
 		return kf_image_png_decode(buf, len, out, info, err);
 	}
@@ -206,6 +212,8 @@ static int check_image(const struct kf_image *img, struct kf_err *err)
 {
 	if (!img || !img->rgb || img->width <= 0 || img->height <= 0)
 		return kf_err_set(err, KF_E_INVALID, "empty image");
+	if (img->width > KF_IMAGE_MAX_SIDE || img->height > KF_IMAGE_MAX_SIDE)	/* int strides fit */
+		return kf_err_set(err, KF_E_INVALID, "bad image size %dx%d", img->width, img->height);
 	return KF_OK;
 }
 

@@ -11,8 +11,8 @@
 
 int kf_image_jpeg_probe(const uint8_t *buf, size_t len, struct kf_image_info *info,
 			struct kf_err *err);
-int kf_image_jpeg_decode(const uint8_t *buf, size_t len, int min_side, struct kf_image *out,
-			 struct kf_image_info *info, struct kf_err *err);
+int kf_image_jpeg_decode(const uint8_t *buf, size_t len, int min_side, unsigned flags,
+			 struct kf_image *out, struct kf_image_info *info, struct kf_err *err);
 int kf_image_png_probe(const uint8_t *buf, size_t len, struct kf_image_info *info,
 		       struct kf_err *err);
 int kf_image_png_decode(const uint8_t *buf, size_t len, struct kf_image *out,

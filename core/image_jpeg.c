@@ -16,13 +16,15 @@
  *   see docs/internals/image.md for how this compares with jpeg-js.
  * - Scaling: libjpeg decodes at scale_num/scale_denom = 1/denom straight from
  *   the DCT (denom 2, 4, 8); output is ceil(size / denom).
- * - Orientation: each decoded stored row is scattered to its upright place
- *   (kf_exif_dest), so rotation needs one row of extra memory, not a second
- *   image. Orientation 1 decodes straight into the output rows.
+ * - Orientation: each block of BLOCK_ROWS decoded stored rows is scattered to
+ *   its upright place (kf_exif_dest), so rotation needs a few rows of extra
+ *   memory, not a second image. Orientation 1 decodes straight into the output.
  * - Bounds: the header's size is checked against KF_IMAGE_MAX_* before any
  *   pixel memory is allocated; libjpeg's own memory is capped, and a
  *   progressive file may have at most JPEG_MAX_SCANS scans (a file of thousands
  *   of tiny scans otherwise takes minutes).
+ * - KF_IMAGE_JPEGJS_COLOR: libjpeg outputs YCbCr (chroma replicated, as
+ *   jpeg-js does) and ycc_to_rgb_jpegjs converts it with jpeg-js's formula.
  * - CMYK/YCCK files (print exports) are converted to RGB here, Adobe-inverted
  *   when an Adobe marker says so (as libjpeg writes them).
  */
@@ -40,6 +42,7 @@
 #include "core/exif.h"
 
 #define JPEG_MAX_SCANS 256
+#define BLOCK_ROWS 16			/* scanlines per jpeg_read_scanlines call */
 #define JPEG_MAX_MEMORY (1024L << 20)	/* libjpeg's own buffers (progressive coefficients) */
 
 struct jdec {
@@ -53,10 +56,11 @@ struct jdec {
 	const uint8_t *buf;
 	size_t len;
 	int min_side;
+	unsigned flags;
 	/* results and memory that must survive a longjmp */
 	struct kf_image *out;
 	struct kf_image_info info;
-	uint8_t *row;				/* one stored row, for orientation != 1 or CMYK */
+	uint8_t *row;				/* BLOCK_ROWS stored rows, for orientation != 1 or CMYK */
 };
 
 /* Record the failure, "<what>: <libjpeg's reason>", and leave for the setjmp. */
@@ -212,25 +216,67 @@ static void cmyk_to_rgb(const uint8_t *src, uint8_t *dst, int n, int inverted)
 	}
 }
 
-/* Copy one decoded stored row (RGB) to its upright place. */
-static void scatter_row(const struct jdec *d, const uint8_t *src, int sy)
+static uint8_t trunc8(double v)
+{
+	return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;	/* Uint8Array store: truncates */
+}
+
+/* YCbCr to RGB in place, as jpeg-js 0.4.4 computes it (decoder.js, getData):
+ * double arithmetic in the same order, then clampTo8bit and a Uint8Array store. */
+static void ycc_to_rgb_jpegjs(uint8_t *p, int n)
+{
+	for (int i = 0; i < n; i++, p += 3) {
+		double y = p[0];
+		int cb = p[1] - 128, cr = p[2] - 128;
+
+		p[0] = trunc8(y + 1.402 * cr);
+		p[1] = trunc8(y - 0.3441363 * cb - 0.71413636 * cr);
+		p[2] = trunc8(y + 1.772 * cb);
+	}
+}
+
+/* Copy n decoded stored rows (RGB, from stored row sy on) to their upright
+ * place. The mapping is affine, so two steps describe it. For the transposing
+ * orientations (5..8) the stored column x of the block becomes a run of n
+ * pixels in one upright row: walking x outside and the block rows inside keeps
+ * the writes contiguous. Still, a transposed full-size decode costs about as
+ * much again as the decode (see docs/internals/image.md); larger blocks and
+ * tiles measured no better. */
+static void scatter_rows(const struct jdec *d, const uint8_t *block, int sy, int n)
 {
 	int w = (int)d->cinfo.output_width, h = (int)d->cinfo.output_height;
-	int o = d->info.orientation, ow = d->out->width, x0, y0, x1, y1;
-	ptrdiff_t step;
-	uint8_t *p;
+	int o = d->info.orientation, ow = d->out->width, x0, y0, x1, y1, x2, y2;
+	ptrdiff_t step_x, step_y;
+	size_t src_stride = (size_t)w * 3;
+	uint8_t *base;
 
 	kf_exif_dest(o, w, h, 0, sy, &x0, &y0);
-	if (w > 1)
-		kf_exif_dest(o, w, h, 1, sy, &x1, &y1);
-	else
-		x1 = x0, y1 = y0;
-	step = ((ptrdiff_t)(y1 - y0) * ow + (x1 - x0)) * 3;
-	p = d->out->rgb + ((size_t)y0 * (size_t)ow + (size_t)x0) * 3;
-	for (int x = 0; x < w; x++, src += 3, p += step) {
-		p[0] = src[0];
-		p[1] = src[1];
-		p[2] = src[2];
+	kf_exif_dest(o, w, h, 1, sy, &x1, &y1);		/* affine: fine even if w == 1 */
+	kf_exif_dest(o, w, h, 0, sy + 1, &x2, &y2);
+	step_x = ((ptrdiff_t)(y1 - y0) * ow + (x1 - x0)) * 3;
+	step_y = ((ptrdiff_t)(y2 - y0) * ow + (x2 - x0)) * 3;
+	base = d->out->rgb + ((size_t)y0 * (size_t)ow + (size_t)x0) * 3;
+	if (o == 1) {		/* colour-converted rows: copy them */
+		for (int i = 0; i < n; i++)
+			memcpy(base + (ptrdiff_t)i * step_y, block + (size_t)i * src_stride, src_stride);
+		return;
+	}
+	if (o <= 4) {
+		for (int i = 0; i < n; i++) {
+			const uint8_t *src = block + (size_t)i * src_stride;
+			uint8_t *p = base + (ptrdiff_t)i * step_y;
+
+			for (int x = 0; x < w; x++, src += 3, p += step_x)
+				memcpy(p, src, 3);
+		}
+		return;
+	}
+	for (int x = 0; x < w; x++) {
+		const uint8_t *src = block + (size_t)x * 3;
+		uint8_t *p = base + (ptrdiff_t)x * step_x;
+
+		for (int i = 0; i < n; i++, src += src_stride, p += step_y)
+			memcpy(p, src, 3);
 	}
 }
 
@@ -238,7 +284,7 @@ static int decode_run(struct jdec *d)
 {
 	struct kf_err e = KF_ERR_INIT;
 	j_decompress_ptr c = &d->cinfo;
-	int cmyk;
+	int cmyk, jsc;
 
 	if (setjmp(d->jb))
 		return d->code;
@@ -248,7 +294,8 @@ static int decode_run(struct jdec *d)
 	d->info.scale_denom = kf_image_pick_scale(d->info.width > d->info.height ?
 						  d->info.width : d->info.height, d->min_side);
 	cmyk = c->jpeg_color_space == JCS_CMYK || c->jpeg_color_space == JCS_YCCK;
-	c->out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
+	jsc = (d->flags & KF_IMAGE_JPEGJS_COLOR) && c->jpeg_color_space == JCS_YCbCr;
+	c->out_color_space = cmyk ? JCS_CMYK : jsc ? JCS_YCbCr : JCS_RGB;
 	c->dct_method = JDCT_ISLOW;
 	/* Chroma by replication, as jpeg-js (face-api's decoder) does it: closer to
 	 * the reference (max pixel difference 3 instead of 34 on sample1) and
@@ -262,37 +309,38 @@ static int decode_run(struct jdec *d)
 	if (kf_image_alloc(d->out, (int)(d->info.orientation >= 5 ? c->output_height : c->output_width),
 			   (int)(d->info.orientation >= 5 ? c->output_width : c->output_height), &e) < 0)
 		fail_err(d, &e);
-	if (d->info.orientation != 1 || cmyk) {
-		if (!(d->row = kf_malloc_array(c->output_width, 4)))
+	if (d->info.orientation != 1 || cmyk || jsc) {
+		if (!(d->row = kf_malloc_array((size_t)c->output_width * 4, BLOCK_ROWS)))
 			fail_jump(d, KF_E_NOMEM, "row buffer");
 	}
 	while (c->output_scanline < c->output_height) {
 		int sy = (int)c->output_scanline;
-		JSAMPROW rows[16];
-		JDIMENSION n = 1;
+		JDIMENSION n = c->output_height - c->output_scanline, got;
+		JSAMPROW rows[BLOCK_ROWS];
 
-		if (!d->row) {	/* upright RGB: straight into the output */
-			n = c->output_height - c->output_scanline;
-			if (n > 16)
-				n = 16;
-			for (JDIMENSION i = 0; i < n; i++)
-				rows[i] = d->out->rgb + ((size_t)sy + i) * (size_t)c->output_width * 3;
-			jpeg_read_scanlines(c, rows, n);
-			continue;
-		}
-		rows[0] = d->row;
-		if (jpeg_read_scanlines(c, rows, 1) != 1)
+		if (n > BLOCK_ROWS)
+			n = BLOCK_ROWS;
+		for (JDIMENSION i = 0; i < n; i++)	/* upright RGB: straight into the output */
+			rows[i] = d->row ? d->row + (size_t)i * c->output_width * (cmyk ? 4 : 3)
+					 : d->out->rgb + ((size_t)sy + i) * (size_t)c->output_width * 3;
+		if ((got = jpeg_read_scanlines(c, rows, n)) == 0)
 			fail_jump(d, KF_E_FORMAT, "no scanline decoded");
-		if (cmyk)
-			cmyk_to_rgb(d->row, d->row, (int)c->output_width, c->saw_Adobe_marker);
-		scatter_row(d, d->row, sy);
+		if (!d->row)
+			continue;
+		if (jsc)
+			ycc_to_rgb_jpegjs(d->row, (int)(got * c->output_width));
+		if (cmyk)	/* 4 to 3 bytes a pixel, packing the block's rows in place */
+			for (JDIMENSION i = 0; i < got; i++)
+				cmyk_to_rgb(rows[i], d->row + (size_t)i * c->output_width * 3,
+					    (int)c->output_width, c->saw_Adobe_marker);
+		scatter_rows(d, d->row, sy, (int)got);
 	}
 	jpeg_finish_decompress(c);
 	return KF_OK;
 }
 
-int kf_image_jpeg_decode(const uint8_t *buf, size_t len, int min_side, struct kf_image *out,
-			 struct kf_image_info *info, struct kf_err *err)
+int kf_image_jpeg_decode(const uint8_t *buf, size_t len, int min_side, unsigned flags,
+			 struct kf_image *out, struct kf_image_info *info, struct kf_err *err)
 {
 	struct jdec d;
 	int rc;
@@ -301,6 +349,7 @@ int kf_image_jpeg_decode(const uint8_t *buf, size_t len, int min_side, struct kf
 	d.buf = buf;
 	d.len = len;
 	d.min_side = min_side;
+	d.flags = flags;
 	d.out = out;
 	rc = decode_run(&d);
 	jpeg_destroy_decompress(&d.cinfo);
