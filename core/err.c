@@ -14,6 +14,7 @@ void kf_err_clear(struct kf_err *err)
 	}
 }
 
+KF_PRINTF(3, 0)
 static void set_msg(struct kf_err *err, int code, const char *fmt, va_list ap)
 {
 	err->code = code;

@@ -99,6 +99,7 @@ int kf_cmd_client_add(struct kf_cli *, const struct kf_command *, struct kf_args
 int kf_cmd_client_list(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_client_rename(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_client_remove(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_detect(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_photo_list(struct kf_cli *, const struct kf_command *, struct kf_args *);
 
 #endif

@@ -1,6 +1,6 @@
 /* commands.c: the command table. The CLI help and the console's actions come
  * from these rows; keep the summaries short and the help complete. */
-#include "src/cli.h"
+#include "src/cli_engine.h"
 
 #include <stddef.h>
 
@@ -20,6 +20,11 @@ static const struct kf_opt photo_list_opts[] = {
 	{ "status", "S", "only photos in state S: pending, running, done, failed or dead" },
 	{ "page", "P", "page number, from 1 (default 1)" },
 	{ "limit", "L", "photos per page, 1 to 500 (default 50)" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct kf_opt detect_opts[] = {
+	KF_DETECT_OPT_ROWS,
 	{ NULL, NULL, NULL },
 };
 
@@ -56,5 +61,12 @@ const struct kf_command kf_commands[] = {
 	  "Photos are listed by key, a page at a time. Status is the photo's job state:\n"
 	  "pending, running, done, failed (with the reason) or dead.",
 	  1, 1, photo_list_opts, kf_cmd_photo_list },
+	{ "detect", "IMAGE...", "find faces in image files (no database needed)",
+	  "Prints each image's size and its faces: score, the box in pixels of the image\n"
+	  "as a person sees it (EXIF orientation applied) and the same box as fractions\n"
+	  "(Rekognition's BoundingBox). Faces are sorted by score. An image that cannot\n"
+	  "be read gets an error entry, the others are still processed, and the exit\n"
+	  "status is 1.",
+	  1, -1, detect_opts, kf_cmd_detect },
 	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL },
 };

@@ -1,0 +1,104 @@
+/* detect.h: find faces in a photo with face-api's detectors, plus tiling.
+ *
+ * The options struct is shared by every command that looks at faces (detect,
+ * enroll, identify, match, the workers) so they all agree; its defaults are
+ * face-api's. A struct kf_detector holds the loaded networks: read-only after
+ * kf_detector_load(), shared by all threads; each call brings its own arena.
+ *
+ * Single pass (face-api exactly): the image is padded bottom/right to a square,
+ * resized to the net input (512 for SSD, 128..608 for tiny), run, and the boxes
+ * are non-max suppressed and mapped back to pixels as face-api does.
+ *
+ * Tiling (beyond face-api): face-api shrinks the whole photo to 512 px, so a
+ * 60-px face in a 6000-px photo becomes 5 px and is lost. When a single pass
+ * would shrink a KF_DETECT_SMALL_FACE-pixel face below the smallest face the
+ * detector finds reliably (KF_SSD_MIN_FACE / KF_TINY_MIN_FACE pixels of its
+ * input), the photo is also searched at finer scales, each twice the previous
+ * one, up to the scale where such a face has that size: at each scale the
+ * photo is cut into overlapping net-sized tiles. The overlap is the largest
+ * face the previous scale may miss, so every face is whole in some tile of the
+ * first scale that can see it. Faces found at a coarser scale stand (the
+ * single pass keeps face-api's results exactly); a finer scale only adds faces
+ * that overlap none of them, and a tile's detection touching its inner edge is
+ * dropped. docs/internals/detect.md has the measurements and the cost.
+ */
+#ifndef KF_DETECT_H
+#define KF_DETECT_H
+
+#include <stddef.h>
+
+#include "core/box.h"
+#include "core/err.h"
+
+struct kf_arena;
+struct kf_image;
+
+enum kf_detector_kind { KF_DETECTOR_SSD = 0, KF_DETECTOR_TINY = 1 };
+enum kf_tiles { KF_TILES_AUTO = 0, KF_TILES_OFF = 1 };
+
+struct kf_detect_opts {
+	enum kf_detector_kind detector;	/* ssd */
+	float min_score;		/* 0.5 */
+	int max_faces;			/* 100: when more, the largest are kept */
+	float nms_iou;			/* 0.5 (SSD; face-api's tiny uses 0.4 itself) */
+	int tiny_size;			/* 416: multiple of 32, 128..608 */
+	enum kf_tiles tiles;		/* auto */
+};
+
+#define KF_DETECT_OPTS_DEFAULT { KF_DETECTOR_SSD, 0.5f, 100, 0.5f, 416, KF_TILES_AUTO }
+
+/* The face size tiling is designed to keep (pixels of the full photo), and the
+ * smallest faces the detectors find reliably (pixels of their input: SSD finds
+ * 86% of pasted faces of 36 px at 512, tiny all of 48..52 px at 416; measured
+ * in docs/internals/detect.md). */
+#define KF_DETECT_SMALL_FACE 40
+#define KF_SSD_MIN_FACE 36
+#define KF_TINY_MIN_FACE 48
+
+struct kf_detection {
+	struct kf_box box;	/* pixels of the full-resolution upright photo */
+	float score;		/* 0..1 */
+};
+
+struct kf_detector;
+
+enum kf_detector_load_flags {
+	KF_LOAD_SSD = 1 << 0,
+	KF_LOAD_TINY = 1 << 1,
+};
+
+/* Load the detector networks named by flags from model_dir. *out is owned by the
+ * caller (kf_detector_free). Errors name the weight file and the tensor. */
+int kf_detector_load(struct kf_detector **out, const char *model_dir, unsigned flags,
+		     struct kf_err *err);
+void kf_detector_free(struct kf_detector *d);
+
+/* Check the options (ranges, tiny size a multiple of 32): KF_E_INVALID with a
+ * message naming the option and its range. */
+int kf_detect_opts_check(const struct kf_detect_opts *o, struct kf_err *err);
+
+/* A single pass decodes the photo at the smallest DCT scale whose long side is
+ * at least this many times the net input. face-api resizes the full photo with
+ * plain bilinear sampling (no antialiasing); a decode much closer to the net
+ * size changes the detector's input enough to move scores by up to 0.09 (tiny,
+ * measured on the sample photos at 2.3x), a 4x margin keeps parity. */
+#define KF_DETECT_DECODE_FACTOR 4
+
+/* The min_side to decode a full_w x full_h photo with (kf_image_decode) so that
+ * kf_detect() has the resolution it needs: the net input for a single pass,
+ * more when the photo will be tiled. 0 means full resolution. */
+int kf_detect_min_side(const struct kf_detect_opts *o, int full_w, int full_h);
+
+/* Whether these options tile a full_w x full_h photo. */
+int kf_detect_tiled(const struct kf_detect_opts *o, int full_w, int full_h);
+
+/* Detect faces in img, an upright decode of a full_w x full_h photo at any
+ * scale. On success *out (caller frees with kf_free; NULL when none) holds *n
+ * detections in full-resolution pixels, sorted by score, highest first.
+ * Temporary memory comes from scratch, which is reset before each pass: it
+ * must hold nothing the caller still needs. */
+int kf_detect(const struct kf_detector *d, const struct kf_detect_opts *o,
+	      const struct kf_image *img, int full_w, int full_h, struct kf_detection **out,
+	      size_t *n, struct kf_arena *scratch, struct kf_err *err);
+
+#endif

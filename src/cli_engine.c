@@ -1,0 +1,64 @@
+/* cli_engine.c: the engine options every face command takes (--detector,
+ * --min-score, --max-faces, --tiles, --tiny-size), parsed in one place so
+ * detect, enroll, identify, match and the workers agree. */
+#include "src/cli_engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/paths.h"
+
+int kf_cli_detect_opts(const struct kf_command *cmd, const struct kf_args *a,
+		       struct kf_detect_opts *o)
+{
+	struct kf_detect_opts def = KF_DETECT_OPTS_DEFAULT;
+	const char *v;
+	int64_t n;
+	char *end;
+	int rc;
+
+	*o = def;
+	if ((v = kf_cli_opt(cmd, a, "detector"))) {
+		if (!strcmp(v, "ssd"))
+			o->detector = KF_DETECTOR_SSD;
+		else if (!strcmp(v, "tiny"))
+			o->detector = KF_DETECTOR_TINY;
+		else
+			return kf_cli_usage(cmd, "--detector must be ssd or tiny, not '%s'", v);
+	}
+	if ((v = kf_cli_opt(cmd, a, "tiles"))) {
+		if (!strcmp(v, "auto"))
+			o->tiles = KF_TILES_AUTO;
+		else if (!strcmp(v, "off"))
+			o->tiles = KF_TILES_OFF;
+		else
+			return kf_cli_usage(cmd, "--tiles must be auto or off, not '%s'", v);
+	}
+	if ((v = kf_cli_opt(cmd, a, "min-score"))) {
+		double s = strtod(v, &end);
+
+		if (!*v || *end || !(s >= 0 && s <= 1))
+			return kf_cli_usage(cmd, "--min-score must be a number from 0 to 1, not '%s'", v);
+		o->min_score = (float)s;
+	}
+	n = o->max_faces;
+	if ((rc = kf_cli_opt_int(cmd, a, "max-faces", 1, 1000, &n)) != KF_EXIT_OK)
+		return rc;
+	o->max_faces = (int)n;
+	n = o->tiny_size;
+	if ((rc = kf_cli_opt_int(cmd, a, "tiny-size", 128, 608, &n)) != KF_EXIT_OK)
+		return rc;
+	if (n % 32)
+		return kf_cli_usage(cmd, "--tiny-size must be a multiple of 32 from 128 to 608");
+	o->tiny_size = (int)n;
+	return KF_EXIT_OK;
+}
+
+int kf_cli_models(struct kf_cli *cli, char *out, size_t n)
+{
+	struct kf_err err = KF_ERR_INIT;
+
+	if (kf_paths_models(cli->models_flag, KF_DEFAULT_MODELS, out, n, &err) < 0)
+		return kf_cli_error(&err);
+	return KF_EXIT_OK;
+}

@@ -1,0 +1,29 @@
+/* cli_engine.h: engine options on the command line (see cli_engine.c). */
+#ifndef KF_CLI_ENGINE_H
+#define KF_CLI_ENGINE_H
+
+#include <stddef.h>
+
+#include "core/detect.h"
+#include "src/cli.h"
+
+/* Rows for a command's option table (end the table with its NULL row). */
+#define KF_DETECT_OPT_ROWS \
+	{ "detector", "ssd|tiny", "face detector (default ssd)" }, \
+	{ "min-score", "F", "minimum detection score, 0 to 1 (default 0.5)" }, \
+	{ "max-faces", "N", "at most N faces per photo, the largest kept (default 100)" }, \
+	{ "tiles", "auto|off", "tile large photos to find small faces (default auto; " \
+	  "off = face-api's single pass)" }, \
+	{ "tiny-size", "N", "tiny detector input size, multiple of 32, 128 to 608 " \
+	  "(default 416)" }
+
+/* Fill o from the command's options (defaults for absent ones). Prints a usage
+ * error and returns KF_EXIT_USAGE for a bad value. */
+int kf_cli_detect_opts(const struct kf_command *cmd, const struct kf_args *a,
+		       struct kf_detect_opts *o);
+
+/* Resolve the model folder (--models, KINGFACE_MODELS, the set-up folder);
+ * prints the error itself. */
+int kf_cli_models(struct kf_cli *cli, char *out, size_t n);
+
+#endif
