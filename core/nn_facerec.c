@@ -1,0 +1,253 @@
+/* nn_facerec.c: face recognition ResNet forward pass (nn_facerec.h). */
+#include "core/nn_facerec.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/arena.h"
+#include "core/weights.h"
+
+static const float fr_mean[3] = { 122.782f, 117.001f, 104.298f };
+
+/* The residual layers in order; down = residualDown. */
+static const struct fr_layer {
+	const char *name;
+	int cin, cout, down;
+} fr_layers[] = {
+	{ "conv32_1", 32, 32, 0 }, { "conv32_2", 32, 32, 0 }, { "conv32_3", 32, 32, 0 },
+	{ "conv64_down", 32, 64, 1 }, { "conv64_1", 64, 64, 0 }, { "conv64_2", 64, 64, 0 },
+	{ "conv64_3", 64, 64, 0 },
+	{ "conv128_down", 64, 128, 1 }, { "conv128_1", 128, 128, 0 }, { "conv128_2", 128, 128, 0 },
+	{ "conv256_down", 128, 256, 1 }, { "conv256_1", 256, 256, 0 }, { "conv256_2", 256, 256, 0 },
+	{ "conv256_down_out", 256, 256, 1 },
+};
+
+#define N_RES (int)(sizeof(fr_layers) / sizeof(fr_layers[0]))
+
+/* A conv layer with its scale layer folded in: filters f (owned), bias b. */
+struct fr_conv {
+	struct kf_tensor f;
+	float *b;
+};
+
+struct kf_facerec {
+	struct fr_conv first;			/* conv32_down */
+	struct fr_conv res[N_RES][2];		/* conv1, conv2 of each residual layer */
+	struct kf_tensor fc;			/* [256, 128], owned */
+};
+
+static void conv_release(struct fr_conv *c)
+{
+	kf_free(c->f.data);
+	kf_free(c->b);
+}
+
+void kf_facerec_free(struct kf_facerec *net)
+{
+	if (!net)
+		return;
+	conv_release(&net->first);
+	for (int i = 0; i < N_RES; i++) {
+		conv_release(&net->res[i][0]);
+		conv_release(&net->res[i][1]);
+	}
+	kf_free(net->fc.data);
+	kf_free(net);
+}
+
+/* Copy <prefix>/conv/{filters,bias} and fold <prefix>/scale/{weights,biases}:
+ * scale(conv(x) + bias) = conv'(x) + bias' with w' = w * s, bias' = bias * s + b. */
+static int load_conv(const struct kf_weights *w, const char *prefix, int k, int cin, int cout,
+		     struct fr_conv *c, struct kf_err *err)
+{
+	char name[96];
+	const float *f, *bias, *sw, *sb;
+	size_t n = (size_t)k * k * cin * cout;
+
+	snprintf(name, sizeof(name), "%s/conv/filters", prefix);
+	if (!(f = kf_weights_f32(w, name, 4, (const int[]){ k, k, cin, cout }, err)))
+		return KF_E_FORMAT;
+	snprintf(name, sizeof(name), "%s/conv/bias", prefix);
+	if (!(bias = kf_weights_f32(w, name, 1, (const int[]){ cout }, err)))
+		return KF_E_FORMAT;
+	snprintf(name, sizeof(name), "%s/scale/weights", prefix);
+	if (!(sw = kf_weights_f32(w, name, 1, (const int[]){ cout }, err)))
+		return KF_E_FORMAT;
+	snprintf(name, sizeof(name), "%s/scale/biases", prefix);
+	if (!(sb = kf_weights_f32(w, name, 1, (const int[]){ cout }, err)))
+		return KF_E_FORMAT;
+	kf_tensor_init(&c->f, KF_F32, cout, cin, k, k, kf_malloc_array(n, sizeof(float)));
+	c->b = kf_malloc_array((size_t)cout, sizeof(float));
+	if (!c->f.data || !c->b)
+		return kf_err_set(err, KF_E_NOMEM, "out of memory");
+	kf_tensor_set_name(&c->f, prefix);
+	memcpy(c->f.data, f, n * sizeof(float));
+	memcpy(c->b, bias, (size_t)cout * sizeof(float));
+	kf_nn_fold_affine(c->f.data, n, cout, c->b, sw, sb);
+	return KF_OK;
+}
+
+int kf_facerec_load(struct kf_facerec **out, const char *model_dir, struct kf_err *err)
+{
+	struct kf_facerec *net;
+	struct kf_weights *w = NULL;
+	const float *fc;
+	char prefix[64];
+	int rc;
+
+	*out = NULL;
+	if (!(net = kf_calloc(1, sizeof(*net))))
+		return kf_err_set(err, KF_E_NOMEM, "out of memory");
+	if ((rc = kf_weights_load(&w, model_dir, "face_recognition_model", 0, err)) < 0)
+		goto fail;
+	if ((rc = load_conv(w, "conv32_down", 7, 3, 32, &net->first, err)) < 0)
+		goto fail;
+	for (int i = 0; i < N_RES; i++) {
+		const struct fr_layer *l = &fr_layers[i];
+
+		snprintf(prefix, sizeof(prefix), "%s/conv1", l->name);
+		if ((rc = load_conv(w, prefix, 3, l->cin, l->cout, &net->res[i][0], err)) < 0)
+			goto fail;
+		snprintf(prefix, sizeof(prefix), "%s/conv2", l->name);
+		if ((rc = load_conv(w, prefix, 3, l->cout, l->cout, &net->res[i][1], err)) < 0)
+			goto fail;
+	}
+	rc = KF_E_FORMAT;
+	if (!(fc = kf_weights_f32(w, "fc", 2, (const int[]){ 256, KF_FACEREC_DIM }, err)))
+		goto fail;
+	rc = KF_E_NOMEM;
+	kf_tensor_init(&net->fc, KF_F32, KF_FACEREC_DIM, 256, 1, 1,
+		       kf_malloc_array(256 * KF_FACEREC_DIM, sizeof(float)));
+	if (!net->fc.data) {
+		kf_err_set(err, KF_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	memcpy(net->fc.data, fc, 256 * KF_FACEREC_DIM * sizeof(float));
+	kf_weights_free(w);
+	*out = net;
+	return KF_OK;
+fail:
+	kf_weights_free(w);
+	kf_facerec_free(net);
+	return rc;
+}
+
+#define STAGE(n, t) do { if (fn) fn(ctx, (n), (t)); } while (0)
+
+static struct kf_tensor *conv_out(struct kf_arena *a, const struct kf_tensor *src, int k,
+				  int stride, enum kf_pad pad, int c)
+{
+	int lo, hi;
+	int h = kf_nn_out_size((int)src->ne[2], k, stride, pad, 0, 0, &lo, &hi);
+	int w = kf_nn_out_size((int)src->ne[1], k, stride, pad, 0, 0, &lo, &hi);
+
+	return kf_tensor_nhwc(a, src->ne[3], h, w, c);
+}
+
+/* dst[n,y,x,c] = relu(pooled (zero beyond its channels) + b (zero beyond its
+ * rows/columns)): the merge of face-api's residualDown. */
+static void merge_down(struct kf_tensor *dst, const struct kf_tensor *pooled,
+		       const struct kf_tensor *b)
+{
+	int C = (int)dst->ne[0], W = (int)dst->ne[1], H = (int)dst->ne[2], N = (int)dst->ne[3];
+	int pc = (int)pooled->ne[0], bw = (int)b->ne[1], bh = (int)b->ne[2];
+	const float *p = pooled->data, *bv = b->data;
+	float *o = dst->data;
+
+	assert(pooled->ne[1] == W && pooled->ne[2] == H && pc <= C && b->ne[0] == C);
+	assert(bw <= W && bh <= H);
+	for (int n = 0; n < N; n++)
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++) {
+				const float *pp = p + (((size_t)n * H + y) * W + x) * pc;
+				const float *bp = y < bh && x < bw ?
+					bv + (((size_t)n * bh + y) * bw + x) * C : NULL;
+				float *op = o + (((size_t)n * H + y) * W + x) * C;
+
+				for (int c = 0; c < C; c++) {
+					float v = (c < pc ? pp[c] : 0.0f) + (bp ? bp[c] : 0.0f);
+
+					op[c] = v > 0.0f ? v : 0.0f;
+				}
+			}
+}
+
+static int residual(const struct fr_conv *cv, const struct fr_layer *l, struct kf_tensor **x,
+		    struct kf_arena *a)
+{
+	const struct kf_conv_params same_relu = { 1, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU };
+	const struct kf_conv_params same = { 1, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_NONE };
+	const struct kf_conv_params down = { 2, KF_PAD_VALID, 0, 0, 0, 0, KF_ACT_RELU };
+	struct kf_tensor *t, *b, *pooled, *out;
+	int rc;
+
+	if (!l->down) {
+		if (!(t = conv_out(a, *x, 3, 1, KF_PAD_SAME, l->cout)) ||
+		    !(b = conv_out(a, t, 3, 1, KF_PAD_SAME, l->cout)))
+			return KF_E_NOMEM;
+		if ((rc = kf_nn_conv2d(t, *x, &cv[0].f, cv[0].b, &same_relu, a, 0, 1)) < 0 ||
+		    (rc = kf_nn_conv2d(b, t, &cv[1].f, cv[1].b, &same, a, 0, 1)) < 0)
+			return rc;
+		kf_nn_add(b, b, *x, KF_ACT_RELU, 0, 1);
+		*x = b;
+		return KF_OK;
+	}
+	if (!(t = conv_out(a, *x, 3, 2, KF_PAD_VALID, l->cout)) ||
+	    !(b = conv_out(a, t, 3, 1, KF_PAD_SAME, l->cout)) ||
+	    !(pooled = conv_out(a, *x, 2, 2, KF_PAD_VALID, l->cin)) ||
+	    !(out = kf_tensor_nhwc(a, pooled->ne[3], pooled->ne[2], pooled->ne[1], l->cout)))
+		return KF_E_NOMEM;
+	if ((rc = kf_nn_conv2d(t, *x, &cv[0].f, cv[0].b, &down, a, 0, 1)) < 0 ||
+	    (rc = kf_nn_conv2d(b, t, &cv[1].f, cv[1].b, &same, a, 0, 1)) < 0)
+		return rc;
+	kf_nn_avgpool(pooled, *x, 2, 2, 0, 1);
+	merge_down(out, pooled, b);
+	*x = out;
+	return KF_OK;
+}
+
+int kf_facerec_forward_stages(const struct kf_facerec *net, const float *in, float *desc,
+			      struct kf_arena *scratch, kf_nn_stage_fn fn, void *ctx,
+			      struct kf_err *err)
+{
+	const struct kf_conv_params first = { 2, KF_PAD_VALID, 0, 0, 0, 0, KF_ACT_RELU };
+	const int S = KF_FACEREC_INPUT;
+	struct kf_tensor *x, *y, *avg, out;
+
+	if (!(x = kf_tensor_nhwc(scratch, 1, S, S, 3)))
+		goto nomem;
+	kf_nn_normalize_mean(x->data, in, (size_t)S * S, fr_mean, 255.0f);
+	STAGE("input_normalized", x);
+	if (!(y = conv_out(scratch, x, 7, 2, KF_PAD_VALID, 32)) ||
+	    kf_nn_conv2d(y, x, &net->first.f, net->first.b, &first, scratch, 0, 1) < 0)
+		goto nomem;
+	STAGE("conv32_down", y);
+	if (!(x = conv_out(scratch, y, 3, 2, KF_PAD_VALID, 32)))
+		goto nomem;
+	kf_nn_maxpool(x, y, 3, 2, KF_PAD_VALID, 0, 1);
+	STAGE("maxpool", x);
+	for (int i = 0; i < N_RES; i++) {
+		if (residual(net->res[i], &fr_layers[i], &x, scratch) < 0)
+			goto nomem;
+		STAGE(fr_layers[i].name, x);
+	}
+	if (!(avg = kf_tensor_nhwc(scratch, 1, 1, 1, x->ne[0])))
+		goto nomem;
+	kf_nn_global_avgpool(avg, x);
+	STAGE("global_avg", avg);
+	kf_tensor_init(&out, KF_F32, KF_FACEREC_DIM, 1, 1, 1, desc);
+	if (kf_nn_fc(&out, avg, &net->fc, NULL, KF_ACT_NONE, scratch) < 0)
+		goto nomem;
+	STAGE("fc_descriptor", &out);
+	return KF_OK;
+nomem:
+	return kf_err_set(err, KF_E_NOMEM, "face recognition net: out of memory");
+}
+
+int kf_facerec_forward(const struct kf_facerec *net, const float *in, float *desc,
+		       struct kf_arena *scratch, struct kf_err *err)
+{
+	return kf_facerec_forward_stages(net, in, desc, scratch, NULL, NULL, err);
+}

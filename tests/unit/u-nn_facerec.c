@@ -1,0 +1,170 @@
+/* u-nn_facerec.c: the face recognition net on the fixed 150x150 sample1 crop,
+ * stage by stage against the 19 stage summaries in
+ * shared/reference/layers/sample1_facerec.json (mean_abs, first8 and probe
+ * values) and the 128-float descriptor (max abs diff, Euclidean distance).
+ * Differences come from float summation order and from the scale layers being
+ * folded into the conv weights, see docs/internals/nn.md. */
+#include "testutil.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/arena.h"
+#include "core/nn_facerec.h"
+
+#define REF KF_SHARED_DIR "/reference/layers/"
+
+struct walk {
+	cJSON *stages;
+	int seen;
+	double worst;	/* largest relative mean_abs / probe error */
+};
+
+static void check_value(struct walk *w, const char *name, int64_t idx, double got, double ref,
+			double mean_abs)
+{
+	double rel = fabs(got - ref) / (fabs(ref) + mean_abs);
+
+	if (rel > w->worst)
+		w->worst = rel;
+	if (rel > 1e-3)
+		fail_msg("stage %s: [%lld] = %.9g, reference %.9g", name, (long long)idx, got, ref);
+}
+
+static void on_stage(void *ctx, const char *name, const struct kf_tensor *t)
+{
+	struct walk *w = ctx;
+	const float *f = t->data;
+	const cJSON *s, *p;
+	double mean_abs = 0;
+	int64_t n = kf_tensor_nelements(t), i = 0;
+
+	cJSON_ArrayForEach(s, w->stages) {
+		if (strcmp(cJSON_GetObjectItem(s, "name")->valuestring, name))
+			continue;
+		assert_int_equal(cJSON_GetObjectItem(s, "size")->valuedouble, (double)n);
+		for (int64_t k = 0; k < n; k++)
+			mean_abs += fabs((double)f[k]);
+		mean_abs /= (double)n;
+		{
+			double ref = cJSON_GetObjectItem(s, "mean_abs")->valuedouble;
+			double rel = fabs(mean_abs - ref) / ref;
+
+			if (rel > w->worst)
+				w->worst = rel;
+			if (rel > 1e-4)
+				fail_msg("stage %s: mean_abs %.9g, reference %.9g", name, mean_abs, ref);
+		}
+		cJSON_ArrayForEach(p, cJSON_GetObjectItem(s, "first8")) {
+			check_value(w, name, i, f[i], p->valuedouble, mean_abs);
+			i++;
+		}
+		cJSON_ArrayForEach(p, cJSON_GetObjectItem(s, "probe")) {
+			int64_t idx = (int64_t)cJSON_GetArrayItem(p, 0)->valuedouble;
+
+			assert_true(idx >= 0 && idx < n);
+			check_value(w, name, idx, f[idx], cJSON_GetArrayItem(p, 1)->valuedouble, mean_abs);
+		}
+		w->seen++;
+		return;
+	}
+	fail_msg("stage %s not in the reference", name);
+}
+
+static void test_sample1(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_arena a = KF_ARENA_INIT;
+	struct kf_facerec *net = NULL;
+	size_t n_in, n_json;
+	uint8_t *in8 = kf_test_read_file(REF "sample1_facerec_input_150x150_rgb_u8.bin", &n_in);
+	char *json = (char *)kf_test_read_file(REF "sample1_facerec.json", &n_json);
+	cJSON *root = cJSON_ParseWithLength(json, n_json);
+	cJSON *want = cJSON_GetObjectItem(root, "descriptor"), *it;
+	float *in = malloc(n_in * sizeof(float)), desc[128], desc2[128];
+	struct walk w = { cJSON_GetObjectItem(root, "stages"), 0, 0 };
+	double max_diff = 0, dist = 0;
+	int i = 0;
+	(void)state;
+
+	assert_int_equal(n_in, 150 * 150 * 3);
+	assert_non_null(w.stages);
+	assert_int_equal(cJSON_GetArraySize(want), 128);
+	for (size_t k = 0; k < n_in; k++)
+		in[k] = (float)in8[k];
+	if (kf_facerec_load(&net, KF_TEST_MODELS, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(kf_facerec_forward_stages(net, in, desc, &a, on_stage, &w, &err), KF_OK);
+	assert_int_equal(w.seen, 19);
+	cJSON_ArrayForEach(it, want) {
+		double d = fabs((double)desc[i++] - it->valuedouble);
+
+		max_diff = d > max_diff ? d : max_diff;
+		dist += d * d;
+	}
+	dist = sqrt(dist);
+	print_message("facerec sample1: worst stage rel err %.3g, descriptor max |diff| %.3g, "
+		      "distance %.3g\n", w.worst, max_diff, dist);
+	assert_true(max_diff < 1e-5);
+	assert_true(dist < 1e-5);
+
+	/* the plain entry point gives the same descriptor */
+	kf_arena_reset(&a);
+	assert_int_equal(kf_facerec_forward(net, in, desc2, &a, &err), KF_OK);
+	assert_memory_equal(desc2, desc, sizeof(desc));
+	kf_facerec_free(net);
+	kf_facerec_free(NULL);
+	kf_arena_release(&a);
+	cJSON_Delete(root);
+	free(in);
+	free(in8);
+	free(json);
+}
+
+static void test_load_missing(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_facerec *net = (struct kf_facerec *)&err;
+	(void)state;
+
+	assert_int_equal(kf_facerec_load(&net, kf_test_tmpdir(), &err), KF_E_NOTFOUND);
+	assert_null(net);
+	assert_non_null(strstr(err.msg, "face_recognition_model-weights_manifest.json"));
+}
+
+/* Every allocation of the loader fails in turn: KF_E_NOMEM, *out NULL, and
+ * LeakSanitizer finds nothing at exit. */
+static void test_load_nomem(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_facerec *net = NULL;
+	long n;
+	(void)state;
+
+	kf_alloc_fail_at(0);
+	assert_int_equal(kf_facerec_load(&net, KF_TEST_MODELS, &err), KF_OK);
+	n = kf_alloc_fail_at(0);
+	kf_facerec_free(net);
+	assert_true(n > 50);	/* the loader's buffers, 29 folded convs, the fc */
+	for (long k = 1; k <= n; k += 7) {
+		kf_err_clear(&err);
+		kf_alloc_fail_at(k);
+		assert_int_equal(kf_facerec_load(&net, KF_TEST_MODELS, &err), KF_E_NOMEM);
+		assert_null(net);
+	}
+	kf_alloc_fail_at(0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sample1),
+		cmocka_unit_test(test_load_missing),
+		cmocka_unit_test(test_load_nomem),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,163 @@
+/* u-nn_landmark.c: the 68-point landmark net on the fixed 112x112 sample1 input,
+ * stage by stage against shared/reference/layers/sample1_landmark68_stages.json
+ * (mean_abs, first8 and probe values) and the 136 outputs against
+ * sample1_landmark68.json. Tolerances: float summation order only (about 1e-6
+ * relative per layer, amplified by depth), see docs/internals/nn.md. */
+#include "testutil.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/nn_landmark.h"
+
+#define REF KF_SHARED_DIR "/reference/layers/"
+
+struct walk {
+	cJSON *stages;
+	int seen;
+	double worst;	/* largest relative mean_abs / probe error */
+};
+
+static void check_value(struct walk *w, const char *name, int64_t idx, double got, double ref,
+			double mean_abs)
+{
+	double rel = fabs(got - ref) / (fabs(ref) + mean_abs);
+
+	if (rel > w->worst)
+		w->worst = rel;
+	if (rel > 1e-3)
+		fail_msg("stage %s: [%lld] = %.9g, reference %.9g", name, (long long)idx, got, ref);
+}
+
+static void on_stage(void *ctx, const char *name, const struct kf_tensor *t)
+{
+	struct walk *w = ctx;
+	const float *f = t->data;
+	const cJSON *s, *p;
+	double mean_abs = 0;
+	int64_t n = kf_tensor_nelements(t), i = 0;
+
+	cJSON_ArrayForEach(s, w->stages) {
+		if (strcmp(cJSON_GetObjectItem(s, "name")->valuestring, name))
+			continue;
+		assert_int_equal(cJSON_GetObjectItem(s, "size")->valuedouble, (double)n);
+		for (int64_t k = 0; k < n; k++)
+			mean_abs += fabs((double)f[k]);
+		mean_abs /= (double)n;
+		{
+			double ref = cJSON_GetObjectItem(s, "mean_abs")->valuedouble;
+			double rel = fabs(mean_abs - ref) / ref;
+
+			if (rel > w->worst)
+				w->worst = rel;
+			if (rel > 1e-4)
+				fail_msg("stage %s: mean_abs %.9g, reference %.9g", name, mean_abs, ref);
+		}
+		cJSON_ArrayForEach(p, cJSON_GetObjectItem(s, "first8")) {
+			check_value(w, name, i, f[i], p->valuedouble, mean_abs);
+			i++;
+		}
+		cJSON_ArrayForEach(p, cJSON_GetObjectItem(s, "probe")) {
+			int64_t idx = (int64_t)cJSON_GetArrayItem(p, 0)->valuedouble;
+
+			assert_true(idx >= 0 && idx < n);
+			check_value(w, name, idx, f[idx], cJSON_GetArrayItem(p, 1)->valuedouble, mean_abs);
+		}
+		w->seen++;
+		return;
+	}
+	fail_msg("stage %s not in the reference", name);
+}
+
+static cJSON *load_json(const char *path)
+{
+	size_t n;
+	char *b = (char *)kf_test_read_file(path, &n);
+	cJSON *j = cJSON_ParseWithLength(b, n);
+
+	free(b);
+	assert_non_null(j);
+	return j;
+}
+
+static void test_sample1(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_arena a = KF_ARENA_INIT;
+	struct kf_landmark *net = NULL;
+	size_t n_in;
+	uint8_t *in8 = kf_test_read_file(REF "sample1_landmark_input_112x112_rgb_u8.bin", &n_in);
+	cJSON *stages = load_json(REF "sample1_landmark68_stages.json");
+	cJSON *ref = load_json(REF "sample1_landmark68.json");
+	cJSON *want = cJSON_GetObjectItem(ref, "output"), *it;
+	float *in = malloc(n_in * sizeof(float)), out[136], out2[136];
+	struct walk w = { cJSON_GetObjectItem(stages, "stages"), 0, 0 };
+	double max_diff = 0;
+	int i = 0;
+	(void)state;
+
+	assert_int_equal(n_in, 112 * 112 * 3);
+	assert_non_null(w.stages);
+	assert_int_equal(cJSON_GetArraySize(want), 136);
+	for (size_t k = 0; k < n_in; k++)
+		in[k] = (float)in8[k];
+	assert_int_equal(kf_landmark_load(&net, KF_TEST_MODELS, &err), KF_OK);
+	assert_int_equal(kf_landmark_forward_stages(net, in, out, &a, on_stage, &w, &err), KF_OK);
+	assert_int_equal(w.seen, 24);
+	cJSON_ArrayForEach(it, want) {
+		double d = fabs((double)out[i++] - it->valuedouble);
+
+		max_diff = d > max_diff ? d : max_diff;
+	}
+	print_message("landmark sample1: worst stage rel err %.3g, output max |diff| %.3g "
+		      "(%.4f px at 112)\n", w.worst, max_diff, max_diff * 112);
+	assert_true(max_diff < 1e-5);
+
+	/* the plain entry point gives the same output; a square crop the same too */
+	kf_arena_reset(&a);
+	assert_int_equal(kf_landmark_forward(net, in, out2, &a, &err), KF_OK);
+	assert_memory_equal(out2, out, sizeof(out));
+	kf_arena_reset(&a);
+	assert_int_equal(kf_landmark_forward_crop(net, in, 200, 200, out2, &a, &err), KF_OK);
+	assert_memory_equal(out2, out, sizeof(out));
+
+	/* a tall crop: x is shifted by the centred padding and stretched, y is not */
+	kf_arena_reset(&a);
+	assert_int_equal(kf_landmark_forward_crop(net, in, 100, 200, out2, &a, &err), KF_OK);
+	for (int k = 0; k < 136; k += 2) {
+		assert_float_equal(out2[k], (out[k] * 112 - 28) / 56, 1e-5);
+		assert_float_equal(out2[k + 1], out[k + 1], 1e-6);
+	}
+	assert_int_equal(kf_landmark_forward_crop(net, in, 0, 200, out2, &a, &err), KF_E_INVALID);
+	kf_landmark_free(net);
+	kf_landmark_free(NULL);
+	kf_arena_release(&a);
+	cJSON_Delete(stages);
+	cJSON_Delete(ref);
+	free(in);
+	free(in8);
+}
+
+static void test_load_missing(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_landmark *net = (struct kf_landmark *)&err;
+	(void)state;
+
+	assert_int_equal(kf_landmark_load(&net, kf_test_tmpdir(), &err), KF_E_NOTFOUND);
+	assert_null(net);
+	assert_non_null(strstr(err.msg, "face_landmark_68_model-weights_manifest.json"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sample1),
+		cmocka_unit_test(test_load_missing),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
