@@ -64,7 +64,7 @@ static int get_conv(struct ssd_conv *c, const struct kf_weights *w, const char *
 		    const char *wname, const char *bname, int k, int cin, int cout,
 		    struct kf_err *err)
 {
-	char name[KF_TENSOR_NAME_SIZE];
+	char name[2 * KF_TENSOR_NAME_SIZE];	/* prefix < KF_TENSOR_NAME_SIZE: never truncated */
 
 	snprintf(name, sizeof(name), "%s/%s", prefix, wname);
 	if (!(c->w = kf_weights_get(w, name, 4, (const int[]){ k, k, cin, cout }, err)))
