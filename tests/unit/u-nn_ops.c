@@ -113,6 +113,12 @@ static const struct conv_case conv_cases[] = {
 	{ 1, 10, 7, 20, 17, 3, 2, KF_PAD_EXPLICIT, 1, 2, 0, 1, KF_ACT_NONE },
 	{ 1, 5, 5, 300, 7, 3, 1, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU },	/* K > KC */
 	{ 1, 4, 4, 8, 1, 1, 2, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_NONE },
+	/* 3x3 depthwise rows: interiors longer than 4 pixels, channel tails */
+	{ 1, 7, 23, 48, 5, 3, 1, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU6 },
+	{ 1, 8, 22, 40, 5, 3, 2, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU6 },
+	{ 1, 6, 19, 33, 4, 3, 1, KF_PAD_EXPLICIT, 1, 1, 1, 1, KF_ACT_LEAKY },
+	{ 1, 6, 19, 16, 4, 3, 2, KF_PAD_EXPLICIT, 2, 0, 2, 0, KF_ACT_NONE },
+	{ 2, 2, 2, 16, 4, 3, 1, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU },
 };
 
 static struct kf_tensor *conv_dst(struct kf_arena *a, const struct conv_case *cc, int co)
