@@ -120,14 +120,16 @@ static void im2col_row(const struct geom *g, const struct kf_tensor *src, int64_
 	}
 }
 
-int kf_nn_conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const struct kf_tensor *w,
-		 const float *bias, const struct kf_conv_params *p, struct kf_arena *scratch,
-		 int ith, int nth)
+/* kf_nn_conv2d with the filter packed in advance (prepacked) or packed here (NULL) */
+static int conv2d_run(struct kf_tensor *dst, const struct kf_tensor *src, const struct kf_tensor *w,
+		      const float *prepacked, const float *bias, const struct kf_conv_params *p,
+		      struct kf_arena *scratch, int ith, int nth)
 {
 	struct geom g;
 	int64_t r0, r1, q0, q1, chunk;
 	int K;
-	float *packed, *buf, *out = dst->data;
+	const float *packed;
+	float *buf, *out = dst->data;
 
 	conv_geom(&g, dst, src, w, p);
 	row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
@@ -137,17 +139,28 @@ int kf_nn_conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const struc
 	q0 = r0 * g.OW;
 	q1 = r1 * g.OW;
 	if (g.kh == 1 && g.kw == 1 && g.s == 1 && !g.pt && !g.pb && !g.pl && !g.pr &&
-	    kf_tensor_is_contiguous(src))
-		return kf_gemm((int)(q1 - q0), g.CO, K, (const float *)src->data + q0 * K, K,
-			       w->data, g.CO, out + q0 * g.CO, g.CO, bias, p->act, scratch);
+	    kf_tensor_is_contiguous(src)) {
+		if (!prepacked)
+			return kf_gemm((int)(q1 - q0), g.CO, K, (const float *)src->data + q0 * K, K,
+				       w->data, g.CO, out + q0 * g.CO, g.CO, bias, p->act, scratch);
+		kf_gemm_packed((int)(q1 - q0), g.CO, K, (const float *)src->data + q0 * K, K,
+			       prepacked, out + q0 * g.CO, g.CO, bias, p->act);
+		return KF_OK;
+	}
 
 	/* im2col in chunks of about 1 MB, so the rows stay in L2 */
 	chunk = (256 * 1024) / K;
 	chunk = chunk < 6 ? 6 : chunk - chunk % 6;
-	if (!(packed = kf_arena_alloc_array(scratch, kf_gemm_packed_size(K, g.CO) + 1, sizeof(float))) ||
-	    !(buf = kf_arena_alloc_array(scratch, (size_t)chunk * (size_t)K, sizeof(float))))
+	if (!(buf = kf_arena_alloc_array(scratch, (size_t)chunk * (size_t)K, sizeof(float))))
 		return KF_E_NOMEM;
-	kf_gemm_pack_b(K, g.CO, w->data, g.CO, packed);
+	if (!(packed = prepacked)) {
+		float *pk = kf_arena_alloc_array(scratch, kf_gemm_packed_size(K, g.CO) + 1, sizeof(float));
+
+		if (!pk)
+			return KF_E_NOMEM;
+		kf_gemm_pack_b(K, g.CO, w->data, g.CO, pk);
+		packed = pk;
+	}
 	for (int64_t q = q0; q < q1; q += chunk) {
 		int64_t m = q1 - q < chunk ? q1 - q : chunk;
 
@@ -156,6 +169,21 @@ int kf_nn_conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const struc
 		kf_gemm_packed((int)m, g.CO, K, buf, K, packed, out + q * g.CO, g.CO, bias, p->act);
 	}
 	return KF_OK;
+}
+
+int kf_nn_conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const struct kf_tensor *w,
+		 const float *bias, const struct kf_conv_params *p, struct kf_arena *scratch,
+		 int ith, int nth)
+{
+	return conv2d_run(dst, src, w, NULL, bias, p, scratch, ith, nth);
+}
+
+int kf_nn_conv2d_packed(struct kf_tensor *dst, const struct kf_tensor *src,
+			const struct kf_tensor *w, const float *packed, const float *bias,
+			const struct kf_conv_params *p, struct kf_arena *scratch, int ith, int nth)
+{
+	assert(packed);
+	return conv2d_run(dst, src, w, packed, bias, p, scratch, ith, nth);
 }
 
 void kf_nn_conv2d_ref(struct kf_tensor *dst, const struct kf_tensor *src,

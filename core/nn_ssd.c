@@ -28,13 +28,15 @@ static const int head_grid[6] = { 32, 16, 8, 4, 2, 1 };
 static const int head_anchors[6] = { 3, 6, 6, 6, 6, 6 };
 
 struct ssd_conv {
-	const struct kf_tensor *w;
+	const struct kf_tensor *w;	/* shape; the data is read once, to pack */
 	const float *b;
+	const float *packed;		/* w in GEMM panels (kf_gemm_pack_b), into net->packed */
 };
 
 struct kf_ssd {
 	struct kf_weights *w;
 	float *folded;			/* depthwise filters and biases with batch norm folded in */
+	float *packed;			/* every conv filter, packed for the GEMM */
 	struct ssd_conv conv0;
 	struct {
 		struct kf_tensor dw;	/* over folded */
@@ -52,6 +54,7 @@ void kf_ssd_free(struct kf_ssd *net)
 		return;
 	kf_weights_free(net->w);
 	kf_free(net->folded);
+	kf_free(net->packed);
 	kf_free(net);
 }
 
@@ -122,6 +125,42 @@ static int load_depthwise(struct kf_ssd *net, int i, float **mem, struct kf_err 
 	kf_tensor_set_name(&net->layer[i].dw, name);
 	net->layer[i].dw_b = b;
 	*mem = b + C;
+	return KF_OK;
+}
+
+/* Pack every conv filter once (34 convs, 22 MB), so forward does not. */
+static int pack_all(struct kf_ssd *net, struct kf_err *err)
+{
+	struct ssd_conv *all[34];
+	size_t total = 0;
+	float *p;
+	int n = 0;
+
+	all[n++] = &net->conv0;
+	for (int i = 1; i < 14; i++)
+		all[n++] = &net->layer[i].pw;
+	for (int i = 0; i < 8; i++)
+		all[n++] = &net->pred[i];
+	for (int i = 0; i < 6; i++) {
+		all[n++] = &net->box[i];
+		all[n++] = &net->cls[i];
+	}
+	assert(n == 34);
+	for (int i = 0; i < n; i++) {
+		const struct kf_tensor *w = all[i]->w;
+
+		total += kf_gemm_packed_size((int)(w->ne[3] * w->ne[2] * w->ne[1]), (int)w->ne[0]);
+	}
+	if (!(net->packed = p = kf_aligned_alloc(64, total * sizeof(float))))
+		return kf_err_set(err, KF_E_NOMEM, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const struct kf_tensor *w = all[i]->w;
+		int K = (int)(w->ne[3] * w->ne[2] * w->ne[1]), N = (int)w->ne[0];
+
+		kf_gemm_pack_b(K, N, w->data, N, p);
+		all[i]->packed = p;
+		p += kf_gemm_packed_size(K, N);
+	}
 	return KF_OK;
 }
 
@@ -196,6 +235,8 @@ int kf_ssd_load(struct kf_ssd **out, const char *model_dir, struct kf_err *err)
 			goto fail;
 		}
 	}
+	if ((rc = pack_all(net, err)) < 0)
+		goto fail;
 	*out = net;
 	return KF_OK;
 fail:
@@ -218,7 +259,7 @@ static struct kf_tensor *conv(struct kf_arena *a, const struct kf_tensor *src,
 	oh = kf_nn_out_size((int)src->ne[2], (int)c->w->ne[3], stride, KF_PAD_SAME, 0, 0, &lo, &hi);
 	ow = kf_nn_out_size((int)src->ne[1], (int)c->w->ne[2], stride, KF_PAD_SAME, 0, 0, &lo, &hi);
 	if (!(dst = kf_tensor_nhwc(a, src->ne[3], oh, ow, c->w->ne[0])) ||
-	    kf_nn_conv2d(dst, src, c->w, c->b, &p, a, 0, 1) < 0)
+	    kf_nn_conv2d_packed(dst, src, c->w, c->packed, c->b, &p, a, 0, 1) < 0)
 		return NULL;
 	return dst;
 }
@@ -303,12 +344,14 @@ int kf_ssd_forward_stages(const struct kf_ssd *net, const float *in, float *boxe
 		const struct kf_tensor *f = feat[i];
 
 		kf_tensor_init(&t, KF_F32, 4 * na, f->ne[1], f->ne[2], 1, (float *)enc->data + 4 * off);
-		if (kf_nn_conv2d(&t, f, net->box[i].w, net->box[i].b, &head, scratch, 0, 1) < 0)
+		if (kf_nn_conv2d_packed(&t, f, net->box[i].w, net->box[i].packed, net->box[i].b, &head,
+					scratch, 0, 1) < 0)
 			goto nomem;
 		snprintf(name, sizeof(name), "box_predictor_%d_box_encoding", i);
 		STAGE(name, &t);
 		kf_tensor_init(&t, KF_F32, 3 * na, f->ne[1], f->ne[2], 1, (float *)logits->data + 3 * off);
-		if (kf_nn_conv2d(&t, f, net->cls[i].w, net->cls[i].b, &head, scratch, 0, 1) < 0)
+		if (kf_nn_conv2d_packed(&t, f, net->cls[i].w, net->cls[i].packed, net->cls[i].b, &head,
+					scratch, 0, 1) < 0)
 			goto nomem;
 		snprintf(name, sizeof(name), "box_predictor_%d_class", i);
 		STAGE(name, &t);

@@ -137,6 +137,7 @@ static void run_conv(const struct conv_case *cc, bool depthwise, bool strided)
 	int co = depthwise ? cc->c : cc->co;
 	struct kf_tensor *src, *w, *want, *got, *bias;
 	struct kf_tensor view;
+	float *pk = NULL;
 
 	/* strided: the source is a channel slice of a wider tensor */
 	src = kf_tensor_nhwc(&a, cc->n, cc->h, cc->w, cc->c + (strided ? 5 : 0));
@@ -156,14 +157,27 @@ static void run_conv(const struct conv_case *cc, bool depthwise, bool strided)
 	assert_non_null(w && bias && want && got);
 	fill(w);
 	fill(bias);
+	if (!depthwise) {
+		int K = cc->k * cc->k * cc->c;
+
+		pk = kf_arena_alloc_array(&a, kf_gemm_packed_size(K, cc->co), sizeof(float));
+		assert_non_null(pk);
+		kf_gemm_pack_b(K, cc->co, w->data, cc->co, pk);
+	}
 	for (size_t ki = 0; ki < 3; ki++) {
 		if (kf_gemm_set_kernel(kernels[ki]) < 0)
 			continue;
 		for (int nth = 1; nth <= 3; nth += 2) {
+			/* half the runs: the filter packed in advance (conv only) */
+			const float *packed = !depthwise && ((int)ki + nth / 2) % 2 ? pk : NULL;
+
 			memset(got->data, 0xff, kf_tensor_nbytes(got));	/* NaN */
 			for (int ith = 0; ith < nth; ith++) {
 				if (depthwise) {
 					kf_nn_depthwise(got, src, w, bias->data, &p, ith, nth);
+				} else if (packed) {
+					assert_int_equal(kf_nn_conv2d_packed(got, src, w, packed, bias->data,
+									     &p, &a, ith, nth), KF_OK);
 				} else {
 					assert_int_equal(kf_nn_conv2d(got, src, w, bias->data, &p, &a, ith, nth),
 							 KF_OK);
