@@ -102,10 +102,19 @@ static void im2col_row(const struct geom *g, const struct kf_tensor *src, int64_
 	int64_t hw = (int64_t)g->OH * g->OW;
 	int n = (int)(q / hw), oy = (int)(q % hw / g->OW), ox = (int)(q % g->OW);
 	bool dense = src->nb[0] == sizeof(float);
+	/* pixels back to back: a whole in-range filter row is one copy (SSD
+	 * conv_0 has C = 3: one 36-byte copy instead of three 12-byte ones) */
+	bool packed_px = dense && src->nb[1] == (size_t)g->C * sizeof(float);
+	int ix0 = ox * g->s - g->pl;
 
 	for (int ky = 0; ky < g->kh; ky++) {
 		int iy = oy * g->s - g->pt + ky;
 
+		if (packed_px && iy >= 0 && iy < g->H && ix0 >= 0 && ix0 + g->kw <= g->W) {
+			memcpy(row, px(src, n, iy, ix0), (size_t)g->kw * (size_t)g->C * sizeof(float));
+			row += g->kw * g->C;
+			continue;
+		}
 		for (int kx = 0; kx < g->kw; kx++, row += g->C) {
 			int ix = ox * g->s - g->pl + kx;
 
