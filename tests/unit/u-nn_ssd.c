@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/arena.h"
 #include "core/nn_ssd.h"
 
@@ -279,6 +280,56 @@ static void test_load_bad_shape(void **state)
 	load_edited("\"min\":5118", "\"min\":5117", KF_E_FORMAT, "'Postprocessor/stack/1'");
 }
 
+/* Every allocation of kf_ssd_load and of a forward pass on a fresh arena
+ * fails in turn: KF_E_NOMEM, nothing leaks (LeakSanitizer), outputs untouched. */
+static void test_alloc_failure(void **state)
+{
+	struct fixture *fx = *state;
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_ssd *net;
+	float *boxes = malloc(KF_SSD_ANCHORS * 4 * sizeof(float));
+	float *scores = malloc(KF_SSD_ANCHORS * sizeof(float));
+	long n, n_load;
+
+	kf_alloc_fail_at(0);
+	assert_int_equal(kf_ssd_load(&net, KF_TEST_MODELS, &err), KF_OK);
+	n = kf_alloc_fail_at(0);
+	kf_ssd_free(net);
+	assert_true(n > 0);
+	for (long i = 1; i <= n; i++) {
+		kf_err_clear(&err);
+		kf_alloc_fail_at(i);
+		assert_int_equal(kf_ssd_load(&net, KF_TEST_MODELS, &err), KF_E_NOMEM);
+		assert_null(net);
+	}
+	kf_alloc_fail_at(0);
+	n_load = n;
+
+	{
+		struct kf_arena a = KF_ARENA_INIT;
+
+		assert_int_equal(kf_ssd_forward(fx->net, fx->in, boxes, scores, &a, &err), KF_OK);
+		n = kf_alloc_fail_at(0);
+		kf_arena_release(&a);
+	}
+	assert_true(n > 0);
+	for (long i = 1; i <= n; i++) {
+		struct kf_arena a = KF_ARENA_INIT;
+
+		memset(scores, 0, KF_SSD_ANCHORS * sizeof(float));
+		kf_err_clear(&err);
+		kf_alloc_fail_at(i);
+		assert_int_equal(kf_ssd_forward(fx->net, fx->in, boxes, scores, &a, &err), KF_E_NOMEM);
+		kf_alloc_fail_at(0);
+		assert_non_null(strstr(err.msg, "out of memory"));
+		assert_true(scores[0] == 0.0f && scores[KF_SSD_ANCHORS - 1] == 0.0f);
+		kf_arena_release(&a);
+	}
+	print_message("ssd: %ld allocations in load, %ld in forward, failed in turn\n", n_load, n);
+	free(boxes);
+	free(scores);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_anchors),
 		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_load_bad_shape),
+		cmocka_unit_test(test_alloc_failure),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
