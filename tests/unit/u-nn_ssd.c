@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +281,44 @@ static void test_load_bad_shape(void **state)
 	load_edited("\"min\":5118", "\"min\":5117", KF_E_FORMAT, "'Postprocessor/stack/1'");
 }
 
+struct job {
+	const struct fixture *fx;
+	float boxes[KF_SSD_ANCHORS * 4], scores[KF_SSD_ANCHORS];
+	int rc;
+};
+
+static void *run_job(void *arg)
+{
+	struct job *j = arg;
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_arena a = KF_ARENA_INIT;
+
+	j->rc = kf_ssd_forward(j->fx->net, j->fx->in, j->boxes, j->scores, &a, &err);
+	kf_arena_release(&a);
+	return NULL;
+}
+
+/* One loaded net, two threads with their own arenas: same bits as one thread. */
+static void test_threads(void **state)
+{
+	struct fixture *fx = *state;
+	struct job *j = calloc(3, sizeof(*j));
+	pthread_t t[2];
+
+	for (int i = 0; i < 3; i++)
+		j[i].fx = fx;
+	run_job(&j[2]);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, run_job, &j[i]), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(j[i].rc, KF_OK);
+		assert_memory_equal(j[i].boxes, j[2].boxes, sizeof(j[2].boxes));
+		assert_memory_equal(j[i].scores, j[2].scores, sizeof(j[2].scores));
+	}
+	free(j);
+}
+
 /* Every allocation of kf_ssd_load and of a forward pass on a fresh arena
  * fails in turn: KF_E_NOMEM, nothing leaks (LeakSanitizer), outputs untouched. */
 static void test_alloc_failure(void **state)
@@ -337,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_anchors),
 		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_load_bad_shape),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_alloc_failure),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
