@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -248,9 +249,62 @@ fail:
 
 #define STAGE(n, t) do { if (fn) fn(ctx, (n), (t)); } while (0)
 
-/* dst = relu6(conv(src) + bias), TF 'same' padding. */
-static struct kf_tensor *conv(struct kf_arena *a, const struct kf_tensor *src,
-			      const struct ssd_conv *c, int stride)
+/* Where the activations go. The chain of layers alternates between two
+ * buffers as big as the largest activation (16 MB, conv_1_pointwise), so a
+ * pass needs about 40 MB of arena instead of the 110 MB that one tensor per
+ * stage would take; the six feature maps the box predictors read at the end
+ * (3.3 MB) get their own arena space. */
+struct acts {
+	struct kf_arena *a;
+	float *buf[2];
+	size_t cap;			/* floats per buffer */
+	int next;			/* the buffer not holding the newest activation */
+	struct kf_tensor t[2];
+};
+
+/* The largest activation of the chain, in floats. */
+static size_t chain_max(void)
+{
+	size_t m = (size_t)KF_SSD_INPUT * KF_SSD_INPUT * 3, s = KF_SSD_INPUT / 2;
+
+	m = s * s * (size_t)mb_ch[0] > m ? s * s * (size_t)mb_ch[0] : m;
+	for (int i = 1; i < 14; i++) {
+		s = (s + (size_t)mb_stride[i] - 1) / (size_t)mb_stride[i];
+		m = s * s * (size_t)mb_ch[i] > m ? s * s * (size_t)mb_ch[i] : m;
+		m = s * s * (size_t)mb_ch[i - 1] > m ? s * s * (size_t)mb_ch[i - 1] : m;
+	}
+	return m;	/* the prediction convs are smaller than conv_13 */
+}
+
+static int acts_init(struct acts *s, struct kf_arena *a)
+{
+	s->a = a;
+	s->cap = chain_max();
+	s->next = 0;
+	if (!(s->buf[0] = kf_arena_alloc_array(a, s->cap, sizeof(float))) ||
+	    !(s->buf[1] = kf_arena_alloc_array(a, s->cap, sizeof(float))))
+		return KF_E_NOMEM;
+	return KF_OK;
+}
+
+/* A [1,h,w,c] activation: in the next ping-pong buffer, or (keep) in the arena
+ * for the whole pass. NULL when the arena cannot grow. */
+static struct kf_tensor *act_new(struct acts *s, bool keep, int h, int w, int64_t c)
+{
+	struct kf_tensor *t;
+
+	if (keep)
+		return kf_tensor_nhwc(s->a, 1, h, w, c);
+	assert((size_t)h * (size_t)w * (size_t)c <= s->cap);
+	t = &s->t[s->next];
+	kf_tensor_init(t, KF_F32, c, w, h, 1, s->buf[s->next]);
+	s->next ^= 1;
+	return t;
+}
+
+/* relu6(conv(src) + bias), TF 'same' padding. */
+static struct kf_tensor *conv(struct acts *s, const struct kf_tensor *src,
+			      const struct ssd_conv *c, int stride, bool keep)
 {
 	const struct kf_conv_params p = { stride, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU6 };
 	int lo, hi, oh, ow;
@@ -258,13 +312,14 @@ static struct kf_tensor *conv(struct kf_arena *a, const struct kf_tensor *src,
 
 	oh = kf_nn_out_size((int)src->ne[2], (int)c->w->ne[3], stride, KF_PAD_SAME, 0, 0, &lo, &hi);
 	ow = kf_nn_out_size((int)src->ne[1], (int)c->w->ne[2], stride, KF_PAD_SAME, 0, 0, &lo, &hi);
-	if (!(dst = kf_tensor_nhwc(a, src->ne[3], oh, ow, c->w->ne[0])) ||
-	    kf_nn_conv2d_packed(dst, src, c->w, c->packed, c->b, &p, a, 0, 1) < 0)
+	if (!(dst = act_new(s, keep, oh, ow, c->w->ne[0])) ||
+	    kf_nn_conv2d_packed(dst, src, c->w, c->packed, c->b, &p, s->a, 0, 1) < 0)
 		return NULL;
 	return dst;
 }
 
-static struct kf_tensor *depthwise(struct kf_arena *a, const struct kf_tensor *src,
+/* relu6(depthwise(src) + folded batch norm) */
+static struct kf_tensor *depthwise(struct acts *s, const struct kf_tensor *src,
 				   const struct kf_tensor *w, const float *b, int stride)
 {
 	const struct kf_conv_params p = { stride, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU6 };
@@ -273,7 +328,7 @@ static struct kf_tensor *depthwise(struct kf_arena *a, const struct kf_tensor *s
 
 	oh = kf_nn_out_size((int)src->ne[2], 3, stride, KF_PAD_SAME, 0, 0, &lo, &hi);
 	ow = kf_nn_out_size((int)src->ne[1], 3, stride, KF_PAD_SAME, 0, 0, &lo, &hi);
-	if (!(dst = kf_tensor_nhwc(a, src->ne[3], oh, ow, src->ne[0])))
+	if (!(dst = act_new(s, false, oh, ow, src->ne[0])))
 		return NULL;
 	kf_nn_depthwise(dst, src, w, b, &p, 0, 1);
 	return dst;
@@ -301,33 +356,34 @@ int kf_ssd_forward_stages(const struct kf_ssd *net, const float *in, float *boxe
 			  struct kf_err *err)
 {
 	const struct kf_conv_params head = { 1, KF_PAD_VALID, 0, 0, 0, 0, KF_ACT_NONE };
-	struct kf_tensor *x, *c11 = NULL, *feat[6], *enc, *logits, t;
+	struct kf_tensor *x, *feat[6], *enc, *logits, t;
+	struct acts s;
 	char name[40];
 	int off = 0;
 
-	if (!(x = kf_tensor_nhwc(scratch, 1, KF_SSD_INPUT, KF_SSD_INPUT, 3)))
+	if (acts_init(&s, scratch) < 0 || !(x = act_new(&s, false, KF_SSD_INPUT, KF_SSD_INPUT, 3)))
 		goto nomem;
 	kf_nn_normalize_scale(x->data, in, (size_t)KF_SSD_INPUT * KF_SSD_INPUT * 3, 127.5f, 1.0f);
 	STAGE("input_normalized", x);
-	if (!(x = conv(scratch, x, &net->conv0, 2)))
+	if (!(x = conv(&s, x, &net->conv0, 2, false)))
 		goto nomem;
 	STAGE("conv_0", x);
 	for (int i = 1; i < 14; i++) {
-		if (!(x = depthwise(scratch, x, &net->layer[i].dw, net->layer[i].dw_b, mb_stride[i])))
+		if (!(x = depthwise(&s, x, &net->layer[i].dw, net->layer[i].dw_b, mb_stride[i])))
 			goto nomem;
 		snprintf(name, sizeof(name), "conv_%d_depthwise", i);
 		STAGE(name, x);
-		if (!(x = conv(scratch, x, &net->layer[i].pw, 1)))
+		/* conv_11 and conv_13 feed box predictors 0 and 1 */
+		if (!(x = conv(&s, x, &net->layer[i].pw, 1, i == 11 || i == 13)))
 			goto nomem;
 		snprintf(name, sizeof(name), "conv_%d_pointwise", i);
 		STAGE(name, x);
-		if (i == 11)
-			c11 = x;
+		if (i == 11 || i == 13)
+			feat[(i - 11) / 2] = x;
 	}
-	feat[0] = c11;
-	feat[1] = x;
 	for (int i = 0; i < 8; i++) {
-		if (!(x = conv(scratch, x, &net->pred[i], i % 2 ? 2 : 1)))
+		/* the 3x3/2 ones feed box predictors 2..5 */
+		if (!(x = conv(&s, x, &net->pred[i], i % 2 ? 2 : 1, i % 2)))
 			goto nomem;
 		snprintf(name, sizeof(name), "prediction_conv_%d", i);
 		STAGE(name, x);
