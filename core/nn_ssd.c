@@ -281,7 +281,11 @@ static int acts_init(struct acts *s, struct kf_arena *a)
 	s->a = a;
 	s->cap = chain_max();
 	s->next = 0;
-	if (!(s->buf[0] = kf_arena_alloc_array(a, s->cap, sizeof(float))) ||
+	/* 16 MB apart, the two buffers would map the same offsets to the same
+	 * cache sets and 4 KB pages: the depthwise conv's stores would then alias
+	 * its loads (4K aliasing; conv_7..11 ran 2x slower). 1088 bytes of slack
+	 * keep them off 0 and 2 KB modulo 4 KB. */
+	if (!(s->buf[0] = kf_arena_alloc_array(a, s->cap + 272, sizeof(float))) ||
 	    !(s->buf[1] = kf_arena_alloc_array(a, s->cap, sizeof(float))))
 		return KF_E_NOMEM;
 	return KF_OK;
