@@ -18,7 +18,7 @@
 
 #define SSD_MODEL "ssd_mobilenetv1_model"
 
-/* MobileNetV1 conv_1..13: output channels and depthwise stride */
+/* MobileNetV1 conv_0..13: output channels and stride (conv_0, then the depthwise ones) */
 static const int mb_ch[14] = { 32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024 };
 static const int mb_stride[14] = { 2, 1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1 };
 /* prediction_conv_0..7 output channels; even ones are 1x1, odd ones 3x3/2 */
@@ -123,6 +123,7 @@ static int load_depthwise(struct kf_ssd *net, int i, float **mem, struct kf_err 
 	kf_nn_fold_affine(wf, 9 * (size_t)C, C, b, f, add);
 	kf_free(f);
 	kf_tensor_init(&net->layer[i].dw, KF_F32, 1, C, 3, 3, wf);
+	snprintf(name, sizeof(name), "MobilenetV1/Conv2d_%d_depthwise (folded)", i);
 	kf_tensor_set_name(&net->layer[i].dw, name);
 	net->layer[i].dw_b = b;
 	*mem = b + C;
