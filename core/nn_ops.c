@@ -102,10 +102,19 @@ static void im2col_row(const struct geom *g, const struct kf_tensor *src, int64_
 	int64_t hw = (int64_t)g->OH * g->OW;
 	int n = (int)(q / hw), oy = (int)(q % hw / g->OW), ox = (int)(q % g->OW);
 	bool dense = src->nb[0] == sizeof(float);
+	/* pixels back to back: a whole in-range filter row is one copy (SSD
+	 * conv_0 has C = 3: one 36-byte copy instead of three 12-byte ones) */
+	bool packed_px = dense && src->nb[1] == (size_t)g->C * sizeof(float);
+	int ix0 = ox * g->s - g->pl;
 
 	for (int ky = 0; ky < g->kh; ky++) {
 		int iy = oy * g->s - g->pt + ky;
 
+		if (packed_px && iy >= 0 && iy < g->H && ix0 >= 0 && ix0 + g->kw <= g->W) {
+			memcpy(row, px(src, n, iy, ix0), (size_t)g->kw * (size_t)g->C * sizeof(float));
+			row += g->kw * g->C;
+			continue;
+		}
 		for (int kx = 0; kx < g->kw; kx++, row += g->C) {
 			int ix = ox * g->s - g->pl + kx;
 
@@ -120,14 +129,16 @@ static void im2col_row(const struct geom *g, const struct kf_tensor *src, int64_
 	}
 }
 
-int kf_nn_conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const struct kf_tensor *w,
-		 const float *bias, const struct kf_conv_params *p, struct kf_arena *scratch,
-		 int ith, int nth)
+/* kf_nn_conv2d with the filter packed in advance (prepacked) or packed here (NULL) */
+static int conv2d_run(struct kf_tensor *dst, const struct kf_tensor *src, const struct kf_tensor *w,
+		      const float *prepacked, const float *bias, const struct kf_conv_params *p,
+		      struct kf_arena *scratch, int ith, int nth)
 {
 	struct geom g;
 	int64_t r0, r1, q0, q1, chunk;
 	int K;
-	float *packed, *buf, *out = dst->data;
+	const float *packed;
+	float *buf, *out = dst->data;
 
 	conv_geom(&g, dst, src, w, p);
 	row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
@@ -137,17 +148,28 @@ int kf_nn_conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const struc
 	q0 = r0 * g.OW;
 	q1 = r1 * g.OW;
 	if (g.kh == 1 && g.kw == 1 && g.s == 1 && !g.pt && !g.pb && !g.pl && !g.pr &&
-	    kf_tensor_is_contiguous(src))
-		return kf_gemm((int)(q1 - q0), g.CO, K, (const float *)src->data + q0 * K, K,
-			       w->data, g.CO, out + q0 * g.CO, g.CO, bias, p->act, scratch);
+	    kf_tensor_is_contiguous(src)) {
+		if (!prepacked)
+			return kf_gemm((int)(q1 - q0), g.CO, K, (const float *)src->data + q0 * K, K,
+				       w->data, g.CO, out + q0 * g.CO, g.CO, bias, p->act, scratch);
+		kf_gemm_packed((int)(q1 - q0), g.CO, K, (const float *)src->data + q0 * K, K,
+			       prepacked, out + q0 * g.CO, g.CO, bias, p->act);
+		return KF_OK;
+	}
 
 	/* im2col in chunks of about 1 MB, so the rows stay in L2 */
 	chunk = (256 * 1024) / K;
 	chunk = chunk < 6 ? 6 : chunk - chunk % 6;
-	if (!(packed = kf_arena_alloc_array(scratch, kf_gemm_packed_size(K, g.CO) + 1, sizeof(float))) ||
-	    !(buf = kf_arena_alloc_array(scratch, (size_t)chunk * (size_t)K, sizeof(float))))
+	if (!(buf = kf_arena_alloc_array(scratch, (size_t)chunk * (size_t)K, sizeof(float))))
 		return KF_E_NOMEM;
-	kf_gemm_pack_b(K, g.CO, w->data, g.CO, packed);
+	if (!(packed = prepacked)) {
+		float *pk = kf_arena_alloc_array(scratch, kf_gemm_packed_size(K, g.CO) + 1, sizeof(float));
+
+		if (!pk)
+			return KF_E_NOMEM;
+		kf_gemm_pack_b(K, g.CO, w->data, g.CO, pk);
+		packed = pk;
+	}
 	for (int64_t q = q0; q < q1; q += chunk) {
 		int64_t m = q1 - q < chunk ? q1 - q : chunk;
 
@@ -156,6 +178,21 @@ int kf_nn_conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const struc
 		kf_gemm_packed((int)m, g.CO, K, buf, K, packed, out + q * g.CO, g.CO, bias, p->act);
 	}
 	return KF_OK;
+}
+
+int kf_nn_conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const struct kf_tensor *w,
+		 const float *bias, const struct kf_conv_params *p, struct kf_arena *scratch,
+		 int ith, int nth)
+{
+	return conv2d_run(dst, src, w, NULL, bias, p, scratch, ith, nth);
+}
+
+int kf_nn_conv2d_packed(struct kf_tensor *dst, const struct kf_tensor *src,
+			const struct kf_tensor *w, const float *packed, const float *bias,
+			const struct kf_conv_params *p, struct kf_arena *scratch, int ith, int nth)
+{
+	assert(packed);
+	return conv2d_run(dst, src, w, packed, bias, p, scratch, ith, nth);
 }
 
 void kf_nn_conv2d_ref(struct kf_tensor *dst, const struct kf_tensor *src,
@@ -308,6 +345,98 @@ static void dw_pixel_avx512(const struct geom *g, const struct kf_tensor *src, c
 	}
 }
 
+/* The activation on 16 lanes, as kf_nn_act_ref. */
+__attribute__((target("avx512f")))
+static inline __m512 dw_act512(__m512 s, enum kf_act act)
+{
+	__m512 z = _mm512_setzero_ps(), t;
+
+	switch (act) {
+	case KF_ACT_NONE: break;
+	case KF_ACT_RELU: s = _mm512_max_ps(s, z); break;
+	case KF_ACT_RELU6: s = _mm512_min_ps(_mm512_max_ps(s, z), _mm512_set1_ps(6.0f)); break;
+	case KF_ACT_LEAKY:
+		t = _mm512_mul_ps(s, _mm512_set1_ps(0.1f));
+		s = _mm512_add_ps(_mm512_max_ps(_mm512_sub_ps(s, t), z), t);
+		break;
+	}
+	return s;
+}
+
+/* A whole output row of a 3x3 depthwise conv (MobileNet's): the columns whose
+ * three input columns are all in range go channel block by channel block with
+ * the 9 filter vectors in registers and 4 output pixels in flight (the
+ * per-pixel path re-collects its taps and reloads the filter for every pixel,
+ * and its 9-FMA chain is latency-bound). Input rows outside the image get a
+ * zero filter row, which is exact for finite x (fma(x, 0, s) == s), so the sums are
+ * bit-identical to dw_pixel_avx512, which still does the edge columns. */
+__attribute__((target("avx512f")))
+static void dw_row3_avx512(const struct geom *g, const struct kf_tensor *src, const float *wf,
+			   const float *bias, enum kf_act act, int n, int oy, float *out)
+{
+	const char *row[3];
+	bool ok[3], any = false;
+	int s = g->s, C = g->C, ox0, ox1;
+	size_t pxb = src->nb[1];
+
+	for (int ky = 0; ky < 3; ky++) {
+		int iy = oy * s - g->pt + ky;
+
+		ok[ky] = iy >= 0 && iy < g->H;
+		any |= ok[ky];
+		row[ky] = ok[ky] ? (const char *)px(src, n, iy, 0) : NULL;
+	}
+	/* interior: 0 <= ox*s - pl and ox*s - pl + 2 <= W - 1 */
+	ox0 = (g->pl + s - 1) / s;
+	ox1 = g->W - 3 + g->pl < 0 ? 0 : (g->W - 3 + g->pl) / s + 1;
+	if (ox1 > g->OW)
+		ox1 = g->OW;
+	if (!any || ox0 >= ox1)
+		ox0 = ox1 = g->OW;
+	for (int ky = 0; ky < 3; ky++)
+		if (!ok[ky])
+			row[ky] = row[ok[0] ? 0 : ok[1] ? 1 : 2];	/* read, weighted 0 */
+	for (int ox = 0; ox < g->OW; ox++)
+		if (ox < ox0 || ox >= ox1)
+			dw_pixel_avx512(g, src, wf, bias, act, n, oy, ox, out + (size_t)ox * C);
+
+	for (int c = 0; c < C; c += 16) {
+		__mmask16 m = (__mmask16)(C - c >= 16 ? 0xffff : (1u << (C - c)) - 1);
+		__m512 w[9], b = bias ? _mm512_maskz_loadu_ps(m, bias + c) : _mm512_setzero_ps();
+		int ox = ox0;
+
+		for (int t = 0; t < 9; t++)
+			w[t] = ok[t / 3] ? _mm512_maskz_loadu_ps(m, wf + (size_t)t * C + c)
+					 : _mm512_setzero_ps();
+#define KF_TAPS(acc, o) do { \
+		const size_t x0_ = (size_t)((o) * s - g->pl) * pxb + (size_t)c * sizeof(float); \
+		acc = _mm512_setzero_ps(); \
+		for (int ky = 0; ky < 3; ky++) \
+			for (int kx = 0; kx < 3; kx++) \
+				acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, \
+					(const float *)(row[ky] + x0_ + (size_t)kx * pxb)), \
+					w[ky * 3 + kx], acc); \
+		if (bias) \
+			acc = _mm512_add_ps(acc, b); \
+		_mm512_mask_storeu_ps(out + (size_t)(o) * C + c, m, dw_act512(acc, act)); \
+	} while (0)
+		for (; ox + 4 <= ox1; ox += 4) {
+			__m512 a0, a1, a2, a3;
+
+			KF_TAPS(a0, ox);
+			KF_TAPS(a1, ox + 1);
+			KF_TAPS(a2, ox + 2);
+			KF_TAPS(a3, ox + 3);
+		}
+		for (; ox < ox1; ox++) {
+			__m512 a0;
+
+			KF_TAPS(a0, ox);
+		}
+#undef KF_TAPS
+	}
+}
+
 __attribute__((target("avx2,fma")))
 static void dw_pixel_avx2(const struct geom *g, const struct kf_tensor *src, const float *wf,
 			  const float *bias, enum kf_act act, int n, int oy, int ox, float *out)
@@ -361,7 +490,7 @@ void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
 	struct geom g;
 	int64_t r0, r1;
 	float *out = dst->data;
-	int fast = 0;	/* 2 avx2, 3 avx512: follows the GEMM kernel choice */
+	int fast = 0;	/* 2 avx2, 3 avx512, 4 avx512 3x3 rows: follows the GEMM kernel choice */
 
 	dw_geom(&g, dst, src, w, p);
 	row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
@@ -369,6 +498,8 @@ void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
 	if (src->nb[0] == sizeof(float) && g.kh * g.kw <= 64)
 		fast = !strcmp(kf_gemm_kernel_name(), "avx512") ? 3 :
 		       !strcmp(kf_gemm_kernel_name(), "avx2") ? 2 : 0;
+	if (fast == 3 && g.kh == 3 && g.kw == 3)
+		fast = 4;	/* whole rows */
 #endif
 	for (int64_t r = r0; r < r1; r++) {
 		int n = (int)(r / g.OH), oy = (int)(r % g.OH);
@@ -376,6 +507,10 @@ void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
 		for (int ox = 0; ox < g.OW; ox++) {
 			float *o = out + (r * g.OW + ox) * g.C;
 #ifdef KF_X86
+			if (fast == 4) {
+				dw_row3_avx512(&g, src, w->data, bias, p->act, n, oy, o);
+				break;
+			}
 			if (fast == 3) {
 				dw_pixel_avx512(&g, src, w->data, bias, p->act, n, oy, ox, o);
 				continue;

@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +18,7 @@
 
 #define SSD_MODEL "ssd_mobilenetv1_model"
 
-/* MobileNetV1 conv_1..13: output channels and depthwise stride */
+/* MobileNetV1 conv_0..13: output channels and stride (conv_0, then the depthwise ones) */
 static const int mb_ch[14] = { 32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024 };
 static const int mb_stride[14] = { 2, 1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1 };
 /* prediction_conv_0..7 output channels; even ones are 1x1, odd ones 3x3/2 */
@@ -28,13 +29,15 @@ static const int head_grid[6] = { 32, 16, 8, 4, 2, 1 };
 static const int head_anchors[6] = { 3, 6, 6, 6, 6, 6 };
 
 struct ssd_conv {
-	const struct kf_tensor *w;
+	const struct kf_tensor *w;	/* shape; the data is read once, to pack */
 	const float *b;
+	const float *packed;		/* w in GEMM panels (kf_gemm_pack_b), into net->packed */
 };
 
 struct kf_ssd {
 	struct kf_weights *w;
 	float *folded;			/* depthwise filters and biases with batch norm folded in */
+	float *packed;			/* every conv filter, packed for the GEMM */
 	struct ssd_conv conv0;
 	struct {
 		struct kf_tensor dw;	/* over folded */
@@ -52,6 +55,7 @@ void kf_ssd_free(struct kf_ssd *net)
 		return;
 	kf_weights_free(net->w);
 	kf_free(net->folded);
+	kf_free(net->packed);
 	kf_free(net);
 }
 
@@ -64,7 +68,7 @@ static int get_conv(struct ssd_conv *c, const struct kf_weights *w, const char *
 		    const char *wname, const char *bname, int k, int cin, int cout,
 		    struct kf_err *err)
 {
-	char name[KF_TENSOR_NAME_SIZE];
+	char name[2 * KF_TENSOR_NAME_SIZE];	/* prefix < KF_TENSOR_NAME_SIZE: never truncated */
 
 	snprintf(name, sizeof(name), "%s/%s", prefix, wname);
 	if (!(c->w = kf_weights_get(w, name, 4, (const int[]){ k, k, cin, cout }, err)))
@@ -119,9 +123,46 @@ static int load_depthwise(struct kf_ssd *net, int i, float **mem, struct kf_err 
 	kf_nn_fold_affine(wf, 9 * (size_t)C, C, b, f, add);
 	kf_free(f);
 	kf_tensor_init(&net->layer[i].dw, KF_F32, 1, C, 3, 3, wf);
+	snprintf(name, sizeof(name), "MobilenetV1/Conv2d_%d_depthwise (folded)", i);
 	kf_tensor_set_name(&net->layer[i].dw, name);
 	net->layer[i].dw_b = b;
 	*mem = b + C;
+	return KF_OK;
+}
+
+/* Pack every conv filter once (34 convs, 22 MB), so forward does not. */
+static int pack_all(struct kf_ssd *net, struct kf_err *err)
+{
+	struct ssd_conv *all[34];
+	size_t total = 0;
+	float *p;
+	int n = 0;
+
+	all[n++] = &net->conv0;
+	for (int i = 1; i < 14; i++)
+		all[n++] = &net->layer[i].pw;
+	for (int i = 0; i < 8; i++)
+		all[n++] = &net->pred[i];
+	for (int i = 0; i < 6; i++) {
+		all[n++] = &net->box[i];
+		all[n++] = &net->cls[i];
+	}
+	assert(n == 34);
+	for (int i = 0; i < n; i++) {
+		const struct kf_tensor *w = all[i]->w;
+
+		total += kf_gemm_packed_size((int)(w->ne[3] * w->ne[2] * w->ne[1]), (int)w->ne[0]);
+	}
+	if (!(net->packed = p = kf_aligned_alloc(64, total * sizeof(float))))
+		return kf_err_set(err, KF_E_NOMEM, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const struct kf_tensor *w = all[i]->w;
+		int K = (int)(w->ne[3] * w->ne[2] * w->ne[1]), N = (int)w->ne[0];
+
+		kf_gemm_pack_b(K, N, w->data, N, p);
+		all[i]->packed = p;
+		p += kf_gemm_packed_size(K, N);
+	}
 	return KF_OK;
 }
 
@@ -196,6 +237,8 @@ int kf_ssd_load(struct kf_ssd **out, const char *model_dir, struct kf_err *err)
 			goto fail;
 		}
 	}
+	if ((rc = pack_all(net, err)) < 0)
+		goto fail;
 	*out = net;
 	return KF_OK;
 fail:
@@ -207,9 +250,66 @@ fail:
 
 #define STAGE(n, t) do { if (fn) fn(ctx, (n), (t)); } while (0)
 
-/* dst = relu6(conv(src) + bias), TF 'same' padding. */
-static struct kf_tensor *conv(struct kf_arena *a, const struct kf_tensor *src,
-			      const struct ssd_conv *c, int stride)
+/* Where the activations go. The chain of layers alternates between two
+ * buffers as big as the largest activation (16 MB, conv_1_pointwise), so a
+ * pass needs about 40 MB of arena instead of the 110 MB that one tensor per
+ * stage would take; the six feature maps the box predictors read at the end
+ * (3.3 MB) get their own arena space. */
+struct acts {
+	struct kf_arena *a;
+	float *buf[2];
+	size_t cap;			/* floats per buffer */
+	int next;			/* the buffer not holding the newest activation */
+	struct kf_tensor t[2];
+};
+
+/* The largest activation of the chain, in floats. */
+static size_t chain_max(void)
+{
+	size_t m = (size_t)KF_SSD_INPUT * KF_SSD_INPUT * 3, s = KF_SSD_INPUT / 2;
+
+	m = s * s * (size_t)mb_ch[0] > m ? s * s * (size_t)mb_ch[0] : m;
+	for (int i = 1; i < 14; i++) {
+		s = (s + (size_t)mb_stride[i] - 1) / (size_t)mb_stride[i];
+		m = s * s * (size_t)mb_ch[i] > m ? s * s * (size_t)mb_ch[i] : m;
+		m = s * s * (size_t)mb_ch[i - 1] > m ? s * s * (size_t)mb_ch[i - 1] : m;
+	}
+	return m;	/* the prediction convs are smaller than conv_13 */
+}
+
+static int acts_init(struct acts *s, struct kf_arena *a)
+{
+	s->a = a;
+	s->cap = chain_max();
+	s->next = 0;
+	/* 16 MB apart, the two buffers would map the same offsets to the same
+	 * cache sets and 4 KB pages: the depthwise conv's stores would then alias
+	 * its loads (4K aliasing; conv_7..11 ran 2x slower). 1088 bytes of slack
+	 * keep them off 0 and 2 KB modulo 4 KB. */
+	if (!(s->buf[0] = kf_arena_alloc_array(a, s->cap + 272, sizeof(float))) ||
+	    !(s->buf[1] = kf_arena_alloc_array(a, s->cap, sizeof(float))))
+		return KF_E_NOMEM;
+	return KF_OK;
+}
+
+/* A [1,h,w,c] activation: in the next ping-pong buffer, or (keep) in the arena
+ * for the whole pass. NULL when the arena cannot grow. */
+static struct kf_tensor *act_new(struct acts *s, bool keep, int h, int w, int64_t c)
+{
+	struct kf_tensor *t;
+
+	if (keep)
+		return kf_tensor_nhwc(s->a, 1, h, w, c);
+	assert((size_t)h * (size_t)w * (size_t)c <= s->cap);
+	t = &s->t[s->next];
+	kf_tensor_init(t, KF_F32, c, w, h, 1, s->buf[s->next]);
+	s->next ^= 1;
+	return t;
+}
+
+/* relu6(conv(src) + bias), TF 'same' padding. */
+static struct kf_tensor *conv(struct acts *s, const struct kf_tensor *src,
+			      const struct ssd_conv *c, int stride, bool keep)
 {
 	const struct kf_conv_params p = { stride, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU6 };
 	int lo, hi, oh, ow;
@@ -217,13 +317,14 @@ static struct kf_tensor *conv(struct kf_arena *a, const struct kf_tensor *src,
 
 	oh = kf_nn_out_size((int)src->ne[2], (int)c->w->ne[3], stride, KF_PAD_SAME, 0, 0, &lo, &hi);
 	ow = kf_nn_out_size((int)src->ne[1], (int)c->w->ne[2], stride, KF_PAD_SAME, 0, 0, &lo, &hi);
-	if (!(dst = kf_tensor_nhwc(a, src->ne[3], oh, ow, c->w->ne[0])) ||
-	    kf_nn_conv2d(dst, src, c->w, c->b, &p, a, 0, 1) < 0)
+	if (!(dst = act_new(s, keep, oh, ow, c->w->ne[0])) ||
+	    kf_nn_conv2d_packed(dst, src, c->w, c->packed, c->b, &p, s->a, 0, 1) < 0)
 		return NULL;
 	return dst;
 }
 
-static struct kf_tensor *depthwise(struct kf_arena *a, const struct kf_tensor *src,
+/* relu6(depthwise(src) + folded batch norm) */
+static struct kf_tensor *depthwise(struct acts *s, const struct kf_tensor *src,
 				   const struct kf_tensor *w, const float *b, int stride)
 {
 	const struct kf_conv_params p = { stride, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU6 };
@@ -232,7 +333,7 @@ static struct kf_tensor *depthwise(struct kf_arena *a, const struct kf_tensor *s
 
 	oh = kf_nn_out_size((int)src->ne[2], 3, stride, KF_PAD_SAME, 0, 0, &lo, &hi);
 	ow = kf_nn_out_size((int)src->ne[1], 3, stride, KF_PAD_SAME, 0, 0, &lo, &hi);
-	if (!(dst = kf_tensor_nhwc(a, src->ne[3], oh, ow, src->ne[0])))
+	if (!(dst = act_new(s, false, oh, ow, src->ne[0])))
 		return NULL;
 	kf_nn_depthwise(dst, src, w, b, &p, 0, 1);
 	return dst;
@@ -260,33 +361,34 @@ int kf_ssd_forward_stages(const struct kf_ssd *net, const float *in, float *boxe
 			  struct kf_err *err)
 {
 	const struct kf_conv_params head = { 1, KF_PAD_VALID, 0, 0, 0, 0, KF_ACT_NONE };
-	struct kf_tensor *x, *c11 = NULL, *feat[6], *enc, *logits, t;
+	struct kf_tensor *x, *feat[6], *enc, *logits, t;
+	struct acts s;
 	char name[40];
 	int off = 0;
 
-	if (!(x = kf_tensor_nhwc(scratch, 1, KF_SSD_INPUT, KF_SSD_INPUT, 3)))
+	if (acts_init(&s, scratch) < 0 || !(x = act_new(&s, false, KF_SSD_INPUT, KF_SSD_INPUT, 3)))
 		goto nomem;
 	kf_nn_normalize_scale(x->data, in, (size_t)KF_SSD_INPUT * KF_SSD_INPUT * 3, 127.5f, 1.0f);
 	STAGE("input_normalized", x);
-	if (!(x = conv(scratch, x, &net->conv0, 2)))
+	if (!(x = conv(&s, x, &net->conv0, 2, false)))
 		goto nomem;
 	STAGE("conv_0", x);
 	for (int i = 1; i < 14; i++) {
-		if (!(x = depthwise(scratch, x, &net->layer[i].dw, net->layer[i].dw_b, mb_stride[i])))
+		if (!(x = depthwise(&s, x, &net->layer[i].dw, net->layer[i].dw_b, mb_stride[i])))
 			goto nomem;
 		snprintf(name, sizeof(name), "conv_%d_depthwise", i);
 		STAGE(name, x);
-		if (!(x = conv(scratch, x, &net->layer[i].pw, 1)))
+		/* conv_11 and conv_13 feed box predictors 0 and 1 */
+		if (!(x = conv(&s, x, &net->layer[i].pw, 1, i == 11 || i == 13)))
 			goto nomem;
 		snprintf(name, sizeof(name), "conv_%d_pointwise", i);
 		STAGE(name, x);
-		if (i == 11)
-			c11 = x;
+		if (i == 11 || i == 13)
+			feat[(i - 11) / 2] = x;
 	}
-	feat[0] = c11;
-	feat[1] = x;
 	for (int i = 0; i < 8; i++) {
-		if (!(x = conv(scratch, x, &net->pred[i], i % 2 ? 2 : 1)))
+		/* the 3x3/2 ones feed box predictors 2..5 */
+		if (!(x = conv(&s, x, &net->pred[i], i % 2 ? 2 : 1, i % 2)))
 			goto nomem;
 		snprintf(name, sizeof(name), "prediction_conv_%d", i);
 		STAGE(name, x);
@@ -303,12 +405,14 @@ int kf_ssd_forward_stages(const struct kf_ssd *net, const float *in, float *boxe
 		const struct kf_tensor *f = feat[i];
 
 		kf_tensor_init(&t, KF_F32, 4 * na, f->ne[1], f->ne[2], 1, (float *)enc->data + 4 * off);
-		if (kf_nn_conv2d(&t, f, net->box[i].w, net->box[i].b, &head, scratch, 0, 1) < 0)
+		if (kf_nn_conv2d_packed(&t, f, net->box[i].w, net->box[i].packed, net->box[i].b, &head,
+					scratch, 0, 1) < 0)
 			goto nomem;
 		snprintf(name, sizeof(name), "box_predictor_%d_box_encoding", i);
 		STAGE(name, &t);
 		kf_tensor_init(&t, KF_F32, 3 * na, f->ne[1], f->ne[2], 1, (float *)logits->data + 3 * off);
-		if (kf_nn_conv2d(&t, f, net->cls[i].w, net->cls[i].b, &head, scratch, 0, 1) < 0)
+		if (kf_nn_conv2d_packed(&t, f, net->cls[i].w, net->cls[i].packed, net->cls[i].b, &head,
+					scratch, 0, 1) < 0)
 			goto nomem;
 		snprintf(name, sizeof(name), "box_predictor_%d_class", i);
 		STAGE(name, &t);

@@ -116,6 +116,12 @@ static const struct conv_case conv_cases[] = {
 	{ 1, 10, 7, 20, 17, 3, 2, KF_PAD_EXPLICIT, 1, 2, 0, 1, KF_ACT_NONE },
 	{ 1, 5, 5, 300, 7, 3, 1, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU },	/* K > KC */
 	{ 1, 4, 4, 8, 1, 1, 2, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_NONE },
+	/* 3x3 depthwise rows: interiors longer than 4 pixels, channel tails */
+	{ 1, 7, 23, 48, 5, 3, 1, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU6 },
+	{ 1, 8, 22, 40, 5, 3, 2, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU6 },
+	{ 1, 6, 19, 33, 4, 3, 1, KF_PAD_EXPLICIT, 1, 1, 1, 1, KF_ACT_LEAKY },
+	{ 1, 6, 19, 16, 4, 3, 2, KF_PAD_EXPLICIT, 2, 0, 2, 0, KF_ACT_NONE },
+	{ 2, 2, 2, 16, 4, 3, 1, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU },
 };
 
 static struct kf_tensor *conv_dst(struct kf_arena *a, const struct conv_case *cc, int co)
@@ -134,6 +140,7 @@ static void run_conv(const struct conv_case *cc, bool depthwise, bool strided)
 	int co = depthwise ? cc->c : cc->co;
 	struct kf_tensor *src, *w, *want, *got, *bias;
 	struct kf_tensor view;
+	float *pk = NULL;
 
 	/* strided: the source is a channel slice of a wider tensor */
 	src = kf_tensor_nhwc(&a, cc->n, cc->h, cc->w, cc->c + (strided ? 5 : 0));
@@ -153,14 +160,27 @@ static void run_conv(const struct conv_case *cc, bool depthwise, bool strided)
 	assert_non_null(w && bias && want && got);
 	fill(w);
 	fill(bias);
+	if (!depthwise) {
+		int K = cc->k * cc->k * cc->c;
+
+		pk = kf_arena_alloc_array(&a, kf_gemm_packed_size(K, cc->co), sizeof(float));
+		assert_non_null(pk);
+		kf_gemm_pack_b(K, cc->co, w->data, cc->co, pk);
+	}
 	for (size_t ki = 0; ki < 3; ki++) {
 		if (kf_gemm_set_kernel(kernels[ki]) < 0)
 			continue;
 		for (int nth = 1; nth <= 3; nth += 2) {
+			/* half the runs: the filter packed in advance (conv only) */
+			const float *packed = !depthwise && ((int)ki + nth / 2) % 2 ? pk : NULL;
+
 			memset(got->data, 0xff, kf_tensor_nbytes(got));	/* NaN */
 			for (int ith = 0; ith < nth; ith++) {
 				if (depthwise) {
 					kf_nn_depthwise(got, src, w, bias->data, &p, ith, nth);
+				} else if (packed) {
+					assert_int_equal(kf_nn_conv2d_packed(got, src, w, packed, bias->data,
+									     &p, &a, ith, nth), KF_OK);
 				} else {
 					assert_int_equal(kf_nn_conv2d(got, src, w, bias->data, &p, &a, ith, nth),
 							 KF_OK);

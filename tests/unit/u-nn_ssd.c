@@ -13,10 +13,12 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/arena.h"
 #include "core/nn_ssd.h"
 
@@ -279,6 +281,94 @@ static void test_load_bad_shape(void **state)
 	load_edited("\"min\":5118", "\"min\":5117", KF_E_FORMAT, "'Postprocessor/stack/1'");
 }
 
+struct job {
+	const struct fixture *fx;
+	float boxes[KF_SSD_ANCHORS * 4], scores[KF_SSD_ANCHORS];
+	int rc;
+};
+
+static void *run_job(void *arg)
+{
+	struct job *j = arg;
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_arena a = KF_ARENA_INIT;
+
+	j->rc = kf_ssd_forward(j->fx->net, j->fx->in, j->boxes, j->scores, &a, &err);
+	kf_arena_release(&a);
+	return NULL;
+}
+
+/* One loaded net, two threads with their own arenas: same bits as one thread. */
+static void test_threads(void **state)
+{
+	struct fixture *fx = *state;
+	struct job *j = calloc(3, sizeof(*j));
+	pthread_t t[2];
+
+	for (int i = 0; i < 3; i++)
+		j[i].fx = fx;
+	run_job(&j[2]);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, run_job, &j[i]), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(j[i].rc, KF_OK);
+		assert_memory_equal(j[i].boxes, j[2].boxes, sizeof(j[2].boxes));
+		assert_memory_equal(j[i].scores, j[2].scores, sizeof(j[2].scores));
+	}
+	free(j);
+}
+
+/* Every allocation of kf_ssd_load and of a forward pass on a fresh arena
+ * fails in turn: KF_E_NOMEM, nothing leaks (LeakSanitizer), outputs untouched. */
+static void test_alloc_failure(void **state)
+{
+	struct fixture *fx = *state;
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_ssd *net;
+	float *boxes = malloc(KF_SSD_ANCHORS * 4 * sizeof(float));
+	float *scores = malloc(KF_SSD_ANCHORS * sizeof(float));
+	long n, n_load;
+
+	kf_alloc_fail_at(0);
+	assert_int_equal(kf_ssd_load(&net, KF_TEST_MODELS, &err), KF_OK);
+	n = kf_alloc_fail_at(0);
+	kf_ssd_free(net);
+	assert_true(n > 0);
+	for (long i = 1; i <= n; i++) {
+		kf_err_clear(&err);
+		kf_alloc_fail_at(i);
+		assert_int_equal(kf_ssd_load(&net, KF_TEST_MODELS, &err), KF_E_NOMEM);
+		assert_null(net);
+	}
+	kf_alloc_fail_at(0);
+	n_load = n;
+
+	{
+		struct kf_arena a = KF_ARENA_INIT;
+
+		assert_int_equal(kf_ssd_forward(fx->net, fx->in, boxes, scores, &a, &err), KF_OK);
+		n = kf_alloc_fail_at(0);
+		kf_arena_release(&a);
+	}
+	assert_true(n > 0);
+	for (long i = 1; i <= n; i++) {
+		struct kf_arena a = KF_ARENA_INIT;
+
+		memset(scores, 0, KF_SSD_ANCHORS * sizeof(float));
+		kf_err_clear(&err);
+		kf_alloc_fail_at(i);
+		assert_int_equal(kf_ssd_forward(fx->net, fx->in, boxes, scores, &a, &err), KF_E_NOMEM);
+		kf_alloc_fail_at(0);
+		assert_non_null(strstr(err.msg, "out of memory"));
+		assert_true(scores[0] == 0.0f && scores[KF_SSD_ANCHORS - 1] == 0.0f);
+		kf_arena_release(&a);
+	}
+	print_message("ssd: %ld allocations in load, %ld in forward, failed in turn\n", n_load, n);
+	free(boxes);
+	free(scores);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +376,8 @@ int main(void)
 		cmocka_unit_test(test_anchors),
 		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_load_bad_shape),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_alloc_failure),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
