@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,4 +123,11 @@ void kf_json_str(cJSON *obj, const char *name, const char *s)
 		cJSON_AddStringToObject(obj, name, s);
 	else
 		cJSON_AddNullToObject(obj, name);
+}
+
+void kf_json_num(cJSON *o, const char *name, double v, int decimals)
+{
+	double p = pow(10, decimals);
+
+	cJSON_AddNumberToObject(o, name, round(v * p) / p);
 }

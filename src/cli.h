@@ -89,6 +89,8 @@ int kf_cli_print_json(struct kf_cli *cli, struct cJSON *json);
 /* cJSON helpers that accept int64 and NULL strings. */
 void kf_json_int(struct cJSON *obj, const char *name, int64_t v);
 void kf_json_str(struct cJSON *obj, const char *name, const char *s);
+/* A number rounded to `decimals` places. */
+void kf_json_num(struct cJSON *obj, const char *name, double v, int decimals);
 
 /* Command handlers (cmd_*.c). */
 int kf_cmd_gallery_import(struct kf_cli *, const struct kf_command *, struct kf_args *);

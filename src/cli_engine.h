@@ -17,6 +17,14 @@
 	{ "tiny-size", "N", "tiny detector input size, multiple of 32, 128 to 608 " \
 	  "(default 416)" }
 
+struct cJSON;
+struct kf_face;
+
+/* JSON of one face in a w x h photo: {"score", "box" (pixels), "boundingBox"
+ * (fractions, Rekognition's names)} plus "landmarks" and "descriptor" when the
+ * face has them (cmd_detect.c). */
+struct cJSON *kf_cli_face_json(const struct kf_face *f, int w, int h);
+
 /* Fill o from the command's options (defaults for absent ones). Prints a usage
  * error and returns KF_EXIT_USAGE for a bad value. */
 int kf_cli_detect_opts(const struct kf_command *cmd, const struct kf_args *a,

@@ -25,6 +25,8 @@ static const struct kf_opt photo_list_opts[] = {
 
 static const struct kf_opt detect_opts[] = {
 	KF_DETECT_OPT_ROWS,
+	{ "landmarks", NULL, "add each face's 68 landmarks (pixels)" },
+	{ "descriptors", NULL, "add each face's 128-D descriptor (implies --landmarks)" },
 	{ NULL, NULL, NULL },
 };
 

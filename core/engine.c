@@ -1,0 +1,194 @@
+/* engine.c: the local face engine (engine.h). */
+#include "core/engine.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/arena.h"
+#include "core/face.h"
+#include "core/nn_facerec.h"
+#include "core/nn_landmark.h"
+
+struct kf_engine {
+	struct kf_detector *det;
+	struct kf_landmark *landmark;
+	struct kf_facerec *facerec;
+};
+
+int kf_engine_load(struct kf_engine **out, const char *model_dir, unsigned flags,
+		   struct kf_err *err)
+{
+	struct kf_engine *e = kf_calloc(1, sizeof(*e));
+	unsigned det = (flags & KF_ENGINE_SSD ? KF_LOAD_SSD : 0) |
+		       (flags & KF_ENGINE_TINY ? KF_LOAD_TINY : 0);
+	int rc;
+
+	*out = NULL;
+	if (!e)
+		return kf_err_set(err, KF_E_NOMEM, "out of memory loading the engine");
+	if ((rc = kf_detector_load(&e->det, model_dir, det, err)) < 0)
+		goto fail;
+	if ((flags & (KF_ENGINE_LANDMARKS | KF_ENGINE_DESCRIPTORS)) &&
+	    (rc = kf_landmark_load(&e->landmark, model_dir, err)) < 0)
+		goto fail;
+	if ((flags & KF_ENGINE_DESCRIPTORS) && (rc = kf_facerec_load(&e->facerec, model_dir, err)) < 0)
+		goto fail;
+	*out = e;
+	return KF_OK;
+fail:
+	kf_engine_free(e);
+	return rc;
+}
+
+void kf_engine_free(struct kf_engine *e)
+{
+	if (!e)
+		return;
+	kf_detector_free(e->det);
+	kf_landmark_free(e->landmark);
+	kf_facerec_free(e->facerec);
+	kf_free(e);
+}
+
+/* Landmarks and descriptors of each detection, on the full image img, whose
+ * origin is (dx, dy) in photo pixels (a padded canvas has negative offsets). */
+static int describe(const struct kf_engine *e, const struct kf_image *img,
+		    const struct kf_detection *dets, size_t n, double dx, double dy,
+		    unsigned flags, struct kf_face *faces, struct kf_arena *a, struct kf_err *err)
+{
+	struct kf_face_nets nets = { e->landmark, e->facerec };
+	int want_desc = (flags & KF_FIND_DESCRIPTORS) != 0;
+	int rc;
+
+	if (!e->landmark || (want_desc && !e->facerec))
+		return kf_err_set(err, KF_E_INVALID, "the landmark or recognition net is not loaded");
+	for (size_t i = 0; i < n; i++) {
+		kf_arena_reset(a);
+		rc = kf_face_describe(&nets, img, &dets[i].box, faces[i].landmarks,
+				      want_desc ? faces[i].descriptor : NULL, a, err);
+		if (rc < 0)
+			return kf_err_context(err, "face %zu", i);
+		for (int k = 0; k < 68; k++) {
+			faces[i].landmarks[2 * k] += (float)dx;
+			faces[i].landmarks[2 * k + 1] += (float)dy;
+		}
+		faces[i].has_landmarks = 1;
+		faces[i].has_descriptor = want_desc;
+	}
+	return KF_OK;
+}
+
+/* Search img (full resolution) centred on canvases of KF_ENGINE_PADS. */
+static int pad_retry(const struct kf_engine *e, const struct kf_detect_opts *o,
+		     const struct kf_image *img, unsigned flags, struct kf_face **out, size_t *n,
+		     double *pad, struct kf_arena *a, struct kf_err *err)
+{
+	static const double pads[] = KF_ENGINE_PADS;
+	struct kf_detect_opts single = *o;
+	int longest = img->width > img->height ? img->width : img->height, rc = KF_OK;
+
+	single.tiles = KF_TILES_OFF;	/* the canvas is mostly grey */
+	for (size_t p = 0; p < sizeof(pads) / sizeof(pads[0]); p++) {
+		struct kf_image canvas = { 0, 0, NULL };
+		struct kf_detection *dets = NULL;
+		int side = (int)lround(longest * pads[p]), ox, oy;
+		size_t nd = 0;
+
+		if ((rc = kf_image_pad(img, side, side, 128, &canvas, &ox, &oy, err)) < 0)
+			return rc;
+		rc = kf_detect(e->det, &single, &canvas, canvas.width, canvas.height, &dets, &nd, a,
+			       err);
+		if (rc == KF_OK && nd > 0) {
+			struct kf_face *faces = kf_calloc(nd, sizeof(*faces));
+
+			if (!faces) {
+				rc = kf_err_set(err, KF_E_NOMEM, "out of memory describing faces");
+			} else {
+				for (size_t i = 0; i < nd; i++) {
+					faces[i].box = dets[i].box;
+					faces[i].box.x -= (float)ox;
+					faces[i].box.y -= (float)oy;
+					faces[i].score = dets[i].score;
+				}
+				if (flags & (KF_FIND_LANDMARKS | KF_FIND_DESCRIPTORS))
+					rc = describe(e, &canvas, dets, nd, -ox, -oy, flags, faces, a, err);
+				if (rc == KF_OK) {
+					*out = faces;
+					*n = nd;
+					*pad = pads[p];
+				} else {
+					kf_free(faces);
+				}
+			}
+		}
+		kf_free(dets);
+		kf_image_release(&canvas);
+		if (rc < 0 || *n > 0)
+			return rc;
+	}
+	return KF_OK;
+}
+
+int kf_engine_faces(const struct kf_engine *e, const struct kf_detect_opts *o,
+		    const uint8_t *buf, size_t len, unsigned flags, struct kf_face **out,
+		    size_t *n, struct kf_image_info *info, double *pad, struct kf_arena *scratch,
+		    struct kf_err *err)
+{
+	struct kf_image small = { 0, 0, NULL }, full = { 0, 0, NULL };
+	struct kf_detection *dets = NULL;
+	struct kf_image_info inf;
+	struct kf_face *faces = NULL;
+	double pad_used = 0;
+	size_t nd = 0;
+	int need_full = (flags & (KF_FIND_LANDMARKS | KF_FIND_DESCRIPTORS)) != 0, rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = kf_image_probe(buf, len, &inf, err)) < 0 ||
+	    (rc = kf_image_decode(buf, len, kf_detect_min_side(o, inf.width, inf.height), &small,
+				  &inf, err)) < 0)
+		goto out;
+	if ((rc = kf_detect(e->det, o, &small, inf.width, inf.height, &dets, &nd, scratch, err)) < 0)
+		goto out;
+	if (nd == 0 && !(flags & KF_FIND_PAD_RETRY))
+		goto out;
+	/* faces come from the full-resolution photo */
+	if ((nd > 0 && need_full) || nd == 0) {
+		if (small.width == inf.width && small.height == inf.height) {
+			full = small;
+			small.rgb = NULL;
+		} else if ((rc = kf_image_decode(buf, len, 0, &full, NULL, err)) < 0) {
+			goto out;
+		}
+	}
+	if (nd == 0) {
+		rc = pad_retry(e, o, &full, flags, &faces, &nd, &pad_used, scratch, err);
+		goto out;
+	}
+	if (!(faces = kf_calloc(nd, sizeof(*faces)))) {
+		rc = kf_err_set(err, KF_E_NOMEM, "out of memory describing faces");
+		goto out;
+	}
+	for (size_t i = 0; i < nd; i++) {
+		faces[i].box = dets[i].box;
+		faces[i].score = dets[i].score;
+	}
+	if (need_full)
+		rc = describe(e, &full, dets, nd, 0, 0, flags, faces, scratch, err);
+out:
+	if (rc == KF_OK) {
+		*out = faces;
+		*n = faces ? nd : 0;
+		if (info)
+			*info = inf;
+		if (pad)
+			*pad = pad_used;
+	} else {
+		kf_free(faces);
+	}
+	kf_free(dets);
+	kf_image_release(&small);
+	kf_image_release(&full);
+	return rc;
+}

@@ -1,0 +1,81 @@
+/* engine.h: the local face engine: detection, landmarks and descriptors of
+ * every face in a photo, from its file bytes.
+ *
+ * A struct kf_engine holds the loaded networks (read-only, shared by every
+ * thread). kf_engine_faces() decodes a photo twice at most: at the small DCT
+ * scale the detector needs (core/detect.h), then, only when faces were found
+ * and landmarks or descriptors are wanted, at full resolution, because face
+ * crops always come from the full-resolution image.
+ *
+ * KF_FIND_PAD_RETRY is for reference photos (enrollment, identification):
+ * tight face crops and ID-style portraits whose face fills the frame defeat
+ * the detectors, so when nothing is found the photo is centred on a larger
+ * grey canvas (KF_ENGINE_PADS, as face-api's oracle --pad-to does) and
+ * searched again; boxes are mapped back to the photo. A face is only ever
+ * reported where a detector found one.
+ *
+ * Thread-safety: any number of threads may call kf_engine_faces() on one
+ * engine at once, each with its own arena.
+ */
+#ifndef KF_ENGINE_H
+#define KF_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/box.h"
+#include "core/detect.h"
+#include "core/err.h"
+#include "core/image.h"
+#include "core/search.h"
+
+struct kf_arena;
+
+/* The descriptor model: descriptors of different models never compare. */
+#define KF_ENGINE_MODEL "face-api-1.7.15/face_recognition_model"
+
+enum kf_engine_load_flags {
+	KF_ENGINE_SSD = 1 << 0,
+	KF_ENGINE_TINY = 1 << 1,
+	KF_ENGINE_LANDMARKS = 1 << 2,
+	KF_ENGINE_DESCRIPTORS = 1 << 3,	/* implies landmarks */
+};
+
+enum kf_find_flags {
+	KF_FIND_LANDMARKS = 1 << 0,
+	KF_FIND_DESCRIPTORS = 1 << 1,	/* implies landmarks */
+	KF_FIND_PAD_RETRY = 1 << 2,
+};
+
+struct kf_face {
+	struct kf_box box;		/* pixels of the upright full-resolution photo */
+	float score;			/* detector score, 0..1 */
+	int has_landmarks, has_descriptor;
+	float landmarks[136];		/* 68 points x0,y0,... in photo pixels */
+	float descriptor[KF_DESC_DIM];
+};
+
+struct kf_engine;
+
+/* Load the networks named by flags. *out is owned by the caller
+ * (kf_engine_free). Errors name the weight file and tensor. */
+int kf_engine_load(struct kf_engine **out, const char *model_dir, unsigned flags,
+		   struct kf_err *err);
+void kf_engine_free(struct kf_engine *e);
+
+/* The faces of the photo in buf (JPEG or PNG), sorted by score. On success
+ * *out (caller kf_free()s; NULL when none) holds *n faces and info (may be
+ * NULL) the photo's upright size and orientation; *pad (may be NULL) gets the
+ * canvas factor that found them (0: the photo itself). Errors: the decoder's
+ * (KF_E_FORMAT with the reason), KF_E_INVALID for options or a network the
+ * engine did not load, KF_E_NOMEM. scratch is reset as the work proceeds. */
+int kf_engine_faces(const struct kf_engine *e, const struct kf_detect_opts *o,
+		    const uint8_t *buf, size_t len, unsigned flags, struct kf_face **out,
+		    size_t *n, struct kf_image_info *info, double *pad, struct kf_arena *scratch,
+		    struct kf_err *err);
+
+/* The canvas sizes tried by KF_FIND_PAD_RETRY, as multiples of the photo's
+ * long side, in order. */
+#define KF_ENGINE_PADS { 2.0, 1.5, 3.0 }
+
+#endif

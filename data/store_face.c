@@ -1,0 +1,201 @@
+/* store_face.c: enrolled reference faces (store_face.h). */
+#include "data/store_face.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+#include "data/store_int.h"
+
+#define DESC_BYTES (KF_DESC_DIM * sizeof(float))
+
+/* Descriptors are stored as 128 little-endian float32 (x86 and ARM are LE). */
+_Static_assert(sizeof(float) == 4, "float32 descriptors");
+
+static int drop_cache(struct kf_store *st, int64_t client_id, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "DELETE FROM processing_cache WHERE gallery_id = "
+				   "(SELECT gallery_id FROM clients WHERE id = ?1)", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, client_id);
+	return kf_store_step_done(st, s, "drop cached results", err);
+}
+
+int kf_store_face_add(struct kf_store *st, const struct kf_face_ref *r, int64_t *id,
+		      struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_begin(st, err)) < 0)
+		return rc;
+	if ((rc = kf_store_prepare(st, &s,
+			"INSERT INTO client_faces(client_id, descriptor, model, source_path, "
+			"source_sha256, source_photo_id, source_face_index, box_left, box_top, "
+			"box_width, box_height, score, created_at) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", err)) < 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, r->client_id);
+	sqlite3_bind_blob(s, 2, r->descriptor, (int)DESC_BYTES, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, r->model, -1, SQLITE_STATIC);
+	kf_store_bind_text(s, 4, r->source_path);
+	kf_store_bind_text(s, 5, r->source_sha256);
+	if (r->source_photo_id > 0) {
+		sqlite3_bind_int64(s, 6, r->source_photo_id);
+		sqlite3_bind_int(s, 7, r->source_face_index);
+	}
+	sqlite3_bind_double(s, 8, r->box_left);
+	sqlite3_bind_double(s, 9, r->box_top);
+	sqlite3_bind_double(s, 10, r->box_width);
+	sqlite3_bind_double(s, 11, r->box_height);
+	sqlite3_bind_double(s, 12, r->score);
+	sqlite3_bind_int64(s, 13, kf_store_now_ms());
+	if ((rc = kf_store_step_done(st, s, "store the reference face", err)) < 0)
+		goto fail;
+	if (id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	if ((rc = drop_cache(st, r->client_id, err)) < 0)
+		goto fail;
+	return kf_store_commit(st, err);
+fail:
+	kf_store_rollback(st);
+	return rc;
+}
+
+static int read_desc(sqlite3_stmt *s, int col, float *out)
+{
+	if (sqlite3_column_bytes(s, col) != (int)DESC_BYTES)
+		return -1;
+	memcpy(out, sqlite3_column_blob(s, col), DESC_BYTES);
+	return 0;
+}
+
+static void release_any(void *row)
+{
+	kf_store_face_release(row);
+}
+
+static int read_row(sqlite3_stmt *s, void *row)
+{
+	struct kf_face_ref *r = row;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(s, 0);
+	r->client_id = sqlite3_column_int64(s, 1);
+	if (read_desc(s, 2, r->descriptor) < 0)
+		memset(r->descriptor, 0, sizeof(r->descriptor));	/* never written so */
+	if (kf_store_col_strdup(s, 3, &r->model) < 0 || kf_store_col_strdup(s, 4, &r->source_path) < 0 ||
+	    kf_store_col_strdup(s, 5, &r->source_sha256) < 0) {
+		kf_store_face_release(r);
+		return KF_E_NOMEM;
+	}
+	r->source_photo_id = sqlite3_column_int64(s, 6);
+	r->source_face_index = sqlite3_column_type(s, 7) == SQLITE_NULL ? -1
+							: sqlite3_column_int(s, 7);
+	r->box_left = (float)sqlite3_column_double(s, 8);
+	r->box_top = (float)sqlite3_column_double(s, 9);
+	r->box_width = (float)sqlite3_column_double(s, 10);
+	r->box_height = (float)sqlite3_column_double(s, 11);
+	r->score = (float)sqlite3_column_double(s, 12);
+	r->created_at = sqlite3_column_int64(s, 13);
+	return KF_OK;
+}
+
+int kf_store_face_list(struct kf_store *st, int64_t client_id, struct kf_face_ref **out,
+		       size_t *n, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "SELECT id, client_id, descriptor, model, source_path, "
+				   "source_sha256, coalesce(source_photo_id, 0), source_face_index, "
+				   "box_left, box_top, box_width, box_height, score, created_at "
+				   "FROM client_faces WHERE client_id = ?1 ORDER BY id", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, client_id);
+	return kf_store_collect(st, s, sizeof(**out), read_row, release_any, (void **)out, n,
+				"list reference faces", err);
+}
+
+int kf_store_face_remove(struct kf_store *st, int64_t client_id, int64_t ref_id,
+			 struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_begin(st, err)) < 0)
+		return rc;
+	if ((rc = kf_store_prepare(st, &s, "DELETE FROM client_faces WHERE id = ?1 AND "
+				   "client_id = ?2", err)) < 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, ref_id);
+	sqlite3_bind_int64(s, 2, client_id);
+	if ((rc = kf_store_step_done(st, s, "remove the reference face", err)) < 0)
+		goto fail;
+	if (sqlite3_changes(st->db) == 0) {
+		rc = kf_err_set(err, KF_E_NOTFOUND, "the client has no reference face %lld "
+				"(see 'kingface client faces')", (long long)ref_id);
+		goto fail;
+	}
+	if ((rc = drop_cache(st, client_id, err)) < 0)
+		goto fail;
+	return kf_store_commit(st, err);
+fail:
+	kf_store_rollback(st);
+	return rc;
+}
+
+int kf_store_face_load_search(struct kf_store *st, int64_t gallery_id, const char *model,
+			      struct kf_search *srch, int64_t *nrefs, int64_t *other,
+			      struct kf_err *err)
+{
+	int64_t count = 0, skipped = 0;
+	float desc[KF_DESC_DIM];
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "SELECT f.client_id, f.descriptor, f.model = ?2 "
+				   "FROM client_faces f JOIN clients c ON c.id = f.client_id "
+				   "WHERE c.gallery_id = ?1 ORDER BY f.client_id, f.id", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, gallery_id);
+	sqlite3_bind_text(s, 2, model, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!sqlite3_column_int(s, 2) || read_desc(s, 1, desc) < 0) {
+			skipped++;
+			continue;
+		}
+		if ((rc = kf_search_add(srch, sqlite3_column_int64(s, 0), desc, err)) < 0) {
+			sqlite3_finalize(s);
+			return rc;
+		}
+		count++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return kf_store_fail(st, rc, "load reference faces", err);
+	if (nrefs)
+		*nrefs = count;
+	if (other)
+		*other = skipped;
+	return KF_OK;
+}
+
+void kf_store_face_release(struct kf_face_ref *r)
+{
+	if (!r)
+		return;
+	kf_free(r->model);
+	kf_free(r->source_path);
+	kf_free(r->source_sha256);
+	memset(r, 0, sizeof(*r));
+}
+
+void kf_store_face_list_free(struct kf_face_ref *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kf_store_face_release(&list[i]);
+	kf_free(list);
+}

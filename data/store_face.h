@@ -1,0 +1,56 @@
+/* store_face.h: enrolled reference faces (table client_faces): the biometric
+ * data of a gallery's clients.
+ *
+ * A reference is one 128-D descriptor of a client with where it came from (a
+ * photo file and its sha256, or a face of a gallery photo), its box and score,
+ * and the descriptor model. Adding or removing a reference changes what the
+ * gallery's photos match, so both drop the gallery's cached match results in
+ * the same transaction.
+ */
+#ifndef KF_STORE_FACE_H
+#define KF_STORE_FACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/search.h"
+#include "data/store.h"
+
+struct kf_face_ref {
+	int64_t id, client_id;
+	float descriptor[KF_DESC_DIM];
+	char *model;
+	char *source_path;		/* NULL when enrolled from a gallery photo */
+	char *source_sha256;
+	int64_t source_photo_id;	/* 0 when enrolled from a file */
+	int source_face_index;		/* -1 when enrolled from a file */
+	float box_left, box_top, box_width, box_height;	/* fractions of the source */
+	float score;			/* detector score, 0..1 */
+	int64_t created_at;
+};
+
+/* Store a reference (r->id and r->created_at are ignored) and drop the gallery's
+ * cached results, in one transaction. *id may be NULL. */
+int kf_store_face_add(struct kf_store *st, const struct kf_face_ref *r, int64_t *id,
+		      struct kf_err *err);
+
+/* A client's references, oldest first. Release with kf_store_face_list_free. */
+int kf_store_face_list(struct kf_store *st, int64_t client_id, struct kf_face_ref **out,
+		       size_t *n, struct kf_err *err);
+
+/* Remove one reference of the client (KF_E_NOTFOUND naming it when it is not
+ * the client's) and drop the gallery's cached results. */
+int kf_store_face_remove(struct kf_store *st, int64_t client_id, int64_t ref_id,
+			 struct kf_err *err);
+
+/* Add every reference of the gallery's clients made with `model` to s. *nrefs
+ * (may be NULL) gets how many; references of another model are skipped and
+ * counted in *other (may be NULL). */
+int kf_store_face_load_search(struct kf_store *st, int64_t gallery_id, const char *model,
+			      struct kf_search *s, int64_t *nrefs, int64_t *other,
+			      struct kf_err *err);
+
+void kf_store_face_release(struct kf_face_ref *r);
+void kf_store_face_list_free(struct kf_face_ref *list, size_t n);
+
+#endif
