@@ -151,10 +151,14 @@ int kf_engine_faces(const struct kf_engine *e, const struct kf_detect_opts *o,
 		goto out;
 	if ((rc = kf_detect(e->det, o, &small, inf.width, inf.height, &dets, &nd, scratch, err)) < 0)
 		goto out;
-	if (nd == 0 && !(flags & KF_FIND_PAD_RETRY))
+	/* reference photos: nothing found, or nothing sure (a tight crop often gives
+	 * a weak partial detection): try padded canvases, keep the surer result */
+	int retry = (flags & KF_FIND_PAD_RETRY) &&
+		    (nd == 0 || dets[0].score < KF_ENGINE_SURE_SCORE);
+	if (nd == 0 && !retry)
 		goto out;
 	/* faces come from the full-resolution photo */
-	if ((nd > 0 && need_full) || nd == 0) {
+	if (need_full || retry) {
 		if (small.width == inf.width && small.height == inf.height) {
 			full = small;
 			small.rgb = NULL;
@@ -162,9 +166,21 @@ int kf_engine_faces(const struct kf_engine *e, const struct kf_detect_opts *o,
 			goto out;
 		}
 	}
-	if (nd == 0) {
-		rc = pad_retry(e, o, &full, flags, &faces, &nd, &pad_used, scratch, err);
-		goto out;
+	if (retry) {
+		struct kf_face *padded = NULL;
+		size_t np = 0;
+
+		if ((rc = pad_retry(e, o, &full, flags, &padded, &np, &pad_used, scratch, err)) < 0)
+			goto out;
+		if (np > 0 && (nd == 0 || padded[0].score > dets[0].score)) {
+			faces = padded;
+			nd = np;
+			goto out;
+		}
+		kf_free(padded);
+		pad_used = 0;
+		if (nd == 0)
+			goto out;
 	}
 	if (!(faces = kf_calloc(nd, sizeof(*faces)))) {
 		rc = kf_err_set(err, KF_E_NOMEM, "out of memory describing faces");

@@ -9,10 +9,11 @@
  *
  * KF_FIND_PAD_RETRY is for reference photos (enrollment, identification):
  * tight face crops and ID-style portraits whose face fills the frame defeat
- * the detectors, so when nothing is found the photo is centred on a larger
- * grey canvas (KF_ENGINE_PADS, as face-api's oracle --pad-to does) and
- * searched again; boxes are mapped back to the photo. A face is only ever
- * reported where a detector found one.
+ * the detectors, so when nothing is found, or nothing scores at least
+ * KF_ENGINE_SURE_SCORE, the photo is centred on larger grey canvases
+ * (KF_ENGINE_PADS, as face-api's oracle --pad-to does) and searched again;
+ * the surer result is kept and its boxes are mapped back to the photo. A face
+ * is only ever reported where a detector found one.
  *
  * Thread-safety: any number of threads may call kf_engine_faces() on one
  * engine at once, each with its own arena.
@@ -73,6 +74,9 @@ int kf_engine_faces(const struct kf_engine *e, const struct kf_detect_opts *o,
 		    const uint8_t *buf, size_t len, unsigned flags, struct kf_face **out,
 		    size_t *n, struct kf_image_info *info, double *pad, struct kf_arena *scratch,
 		    struct kf_err *err);
+
+/* Below this best score a reference photo is also searched padded. */
+#define KF_ENGINE_SURE_SCORE 0.8f
 
 /* The canvas sizes tried by KF_FIND_PAD_RETRY, as multiples of the photo's
  * long side, in order. */

@@ -48,6 +48,16 @@ static void md5_hex(const uint8_t *data, size_t len, char out[33])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
+void kf_source_sha256_hex(const uint8_t *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < n && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
 /* Read a whole file into s->buf. Returns 0, or an errno-style failure message
  * in why (the photo is then recorded as failed). */
 static int read_file(struct scan *s, const char *path, size_t *len, char *why, size_t nwhy)

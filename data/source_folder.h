@@ -13,6 +13,7 @@
 #ifndef KF_SOURCE_FOLDER_H
 #define KF_SOURCE_FOLDER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "data/store.h"
@@ -33,5 +34,8 @@ int kf_source_folder_import(struct kf_store *st, const char *dir, const char *na
 
 /* MD5 hex (32 chars + NUL) of a file's bytes. */
 int kf_source_file_etag(const char *path, char out[33], struct kf_err *err);
+
+/* SHA-256 hex (64 chars + NUL) of a buffer: the fingerprint of a reference photo. */
+void kf_source_sha256_hex(const uint8_t *data, size_t len, char out[65]);
 
 #endif

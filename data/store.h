@@ -59,4 +59,8 @@ int kf_store_setting_get(struct kf_store *st, const char *key, char *out, size_t
 int kf_store_setting_set(struct kf_store *st, const char *key, const char *value,
 			 struct kf_err *err);
 
+/* The id a GALLERY/CLIENT/PHOTO argument names when it is all digits (at most
+ * 18), else -1: arguments are an id or an exact name. */
+int64_t kf_store_ref_id(const char *ref);
+
 #endif

@@ -183,6 +183,39 @@ int kf_store_face_load_search(struct kf_store *st, int64_t gallery_id, const cha
 	return KF_OK;
 }
 
+int kf_store_face_from_photo(struct kf_store *st, int64_t photo_id, int face_index,
+			     struct kf_face_ref *r, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = kf_store_prepare(st, &s, "SELECT descriptor, box_left, box_top, box_width, "
+				   "box_height, confidence FROM photo_faces WHERE photo_id = ?1 AND "
+				   "face_index = ?2", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, photo_id);
+	sqlite3_bind_int(s, 2, face_index);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && read_desc(s, 0, r->descriptor) == 0) {
+		r->source_photo_id = photo_id;
+		r->source_face_index = face_index;
+		r->box_left = (float)sqlite3_column_double(s, 1);
+		r->box_top = (float)sqlite3_column_double(s, 2);
+		r->box_width = (float)sqlite3_column_double(s, 3);
+		r->box_height = (float)sqlite3_column_double(s, 4);
+		r->score = (float)(sqlite3_column_double(s, 5) / 100.0);
+		rc = KF_OK;
+	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		rc = kf_err_set(err, KF_E_NOTFOUND, "the photo has no stored face %d with a "
+				"descriptor; process it first (kingface match)", face_index);
+	} else {
+		rc = kf_store_fail(st, rc, "read a photo face", err);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 void kf_store_face_release(struct kf_face_ref *r)
 {
 	if (!r)

@@ -50,6 +50,13 @@ int kf_store_face_load_search(struct kf_store *st, int64_t gallery_id, const cha
 			      struct kf_search *s, int64_t *nrefs, int64_t *other,
 			      struct kf_err *err);
 
+/* The stored face face_index of a photo (its descriptor, box and confidence as
+ * a reference to enroll: r->source_photo_id / source_face_index are set).
+ * KF_E_NOTFOUND when the photo has no such face stored (not processed yet), or
+ * the face has no descriptor. */
+int kf_store_face_from_photo(struct kf_store *st, int64_t photo_id, int face_index,
+			     struct kf_face_ref *r, struct kf_err *err);
+
 void kf_store_face_release(struct kf_face_ref *r);
 void kf_store_face_list_free(struct kf_face_ref *list, size_t n);
 

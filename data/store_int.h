@@ -26,10 +26,6 @@ int kf_store_bind_text(sqlite3_stmt *stmt, int i, const char *s);
  * NULL). Returns -1 on allocation failure (the column was not NULL). */
 int kf_store_col_strdup(sqlite3_stmt *stmt, int i, char **out);
 
-/* The id a GALLERY/CLIENT/PHOTO argument names when it is all digits (at most
- * 18), else -1: arguments are an id or an exact name. */
-int64_t kf_store_ref_id(const char *ref);
-
 /* Step stmt to the end, reading each row with read_row into a growing array of
  * elem_size elements; finalizes stmt. On error frees what was read (with
  * release on each row) and returns the kf code. *out is NULL when no rows. */

@@ -11,6 +11,7 @@
 
 #include "data/paths.h"
 #include "data/store.h"
+#include "data/store_gallery.h"
 
 static int opt_index(const struct kf_command *cmd, const char *name)
 {
@@ -56,6 +57,19 @@ int kf_cli_store(struct kf_cli *cli, struct kf_store **st)
 			return kf_cli_error(&err);
 	}
 	*st = cli->store;
+	return KF_EXIT_OK;
+}
+
+int kf_cli_gallery(struct kf_cli *cli, const char *ref, struct kf_store **st,
+		   struct kf_gallery *g)
+{
+	struct kf_err err = KF_ERR_INIT;
+	int rc;
+
+	if ((rc = kf_cli_store(cli, st)) != KF_EXIT_OK)
+		return rc;
+	if (kf_store_gallery_find(*st, ref, g, &err) < 0)
+		return kf_cli_error(&err);
 	return KF_EXIT_OK;
 }
 

@@ -16,6 +16,7 @@
 #include "core/err.h"
 
 struct cJSON;
+struct kf_gallery;
 struct kf_store;
 
 #define KF_EXIT_OK 0
@@ -71,6 +72,11 @@ int kf_cli_opt_int(const struct kf_command *cmd, const struct kf_args *a, const 
 /* Open (creating and migrating) the database once; prints the error itself. */
 int kf_cli_store(struct kf_cli *cli, struct kf_store **st);
 
+/* Open the store and find the gallery ref (an id or a name) into *g (caller
+ * releases with kf_store_gallery_release); prints the error itself. */
+int kf_cli_gallery(struct kf_cli *cli, const char *ref, struct kf_store **st,
+		   struct kf_gallery *g);
+
 /* Print "kingface: <msg>" to stderr; returns KF_EXIT_ERROR. */
 int kf_cli_error(const struct kf_err *err);
 
@@ -101,6 +107,12 @@ int kf_cmd_client_add(struct kf_cli *, const struct kf_command *, struct kf_args
 int kf_cmd_client_list(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_client_rename(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_client_remove(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_enroll(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_client_faces(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_client_unenroll(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_identify(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_settings_get(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_settings_set(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_detect(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_photo_list(struct kf_cli *, const struct kf_command *, struct kf_args *);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "data/paths.h"
+#include "data/settings.h"
 
 int kf_cli_detect_opts(const struct kf_command *cmd, const struct kf_args *a,
 		       struct kf_detect_opts *o)
@@ -59,6 +60,25 @@ int kf_cli_models(struct kf_cli *cli, char *out, size_t n)
 	struct kf_err err = KF_ERR_INIT;
 
 	if (kf_paths_models(cli->models_flag, KF_DEFAULT_MODELS, out, n, &err) < 0)
+		return kf_cli_error(&err);
+	return KF_EXIT_OK;
+}
+
+int kf_cli_threshold(struct kf_cli *cli, const struct kf_command *cmd, const struct kf_args *a,
+		     struct kf_store *st, double *t)
+{
+	struct kf_err err = KF_ERR_INIT;
+	const char *v = kf_cli_opt(cmd, a, "threshold");
+	char *end;
+
+	(void)cli;
+	if (v) {
+		*t = strtod(v, &end);
+		if (!*v || *end || !(*t >= 0 && *t <= 100))
+			return kf_cli_usage(cmd, "--threshold must be a number from 0 to 100, not '%s'", v);
+		return KF_EXIT_OK;
+	}
+	if (kf_settings_get(st, "threshold", t, &err) < 0)
 		return kf_cli_error(&err);
 	return KF_EXIT_OK;
 }

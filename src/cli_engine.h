@@ -34,4 +34,9 @@ int kf_cli_detect_opts(const struct kf_command *cmd, const struct kf_args *a,
  * prints the error itself. */
 int kf_cli_models(struct kf_cli *cli, char *out, size_t n);
 
+/* The match threshold: --threshold, else the "threshold" setting. Prints the
+ * error itself (usage error for a bad --threshold). */
+int kf_cli_threshold(struct kf_cli *cli, const struct kf_command *cmd, const struct kf_args *a,
+		     struct kf_store *st, double *t);
+
 #endif

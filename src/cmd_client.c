@@ -6,20 +6,6 @@
 #include "data/store_gallery.h"
 #include "src/cli.h"
 
-/* Open the store and find the gallery named by the first argument. */
-static int gallery_arg(struct kf_cli *cli, struct kf_args *a, struct kf_store **st,
-		       struct kf_gallery *g)
-{
-	struct kf_err err = KF_ERR_INIT;
-	int rc;
-
-	if ((rc = kf_cli_store(cli, st)) != KF_EXIT_OK)
-		return rc;
-	if (kf_store_gallery_find(*st, a->pos[0], g, &err) < 0)
-		return kf_cli_error(&err);
-	return KF_EXIT_OK;
-}
-
 static cJSON *client_json(const struct kf_client *c)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -43,7 +29,7 @@ int kf_cmd_client_add(struct kf_cli *cli, const struct kf_command *cmd, struct k
 	int64_t id;
 	int rc;
 
-	if ((rc = gallery_arg(cli, a, &st, &g)) != KF_EXIT_OK)
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
 	if (a->pos[1][0] == '\0') {
 		kf_store_gallery_release(&g);
@@ -78,7 +64,7 @@ int kf_cmd_client_list(struct kf_cli *cli, const struct kf_command *cmd, struct 
 	int rc;
 	(void)cmd;
 
-	if ((rc = gallery_arg(cli, a, &st, &g)) != KF_EXIT_OK)
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
 	rc = kf_store_client_list(st, g.id, &list, &n, &err);
 	if (rc < 0) {
@@ -119,7 +105,7 @@ int kf_cmd_client_rename(struct kf_cli *cli, const struct kf_command *cmd, struc
 	struct kf_store *st;
 	int rc;
 
-	if ((rc = gallery_arg(cli, a, &st, &g)) != KF_EXIT_OK)
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
 	rc = kf_store_client_find(st, g.id, a->pos[1], &c, &err);
 	kf_store_gallery_release(&g);
@@ -152,7 +138,7 @@ int kf_cmd_client_remove(struct kf_cli *cli, const struct kf_command *cmd, struc
 	struct kf_store *st;
 	int rc;
 
-	if ((rc = gallery_arg(cli, a, &st, &g)) != KF_EXIT_OK)
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
 	rc = kf_store_client_find(st, g.id, a->pos[1], &c, &err);
 	kf_store_gallery_release(&g);

@@ -30,6 +30,20 @@ static const struct kf_opt detect_opts[] = {
 	{ NULL, NULL, NULL },
 };
 
+static const struct kf_opt enroll_opts[] = {
+	KF_DETECT_OPT_ROWS,
+	{ "face", "N", "which face, 0-based, in the order 'kingface detect' prints" },
+	{ "force", NULL, "accept a small (< 80 px) or uncertain (score < 0.8) face" },
+	{ "photo", "PHOTO", "enroll a face already detected in this gallery photo "
+	  "(with --face N)" },
+	{ NULL, NULL, NULL },
+};
+static const struct kf_opt identify_opts[] = {
+	KF_DETECT_OPT_ROWS,
+	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
+	{ NULL, NULL, NULL },
+};
+
 const struct kf_command kf_commands[] = {
 	{ "gallery import", "DIR", "import a folder of photos as a gallery",
 	  "Scans DIR recursively for .jpg, .jpeg and .png files (any case); each photo's\n"
@@ -59,6 +73,28 @@ const struct kf_command kf_commands[] = {
 	  "its matches, and says what was removed. CLIENT is an id or an exact name.\n"
 	  "Asks for confirmation on a terminal; elsewhere --yes is required.",
 	  2, 2, yes_opts, kf_cmd_client_remove },
+	{ "client faces", "GALLERY CLIENT", "list a client's enrolled reference faces", NULL,
+	  2, 2, NULL, kf_cmd_client_faces },
+	{ "client unenroll", "GALLERY CLIENT REF", "remove one reference face of a client", NULL,
+	  3, 3, NULL, kf_cmd_client_unenroll },
+	{ "enroll", "GALLERY CLIENT IMAGE", "enroll a reference face of a client",
+	  "The image must show exactly one face, or --face N picks one (a list of the\n"
+	  "faces is printed otherwise: never a silent pick). Tight crops and ID-style\n"
+	  "portraits, whose face fills the frame, are searched again on a padded canvas.\n"
+	  "Faces under 80 px or scoring under 0.8 are refused unless --force. A client\n"
+	  "may have several references; its similarity to a face is its best one.\n"
+	  "With --photo PHOTO --face N (and no IMAGE) the face comes from a processed\n"
+	  "gallery photo. Enrolling drops the gallery's cached match results.",
+	  2, 3, enroll_opts, kf_cmd_enroll },
+	{ "identify", "GALLERY IMAGE...", "who is in these images? (nothing is written)",
+	  "For images outside the gallery (a photo a client sends, one support staff are\n"
+	  "asked about): every face with its box, the gallery's clients at or above the\n"
+	  "threshold with their similarity (0-100), and the best client below it.",
+	  2, -1, identify_opts, kf_cmd_identify },
+	{ "settings get", "[KEY]", "show settings and their defaults", NULL, 0, 1, NULL,
+	  kf_cmd_settings_get },
+	{ "settings set", "KEY VALUE", "change a setting", NULL, 2, 2, NULL,
+	  kf_cmd_settings_set },
 	{ "photo list", "GALLERY", "list a gallery's photos and their status",
 	  "Photos are listed by key, a page at a time. Status is the photo's job state:\n"
 	  "pending, running, done, failed (with the reason) or dead.",

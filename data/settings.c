@@ -1,0 +1,70 @@
+/* settings.c: known settings with defaults and ranges (settings.h). */
+#include "data/settings.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct kf_setting_def kf_settings[] = {
+	{ "threshold", 80, 0, 100, 0, "similarity (0-100) at which a face matches a client" },
+	{ "max-faces", 100, 1, 1000, 1, "faces kept per photo, the largest first" },
+	{ "cache-ttl-days", 7, 0, 3650, 0, "days a cached match result stays valid" },
+	{ "max-attempts", 3, 1, 100, 1, "failed attempts before a photo's job is dead" },
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+
+const struct kf_setting_def *kf_settings_find(const char *key)
+{
+	for (const struct kf_setting_def *d = kf_settings; d->key; d++)
+		if (strcmp(d->key, key) == 0)
+			return d;
+	return NULL;
+}
+
+static int parse(const struct kf_setting_def *d, const char *text, double *v, struct kf_err *err)
+{
+	char *end;
+	double x = strtod(text, &end);
+
+	if (!*text || *end || !(x >= d->min && x <= d->max) || (d->integer && x != floor(x)))
+		return kf_err_set(err, KF_E_INVALID, "setting '%s' must be %s from %g to %g, not "
+				  "'%s' (kingface settings set %s VALUE)", d->key,
+				  d->integer ? "a whole number" : "a number", d->min, d->max, text,
+				  d->key);
+	*v = x;
+	return KF_OK;
+}
+
+int kf_settings_get(struct kf_store *st, const char *key, double *value, struct kf_err *err)
+{
+	const struct kf_setting_def *d = kf_settings_find(key);
+	struct kf_err gerr = KF_ERR_INIT;
+	char text[64];
+	int rc;
+
+	if (!d)
+		return kf_err_set(err, KF_E_NOTFOUND, "no setting '%s'", key);
+	rc = kf_store_setting_get(st, key, text, sizeof(text), &gerr);
+	if (rc == KF_E_NOTFOUND) {
+		*value = d->def;
+		return KF_OK;
+	}
+	if (rc < 0)
+		return kf_err_set(err, rc, "%s", gerr.msg);
+	return parse(d, text, value, err);
+}
+
+int kf_settings_set(struct kf_store *st, const char *key, const char *value,
+		    struct kf_err *err)
+{
+	const struct kf_setting_def *d = kf_settings_find(key);
+	double v;
+	int rc;
+
+	if (!d)
+		return kf_err_set(err, KF_E_NOTFOUND, "no setting '%s' (see kingface settings get)",
+				  key);
+	if ((rc = parse(d, value, &v, err)) < 0)
+		return rc;
+	return kf_store_setting_set(st, key, value, err);
+}

@@ -1,0 +1,281 @@
+/* cmd_enroll.c: enroll a client's reference face; client faces / unenroll. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/arena.h"
+#include "core/engine.h"
+#include "data/source_folder.h"
+#include "data/store_client.h"
+#include "data/store_face.h"
+#include "data/store_gallery.h"
+#include "data/store_photo.h"
+#include "src/cli_engine.h"
+
+/* The quality gate (refused unless --force). */
+#define MIN_FACE_PX 80
+#define MIN_SCORE 0.8
+
+/* Find the face to enroll in an image file: exactly one, or --face N. */
+static int face_from_file(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a,
+			  const char *path, struct kf_face_ref *r, char *sha, int *padded)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_arena arena = KF_ARENA_INIT;
+	struct kf_engine *e = NULL;
+	struct kf_detect_opts o;
+	struct kf_face *faces = NULL;
+	struct kf_image_info info;
+	int64_t pick = -1;
+	uint8_t *buf = NULL;
+	char models[4096];
+	size_t len, n = 0;
+	double pad = 0;
+	int rc;
+
+	if ((rc = kf_cli_detect_opts(cmd, a, &o)) != KF_EXIT_OK ||
+	    (rc = kf_cli_opt_int(cmd, a, "face", 0, 999, &pick)) != KF_EXIT_OK ||
+	    (rc = kf_cli_models(cli, models, sizeof(models))) != KF_EXIT_OK)
+		return rc;
+	rc = KF_EXIT_ERROR;
+	if (kf_image_read_file(path, &buf, &len, &err) < 0 ||
+	    kf_engine_load(&e, models, (o.detector == KF_DETECTOR_SSD ? KF_ENGINE_SSD : KF_ENGINE_TINY) |
+			   KF_ENGINE_DESCRIPTORS, &err) < 0 ||
+	    kf_engine_faces(e, &o, buf, len, KF_FIND_DESCRIPTORS | KF_FIND_PAD_RETRY, &faces, &n,
+			    &info, &pad, &arena, &err) < 0) {
+		if (!strstr(err.msg, path))
+			kf_err_context(&err, "'%s'", path);
+		kf_cli_error(&err);
+		goto out;
+	}
+	if (n == 0) {
+		fprintf(stderr, "kingface: no face found in '%s'\n", path);
+		goto out;
+	}
+	if (pick < 0 && n > 1) {
+		fprintf(stderr, "kingface: %zu faces found in '%s'; choose one with --face N:\n", n, path);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "  --face %zu  score %.3f  at %.0f,%.0f  %.0fx%.0f px\n", i,
+				faces[i].score, faces[i].box.x, faces[i].box.y, faces[i].box.width,
+				faces[i].box.height);
+		goto out;
+	}
+	if (pick >= (int64_t)n) {
+		fprintf(stderr, "kingface: --face %lld: '%s' has %zu face%s (0 to %zu)\n",
+			(long long)pick, path, n, n == 1 ? "" : "s", n - 1);
+		goto out;
+	}
+	const struct kf_face *f = &faces[pick < 0 ? 0 : pick];
+	float side = f->box.width < f->box.height ? f->box.width : f->box.height;
+	if (!kf_cli_opt(cmd, a, "force") && (side < MIN_FACE_PX || f->score < MIN_SCORE)) {
+		fprintf(stderr, "kingface: the face in '%s' is too %s for a reliable reference "
+			"(%.0f px, score %.2f; needs at least %d px and %.1f); use a better photo, "
+			"or --force\n", path, side < MIN_FACE_PX ? "small" : "uncertain", side,
+			f->score, MIN_FACE_PX, MIN_SCORE);
+		goto out;
+	}
+	memcpy(r->descriptor, f->descriptor, sizeof(r->descriptor));
+	r->box_left = f->box.x / info.width;
+	r->box_top = f->box.y / info.height;
+	r->box_width = f->box.width / info.width;
+	r->box_height = f->box.height / info.height;
+	r->score = f->score;
+	r->source_face_index = pick < 0 ? 0 : (int)pick;
+	kf_source_sha256_hex(buf, len, sha);
+	*padded = pad > 0;
+	rc = KF_EXIT_OK;
+out:
+	kf_free(faces);
+	kf_free(buf);
+	kf_engine_free(e);
+	kf_arena_release(&arena);
+	return rc;
+}
+
+int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_face_ref r;
+	struct kf_gallery g = { 0 };
+	struct kf_client c = { 0 };
+	struct kf_photo p = { 0 };
+	struct kf_store *st;
+	const char *photo = kf_cli_opt(cmd, a, "photo");
+	char sha[65] = "", abs_path[4096];
+	int64_t id, pick = -1;
+	int rc, padded = 0;
+
+	memset(&r, 0, sizeof(r));
+	if (!photo && a->npos != 3)
+		return kf_cli_usage(cmd, "give an IMAGE file, or --photo PHOTO --face N");
+	if (photo && a->npos != 2)
+		return kf_cli_usage(cmd, "give either an IMAGE file or --photo PHOTO, not both");
+	if (photo && !kf_cli_opt(cmd, a, "face"))
+		return kf_cli_usage(cmd, "--photo needs --face N (see kingface detail)");
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+		return rc;
+	if (kf_store_client_find(st, g.id, a->pos[1], &c, &err) < 0) {
+		rc = kf_cli_error(&err);
+		goto out;
+	}
+	if (photo) {
+		if ((rc = kf_cli_opt_int(cmd, a, "face", 0, 999, &pick)) != KF_EXIT_OK)
+			goto out;
+		rc = KF_EXIT_ERROR;
+		if (kf_store_photo_find(st, g.id, photo, &p, &err) < 0 ||
+		    kf_store_face_from_photo(st, p.id, (int)pick, &r, &err) < 0) {
+			kf_cli_error(&err);
+			goto out;
+		}
+	} else {
+		if ((rc = face_from_file(cli, cmd, a, a->pos[2], &r, sha, &padded)) != KF_EXIT_OK)
+			goto out;
+		if (!realpath(a->pos[2], abs_path))
+			snprintf(abs_path, sizeof(abs_path), "%s", a->pos[2]);
+		r.source_path = abs_path;
+		r.source_sha256 = sha;
+	}
+	r.client_id = c.id;
+	r.model = (char *)KF_ENGINE_MODEL;
+	if (kf_store_face_add(st, &r, &id, &err) < 0) {
+		rc = kf_cli_error(&err);
+		goto out;
+	}
+	if (cli->json) {
+		cJSON *o = cJSON_CreateObject(), *b;
+
+		kf_json_int(o, "galleryId", g.id);
+		kf_json_int(o, "clientId", c.id);
+		kf_json_str(o, "clientName", c.name);
+		kf_json_int(o, "referenceId", id);
+		kf_json_int(o, "faceIndex", r.source_face_index);
+		kf_json_num(o, "score", r.score, 6);
+		b = cJSON_AddObjectToObject(o, "boundingBox");
+		kf_json_num(b, "Width", r.box_width, 6);
+		kf_json_num(b, "Height", r.box_height, 6);
+		kf_json_num(b, "Left", r.box_left, 6);
+		kf_json_num(b, "Top", r.box_top, 6);
+		cJSON_AddBoolToObject(o, "padded", padded);
+		kf_json_int(o, "references", c.faces + 1);
+		rc = kf_cli_print_json(cli, o);
+	} else {
+		fprintf(cli->out, "enrolled face %d of '%s' for '%s' (reference %lld; %lld in all)%s\n",
+			r.source_face_index, photo ? p.key : a->pos[2], c.name, (long long)id,
+			(long long)c.faces + 1,
+			padded ? "\n  (the face fills the photo: found on a padded canvas)" : "");
+		rc = KF_EXIT_OK;
+	}
+out:
+	kf_store_photo_release(&p);
+	kf_store_client_release(&c);
+	kf_store_gallery_release(&g);
+	return rc;
+}
+
+/* Open the store, find the gallery (pos[0]) and the client (pos[1]). */
+static int client_args(struct kf_cli *cli, struct kf_args *a, struct kf_store **st,
+		       struct kf_client *c)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_gallery g;
+	int rc;
+
+	if ((rc = kf_cli_gallery(cli, a->pos[0], st, &g)) != KF_EXIT_OK)
+		return rc;
+	rc = kf_store_client_find(*st, g.id, a->pos[1], c, &err);
+	kf_store_gallery_release(&g);
+	return rc < 0 ? kf_cli_error(&err) : KF_EXIT_OK;
+}
+
+int kf_cmd_client_faces(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_face_ref *refs;
+	struct kf_client c;
+	struct kf_store *st;
+	size_t n;
+	int rc;
+	(void)cmd;
+
+	if ((rc = client_args(cli, a, &st, &c)) != KF_EXIT_OK)
+		return rc;
+	if (kf_store_face_list(st, c.id, &refs, &n, &err) < 0) {
+		kf_store_client_release(&c);
+		return kf_cli_error(&err);
+	}
+	if (cli->json) {
+		cJSON *o = cJSON_CreateObject(), *arr;
+
+		kf_json_int(o, "clientId", c.id);
+		kf_json_str(o, "clientName", c.name);
+		arr = cJSON_AddArrayToObject(o, "faces");
+		for (size_t i = 0; i < n; i++) {
+			cJSON *f = cJSON_CreateObject(), *b;
+
+			kf_json_int(f, "id", refs[i].id);
+			kf_json_str(f, "sourcePath", refs[i].source_path);
+			kf_json_str(f, "sourceSha256", refs[i].source_sha256);
+			if (refs[i].source_photo_id > 0) {
+				kf_json_int(f, "sourcePhotoId", refs[i].source_photo_id);
+				kf_json_int(f, "sourceFaceIndex", refs[i].source_face_index);
+			} else {
+				cJSON_AddNullToObject(f, "sourcePhotoId");
+				cJSON_AddNullToObject(f, "sourceFaceIndex");
+			}
+			kf_json_num(f, "score", refs[i].score, 6);
+			b = cJSON_AddObjectToObject(f, "boundingBox");
+			kf_json_num(b, "Width", refs[i].box_width, 6);
+			kf_json_num(b, "Height", refs[i].box_height, 6);
+			kf_json_num(b, "Left", refs[i].box_left, 6);
+			kf_json_num(b, "Top", refs[i].box_top, 6);
+			kf_json_str(f, "model", refs[i].model);
+			kf_json_int(f, "createdAt", refs[i].created_at);
+			cJSON_AddItemToArray(arr, f);
+		}
+		rc = kf_cli_print_json(cli, o);
+	} else {
+		if (n == 0)
+			fprintf(cli->out, "'%s' has no reference faces: kingface enroll GALLERY '%s' "
+				"PHOTO.jpg\n", c.name, c.name);
+		for (size_t i = 0; i < n; i++) {
+			if (refs[i].source_photo_id > 0)
+				fprintf(cli->out, "%5lld  score %.2f  photo %lld face %d\n",
+					(long long)refs[i].id, refs[i].score,
+					(long long)refs[i].source_photo_id, refs[i].source_face_index);
+			else
+				fprintf(cli->out, "%5lld  score %.2f  %s (face %d)\n", (long long)refs[i].id,
+					refs[i].score, refs[i].source_path, refs[i].source_face_index);
+		}
+		rc = KF_EXIT_OK;
+	}
+	kf_store_face_list_free(refs, n);
+	kf_store_client_release(&c);
+	return rc;
+}
+
+int kf_cmd_client_unenroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_client c;
+	struct kf_store *st;
+	int64_t ref = kf_store_ref_id(a->pos[2]);
+	int rc;
+
+	if (ref <= 0)
+		return kf_cli_usage(cmd, "REF is a reference face id (see kingface client faces)");
+	if ((rc = client_args(cli, a, &st, &c)) != KF_EXIT_OK)
+		return rc;
+	rc = kf_store_face_remove(st, c.id, ref, &err);
+	if (rc == KF_OK && cli->json) {
+		cJSON *o = cJSON_CreateObject();
+		kf_json_int(o, "clientId", c.id);
+		kf_json_int(o, "removed", ref);
+		kf_cli_print_json(cli, o);
+	} else if (rc == KF_OK) {
+		fprintf(cli->out, "removed reference face %lld of '%s'\n", (long long)ref, c.name);
+	}
+	kf_store_client_release(&c);
+	return rc < 0 ? kf_cli_error(&err) : KF_EXIT_OK;
+}

@@ -1,0 +1,176 @@
+/* cmd_identify.c: kingface identify GALLERY IMAGE...: who is in these images. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/arena.h"
+#include "core/engine.h"
+#include "core/search.h"
+#include "data/store_client.h"
+#include "data/store_face.h"
+#include "data/store_gallery.h"
+#include "src/cli_engine.h"
+
+#define MAX_HITS 64
+
+struct names {
+	struct kf_client *v;
+	size_t n;
+};
+
+static const char *name_of(const struct names *nm, int64_t id)
+{
+	for (size_t i = 0; i < nm->n; i++)
+		if (nm->v[i].id == id)
+			return nm->v[i].name;
+	return "?";
+}
+
+static cJSON *hit_json(const struct names *nm, const struct kf_search_hit *h)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	kf_json_int(o, "clientId", h->client_id);
+	kf_json_str(o, "clientName", name_of(nm, h->client_id));
+	kf_json_num(o, "similarity", h->similarity, 2);
+	return o;
+}
+
+/* One image: print its faces and who they are. Returns 0 or the kf error. */
+static int identify_one(struct kf_cli *cli, const struct kf_engine *e,
+			const struct kf_detect_opts *o, const struct kf_search *s,
+			const struct names *nm, float threshold, const char *path, cJSON *arr,
+			struct kf_arena *arena, struct kf_err *err)
+{
+	struct kf_search_hit hits[MAX_HITS], below;
+	struct kf_image_info info;
+	struct kf_face *faces = NULL;
+	uint8_t *buf = NULL;
+	cJSON *im = NULL, *fa = NULL;
+	size_t len, n = 0, nh;
+	int rc;
+
+	if ((rc = kf_image_read_file(path, &buf, &len, err)) < 0 ||
+	    (rc = kf_engine_faces(e, o, buf, len, KF_FIND_DESCRIPTORS | KF_FIND_PAD_RETRY, &faces,
+				  &n, &info, NULL, arena, err)) < 0)
+		goto out;
+	if (arr) {
+		im = cJSON_CreateObject();
+		kf_json_str(im, "path", path);
+		kf_json_int(im, "width", info.width);
+		kf_json_int(im, "height", info.height);
+		fa = cJSON_AddArrayToObject(im, "faces");
+	} else {
+		fprintf(cli->out, "%s: %zu face%s\n", path, n, n == 1 ? "" : "s");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = kf_search_query(s, faces[i].descriptor, threshold, hits, MAX_HITS, &nh,
+					  &below, err)) < 0)
+			goto out;
+		if (fa) {
+			struct kf_face f = faces[i];
+			cJSON *fo, *m;
+
+			f.has_landmarks = f.has_descriptor = 0;	/* not asked for here */
+			fo = kf_cli_face_json(&f, info.width, info.height);
+			m = cJSON_AddArrayToObject(fo, "matches");
+			for (size_t k = 0; k < nh; k++)
+				cJSON_AddItemToArray(m, hit_json(nm, &hits[k]));
+			if (below.client_id)
+				cJSON_AddItemToObject(fo, "bestBelow", hit_json(nm, &below));
+			else
+				cJSON_AddNullToObject(fo, "bestBelow");
+			cJSON_AddItemToArray(fa, fo);
+			continue;
+		}
+		fprintf(cli->out, "  face %zu (score %.2f, %.0fx%.0f px at %.0f,%.0f):", i,
+			faces[i].score, faces[i].box.width, faces[i].box.height, faces[i].box.x,
+			faces[i].box.y);
+		if (nh == 0)
+			fputs(" no client", cli->out);
+		for (size_t k = 0; k < nh; k++)
+			fprintf(cli->out, "%s %s %.1f", k ? "," : "", name_of(nm, hits[k].client_id),
+				hits[k].similarity);
+		if (below.client_id)
+			fprintf(cli->out, "  (best below %.0f: %s %.1f)", threshold,
+				name_of(nm, below.client_id), below.similarity);
+		fputc('\n', cli->out);
+	}
+	if (im) {
+		cJSON_AddItemToArray(arr, im);
+		im = NULL;
+	}
+out:
+	cJSON_Delete(im);
+	kf_free(faces);
+	kf_free(buf);
+	return rc;
+}
+
+int kf_cmd_identify(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_arena arena = KF_ARENA_INIT;
+	struct kf_search s;
+	struct kf_engine *e = NULL;
+	struct kf_detect_opts o;
+	struct kf_gallery g = { 0 };
+	struct names nm = { NULL, 0 };
+	struct kf_store *st;
+	cJSON *root = NULL, *arr = NULL;
+	char models[4096];
+	double threshold;
+	int64_t nrefs = 0, other = 0;
+	int rc, failed = 0;
+
+	kf_search_init(&s);
+	if ((rc = kf_cli_detect_opts(cmd, a, &o)) != KF_EXIT_OK ||
+	    (rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+		return rc;
+	if ((rc = kf_cli_threshold(cli, cmd, a, st, &threshold)) != KF_EXIT_OK ||
+	    (rc = kf_cli_models(cli, models, sizeof(models))) != KF_EXIT_OK)
+		goto out;
+	rc = KF_EXIT_ERROR;
+	if (kf_store_client_list(st, g.id, &nm.v, &nm.n, &err) < 0 ||
+	    kf_store_face_load_search(st, g.id, KF_ENGINE_MODEL, &s, &nrefs, &other, &err) < 0 ||
+	    kf_engine_load(&e, models, (o.detector == KF_DETECTOR_SSD ? KF_ENGINE_SSD : KF_ENGINE_TINY) |
+			   KF_ENGINE_DESCRIPTORS, &err) < 0) {
+		kf_cli_error(&err);
+		goto out;
+	}
+	if (nrefs == 0)
+		fprintf(stderr, "kingface: note: gallery '%s' has no enrolled faces yet "
+			"(kingface enroll)\n", g.name);
+	if (cli->json) {
+		root = cJSON_CreateObject();
+		kf_json_int(root, "galleryId", g.id);
+		kf_json_num(root, "threshold", threshold, 2);
+		arr = cJSON_AddArrayToObject(root, "images");
+	}
+	for (int i = 1; i < a->npos; i++) {
+		kf_err_clear(&err);
+		if (identify_one(cli, e, &o, &s, &nm, (float)threshold, a->pos[i], arr, &arena,
+				 &err) == KF_OK)
+			continue;
+		failed = 1;
+		if (arr) {
+			cJSON *entry = cJSON_CreateObject();
+			kf_json_str(entry, "path", a->pos[i]);
+			kf_json_str(entry, "error", err.msg);
+			cJSON_AddItemToArray(arr, entry);
+		} else {
+			fprintf(stderr, "kingface: '%s': %s\n", a->pos[i], err.msg);
+		}
+	}
+	rc = failed ? KF_EXIT_ERROR : KF_EXIT_OK;
+	if (root && kf_cli_print_json(cli, root) != KF_EXIT_OK)
+		rc = KF_EXIT_ERROR;
+out:
+	kf_store_client_list_free(nm.v, nm.n);
+	kf_store_gallery_release(&g);
+	kf_search_release(&s);
+	kf_engine_free(e);
+	kf_arena_release(&arena);
+	return rc;
+}

@@ -1,0 +1,61 @@
+/* cmd_settings.c: settings get / set. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+#include "data/settings.h"
+#include "src/cli.h"
+
+int kf_cmd_settings_get(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_store *st;
+	cJSON *o = NULL;
+	int rc;
+
+	if (a->npos == 1 && !kf_settings_find(a->pos[0]))
+		return kf_cli_usage(cmd, "no setting '%s'", a->pos[0]);
+	if ((rc = kf_cli_store(cli, &st)) != KF_EXIT_OK)
+		return rc;
+	if (cli->json)
+		o = cJSON_CreateObject();
+	for (const struct kf_setting_def *d = kf_settings; d->key; d++) {
+		double v;
+
+		if (a->npos == 1 && d != kf_settings_find(a->pos[0]))
+			continue;
+		if (kf_settings_get(st, d->key, &v, &err) < 0) {
+			cJSON_Delete(o);
+			return kf_cli_error(&err);
+		}
+		if (o)
+			cJSON_AddNumberToObject(o, d->key, v);
+		else if (a->npos == 1)
+			fprintf(cli->out, "%g\n", v);
+		else
+			fprintf(cli->out, "%-16s %-8g %s (default %g)\n", d->key, v, d->help, d->def);
+	}
+	return o ? kf_cli_print_json(cli, o) : KF_EXIT_OK;
+}
+
+int kf_cmd_settings_set(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_store *st;
+	int rc;
+
+	if (!kf_settings_find(a->pos[0]))
+		return kf_cli_usage(cmd, "no setting '%s' (see kingface settings get)", a->pos[0]);
+	if ((rc = kf_cli_store(cli, &st)) != KF_EXIT_OK)
+		return rc;
+	if (kf_settings_set(st, a->pos[0], a->pos[1], &err) < 0)
+		return kf_cli_error(&err);
+	if (!cli->json)
+		fprintf(cli->out, "%s = %s\n", a->pos[0], a->pos[1]);
+	else {
+		cJSON *o = cJSON_CreateObject();
+		kf_json_str(o, "key", a->pos[0]);
+		kf_json_str(o, "value", a->pos[1]);
+		return kf_cli_print_json(cli, o);
+	}
+	return KF_EXIT_OK;
+}

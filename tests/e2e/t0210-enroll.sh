@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# enroll, client faces / unenroll, identify, settings.
+. "$(dirname "$0")/lib.sh"
+
+demo_photos photos
+mkdir g && kf gallery import g >/dev/null && kf client add g Ana >/dev/null && kf client add g Bia >/dev/null
+echo "text" >photos/notes.jpg
+
+test_expect_success 'several faces and no --face: refused with the list of faces' '
+	! kf enroll g Ana photos/sample1.jpg 2>err &&
+	test_grep err "3 faces found" && test_grep err "--face 0" && test_grep err "--face 2" &&
+	test "$(kf client faces g Ana --json | jq ".faces | length")" = 0
+'
+
+test_expect_success 'enroll one face with --face N' '
+	kf enroll g Ana photos/sample1.jpg --face 1 --json >out &&
+	test "$(jq .faceIndex out)" = 1 && test "$(jq .references out)" = 1 &&
+	kf client faces g Ana --json >faces &&
+	test "$(jq ".faces | length" faces)" = 1 &&
+	test "$(jq -r ".faces[0].sourceSha256" faces)" = "$(sha256sum photos/sample1.jpg | cut -d" " -f1)" &&
+	test "$(jq -r ".faces[0].model" faces)" = "face-api-1.7.15/face_recognition_model"
+'
+
+test_expect_success 'a second reference for the same client' '
+	kf enroll g Ana photos/sample1.jpg --face 1 >out && test_grep out "2 in all"
+'
+
+test_expect_success 'no face, not an image, bad --face: clear errors, nothing stored' '
+	! kf enroll g Bia photos/notes.jpg 2>err && test_grep err "not a JPEG or PNG file" &&
+	! kf enroll g Bia photos/sample1.jpg --face 7 2>err && test_grep err "has 3 faces" &&
+	! kf enroll g Nobody photos/sample1.jpg --face 0 2>err && test_grep err "no client" &&
+	test "$(kf client faces g Bia --json | jq ".faces | length")" = 0
+'
+
+test_expect_success 'identify: the enrolled face matches, the others give the best below' '
+	kf identify g photos/sample1.jpg --json >out &&
+	test "$(jq ".images[0].faces | length" out)" = 3 &&
+	test "$(jq "[.images[0].faces[].matches[]] | length" out)" = 1 &&
+	jq -e ".images[0].faces[] | select(.matches | length == 1) | .matches[0] | .clientName == \"Ana\" and .similarity > 95" out &&
+	jq -e "[.images[0].faces[] | select(.matches | length == 0) | .bestBelow.clientName] | all(. == \"Ana\")" out &&
+	kf identify g photos/sample1.jpg >out && test_grep out "Ana"
+'
+
+test_expect_success 'identify with a higher threshold, and a bad threshold' '
+	kf identify g photos/sample1.jpg --threshold 99.99 --json >out &&
+	jq -e "[.images[0].faces[].matches[].similarity] | all(. >= 99.99)" out &&
+	test "$(jq "[.images[0].faces[] | select(.matches | length == 0)] | length" out)" = 2 &&
+	! kf identify g photos/sample1.jpg --threshold 101 2>err && test_grep err "--threshold"
+'
+
+test_expect_success 'settings: defaults, set, and the threshold setting is used' '
+	test "$(kf settings get threshold)" = 80 &&
+	kf settings get --json | jq -e ".\"max-faces\" == 100" &&
+	! kf settings set threshold 120 2>err && test_grep err "from 0 to 100" &&
+	! kf settings set colour blue 2>err &&
+	kf settings set threshold 99.9 && test "$(kf settings get threshold)" = 99.9 &&
+	kf identify g photos/sample1.jpg --json | jq -e ".threshold == 99.9"
+'
+
+test_expect_success 'unenroll one reference' '
+	ref=$(kf client faces g Ana --json | jq ".faces[0].id") &&
+	kf client unenroll g Ana "$ref" >out && test_grep out "removed reference face" &&
+	test "$(kf client faces g Ana --json | jq ".faces | length")" = 1 &&
+	! kf client unenroll g Ana "$ref" 2>err && test_grep err "no reference face"
+'
+
+test_done

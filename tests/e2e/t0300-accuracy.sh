@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The accuracy protocol of shared/datasets (README): enroll each identity from
+# its photo #1, identify the 32 others; at threshold 80 at least 30 hits and no
+# false match. Prints the hits at 75, 80 and 85.
+. "$(dirname "$0")/lib.sh"
+
+D="$KF_SHARED_DIR/datasets/dev/identities"
+people="amy bernadette howard leonard penny raj sheldon stuart"
+mkdir empty && kf gallery import empty --name dev >/dev/null
+
+test_expect_success 'enroll each identity from its photo #1' '
+	for p in $people; do
+		kf client add dev "$p" >/dev/null &&
+		kf enroll dev "$p" "$D/$p/${p}1.png" --json >enroll.json &&
+		jq -e ".clientName == \"$p\"" enroll.json >/dev/null || return 1
+	done &&
+	test "$(kf client list dev --json | jq "[.clients[].faces] | add")" = 8
+'
+
+test_expect_success 'identify the 32 other photos' '
+	probes= &&
+	for p in $people; do for i in 2 3 4 5; do probes="$probes $D/$p/$p$i.png"; done; done &&
+	kf identify dev $probes --threshold 0 --json >id.json &&
+	test "$(jq ".images | length" id.json)" = 32
+'
+
+# one line per probe: identity, best client, its similarity, best other client's similarity
+jq -r '.images[] | (.path | split("/") | .[-2]) as $id |
+	(.faces[0].matches // []) as $m |
+	[$id, ($m[0].clientName // "-"), ($m[0].similarity // 0),
+	 ([$m[] | select(.clientName != $id) | .similarity] | max // 0)] | @tsv' id.json >probes.tsv
+for t in 75 80 85; do
+	awk -F'\t' -v t=$t '{ h += ($2 == $1 && $3 >= t); f += ($4 >= t) }
+		END { printf "threshold %d: %d hits of %d, %d false matches\n", t, h, NR, f }' probes.tsv
+done
+
+test_expect_success 'at threshold 80: at least 30 hits of 32 and no false match' '
+	hits=$(awk -F"\t" "\$2 == \$1 && \$3 >= 80" probes.tsv | wc -l) &&
+	false=$(awk -F"\t" "\$4 >= 80" probes.tsv | wc -l) &&
+	echo "hits $hits, false matches $false" &&
+	test "$hits" -ge 30 && test "$false" -eq 0
+'
+
+test_done
