@@ -184,6 +184,36 @@ int kf_queue_claim(struct kf_store *st, int64_t gallery_id, const char *owner,
 	return KF_OK;
 }
 
+int kf_queue_claim_photo(struct kf_store *st, int64_t photo_id, const char *owner,
+			 const struct kf_queue_opts *o, int64_t *job_id, struct kf_err *err)
+{
+	int64_t now = kf_store_now_ms();
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s,
+			"INSERT INTO photo_jobs(photo_id, state, attempts, lease_owner, "
+			"lease_expires_at, updated_at) VALUES (?1, 'running', 1, ?2, ?3, ?4) "
+			"ON CONFLICT(photo_id) DO UPDATE SET state = 'running', "
+			"attempts = CASE WHEN state IN ('done', 'dead') THEN 1 ELSE attempts + 1 END, "
+			"lease_owner = ?2, lease_expires_at = ?3, updated_at = ?4 "
+			"WHERE state <> 'running' OR lease_expires_at < ?4 OR lease_owner = ?2 "
+			"RETURNING id", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, photo_id);
+	sqlite3_bind_text(s, 2, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now + o->lease_ms);
+	sqlite3_bind_int64(s, 4, now);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*job_id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return kf_err_set(err, KF_E_BUSY, "the photo is being processed by a worker; try "
+				  "again when it is done");
+	return rc == SQLITE_ROW ? KF_OK : kf_store_fail(st, rc, "claim the photo's job", err);
+}
+
 /* An UPDATE of one job held by owner; KF_E_NOTFOUND when it is not held. */
 static int owned_update(struct kf_store *st, const char *sql, int64_t job_id, int64_t a,
 			int64_t b, const char *owner, const char *what, struct kf_err *err)

@@ -66,6 +66,11 @@ int kf_queue_claim(struct kf_store *st, int64_t gallery_id, const char *owner,
 		   const struct kf_queue_opts *o, struct kf_job *job, int64_t *wait_ms,
 		   struct kf_err *err);
 
+/* Claim the job of one photo whatever its state (the `match` command), unless
+ * another worker holds it with a live lease (KF_E_BUSY). *job_id gets its id. */
+int kf_queue_claim_photo(struct kf_store *st, int64_t photo_id, const char *owner,
+			 const struct kf_queue_opts *o, int64_t *job_id, struct kf_err *err);
+
 /* Extend the lease of a job this owner holds. KF_E_NOTFOUND when it lost it. */
 int kf_queue_renew(struct kf_store *st, int64_t job_id, const char *owner,
 		   const struct kf_queue_opts *o, struct kf_err *err);

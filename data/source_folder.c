@@ -38,7 +38,7 @@ static int is_photo_name(const char *name)
 		       !strcasecmp(dot, ".png"));
 }
 
-static void md5_hex(const uint8_t *data, size_t len, char out[33])
+void kf_source_md5_hex(const uint8_t *data, size_t len, char out[33])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
@@ -108,7 +108,7 @@ int kf_source_file_etag(const char *path, char out[33], struct kf_err *err)
 	if (read_file(&s, path, &len, why, sizeof(why)) < 0)
 		rc = kf_err_set(err, KF_E_IO, "'%s': %s", path, why);
 	else
-		md5_hex(s.buf, len, out);
+		kf_source_md5_hex(s.buf, len, out);
 	kf_free(s.buf);
 	return rc;
 }
@@ -143,7 +143,7 @@ static int one_file(struct scan *s, const char *path, const char *key, const str
 	if (read_file(s, path, &len, why, sizeof(why)) < 0) {
 		f.error = why;
 	} else {
-		md5_hex(s->buf, len, etag);
+		kf_source_md5_hex(s->buf, len, etag);
 		f.etag = etag;
 		f.size = (int64_t)len;
 		if (old && old->etag && strcmp(old->etag, etag) == 0) {

@@ -191,6 +191,23 @@ int kf_store_photo_touch(struct kf_store *st, int64_t photo_id, int64_t mtime_ns
 			  "WHERE id = ?1", photo_id, mtime_ns, "update photo", err);
 }
 
+int kf_store_photo_refresh(struct kf_store *st, int64_t photo_id, const char *etag,
+			   int64_t size, int64_t mtime_ns, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "UPDATE photos SET etag = ?2, size = ?3, mtime_ns = ?4, "
+				   "missing = 0, updated_at = ?5 WHERE id = ?1", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, photo_id);
+	sqlite3_bind_text(s, 2, etag, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, size);
+	sqlite3_bind_int64(s, 4, mtime_ns);
+	sqlite3_bind_int64(s, 5, kf_store_now_ms());
+	return kf_store_step_done(st, s, "update photo", err);
+}
+
 int kf_store_photo_set_missing(struct kf_store *st, int64_t photo_id, int missing,
 			       struct kf_err *err)
 {

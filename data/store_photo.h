@@ -58,6 +58,10 @@ int kf_store_photo_put(struct kf_store *st, int64_t gallery_id,
 int kf_store_photo_touch(struct kf_store *st, int64_t photo_id, int64_t mtime_ns,
 			 struct kf_err *err);
 
+/* The file changed on disk: record its new ETag, size and mtime. */
+int kf_store_photo_refresh(struct kf_store *st, int64_t photo_id, const char *etag,
+			   int64_t size, int64_t mtime_ns, struct kf_err *err);
+
 /* Mark the photo missing from (or back in) its source. */
 int kf_store_photo_set_missing(struct kf_store *st, int64_t photo_id, int missing,
 			       struct kf_err *err);

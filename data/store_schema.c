@@ -95,6 +95,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE processing_cache ("
 	"  key         TEXT PRIMARY KEY,"
 	"  gallery_id  INTEGER NOT NULL REFERENCES galleries(id) ON DELETE CASCADE,"
+	"  photo_id    INTEGER REFERENCES photos(id) ON DELETE CASCADE,"
 	"  payload     TEXT NOT NULL,"		/* JSON */
 	"  expires_at  INTEGER NOT NULL,"
 	"  created_at  INTEGER NOT NULL"
@@ -107,6 +108,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX face_matches_face ON face_matches(photo_face_id);"
 	"CREATE INDEX face_matches_client ON face_matches(client_id);"
 	"CREATE INDEX processing_cache_gallery ON processing_cache(gallery_id);"
+	"CREATE INDEX processing_cache_photo ON processing_cache(photo_id);"
 	"CREATE INDEX processing_cache_expiry ON processing_cache(expires_at);",
 };
 

@@ -113,6 +113,12 @@ int kf_cmd_client_unenroll(struct kf_cli *, const struct kf_command *, struct kf
 int kf_cmd_identify(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_settings_get(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_settings_set(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_match(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_rematch(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_status(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_results(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_detail(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_recognition(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_detect(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_photo_list(struct kf_cli *, const struct kf_command *, struct kf_args *);
 

@@ -39,4 +39,13 @@ int kf_cli_models(struct kf_cli *cli, char *out, size_t n);
 int kf_cli_threshold(struct kf_cli *cli, const struct kf_command *cmd, const struct kf_args *a,
 		     struct kf_store *st, double *t);
 
+struct kf_store;
+struct kf_photo_match_opts;
+
+/* The options of a photo match: engine options, --threshold, --max-faces and
+ * --no-cache, with the settings (threshold, max-faces, cache-ttl-days,
+ * max-attempts) for what is not given (cmd_match.c). */
+int kf_cli_match_opts(struct kf_cli *cli, const struct kf_command *cmd, const struct kf_args *a,
+		      struct kf_store *st, struct kf_photo_match_opts *o);
+
 #endif

@@ -44,6 +44,23 @@ static const struct kf_opt identify_opts[] = {
 	{ NULL, NULL, NULL },
 };
 
+static const struct kf_opt match_opts[] = {
+	KF_DETECT_OPT_ROWS,
+	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
+	{ "no-cache", NULL, "process the photo even when a cached result is valid" },
+	{ NULL, NULL, NULL },
+};
+static const struct kf_opt threshold_opts[] = {
+	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
+	{ NULL, NULL, NULL },
+};
+static const struct kf_opt results_opts[] = {
+	{ "client", "CLIENT", "the client (id or exact name); required" },
+	{ "page", "P", "page number, from 1 (default 1)" },
+	{ "limit", "L", "photos per page, 1 to 500 (default 50)" },
+	{ NULL, NULL, NULL },
+};
+
 const struct kf_command kf_commands[] = {
 	{ "gallery import", "DIR", "import a folder of photos as a gallery",
 	  "Scans DIR recursively for .jpg, .jpeg and .png files (any case); each photo's\n"
@@ -91,6 +108,29 @@ const struct kf_command kf_commands[] = {
 	  "asked about): every face with its box, the gallery's clients at or above the\n"
 	  "threshold with their similarity (0-100), and the best client below it.",
 	  2, -1, identify_opts, kf_cmd_identify },
+	{ "match", "GALLERY PHOTO", "find the faces of one photo and who they are (step 1)",
+	  "Served from the processing cache when a valid entry exists for the photo's\n"
+	  "current ETag, threshold and max faces (\"cached\": true); otherwise the photo\n"
+	  "is decoded, its faces detected and described, searched against the gallery's\n"
+	  "enrolled clients, and its faces, matches, cache entry and job state stored in\n"
+	  "one transaction (re-processing replaces, never duplicates). A photo that\n"
+	  "cannot be read fails its job with the reason and the exit status is 1.",
+	  2, 2, match_opts, kf_cmd_match },
+	{ "rematch", "GALLERY", "re-search every stored face against the current enrollment",
+	  "Recomputes every face_matches row of the gallery from the stored descriptors:\n"
+	  "no photo is decoded. Run it after enrolling or removing reference faces.",
+	  1, 1, threshold_opts, kf_cmd_rematch },
+	{ "status", "GALLERY", "photos pending / running / done / failed / dead, faces, matches",
+	  NULL, 1, 1, NULL, kf_cmd_status },
+	{ "results", "GALLERY --client CLIENT", "the photos a client was recognised in",
+	  "Best similarity first; each photo once (its best face for the client).",
+	  1, 1, results_opts, kf_cmd_results },
+	{ "detail", "GALLERY PHOTO", "a photo's faces, boxes and matched clients",
+	  "For each face: its box, detector confidence, the matched clients with their\n"
+	  "similarity, and the best other client (why it was not matched).",
+	  2, 2, NULL, kf_cmd_detail },
+	{ "recognition", "GALLERY", "every client with the number of photos it appears in",
+	  NULL, 1, 1, NULL, kf_cmd_recognition },
 	{ "settings get", "[KEY]", "show settings and their defaults", NULL, 0, 1, NULL,
 	  kf_cmd_settings_get },
 	{ "settings set", "KEY VALUE", "change a setting", NULL, 2, 2, NULL,

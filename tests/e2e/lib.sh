@@ -52,6 +52,15 @@ test_expect_code() {
 	fi
 }
 
+# test_expect_code_inline N CMD...: inside a test, CMD exits with status N.
+test_expect_code_inline() {
+	local want=$1 got
+	shift
+	"$@" >/dev/null 2>&1
+	got=$?
+	[ "$got" = "$want" ] || { echo "'$*' exited $got, expected $want"; return 1; }
+}
+
 test_cmp() {
 	diff -u "$1" "$2"
 }

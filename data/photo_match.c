@@ -1,0 +1,258 @@
+/* photo_match.c: match one photo with the cache and the store (photo_match.h). */
+#include "data/photo_match.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/alloc.h"
+#include "core/match.h"
+#include "data/source_folder.h"
+#include "data/store_client.h"
+#include "data/store_face.h"
+#include "data/store_photo.h"
+#include "data/store_result.h"
+
+int kf_match_gallery_load(struct kf_store *st, int64_t gallery_id, struct kf_match_gallery *g,
+			  struct kf_err *err)
+{
+	struct kf_client *clients = NULL;
+	size_t n = 0;
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	g->id = gallery_id;
+	kf_search_init(&g->search);
+	if ((rc = kf_store_face_load_search(st, gallery_id, KF_ENGINE_MODEL, &g->search,
+					    &g->references, &g->other_model, err)) < 0 ||
+	    (rc = kf_store_client_list(st, gallery_id, &clients, &n, err)) < 0)
+		goto fail;
+	if (n && (!(g->client_ids = kf_calloc(n, sizeof(int64_t))) ||
+		  !(g->client_names = kf_calloc(n, sizeof(char *))))) {
+		rc = kf_err_set(err, KF_E_NOMEM, "out of memory loading clients");
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		g->client_ids[i] = clients[i].id;
+		g->client_names[i] = clients[i].name;	/* moved */
+		clients[i].name = NULL;
+	}
+	g->nclients = n;
+	kf_store_client_list_free(clients, n);
+	return KF_OK;
+fail:
+	kf_store_client_list_free(clients, n);
+	kf_match_gallery_release(g);
+	return rc;
+}
+
+void kf_match_gallery_release(struct kf_match_gallery *g)
+{
+	if (!g)
+		return;
+	kf_search_release(&g->search);
+	for (size_t i = 0; g->client_names && i < g->nclients; i++)
+		kf_free(g->client_names[i]);
+	kf_free(g->client_names);
+	kf_free(g->client_ids);
+	memset(g, 0, sizeof(*g));
+}
+
+const char *kf_match_gallery_name(const struct kf_match_gallery *g, int64_t client_id)
+{
+	for (size_t i = 0; i < g->nclients; i++)
+		if (g->client_ids[i] == client_id)
+			return g->client_names[i] ? g->client_names[i] : "?";
+	return "?";
+}
+
+void kf_photo_match_key(char *buf, size_t n, int64_t gallery_id, const char *photo_key,
+			const char *etag, float threshold, int max_faces)
+{
+	snprintf(buf, n, "match:%lld:%s:%s:t%g:m%d", (long long)gallery_id, photo_key,
+		 etag ? etag : "", (double)threshold, max_faces);
+}
+
+static void add_box(cJSON *o, float l, float t, float w, float h)
+{
+	cJSON *b = cJSON_AddObjectToObject(o, "boundingBox");
+
+	cJSON_AddNumberToObject(b, "Width", round(w * 1e6) / 1e6);
+	cJSON_AddNumberToObject(b, "Height", round(h * 1e6) / 1e6);
+	cJSON_AddNumberToObject(b, "Left", round(l * 1e6) / 1e6);
+	cJSON_AddNumberToObject(b, "Top", round(t * 1e6) / 1e6);
+}
+
+/* The step-1 payload of a result. NULL when out of memory. */
+static char *payload_json(const struct kf_match_gallery *g, const struct kf_photo *p,
+			  const struct kf_match_result *r)
+{
+	cJSON *o = cJSON_CreateObject(), *matches, *faces;
+	char *text;
+
+	cJSON_AddBoolToObject(o, "success", 1);
+	cJSON_AddNumberToObject(o, "photoId", (double)p->id);
+	cJSON_AddStringToObject(o, "key", p->key);
+	cJSON_AddNumberToObject(o, "faceCount", (double)r->nfaces);
+	matches = cJSON_AddArrayToObject(o, "matches");
+	faces = cJSON_AddArrayToObject(o, "faces");
+	for (size_t i = 0; i < r->nfaces; i++) {
+		const struct kf_match_face *f = &r->faces[i];
+		float l = f->box.x / r->width, t = f->box.y / r->height;
+		float w = f->box.width / r->width, h = f->box.height / r->height;
+		cJSON *fo = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(fo, "faceIndex", (double)i);
+		add_box(fo, l, t, w, h);
+		cJSON_AddNumberToObject(fo, "confidence", round(f->score * 1e6) / 1e4);
+		cJSON_AddItemToArray(faces, fo);
+		for (size_t k = 0; k < f->nhits; k++) {
+			cJSON *m = cJSON_CreateObject();
+
+			cJSON_AddNumberToObject(m, "faceIndex", (double)i);
+			cJSON_AddNumberToObject(m, "clientId", (double)f->hits[k].client_id);
+			cJSON_AddStringToObject(m, "clientName",
+						kf_match_gallery_name(g, f->hits[k].client_id));
+			cJSON_AddNumberToObject(m, "similarity",
+						round(f->hits[k].similarity * 100) / 100);
+			add_box(m, l, t, w, h);
+			cJSON_AddItemToArray(matches, m);
+		}
+	}
+	cJSON_AddBoolToObject(o, "cached", 0);
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+/* The cached payload with "cached": true. */
+static char *mark_cached(const char *payload)
+{
+	cJSON *o = cJSON_Parse(payload);
+	char *text = NULL;
+
+	if (o) {
+		cJSON_ReplaceItemInObject(o, "cached", cJSON_CreateBool(1));
+		text = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+	}
+	return text;
+}
+
+/* cJSON's allocations come from malloc: hand the caller a kf_malloc copy. */
+static char *own(char *s)
+{
+	char *d = s ? kf_strdup(s) : NULL;
+
+	cJSON_free(s);
+	return d;
+}
+
+/* Record a failure of this photo on its job (the reason is err's message).
+ * Should that write fail too, the job keeps its lease and is reclaimed later:
+ * the photo's own error is the one to report. */
+static int fail_job(struct kf_store *st, int64_t job_id, const char *owner,
+		    const struct kf_photo_match_opts *o, int code, struct kf_err *err)
+{
+	kf_queue_fail(st, job_id, owner, err->msg, &o->queue, NULL, NULL);
+	return code;
+}
+
+int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
+		   const struct kf_match_gallery *g, int64_t photo_id, const char *job_owner,
+		   int64_t job_id, const struct kf_photo_match_opts *o, char **payload, int *cached,
+		   struct kf_arena *scratch, struct kf_err *err)
+{
+	struct kf_match_result res = { 0, 0, 0, NULL };
+	struct kf_photo p = { 0 };
+	char owner[192], ref[24], key[1200], etag[33], *hit = NULL, *text = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	struct stat sb;
+	int64_t mtime_ns;
+	int rc;
+
+	*payload = NULL;
+	*cached = 0;
+	snprintf(ref, sizeof(ref), "%lld", (long long)photo_id);
+	if ((rc = kf_store_photo_find(st, g->id, ref, &p, err)) < 0)
+		return rc;
+	if (!job_owner) {
+		kf_queue_owner(owner, sizeof(owner), 0);
+		job_owner = owner;
+		if ((rc = kf_queue_claim_photo(st, photo_id, owner, &o->queue, &job_id, err)) < 0)
+			goto out;
+	}
+	/* 1. the ETag, recomputed when the file changed */
+	if (!p.path || stat(p.path, &sb) != 0) {
+		rc = fail_job(st, job_id, job_owner, o, kf_err_errno(err, KF_E_IO,
+			      "cannot read photo file '%s'", p.path ? p.path : p.key), err);
+		goto out;
+	}
+	mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+	if (!p.etag || sb.st_size != p.size || mtime_ns != p.mtime_ns) {
+		if ((rc = kf_image_read_file(p.path, &buf, &len, err)) < 0) {
+			rc = fail_job(st, job_id, job_owner, o, rc, err);
+			goto out;
+		}
+		kf_source_md5_hex(buf, len, etag);
+		if ((rc = kf_store_photo_refresh(st, p.id, etag, (int64_t)len, mtime_ns, err)) < 0)
+			goto out;
+	} else {
+		snprintf(etag, sizeof(etag), "%s", p.etag);
+	}
+	/* 2. the cache */
+	kf_photo_match_key(key, sizeof(key), g->id, p.key, etag, o->threshold,
+			   o->detect.max_faces);
+	if (!o->no_cache && (rc = kf_store_cache_get(st, key, &hit, err)) < 0)
+		goto out;
+	if (hit) {
+		if ((rc = kf_queue_done(st, job_id, job_owner, etag, err)) < 0)
+			goto out;
+		if (!(*payload = own(mark_cached(hit)))) {
+			rc = kf_err_set(err, KF_E_NOMEM, "out of memory reading the cache");
+			goto out;
+		}
+		*cached = 1;
+		goto out;
+	}
+	/* 3. the engine, then one transaction */
+	if (!buf && (rc = kf_image_read_file(p.path, &buf, &len, err)) < 0) {
+		rc = fail_job(st, job_id, job_owner, o, rc, err);
+		goto out;
+	}
+	if ((rc = kf_match_photo(e, &o->detect, &g->search, o->threshold, buf, len, &res, scratch,
+				 err)) < 0) {
+		if (rc != KF_E_NOMEM)
+			rc = fail_job(st, job_id, job_owner, o, rc, err);
+		goto out;
+	}
+	if (!(text = own(payload_json(g, &p, &res)))) {
+		rc = kf_err_set(err, KF_E_NOMEM, "out of memory writing the result");
+		goto out;
+	}
+	if ((rc = kf_store_begin(st, err)) < 0)
+		goto out;
+	if ((rc = kf_store_result_replace(st, p.id, &res, err)) < 0 ||
+	    (rc = kf_store_cache_put(st, key, g->id, p.id, text,
+					 kf_store_now_ms() + o->ttl_ms, err)) < 0 ||
+	    (rc = kf_queue_done(st, job_id, job_owner, etag, err)) < 0 ||
+	    (rc = kf_store_commit(st, err)) < 0) {
+		kf_store_rollback(st);
+		goto out;
+	}
+	*payload = text;
+	text = NULL;
+out:
+	if (rc < 0)
+		kf_err_context(err, "photo '%s'", p.key ? p.key : ref);
+	kf_free(text);
+	kf_free(hit);
+	kf_free(buf);
+	kf_match_result_release(&res);
+	kf_store_photo_release(&p);
+	return rc;
+}

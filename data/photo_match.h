@@ -1,0 +1,67 @@
+/* photo_match.h: seed step 1, "match one photo", with its persistence:
+ *
+ *   1. the photo's ETag (recomputed when the file's size or mtime changed, so a
+ *      changed file never hits a stale cache entry);
+ *   2. the cache: key match:<galleryId>:<photoKey>:<etag>:t<threshold>:m<maxFaces>,
+ *      served while it has not expired, without decoding the photo;
+ *   3. otherwise the engine (core/match.h), then in ONE transaction: the photo's
+ *      faces and matches replaced, the cache entry written, the job done.
+ *
+ * A photo that cannot be read or decoded fails its job with the reason (retried
+ * later with backoff, dead after max-attempts) and the error is returned.
+ *
+ * A struct kf_match_gallery is what matching needs of a gallery, loaded once per
+ * run: its references in a search index and its clients' names. Read-only after
+ * loading: workers share it.
+ */
+#ifndef KF_PHOTO_MATCH_H
+#define KF_PHOTO_MATCH_H
+
+#include <stdint.h>
+
+#include "core/detect.h"
+#include "core/engine.h"
+#include "core/search.h"
+#include "data/queue.h"
+#include "data/store.h"
+
+struct kf_arena;
+
+struct kf_match_gallery {
+	int64_t id;
+	struct kf_search search;
+	size_t nclients;
+	int64_t *client_ids;
+	char **client_names;
+	int64_t references, other_model;	/* loaded, and skipped as of another model */
+};
+
+int kf_match_gallery_load(struct kf_store *st, int64_t gallery_id, struct kf_match_gallery *g,
+			  struct kf_err *err);
+void kf_match_gallery_release(struct kf_match_gallery *g);
+/* The name of a client of the gallery, "?" when unknown. */
+const char *kf_match_gallery_name(const struct kf_match_gallery *g, int64_t client_id);
+
+struct kf_photo_match_opts {
+	struct kf_detect_opts detect;
+	float threshold;		/* 0..100 */
+	int64_t ttl_ms;			/* cache lifetime */
+	int no_cache;			/* skip the cache lookup (still writes it) */
+	struct kf_queue_opts queue;	/* for failures: backoff, max attempts */
+};
+
+/* Match photo_id (a photo of g). job_owner: the worker holding its job
+ * (kf_queue_claim), or NULL to claim the photo's job here (the `match`
+ * command; KF_E_BUSY when a worker holds it). On success *payload (caller
+ * kf_free()s) is the result JSON, and *cached tells whether it came from the
+ * cache. */
+int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
+		   const struct kf_match_gallery *g, int64_t photo_id, const char *job_owner,
+		   int64_t job_id, const struct kf_photo_match_opts *o, char **payload, int *cached,
+		   struct kf_arena *scratch, struct kf_err *err);
+
+/* The cache key of a photo (buf of n bytes). */
+void kf_photo_match_key(char *buf, size_t n, int64_t gallery_id, const char *photo_key,
+			const char *etag, float threshold, int max_faces);
+
+#endif

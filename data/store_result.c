@@ -1,0 +1,372 @@
+/* store_result.c: faces, matches, cache and the result queries (store_result.h). */
+#include "data/store_result.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+#include "data/store_int.h"
+
+#define DESC_BYTES (KF_DESC_DIM * sizeof(float))
+
+static int exec1(struct kf_store *st, const char *sql, int64_t a, const char *what,
+		 struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, sql, err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, a);
+	return kf_store_step_done(st, s, what, err);
+}
+
+/* Insert the matches of one face (already prepared statement m). */
+static int insert_matches(struct kf_store *st, sqlite3_stmt *m, int64_t face_id,
+			  const struct kf_search_hit *hits, size_t n, struct kf_err *err)
+{
+	for (size_t k = 0; k < n; k++) {
+		int rc;
+
+		sqlite3_reset(m);
+		sqlite3_bind_int64(m, 1, face_id);
+		sqlite3_bind_int64(m, 2, hits[k].client_id);
+		sqlite3_bind_double(m, 3, hits[k].similarity);
+		if ((rc = sqlite3_step(m)) != SQLITE_DONE)
+			return kf_store_fail(st, rc, "store a match", err);
+	}
+	return KF_OK;
+}
+
+int kf_store_result_replace(struct kf_store *st, int64_t photo_id,
+			    const struct kf_match_result *res, struct kf_err *err)
+{
+	sqlite3_stmt *f = NULL, *m = NULL;
+	int rc;
+
+	/* face_matches go with their faces (ON DELETE CASCADE) */
+	if ((rc = exec1(st, "DELETE FROM photo_faces WHERE photo_id = ?1", photo_id,
+			"replace photo faces", err)) < 0)
+		return rc;
+	/* the file may have changed since import: its size as decoded */
+	if ((rc = kf_store_prepare(st, &f, "UPDATE photos SET width = ?2, height = ?3 WHERE id = ?1",
+				   err)) < 0)
+		return rc;
+	sqlite3_bind_int64(f, 1, photo_id);
+	sqlite3_bind_int(f, 2, res->width);
+	sqlite3_bind_int(f, 3, res->height);
+	if ((rc = kf_store_step_done(st, f, "update photo size", err)) < 0)
+		return rc;
+	if ((rc = kf_store_prepare(st, &f, "INSERT INTO photo_faces(photo_id, face_index, box_left, "
+				   "box_top, box_width, box_height, confidence, descriptor) "
+				   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", err)) < 0 ||
+	    (rc = kf_store_prepare(st, &m, "INSERT INTO face_matches(photo_face_id, client_id, "
+				   "similarity) VALUES (?1, ?2, ?3)", err)) < 0)
+		goto out;
+	for (size_t i = 0; i < res->nfaces; i++) {
+		const struct kf_match_face *face = &res->faces[i];
+
+		sqlite3_reset(f);
+		sqlite3_bind_int64(f, 1, photo_id);
+		sqlite3_bind_int(f, 2, (int)i);
+		sqlite3_bind_double(f, 3, face->box.x / res->width);
+		sqlite3_bind_double(f, 4, face->box.y / res->height);
+		sqlite3_bind_double(f, 5, face->box.width / res->width);
+		sqlite3_bind_double(f, 6, face->box.height / res->height);
+		sqlite3_bind_double(f, 7, face->score * 100.0);
+		sqlite3_bind_blob(f, 8, face->descriptor, (int)DESC_BYTES, SQLITE_STATIC);
+		if ((rc = sqlite3_step(f)) != SQLITE_DONE) {
+			rc = kf_store_fail(st, rc, "store a face", err);
+			goto out;
+		}
+		if ((rc = insert_matches(st, m, sqlite3_last_insert_rowid(st->db), face->hits,
+					 face->nhits, err)) < 0)
+			goto out;
+	}
+	rc = KF_OK;
+out:
+	sqlite3_finalize(f);
+	sqlite3_finalize(m);
+	return rc;
+}
+
+int kf_store_cache_get(struct kf_store *st, const char *key, char **payload,
+		       struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*payload = NULL;
+	if ((rc = kf_store_prepare(st, &s, "SELECT payload FROM processing_cache WHERE key = ?1 "
+				   "AND expires_at > ?2", err)) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, kf_store_now_ms());
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = kf_store_col_strdup(s, 0, payload) < 0
+			? kf_err_set(err, KF_E_NOMEM, "out of memory reading the cache") : KF_OK;
+	else if (rc == SQLITE_DONE)
+		rc = KF_OK;
+	else
+		rc = kf_store_fail(st, rc, "read the cache", err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int kf_store_cache_put(struct kf_store *st, const char *key, int64_t gallery_id,
+		       int64_t photo_id, const char *payload, int64_t expires_at,
+		       struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = exec1(st, "DELETE FROM processing_cache WHERE photo_id = ?1", photo_id,
+			"write the cache", err)) < 0 ||
+	    (rc = kf_store_prepare(st, &s, "INSERT INTO processing_cache(key, gallery_id, photo_id, "
+				   "payload, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+				   "ON CONFLICT(key) DO UPDATE SET photo_id = excluded.photo_id, "
+				   "payload = excluded.payload, expires_at = excluded.expires_at, "
+				   "created_at = excluded.created_at", err)) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, gallery_id);
+	sqlite3_bind_int64(s, 3, photo_id);
+	sqlite3_bind_text(s, 4, payload, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, expires_at);
+	sqlite3_bind_int64(s, 6, kf_store_now_ms());
+	return kf_store_step_done(st, s, "write the cache", err);
+}
+
+int kf_store_cache_drop(struct kf_store *st, int64_t gallery_id, int64_t *n,
+			struct kf_err *err)
+{
+	int rc = exec1(st, "DELETE FROM processing_cache WHERE gallery_id = ?1", gallery_id,
+		       "drop cached results", err);
+
+	if (rc == KF_OK && n)
+		*n = sqlite3_changes(st->db);
+	return rc;
+}
+
+static void read_box(sqlite3_stmt *s, int col, struct kf_frac_box *b)
+{
+	b->left = (float)sqlite3_column_double(s, col);
+	b->top = (float)sqlite3_column_double(s, col + 1);
+	b->width = (float)sqlite3_column_double(s, col + 2);
+	b->height = (float)sqlite3_column_double(s, col + 3);
+}
+
+static void result_release(void *row)
+{
+	kf_free(((struct kf_result_row *)row)->key);
+}
+
+static int result_read(sqlite3_stmt *s, void *row)
+{
+	struct kf_result_row *r = row;
+
+	memset(r, 0, sizeof(*r));
+	r->photo_id = sqlite3_column_int64(s, 0);
+	r->similarity = (float)sqlite3_column_double(s, 2);
+	r->face_index = sqlite3_column_int(s, 3);
+	read_box(s, 4, &r->box);
+	return kf_store_col_strdup(s, 1, &r->key) < 0 ? KF_E_NOMEM : KF_OK;
+}
+
+/* Each photo once, with its best face for the client. */
+#define CLIENT_PHOTOS \
+	"WITH best AS (SELECT f.photo_id, f.face_index, f.box_left, f.box_top, f.box_width," \
+	"  f.box_height, m.similarity, row_number() OVER (PARTITION BY f.photo_id" \
+	"  ORDER BY m.similarity DESC, f.face_index) AS rn FROM face_matches m" \
+	"  JOIN photo_faces f ON f.id = m.photo_face_id WHERE m.client_id = ?1) "
+
+int kf_store_results_client(struct kf_store *st, int64_t client_id, int64_t offset,
+			    int64_t limit, struct kf_result_row **out, size_t *n, int64_t *total,
+			    struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, CLIENT_PHOTOS "SELECT count(*) FROM best WHERE rn = 1",
+				   err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, client_id);
+	rc = sqlite3_step(s);
+	*total = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return kf_store_fail(st, rc, "count results", err);
+	if ((rc = kf_store_prepare(st, &s, CLIENT_PHOTOS "SELECT b.photo_id, p.key, b.similarity, "
+				   "b.face_index, b.box_left, b.box_top, b.box_width, b.box_height "
+				   "FROM best b JOIN photos p ON p.id = b.photo_id WHERE b.rn = 1 "
+				   "ORDER BY b.similarity DESC, p.key LIMIT ?2 OFFSET ?3", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, client_id);
+	sqlite3_bind_int64(s, 2, limit);
+	sqlite3_bind_int64(s, 3, offset);
+	return kf_store_collect(st, s, sizeof(**out), result_read, result_release, (void **)out, n,
+				"list results", err);
+}
+
+void kf_store_results_free(struct kf_result_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		result_release(&rows[i]);
+	kf_free(rows);
+}
+
+static void nothing(void *row)
+{
+	(void)row;
+}
+
+static int detail_read(sqlite3_stmt *s, void *row)
+{
+	struct kf_detail_face *f = row;
+
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(s, 0);
+	f->face_index = sqlite3_column_int(s, 1);
+	read_box(s, 2, &f->box);
+	f->confidence = (float)sqlite3_column_double(s, 6);
+	if (sqlite3_column_bytes(s, 7) == (int)DESC_BYTES) {
+		memcpy(f->descriptor, sqlite3_column_blob(s, 7), DESC_BYTES);
+		f->has_descriptor = 1;
+	}
+	return KF_OK;
+}
+
+int kf_store_detail(struct kf_store *st, int64_t photo_id, struct kf_detail_face **out,
+		    size_t *n, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "SELECT id, face_index, box_left, box_top, box_width, "
+				   "box_height, confidence, descriptor FROM photo_faces "
+				   "WHERE photo_id = ?1 ORDER BY face_index", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, photo_id);
+	if ((rc = kf_store_collect(st, s, sizeof(**out), detail_read, nothing, (void **)out, n,
+				   "read photo faces", err)) < 0)
+		return rc;
+	if ((rc = kf_store_prepare(st, &s, "SELECT client_id, similarity FROM face_matches "
+				   "WHERE photo_face_id = ?1 ORDER BY similarity DESC, client_id",
+				   err)) < 0)
+		goto fail;
+	for (size_t i = 0; i < *n; i++) {
+		struct kf_detail_face *f = &(*out)[i];
+
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, f->id);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW && f->nmatches < KF_MATCH_MAX_HITS) {
+			struct kf_search_hit *h = &f->matches[f->nmatches++];
+
+			h->client_id = sqlite3_column_int64(s, 0);
+			h->similarity = (float)sqlite3_column_double(s, 1);
+		}
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+			sqlite3_finalize(s);
+			rc = kf_store_fail(st, rc, "read matches", err);
+			goto fail;
+		}
+	}
+	sqlite3_finalize(s);
+	return KF_OK;
+fail:
+	kf_free(*out);
+	*out = NULL;
+	*n = 0;
+	return rc;
+}
+
+static void recog_release(void *row)
+{
+	kf_free(((struct kf_recognition_row *)row)->name);
+}
+
+static int recog_read(sqlite3_stmt *s, void *row)
+{
+	struct kf_recognition_row *r = row;
+
+	r->client_id = sqlite3_column_int64(s, 0);
+	r->photos = sqlite3_column_int64(s, 2);
+	return kf_store_col_strdup(s, 1, &r->name) < 0 ? KF_E_NOMEM : KF_OK;
+}
+
+int kf_store_recognition(struct kf_store *st, int64_t gallery_id,
+			 struct kf_recognition_row **out, size_t *n, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "SELECT c.id, c.name, (SELECT count(DISTINCT f.photo_id) "
+				   "FROM face_matches m JOIN photo_faces f ON f.id = m.photo_face_id "
+				   "WHERE m.client_id = c.id) AS photos FROM clients c "
+				   "WHERE c.gallery_id = ?1 ORDER BY photos DESC, c.name", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, gallery_id);
+	return kf_store_collect(st, s, sizeof(**out), recog_read, recog_release, (void **)out, n,
+				"count recognitions", err);
+}
+
+void kf_store_recognition_free(struct kf_recognition_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		recog_release(&rows[i]);
+	kf_free(rows);
+}
+
+int kf_store_rematch(struct kf_store *st, int64_t gallery_id, const struct kf_search *srch,
+		     float threshold, int64_t *faces, int64_t *matches, struct kf_err *err)
+{
+	struct kf_search_hit hits[KF_MATCH_MAX_HITS], below;
+	sqlite3_stmt *f = NULL, *m = NULL;
+	int64_t nf = 0, nm = 0;
+	size_t nh;
+	int rc;
+
+	if ((rc = kf_store_begin(st, err)) < 0)
+		return rc;
+	if ((rc = exec1(st, "DELETE FROM face_matches WHERE photo_face_id IN (SELECT f.id FROM "
+			"photo_faces f JOIN photos p ON p.id = f.photo_id WHERE p.gallery_id = ?1)",
+			gallery_id, "rematch", err)) < 0 ||
+	    (rc = kf_store_cache_drop(st, gallery_id, NULL, err)) < 0 ||
+	    (rc = kf_store_prepare(st, &f, "SELECT f.id, f.descriptor FROM photo_faces f JOIN "
+				   "photos p ON p.id = f.photo_id WHERE p.gallery_id = ?1", err)) < 0 ||
+	    (rc = kf_store_prepare(st, &m, "INSERT INTO face_matches(photo_face_id, client_id, "
+				   "similarity) VALUES (?1, ?2, ?3)", err)) < 0)
+		goto fail;
+	sqlite3_bind_int64(f, 1, gallery_id);
+	while ((rc = sqlite3_step(f)) == SQLITE_ROW) {
+		float desc[KF_DESC_DIM];
+
+		if (sqlite3_column_bytes(f, 1) != (int)DESC_BYTES)
+			continue;
+		memcpy(desc, sqlite3_column_blob(f, 1), DESC_BYTES);
+		if ((rc = kf_search_query(srch, desc, threshold, hits, KF_MATCH_MAX_HITS, &nh,
+					  &below, err)) < 0 ||
+		    (rc = insert_matches(st, m, sqlite3_column_int64(f, 0), hits, nh, err)) < 0)
+			goto fail;
+		nf++;
+		nm += (int64_t)nh;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = kf_store_fail(st, rc, "rematch", err);
+		goto fail;
+	}
+	sqlite3_finalize(f);
+	sqlite3_finalize(m);
+	if ((rc = kf_store_commit(st, err)) < 0)
+		return rc;
+	if (faces)
+		*faces = nf;
+	if (matches)
+		*matches = nm;
+	return KF_OK;
+fail:
+	sqlite3_finalize(f);
+	sqlite3_finalize(m);
+	kf_store_rollback(st);
+	return rc;
+}

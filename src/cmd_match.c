@@ -1,0 +1,156 @@
+/* cmd_match.c: match one photo (seed step 1) and rematch a gallery. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "core/arena.h"
+#include "data/photo_match.h"
+#include "data/settings.h"
+#include "data/store_gallery.h"
+#include "data/store_photo.h"
+#include "data/store_result.h"
+#include "src/cli_engine.h"
+
+int kf_cli_match_opts(struct kf_cli *cli, const struct kf_command *cmd, const struct kf_args *a,
+		      struct kf_store *st, struct kf_photo_match_opts *o)
+{
+	struct kf_queue_opts q = KF_QUEUE_OPTS_DEFAULT;
+	struct kf_err err = KF_ERR_INIT;
+	double t, ttl_days, max_faces, attempts;
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	if ((rc = kf_cli_detect_opts(cmd, a, &o->detect)) != KF_EXIT_OK ||
+	    (rc = kf_cli_threshold(cli, cmd, a, st, &t)) != KF_EXIT_OK)
+		return rc;
+	if (kf_settings_get(st, "cache-ttl-days", &ttl_days, &err) < 0 ||
+	    kf_settings_get(st, "max-faces", &max_faces, &err) < 0 ||
+	    kf_settings_get(st, "max-attempts", &attempts, &err) < 0)
+		return kf_cli_error(&err);
+	if (!kf_cli_opt(cmd, a, "max-faces"))
+		o->detect.max_faces = (int)max_faces;
+	o->threshold = (float)t;
+	o->ttl_ms = (int64_t)(ttl_days * 86400000.0);
+	o->no_cache = kf_cli_opt(cmd, a, "no-cache") != NULL;
+	q.max_attempts = (int)attempts;
+	o->queue = q;
+	return KF_EXIT_OK;
+}
+
+static void print_text(struct kf_cli *cli, const char *payload)
+{
+	cJSON *o = cJSON_Parse(payload), *m;
+
+	if (!o)
+		return;
+	fprintf(cli->out, "%s: %d face%s%s\n",
+		cJSON_GetStringValue(cJSON_GetObjectItem(o, "key")),
+		cJSON_GetObjectItem(o, "faceCount")->valueint,
+		cJSON_GetObjectItem(o, "faceCount")->valueint == 1 ? "" : "s",
+		cJSON_IsTrue(cJSON_GetObjectItem(o, "cached")) ? " (from the cache)" : "");
+	cJSON_ArrayForEach(m, cJSON_GetObjectItem(o, "matches"))
+		fprintf(cli->out, "  face %d: %s (similarity %.1f)\n",
+			cJSON_GetObjectItem(m, "faceIndex")->valueint,
+			cJSON_GetStringValue(cJSON_GetObjectItem(m, "clientName")),
+			cJSON_GetObjectItem(m, "similarity")->valuedouble);
+	cJSON_Delete(o);
+}
+
+int kf_cmd_match(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_arena arena = KF_ARENA_INIT;
+	struct kf_match_gallery mg;
+	struct kf_photo_match_opts o;
+	struct kf_engine *e = NULL;
+	struct kf_gallery g = { 0 };
+	struct kf_photo p = { 0 };
+	struct kf_store *st;
+	char models[4096], *payload = NULL;
+	int rc, cached;
+
+	memset(&mg, 0, sizeof(mg));
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+		return rc;
+	if ((rc = kf_cli_match_opts(cli, cmd, a, st, &o)) != KF_EXIT_OK ||
+	    (rc = kf_cli_models(cli, models, sizeof(models))) != KF_EXIT_OK)
+		goto out;
+	rc = KF_EXIT_ERROR;
+	if (kf_store_photo_find(st, g.id, a->pos[1], &p, &err) < 0 ||
+	    kf_match_gallery_load(st, g.id, &mg, &err) < 0 ||
+	    kf_engine_load(&e, models, (o.detect.detector == KF_DETECTOR_SSD ? KF_ENGINE_SSD
+				       : KF_ENGINE_TINY) | KF_ENGINE_DESCRIPTORS, &err) < 0 ||
+	    kf_photo_match(st, e, &mg, p.id, NULL, 0, &o, &payload, &cached, &arena, &err) < 0) {
+		kf_cli_error(&err);
+		goto out;
+	}
+	if (cli->json)
+		fprintf(cli->out, "%s\n", payload);
+	else
+		print_text(cli, payload);
+	rc = KF_EXIT_OK;
+out:
+	kf_free(payload);
+	kf_engine_free(e);
+	kf_match_gallery_release(&mg);
+	kf_store_photo_release(&p);
+	kf_store_gallery_release(&g);
+	kf_arena_release(&arena);
+	return rc;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int kf_cmd_rematch(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_match_gallery mg;
+	struct kf_gallery g = { 0 };
+	struct kf_store *st;
+	int64_t faces = 0, matches = 0;
+	double t, t0;
+	int rc;
+
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+		return rc;
+	if ((rc = kf_cli_threshold(cli, cmd, a, st, &t)) != KF_EXIT_OK)
+		goto out;
+	t0 = now_ms();
+	rc = KF_EXIT_ERROR;
+	if (kf_match_gallery_load(st, g.id, &mg, &err) < 0) {
+		kf_cli_error(&err);
+		goto out;
+	}
+	if (kf_store_rematch(st, g.id, &mg.search, (float)t, &faces, &matches, &err) < 0) {
+		kf_cli_error(&err);
+		kf_match_gallery_release(&mg);
+		goto out;
+	}
+	kf_match_gallery_release(&mg);
+	double ms = now_ms() - t0;
+	if (cli->json) {
+		cJSON *o = cJSON_CreateObject();
+		kf_json_int(o, "galleryId", g.id);
+		kf_json_int(o, "faces", faces);
+		kf_json_int(o, "matches", matches);
+		kf_json_num(o, "threshold", t, 2);
+		kf_json_num(o, "elapsedMs", ms, 1);
+		rc = kf_cli_print_json(cli, o);
+	} else {
+		fprintf(cli->out, "re-matched %lld stored faces of '%s' against the current "
+			"enrollment: %lld matches (threshold %g, %.0f ms, no photo decoded)\n",
+			(long long)faces, g.name, (long long)matches, t, ms);
+		rc = KF_EXIT_OK;
+	}
+out:
+	kf_store_gallery_release(&g);
+	return rc;
+}

@@ -1,0 +1,291 @@
+/* cmd_results.c: the seed's step-2 queries: status, results, detail,
+ * recognition. Read-only. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "data/photo_match.h"
+#include "data/store_client.h"
+#include "data/store_gallery.h"
+#include "data/store_photo.h"
+#include "data/store_result.h"
+#include "src/cli_engine.h"
+
+#define MAX_LIMIT 500
+
+static void box_json(cJSON *o, const struct kf_frac_box *b)
+{
+	cJSON *j = cJSON_AddObjectToObject(o, "boundingBox");
+
+	kf_json_num(j, "Width", b->width, 6);
+	kf_json_num(j, "Height", b->height, 6);
+	kf_json_num(j, "Left", b->left, 6);
+	kf_json_num(j, "Top", b->top, 6);
+}
+
+int kf_cmd_status(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_gallery g;
+	struct kf_store *st;
+	int rc;
+	(void)cmd;
+
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+		return rc;
+	if (cli->json) {
+		cJSON *o = cJSON_CreateObject();
+
+		kf_json_int(o, "galleryId", g.id);
+		kf_json_int(o, "photos", g.photos);
+		kf_json_int(o, "pending", g.pending);
+		kf_json_int(o, "running", g.running);
+		kf_json_int(o, "done", g.done);
+		kf_json_int(o, "failed", g.failed);
+		kf_json_int(o, "dead", g.dead);
+		kf_json_int(o, "faces", g.faces);
+		kf_json_int(o, "matches", g.matches);
+		if (g.last_processed_at)
+			kf_json_int(o, "lastProcessedAt", g.last_processed_at);
+		else
+			cJSON_AddNullToObject(o, "lastProcessedAt");
+		rc = kf_cli_print_json(cli, o);
+	} else {
+		fprintf(cli->out, "%s: %lld photos: %lld pending, %lld running, %lld done, "
+			"%lld failed, %lld dead; %lld faces, %lld matches\n", g.name,
+			(long long)g.photos, (long long)g.pending, (long long)g.running,
+			(long long)g.done, (long long)g.failed, (long long)g.dead, (long long)g.faces,
+			(long long)g.matches);
+		rc = KF_EXIT_OK;
+	}
+	kf_store_gallery_release(&g);
+	return rc;
+}
+
+int kf_cmd_results(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	const char *client = kf_cli_opt(cmd, a, "client");
+	int64_t page = 1, limit = 50, total = 0;
+	struct kf_result_row *rows = NULL;
+	struct kf_gallery g;
+	struct kf_client c = { 0 };
+	struct kf_store *st;
+	size_t n = 0;
+	int rc;
+
+	if (!client)
+		return kf_cli_usage(cmd, "--client CLIENT is required");
+	if ((rc = kf_cli_opt_int(cmd, a, "page", 1, INT32_MAX, &page)) != KF_EXIT_OK ||
+	    (rc = kf_cli_opt_int(cmd, a, "limit", 1, MAX_LIMIT, &limit)) != KF_EXIT_OK)
+		return rc;
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+		return rc;
+	if (kf_store_client_find(st, g.id, client, &c, &err) < 0 ||
+	    kf_store_results_client(st, c.id, (page - 1) * limit, limit, &rows, &n, &total,
+				    &err) < 0) {
+		rc = kf_cli_error(&err);
+		goto out;
+	}
+	if (cli->json) {
+		cJSON *o = cJSON_CreateObject(), *arr;
+
+		kf_json_int(o, "clientId", c.id);
+		kf_json_str(o, "clientName", c.name);
+		arr = cJSON_AddArrayToObject(o, "photos");
+		for (size_t i = 0; i < n; i++) {
+			cJSON *p = cJSON_CreateObject();
+
+			kf_json_int(p, "photoId", rows[i].photo_id);
+			kf_json_str(p, "key", rows[i].key);
+			kf_json_num(p, "similarity", rows[i].similarity, 2);
+			kf_json_int(p, "faceIndex", rows[i].face_index);
+			box_json(p, &rows[i].box);
+			cJSON_AddItemToArray(arr, p);
+		}
+		kf_json_int(o, "total", total);
+		kf_json_int(o, "page", page);
+		kf_json_int(o, "limit", limit);
+		rc = kf_cli_print_json(cli, o);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			fprintf(cli->out, "%6lld  %5.1f  face %d  %s\n", (long long)rows[i].photo_id,
+				rows[i].similarity, rows[i].face_index, rows[i].key);
+		fprintf(cli->out, "'%s' is in %lld photo(s)%s\n", c.name, (long long)total,
+			total > limit ? " (use --page)" : "");
+		rc = KF_EXIT_OK;
+	}
+out:
+	kf_store_results_free(rows, n);
+	kf_store_client_release(&c);
+	kf_store_gallery_release(&g);
+	return rc;
+}
+
+static cJSON *client_sim(const struct kf_match_gallery *mg, int64_t id, float sim)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	kf_json_int(o, "clientId", id);
+	kf_json_str(o, "clientName", kf_match_gallery_name(mg, id));
+	kf_json_num(o, "similarity", sim, 2);
+	return o;
+}
+
+/* The best client not among the face's stored matches, from its descriptor
+ * and the current references (why a client was not matched). */
+static int best_below(const struct kf_match_gallery *mg, const struct kf_detail_face *f,
+		      struct kf_search_hit *out, struct kf_err *err)
+{
+	struct kf_search_hit hits[KF_MATCH_MAX_HITS], below;
+	size_t nh;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!f->has_descriptor)
+		return KF_OK;
+	if ((rc = kf_search_query(&mg->search, f->descriptor, 0, hits, KF_MATCH_MAX_HITS, &nh,
+				  &below, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < nh; i++) {
+		int matched = 0;
+
+		for (size_t k = 0; k < f->nmatches; k++)
+			matched |= f->matches[k].client_id == hits[i].client_id;
+		if (!matched) {
+			*out = hits[i];
+			break;
+		}
+	}
+	return KF_OK;
+}
+
+int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_match_gallery mg;
+	struct kf_detail_face *faces = NULL;
+	struct kf_gallery g;
+	struct kf_photo p = { 0 };
+	struct kf_store *st;
+	cJSON *o = NULL, *arr = NULL;
+	size_t n = 0;
+	int rc;
+	(void)cmd;
+
+	memset(&mg, 0, sizeof(mg));
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+		return rc;
+	rc = KF_EXIT_ERROR;
+	if (kf_store_photo_find(st, g.id, a->pos[1], &p, &err) < 0 ||
+	    kf_store_detail(st, p.id, &faces, &n, &err) < 0 ||
+	    kf_match_gallery_load(st, g.id, &mg, &err) < 0) {
+		kf_cli_error(&err);
+		goto out;
+	}
+	if (cli->json) {
+		o = cJSON_CreateObject();
+		kf_json_int(o, "photoId", p.id);
+		kf_json_str(o, "key", p.key);
+		kf_json_int(o, "width", p.width);
+		kf_json_int(o, "height", p.height);
+		kf_json_str(o, "status", p.status);
+		kf_json_str(o, "error", p.error);
+		arr = cJSON_AddArrayToObject(o, "faces");
+	} else {
+		fprintf(cli->out, "%s (%dx%d, %s): %zu face%s\n", p.key, p.width, p.height, p.status,
+			n, n == 1 ? "" : "s");
+		if (p.error)
+			fprintf(cli->out, "  last error: %s\n", p.error);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct kf_search_hit below;
+
+		if (best_below(&mg, &faces[i], &below, &err) < 0) {
+			kf_cli_error(&err);
+			goto out;
+		}
+		if (arr) {
+			cJSON *f = cJSON_CreateObject(), *m;
+
+			kf_json_int(f, "faceIndex", faces[i].face_index);
+			box_json(f, &faces[i].box);
+			kf_json_num(f, "confidence", faces[i].confidence, 4);
+			m = cJSON_AddArrayToObject(f, "matches");
+			for (size_t k = 0; k < faces[i].nmatches; k++)
+				cJSON_AddItemToArray(m, client_sim(&mg, faces[i].matches[k].client_id,
+								   faces[i].matches[k].similarity));
+			if (below.client_id)
+				cJSON_AddItemToObject(f, "bestBelow",
+						      client_sim(&mg, below.client_id, below.similarity));
+			else
+				cJSON_AddNullToObject(f, "bestBelow");
+			cJSON_AddItemToArray(arr, f);
+			continue;
+		}
+		fprintf(cli->out, "  face %d  confidence %.1f  at %.3f,%.3f size %.3fx%.3f:",
+			faces[i].face_index, faces[i].confidence, faces[i].box.left, faces[i].box.top,
+			faces[i].box.width, faces[i].box.height);
+		for (size_t k = 0; k < faces[i].nmatches; k++)
+			fprintf(cli->out, "%s %s %.1f", k ? "," : "",
+				kf_match_gallery_name(&mg, faces[i].matches[k].client_id),
+				faces[i].matches[k].similarity);
+		if (faces[i].nmatches == 0)
+			fputs(" no client", cli->out);
+		if (below.client_id)
+			fprintf(cli->out, "  (best other: %s %.1f)",
+				kf_match_gallery_name(&mg, below.client_id), below.similarity);
+		fputc('\n', cli->out);
+	}
+	rc = o ? kf_cli_print_json(cli, o) : KF_EXIT_OK;
+	o = NULL;
+out:
+	cJSON_Delete(o);
+	kf_free(faces);
+	kf_match_gallery_release(&mg);
+	kf_store_photo_release(&p);
+	kf_store_gallery_release(&g);
+	return rc;
+}
+
+int kf_cmd_recognition(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_recognition_row *rows;
+	struct kf_gallery g;
+	struct kf_store *st;
+	size_t n;
+	int rc;
+	(void)cmd;
+
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+		return rc;
+	if (kf_store_recognition(st, g.id, &rows, &n, &err) < 0) {
+		kf_store_gallery_release(&g);
+		return kf_cli_error(&err);
+	}
+	if (cli->json) {
+		cJSON *o = cJSON_CreateObject(), *arr;
+
+		kf_json_int(o, "galleryId", g.id);
+		arr = cJSON_AddArrayToObject(o, "clients");
+		for (size_t i = 0; i < n; i++) {
+			cJSON *c = cJSON_CreateObject();
+
+			kf_json_int(c, "clientId", rows[i].client_id);
+			kf_json_str(c, "name", rows[i].name);
+			kf_json_int(c, "photos", rows[i].photos);
+			cJSON_AddItemToArray(arr, c);
+		}
+		rc = kf_cli_print_json(cli, o);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			fprintf(cli->out, "%6lld  %s\n", (long long)rows[i].photos, rows[i].name);
+		if (n == 0)
+			fprintf(cli->out, "gallery '%s' has no clients\n", g.name);
+		rc = KF_EXIT_OK;
+	}
+	kf_store_recognition_free(rows, n);
+	kf_store_gallery_release(&g);
+	return rc;
+}
