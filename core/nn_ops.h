@@ -67,6 +67,14 @@ int kf_nn_out_size(int in, int k, int stride, enum kf_pad pad, int exp_lo, int e
 int kf_nn_conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const struct kf_tensor *w,
 		 const float *bias, const struct kf_conv_params *p, struct kf_arena *scratch,
 		 int ith, int nth);
+/* As kf_nn_conv2d with the filter packed beforehand, e.g. once at load time:
+ * packed = kf_gemm_pack_b(K, Cout, w->data, Cout, .) with K = kh*kw*Cin
+ * (kf_gemm_packed_size(K, Cout) floats), read-only and shareable like w; w
+ * still gives the shape. Saves packing the filter on every call (for large
+ * filters that costs as much as the arithmetic) and its scratch space. */
+int kf_nn_conv2d_packed(struct kf_tensor *dst, const struct kf_tensor *src,
+			const struct kf_tensor *w, const float *packed, const float *bias,
+			const struct kf_conv_params *p, struct kf_arena *scratch, int ith, int nth);
 void kf_nn_conv2d_ref(struct kf_tensor *dst, const struct kf_tensor *src,
 		      const struct kf_tensor *w, const float *bias,
 		      const struct kf_conv_params *p, int ith, int nth);

@@ -158,9 +158,19 @@ static void run_conv(const struct conv_case *cc, bool depthwise, bool strided)
 			for (int ith = 0; ith < nth; ith++) {
 				if (depthwise) {
 					kf_nn_depthwise(got, src, w, bias->data, &p, ith, nth);
-				} else {
+				} else if (nth == 1) {
 					assert_int_equal(kf_nn_conv2d(got, src, w, bias->data, &p, &a, ith, nth),
 							 KF_OK);
+				} else {
+					/* the pre-packed filter (kf_nn_conv2d_packed) */
+					int K = (int)(w->ne[1] * w->ne[2] * w->ne[3]);
+					float *pk = kf_arena_alloc_array(&a, kf_gemm_packed_size(K, co),
+									 sizeof(float));
+
+					assert_non_null(pk);
+					kf_gemm_pack_b(K, co, w->data, co, pk);
+					assert_int_equal(kf_nn_conv2d_packed(got, src, w, pk, bias->data, &p,
+									     &a, ith, nth), KF_OK);
 				}
 			}
 			if (depthwise)
@@ -293,6 +303,40 @@ static void test_elementwise_fc(void **state)
 	kf_nn_add(z, x, y, KF_ACT_RELU, 1, 2);
 	for (int i = 0; i < 210; i++)
 		assert_true(zf[i] == kf_nn_act_ref(xf[i] + yf[i], KF_ACT_RELU));
+	/* strided views (a channel slice) take the generic path: same values */
+	{
+		struct kf_tensor *wide = kf_tensor_nhwc(&a, 2, 5, 3, 9), vx, vz;
+		float *wf;
+
+		assert_non_null(wide);
+		fill(wide);
+		wf = wide->data;
+		vx = *wide;
+		vx.ne[0] = 7;
+		vx.data = wf + 1;
+		vz = *x;	/* a contiguous dst */
+		for (int act = KF_ACT_NONE; act <= KF_ACT_LEAKY; act++) {
+			kf_nn_add(&vz, &vx, y, (enum kf_act)act, 0, 1);
+			for (int n = 0, i = 0; n < 2 * 5 * 3; n++)
+				for (int c = 0; c < 7; c++, i++)
+					assert_true(xf[i] == kf_nn_act_ref(wf[n * 9 + 1 + c] + yf[i],
+									 (enum kf_act)act));
+			kf_nn_act(&vz, &vx, (enum kf_act)act, 0, 1);
+			for (int n = 0, i = 0; n < 2 * 5 * 3; n++)
+				for (int c = 0; c < 7; c++, i++)
+					assert_true(xf[i] == kf_nn_act_ref(wf[n * 9 + 1 + c], (enum kf_act)act));
+		}
+		fill(x);
+		for (int act = KF_ACT_NONE; act <= KF_ACT_LEAKY; act++) {
+			kf_nn_add(z, x, y, (enum kf_act)act, 0, 1);
+			for (int i = 0; i < 210; i++)
+				assert_true(zf[i] == kf_nn_act_ref(xf[i] + yf[i], (enum kf_act)act));
+			kf_nn_act(z, x, (enum kf_act)act, 1, 2);
+			kf_nn_act(z, x, (enum kf_act)act, 0, 2);
+			for (int i = 0; i < 210; i++)
+				assert_true(zf[i] == kf_nn_act_ref(xf[i], (enum kf_act)act));
+		}
+	}
 	kf_nn_act(x, x, KF_ACT_RELU6, 0, 1);
 	for (int i = 0; i < 210; i++)
 		assert_true(xf[i] >= 0.0f);
