@@ -1,6 +1,7 @@
 /* u-face.c: the per-face pipeline on the six face-api demo photos against
- * shared/reference/sampleN.json: for every face SSD found (ssd.full[i]), start
- * from the reference detection box and check
+ * shared/reference/sampleN.json: for every face SSD found (ssd.full[i]), and
+ * then every face the tiny detector found (tiny.full[i]), start from the
+ * reference detection box and check
  *   - the integer crops: landmark_crop_box, descriptor_align_box_dlib and
  *     descriptor_crop_box, exactly;
  *   - the 68 landmarks: mean point error <= 1.5% of the detection box width;
@@ -87,10 +88,10 @@ struct worst {
 	int faces, crops_off;
 };
 
-static void check_sample(int n, struct worst *w)
+static void check_sample(int n, const char *detector, struct worst *w)
 {
 	cJSON *doc = load_json(kf_test_path("%s/reference/sample%d.json", KF_SHARED_DIR, n));
-	cJSON *faces = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "ssd"), "full"), *face;
+	cJSON *faces = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, detector), "full"), *face;
 	const char *rgb_sha = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "image"),
 						  "decoded_rgb_sha256")->valuestring;
 	const struct kf_face_nets nets = { lm_net, fr_net };
@@ -106,8 +107,8 @@ static void check_sample(int n, struct worst *w)
 	SHA256(img.rgb, (size_t)img.width * img.height * 3, md);
 	for (int k = 0; k < SHA256_DIGEST_LENGTH; k++)
 		snprintf(hex + 2 * k, 3, "%02x", md[k]);
-	print_message("sample%d %dx%d: decoded RGB %s jpeg-js's\n", n, img.width, img.height,
-		      strcmp(hex, rgb_sha) ? "differs from" : "equals");
+	print_message("sample%d %dx%d, %s boxes: decoded RGB %s jpeg-js's\n", n, img.width,
+		      img.height, detector, strcmp(hex, rgb_sha) ? "differs from" : "equals");
 	assert_true(cJSON_GetArraySize(faces) > 0);
 
 	cJSON_ArrayForEach(face, faces) {
@@ -225,12 +226,22 @@ static void test_samples(void **state)
 	(void)state;
 
 	for (int n = 1; n <= 6; n++)
-		check_sample(n, &w);
+		check_sample(n, "ssd", &w);
 	print_message("%d faces: descriptor crops off by one %d, worst landmark error %.3f px (%.3f%% of box width), "
 		      "worst descriptor distance %.4f (max |diff| %.4f); same crop %.4f, "
 		      "face-api's crop where ours is off %.4f\n", w.faces, w.crops_off,
 		      w.lm_px, 100 * w.lm_err, w.dist, w.diff, w.dist_same_crop, w.dist_ref_crop);
 	assert_int_equal(w.faces, 22);
+
+	/* the same pipeline from the Tiny Face Detector's boxes (other crops) */
+	memset(&w, 0, sizeof(w));
+	for (int n = 1; n <= 6; n++)
+		check_sample(n, "tiny", &w);
+	print_message("tiny: %d faces: descriptor crops off by one %d, worst landmark error %.3f px "
+		      "(%.3f%% of box width), worst descriptor distance %.4f; same crop %.4f, "
+		      "face-api's crop where ours is off %.4f\n", w.faces, w.crops_off, w.lm_px,
+		      100 * w.lm_err, w.dist, w.dist_same_crop, w.dist_ref_crop);
+	assert_int_equal(w.faces, 20);
 }
 
 static void test_clip(void **state)
