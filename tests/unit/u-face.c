@@ -257,6 +257,9 @@ static void test_clip(void **state)
 		{ 120, 10, 5, 5, 0, 0, 0, 0, 0 },			/* right of the image */
 		{ -20, 10, 15, 5, 0, 0, 0, 0, 0 },			/* left of the image */
 		{ NAN, 10, 5, 5, 0, 0, 0, 0, 0 },
+		{ 10, 10, INFINITY, 5, 1, 10, 10, 90, 5 },		/* clips to the border */
+		{ INFINITY, 10, 5, 5, 0, 0, 0, 0, 0 },
+		{ -INFINITY, 10, 5, 5, 0, 0, 0, 0, 0 },
 	};
 	(void)state;
 
