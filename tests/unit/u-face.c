@@ -25,9 +25,11 @@
 #include <jpeglib.h>
 #include <math.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/arena.h"
 #include "core/face.h"
 #include "core/nn_facerec.h"
@@ -499,12 +501,110 @@ static void test_errors(void **state)
 	kf_arena_release(&a);
 }
 
+/* sample1's three SSD boxes (sample1.json ssd.full[i].detection.box) */
+static const struct kf_box sample1_boxes[3] = {
+	{ 413.9623832702637f, 355.3828067723607f, 177.6364517211914f, 238.37017160007326f },
+	{ 838.1223678588867f, 420.82297585227275f, 186.9257354736328f, 227.4682402401026f },
+	{ 1475.8135986328125f, 199.7556159503299f, 203.3008575439453f, 240.52681394336508f },
+};
+
+struct thread_job {
+	const struct kf_image *img;
+	float lm[3][136], desc[3][128];
+	int rc;
+};
+
+static void *describe_all(void *arg)
+{
+	struct thread_job *j = arg;
+	const struct kf_face_nets nets = { lm_net, fr_net };
+	struct kf_arena a = KF_ARENA_INIT;
+	struct kf_err err = KF_ERR_INIT;
+
+	j->rc = KF_OK;
+	for (int round = 0; round < 2 && j->rc == KF_OK; round++)
+		for (int i = 0; i < 3 && j->rc == KF_OK; i++) {
+			kf_arena_reset(&a);
+			j->rc = kf_face_describe(&nets, j->img, &sample1_boxes[i], j->lm[i], j->desc[i],
+						 &a, &err);
+		}
+	kf_arena_release(&a);
+	return NULL;
+}
+
+/* The loaded nets are shared read-only: two threads, each with its own arena,
+ * give the same bits as one (run under TSan with -DKF_SANITIZE=thread). */
+static void test_threads(void **state)
+{
+	struct kf_image img = { 0 };
+	struct kf_err err = KF_ERR_INIT;
+	struct thread_job *j = calloc(3, sizeof(*j));
+	pthread_t t[2];
+	(void)state;
+
+	assert_non_null(j);
+	if (kf_image_load(KF_TEST_DEMO "/sample1.jpg", 0, &img, NULL, &err) < 0)
+		fail_msg("%s", err.msg);
+	for (int k = 0; k < 3; k++)
+		j[k].img = &img;
+	describe_all(&j[0]);
+	assert_int_equal(j[0].rc, KF_OK);
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(pthread_create(&t[k], NULL, describe_all, &j[k + 1]), 0);
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(pthread_join(t[k], NULL), 0);
+		assert_int_equal(j[k + 1].rc, KF_OK);
+		assert_memory_equal(j[k + 1].lm, j[0].lm, sizeof(j[0].lm));
+		assert_memory_equal(j[k + 1].desc, j[0].desc, sizeof(j[0].desc));
+	}
+	kf_image_release(&img);
+	free(j);
+}
+
+/* Every allocation of a call (the arena growing) fails in turn: KF_E_NOMEM,
+ * nothing leaks, and the next call with memory works. */
+static void test_nomem(void **state)
+{
+	const struct kf_face_nets nets = { lm_net, fr_net };
+	struct kf_image img = { 0 };
+	struct kf_err err = KF_ERR_INIT;
+	float lm[136], desc[128];
+	long n;
+	(void)state;
+
+	if (kf_image_load(KF_TEST_DEMO "/sample1.jpg", 0, &img, NULL, &err) < 0)
+		fail_msg("%s", err.msg);
+	{
+		struct kf_arena a = KF_ARENA_INIT;
+
+		kf_alloc_fail_at(0);
+		assert_int_equal(kf_face_describe(&nets, &img, &sample1_boxes[0], lm, desc, &a, &err), KF_OK);
+		n = kf_alloc_fail_at(0);
+		kf_arena_release(&a);
+	}
+	assert_true(n > 0);
+	for (long k = 1; k <= n; k++) {
+		struct kf_arena a = KF_ARENA_INIT;
+
+		kf_err_clear(&err);
+		kf_alloc_fail_at(k);
+		assert_int_equal(kf_face_describe(&nets, &img, &sample1_boxes[0], lm, desc, &a, &err),
+				 KF_E_NOMEM);
+		kf_alloc_fail_at(0);
+		assert_non_null(strstr(err.msg, "out of memory"));
+		kf_arena_release(&a);
+	}
+	kf_image_release(&img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clip),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_samples),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_nomem),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
