@@ -6,7 +6,7 @@
  *   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && cmake --build build-rel -j2
  *   cc -O2 -I. bench/face.c build-rel/libkf_core.a -lcjson -lcrypto -ljpeg -lpng -lm -lpthread -o /tmp/kf-face
  *   taskset -c 0 /tmp/kf-face .deps/face-api/model .deps/face-api/demo/sample1.jpg [N [stages]]
- * With a fourth argument it also prints the mean time of each recognition net stage.
+ * With a fourth argument it also prints the mean time of each stage of both nets.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +32,7 @@ static double now(void)
 struct stage_times {
 	int n, runs;
 	double last, t[MAX_STAGES];
-	const char *name[MAX_STAGES];
+	char name[MAX_STAGES][32];
 };
 
 static void on_stage(void *ctx, const char *name, const struct kf_tensor *t)
@@ -42,7 +42,7 @@ static void on_stage(void *ctx, const char *name, const struct kf_tensor *t)
 	(void)t;
 
 	if (s->n < MAX_STAGES) {
-		s->name[s->n] = name;	/* string literals or the net's names: stable */
+		snprintf(s->name[s->n], sizeof(s->name[0]), "%s", name);
 		s->t[s->n++] += x - s->last;
 	}
 	s->last = now();
@@ -121,15 +121,21 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	if (argc > 4) {	/* per-stage profile of the recognition net */
-		static struct stage_times st;
+	if (argc > 4) {	/* per-stage profile of both nets */
+		static struct stage_times st, sl;
 
 		for (int i = 0; i < n; i++) {
+			kf_arena_reset(&a);
+			sl.n = 0;
+			sl.last = now();
+			kf_landmark_forward_stages(lm, in112, out, &a, on_stage, &sl, &err);
 			kf_arena_reset(&a);
 			st.n = 0;
 			st.last = now();
 			kf_facerec_forward_stages(fr, in150, desc, &a, on_stage, &st, &err);
 		}
+		for (int i = 0; i < sl.n; i++)
+			printf("  %-18s %.3f ms\n", sl.name[i], 1e3 * sl.t[i] / n);
 		for (int i = 0; i < st.n; i++)
 			printf("  %-18s %.3f ms\n", st.name[i], 1e3 * st.t[i] / n);
 	}

@@ -11,6 +11,9 @@
  *  2. Landmarks: the net's output relative to the crop (face-api's
  *     postProcess undoes the padding), times the crop size, plus the
  *     detection box's (unfloored) x, y: face-api's landmarks.shiftBy(box.x, box.y).
+ *     For a box sticking out left or top of the photo face-api still shifts by
+ *     the negative x or y although the crop starts at 0, so its landmarks
+ *     (and aligned crop) land that far off; we keep that, to stay comparable.
  *  3. Descriptor crop: FaceLandmarks.align(null, {useDlibAlignment: true}):
  *     the centres of the left eye (points 36-41), right eye (42-47) and mouth
  *     (48-67); size = floor(mean eye-to-mouth distance / 0.45); centre c = the
