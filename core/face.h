@@ -87,7 +87,7 @@ void kf_face_align_dlib(const double *landmarks, int crop_w, int crop_h,
  * Intermediates (net inputs, activations, im2col rows: about 25 MB) come
  * from scratch, which is not reset here: reset it between faces.
  * Errors: KF_E_NOFACE when a crop is empty (the box or the aligned box lies
- * outside the image), KF_E_INVALID for a bad image or a missing net,
+ * outside the image), KF_E_INVALID for a bad image, no box or a missing net,
  * KF_E_NOMEM. On error the outputs are unspecified. */
 int kf_face_describe(const struct kf_face_nets *nets, const struct kf_image *img,
 		     const struct kf_box *det, float *landmarks, float *desc,

@@ -491,6 +491,8 @@ static void test_errors(void **state)
 	kf_err_clear(&err);
 	assert_int_equal(kf_face_describe(&no_fr, &img, &inside, lm, desc, &a, &err), KF_E_INVALID);
 	kf_err_clear(&err);
+	assert_int_equal(kf_face_describe(&nets, &img, NULL, lm, desc, &a, &err), KF_E_INVALID);
+	kf_err_clear(&err);
 	/* a black image still gives landmarks and a descriptor (or an empty aligned box) */
 	{
 		int rc = kf_face_describe(&nets, &img, &inside, lm, desc, &a, &err);
