@@ -100,6 +100,8 @@ int kf_face_describe_crops(const struct kf_face_nets *nets, const struct kf_imag
 		return kf_err_set(err, KF_E_INVALID, "face pipeline: network not loaded");
 	if (!img || !img->rgb || img->width < 1 || img->height < 1)
 		return kf_err_set(err, KF_E_INVALID, "face pipeline: empty image");
+	if (!det)
+		return kf_err_set(err, KF_E_INVALID, "face pipeline: no face box");
 	if (!kf_face_clip(det->x, det->y, det->width, det->height, img->width, img->height, &lc))
 		return kf_err_set(err, KF_E_NOFACE, "face box %.1f,%.1f %.1fx%.1f is outside the %dx%d image",
 				  (double)det->x, (double)det->y, (double)det->width,

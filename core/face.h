@@ -11,6 +11,9 @@
  *  2. Landmarks: the net's output relative to the crop (face-api's
  *     postProcess undoes the padding), times the crop size, plus the
  *     detection box's (unfloored) x, y: face-api's landmarks.shiftBy(box.x, box.y).
+ *     For a box sticking out left or top of the photo face-api still shifts by
+ *     the negative x or y although the crop starts at 0, so its landmarks
+ *     (and aligned crop) land that far off; we keep that, to stay comparable.
  *  3. Descriptor crop: FaceLandmarks.align(null, {useDlibAlignment: true}):
  *     the centres of the left eye (points 36-41), right eye (42-47) and mouth
  *     (48-67); size = floor(mean eye-to-mouth distance / 0.45); centre c = the
@@ -24,6 +27,17 @@
  *
  * Thread-safety: the nets are read-only and may be shared; each thread passes
  * its own scratch arena. No state is kept between calls.
+ *
+ * Example: every face of a photo, after a detector gave boxes[0..n).
+ *
+ *	struct kf_face_nets nets = { landmark_net, facerec_net };
+ *	for (int i = 0; i < n; i++) {
+ *		kf_arena_reset(&worker->arena);
+ *		if (kf_face_describe(&nets, &img, &boxes[i], lm[i], desc[i],
+ *				     &worker->arena, &err) == KF_E_NOFACE)
+ *			continue;	// box outside the photo: skip, as face-api does
+ *		...
+ *	}
  */
 #ifndef KF_FACE_H
 #define KF_FACE_H
@@ -54,8 +68,9 @@ struct kf_face_crops {
 	struct kf_face_rect descriptor;	/* clipped alignment box, fed to the recognition net */
 };
 
-/* face-api's Box.clipAtImageBorders(img_w, img_h) of b. Returns 1 when the
- * result is non-empty (width and height > 0), 0 otherwise. */
+/* face-api's Box.clipAtImageBorders(img_w, img_h) of the box (x, y, width,
+ * height), in double, then floored. Returns 1 when the result is non-empty
+ * (width and height >= 1), else 0 with *out zeroed (NaN gives 0 too). */
 int kf_face_clip(double x, double y, double width, double height, int img_w, int img_h,
 		 struct kf_face_rect *out);
 
@@ -69,10 +84,10 @@ void kf_face_align_dlib(const double *landmarks, int crop_w, int crop_h,
  * landmarks (136 floats, may be NULL) get the 68 points x0,y0,x1,y1,... in
  * image pixels; desc (128 floats, may be NULL: then only landmarks are
  * computed and nets->facerec is not used) gets the descriptor.
- * Intermediates (the net inputs and activations, about 12 MB) come from scratch,
- * which is not reset here: reset it between faces or photos.
+ * Intermediates (net inputs, activations, im2col rows: about 25 MB) come
+ * from scratch, which is not reset here: reset it between faces.
  * Errors: KF_E_NOFACE when a crop is empty (the box or the aligned box lies
- * outside the image), KF_E_INVALID for a bad image or a missing net,
+ * outside the image), KF_E_INVALID for a bad image, no box or a missing net,
  * KF_E_NOMEM. On error the outputs are unspecified. */
 int kf_face_describe(const struct kf_face_nets *nets, const struct kf_image *img,
 		     const struct kf_box *det, float *landmarks, float *desc,

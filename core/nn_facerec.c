@@ -26,22 +26,33 @@ static const struct fr_layer {
 
 #define N_RES (int)(sizeof(fr_layers) / sizeof(fr_layers[0]))
 
-/* A conv layer with its scale layer folded in: filters f (owned), bias b. */
+/* A conv layer with its scale layer folded in, the filter packed for the GEMM
+ * (kf_nn_conv2d_packed): shape only in f (f.data is NULL), packed, bias b. */
 struct fr_conv {
 	struct kf_tensor f;
-	float *b;
+	float *packed, *b;
 };
 
 struct kf_facerec {
 	struct fr_conv first;			/* conv32_down */
 	struct fr_conv res[N_RES][2];		/* conv1, conv2 of each residual layer */
-	struct kf_tensor fc;			/* [256, 128], owned */
+	float *fc;				/* [256, 128] packed (kf_gemm_pack_b) */
 };
 
 static void conv_release(struct fr_conv *c)
 {
-	kf_free(c->f.data);
+	kf_free(c->packed);
 	kf_free(c->b);
+}
+
+/* B [K, N] packed for kf_gemm_packed, 64-byte aligned; NULL when out of memory. */
+static float *pack(const float *b, int K, int N)
+{
+	float *p = kf_aligned_alloc(64, (kf_gemm_packed_size(K, N) + 1) * sizeof(float));
+
+	if (p)
+		kf_gemm_pack_b(K, N, b, N, p);
+	return p;
 }
 
 void kf_facerec_free(struct kf_facerec *net)
@@ -53,7 +64,7 @@ void kf_facerec_free(struct kf_facerec *net)
 		conv_release(&net->res[i][0]);
 		conv_release(&net->res[i][1]);
 	}
-	kf_free(net->fc.data);
+	kf_free(net->fc);
 	kf_free(net);
 }
 
@@ -65,6 +76,7 @@ static int load_conv(const struct kf_weights *w, const char *prefix, int k, int 
 	char name[96];
 	const float *f, *bias, *sw, *sb;
 	size_t n = (size_t)k * k * cin * cout;
+	float *tmp;
 
 	snprintf(name, sizeof(name), "%s/conv/filters", prefix);
 	if (!(f = kf_weights_f32(w, name, 4, (const int[]){ k, k, cin, cout }, err)))
@@ -78,14 +90,19 @@ static int load_conv(const struct kf_weights *w, const char *prefix, int k, int 
 	snprintf(name, sizeof(name), "%s/scale/biases", prefix);
 	if (!(sb = kf_weights_f32(w, name, 1, (const int[]){ cout }, err)))
 		return KF_E_FORMAT;
-	kf_tensor_init(&c->f, KF_F32, cout, cin, k, k, kf_malloc_array(n, sizeof(float)));
-	c->b = kf_malloc_array((size_t)cout, sizeof(float));
-	if (!c->f.data || !c->b)
-		return kf_err_set(err, KF_E_NOMEM, "out of memory");
+	kf_tensor_init(&c->f, KF_F32, cout, cin, k, k, NULL);
 	kf_tensor_set_name(&c->f, prefix);
-	memcpy(c->f.data, f, n * sizeof(float));
-	memcpy(c->b, bias, (size_t)cout * sizeof(float));
-	kf_nn_fold_affine(c->f.data, n, cout, c->b, sw, sb);
+	tmp = kf_malloc_array(n, sizeof(float));
+	c->b = kf_malloc_array((size_t)cout, sizeof(float));
+	if (tmp && c->b) {
+		memcpy(tmp, f, n * sizeof(float));
+		memcpy(c->b, bias, (size_t)cout * sizeof(float));
+		kf_nn_fold_affine(tmp, n, cout, c->b, sw, sb);
+		c->packed = pack(tmp, k * k * cin, cout);
+	}
+	kf_free(tmp);
+	if (!c->packed)
+		return kf_err_set(err, KF_E_NOMEM, "out of memory");
 	return KF_OK;
 }
 
@@ -118,13 +135,10 @@ int kf_facerec_load(struct kf_facerec **out, const char *model_dir, struct kf_er
 	if (!(fc = kf_weights_f32(w, "fc", 2, (const int[]){ 256, KF_FACEREC_DIM }, err)))
 		goto fail;
 	rc = KF_E_NOMEM;
-	kf_tensor_init(&net->fc, KF_F32, KF_FACEREC_DIM, 256, 1, 1,
-		       kf_malloc_array(256 * KF_FACEREC_DIM, sizeof(float)));
-	if (!net->fc.data) {
+	if (!(net->fc = pack(fc, 256, KF_FACEREC_DIM))) {
 		kf_err_set(err, KF_E_NOMEM, "out of memory");
 		goto fail;
 	}
-	memcpy(net->fc.data, fc, 256 * KF_FACEREC_DIM * sizeof(float));
 	kf_weights_free(w);
 	*out = net;
 	return KF_OK;
@@ -187,8 +201,8 @@ static int residual(const struct fr_conv *cv, const struct fr_layer *l, struct k
 		if (!(t = conv_out(a, *x, 3, 1, KF_PAD_SAME, l->cout)) ||
 		    !(b = conv_out(a, t, 3, 1, KF_PAD_SAME, l->cout)))
 			return KF_E_NOMEM;
-		if ((rc = kf_nn_conv2d(t, *x, &cv[0].f, cv[0].b, &same_relu, a, 0, 1)) < 0 ||
-		    (rc = kf_nn_conv2d(b, t, &cv[1].f, cv[1].b, &same, a, 0, 1)) < 0)
+		if ((rc = kf_nn_conv2d_packed(t, *x, &cv[0].f, cv[0].packed, cv[0].b, &same_relu, a, 0, 1)) < 0 ||
+		    (rc = kf_nn_conv2d_packed(b, t, &cv[1].f, cv[1].packed, cv[1].b, &same, a, 0, 1)) < 0)
 			return rc;
 		kf_nn_add(b, b, *x, KF_ACT_RELU, 0, 1);
 		*x = b;
@@ -199,8 +213,8 @@ static int residual(const struct fr_conv *cv, const struct fr_layer *l, struct k
 	    !(pooled = conv_out(a, *x, 2, 2, KF_PAD_VALID, l->cin)) ||
 	    !(out = kf_tensor_nhwc(a, pooled->ne[3], pooled->ne[2], pooled->ne[1], l->cout)))
 		return KF_E_NOMEM;
-	if ((rc = kf_nn_conv2d(t, *x, &cv[0].f, cv[0].b, &down, a, 0, 1)) < 0 ||
-	    (rc = kf_nn_conv2d(b, t, &cv[1].f, cv[1].b, &same, a, 0, 1)) < 0)
+	if ((rc = kf_nn_conv2d_packed(t, *x, &cv[0].f, cv[0].packed, cv[0].b, &down, a, 0, 1)) < 0 ||
+	    (rc = kf_nn_conv2d_packed(b, t, &cv[1].f, cv[1].packed, cv[1].b, &same, a, 0, 1)) < 0)
 		return rc;
 	kf_nn_avgpool(pooled, *x, 2, 2, 0, 1);
 	merge_down(out, pooled, b);
@@ -221,7 +235,8 @@ int kf_facerec_forward_stages(const struct kf_facerec *net, const float *in, flo
 	kf_nn_normalize_mean(x->data, in, (size_t)S * S, fr_mean, 255.0f);
 	STAGE("input_normalized", x);
 	if (!(y = conv_out(scratch, x, 7, 2, KF_PAD_VALID, 32)) ||
-	    kf_nn_conv2d(y, x, &net->first.f, net->first.b, &first, scratch, 0, 1) < 0)
+	    kf_nn_conv2d_packed(y, x, &net->first.f, net->first.packed, net->first.b, &first,
+				scratch, 0, 1) < 0)
 		goto nomem;
 	STAGE("conv32_down", y);
 	if (!(x = conv_out(scratch, y, 3, 2, KF_PAD_VALID, 32)))
@@ -237,9 +252,9 @@ int kf_facerec_forward_stages(const struct kf_facerec *net, const float *in, flo
 		goto nomem;
 	kf_nn_global_avgpool(avg, x);
 	STAGE("global_avg", avg);
+	kf_gemm_packed(1, KF_FACEREC_DIM, 256, avg->data, 256, net->fc, desc, KF_FACEREC_DIM, NULL,
+		       KF_ACT_NONE);
 	kf_tensor_init(&out, KF_F32, KF_FACEREC_DIM, 1, 1, 1, desc);
-	if (kf_nn_fc(&out, avg, &net->fc, NULL, KF_ACT_NONE, scratch) < 0)
-		goto nomem;
 	STAGE("fc_descriptor", &out);
 	return KF_OK;
 nomem:

@@ -44,8 +44,8 @@ int kf_facerec_load(struct kf_facerec **out, const char *model_dir, struct kf_er
 void kf_facerec_free(struct kf_facerec *net);
 
 /* Run the net on in (150*150*3 floats, RGB 0..255, NHWC); desc gets 128 floats.
- * Intermediates come from scratch (not reset here). KF_E_NOMEM when the arena
- * cannot grow. */
+ * Intermediates come from scratch (not reset here; about 17 MB, mostly im2col
+ * rows). KF_E_NOMEM when the arena cannot grow. */
 int kf_facerec_forward(const struct kf_facerec *net, const float *in, float *desc,
 		       struct kf_arena *scratch, struct kf_err *err);
 

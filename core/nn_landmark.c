@@ -13,26 +13,46 @@ static const int lm_ch[5] = { 3, 32, 64, 128, 256 };
 
 #define N_OUT (2 * KF_LANDMARK_POINTS)
 
+/* The pointwise, conv0 and fc weights are also kept packed for the GEMM
+ * (kf_gemm_pack_b, done once here instead of on every call). */
 struct sep {
 	const struct kf_tensor *dw, *pw;
 	const float *b;
+	float *pw_packed;
 };
 
 struct kf_landmark {
 	struct kf_weights *w;
 	const struct kf_tensor *conv0_f;	/* dense0/conv0, a full 3x3 conv */
 	const float *conv0_b;
+	float *conv0_packed;
 	struct sep sep[4][4];			/* [block][conv]; sep[0][0] unused */
 	const struct kf_tensor *fc_w;
 	const float *fc_b;
+	float *fc_packed;
 };
 
 void kf_landmark_free(struct kf_landmark *net)
 {
 	if (!net)
 		return;
+	for (int d = 0; d < 4; d++)
+		for (int c = 0; c < 4; c++)
+			kf_free(net->sep[d][c].pw_packed);
+	kf_free(net->conv0_packed);
+	kf_free(net->fc_packed);
 	kf_weights_free(net->w);
 	kf_free(net);
+}
+
+/* B [K, N] packed for kf_gemm_packed, 64-byte aligned; NULL when out of memory. */
+static float *pack(const struct kf_tensor *t, int K, int N)
+{
+	float *p = kf_aligned_alloc(64, (kf_gemm_packed_size(K, N) + 1) * sizeof(float));
+
+	if (p)
+		kf_gemm_pack_b(K, N, t->data, N, p);
+	return p;
 }
 
 int kf_landmark_load(struct kf_landmark **out, const char *model_dir, struct kf_err *err)
@@ -65,13 +85,20 @@ int kf_landmark_load(struct kf_landmark **out, const char *model_dir, struct kf_
 			snprintf(name, sizeof(name), "dense%d/conv%d/bias", d, c);
 			if (!(s->b = kf_weights_f32(net->w, name, 1, (const int[]){ cout }, err)))
 				goto fail;
+			if (!(s->pw_packed = pack(s->pw, cin, cout)))
+				goto nomem;
 		}
 	}
 	if (!(net->fc_w = kf_weights_get(net->w, "fc/weights", 2, (const int[]){ 256, N_OUT }, err)) ||
 	    !(net->fc_b = kf_weights_f32(net->w, "fc/bias", 1, (const int[]){ N_OUT }, err)))
 		goto fail;
+	if (!(net->conv0_packed = pack(net->conv0_f, 3 * 3 * 3, lm_ch[1])) ||
+	    !(net->fc_packed = pack(net->fc_w, 256, N_OUT)))
+		goto nomem;
 	*out = net;
 	return KF_OK;
+nomem:
+	rc = kf_err_set(err, KF_E_NOMEM, "out of memory");
 fail:
 	kf_landmark_free(net);
 	return rc;
@@ -94,7 +121,7 @@ static int sep_conv(struct kf_tensor **dst, const struct kf_tensor *src, const s
 	kf_nn_depthwise(d, src, s->dw, NULL, &dw, 0, 1);
 	if (!(*dst = kf_tensor_nhwc(a, src->ne[3], h, w, s->pw->ne[0])))
 		return KF_E_NOMEM;
-	return kf_nn_conv2d(*dst, d, s->pw, s->b, &pw, a, 0, 1);
+	return kf_nn_conv2d_packed(*dst, d, s->pw, s->pw_packed, s->b, &pw, a, 0, 1);
 }
 
 /* One dense block (see nn_landmark.h); *x becomes its output. */
@@ -112,7 +139,8 @@ static int dense_block(const struct kf_landmark *net, int d, struct kf_tensor **
 
 		if (!(o1 = kf_tensor_nhwc(a, (*x)->ne[3], h, w, lm_ch[1])))
 			return KF_E_NOMEM;
-		if ((rc = kf_nn_conv2d(o1, *x, net->conv0_f, net->conv0_b, &c0, a, 0, 1)) < 0)
+		if ((rc = kf_nn_conv2d_packed(o1, *x, net->conv0_f, net->conv0_packed, net->conv0_b,
+					       &c0, a, 0, 1)) < 0)
 			return rc;
 	} else if ((rc = sep_conv(&o1, *x, &net->sep[d][0], 2, KF_ACT_RELU, a)) < 0) {
 		return rc;
@@ -172,8 +200,8 @@ static int forward(const struct kf_landmark *net, const float *in, int crop_w, i
 		goto nomem;
 	kf_nn_avgpool(pool, x, 7, 2, 0, 1);
 	STAGE("avg_pool", pool);
-	if (kf_nn_fc(fc, pool, net->fc_w, net->fc_b, KF_ACT_NONE, scratch) < 0)
-		goto nomem;
+	kf_gemm_packed(1, N_OUT, lm_ch[4], pool->data, lm_ch[4], net->fc_packed, fc->data, N_OUT,
+		       net->fc_b, KF_ACT_NONE);
 	STAGE("fc", fc);
 
 	/* face-api's postProcess: the crop scaled to fit S, in double (JS numbers),

@@ -37,7 +37,7 @@ void kf_landmark_free(struct kf_landmark *net);
 
 /* Run the net on in (112*112*3 floats, RGB 0..255, NHWC). out gets 136 floats
  * x0,y0,x1,y1,... relative (0..1) to the input: face-api's forward() for a
- * square input. Intermediates come from scratch (not reset here; about 3 MB).
+ * square input. Intermediates come from scratch (not reset here; about 7 MB).
  * KF_E_NOMEM when the arena cannot grow. */
 int kf_landmark_forward(const struct kf_landmark *net, const float *in, float *out,
 			struct kf_arena *scratch, struct kf_err *err);

@@ -102,15 +102,15 @@ static void im2col_row(const struct geom *g, const struct kf_tensor *src, int64_
 	int64_t hw = (int64_t)g->OH * g->OW;
 	int n = (int)(q / hw), oy = (int)(q % hw / g->OW), ox = (int)(q % g->OW);
 	bool dense = src->nb[0] == sizeof(float);
-	/* pixels back to back: a whole in-range filter row is one copy (SSD
-	 * conv_0 has C = 3: one 36-byte copy instead of three 12-byte ones) */
-	bool packed_px = dense && src->nb[1] == (size_t)g->C * sizeof(float);
+	/* pixels of a source row back to back: a window row inside the image is
+	 * one copy (SSD conv_0 has C = 3: one 36-byte copy instead of three 12-byte ones) */
+	bool packed_x = dense && src->nb[1] == (size_t)g->C * sizeof(float);
 	int ix0 = ox * g->s - g->pl;
 
 	for (int ky = 0; ky < g->kh; ky++) {
 		int iy = oy * g->s - g->pt + ky;
 
-		if (packed_px && iy >= 0 && iy < g->H && ix0 >= 0 && ix0 + g->kw <= g->W) {
+		if (packed_x && iy >= 0 && iy < g->H && ix0 >= 0 && ix0 + g->kw <= g->W) {
 			memcpy(row, px(src, n, iy, ix0), (size_t)g->kw * (size_t)g->C * sizeof(float));
 			row += g->kw * g->C;
 			continue;
@@ -129,16 +129,16 @@ static void im2col_row(const struct geom *g, const struct kf_tensor *src, int64_
 	}
 }
 
-/* kf_nn_conv2d with the filter packed in advance (prepacked) or packed here (NULL) */
-static int conv2d_run(struct kf_tensor *dst, const struct kf_tensor *src, const struct kf_tensor *w,
-		      const float *prepacked, const float *bias, const struct kf_conv_params *p,
-		      struct kf_arena *scratch, int ith, int nth)
+/* kf_nn_conv2d and kf_nn_conv2d_packed: packed is w packed by kf_gemm_pack_b,
+ * or NULL to pack it here (into scratch). */
+static int conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const struct kf_tensor *w,
+		  const float *packed, const float *bias, const struct kf_conv_params *p,
+		  struct kf_arena *scratch, int ith, int nth)
 {
 	struct geom g;
 	int64_t r0, r1, q0, q1, chunk;
 	int K;
-	const float *packed;
-	float *buf, *out = dst->data;
+	float *pk, *buf, *out = dst->data;
 
 	conv_geom(&g, dst, src, w, p);
 	row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
@@ -149,27 +149,27 @@ static int conv2d_run(struct kf_tensor *dst, const struct kf_tensor *src, const 
 	q1 = r1 * g.OW;
 	if (g.kh == 1 && g.kw == 1 && g.s == 1 && !g.pt && !g.pb && !g.pl && !g.pr &&
 	    kf_tensor_is_contiguous(src)) {
-		if (!prepacked)
+		if (!packed)
 			return kf_gemm((int)(q1 - q0), g.CO, K, (const float *)src->data + q0 * K, K,
 				       w->data, g.CO, out + q0 * g.CO, g.CO, bias, p->act, scratch);
 		kf_gemm_packed((int)(q1 - q0), g.CO, K, (const float *)src->data + q0 * K, K,
-			       prepacked, out + q0 * g.CO, g.CO, bias, p->act);
+			       packed, out + q0 * g.CO, g.CO, bias, p->act);
 		return KF_OK;
 	}
 
 	/* im2col in chunks of about 1 MB, so the rows stay in L2 */
 	chunk = (256 * 1024) / K;
 	chunk = chunk < 6 ? 6 : chunk - chunk % 6;
-	if (!(buf = kf_arena_alloc_array(scratch, (size_t)chunk * (size_t)K, sizeof(float))))
-		return KF_E_NOMEM;
-	if (!(packed = prepacked)) {
-		float *pk = kf_arena_alloc_array(scratch, kf_gemm_packed_size(K, g.CO) + 1, sizeof(float));
-
-		if (!pk)
+	if (chunk > q1 - q0)
+		chunk = q1 - q0;
+	if (!packed) {
+		if (!(pk = kf_arena_alloc_array(scratch, kf_gemm_packed_size(K, g.CO) + 1, sizeof(float))))
 			return KF_E_NOMEM;
 		kf_gemm_pack_b(K, g.CO, w->data, g.CO, pk);
 		packed = pk;
 	}
+	if (!(buf = kf_arena_alloc_array(scratch, (size_t)chunk * (size_t)K, sizeof(float))))
+		return KF_E_NOMEM;
 	for (int64_t q = q0; q < q1; q += chunk) {
 		int64_t m = q1 - q < chunk ? q1 - q : chunk;
 
@@ -184,7 +184,7 @@ int kf_nn_conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const struc
 		 const float *bias, const struct kf_conv_params *p, struct kf_arena *scratch,
 		 int ith, int nth)
 {
-	return conv2d_run(dst, src, w, NULL, bias, p, scratch, ith, nth);
+	return conv2d(dst, src, w, NULL, bias, p, scratch, ith, nth);
 }
 
 int kf_nn_conv2d_packed(struct kf_tensor *dst, const struct kf_tensor *src,
@@ -192,7 +192,7 @@ int kf_nn_conv2d_packed(struct kf_tensor *dst, const struct kf_tensor *src,
 			const struct kf_conv_params *p, struct kf_arena *scratch, int ith, int nth)
 {
 	assert(packed);
-	return conv2d_run(dst, src, w, packed, bias, p, scratch, ith, nth);
+	return conv2d(dst, src, w, packed, bias, p, scratch, ith, nth);
 }
 
 void kf_nn_conv2d_ref(struct kf_tensor *dst, const struct kf_tensor *src,
@@ -702,6 +702,29 @@ void kf_nn_add(struct kf_tensor *dst, const struct kf_tensor *a, const struct kf
 
 	assert(kf_tensor_same_shape(dst, a) && kf_tensor_same_shape(dst, b));
 	row_range(dst->ne[2] * dst->ne[3], ith, nth, &r0, &r1);
+	if (kf_tensor_is_contiguous(dst) && kf_tensor_is_contiguous(a) &&
+	    kf_tensor_is_contiguous(b)) {
+		/* flat loops the compiler vectorises; same arithmetic as below */
+		int64_t row = dst->ne[0] * dst->ne[1];
+		float *d = (float *)dst->data + r0 * row;
+		const float *x = (const float *)a->data + r0 * row, *y = (const float *)b->data + r0 * row;
+		int64_t n = (r1 - r0) * row;
+
+		if (act == KF_ACT_NONE) {
+			for (int64_t i = 0; i < n; i++)
+				d[i] = x[i] + y[i];
+		} else if (act == KF_ACT_RELU) {
+			for (int64_t i = 0; i < n; i++) {
+				float v = x[i] + y[i];
+
+				d[i] = v > 0.0f ? v : 0.0f;
+			}
+		} else {
+			for (int64_t i = 0; i < n; i++)
+				d[i] = kf_nn_act_ref(x[i] + y[i], act);
+		}
+		return;
+	}
 	for (int64_t r = r0; r < r1; r++) {
 		int64_t i2 = r % dst->ne[2], i3 = r / dst->ne[2];
 
@@ -719,6 +742,20 @@ void kf_nn_act(struct kf_tensor *dst, const struct kf_tensor *src, enum kf_act a
 
 	assert(kf_tensor_same_shape(dst, src));
 	row_range(dst->ne[2] * dst->ne[3], ith, nth, &r0, &r1);
+	if (kf_tensor_is_contiguous(dst) && kf_tensor_is_contiguous(src)) {
+		int64_t row = dst->ne[0] * dst->ne[1], n = (r1 - r0) * row;
+		float *d = (float *)dst->data + r0 * row;
+		const float *x = (const float *)src->data + r0 * row;
+
+		if (act == KF_ACT_RELU) {
+			for (int64_t i = 0; i < n; i++)
+				d[i] = x[i] > 0.0f ? x[i] : 0.0f;
+		} else {
+			for (int64_t i = 0; i < n; i++)
+				d[i] = kf_nn_act_ref(x[i], act);
+		}
+		return;
+	}
 	for (int64_t r = r0; r < r1; r++) {
 		int64_t i2 = r % dst->ne[2], i3 = r / dst->ne[2];
 

@@ -70,11 +70,14 @@ int kf_nn_conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const struc
 void kf_nn_conv2d_ref(struct kf_tensor *dst, const struct kf_tensor *src,
 		      const struct kf_tensor *w, const float *bias,
 		      const struct kf_conv_params *p, int ith, int nth);
-/* As kf_nn_conv2d with the filter packed once, at load time, by
- * kf_gemm_pack_b(kh*kw*Cin, Cout, w->data, Cout, packed) into
- * kf_gemm_packed_size(kh*kw*Cin, Cout) floats: w then only gives the shape.
- * Saves re-packing the filter on every call (8% of the SSD forward pass).
- * Same numbers as kf_nn_conv2d; its _ref twin is kf_nn_conv2d_ref. */
+/* As kf_nn_conv2d with the filter packed once, e.g. at load time, by
+ * kf_gemm_pack_b(K, Cout, w->data, Cout, packed) with K = kh*kw*Cin, into
+ * kf_gemm_packed_size(K, Cout) floats; packed is read-only here and may be
+ * shared between threads like w, which then only gives the shape (w->data may
+ * be NULL). Saves re-packing the filter on every call (8% of the SSD forward
+ * pass; for the recognition net's large filters as much as the arithmetic) and
+ * the scratch space for it. Same numbers as kf_nn_conv2d; its _ref twin is
+ * kf_nn_conv2d_ref. */
 int kf_nn_conv2d_packed(struct kf_tensor *dst, const struct kf_tensor *src,
 			const struct kf_tensor *w, const float *packed, const float *bias,
 			const struct kf_conv_params *p, struct kf_arena *scratch, int ith, int nth);

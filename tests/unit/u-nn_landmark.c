@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/arena.h"
 #include "core/nn_landmark.h"
 
@@ -153,11 +154,55 @@ static void test_load_missing(void **state)
 	assert_non_null(strstr(err.msg, "face_landmark_68_model-weights_manifest.json"));
 }
 
+/* Every allocation of the loader, then of a forward pass, fails in turn:
+ * KF_E_NOMEM, *out NULL, and LeakSanitizer finds nothing at exit. */
+static void test_nomem(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_landmark *net = NULL;
+	static float in[112 * 112 * 3];
+	float out[136];
+	long n;
+	(void)state;
+
+	kf_alloc_fail_at(0);
+	assert_int_equal(kf_landmark_load(&net, KF_TEST_MODELS, &err), KF_OK);
+	n = kf_alloc_fail_at(0);
+	kf_landmark_free(net);
+	assert_true(n > 15);	/* the loader's buffers and 16 packed filters */
+	for (long k = 1; k <= n; k++) {
+		kf_err_clear(&err);
+		kf_alloc_fail_at(k);
+		assert_int_equal(kf_landmark_load(&net, KF_TEST_MODELS, &err), KF_E_NOMEM);
+		kf_alloc_fail_at(0);
+		assert_null(net);
+	}
+	assert_int_equal(kf_landmark_load(&net, KF_TEST_MODELS, &err), KF_OK);
+	{
+		struct kf_arena a = KF_ARENA_INIT;
+
+		kf_alloc_fail_at(0);
+		assert_int_equal(kf_landmark_forward(net, in, out, &a, &err), KF_OK);
+		n = kf_alloc_fail_at(0);
+		kf_arena_release(&a);
+	}
+	for (long k = 1; k <= n; k++) {
+		struct kf_arena a = KF_ARENA_INIT;
+
+		kf_alloc_fail_at(k);
+		assert_int_equal(kf_landmark_forward(net, in, out, &a, &err), KF_E_NOMEM);
+		kf_alloc_fail_at(0);
+		kf_arena_release(&a);
+	}
+	kf_landmark_free(net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sample1),
 		cmocka_unit_test(test_load_missing),
+		cmocka_unit_test(test_nomem),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

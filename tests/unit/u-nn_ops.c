@@ -170,30 +170,32 @@ static void run_conv(const struct conv_case *cc, bool depthwise, bool strided)
 	for (size_t ki = 0; ki < 3; ki++) {
 		if (kf_gemm_set_kernel(kernels[ki]) < 0)
 			continue;
-		for (int nth = 1; nth <= 3; nth += 2) {
-			/* half the runs: the filter packed in advance (conv only) */
-			const float *packed = !depthwise && ((int)ki + nth / 2) % 2 ? pk : NULL;
+		/* conv: each kernel and thread count both ways, the filter packed
+		 * here (kf_nn_conv2d) and in advance (kf_nn_conv2d_packed, pk packed
+		 * under another kernel: the panel layout does not depend on it) */
+		for (int run = 0; run < (depthwise ? 2 : 4); run++) {
+			int nth = run % 2 ? 3 : 1;
+			const float *packed = run >= 2 ? pk : NULL;
 
 			memset(got->data, 0xff, kf_tensor_nbytes(got));	/* NaN */
 			for (int ith = 0; ith < nth; ith++) {
-				if (depthwise) {
+				if (depthwise)
 					kf_nn_depthwise(got, src, w, bias->data, &p, ith, nth);
-				} else if (packed) {
+				else if (packed)
 					assert_int_equal(kf_nn_conv2d_packed(got, src, w, packed, bias->data,
 									     &p, &a, ith, nth), KF_OK);
-				} else {
+				else
 					assert_int_equal(kf_nn_conv2d(got, src, w, bias->data, &p, &a, ith, nth),
 							 KF_OK);
-				}
 			}
 			if (depthwise)
 				kf_nn_depthwise_ref(want, src, w, bias->data, &p, 0, 1);
 			else
 				kf_nn_conv2d_ref(want, src, w, bias->data, &p, 0, 1);
 			if (!(nmse(got, want) <= NMSE_MAX))
-				fail_msg("%s %s case %dx%dx%d k%d s%d: nmse %g (nth %d)",
-					 depthwise ? "depthwise" : "conv", kernels[ki], cc->h, cc->w,
-					 cc->c, cc->k, cc->s, nmse(got, want), nth);
+				fail_msg("%s%s %s case %dx%dx%d k%d s%d: nmse %g (nth %d)",
+					 depthwise ? "depthwise" : "conv", packed ? " packed" : "",
+					 kernels[ki], cc->h, cc->w, cc->c, cc->k, cc->s, nmse(got, want), nth);
 		}
 	}
 	restore_kernel();
@@ -316,6 +318,40 @@ static void test_elementwise_fc(void **state)
 	kf_nn_add(z, x, y, KF_ACT_RELU, 1, 2);
 	for (int i = 0; i < 210; i++)
 		assert_true(zf[i] == kf_nn_act_ref(xf[i] + yf[i], KF_ACT_RELU));
+	/* strided views (a channel slice) take the generic path: same values */
+	{
+		struct kf_tensor *wide = kf_tensor_nhwc(&a, 2, 5, 3, 9), vx, vz;
+		float *wf;
+
+		assert_non_null(wide);
+		fill(wide);
+		wf = wide->data;
+		vx = *wide;
+		vx.ne[0] = 7;
+		vx.data = wf + 1;
+		vz = *x;	/* a contiguous dst */
+		for (int act = KF_ACT_NONE; act <= KF_ACT_LEAKY; act++) {
+			kf_nn_add(&vz, &vx, y, (enum kf_act)act, 0, 1);
+			for (int n = 0, i = 0; n < 2 * 5 * 3; n++)
+				for (int c = 0; c < 7; c++, i++)
+					assert_true(xf[i] == kf_nn_act_ref(wf[n * 9 + 1 + c] + yf[i],
+									 (enum kf_act)act));
+			kf_nn_act(&vz, &vx, (enum kf_act)act, 0, 1);
+			for (int n = 0, i = 0; n < 2 * 5 * 3; n++)
+				for (int c = 0; c < 7; c++, i++)
+					assert_true(xf[i] == kf_nn_act_ref(wf[n * 9 + 1 + c], (enum kf_act)act));
+		}
+		fill(x);
+		for (int act = KF_ACT_NONE; act <= KF_ACT_LEAKY; act++) {
+			kf_nn_add(z, x, y, (enum kf_act)act, 0, 1);
+			for (int i = 0; i < 210; i++)
+				assert_true(zf[i] == kf_nn_act_ref(xf[i] + yf[i], (enum kf_act)act));
+			kf_nn_act(z, x, (enum kf_act)act, 1, 2);
+			kf_nn_act(z, x, (enum kf_act)act, 0, 2);
+			for (int i = 0; i < 210; i++)
+				assert_true(zf[i] == kf_nn_act_ref(xf[i], (enum kf_act)act));
+		}
+	}
 	kf_nn_act(x, x, KF_ACT_RELU6, 0, 1);
 	for (int i = 0; i < 210; i++)
 		assert_true(xf[i] >= 0.0f);
