@@ -235,7 +235,7 @@ static int load_photo(struct photo *p, const char *path, struct kf_err *err)
 	return 0;
 }
 
-/* Decode p for detector `kind` with tiles; print the decode row when key. */
+/* Decode p as kf_detect_min_side() asks for detector `kind` and `tiles`. */
 static int decode_for(const struct photo *p, enum kf_detector_kind kind, enum kf_tiles tiles,
 		      struct kf_image *img, struct kf_err *err)
 {
@@ -256,7 +256,8 @@ static int photo_stages(const struct photo *p, enum kf_detector_kind kind,
 			const struct kf_detector *det, const struct kf_ssd *ssd,
 			const struct kf_tiny *tiny, struct kf_arena *arena, int warmup, int runs)
 {
-	const int ssd_k = kind == KF_DETECTOR_SSD, S = ssd_k ? KF_SSD_INPUT : 416;
+	const struct kf_detect_opts def = KF_DETECT_OPTS_DEFAULT;
+	const int ssd_k = kind == KF_DETECTOR_SSD, S = ssd_k ? KF_SSD_INPUT : def.tiny_size;
 	const char *sfx = ssd_k ? "ssd" : "tiny";
 	struct kf_err err = KF_ERR_INIT;
 	struct job j = { 0 };
