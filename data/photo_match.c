@@ -155,16 +155,18 @@ static char *own(char *s)
  * Should that write fail too, the job keeps its lease and is reclaimed later:
  * the photo's own error is the one to report. */
 static int fail_job(struct kf_store *st, int64_t job_id, const char *owner,
-		    const struct kf_photo_match_opts *o, int code, struct kf_err *err)
+		    const struct kf_photo_match_opts *o, struct kf_photo_match_out *out, int code,
+		    struct kf_err *err)
 {
-	kf_queue_fail(st, job_id, owner, err->msg, &o->queue, NULL, NULL);
+	if (kf_queue_fail(st, job_id, owner, err->msg, &o->queue, &out->job_dead, NULL) == KF_OK)
+		out->job_failed = 1;
 	return code;
 }
 
 int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
 		   const struct kf_match_gallery *g, int64_t photo_id, const char *job_owner,
-		   int64_t job_id, const struct kf_photo_match_opts *o, char **payload, int *cached,
-		   struct kf_arena *scratch, struct kf_err *err)
+		   int64_t job_id, const struct kf_photo_match_opts *o,
+		   struct kf_photo_match_out *out, struct kf_arena *scratch, struct kf_err *err)
 {
 	struct kf_match_result res = { 0, 0, 0, NULL };
 	struct kf_photo p = { 0 };
@@ -175,8 +177,7 @@ int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
 	int64_t mtime_ns;
 	int rc;
 
-	*payload = NULL;
-	*cached = 0;
+	memset(out, 0, sizeof(*out));
 	snprintf(ref, sizeof(ref), "%lld", (long long)photo_id);
 	if ((rc = kf_store_photo_find(st, g->id, ref, &p, err)) < 0)
 		return rc;
@@ -188,14 +189,14 @@ int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
 	}
 	/* 1. the ETag, recomputed when the file changed */
 	if (!p.path || stat(p.path, &sb) != 0) {
-		rc = fail_job(st, job_id, job_owner, o, kf_err_errno(err, KF_E_IO,
+		rc = fail_job(st, job_id, job_owner, o, out, kf_err_errno(err, KF_E_IO,
 			      "cannot read photo file '%s'", p.path ? p.path : p.key), err);
 		goto out;
 	}
 	mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
 	if (!p.etag || sb.st_size != p.size || mtime_ns != p.mtime_ns) {
 		if ((rc = kf_image_read_file(p.path, &buf, &len, err)) < 0) {
-			rc = fail_job(st, job_id, job_owner, o, rc, err);
+			rc = fail_job(st, job_id, job_owner, o, out, rc, err);
 			goto out;
 		}
 		kf_source_md5_hex(buf, len, etag);
@@ -212,22 +213,22 @@ int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
 	if (hit) {
 		if ((rc = kf_queue_done(st, job_id, job_owner, etag, err)) < 0)
 			goto out;
-		if (!(*payload = own(mark_cached(hit)))) {
+		if (!(out->payload = own(mark_cached(hit)))) {
 			rc = kf_err_set(err, KF_E_NOMEM, "out of memory reading the cache");
 			goto out;
 		}
-		*cached = 1;
+		out->cached = 1;
 		goto out;
 	}
 	/* 3. the engine, then one transaction */
 	if (!buf && (rc = kf_image_read_file(p.path, &buf, &len, err)) < 0) {
-		rc = fail_job(st, job_id, job_owner, o, rc, err);
+		rc = fail_job(st, job_id, job_owner, o, out, rc, err);
 		goto out;
 	}
 	if ((rc = kf_match_photo(e, &o->detect, &g->search, o->threshold, buf, len, &res, scratch,
 				 err)) < 0) {
 		if (rc != KF_E_NOMEM)
-			rc = fail_job(st, job_id, job_owner, o, rc, err);
+			rc = fail_job(st, job_id, job_owner, o, out, rc, err);
 		goto out;
 	}
 	if (!(text = own(payload_json(g, &p, &res)))) {
@@ -244,7 +245,7 @@ int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
 		kf_store_rollback(st);
 		goto out;
 	}
-	*payload = text;
+	out->payload = text;
 	text = NULL;
 out:
 	if (rc < 0)

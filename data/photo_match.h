@@ -50,15 +50,23 @@ struct kf_photo_match_opts {
 	struct kf_queue_opts queue;	/* for failures: backoff, max attempts */
 };
 
+/* What became of a photo match. */
+struct kf_photo_match_out {
+	char *payload;		/* the result JSON (caller kf_free()s), NULL on error */
+	int cached;		/* answered from the cache */
+	int job_failed;		/* the photo failed: recorded on its job (failed or dead) */
+	int job_dead;		/* ... and it was the last attempt */
+};
+
 /* Match photo_id (a photo of g). job_owner: the worker holding its job
  * (kf_queue_claim), or NULL to claim the photo's job here (the `match`
- * command; KF_E_BUSY when a worker holds it). On success *payload (caller
- * kf_free()s) is the result JSON, and *cached tells whether it came from the
- * cache. */
+ * command; KF_E_BUSY when a worker holds it). An error with out->job_failed
+ * set is the photo's own (unreadable, corrupt); otherwise it is the run's
+ * (database, memory) and the job keeps its lease. */
 int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
 		   const struct kf_match_gallery *g, int64_t photo_id, const char *job_owner,
-		   int64_t job_id, const struct kf_photo_match_opts *o, char **payload, int *cached,
-		   struct kf_arena *scratch, struct kf_err *err);
+		   int64_t job_id, const struct kf_photo_match_opts *o,
+		   struct kf_photo_match_out *out, struct kf_arena *scratch, struct kf_err *err);
 
 /* The cache key of a photo (buf of n bytes). */
 void kf_photo_match_key(char *buf, size_t n, int64_t gallery_id, const char *photo_key,

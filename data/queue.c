@@ -392,6 +392,24 @@ int kf_queue_requeue(struct kf_store *st, int64_t gallery_id, enum kf_requeue_wh
 		   "gallery_id = ?1)", p, 4, NULL, 0, n, "re-queue jobs", err);
 }
 
+int kf_queue_count(struct kf_store *st, int64_t gallery_id, const char *state, int64_t *n,
+		   struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "SELECT count(*) FROM photo_jobs j JOIN photos p ON "
+				   "p.id = j.photo_id WHERE (?1 = 0 OR p.gallery_id = ?1) AND "
+				   "j.state = ?2", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, gallery_id);
+	sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? KF_OK : kf_store_fail(st, rc, "count jobs", err);
+}
+
 static void release_row(void *row)
 {
 	struct kf_job_row *r = row;

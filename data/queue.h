@@ -99,6 +99,10 @@ enum kf_requeue_which { KF_REQUEUE_DEAD = 1, KF_REQUEUE_FAILED = 2, KF_REQUEUE_A
 int kf_queue_requeue(struct kf_store *st, int64_t gallery_id, enum kf_requeue_which which,
 		     int64_t *n, struct kf_err *err);
 
+/* Jobs of the gallery (0: any) in state `state`. */
+int kf_queue_count(struct kf_store *st, int64_t gallery_id, const char *state, int64_t *n,
+		   struct kf_err *err);
+
 /* The gallery's jobs, optionally of one state, by key. */
 int kf_queue_list(struct kf_store *st, int64_t gallery_id, const char *state,
 		  struct kf_job_row **out, size_t *n, struct kf_err *err);

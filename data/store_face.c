@@ -216,6 +216,23 @@ int kf_store_face_from_photo(struct kf_store *st, int64_t photo_id, int face_ind
 	return rc;
 }
 
+int kf_store_face_version(struct kf_store *st, int64_t gallery_id, int64_t *version,
+			  struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "SELECT count(*) * 4294967296 + coalesce(max(f.id), 0) "
+				   "FROM client_faces f JOIN clients c ON c.id = f.client_id "
+				   "WHERE c.gallery_id = ?1", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, gallery_id);
+	rc = sqlite3_step(s);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? KF_OK : kf_store_fail(st, rc, "read references", err);
+}
+
 void kf_store_face_release(struct kf_face_ref *r)
 {
 	if (!r)

@@ -57,6 +57,11 @@ int kf_store_face_load_search(struct kf_store *st, int64_t gallery_id, const cha
 int kf_store_face_from_photo(struct kf_store *st, int64_t photo_id, int face_index,
 			     struct kf_face_ref *r, struct kf_err *err);
 
+/* A value that changes whenever the gallery's references change (added or
+ * removed): workers reload their search index when it does. */
+int kf_store_face_version(struct kf_store *st, int64_t gallery_id, int64_t *version,
+			  struct kf_err *err);
+
 void kf_store_face_release(struct kf_face_ref *r);
 void kf_store_face_list_free(struct kf_face_ref *list, size_t n);
 

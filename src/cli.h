@@ -119,6 +119,11 @@ int kf_cmd_status(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_results(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_detail(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_recognition(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_queue(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_jobs(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_requeue(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_process(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_worker(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_detect(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_photo_list(struct kf_cli *, const struct kf_command *, struct kf_args *);
 

@@ -68,8 +68,9 @@ int kf_cmd_match(struct kf_cli *cli, const struct kf_command *cmd, struct kf_arg
 	struct kf_gallery g = { 0 };
 	struct kf_photo p = { 0 };
 	struct kf_store *st;
-	char models[4096], *payload = NULL;
-	int rc, cached;
+	struct kf_photo_match_out res = { NULL, 0, 0, 0 };
+	char models[4096];
+	int rc;
 
 	memset(&mg, 0, sizeof(mg));
 	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
@@ -82,17 +83,17 @@ int kf_cmd_match(struct kf_cli *cli, const struct kf_command *cmd, struct kf_arg
 	    kf_match_gallery_load(st, g.id, &mg, &err) < 0 ||
 	    kf_engine_load(&e, models, (o.detect.detector == KF_DETECTOR_SSD ? KF_ENGINE_SSD
 				       : KF_ENGINE_TINY) | KF_ENGINE_DESCRIPTORS, &err) < 0 ||
-	    kf_photo_match(st, e, &mg, p.id, NULL, 0, &o, &payload, &cached, &arena, &err) < 0) {
+	    kf_photo_match(st, e, &mg, p.id, NULL, 0, &o, &res, &arena, &err) < 0) {
 		kf_cli_error(&err);
 		goto out;
 	}
 	if (cli->json)
-		fprintf(cli->out, "%s\n", payload);
+		fprintf(cli->out, "%s\n", res.payload);
 	else
-		print_text(cli, payload);
+		print_text(cli, res.payload);
 	rc = KF_EXIT_OK;
 out:
-	kf_free(payload);
+	kf_free(res.payload);
 	kf_engine_free(e);
 	kf_match_gallery_release(&mg);
 	kf_store_photo_release(&p);

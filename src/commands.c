@@ -61,6 +61,36 @@ static const struct kf_opt results_opts[] = {
 	{ NULL, NULL, NULL },
 };
 
+static const struct kf_opt process_opts[] = {
+	KF_DETECT_OPT_ROWS,
+	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
+	{ "concurrency", "N", "worker threads (default $WORKER_CONCURRENCY, else one per core)" },
+	{ "all", NULL, "re-queue the photos already done too (answered from the cache)" },
+	{ "no-cache", NULL, "process photos even when a cached result is valid" },
+	{ NULL, NULL, NULL },
+};
+static const struct kf_opt worker_opts[] = {
+	KF_DETECT_OPT_ROWS,
+	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
+	{ "concurrency", "N", "worker threads (default $WORKER_CONCURRENCY, else one per core)" },
+	{ "gallery", "GALLERY", "only this gallery's jobs" },
+	{ NULL, NULL, NULL },
+};
+static const struct kf_opt queue_opts[] = {
+	{ "all", NULL, "queue the photos already done too" },
+	{ NULL, NULL, NULL },
+};
+static const struct kf_opt jobs_opts[] = {
+	{ "state", "S", "only jobs in state S: pending, running, done, failed or dead" },
+	{ NULL, NULL, NULL },
+};
+static const struct kf_opt requeue_opts[] = {
+	{ "dead", NULL, "dead jobs (the default)" },
+	{ "failed", NULL, "failed jobs waiting for their retry" },
+	{ "all", NULL, "dead and failed jobs" },
+	{ NULL, NULL, NULL },
+};
+
 const struct kf_command kf_commands[] = {
 	{ "gallery import", "DIR", "import a folder of photos as a gallery",
 	  "Scans DIR recursively for .jpg, .jpeg and .png files (any case); each photo's\n"
@@ -120,6 +150,26 @@ const struct kf_command kf_commands[] = {
 	  "Recomputes every face_matches row of the gallery from the stored descriptors:\n"
 	  "no photo is decoded. Run it after enrolling or removing reference faces.",
 	  1, 1, threshold_opts, kf_cmd_rematch },
+	{ "process", "GALLERY", "process a whole gallery with a pool of workers (steps 3, 4)",
+	  "Queues every photo not yet done (new and changed ones), then runs the worker\n"
+	  "pool until every job is done or dead, waiting out the backoff of failed ones\n"
+	  "(2 s doubling to 60 s, +-20%; dead after max-attempts, see settings). Shows\n"
+	  "Processing... X/Y with the rate and ETA; Ctrl-C stops cleanly (in-flight\n"
+	  "photos finish, the rest stays queued) and a later run resumes, also after a\n"
+	  "crash or kill -9. Exit status 0 when the gallery is finished (dead photos\n"
+	  "included: see 'kingface jobs --state dead'), 1 when the run itself fails.",
+	  1, 1, process_opts, kf_cmd_process },
+	{ "worker", "", "a long-running worker for every queued job",
+	  "Claims queued jobs of every gallery (or --gallery) from the database until\n"
+	  "SIGINT or SIGTERM, which let in-flight photos finish. Several workers, in\n"
+	  "one or more processes, share the jobs: each is done once.",
+	  0, 0, worker_opts, kf_cmd_worker },
+	{ "queue", "GALLERY", "queue the gallery's photos that are not done", NULL, 1, 1,
+	  queue_opts, kf_cmd_queue },
+	{ "jobs", "GALLERY", "list the gallery's jobs with attempts and last error", NULL, 1, 1,
+	  jobs_opts, kf_cmd_jobs },
+	{ "requeue", "GALLERY", "put dead (or failed) jobs back to pending", NULL, 1, 1,
+	  requeue_opts, kf_cmd_requeue },
 	{ "status", "GALLERY", "photos pending / running / done / failed / dead, faces, matches",
 	  NULL, 1, 1, NULL, kf_cmd_status },
 	{ "results", "GALLERY --client CLIENT", "the photos a client was recognised in",

@@ -12,7 +12,8 @@ set -u
 : "${KINGFACE:?run through ctest (KINGFACE is the binary)}"
 : "${KF_SOURCE_DIR:?}"
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/kf-e2e.XXXXXX")
-trap 'rm -rf "$TRASH"' EXIT
+# background kingface processes (kf_bg) never outlive the test
+trap '[ -f "$TRASH/.pids" ] && kill -9 $(cat "$TRASH/.pids") 2>/dev/null; rm -rf "$TRASH"' EXIT
 cd "$TRASH" || exit 1
 export KINGFACE_DB="$TRASH/kingface.db"
 export XDG_DATA_HOME="$TRASH/xdg-data" XDG_CONFIG_HOME="$TRASH/xdg-config"
@@ -24,12 +25,22 @@ test_fail=0
 
 kf() { "$KINGFACE" "$@"; }
 
+# kf_bg OUT ARGS...: run kingface in the background with its output in OUT;
+# $! is its pid afterwards. Killed at exit if still running.
+kf_bg() {
+	local out=$1
+	shift
+	"$KINGFACE" "$@" >"$out" 2>&1 &
+	echo $! >>"$TRASH/.pids"
+}
+
 say() { printf '%s\n' "$*"; }
 
 test_expect_success() {
 	test_count=$((test_count + 1))
 	if (set -e; eval "$2") >"$TRASH/.out" 2>&1; then
 		say "ok $test_count - $1"
+		[ -n "${KF_TEST_VERBOSE:-}" ] && sed 's/^/#   /' "$TRASH/.out"
 	else
 		test_fail=$((test_fail + 1))
 		say "not ok $test_count - $1"

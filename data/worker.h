@@ -1,0 +1,57 @@
+/* worker.h: the processing run: a pool of worker threads (core/pool.h) that
+ * claim jobs from the durable queue (queue.h) and run the step-1 match on each
+ * (photo_match.h), seed steps 3 and 4.
+ *
+ * DESIGN
+ * - The engine is loaded once by the caller and shared read-only. Each worker
+ *   thread has its own SQLite connection, its own scratch arena and its own
+ *   copy of the gallery's search index, reloaded when the gallery's enrolled
+ *   references change.
+ * - SQLite writes are single statements (claim) or short BEGIN IMMEDIATE
+ *   transactions (one photo's results) on WAL with a busy timeout, so a writer
+ *   waits its turn instead of failing with SQLITE_BUSY.
+ * - A lease keeper thread renews the lease of every job in flight every
+ *   lease/3, so a slow photo is never taken by another worker, while the jobs
+ *   of a killed process come back (kf_queue_reclaim).
+ * - until_empty (`process`): the run ends when the gallery has no pending,
+ *   failed (waiting out its backoff) or running job; otherwise (`worker`) it
+ *   waits for new jobs until stopped. A stop lets in-flight photos finish.
+ * - A photo's own failure (unreadable, corrupt) is recorded on its job and the
+ *   run goes on; a failure of the run itself (database, disk) stops every
+ *   worker and is returned by kf_worker_wait().
+ */
+#ifndef KF_WORKER_H
+#define KF_WORKER_H
+
+#include <stdint.h>
+
+#include "core/engine.h"
+#include "core/pool.h"
+#include "data/photo_match.h"
+
+struct kf_worker_opts {
+	const char *db_path;
+	int64_t gallery_id;		/* 0: every gallery */
+	int concurrency;		/* worker threads, 1..64 */
+	int until_empty;
+	struct kf_photo_match_opts match;
+};
+
+struct kf_worker_run;
+
+/* Start the workers. total: the jobs the caller expects this run to finish
+ * (the Y of "X/Y"). On success *out is owned by the caller (kf_worker_wait). */
+int kf_worker_start(const struct kf_engine *e, const struct kf_worker_opts *o, int64_t total,
+		    struct kf_worker_run **out, struct kf_err *err);
+
+/* Live progress; any thread, any time. */
+void kf_worker_snapshot(const struct kf_worker_run *r, struct kf_pool_snapshot *s);
+
+/* Ask for a clean stop (idempotent, async-signal-unsafe: call from a thread). */
+void kf_worker_stop(struct kf_worker_run *r);
+
+/* Wait for the workers and free the run. Returns KF_OK, or the first failure
+ * of the run itself (with err). */
+int kf_worker_wait(struct kf_worker_run *r, struct kf_err *err);
+
+#endif
