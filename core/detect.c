@@ -119,11 +119,13 @@ int kf_detect_tiled(const struct kf_detect_opts *o, int full_w, int full_h)
 	       (double)KF_DETECT_SMALL_FACE * net_size(o) / longest < min_face(o);
 }
 
-/* The finest scale (relative to the full photo): a small face becomes min_face.
- * Above 1 the tiles are upsampled from the full-resolution photo. */
+/* The finest scale (relative to the full photo): a small face becomes min_face,
+ * but never above the full resolution. */
 static double finest_scale(const struct kf_detect_opts *o)
 {
-	return (double)min_face(o) / KF_DETECT_SMALL_FACE;
+	double s = (double)min_face(o) / KF_DETECT_SMALL_FACE;
+
+	return s > 1 ? 1 : s;
 }
 
 int kf_detect_min_side(const struct kf_detect_opts *o, int full_w, int full_h)
@@ -404,10 +406,15 @@ static int run_tiled(const struct kf_detector *d, const struct kf_detect_opts *o
 	double finest = finest_scale(o);
 	int rc;
 
+	/* scales evenly spaced from the single pass to the finest, each at most
+	 * twice the previous one */
+	int steps = prev < finest ? (int)ceil(log2(finest / prev) - 1e-9) : 0;
+	double ratio = steps > 0 ? pow(finest / prev, 1.0 / steps) : 1;
+
 	if ((rc = run_region(d, o, img, 0, 0, img->width, img->height, out, a, err)) < 0)
 		return rc;
-	while (prev < finest) {
-		double scale = fmin(2 * prev, finest);
+	for (int step = 1; step <= steps; step++) {
+		double scale = step == steps ? finest : prev * ratio;
 		/* the largest face the coarser scale may miss, at this scale */
 		int overlap = (int)ceil(1.25 * min_face(o) * scale / prev);
 		size_t kept = out->n, first = out->n;
