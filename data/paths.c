@@ -1,6 +1,7 @@
 /* paths.c: database and model locations (see paths.h). */
 #include "data/paths.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,4 +112,76 @@ int kf_paths_models(const char *flag, const char *builtin, char *out, size_t n,
 		return copy_path(out, n, xdg, err);
 	return kf_err_set(err, KF_E_NOTFOUND,
 			  "face-api models not found; run scripts/setup or set KINGFACE_MODELS");
+}
+
+int kf_paths_expand_home(const char *in, char *out, size_t n, struct kf_err *err)
+{
+	const char *home = getenv("HOME");
+	int w;
+
+	if (in[0] == '~' && (in[1] == '/' || in[1] == '\0') && home && *home)
+		w = snprintf(out, n, "%s%s", home, in + 1);
+	else
+		w = snprintf(out, n, "%s", in);
+	if (w < 0 || (size_t)w >= n)
+		return kf_err_set(err, KF_E_INVALID, "path '%.64s...' is too long", in);
+	return KF_OK;
+}
+
+int kf_paths_complete(const char *in, char *out, size_t n, int *matches, struct kf_err *err)
+{
+	char dir[4096], first[256] = "";
+	const char *slash, *base;
+	size_t dlen, blen, common = 0;
+	int count = 0, rc;
+	DIR *d;
+	struct dirent *e;
+
+	if (matches)
+		*matches = 0;
+	if ((rc = kf_paths_expand_home(in, out, n, err)) < 0)
+		return rc;
+	slash = strrchr(out, '/');
+	base = slash ? slash + 1 : out;
+	blen = strlen(base);
+	dlen = slash ? (size_t)(slash - out) + 1 : 0;
+	if (dlen >= sizeof(dir))
+		return kf_err_set(err, KF_E_INVALID, "path '%.64s...' is too long", in);
+	if (dlen)
+		memcpy(dir, out, dlen);
+	dir[dlen] = '\0';
+	if (!(d = opendir(dlen ? dir : ".")))
+		return KF_OK;
+	while ((e = readdir(d))) {
+		size_t k;
+
+		if (strncmp(e->d_name, base, blen) != 0 || !strcmp(e->d_name, ".") ||
+		    !strcmp(e->d_name, "..") || (e->d_name[0] == '.' && base[0] != '.') ||
+		    strlen(e->d_name) >= sizeof(first))
+			continue;
+		if (count++ == 0) {
+			snprintf(first, sizeof(first), "%s", e->d_name);
+			common = strlen(first);
+			continue;
+		}
+		for (k = 0; k < common && first[k] == e->d_name[k]; k++)
+			;
+		common = k;
+	}
+	closedir(d);
+	if (matches)
+		*matches = count;
+	if (count == 0)
+		return KF_OK;
+	if (dlen + common + 2 > n)
+		return kf_err_set(err, KF_E_INVALID, "path '%.64s...' is too long", in);
+	memcpy(out + dlen, first, common);
+	out[dlen + common] = '\0';
+	if (count == 1) {
+		struct stat sb;
+
+		if (stat(out, &sb) == 0 && S_ISDIR(sb.st_mode))
+			strcat(out, "/");
+	}
+	return KF_OK;
 }

@@ -24,6 +24,18 @@ int kf_paths_db(const char *flag, char *out, size_t n, struct kf_err *err);
 int kf_paths_models(const char *flag, const char *builtin, char *out, size_t n,
 		    struct kf_err *err);
 
+/* "~" or "~/..." with $HOME in front (other paths copied as they are) into out. */
+int kf_paths_expand_home(const char *in, char *out, size_t n, struct kf_err *err);
+
+/* Complete a path being typed, as a shell's Tab does: out gets `in` ("~/"
+ * expanded) extended by the longest prefix shared by the entries of its folder
+ * whose names start with its last component (dot-files only when that
+ * component starts with '.'); when exactly one entry matches and it is a
+ * folder, a '/' is added. *matches (may be NULL) gets how many entries
+ * matched; with none, out is `in` expanded. An unreadable folder is not an
+ * error (no match). Thread-safe. */
+int kf_paths_complete(const char *in, char *out, size_t n, int *matches, struct kf_err *err);
+
 /* mkdir -p with the given mode for each created component. */
 int kf_paths_mkdirs(const char *dir, unsigned mode, struct kf_err *err);
 

@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "core/match.h"
+#include "data/settings.h"
 #include "data/source_folder.h"
 #include "data/store_client.h"
 #include "data/store_face.h"
@@ -67,6 +68,55 @@ const char *kf_match_gallery_name(const struct kf_match_gallery *g, int64_t clie
 		if (g->client_ids[i] == client_id)
 			return g->client_names[i] ? g->client_names[i] : "?";
 	return "?";
+}
+
+int kf_photo_match_opts_load(struct kf_store *st, struct kf_photo_match_opts *o,
+			     struct kf_err *err)
+{
+	struct kf_detect_opts def = KF_DETECT_OPTS_DEFAULT;
+	struct kf_queue_opts q = KF_QUEUE_OPTS_DEFAULT;
+	double t, ttl_days, max_faces, attempts;
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	if ((rc = kf_settings_get(st, "threshold", &t, err)) < 0 ||
+	    (rc = kf_settings_get(st, "cache-ttl-days", &ttl_days, err)) < 0 ||
+	    (rc = kf_settings_get(st, "max-faces", &max_faces, err)) < 0 ||
+	    (rc = kf_settings_get(st, "max-attempts", &attempts, err)) < 0)
+		return rc;
+	o->detect = def;
+	o->detect.max_faces = (int)max_faces;
+	o->threshold = (float)t;
+	o->ttl_ms = (int64_t)(ttl_days * 86400000.0);
+	q.max_attempts = (int)attempts;
+	o->queue = q;
+	return KF_OK;
+}
+
+int kf_match_best_below(const struct kf_match_gallery *g, const struct kf_detail_face *f,
+			struct kf_search_hit *out, struct kf_err *err)
+{
+	struct kf_search_hit hits[KF_MATCH_MAX_HITS], below;
+	size_t nh;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!f->has_descriptor)
+		return KF_OK;
+	if ((rc = kf_search_query(&g->search, f->descriptor, 0, hits, KF_MATCH_MAX_HITS, &nh,
+				  &below, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < nh; i++) {
+		int matched = 0;
+
+		for (size_t k = 0; k < f->nmatches; k++)
+			matched |= f->matches[k].client_id == hits[i].client_id;
+		if (!matched) {
+			*out = hits[i];
+			break;
+		}
+	}
+	return KF_OK;
 }
 
 void kf_photo_match_key(char *buf, size_t n, int64_t gallery_id, const char *photo_key,

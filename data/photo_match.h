@@ -24,6 +24,7 @@
 #include "core/search.h"
 #include "data/queue.h"
 #include "data/store.h"
+#include "data/store_result.h"
 
 struct kf_arena;
 
@@ -49,6 +50,20 @@ struct kf_photo_match_opts {
 	int no_cache;			/* skip the cache lookup (still writes it) */
 	struct kf_queue_opts queue;	/* for failures: backoff, max attempts */
 };
+
+/* Fill o from the settings: face-api's detection defaults with the max-faces
+ * setting, the threshold setting, cache-ttl-days and max-attempts; no_cache
+ * off. The CLI then applies its options on top (kf_cli_match_opts); the
+ * console uses these as they are. Errors: a bad stored setting. */
+int kf_photo_match_opts_load(struct kf_store *st, struct kf_photo_match_opts *o,
+			     struct kf_err *err);
+
+/* The best client of g not among f's stored matches, from f's descriptor and
+ * g's current references: why a client was not matched (the detail view of
+ * `kingface detail` and the console). out->client_id is 0 when there is none
+ * (every client matched, none enrolled, or f has no descriptor). */
+int kf_match_best_below(const struct kf_match_gallery *g, const struct kf_detail_face *f,
+			struct kf_search_hit *out, struct kf_err *err);
 
 /* What became of a photo match. */
 struct kf_photo_match_out {

@@ -90,6 +90,14 @@ int kf_store_photo_list(struct kf_store *st, int64_t gallery_id, const char *sta
 			int64_t offset, int64_t limit, struct kf_photo **out, size_t *n,
 			int64_t *total, struct kf_err *err)
 {
+	return kf_store_photo_search(st, gallery_id, status, NULL, offset, limit, out, n, total,
+				     err);
+}
+
+int kf_store_photo_search(struct kf_store *st, int64_t gallery_id, const char *status,
+			  const char *key_part, int64_t offset, int64_t limit,
+			  struct kf_photo **out, size_t *n, int64_t *total, struct kf_err *err)
+{
 	sqlite3_stmt *s;
 	int rc;
 
@@ -97,10 +105,12 @@ int kf_store_photo_list(struct kf_store *st, int64_t gallery_id, const char *sta
 	*n = 0;
 	if ((rc = kf_store_prepare(st, &s, "SELECT count(*) FROM photos p LEFT JOIN photo_jobs j "
 				   "ON j.photo_id = p.id WHERE p.gallery_id = ?1 AND "
-				   "(?2 IS NULL OR coalesce(j.state, 'pending') = ?2)", err)) < 0)
+				   "(?2 IS NULL OR coalesce(j.state, 'pending') = ?2) AND "
+				   "(?3 IS NULL OR instr(p.key, ?3) > 0)", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, gallery_id);
 	kf_store_bind_text(s, 2, status);
+	kf_store_bind_text(s, 3, key_part && *key_part ? key_part : NULL);
 	rc = sqlite3_step(s);
 	*total = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_finalize(s);
@@ -108,13 +118,15 @@ int kf_store_photo_list(struct kf_store *st, int64_t gallery_id, const char *sta
 		return kf_store_fail(st, rc, "count photos", err);
 
 	if ((rc = kf_store_prepare(st, &s, PHOTO_COLUMNS " WHERE p.gallery_id = ?1 AND "
-				   "(?2 IS NULL OR coalesce(j.state, 'pending') = ?2) "
+				   "(?2 IS NULL OR coalesce(j.state, 'pending') = ?2) AND "
+				   "(?5 IS NULL OR instr(p.key, ?5) > 0) "
 				   "ORDER BY p.key LIMIT ?3 OFFSET ?4", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, gallery_id);
 	kf_store_bind_text(s, 2, status);
 	sqlite3_bind_int64(s, 3, limit);
 	sqlite3_bind_int64(s, 4, offset);
+	kf_store_bind_text(s, 5, key_part && *key_part ? key_part : NULL);
 	return kf_store_collect(st, s, sizeof(**out), read_row_any, release_any, (void **)out, n,
 				"list photos", err);
 }

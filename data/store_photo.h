@@ -48,6 +48,12 @@ int kf_store_photo_list(struct kf_store *st, int64_t gallery_id, const char *sta
 			int64_t offset, int64_t limit, struct kf_photo **out, size_t *n,
 			int64_t *total, struct kf_err *err);
 
+/* kf_store_photo_list() of the photos whose key contains key_part (NULL or
+ * "": all), for the console's filter. */
+int kf_store_photo_search(struct kf_store *st, int64_t gallery_id, const char *status,
+			  const char *key_part, int64_t offset, int64_t limit,
+			  struct kf_photo **out, size_t *n, int64_t *total, struct kf_err *err);
+
 /* Insert or update the photo with f->key: its file fields are set, it is no
  * longer missing, and its job is reset to pending (or failed with f->error,
  * attempts 0). Run inside a transaction for many files. *id may be NULL. */

@@ -5,34 +5,25 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "core/arena.h"
 #include "core/engine.h"
-#include "data/source_folder.h"
+#include "data/enroll.h"
 #include "data/store_client.h"
 #include "data/store_face.h"
 #include "data/store_gallery.h"
 #include "data/store_photo.h"
 #include "src/cli_engine.h"
 
-/* The quality gate (refused unless --force). */
-#define MIN_FACE_PX 80
-#define MIN_SCORE 0.8
-
 /* Find the face to enroll in an image file: exactly one, or --face N. */
 static int face_from_file(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a,
-			  const char *path, struct kf_face_ref *r, char *sha, int *padded)
+			  const char *path, struct kf_enroll_file *ef, struct kf_face_ref *r,
+			  const char *abs_path, int *padded)
 {
 	struct kf_err err = KF_ERR_INIT;
-	struct kf_arena arena = KF_ARENA_INIT;
 	struct kf_engine *e = NULL;
 	struct kf_detect_opts o;
-	struct kf_face *faces = NULL;
-	struct kf_image_info info;
 	int64_t pick = -1;
-	uint8_t *buf = NULL;
-	char models[4096];
-	size_t len, n = 0;
-	double pad = 0;
+	char models[4096], why[160];
+	size_t n;
 	int rc;
 
 	if ((rc = kf_cli_detect_opts(cmd, a, &o)) != KF_EXIT_OK ||
@@ -40,16 +31,15 @@ static int face_from_file(struct kf_cli *cli, const struct kf_command *cmd, stru
 	    (rc = kf_cli_models(cli, models, sizeof(models))) != KF_EXIT_OK)
 		return rc;
 	rc = KF_EXIT_ERROR;
-	if (kf_image_read_file(path, &buf, &len, &err) < 0 ||
-	    kf_engine_load(&e, models, (o.detector == KF_DETECTOR_SSD ? KF_ENGINE_SSD : KF_ENGINE_TINY) |
+	if (kf_engine_load(&e, models, (o.detector == KF_DETECTOR_SSD ? KF_ENGINE_SSD : KF_ENGINE_TINY) |
 			   KF_ENGINE_DESCRIPTORS, &err) < 0 ||
-	    kf_engine_faces(e, &o, buf, len, KF_FIND_DESCRIPTORS | KF_FIND_PAD_RETRY, &faces, &n,
-			    &info, &pad, &arena, &err) < 0) {
+	    kf_enroll_detect(e, &o, path, ef, &err) < 0) {
 		if (!strstr(err.msg, path))
 			kf_err_context(&err, "'%s'", path);
 		kf_cli_error(&err);
 		goto out;
 	}
+	n = ef->n;
 	if (n == 0) {
 		fprintf(stderr, "kingface: no face found in '%s'\n", path);
 		goto out;
@@ -58,8 +48,8 @@ static int face_from_file(struct kf_cli *cli, const struct kf_command *cmd, stru
 		fprintf(stderr, "kingface: %zu faces found in '%s'; choose one with --face N:\n", n, path);
 		for (size_t i = 0; i < n; i++)
 			fprintf(stderr, "  --face %zu  score %.3f  at %.0f,%.0f  %.0fx%.0f px\n", i,
-				faces[i].score, faces[i].box.x, faces[i].box.y, faces[i].box.width,
-				faces[i].box.height);
+				ef->faces[i].score, ef->faces[i].box.x, ef->faces[i].box.y,
+				ef->faces[i].box.width, ef->faces[i].box.height);
 		goto out;
 	}
 	if (pick >= (int64_t)n) {
@@ -67,30 +57,18 @@ static int face_from_file(struct kf_cli *cli, const struct kf_command *cmd, stru
 			(long long)pick, path, n, n == 1 ? "" : "s", n - 1);
 		goto out;
 	}
-	const struct kf_face *f = &faces[pick < 0 ? 0 : pick];
-	float side = f->box.width < f->box.height ? f->box.width : f->box.height;
-	if (!kf_cli_opt(cmd, a, "force") && (side < MIN_FACE_PX || f->score < MIN_SCORE)) {
-		fprintf(stderr, "kingface: the face in '%s' is too %s for a reliable reference "
-			"(%.0f px, score %.2f; needs at least %d px and %.1f); use a better photo, "
-			"or --force\n", path, side < MIN_FACE_PX ? "small" : "uncertain", side,
-			f->score, MIN_FACE_PX, MIN_SCORE);
+	if (pick < 0)
+		pick = 0;
+	if (!kf_cli_opt(cmd, a, "force") && kf_enroll_check(&ef->faces[pick], why, sizeof(why))) {
+		fprintf(stderr, "kingface: the face in '%s' is %s; use a better photo, or --force\n",
+			path, why);
 		goto out;
 	}
-	memcpy(r->descriptor, f->descriptor, sizeof(r->descriptor));
-	r->box_left = f->box.x / info.width;
-	r->box_top = f->box.y / info.height;
-	r->box_width = f->box.width / info.width;
-	r->box_height = f->box.height / info.height;
-	r->score = f->score;
-	r->source_face_index = pick < 0 ? 0 : (int)pick;
-	kf_source_sha256_hex(buf, len, sha);
-	*padded = pad > 0;
+	kf_enroll_ref(ef, (size_t)pick, abs_path, r);
+	*padded = ef->pad > 0;
 	rc = KF_EXIT_OK;
 out:
-	kf_free(faces);
-	kf_free(buf);
 	kf_engine_free(e);
-	kf_arena_release(&arena);
 	return rc;
 }
 
@@ -98,12 +76,13 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_face_ref r;
+	struct kf_enroll_file ef = { 0 };
 	struct kf_gallery g = { 0 };
 	struct kf_client c = { 0 };
 	struct kf_photo p = { 0 };
 	struct kf_store *st;
 	const char *photo = kf_cli_opt(cmd, a, "photo");
-	char sha[65] = "", abs_path[4096];
+	char abs_path[4096];
 	int64_t id, pick = -1;
 	int rc, padded = 0;
 
@@ -130,12 +109,11 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 			goto out;
 		}
 	} else {
-		if ((rc = face_from_file(cli, cmd, a, a->pos[2], &r, sha, &padded)) != KF_EXIT_OK)
-			goto out;
 		if (!realpath(a->pos[2], abs_path))
 			snprintf(abs_path, sizeof(abs_path), "%s", a->pos[2]);
-		r.source_path = abs_path;
-		r.source_sha256 = sha;
+		if ((rc = face_from_file(cli, cmd, a, a->pos[2], &ef, &r, abs_path, &padded)) !=
+		    KF_EXIT_OK)
+			goto out;
 	}
 	r.client_id = c.id;
 	r.model = (char *)KF_ENGINE_MODEL;
@@ -168,6 +146,7 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		rc = KF_EXIT_OK;
 	}
 out:
+	kf_enroll_file_release(&ef);
 	kf_store_photo_release(&p);
 	kf_store_client_release(&c);
 	kf_store_gallery_release(&g);

@@ -16,26 +16,21 @@
 int kf_cli_match_opts(struct kf_cli *cli, const struct kf_command *cmd, const struct kf_args *a,
 		      struct kf_store *st, struct kf_photo_match_opts *o)
 {
-	struct kf_queue_opts q = KF_QUEUE_OPTS_DEFAULT;
 	struct kf_err err = KF_ERR_INIT;
-	double t, ttl_days, max_faces, attempts;
+	struct kf_detect_opts d;
+	double t;
 	int rc;
 
-	memset(o, 0, sizeof(*o));
-	if ((rc = kf_cli_detect_opts(cmd, a, &o->detect)) != KF_EXIT_OK ||
+	if ((rc = kf_cli_detect_opts(cmd, a, &d)) != KF_EXIT_OK ||
 	    (rc = kf_cli_threshold(cli, cmd, a, st, &t)) != KF_EXIT_OK)
 		return rc;
-	if (kf_settings_get(st, "cache-ttl-days", &ttl_days, &err) < 0 ||
-	    kf_settings_get(st, "max-faces", &max_faces, &err) < 0 ||
-	    kf_settings_get(st, "max-attempts", &attempts, &err) < 0)
+	if (kf_photo_match_opts_load(st, o, &err) < 0)
 		return kf_cli_error(&err);
 	if (!kf_cli_opt(cmd, a, "max-faces"))
-		o->detect.max_faces = (int)max_faces;
+		d.max_faces = o->detect.max_faces;
+	o->detect = d;
 	o->threshold = (float)t;
-	o->ttl_ms = (int64_t)(ttl_days * 86400000.0);
 	o->no_cache = kf_cli_opt(cmd, a, "no-cache") != NULL;
-	q.max_attempts = (int)attempts;
-	o->queue = q;
 	return KF_EXIT_OK;
 }
 

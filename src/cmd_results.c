@@ -132,34 +132,6 @@ static cJSON *client_sim(const struct kf_match_gallery *mg, int64_t id, float si
 	return o;
 }
 
-/* The best client not among the face's stored matches, from its descriptor
- * and the current references (why a client was not matched). */
-static int best_below(const struct kf_match_gallery *mg, const struct kf_detail_face *f,
-		      struct kf_search_hit *out, struct kf_err *err)
-{
-	struct kf_search_hit hits[KF_MATCH_MAX_HITS], below;
-	size_t nh;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (!f->has_descriptor)
-		return KF_OK;
-	if ((rc = kf_search_query(&mg->search, f->descriptor, 0, hits, KF_MATCH_MAX_HITS, &nh,
-				  &below, err)) < 0)
-		return rc;
-	for (size_t i = 0; i < nh; i++) {
-		int matched = 0;
-
-		for (size_t k = 0; k < f->nmatches; k++)
-			matched |= f->matches[k].client_id == hits[i].client_id;
-		if (!matched) {
-			*out = hits[i];
-			break;
-		}
-	}
-	return KF_OK;
-}
-
 int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
@@ -201,7 +173,7 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	for (size_t i = 0; i < n; i++) {
 		struct kf_search_hit below;
 
-		if (best_below(&mg, &faces[i], &below, &err) < 0) {
+		if (kf_match_best_below(&mg, &faces[i], &below, &err) < 0) {
 			kf_cli_error(&err);
 			goto out;
 		}

@@ -60,11 +60,47 @@ static void test_models_order_and_errors(void **state)
 	assert_non_null(strstr(err.msg, "KINGFACE_MODELS"));
 }
 
+static void test_complete(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	const char *dir = kf_test_tmpdir();
+	char out[4096];
+	int m;
+	(void)state;
+
+	fclose(fopen(kf_test_path("%s/wedding-a.jpg", dir), "w"));
+	fclose(fopen(kf_test_path("%s/wedding-b.jpg", dir), "w"));
+	fclose(fopen(kf_test_path("%s/.hidden.jpg", dir), "w"));
+	mkdir(kf_test_path("%s/refs", dir), 0700);
+	/* table: typed -> completed, matches */
+	const struct { const char *in, *out; int m; } rows[] = {
+		{ "wed", "wedding-", 2 },
+		{ "wedding-b", "wedding-b.jpg", 1 },
+		{ "re", "refs/", 1 },
+		{ "zz", "zz", 0 },
+		{ ".h", ".hidden.jpg", 1 },
+		{ "nofolder/x", "nofolder/x", 0 },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char in[4096];
+
+		snprintf(in, sizeof(in), "%s/%s", dir, rows[i].in);
+		assert_int_equal(kf_paths_complete(in, out, sizeof(out), &m, &err), KF_OK);
+		assert_string_equal(out, kf_test_path("%s/%s", dir, rows[i].out));
+		assert_int_equal(m, rows[i].m);
+	}
+	setenv("HOME", dir, 1);
+	assert_int_equal(kf_paths_complete("~/wedding-a", out, sizeof(out), &m, &err), KF_OK);
+	assert_string_equal(out, kf_test_path("%s/wedding-a.jpg", dir));
+	assert_int_equal(kf_paths_complete("~/x", out, 4, &m, &err), KF_E_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_db_path_order),
 		cmocka_unit_test(test_models_order_and_errors),
+		cmocka_unit_test(test_complete),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

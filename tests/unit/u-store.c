@@ -140,6 +140,17 @@ static void test_gallery_client_photo_rows(void **state)
 	assert_int_equal(total, 1);
 	assert_string_equal(photos[0].error, "not a JPEG or PNG file");
 	kf_store_photo_list_free(photos, n);
+	/* the console's filter: key contains */
+	assert_int_equal(kf_store_photo_search(st, gid, NULL, "c.j", 0, 10, &photos, &n, &total,
+					       &err), KF_OK);
+	assert_int_equal(total, 1);
+	assert_int_equal(n, 1);
+	assert_string_equal(photos[0].key, "c.jpg");
+	kf_store_photo_list_free(photos, n);
+	assert_int_equal(kf_store_photo_search(st, gid, NULL, "", 0, 10, &photos, &n, &total,
+					       &err), KF_OK);
+	assert_int_equal(total, 2);
+	kf_store_photo_list_free(photos, n);
 
 	/* a face with a match for Ana, and a cache entry, then remove Ana */
 	sqlite3_exec(st->db, "INSERT INTO photo_faces(photo_id, face_index, box_left, box_top, "

@@ -1,0 +1,70 @@
+/* enroll.c: a reference face from a photo file (enroll.h). */
+#include "data/enroll.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/arena.h"
+#include "data/source_folder.h"
+
+int kf_enroll_detect(const struct kf_engine *e, const struct kf_detect_opts *o,
+		     const char *path, struct kf_enroll_file *out, struct kf_err *err)
+{
+	struct kf_arena arena = KF_ARENA_INIT;
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = kf_image_read_file(path, &buf, &len, err)) < 0 ||
+	    (rc = kf_engine_faces(e, o, buf, len, KF_FIND_DESCRIPTORS | KF_FIND_PAD_RETRY,
+				  &out->faces, &out->n, &out->info, &out->pad, &arena, err)) < 0) {
+		if (!strstr(err ? err->msg : "", path))
+			kf_err_context(err, "'%s'", path);
+		kf_enroll_file_release(out);
+		goto out;
+	}
+	kf_source_sha256_hex(buf, len, out->sha256);
+out:
+	kf_free(buf);
+	kf_arena_release(&arena);
+	return rc;
+}
+
+int kf_enroll_check(const struct kf_face *f, char *why, size_t n)
+{
+	float side = f->box.width < f->box.height ? f->box.width : f->box.height;
+
+	if (side >= KF_ENROLL_MIN_FACE_PX && f->score >= KF_ENROLL_MIN_SCORE)
+		return 0;
+	snprintf(why, n, "too %s for a reliable reference (%.0f px, score %.2f; needs at least %d px and %.1f)",
+		 side < KF_ENROLL_MIN_FACE_PX ? "small" : "uncertain", (double)side,
+		 (double)f->score, KF_ENROLL_MIN_FACE_PX, (double)KF_ENROLL_MIN_SCORE);
+	return 1;
+}
+
+void kf_enroll_ref(const struct kf_enroll_file *ef, size_t i, const char *abs_path,
+		   struct kf_face_ref *r)
+{
+	const struct kf_face *f = &ef->faces[i];
+
+	memcpy(r->descriptor, f->descriptor, sizeof(r->descriptor));
+	r->box_left = f->box.x / (float)ef->info.width;
+	r->box_top = f->box.y / (float)ef->info.height;
+	r->box_width = f->box.width / (float)ef->info.width;
+	r->box_height = f->box.height / (float)ef->info.height;
+	r->score = f->score;
+	r->source_face_index = (int)i;
+	r->source_photo_id = 0;
+	r->source_path = (char *)abs_path;
+	r->source_sha256 = (char *)ef->sha256;
+}
+
+void kf_enroll_file_release(struct kf_enroll_file *ef)
+{
+	if (!ef)
+		return;
+	kf_free(ef->faces);
+	memset(ef, 0, sizeof(*ef));
+}

@@ -1,0 +1,50 @@
+/* enroll.h: a client's reference face from a photo file, shared by the
+ * `enroll` command and the console's enrollment prompt.
+ *
+ * kf_enroll_detect() reads the file once, finds its faces with descriptors
+ * (searching again on a padded canvas for tight crops, KF_FIND_PAD_RETRY) and
+ * hashes its bytes; the caller picks a face (never silently: several faces
+ * need a choice), checks it with kf_enroll_check() (unless forced), and makes
+ * the reference with kf_enroll_ref() for kf_store_face_add().
+ *
+ * Thread-safety: no shared state; the engine may be shared.
+ */
+#ifndef KF_ENROLL_H
+#define KF_ENROLL_H
+
+#include <stddef.h>
+
+#include "core/engine.h"
+#include "data/store_face.h"
+
+/* The quality gate: smaller or less certain faces are refused unless forced. */
+#define KF_ENROLL_MIN_FACE_PX 80
+#define KF_ENROLL_MIN_SCORE 0.8f
+
+struct kf_enroll_file {
+	struct kf_face *faces;		/* by score, highest first; NULL when none */
+	size_t n;
+	struct kf_image_info info;	/* upright size */
+	double pad;			/* canvas factor that found them, 0: the photo */
+	char sha256[65];		/* of the file's bytes */
+};
+
+/* Faces of the photo file at path. On success *out is the caller's
+ * (kf_enroll_file_release); n may be 0. Errors name the path. */
+int kf_enroll_detect(const struct kf_engine *e, const struct kf_detect_opts *o,
+		     const char *path, struct kf_enroll_file *out, struct kf_err *err);
+
+/* 0 when f is good enough for a reference; otherwise 1 and why (size n) says
+ * "too small for a reliable reference (52 px, score 0.97; needs at least 80 px and 0.8)". */
+int kf_enroll_check(const struct kf_face *f, char *why, size_t n);
+
+/* Fill r from face i of ef (descriptor, box as fractions, score, face index,
+ * sha256 pointing into ef, source_path = abs_path). client_id and model are
+ * left to the caller. r borrows ef's and abs_path's memory. */
+void kf_enroll_ref(const struct kf_enroll_file *ef, size_t i, const char *abs_path,
+		   struct kf_face_ref *r);
+
+/* NULL-safe; zeroes *ef. */
+void kf_enroll_file_release(struct kf_enroll_file *ef);
+
+#endif
