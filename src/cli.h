@@ -125,6 +125,7 @@ int kf_cmd_requeue(struct kf_cli *, const struct kf_command *, struct kf_args *)
 int kf_cmd_process(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_worker(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_detect(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_console(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_photo_list(struct kf_cli *, const struct kf_command *, struct kf_args *);
 
 #endif

@@ -91,6 +91,12 @@ static const struct kf_opt requeue_opts[] = {
 	{ NULL, NULL, NULL },
 };
 
+static const struct kf_opt console_opts[] = {
+	{ "readonly", NULL, "browse only: every change is refused" },
+	{ "headless", NULL, "run without a terminal (tests): keys from stdin, ends with it" },
+	{ NULL, NULL, NULL },
+};
+
 const struct kf_command kf_commands[] = {
 	{ "gallery import", "DIR", "import a folder of photos as a gallery",
 	  "Scans DIR recursively for .jpg, .jpeg and .png files (any case); each photo's\n"
@@ -196,5 +202,11 @@ const struct kf_command kf_commands[] = {
 	  "be read gets an error entry, the others are still processed, and the exit\n"
 	  "status is 1.",
 	  1, -1, detect_opts, kf_cmd_detect },
+	{ "console", "", "the interactive console (also: kingface with no command)",
+	  "Galleries, clients, photos, recognition and jobs, keyboard first: Enter opens,\n"
+	  "p processes the selected gallery in the background with a live X/Y bar, ?\n"
+	  "shows the keys of the screen, / filters, q goes back. See docs/console.md.\n"
+	  "'kingface' with no command opens it when stdin and stdout are a terminal.",
+	  0, 0, console_opts, kf_cmd_console },
 	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL },
 };

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "data/store.h"
 #include "src/cli.h"
@@ -189,9 +190,28 @@ int main(int argc, char **argv)
 	const struct kf_command *cmd;
 	int used, help = 0, rc;
 
-	if (argc < 2) {
-		main_help(stderr);
-		return KF_EXIT_USAGE;
+	/* no command: the console on a terminal (or --headless), else the help */
+	int only_opts = 1, headless = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--db") || !strcmp(argv[i], "--models"))
+			i++;
+		else if (!strcmp(argv[i], "--headless"))
+			headless = 1;
+		else if (strcmp(argv[i], "--readonly") != 0)
+			only_opts = 0;
+	}
+	if (only_opts) {
+		if (!headless && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+			main_help(stderr);
+			return KF_EXIT_USAGE;
+		}
+		cmd = find_command(1, (char *[]){ (char *)"console" }, &used);
+		rc = parse(cmd, argc - 1, argv + 1, &cli, &args, &help);
+		if (rc != KF_EXIT_OK)
+			return rc;
+		rc = cmd->run(&cli, cmd, &args);
+		kf_store_close(cli.store);
+		return rc;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		main_help(stdout);

@@ -1,0 +1,61 @@
+/* kf_ui_enroll.c: enrolling a reference face from the console, shared by the
+ * Clients tab (a photo file) and the face detail (a stored face): store the
+ * reference, then re-search the gallery's stored faces (kf_store_rematch, no
+ * photo decoded) so every view shows the new matches at once. */
+#include <stdio.h>
+#include <string.h>
+
+#include "data/paths.h"
+#include "data/photo_match.h"
+#include "data/settings.h"
+#include "data/store_face.h"
+#include "data/store_result.h"
+#include "ui/kf_ui_app.h"
+
+unsigned kf_ui_enroll_commit(struct kf_ui_app *app, int64_t gallery_id, struct kf_face_ref *r,
+			     const char *client, const char *what)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_match_gallery mg;
+	int64_t id, faces = 0, matches = 0;
+	double t;
+
+	memset(&mg, 0, sizeof(mg));
+	r->model = (char *)KF_ENGINE_MODEL;
+	if (kf_store_face_add(app->store, r, &id, &err) < 0) {
+		kf_ui_error(app, &err);
+		return KF_UI_REDRAW;
+	}
+	if (kf_settings_get(app->store, "threshold", &t, &err) < 0 ||
+	    kf_match_gallery_load(app->store, gallery_id, &mg, &err) < 0 ||
+	    kf_store_rematch(app->store, gallery_id, &mg.search, (float)t, &faces, &matches,
+			     &err) < 0) {
+		kf_match_gallery_release(&mg);
+		kf_err_context(&err, "enrolled %s for '%s', but re-matching failed", what, client);
+		kf_ui_error(app, &err);
+		return KF_UI_RELOAD;
+	}
+	kf_match_gallery_release(&mg);
+	kf_ui_message(app, 0, "enrolled %s for '%s' (reference %lld); re-matched %lld faces: "
+		      "%lld matches", what, client, (long long)id, (long long)faces,
+		      (long long)matches);
+	return KF_UI_RELOAD;
+}
+
+void kf_ui_complete_path(struct kf_ui_app *app, const char *in, char *out, size_t n)
+{
+	struct kf_err err = KF_ERR_INIT;
+	int m = 0;
+
+	if (kf_paths_complete(in, out, n, &m, &err) < 0) {
+		snprintf(out, n, "%s", in);
+		kf_ui_error(app, &err);
+		return;
+	}
+	if (m > 1)
+		kf_ui_message(app, 0, "%d matches", m);
+	else if (m == 0)
+		kf_ui_message(app, 1, "no file matches");
+	else
+		app->msg[0] = '\0';
+}

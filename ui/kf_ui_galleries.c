@@ -1,0 +1,149 @@
+/* kf_ui_galleries.c: the first screen: every gallery with its counts; Enter
+ * opens one, p processes the selected one. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "data/store_gallery.h"
+#include "ui/kf_ui_app.h"
+#include "ui/kf_ui_list.h"
+
+enum { CMD_OPEN = 1, CMD_PROCESS };
+
+static const struct kf_ui_binding keys[] = {
+	{ '\r', "Enter", "open", "open the gallery (clients, photos, recognition, jobs)", CMD_OPEN,
+	  0, 0 },
+	{ 'p', "p", "process", "process the gallery's photos in the background", CMD_PROCESS,
+	  KF_UI_WRITES, 0 },
+	{ 0, NULL, NULL, NULL, 0, 0, 0 },
+};
+
+struct galleries {
+	struct kf_ui_view v;
+	struct kf_ui_list list;
+	struct kf_gallery *rows;
+	size_t nrows;
+	size_t *idx;		/* rows matching the filter */
+};
+
+static void refilter(struct galleries *s)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->nrows; i++)
+		if (kf_ui_list_match(&s->list, s->rows[i].name))
+			s->idx[k++] = i;
+	s->list.n = (int64_t)k;
+	kf_ui_list_clamp(&s->list, s->list.height);
+}
+
+static void reload(struct kf_ui_view *v, struct kf_ui_app *app)
+{
+	struct galleries *s = (struct galleries *)v;
+	struct kf_err err = KF_ERR_INIT;
+	int64_t keep = s->list.n ? (int64_t)s->rows[s->idx[s->list.sel]].id : 0;
+
+	kf_store_gallery_list_free(s->rows, s->nrows);
+	free(s->idx);
+	s->rows = NULL;
+	s->idx = NULL;
+	s->nrows = 0;
+	if (kf_store_gallery_list(app->store, &s->rows, &s->nrows, &err) < 0) {
+		kf_ui_error(app, &err);
+		s->rows = NULL;
+		s->nrows = 0;
+	}
+	s->idx = calloc(s->nrows + 1, sizeof(size_t));
+	if (!s->idx) {
+		kf_store_gallery_list_free(s->rows, s->nrows);
+		s->rows = NULL;
+		s->nrows = 0;
+		s->idx = calloc(1, sizeof(size_t));
+	}
+	refilter(s);
+	for (int64_t i = 0; i < s->list.n; i++)
+		if (s->rows[s->idx[i]].id == keep)
+			s->list.sel = i;
+	v->gallery_id = s->list.n ? s->rows[s->idx[s->list.sel]].id : 0;
+	snprintf(v->title, sizeof(v->title), "Galleries (%zu)", s->nrows);
+}
+
+static void row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x, int width, int64_t i,
+		int selected)
+{
+	const struct kf_gallery *g = &((struct galleries *)ctx)->rows[((struct galleries *)ctx)->idx[i]];
+	int nw = width - 50;
+
+	(void)app, (void)selected;
+	if (nw < 10)
+		nw = 10;
+	kf_ui_putf(w, y, x, width, " %-*.*s %7lld %7lld %6lld/%-6lld %7lld", nw - 1, nw - 1, g->name,
+		   (long long)g->photos, (long long)g->clients, (long long)(g->done),
+		   (long long)(g->failed + g->dead), (long long)g->faces);
+}
+
+static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)
+{
+	struct galleries *s = (struct galleries *)v;
+	int nw = COLS - 50;
+
+	if (nw < 10)
+		nw = 10;
+	kf_ui_attr(app, w, KF_UI_S_HEAD);
+	kf_ui_putf(w, 1, 0, COLS, " %-*s %7s %7s %13s %7s", nw - 1, "GALLERY", "PHOTOS", "CLIENTS",
+		   "DONE/FAILED", "FACES");
+	wattrset(w, A_NORMAL);
+	kf_ui_list_draw(&s->list, app, w, 2, 0, LINES - 4 - 1, COLS, row, s,
+			"no galleries yet: kingface gallery import DIR --name NAME");
+	v->gallery_id = s->list.n ? s->rows[s->idx[s->list.sel]].id : 0;
+}
+
+static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
+{
+	struct galleries *s = (struct galleries *)v;
+	const struct kf_gallery *g = s->list.n ? &s->rows[s->idx[s->list.sel]] : NULL;
+
+	switch (cmd) {
+	case KF_UI_CMD_FILTER:
+		refilter(s);
+		return KF_UI_REDRAW;
+	case CMD_OPEN:
+		if (g)
+			kf_ui_push(app, kf_ui_gallery_new(g->id, g->name));
+		return KF_UI_REDRAW;
+	case CMD_PROCESS:
+		return g ? kf_ui_process(app, g->id) : KF_UI_NONE;
+	}
+	if (v->last_key == KEY_ENTER || v->last_key == '\n')
+		return on_key(v, app, CMD_OPEN);
+	return KF_UI_NONE;
+}
+
+static void gfree(struct kf_ui_view *v)
+{
+	struct galleries *s = (struct galleries *)v;
+
+	kf_store_gallery_list_free(s->rows, s->nrows);
+	free(s->idx);
+	free(s);
+}
+
+static const struct kf_ui_screen galleries_screen = {
+	.name = "Galleries",
+	.keys = keys,
+	.draw = draw,
+	.on_key = on_key,
+	.reload = reload,
+	.free = gfree,
+};
+
+struct kf_ui_view *kf_ui_galleries_new(void)
+{
+	struct galleries *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->v.screen = &galleries_screen;
+	s->v.list = &s->list;
+	return &s->v;
+}

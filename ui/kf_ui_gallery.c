@@ -1,0 +1,571 @@
+/* kf_ui_gallery.c: one gallery, in four tabs: Clients (enroll, add, remove),
+ * Photos (paged from the store: only the visible rows are fetched), Recognition
+ * (photos per client, most first) and Jobs (failed and dead, re-queue). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "data/enroll.h"
+#include "data/paths.h"
+#include "data/photo_match.h"
+#include "data/queue.h"
+#include "data/store_client.h"
+#include "data/store_gallery.h"
+#include "data/store_photo.h"
+#include "data/store_result.h"
+#include "ui/kf_ui_app.h"
+#include "ui/kf_ui_list.h"
+
+enum tab { T_CLIENTS, T_PHOTOS, T_RECOGNITION, T_JOBS, NTABS };
+#define M(t) (1u << (t))
+
+enum {
+	CMD_NEXT = 1, CMD_PREV, CMD_TAB1, CMD_TAB2, CMD_TAB3, CMD_TAB4, CMD_OPEN, CMD_PROCESS,
+	CMD_ADD, CMD_REMOVE, CMD_ENROLL, CMD_REQUEUE,
+};
+
+static const struct kf_ui_binding keys[] = {
+	{ '\t', "Tab", "next tab", "next tab (Shift-Tab previous; 1-4 pick one)", CMD_NEXT, 0, 0 },
+	{ KEY_BTAB, "S-Tab", NULL, "previous tab", CMD_PREV, 0, 0 },
+	{ KEY_RIGHT, "Right", NULL, "next tab", CMD_NEXT, 0, 0 },
+	{ KEY_LEFT, "Left", NULL, "previous tab", CMD_PREV, 0, 0 },
+	{ '1', "1", NULL, "Clients tab", CMD_TAB1, 0, 0 },
+	{ '2', "2", NULL, "Photos tab", CMD_TAB2, 0, 0 },
+	{ '3', "3", NULL, "Recognition tab", CMD_TAB3, 0, 0 },
+	{ '4', "4", NULL, "Jobs tab", CMD_TAB4, 0, 0 },
+	{ 'e', "e", "enroll", "enroll a face of the client from a photo file (Tab completes the path)",
+	  CMD_ENROLL, KF_UI_WRITES, M(T_CLIENTS) },
+	{ 'a', "a", "add", "add a client", CMD_ADD, KF_UI_WRITES, M(T_CLIENTS) },
+	{ 'd', "d", "remove", "remove the client and its enrolled faces (asks first)", CMD_REMOVE,
+	  KF_UI_WRITES, M(T_CLIENTS) },
+	{ '\r', "Enter", "open", "the client's photos", CMD_OPEN, 0,
+	  M(T_CLIENTS) | M(T_RECOGNITION) },
+	{ '\r', "Enter", "open", "face detail of the photo", CMD_OPEN, 0, M(T_PHOTOS) | M(T_JOBS) },
+	{ 'r', "r", "requeue", "re-queue the failed and dead jobs", CMD_REQUEUE, KF_UI_WRITES,
+	  M(T_JOBS) },
+	{ 'p', "p", "process", "process the gallery's photos in the background", CMD_PROCESS,
+	  KF_UI_WRITES, 0 },
+	{ 0, NULL, NULL, NULL, 0, 0, 0 },
+};
+
+static const char *const tab_names[NTABS] = { "Clients", "Photos", "Recognition", "Jobs" };
+
+#define PAGE_EXTRA 100
+
+struct gallery {
+	struct kf_ui_view v;
+	int64_t gid;
+	char name[96];
+	struct kf_gallery g;
+	int have_g;
+	enum tab tab;
+	struct kf_ui_list lists[NTABS];
+	/* clients */
+	struct kf_client *clients;
+	size_t nclients, *cidx;
+	/* photos: a page around the visible rows */
+	struct kf_photo *photos;
+	size_t nphotos;
+	int64_t poff;
+	int photos_stale;
+	/* recognition */
+	struct kf_recognition_row *rec;
+	size_t nrec, *ridx;
+	/* jobs: failed then dead */
+	struct kf_job_row *jf, *jd;
+	size_t njf, njd, *jidx;
+	/* enrollment in progress */
+	struct kf_enroll_file ef;
+	char enroll_path[4096];
+	int64_t enroll_client;
+	char enroll_name[128];
+	int enroll_pick;
+};
+
+static void set_tab(struct gallery *s, int t)
+{
+	s->tab = (enum tab)((t + NTABS) % NTABS);
+	s->v.list = &s->lists[s->tab];
+	s->v.mode = M(s->tab);
+	snprintf(s->v.title, sizeof(s->v.title), "%s │ %s", s->name, tab_names[s->tab]);
+}
+
+static struct kf_job_row *job_at(struct gallery *s, size_t i)
+{
+	return i < s->njf ? &s->jf[i] : &s->jd[i - s->njf];
+}
+
+static int grow(size_t **idx, size_t n)
+{
+	free(*idx);
+	*idx = calloc(n + 1, sizeof(size_t));
+	return *idx ? 0 : -1;
+}
+
+static void refilter(struct gallery *s)
+{
+	struct kf_ui_list *l;
+	size_t k;
+
+	l = &s->lists[T_CLIENTS];
+	k = 0;
+	for (size_t i = 0; s->cidx && i < s->nclients; i++)
+		if (kf_ui_list_match(l, s->clients[i].name))
+			s->cidx[k++] = i;
+	l->n = (int64_t)k;
+	l = &s->lists[T_RECOGNITION];
+	k = 0;
+	for (size_t i = 0; s->ridx && i < s->nrec; i++)
+		if (kf_ui_list_match(l, s->rec[i].name))
+			s->ridx[k++] = i;
+	l->n = (int64_t)k;
+	l = &s->lists[T_JOBS];
+	k = 0;
+	for (size_t i = 0; s->jidx && i < s->njf + s->njd; i++)
+		if (kf_ui_list_match(l, job_at(s, i)->key))
+			s->jidx[k++] = i;
+	l->n = (int64_t)k;
+	for (int t = 0; t < NTABS; t++)
+		if (t != T_PHOTOS)
+			kf_ui_list_clamp(&s->lists[t], s->lists[t].height);
+}
+
+/* Fetch the page of photos that holds the visible rows (and the total). */
+static void photos_page(struct gallery *s, struct kf_ui_app *app, int h)
+{
+	struct kf_ui_list *l = &s->lists[T_PHOTOS];
+	struct kf_err err = KF_ERR_INIT;
+	int64_t off, total = 0;
+
+	kf_ui_list_clamp(l, h);
+	{
+	int64_t end = s->poff + (int64_t)s->nphotos;
+
+	if (!s->photos_stale && l->top >= s->poff && (l->top + h <= end || end >= l->n))
+		return;
+	}
+	off = l->top > PAGE_EXTRA ? l->top - PAGE_EXTRA : 0;
+	kf_store_photo_list_free(s->photos, s->nphotos);
+	s->photos = NULL;
+	s->nphotos = 0;
+	if (kf_store_photo_search(app->store, s->gid, NULL, l->filter, off, h + 2 * PAGE_EXTRA,
+				  &s->photos, &s->nphotos, &total, &err) < 0) {
+		kf_ui_error(app, &err);
+		s->photos = NULL;
+		s->nphotos = 0;
+	}
+	s->poff = off;
+	s->photos_stale = 0;
+	l->n = total;
+	kf_ui_list_clamp(l, h);
+}
+
+static void reload(struct kf_ui_view *v, struct kf_ui_app *app)
+{
+	struct gallery *s = (struct gallery *)v;
+	struct kf_err err = KF_ERR_INIT;
+
+	if (s->have_g)
+		kf_store_gallery_release(&s->g);
+	s->have_g = kf_store_gallery_get(app->store, s->gid, &s->g, &err) == KF_OK;
+	kf_store_client_list_free(s->clients, s->nclients);
+	s->clients = NULL;
+	s->nclients = 0;
+	kf_store_recognition_free(s->rec, s->nrec);
+	s->rec = NULL;
+	s->nrec = 0;
+	kf_queue_list_free(s->jf, s->njf);
+	kf_queue_list_free(s->jd, s->njd);
+	s->jf = s->jd = NULL;
+	s->njf = s->njd = 0;
+	if (kf_store_client_list(app->store, s->gid, &s->clients, &s->nclients, &err) < 0 ||
+	    kf_store_recognition(app->store, s->gid, &s->rec, &s->nrec, &err) < 0 ||
+	    kf_queue_list(app->store, s->gid, "failed", &s->jf, &s->njf, &err) < 0 ||
+	    kf_queue_list(app->store, s->gid, "dead", &s->jd, &s->njd, &err) < 0)
+		kf_ui_error(app, &err);
+	if (grow(&s->cidx, s->nclients) < 0 || grow(&s->ridx, s->nrec) < 0 ||
+	    grow(&s->jidx, s->njf + s->njd) < 0)
+		kf_ui_message(app, 1, "out of memory");
+	s->photos_stale = 1;
+	refilter(s);
+}
+
+/* ---- rows ---- */
+
+static void client_row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x, int width,
+		       int64_t i, int sel)
+{
+	struct gallery *s = ctx;
+	const struct kf_client *c = &s->clients[s->cidx[i]];
+	int nw = width - 30 < 10 ? 10 : width - 30;
+
+	(void)sel;
+	kf_ui_putf(w, y, x, width, " %-*.*s %12lld %14lld", nw, nw, c->name, (long long)c->faces,
+		   (long long)c->photos);
+	if (c->faces == 0 && !sel) {
+		kf_ui_attr(app, w, KF_UI_S_DIM);
+		kf_ui_put(w, y, x + nw + 2, 12, "   none (e)");
+	}
+}
+
+static void photo_row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x, int width,
+		      int64_t i, int sel)
+{
+	struct gallery *s = ctx;
+	int64_t k = i - s->poff;
+	int kw = width - 34 < 10 ? 10 : width - 34;
+	const struct kf_photo *p;
+
+	if (k < 0 || k >= (int64_t)s->nphotos)
+		return;
+	p = &s->photos[k];
+	kf_ui_putf(w, y, x, width, " %-*.*s %-8s %7lld %8lld %s", kw, kw, p->key, p->status,
+		   (long long)p->faces, (long long)p->matches, p->missing ? "missing" : "");
+	if (!sel && (!strcmp(p->status, "failed") || !strcmp(p->status, "dead"))) {
+		kf_ui_attr(app, w, KF_UI_S_BAD);
+		kf_ui_put(w, y, x + kw + 2, 8, p->status);
+	} else if (!sel && !strcmp(p->status, "done")) {
+		kf_ui_attr(app, w, KF_UI_S_OK);
+		kf_ui_put(w, y, x + kw + 2, 8, p->status);
+	}
+}
+
+static void rec_row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x, int width,
+		    int64_t i, int sel)
+{
+	struct gallery *s = ctx;
+	const struct kf_recognition_row *r = &s->rec[s->ridx[i]];
+	int nw = width - 20 < 10 ? 10 : width - 20;
+
+	(void)app, (void)sel;
+	kf_ui_putf(w, y, x, width, " %-*.*s %12lld", nw, nw, r->name, (long long)r->photos);
+}
+
+static void job_row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x, int width,
+		    int64_t i, int sel)
+{
+	struct gallery *s = ctx;
+	const struct kf_job_row *j = job_at(s, s->jidx[i]);
+	int kw = width / 3 < 12 ? 12 : width / 3;
+
+	(void)app, (void)sel;
+	kf_ui_putf(w, y, x, width, " %-*.*s %-6s %3d  %s", kw, kw, j->key, j->state, j->attempts,
+		   j->last_error ? j->last_error : "");
+}
+
+static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)
+{
+	struct gallery *s = (struct gallery *)v;
+	int y = 1, h, x = 1, width = COLS;
+
+	if (s->have_g)
+		kf_ui_putf(w, y, 1, COLS - 1, "%lld photos: %lld done, %lld pending, %lld failed, "
+			   "%lld dead · %lld clients · %lld faces, %lld matches",
+			   (long long)s->g.photos, (long long)s->g.done,
+			   (long long)(s->g.pending + s->g.running), (long long)s->g.failed,
+			   (long long)s->g.dead, (long long)s->g.clients, (long long)s->g.faces,
+			   (long long)s->g.matches);
+	y++;
+	for (int t = 0; t < NTABS; t++) {
+		char label[48];
+
+		snprintf(label, sizeof(label), " %d %s ", t + 1, tab_names[t]);
+		if (t == (int)s->tab)
+			kf_ui_attr(app, w, KF_UI_S_SEL);
+		kf_ui_put(w, y, x, COLS - x, label);
+		wattrset(w, A_NORMAL);
+		x += (int)strlen(label) + 1;
+	}
+	y++;
+	h = LINES - 3 - (y + 1);
+	kf_ui_attr(app, w, KF_UI_S_HEAD);
+	switch (s->tab) {
+	case T_CLIENTS: {
+		int nw = width - 30 < 10 ? 10 : width - 30;
+
+		kf_ui_putf(w, y, 0, width, " %-*s %12s %14s", nw, "CLIENT", "ENROLLED", "PHOTOS MATCHED");
+		wattrset(w, A_NORMAL);
+		kf_ui_list_draw(&s->lists[T_CLIENTS], app, w, y + 1, 0, h, width, client_row, s,
+				"no clients: a adds one, then e enrolls a face from a photo");
+		break;
+	}
+	case T_PHOTOS: {
+		int kw = width - 34 < 10 ? 10 : width - 34;
+
+		kf_ui_putf(w, y, 0, width, " %-*s %-8s %7s %8s", kw, "PHOTO", "STATUS", "FACES",
+			   "MATCHES");
+		wattrset(w, A_NORMAL);
+		photos_page(s, app, h);
+		kf_ui_list_draw(&s->lists[T_PHOTOS], app, w, y + 1, 0, h, width, photo_row, s,
+				"no photos");
+		break;
+	}
+	case T_RECOGNITION: {
+		int nw = width - 20 < 10 ? 10 : width - 20;
+
+		kf_ui_putf(w, y, 0, width, " %-*s %12s", nw, "CLIENT", "PHOTOS");
+		wattrset(w, A_NORMAL);
+		kf_ui_list_draw(&s->lists[T_RECOGNITION], app, w, y + 1, 0, h, width, rec_row, s,
+				"no clients");
+		break;
+	}
+	case T_JOBS: {
+		int kw = width / 3 < 12 ? 12 : width / 3;
+
+		kf_ui_putf(w, y, 0, width, " %-*s %-6s %3s  %s", kw, "PHOTO", "STATE", "TRY",
+			   "REASON");
+		wattrset(w, A_NORMAL);
+		kf_ui_list_draw(&s->lists[T_JOBS], app, w, y + 1, 0, h, width, job_row, s,
+				"no failed or dead jobs");
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* ---- actions ---- */
+
+static unsigned add_answer(struct kf_ui_app *app, struct kf_ui_view *v, const char *name)
+{
+	struct gallery *s = (struct gallery *)v;
+	struct kf_err err = KF_ERR_INIT;
+
+	if (!*name)
+		return KF_UI_NONE;
+	if (kf_store_client_add(app->store, s->gid, name, NULL, NULL, &err) < 0) {
+		kf_ui_error(app, &err);
+		return KF_UI_REDRAW;
+	}
+	kf_ui_message(app, 0, "added client '%s': e enrolls a face from a photo", name);
+	return KF_UI_RELOAD;
+}
+
+static unsigned remove_answer(struct kf_ui_app *app, struct kf_ui_view *v, const char *a)
+{
+	struct gallery *s = (struct gallery *)v;
+	struct kf_client_removed r;
+	struct kf_err err = KF_ERR_INIT;
+
+	(void)a;
+	if (kf_store_client_remove(app->store, s->enroll_client, &r, &err) < 0) {
+		kf_ui_error(app, &err);
+		return KF_UI_REDRAW;
+	}
+	kf_ui_message(app, 0, "removed client '%s': %lld enrolled faces, %lld matches",
+		      s->enroll_name, (long long)r.faces, (long long)r.matches);
+	return KF_UI_RELOAD;
+}
+
+static unsigned enroll_commit(struct kf_ui_app *app, struct kf_ui_view *v, const char *a)
+{
+	struct gallery *s = (struct gallery *)v;
+	struct kf_face_ref r;
+	char abs_path[PATH_MAX], what[256];
+	unsigned rc;
+
+	(void)a;
+	memset(&r, 0, sizeof(r));
+	if (!realpath(s->enroll_path, abs_path))
+		snprintf(abs_path, sizeof(abs_path), "%s", s->enroll_path);
+	kf_enroll_ref(&s->ef, (size_t)s->enroll_pick, abs_path, &r);
+	r.client_id = s->enroll_client;
+	snprintf(what, sizeof(what), "face %d of '%.200s'", s->enroll_pick, s->enroll_path);
+	rc = kf_ui_enroll_commit(app, s->gid, &r, s->enroll_name, what);
+	kf_enroll_file_release(&s->ef);
+	return rc;
+}
+
+static unsigned enroll_pick(struct kf_ui_app *app, struct kf_ui_view *v, const char *text)
+{
+	struct gallery *s = (struct gallery *)v;
+	char *end, why[200];
+	long k = strtol(text, &end, 10);
+
+	if (!*text || *end || k < 0 || k >= (long)s->ef.n) {
+		kf_ui_message(app, 1, "'%s' is not a face number from 0 to %zu", text, s->ef.n - 1);
+		kf_enroll_file_release(&s->ef);
+		return KF_UI_REDRAW;
+	}
+	s->enroll_pick = (int)k;
+	if (kf_enroll_check(&s->ef.faces[k], why, sizeof(why))) {
+		kf_ui_confirm(app, enroll_commit, "the face is %s: enroll it anyway?", why);
+		return KF_UI_REDRAW;
+	}
+	return enroll_commit(app, v, "y");
+}
+
+static unsigned enroll_path(struct kf_ui_app *app, struct kf_ui_view *v, const char *text)
+{
+	struct gallery *s = (struct gallery *)v;
+	struct kf_photo_match_opts mo;
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_engine *e;
+	char label[200];
+
+	if (!*text)
+		return KF_UI_NONE;
+	if (kf_paths_expand_home(text, s->enroll_path, sizeof(s->enroll_path), &err) < 0 ||
+	    kf_photo_match_opts_load(app->store, &mo, &err) < 0) {
+		kf_ui_error(app, &err);
+		return KF_UI_REDRAW;
+	}
+	if (!(e = kf_ui_engine(app)))
+		return KF_UI_REDRAW;
+	kf_ui_busy(app, "Finding the faces…");
+	kf_enroll_file_release(&s->ef);
+	if (kf_enroll_detect(e, &mo.detect, s->enroll_path, &s->ef, &err) < 0) {
+		kf_ui_error(app, &err);
+		return KF_UI_REDRAW;
+	}
+	app->msg[0] = '\0';
+	if (s->ef.n == 0) {
+		kf_ui_message(app, 1, "no face found in '%s'", text);
+		return KF_UI_REDRAW;
+	}
+	if (s->ef.n == 1)
+		return enroll_pick(app, v, "0");
+	snprintf(label, sizeof(label), "%zu faces in the photo (0 = highest score, 0-%zu): which? ",
+		 s->ef.n, s->ef.n - 1);
+	kf_ui_prompt(app, label, "0", NULL, enroll_pick);
+	return KF_UI_REDRAW;
+}
+
+static unsigned open_selected(struct gallery *s, struct kf_ui_app *app)
+{
+	struct kf_ui_list *l = &s->lists[s->tab];
+
+	if (l->n == 0)
+		return KF_UI_NONE;
+	switch (s->tab) {
+	case T_CLIENTS: {
+		const struct kf_client *c = &s->clients[s->cidx[l->sel]];
+		kf_ui_push(app, kf_ui_client_photos_new(s->gid, c->id, c->name));
+		break;
+	}
+	case T_PHOTOS: {
+		int64_t k = l->sel - s->poff;
+
+		if (k >= 0 && k < (int64_t)s->nphotos)
+			kf_ui_push(app, kf_ui_detail_new(s->gid, s->photos[k].id, -1));
+		break;
+	}
+	case T_RECOGNITION: {
+		const struct kf_recognition_row *r = &s->rec[s->ridx[l->sel]];
+		kf_ui_push(app, kf_ui_client_photos_new(s->gid, r->client_id, r->name));
+		break;
+	}
+	case T_JOBS:
+		kf_ui_push(app, kf_ui_detail_new(s->gid, job_at(s, s->jidx[l->sel])->photo_id, -1));
+		break;
+	default:
+		break;
+	}
+	return KF_UI_REDRAW;
+}
+
+static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
+{
+	struct gallery *s = (struct gallery *)v;
+	struct kf_ui_list *l = &s->lists[s->tab];
+	const struct kf_client *c = s->tab == T_CLIENTS && l->n ? &s->clients[s->cidx[l->sel]] : NULL;
+	struct kf_err err = KF_ERR_INIT;
+	char label[200];
+	int64_t n;
+
+	switch (cmd) {
+	case KF_UI_CMD_FILTER:
+		if (s->tab == T_PHOTOS)
+			s->photos_stale = 1;
+		else
+			refilter(s);
+		return KF_UI_REDRAW;
+	case CMD_NEXT:
+		set_tab(s, (int)s->tab + 1);
+		return KF_UI_REDRAW;
+	case CMD_PREV:
+		set_tab(s, (int)s->tab - 1);
+		return KF_UI_REDRAW;
+	case CMD_TAB1: case CMD_TAB2: case CMD_TAB3: case CMD_TAB4:
+		set_tab(s, cmd - CMD_TAB1);
+		return KF_UI_REDRAW;
+	case CMD_OPEN:
+		return open_selected(s, app);
+	case CMD_PROCESS:
+		return kf_ui_process(app, s->gid);
+	case CMD_ADD:
+		kf_ui_prompt(app, "New client's name: ", "", NULL, add_answer);
+		return KF_UI_REDRAW;
+	case CMD_REMOVE:
+		if (!c)
+			return KF_UI_NONE;
+		s->enroll_client = c->id;
+		snprintf(s->enroll_name, sizeof(s->enroll_name), "%s", c->name);
+		kf_ui_confirm(app, remove_answer, "Remove client '%s' with its %lld enrolled face%s "
+			      "(biometric data) and its matches?", c->name, (long long)c->faces,
+			      c->faces == 1 ? "" : "s");
+		return KF_UI_REDRAW;
+	case CMD_ENROLL:
+		if (!c) {
+			kf_ui_message(app, 1, "no client selected: a adds one");
+			return KF_UI_REDRAW;
+		}
+		s->enroll_client = c->id;
+		snprintf(s->enroll_name, sizeof(s->enroll_name), "%s", c->name);
+		snprintf(label, sizeof(label), "Enroll '%.60s' from photo file: ", c->name);
+		kf_ui_prompt(app, label, "", kf_ui_complete_path, enroll_path);
+		return KF_UI_REDRAW;
+	case CMD_REQUEUE:
+		if (kf_queue_requeue(app->store, s->gid, KF_REQUEUE_ALL, &n, &err) < 0) {
+			kf_ui_error(app, &err);
+			return KF_UI_REDRAW;
+		}
+		kf_ui_message(app, 0, "%lld job(s) back to pending: p processes them", (long long)n);
+		return KF_UI_RELOAD;
+	}
+	if (v->last_key == KEY_ENTER || v->last_key == '\n')
+		return open_selected(s, app);
+	return KF_UI_NONE;
+}
+
+static void gfree(struct kf_ui_view *v)
+{
+	struct gallery *s = (struct gallery *)v;
+
+	if (s->have_g)
+		kf_store_gallery_release(&s->g);
+	kf_store_client_list_free(s->clients, s->nclients);
+	kf_store_photo_list_free(s->photos, s->nphotos);
+	kf_store_recognition_free(s->rec, s->nrec);
+	kf_queue_list_free(s->jf, s->njf);
+	kf_queue_list_free(s->jd, s->njd);
+	kf_enroll_file_release(&s->ef);
+	free(s->cidx);
+	free(s->ridx);
+	free(s->jidx);
+	free(s);
+}
+
+static const struct kf_ui_screen gallery_screen = {
+	.name = "Gallery",
+	.keys = keys,
+	.draw = draw,
+	.on_key = on_key,
+	.reload = reload,
+	.free = gfree,
+};
+
+struct kf_ui_view *kf_ui_gallery_new(int64_t gallery_id, const char *name)
+{
+	struct gallery *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->v.screen = &gallery_screen;
+	s->v.gallery_id = s->gid = gallery_id;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	set_tab(s, T_CLIENTS);
+	return &s->v;
+}
