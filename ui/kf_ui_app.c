@@ -90,6 +90,23 @@ void kf_ui_put(WINDOW *win, int y, int x, int w, const char *s)
 	mvwaddnwstr(win, y, x, buf, (int)k);
 }
 
+void kf_ui_line(struct kf_ui_app *app, WINDOW *w, int y, int x, char which)
+{
+	static const char keys[] = "-|abcd";
+	static const wchar_t uni[] = L"─│┌┐└┘";
+	const char *k = strchr(keys, which);
+	int i = k ? (int)(k - keys) : 0;
+
+	if (app->utf8) {
+		wchar_t s[2] = { uni[i], 0 };
+		mvwaddnwstr(w, y, x, s, 1);
+		return;
+	}
+	chtype acs[] = { ACS_HLINE, ACS_VLINE, ACS_ULCORNER, ACS_URCORNER, ACS_LLCORNER,
+			 ACS_LRCORNER };
+	mvwaddch(w, y, x, acs[i]);
+}
+
 void kf_ui_putf(WINDOW *win, int y, int x, int w, const char *fmt, ...)
 {
 	char buf[1024];
@@ -369,14 +386,18 @@ static void draw_help(struct kf_ui_app *app)
 	for (int r = 0; r < h; r++)
 		mvhline(y0 + r, x0, ' ', w);
 	attrset(A_NORMAL);
-	mvhline(y0, x0, ACS_HLINE, w);
-	mvhline(y0 + h - 1, x0, ACS_HLINE, w);
-	mvvline(y0, x0, ACS_VLINE, h);
-	mvvline(y0, x0 + w - 1, ACS_VLINE, h);
-	mvaddch(y0, x0, ACS_ULCORNER);
-	mvaddch(y0, x0 + w - 1, ACS_URCORNER);
-	mvaddch(y0 + h - 1, x0, ACS_LLCORNER);
-	mvaddch(y0 + h - 1, x0 + w - 1, ACS_LRCORNER);
+	for (int i = 1; i < w - 1; i++) {
+		kf_ui_line(app, stdscr, y0, x0 + i, '-');
+		kf_ui_line(app, stdscr, y0 + h - 1, x0 + i, '-');
+	}
+	for (int i = 1; i < h - 1; i++) {
+		kf_ui_line(app, stdscr, y0 + i, x0, '|');
+		kf_ui_line(app, stdscr, y0 + i, x0 + w - 1, '|');
+	}
+	kf_ui_line(app, stdscr, y0, x0, 'a');
+	kf_ui_line(app, stdscr, y0, x0 + w - 1, 'b');
+	kf_ui_line(app, stdscr, y0 + h - 1, x0, 'c');
+	kf_ui_line(app, stdscr, y0 + h - 1, x0 + w - 1, 'd');
 	attron(A_BOLD);
 	kf_ui_putf(stdscr, y0, x0 + 2, w - 4, " Help: %s ", app->top->screen->name);
 	attroff(A_BOLD);
@@ -637,8 +658,8 @@ static unsigned key(struct kf_ui_app *app, int ch)
 		if (b->key != ch || !applies(b, v))
 			continue;
 		if ((b->flags & KF_UI_WRITES) && app->opts->readonly) {
-			kf_ui_message(app, 1, "read-only console: '%s' (%s) is disabled", b->name,
-				      b->note);
+			kf_ui_message(app, 1, "read-only console: %s (%s) is disabled", b->name,
+				      b->label ? b->label : b->note);
 			return KF_UI_REDRAW;
 		}
 		v->last_key = ch;

@@ -147,6 +147,11 @@ enum kf_ui_style { KF_UI_S_TITLE = 1, KF_UI_S_SEL, KF_UI_S_OK, KF_UI_S_BAD, KF_U
 attr_t kf_ui_style(struct kf_ui_app *app, enum kf_ui_style s, int *pair);
 void kf_ui_attr(struct kf_ui_app *app, WINDOW *w, enum kf_ui_style s);
 
+/* A line-drawing character at (y, x): '-', '|', or the corners 'a' (upper
+ * left), 'b' (upper right), 'c' (lower left), 'd' (lower right). Unicode in a
+ * UTF-8 locale (terminals disagree on the alternate charset there), else ACS. */
+void kf_ui_line(struct kf_ui_app *app, WINDOW *w, int y, int x, char which);
+
 /* Write s at (y, x) clipped to width w (UTF-8 aware: counts columns). */
 void kf_ui_put(WINDOW *win, int y, int x, int w, const char *s);
 /* printf into a row, clipped to w columns. */

@@ -130,23 +130,22 @@ static void draw_box(struct detail *s, struct kf_ui_app *app, WINDOW *w, int y, 
 	for (int cy = y0; cy <= y1; cy++) {
 		for (int cx = x0; cx <= x1; cx++) {
 			int edge_x = cx == x0 || cx == x1, edge_y = cy == y0 || cy == y1;
-			chtype ch;
+			char ch;
 			int pair;
 
 			if (!edge_x && !edge_y)
 				continue;
 			if (edge_x && edge_y)
-				ch = cy == y0 ? (cx == x0 ? ACS_ULCORNER : ACS_URCORNER)
-					      : (cx == x0 ? ACS_LLCORNER : ACS_LRCORNER);
+				ch = cy == y0 ? (cx == x0 ? 'a' : 'b') : (cx == x0 ? 'c' : 'd');
 			else
-				ch = edge_x ? ACS_VLINE : ACS_HLINE;
+				ch = edge_x ? '|' : '-';
 			pair = kf_ui_image_pair(&s->px, cx, cy, 255, selected ? 40 : 220,
 						selected ? 40 : 0, mode);
 			if (pair > 0)
 				wattr_set(w, selected ? A_BOLD : A_NORMAL, 0, &pair);
 			else
 				wattrset(w, selected ? A_REVERSE | A_BOLD : A_BOLD);
-			mvwaddch(w, y + cy, x + cx, ch);
+			kf_ui_line(app, w, y + cy, x + cx, ch);
 		}
 	}
 	snprintf(label, sizeof(label), "%d", f->face_index);

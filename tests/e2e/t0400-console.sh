@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The console: driven in tmux (private socket, no config), as a user would:
+# galleries, help, add a client and enroll her from a photo (Tab completion),
+# process in the background up to X/X, the Recognition tab against
+# `kingface recognition --json`, a client's photos, the face detail, a resize,
+# and --readonly refusing a delete. Each view's screen is printed at the end.
+. "$(dirname "$0")/lib.sh"
+
+SOCK="kf-e2e-$$"
+trap 'tmux -L "$SOCK" kill-server 2>/dev/null; [ -f "$TRASH/.pids" ] && kill -9 $(cat "$TRASH/.pids") 2>/dev/null; rm -rf "$TRASH"' EXIT
+mkdir -p screens g
+cp "$KF_TEST_DEMO"/sample1.jpg "$KF_TEST_DEMO"/sample5.jpg g/
+kf gallery import g --name wedding >/dev/null
+
+tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
+# console NAME WxH TERM ARGS...: start kingface in a new tmux session
+console() {
+	local name=$1 w=${2%x*} h=${2#*x} term=$3
+	shift 3
+	tm new-session -d -s "$name" -x "$w" -y "$h" -c "$TRASH" \
+		"TERM=$term LANG=C.UTF-8 WORKER_CONCURRENCY=2 '$KINGFACE' $* 2>$name.err; echo \$? >$name.exit; sleep 600"
+}
+# wait_for SESSION TEXT [SECONDS]: poll the screen until it shows TEXT
+wait_for() {
+	local i
+	for i in $(seq 1 $(( ${3:-20} * 10 ))); do
+		tm capture-pane -p -t "$1" >screen.txt 2>/dev/null
+		grep -qF -- "$2" screen.txt && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for '$2'; the screen:"
+	cat screen.txt
+	return 1
+}
+# save SESSION VIEW: keep the screen for the report
+save() { tm capture-pane -p -t "$1" >"screens/$2"; }
+keys() { local s=$1; shift; tm send-keys -t "$s" "$@"; }
+# the console ended by itself, with status 0 and no sanitizer report
+ended_ok() {
+	for i in $(seq 1 100); do [ -f "$1.exit" ] && break; sleep 0.1; done
+	test "$(cat "$1.exit")" = 0 && ! grep -i sanitizer "$1.err"
+}
+
+console kf 100x30 xterm
+
+test_expect_success 'the galleries list, on a plain TERM=xterm' '
+	wait_for kf "wedding" && save kf 1-galleries &&
+	test_grep screens/1-galleries "Galleries (1)" &&
+	grep -E "wedding +2 +0 +0/0" screens/1-galleries
+'
+
+test_expect_success '? opens the help of the screen, any key closes it' '
+	keys kf "?" && wait_for kf "Help" && save kf 2-help &&
+	test_grep screens/2-help "process the gallery" &&
+	keys kf x && sleep 0.3 && ! tm capture-pane -p -t kf | grep -q "any key closes"
+'
+
+test_expect_success 'a adds a client, e enrolls her from a photo file with Tab completion' '
+	keys kf Enter && wait_for kf "1 Clients" &&
+	keys kf a && wait_for kf "name:" && keys kf -l "Ana" && keys kf Enter &&
+	wait_for kf "added client" &&
+	keys kf e && wait_for kf "from photo file" &&
+	keys kf -l "g/sam" && keys kf Tab && wait_for kf "file: g/sample" &&
+	keys kf -l "1" && keys kf Tab && wait_for kf "g/sample1.jpg" && save kf 3-enroll-prompt &&
+	keys kf Enter && wait_for kf "which?" 180 && keys kf Enter &&
+	wait_for kf "enrolled face 0" 60 && save kf 4-clients &&
+	grep -E "Ana +1 +0" screens/4-clients
+'
+
+test_expect_success 'p processes in the background up to X/X' '
+	keys kf p && wait_for kf "Processing… " 60 && save kf 5-processing &&
+	keys kf 2 && wait_for kf "STATUS" &&
+	wait_for kf "Processed 2/2" 240 && save kf 6-processed &&
+	kf status wedding --json | jq -e ".done == 2" &&
+	grep -E "sample1.jpg +done +3" screens/6-processed
+'
+
+test_expect_success 'the Recognition tab has the counts of kingface recognition --json' '
+	keys kf 3 && wait_for kf "PHOTOS" && save kf 7-recognition &&
+	kf recognition wedding --json | jq -r ".clients[] | \"\(.name) \(.photos)\"" >expect &&
+	awk "/CLIENT +PHOTOS/ {on=1; next} on && NF == 2 {print \$1, \$2}" screens/7-recognition >actual &&
+	cat actual && test -s expect && test_cmp expect actual
+'
+
+test_expect_success 'Enter lists the client photos, Enter again the face detail' '
+	keys kf Enter && wait_for kf "SIMILARITY" && save kf 8-client-photos &&
+	test_grep screens/8-client-photos "sample1.jpg" &&
+	keys kf Enter && wait_for kf "face detail" && save kf 9-detail &&
+	kf detail wedding sample1.jpg --json >detail.json &&
+	test "$(grep -c "conf [0-9]" screens/9-detail)" = "$(jq ".faces | length" detail.json)" &&
+	for name in $(jq -r ".faces[].matches[].clientName" detail.json); do
+		test_grep screens/9-detail "$name" || return 1
+	done &&
+	grep -E ">0 +conf" screens/9-detail
+'
+
+test_expect_success 'arrows select another face' '
+	keys kf Down && sleep 0.3 && tm capture-pane -p -t kf | grep -E ">1 +conf"
+'
+
+test_expect_success 'a resize to 60x20 and back re-lays the screen' '
+	tm resize-window -t kf -x 60 -y 20 && sleep 0.5 && save kf 10-small &&
+	test_grep screens/10-small "kingface" && test "$(wc -l <screens/10-small)" -le 20 &&
+	tm resize-window -t kf -x 100 -y 30 && wait_for kf "face detail" &&
+	! test -f kf.exit
+'
+
+test_expect_success 'q goes back to the galleries, then quits cleanly' '
+	keys kf q && wait_for kf "SIMILARITY" && keys kf q && wait_for kf "1 Clients" &&
+	keys kf q && wait_for kf "Galleries (1)" && keys kf q && ended_ok kf
+'
+
+console ro 80x24 xterm-256color --readonly
+
+test_expect_success '--readonly refuses a delete (80x24)' '
+	wait_for ro "read-only" && keys ro Enter && wait_for ro "Ana" && keys ro d &&
+	wait_for ro "read-only console" && save ro 11-readonly &&
+	test_grep screens/11-readonly "is disabled" &&
+	test "$(kf client list wedding --json | jq ".clients | length")" = 1 &&
+	keys ro Q && ended_ok ro
+'
+
+test_expect_code 2 'no command and no terminal: the help, exit 2' 'kf </dev/null'
+test_expect_success '--headless runs without a terminal until stdin ends' '
+	printf "?xjq" | TERM=xterm kf --headless >/dev/null
+'
+
+for f in screens/*; do
+	say "# --- screen: ${f#screens/} ---"
+	sed 's/^/# /' "$f"
+done
+test_done
