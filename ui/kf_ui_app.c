@@ -695,18 +695,18 @@ int kf_ui_run(const struct kf_ui_opts *o, struct kf_err *err)
 	app.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	if ((rc = kf_store_open(&app.store, o->db_path, KF_STORE_CREATE, err)) < 0)
 		return rc;
-	if (o->headless) {
+	{
 		const char *term = getenv("TERM");
 
-		scr = newterm(term && *term ? term : "xterm", stdout, stdin);
-		if (!scr) {
+		if (!term || !*term)
+			term = o->headless ? "xterm" : "dumb";
+		/* newterm, not initscr: an unknown TERM is an error we report */
+		if (!(scr = newterm(term, stdout, stdin))) {
 			kf_store_close(app.store);
-			return kf_err_set(err, KF_E_IO, "cannot set up the terminal '%s'",
-					  term && *term ? term : "xterm");
+			return kf_err_set(err, KF_E_UNSUPPORTED, "cannot use the terminal type '%s' "
+					  "(try TERM=xterm-256color)", term);
 		}
-	} else if (!initscr()) {
-		kf_store_close(app.store);
-		return kf_err_set(err, KF_E_IO, "cannot set up the terminal");
+		set_term(scr);
 	}
 	cbreak();
 	noecho();
