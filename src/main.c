@@ -32,7 +32,8 @@ static void print_opts(FILE *f, const struct kf_opt *opts)
 
 static void main_help(FILE *f)
 {
-	fputs("usage: kingface [--db PATH] COMMAND [ARGS] [--json]\n\n"
+	fputs("usage: kingface [--db PATH] COMMAND [ARGS] [--json]\n"
+	      "       kingface [--db PATH] [--readonly]    (the console, on a terminal)\n\n"
 	      "Face recognition for photo studio galleries, offline on this computer.\n\n"
 	      "Commands:\n", f);
 	for (const struct kf_command *c = kf_commands; c->name; c++) {

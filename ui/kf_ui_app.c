@@ -419,32 +419,36 @@ static void draw_help(struct kf_ui_app *app)
 	attrset(A_NORMAL);
 }
 
+/* One footer item; returns the next x, or -1 when the line is full. */
+static int footer_item(struct kf_ui_app *app, const struct kf_ui_binding *b, int y, int x)
+{
+	int len;
+
+	if (!b->label || !applies(b, app->top) || (b->key == '/' && !app->top->list))
+		return x;
+	len = (int)(strlen(b->name) + strlen(b->label)) + 1;
+	if (x + len > COLS)
+		return -1;
+	attron(A_BOLD);
+	kf_ui_put(stdscr, y, x, COLS - x, b->name);
+	attroff(A_BOLD);
+	kf_ui_attr(app, stdscr, (b->flags & KF_UI_WRITES) && app->opts->readonly ? KF_UI_S_DIM
+										 : KF_UI_S_HEAD);
+	kf_ui_put(stdscr, y, x + (int)strlen(b->name) + 1, COLS - x, b->label);
+	attrset(A_NORMAL);
+	return x + len + 2;
+}
+
+/* "? help" first, then the screen's keys, then the other global ones, as
+ * many as fit. */
 static void draw_footer(struct kf_ui_app *app, int y)
 {
-	const struct kf_ui_binding *tables[2] = { app->top->screen->keys, global_keys };
-	int x = 0;
+	int x = footer_item(app, &global_keys[0], y, 0);
 
-	for (int t = 0; t < 2; t++) {
-		for (const struct kf_ui_binding *b = tables[t]; b && b->key; b++) {
-			int len;
-
-			if (!b->label || !applies(b, app->top))
-				continue;
-			if (b->key == '/' && !app->top->list)
-				continue;
-			len = (int)(strlen(b->name) + strlen(b->label)) + 1;
-			if (x + len > COLS)
-				return;
-			attron(A_BOLD);
-			kf_ui_put(stdscr, y, x, COLS - x, b->name);
-			attroff(A_BOLD);
-			kf_ui_attr(app, stdscr, (b->flags & KF_UI_WRITES) && app->opts->readonly
-						? KF_UI_S_DIM : KF_UI_S_HEAD);
-			kf_ui_put(stdscr, y, x + (int)strlen(b->name) + 1, COLS - x, b->label);
-			attrset(A_NORMAL);
-			x += len + 2;
-		}
-	}
+	for (const struct kf_ui_binding *b = app->top->screen->keys; x >= 0 && b && b->key; b++)
+		x = footer_item(app, b, y, x);
+	for (const struct kf_ui_binding *b = global_keys + 1; x >= 0 && b->key; b++)
+		x = footer_item(app, b, y, x);
 }
 
 static void draw_frame(struct kf_ui_app *app)

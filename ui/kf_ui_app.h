@@ -77,7 +77,8 @@ struct kf_ui_screen {
 	/* A bound key's cmd, or KF_UI_CMD_FILTER, or (cmd 0) an unbound key in
 	 * v->last_key. NULL: none. */
 	unsigned (*on_key)(struct kf_ui_view *v, struct kf_ui_app *app, int cmd);
-	/* Every tick (NULL: none); reload / reload, etc. */
+	/* Every tick, at most every KF_UI_TICK_MS (NULL: none): for screens that
+	 * watch something; processing progress is read by the frame itself. */
 	unsigned (*on_tick)(struct kf_ui_view *v, struct kf_ui_app *app);
 	/* Reload rows from the store (after KF_UI_RELOAD). */
 	void (*reload)(struct kf_ui_view *v, struct kf_ui_app *app);
