@@ -23,7 +23,7 @@ wait_for() {
 	return 1
 }
 tm new-session -d -s kf -x 80 -y 24 -c "$TRASH" \
-	"LANG=C.UTF-8 '$KINGFACE' 2>kf.err; echo \$? >kf.exit; sleep 600"
+	"LANG=C.UTF-8 WORKER_CONCURRENCY=1 '$KINGFACE' 2>kf.err; echo \$? >kf.exit; sleep 600"
 
 test_expect_success 'the Photos tab of 10,000 photos scrolls to the end at once' '
 	wait_for "big" && tm send-keys -t kf Enter 2 && wait_for "p00001.jpg" &&
@@ -39,6 +39,13 @@ test_expect_success '/ filters the keys as you type' '
 	tm send-keys -t kf Escape && wait_for "p00001.jpg"
 '
 
+test_expect_success 'p processes in the background, Esc stops cleanly, the rest stays queued' '
+	tm send-keys -t kf p && wait_for "Processing… " 60 && tm send-keys -t kf Escape &&
+	wait_for "Stopped at" 120 && cp screen.txt stopped.txt &&
+	kf status big --json >st.json && cat st.json &&
+	jq -e ".running == 0 and .pending >= 9990 and .done + .pending + .failed == 10000" st.json
+'
+
 test_expect_success 'q twice quits cleanly' '
 	tm send-keys -t kf q q &&
 	for i in $(seq 1 100); do [ -f kf.exit ] && break; sleep 0.1; done &&
@@ -47,4 +54,6 @@ test_expect_success 'q twice quits cleanly' '
 
 say "# --- screen: Photos tab, paged back from the end ---"
 sed 's/^/# /' paged.txt
+say "# --- screen: processing stopped with Esc ---"
+sed 's/^/# /' stopped.txt
 test_done
