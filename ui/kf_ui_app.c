@@ -5,6 +5,7 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ static const struct kf_ui_binding global_keys[] = {
 	{ KF_UI_ESC, "Esc", NULL, "stop processing when it runs, else back", 0, 0, 0 },
 	{ 'Q', "Q", NULL, "quit", 0, 0, 0 },
 	{ KF_UI_CTRL('l'), "C-l", NULL, "redraw the screen", 0, 0, 0 },
+	{ KF_UI_CTRL('c'), "C-c", NULL, "quit (processing stops: in-flight photos finish)", 0, 0, 0 },
 	{ KEY_UP, "Up/Down", NULL, "move (also j/k, PgUp/PgDn, Home/End)", 0, 0, 0 },
 	{ 0, NULL, NULL, NULL, 0, 0, 0 },
 };
@@ -623,12 +625,12 @@ static unsigned key(struct kf_ui_app *app, int ch)
 {
 	struct kf_ui_view *v = app->top;
 
+	if (ch == KEY_RESIZE)		/* ncurses has resized stdscr: lay out again */
+		return KF_UI_REDRAW;
 	if (app->input)
 		return input_key(app, ch);
 	app->msg[0] = '\0';
 	switch (ch) {
-	case KEY_RESIZE:
-		return KF_UI_REDRAW;
 	case KF_UI_CTRL('l'):
 		return KF_UI_CLEAR | KF_UI_REDRAW | KF_UI_RELOAD;
 	case '?':
@@ -673,6 +675,15 @@ static unsigned key(struct kf_ui_app *app, int ch)
 		return KF_UI_REDRAW;
 	v->last_key = ch;
 	return v->screen->on_key ? v->screen->on_key(v, app, 0) : KF_UI_NONE;
+}
+
+/* Ctrl-C / SIGTERM: quit as Q would, leaving the terminal as it was. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
 }
 
 /* In headless mode: has stdin ended (nothing left to read)? */
@@ -724,8 +735,17 @@ int kf_ui_run(const struct kf_ui_opts *o, struct kf_err *err)
 		use_default_colors();
 		app.color = 1;
 	}
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	kf_ui_push(&app, kf_ui_galleries_new());
-	while (app.top) {
+	while (app.top && !interrupted) {
 		int64_t t;
 		int ch;
 
