@@ -47,12 +47,40 @@ static int64_t now_ms(void)
 
 /* ---- text ---- */
 
+/* Our strings are UTF-8; in a locale that is not, the few symbols they use
+ * become ASCII look-alikes. */
+static wchar_t ascii_of(unsigned cp)
+{
+	switch (cp) {
+	case 0x2502: return L'|';	/* │ */
+	case 0x2026: return L'.';	/* … */
+	case 0x00B7: return L'-';	/* · */
+	default: return cp < 0x80 ? (wchar_t)cp : L'?';
+	}
+}
+
 static size_t to_wide(const char *s, wchar_t *out, size_t n)
 {
 	mbstate_t st;
 	size_t k = 0;
 
 	memset(&st, 0, sizeof(st));
+	if (MB_CUR_MAX == 1) {
+		const unsigned char *u = (const unsigned char *)s;
+
+		while (*u && k + 1 < n) {
+			unsigned cp = *u++;
+			int more = cp >= 0xF0 ? 3 : cp >= 0xE0 ? 2 : cp >= 0xC0 ? 1 : 0;
+
+			if (more)
+				cp &= 0x3Fu >> more;
+			for (; more > 0 && (*u & 0xC0) == 0x80; more--)
+				cp = (cp << 6) | (*u++ & 0x3Fu);
+			out[k++] = ascii_of(cp);
+		}
+		out[k] = 0;
+		return k;
+	}
 	while (*s && k + 1 < n) {
 		size_t r = mbrtowc(&out[k], s, MB_CUR_MAX, &st);
 
