@@ -204,7 +204,11 @@ static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)
 	if (s->n == 0)
 		kf_ui_put(w, y, px_x, panel_w, strcmp(s->p.status, "done") ? "not processed yet: p processes the gallery"
 							 : "no face found");
-	for (size_t i = 0; i < s->n && y < LINES - 3; i++) {
+	/* keep the selected face in view: two lines a face */
+	size_t first = 0, fit = (size_t)((LINES - 3 - top - 2) / 2 > 1 ? (LINES - 3 - top - 2) / 2 : 1);
+	if (s->sel >= fit)
+		first = s->sel - fit + 1;
+	for (size_t i = first; i < s->n && y < LINES - 3; i++) {
 		const struct kf_detail_face *f = &s->faces[i];
 		char line[512];
 		int len;
