@@ -724,6 +724,43 @@ static int stdin_ended(void)
 	return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) && !(p.revents & POLLIN);
 }
 
+/* Is there a compiled terminfo entry for name? Asked before newterm(), whose
+ * failure for a missing entry leaves memory behind in ncurses. Looks where
+ * ncurses does: $TERMINFO, ~/.terminfo, $TERMINFO_DIRS, the system folders;
+ * entries are under their first letter (or its hex code). */
+static int terminfo_has(const char *name)
+{
+	const char *sys[] = { getenv("TERMINFO"), "~", getenv("TERMINFO_DIRS"), "/etc/terminfo",
+			      "/lib/terminfo", "/usr/share/terminfo", "/usr/lib/terminfo" };
+	const char *home = getenv("HOME");
+	char path[4096];
+
+	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+		const char *d = sys[i];
+
+		while (d && *d) {
+			size_t n = strcspn(d, ":");
+
+			if (n == 1 && *d == '~')
+				snprintf(path, sizeof(path), "%s/.terminfo/%c/%s", home ? home : "", name[0],
+					 name);
+			else
+				snprintf(path, sizeof(path), "%.*s/%c/%s", (int)n, d, name[0], name);
+			if (n && access(path, R_OK) == 0)
+				return 1;
+			if (n && *d != '~') {
+				snprintf(path, sizeof(path), "%.*s/%02x/%s", (int)n, d,
+					 (unsigned char)name[0], name);
+				if (access(path, R_OK) == 0)
+					return 1;
+			}
+			d += n;
+			d += *d == ':';
+		}
+	}
+	return 0;
+}
+
 int kf_ui_run(const struct kf_ui_opts *o, struct kf_err *err)
 {
 	struct kf_ui_app app;
@@ -743,8 +780,21 @@ int kf_ui_run(const struct kf_ui_opts *o, struct kf_err *err)
 
 		if (!term || !*term)
 			term = o->headless ? "xterm" : "dumb";
+		const char *ct = getenv("COLORTERM");
+
+		/* COLORTERM says 24-bit colours: use the direct-colour entry of the
+		 * terminal when the terminfo database has one (xterm-direct for
+		 * xterm-256color), since curses writes the colour escapes */
+		if (ct && (!strcmp(ct, "truecolor") || !strcmp(ct, "24bit")) && !getenv("NO_COLOR") &&
+		    !strstr(term, "direct")) {
+			char dterm[64];
+
+			snprintf(dterm, sizeof(dterm), "%.*s-direct", (int)strcspn(term, "-"), term);
+			if (terminfo_has(dterm))
+				scr = newterm(dterm, stdout, stdin);
+		}
 		/* newterm, not initscr: an unknown TERM is an error we report */
-		if (!(scr = newterm(term, stdout, stdin))) {
+		if (!scr && !(scr = newterm(term, stdout, stdin))) {
 			kf_store_close(app.store);
 			return kf_err_set(err, KF_E_UNSUPPORTED, "cannot use the terminal type '%s' "
 					  "(try TERM=xterm-256color)", term);

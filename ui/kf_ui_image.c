@@ -95,8 +95,11 @@ static int color256(int r, int g, int b)
 
 static int color_of(const uint8_t *p, enum kf_ui_color_mode mode)
 {
-	if (mode == KF_UI_DIRECT)
-		return (p[0] << 16) | (p[1] << 8) | p[2];
+	if (mode == KF_UI_DIRECT) {
+		/* direct colours below 8 are the terminal's ANSI palette */
+		int v = (p[0] << 16) | (p[1] << 8) | p[2];
+		return v < 8 ? 8 : v;
+	}
 	return color256(p[0], p[1], p[2]);
 }
 

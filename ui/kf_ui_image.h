@@ -1,8 +1,8 @@
 /* kf_ui_image.h: a photo drawn in the terminal with half blocks: each cell is
  * two pixels, the upper one the foreground of '▀', the lower one its
  * background. Colours: direct RGB when COLORTERM says truecolor/24bit and the
- * terminfo entry can do it (COLORS >= 2^24, e.g. TERM=xterm-direct), the
- * 256-colour cube otherwise, and shades of grey as characters (' ░▒▓█') with
+ * terminfo entry can do it (COLORS >= 2^24: kf_ui_run() picks the terminal's
+ * "-direct" entry when installed), the 256-colour cube otherwise, and shades of grey as characters (' ░▒▓█') with
  * NO_COLOR, fewer than 256 colours, or no colours. Pairs come from ncurses'
  * alloc_pair (reused least-recently first). UI thread only. */
 #ifndef KF_UI_IMAGE_H
