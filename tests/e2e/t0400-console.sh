@@ -7,6 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 SOCK="kf-e2e-$$"
+unset COLORTERM NO_COLOR   # the colours of this terminal, not the caller's
 trap 'tmux -L "$SOCK" kill-server 2>/dev/null; [ -f "$TRASH/.pids" ] && kill -9 $(cat "$TRASH/.pids") 2>/dev/null; rm -rf "$TRASH"' EXIT
 mkdir -p screens g
 cp "$KF_TEST_DEMO"/sample1.jpg "$KF_TEST_DEMO"/sample5.jpg g/

@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 SOCK="kf-e2e-$$"
+unset COLORTERM NO_COLOR   # the colours of this terminal, not the caller's
 trap 'tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$TRASH"' EXIT
 mkdir big
 for i in $(seq -w 1 10000); do ln "$KF_TEST_DEMO/sample6.jpg" "big/p$i.jpg"; done
