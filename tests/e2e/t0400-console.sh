@@ -19,7 +19,7 @@ console() {
 	local name=$1 w=${2%x*} h=${2#*x} term=$3
 	shift 3
 	tm new-session -d -s "$name" -x "$w" -y "$h" -c "$TRASH" \
-		"TERM=$term LANG=C.UTF-8 WORKER_CONCURRENCY=2 '$KINGFACE' $* 2>$name.err; echo \$? >$name.exit; sleep 600"
+		"TERM=$term LANG=C.UTF-8 WORKER_CONCURRENCY=2 ${CONSOLE_ENV:-} '$KINGFACE' $* 2>$name.err; echo \$? >$name.exit; sleep 600"
 }
 # wait_for SESSION TEXT [SECONDS]: poll the screen until it shows TEXT
 wait_for() {
@@ -111,13 +111,19 @@ test_expect_success 'q goes back to the galleries, then quits cleanly' '
 	keys kf q && wait_for kf "Galleries (1)" && keys kf q && ended_ok kf
 '
 
-console ro 80x24 xterm-256color --readonly
+CONSOLE_ENV=NO_COLOR=1 console ro 80x24 xterm-256color --readonly
 
 test_expect_success '--readonly refuses a delete (80x24)' '
 	wait_for ro "read-only" && keys ro Enter && wait_for ro "Ana" && keys ro d &&
 	wait_for ro "read-only console" && save ro 11-readonly &&
 	test_grep screens/11-readonly "is disabled" &&
-	test "$(kf client list wedding --json | jq ".clients | length")" = 1 &&
+	test "$(kf client list wedding --json | jq ".clients | length")" = 1
+'
+
+test_expect_success 'NO_COLOR: the photo in shades of grey, no colour escapes' '
+	keys ro Enter && wait_for ro "SIMILARITY" && keys ro Enter && wait_for ro "face detail" &&
+	tm capture-pane -p -e -t ro >colors.txt && save ro 12-detail-no-color &&
+	! grep -q "\[[34]8;5;" colors.txt && grep -q "[░▒▓█]" screens/12-detail-no-color &&
 	keys ro Q && ended_ok ro
 '
 
