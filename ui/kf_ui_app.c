@@ -523,24 +523,21 @@ static void draw_frame(struct kf_ui_app *app)
 	curs_set(0);
 	if (app->input == IN_PROMPT || app->input == IN_FILTER) {
 		const char *t = app->text;
-		int lw = (int)strlen(app->label), room = COLS - lw - 1;
-		size_t tl = strlen(t);
 		wchar_t wb[1100];
-		int cols;
+		int x, room;
 
 		attron(A_BOLD);
 		kf_ui_put(stdscr, footer, 0, COLS, app->label);
 		attroff(A_BOLD);
-		/* show the end of a long answer */
-		while (tl > 0 && (to_wide(t, wb, 1100), cols = wcswidth(wb, 1100)) > room) {
+		x = getcurx(stdscr);
+		room = COLS - x - 1;
+		/* show the end of a long answer; the cursor stays after it */
+		while (*t && (to_wide(t, wb, 1100), wcswidth(wb, 1100)) > room) {
 			t++;
 			while ((*t & 0xC0) == 0x80)
 				t++;
-			tl = strlen(t);
 		}
-		(void)cols;
-		lw = getcurx(stdscr);
-		kf_ui_put(stdscr, footer, lw, COLS - lw - 1, t);
+		kf_ui_put(stdscr, footer, x, room, t);
 		curs_set(1);
 	} else if (app->input == IN_CONFIRM) {
 		attron(A_BOLD);
