@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -711,14 +712,17 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-/* In headless mode: has stdin ended (nothing left to read)? */
+/* In headless mode, after wgetch() found nothing: has stdin ended? It has
+ * when poll says it is readable or hung up yet nothing is left to read (a
+ * closed pipe, a file or /dev/null at its end). */
 static int stdin_ended(void)
 {
 	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+	int n = 0;
 
-	if (poll(&p, 1, 0) <= 0)
+	if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
 		return 0;
-	return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) && !(p.revents & POLLIN);
+	return ioctl(STDIN_FILENO, FIONREAD, &n) < 0 || n == 0;
 }
 
 /* Is there a compiled terminfo entry for name? Asked before newterm(), whose

@@ -56,6 +56,7 @@ struct detail {
 	struct kf_image px;		/* fitted to the cells */
 	int fit_cols, fit_rows;
 	char assign_name[128];
+	pid_t opener;			/* xdg-open running, 0: none */
 };
 
 static void release_rows(struct detail *s)
@@ -353,14 +354,26 @@ static unsigned open_file(struct kf_ui_app *app, struct detail *s)
 		kf_ui_message(app, 1, "cannot run xdg-open: %s", strerror(rc));
 		return KF_UI_REDRAW;
 	}
-	/* xdg-open hands the file to a viewer and returns */
-	waitpid(pid, &rc, 0);
-	if (!WIFEXITED(rc) || WEXITSTATUS(rc) != 0)
-		kf_ui_message(app, 1, "xdg-open could not open '%s' (status %d)", s->p.path,
-			      WIFEXITED(rc) ? WEXITSTATUS(rc) : -1);
+	/* xdg-open hands the file to a viewer; on_tick reaps it, never blocking */
+	s->opener = pid;
+	kf_ui_message(app, 0, "opening '%s'…", s->p.path);
+	return KF_UI_REDRAW;
+}
+
+static unsigned on_tick(struct kf_ui_view *v, struct kf_ui_app *app)
+{
+	struct detail *s = (struct detail *)v;
+	int st;
+
+	if (s->opener <= 0 || waitpid(s->opener, &st, WNOHANG) != s->opener)
+		return KF_UI_NONE;
+	s->opener = 0;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		kf_ui_message(app, 1, "xdg-open could not open '%s' (status %d)",
+			      s->have_p && s->p.path ? s->p.path : "?", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	else
-		kf_ui_message(app, 0, "opened '%s'", s->p.path);
-	return KF_UI_CLEAR | KF_UI_REDRAW;
+		kf_ui_message(app, 0, "opened '%s'", s->have_p && s->p.path ? s->p.path : "?");
+	return KF_UI_REDRAW;
 }
 
 static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
@@ -398,6 +411,8 @@ static void dfree(struct kf_ui_view *v)
 {
 	struct detail *s = (struct detail *)v;
 
+	if (s->opener > 0)
+		waitpid(s->opener, NULL, WNOHANG);
 	release_rows(s);
 	kf_image_release(&s->img);
 	kf_image_release(&s->px);
@@ -409,6 +424,7 @@ static const struct kf_ui_screen detail_screen = {
 	.keys = keys,
 	.draw = draw,
 	.on_key = on_key,
+	.on_tick = on_tick,
 	.reload = reload,
 	.free = dfree,
 };

@@ -9,7 +9,9 @@
 SOCK="kf-e2e-$$"
 unset COLORTERM NO_COLOR   # the colours of this terminal, not the caller's
 trap 'tmux -L "$SOCK" kill-server 2>/dev/null; [ -f "$TRASH/.pids" ] && kill -9 $(cat "$TRASH/.pids") 2>/dev/null; rm -rf "$TRASH"' EXIT
-mkdir -p screens g
+mkdir -p screens g bin
+# a stand-in for the desktop's opener
+printf '#!/bin/sh\necho "$1" >"%s/opened"\n' "$TRASH" >bin/xdg-open && chmod +x bin/xdg-open
 cp "$KF_TEST_DEMO"/sample1.jpg "$KF_TEST_DEMO"/sample5.jpg g/
 kf gallery import g --name wedding >/dev/null
 
@@ -19,7 +21,7 @@ console() {
 	local name=$1 w=${2%x*} h=${2#*x} term=$3
 	shift 3
 	tm new-session -d -s "$name" -x "$w" -y "$h" -c "$TRASH" \
-		"TERM=$term LANG=C.UTF-8 WORKER_CONCURRENCY=2 ${CONSOLE_ENV:-} '$KINGFACE' $* 2>$name.err; echo \$? >$name.exit; sleep 600"
+		"PATH='$TRASH/bin':\$PATH TERM=$term LANG=C.UTF-8 WORKER_CONCURRENCY=2 ${CONSOLE_ENV:-} '$KINGFACE' $* 2>$name.err; echo \$? >$name.exit; sleep 600"
 }
 # wait_for SESSION TEXT [SECONDS]: poll the screen until it shows TEXT
 wait_for() {
@@ -99,6 +101,11 @@ test_expect_success 'arrows select another face' '
 	keys kf Down && sleep 0.3 && tm capture-pane -p -t kf | grep -E ">1 +conf"
 '
 
+test_expect_success 'o opens the photo file with xdg-open' '
+	keys kf o && wait_for kf "opened '\''" &&
+	test "$(cat opened)" = "$TRASH/g/sample1.jpg"
+'
+
 test_expect_success 'a resize to 60x20 and back re-lays the screen' '
 	tm resize-window -t kf -x 60 -y 20 && sleep 0.5 && save kf 10-small &&
 	test_grep screens/10-small "kingface" && test "$(wc -l <screens/10-small)" -le 20 &&
@@ -129,7 +136,8 @@ test_expect_success 'NO_COLOR: the photo in shades of grey, no colour escapes' '
 
 test_expect_code 2 'no command and no terminal: the help, exit 2' 'kf </dev/null'
 test_expect_success '--headless runs without a terminal until stdin ends' '
-	printf "?xjq" | TERM=xterm kf --headless >/dev/null
+	printf "?xjq" | TERM=xterm kf --headless >/dev/null &&
+	TERM=xterm kf --headless </dev/null >/dev/null
 '
 
 for f in screens/*; do
