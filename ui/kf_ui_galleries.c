@@ -74,10 +74,11 @@ static void row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x, int w
 	const struct kf_gallery *g = &((struct galleries *)ctx)->rows[((struct galleries *)ctx)->idx[i]];
 	int nw = width - 50;
 
-	(void)app, (void)selected;
+	(void)selected;
 	if (nw < 10)
 		nw = 10;
-	kf_ui_putf(w, y, x, width, " %-*.*s %7lld %7lld %6lld/%-6lld %7lld", nw - 1, nw - 1, g->name,
+	kf_ui_putf(w, y, x, width, "%c%-*.*s %7lld %7lld %6lld/%-6lld %7lld",
+		   app->proc.run && app->proc.gallery_id == g->id ? '*' : ' ', nw - 1, nw - 1, g->name,
 		   (long long)g->photos, (long long)g->clients, (long long)(g->done),
 		   (long long)(g->failed + g->dead), (long long)g->faces);
 }
