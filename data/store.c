@@ -23,6 +23,20 @@ int64_t kf_store_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* KINGFACE_BUSY_TIMEOUT_MS overrides the wait for a locked database (tests use
+ * a short one). */
+static int busy_timeout_ms(void)
+{
+	const char *v = getenv("KINGFACE_BUSY_TIMEOUT_MS");
+	char *end;
+	long ms;
+
+	if (!v || !*v)
+		return BUSY_TIMEOUT_MS;
+	ms = strtol(v, &end, 10);
+	return *end || ms < 0 || ms > 600000 ? BUSY_TIMEOUT_MS : (int)ms;
+}
+
 int kf_store_fail(struct kf_store *st, int rc, const char *what, struct kf_err *err)
 {
 	const char *msg = st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
@@ -263,7 +277,7 @@ int kf_store_open(struct kf_store **out, const char *path, unsigned flags,
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(st->db, busy_timeout_ms());
 	if (!(flags & KF_STORE_READONLY) && access(path, W_OK) != 0 && errno == EACCES) {
 		rc = kf_err_set(err, KF_E_DB, "database '%s' is read-only; check the "
 				"permissions of the file and its folder", path);
