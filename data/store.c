@@ -2,6 +2,7 @@
 #include "data/store.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,28 @@ int kf_store_collect(struct kf_store *st, sqlite3_stmt *stmt, size_t elem_size,
 	if (rc == SQLITE_ROW)
 		return kf_err_set(err, KF_E_NOMEM, "out of memory (%s)", what);
 	return kf_store_fail(st, rc, what, err);
+}
+
+int kf_store_find_one(struct kf_store *st, sqlite3_stmt *stmt,
+		      int (*read_row)(sqlite3_stmt *, void *), void *out, const char *what,
+		      struct kf_err *err, const char *notfound, ...)
+{
+	char msg[KF_ERR_MSG_SIZE];
+	va_list ap;
+	int rc = sqlite3_step(stmt);
+
+	if (rc == SQLITE_ROW) {
+		rc = read_row(stmt, out) < 0 ? kf_err_set(err, KF_E_NOMEM, "out of memory") : KF_OK;
+	} else if (rc == SQLITE_DONE) {
+		va_start(ap, notfound);
+		vsnprintf(msg, sizeof(msg), notfound, ap);
+		va_end(ap);
+		rc = kf_err_set(err, KF_E_NOTFOUND, "%s", msg);
+	} else {
+		rc = kf_store_fail(st, rc, what, err);
+	}
+	sqlite3_finalize(stmt);
+	return rc;
 }
 
 int64_t kf_store_ref_id(const char *ref)
