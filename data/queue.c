@@ -79,8 +79,8 @@ int kf_queue_enqueue(struct kf_store *st, int64_t gallery_id, int all, int64_t *
 		      p, 3, NULL, 0, NULL, "enqueue", err)) < 0 ||
 	    (rc = run(st, "UPDATE photo_jobs SET state = 'pending', attempts = 0, "
 		      "next_attempt_at = NULL, last_error = NULL, updated_at = ?3 "
-		      "WHERE state IN ('failed', 'dead', 'done') AND (?2 OR state <> 'done') "
-		      "AND photo_id IN (SELECT id FROM photos WHERE gallery_id = ?1 AND NOT missing)",
+		      "WHERE ?2 AND state = 'done' AND photo_id IN "
+		      "(SELECT id FROM photos WHERE gallery_id = ?1 AND NOT missing)",
 		      p, 3, NULL, 0, NULL, "enqueue", err)) < 0)
 		goto fail;
 	if ((rc = kf_store_prepare(st, &s, "SELECT count(*) FROM photo_jobs j JOIN photos p ON "

@@ -309,8 +309,13 @@ int kf_store_open(struct kf_store **out, const char *path, unsigned flags,
 	/* Any first statement reads the header: a non-database fails here. */
 	if ((rc = exec(st, "PRAGMA foreign_keys = ON", "enable foreign keys", err)) < 0)
 		goto fail;
+	/* WAL with synchronous NORMAL: a commit is durable against a crash or a
+	 * kill of kingface (what the queue relies on); only a power cut may lose
+	 * the last commits, never corrupt the file. It saves an fsync per commit,
+	 * two per photo in a processing run. */
 	if (!(flags & KF_STORE_READONLY) &&
-	    (rc = exec(st, "PRAGMA journal_mode = WAL", "enable WAL", err)) < 0)
+	    ((rc = exec(st, "PRAGMA journal_mode = WAL", "enable WAL", err)) < 0 ||
+	     (rc = exec(st, "PRAGMA synchronous = NORMAL", "set synchronous", err)) < 0))
 		goto fail;
 	if ((rc = migrate(st, flags & KF_STORE_READONLY, err)) < 0)
 		goto fail;

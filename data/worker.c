@@ -204,9 +204,12 @@ int kf_worker_start(const struct kf_engine *e, const struct kf_worker_opts *o, i
 
 void kf_worker_snapshot(const struct kf_worker_run *r, struct kf_pool_snapshot *s)
 {
+	/* the lease keeper is not a worker: finished once the workers are (read
+	 * first, so that the counts taken after it are final) */
+	int finished = atomic_load(&((struct kf_worker_run *)r)->active) == 0;
+
 	kf_pool_snapshot(r->pool, s);
-	/* the lease keeper is not a worker: finished once the workers are */
-	s->finished = atomic_load(&((struct kf_worker_run *)r)->active) == 0;
+	s->finished = finished;
 }
 
 void kf_worker_stop(struct kf_worker_run *r)
