@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/arena.h"
@@ -151,9 +152,10 @@ static void keep_leases(void *ctx, struct kf_pool *pool)
 		return;
 	}
 	while (atomic_load(&r->active) > 0) {
-		/* short naps: end soon after the workers do */
+		/* short naps, even while stopping (in-flight photos still need their
+		 * leases): end soon after the workers do */
 		for (int64_t t = 0; t < every && atomic_load(&r->active) > 0; t += 100)
-			kf_pool_sleep(pool, 100);
+			usleep(100 * 1000);
 		for (int i = 0; i < r->o.concurrency; i++) {
 			int64_t job = atomic_load(&r->slot[i]);
 
