@@ -120,10 +120,11 @@ void kf_pool_add(struct kf_pool *p, enum kf_pool_counter c, int64_t n)
 
 void kf_pool_snapshot(const struct kf_pool *p, struct kf_pool_snapshot *s)
 {
+	/* "finished" first: when it is seen, every worker's counts came before */
+	s->finished = atomic_load(&((struct kf_pool *)p)->running_workers) == 0;
 	for (int i = 0; i < KF_POOL_NCOUNTERS; i++)
 		s->v[i] = atomic_load(&((struct kf_pool *)p)->counters[i]);
 	s->elapsed_ms = mono_ms() - p->start_ms;
-	s->finished = atomic_load(&((struct kf_pool *)p)->running_workers) == 0;
 	s->stopping = kf_pool_stopping(p);
 }
 

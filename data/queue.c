@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -79,8 +80,8 @@ int kf_queue_enqueue(struct kf_store *st, int64_t gallery_id, int all, int64_t *
 		      p, 3, NULL, 0, NULL, "enqueue", err)) < 0 ||
 	    (rc = run(st, "UPDATE photo_jobs SET state = 'pending', attempts = 0, "
 		      "next_attempt_at = NULL, last_error = NULL, updated_at = ?3 "
-		      "WHERE state IN ('failed', 'dead', 'done') AND (?2 OR state <> 'done') "
-		      "AND photo_id IN (SELECT id FROM photos WHERE gallery_id = ?1 AND NOT missing)",
+		      "WHERE ?2 AND state = 'done' AND photo_id IN "
+		      "(SELECT id FROM photos WHERE gallery_id = ?1 AND NOT missing)",
 		      p, 3, NULL, 0, NULL, "enqueue", err)) < 0)
 		goto fail;
 	if ((rc = kf_store_prepare(st, &s, "SELECT count(*) FROM photo_jobs j JOIN photos p ON "
@@ -268,6 +269,24 @@ int kf_queue_done(struct kf_store *st, int64_t job_id, const char *owner, const 
 	return KF_OK;
 }
 
+/* A number in [0, 1) for the jitter; per thread (drand48's state is shared). */
+static double jitter_random(void)
+{
+	static _Thread_local unsigned short xs[3];
+	static _Thread_local int seeded;
+
+	if (!seeded) {
+		uint64_t seed = (uint64_t)kf_store_now_ms() ^ ((uint64_t)getpid() << 20) ^
+				(uint64_t)(uintptr_t)&seeded;
+
+		xs[0] = (unsigned short)seed;
+		xs[1] = (unsigned short)(seed >> 16);
+		xs[2] = (unsigned short)(seed >> 32);
+		seeded = 1;
+	}
+	return erand48(xs);
+}
+
 int kf_queue_fail(struct kf_store *st, int64_t job_id, const char *owner, const char *reason,
 		  const struct kf_queue_opts *o, int *dead, struct kf_err *err)
 {
@@ -290,11 +309,14 @@ int kf_queue_fail(struct kf_store *st, int64_t job_id, const char *owner, const 
 		return kf_store_fail(st, rc, "fail a job", err);
 
 	int is_dead = attempts >= o->max_attempts;
-	int64_t next = is_dead ? 0 : now + kf_queue_backoff_ms(o, attempts, drand48());
+	int64_t next = is_dead ? 0 : now + kf_queue_backoff_ms(o, attempts, jitter_random());
 
+	/* still held by owner: the lease may have expired and the job gone to
+	 * another worker since the SELECT */
 	if ((rc = kf_store_prepare(st, &s, "UPDATE photo_jobs SET state = ?2, last_error = ?3, "
 				   "next_attempt_at = ?4, lease_owner = NULL, lease_expires_at = NULL, "
-				   "updated_at = ?5 WHERE id = ?1", err)) < 0)
+				   "updated_at = ?5 WHERE id = ?1 AND state = 'running' AND "
+				   "lease_owner = ?6", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, job_id);
 	sqlite3_bind_text(s, 2, is_dead ? "dead" : "failed", -1, SQLITE_STATIC);
@@ -304,8 +326,12 @@ int kf_queue_fail(struct kf_store *st, int64_t job_id, const char *owner, const 
 	else
 		sqlite3_bind_int64(s, 4, next);
 	sqlite3_bind_int64(s, 5, now);
+	sqlite3_bind_text(s, 6, owner, -1, SQLITE_STATIC);
 	if ((rc = kf_store_step_done(st, s, "fail a job", err)) < 0)
 		return rc;
+	if (sqlite3_changes(st->db) == 0)
+		return kf_err_set(err, KF_E_NOTFOUND, "job %lld is no longer held by '%s'",
+				  (long long)job_id, owner);
 	if (dead)
 		*dead = is_dead;
 	return KF_OK;

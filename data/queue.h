@@ -52,9 +52,11 @@ struct kf_job_row {
 /* This process's lease owner prefix "host:pid" (written into buf). */
 void kf_queue_owner(char *buf, size_t n, int worker);
 
-/* Put the gallery's photos that are not done (all photos when `all`) back to
- * pending, attempts 0; dead and failed photos included. Photos missing from
- * their source are left alone. *queued gets the number of pending jobs after. */
+/* Queue the gallery's photos that are not done: new and changed photos are
+ * pending already (import resets them), failed ones keep waiting for their
+ * retry, dead ones stay dead until kf_queue_requeue(). With `all`, done photos
+ * go back to pending too (attempts 0). Photos missing from their source are
+ * left alone. *queued gets the number of pending jobs after. */
 int kf_queue_enqueue(struct kf_store *st, int64_t gallery_id, int all, int64_t *queued,
 		     struct kf_err *err);
 

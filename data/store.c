@@ -2,6 +2,7 @@
 #include "data/store.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,20 @@ int64_t kf_store_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* KINGFACE_BUSY_TIMEOUT_MS overrides the wait for a locked database (tests use
+ * a short one). */
+static int busy_timeout_ms(void)
+{
+	const char *v = getenv("KINGFACE_BUSY_TIMEOUT_MS");
+	char *end;
+	long ms;
+
+	if (!v || !*v)
+		return BUSY_TIMEOUT_MS;
+	ms = strtol(v, &end, 10);
+	return *end || ms < 0 || ms > 600000 ? BUSY_TIMEOUT_MS : (int)ms;
 }
 
 int kf_store_fail(struct kf_store *st, int rc, const char *what, struct kf_err *err)
@@ -124,6 +139,28 @@ int kf_store_collect(struct kf_store *st, sqlite3_stmt *stmt, size_t elem_size,
 	if (rc == SQLITE_ROW)
 		return kf_err_set(err, KF_E_NOMEM, "out of memory (%s)", what);
 	return kf_store_fail(st, rc, what, err);
+}
+
+int kf_store_find_one(struct kf_store *st, sqlite3_stmt *stmt,
+		      int (*read_row)(sqlite3_stmt *, void *), void *out, const char *what,
+		      struct kf_err *err, const char *notfound, ...)
+{
+	char msg[KF_ERR_MSG_SIZE];
+	va_list ap;
+	int rc = sqlite3_step(stmt);
+
+	if (rc == SQLITE_ROW) {
+		rc = read_row(stmt, out) < 0 ? kf_err_set(err, KF_E_NOMEM, "out of memory") : KF_OK;
+	} else if (rc == SQLITE_DONE) {
+		va_start(ap, notfound);
+		vsnprintf(msg, sizeof(msg), notfound, ap);
+		va_end(ap);
+		rc = kf_err_set(err, KF_E_NOTFOUND, "%s", msg);
+	} else {
+		rc = kf_store_fail(st, rc, what, err);
+	}
+	sqlite3_finalize(stmt);
+	return rc;
 }
 
 int64_t kf_store_ref_id(const char *ref)
@@ -263,7 +300,7 @@ int kf_store_open(struct kf_store **out, const char *path, unsigned flags,
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(st->db, busy_timeout_ms());
 	if (!(flags & KF_STORE_READONLY) && access(path, W_OK) != 0 && errno == EACCES) {
 		rc = kf_err_set(err, KF_E_DB, "database '%s' is read-only; check the "
 				"permissions of the file and its folder", path);
@@ -272,8 +309,13 @@ int kf_store_open(struct kf_store **out, const char *path, unsigned flags,
 	/* Any first statement reads the header: a non-database fails here. */
 	if ((rc = exec(st, "PRAGMA foreign_keys = ON", "enable foreign keys", err)) < 0)
 		goto fail;
+	/* WAL with synchronous NORMAL: a commit is durable against a crash or a
+	 * kill of kingface (what the queue relies on); only a power cut may lose
+	 * the last commits, never corrupt the file. It saves an fsync per commit,
+	 * two per photo in a processing run. */
 	if (!(flags & KF_STORE_READONLY) &&
-	    (rc = exec(st, "PRAGMA journal_mode = WAL", "enable WAL", err)) < 0)
+	    ((rc = exec(st, "PRAGMA journal_mode = WAL", "enable WAL", err)) < 0 ||
+	     (rc = exec(st, "PRAGMA synchronous = NORMAL", "set synchronous", err)) < 0))
 		goto fail;
 	if ((rc = migrate(st, flags & KF_STORE_READONLY, err)) < 0)
 		goto fail;

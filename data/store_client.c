@@ -79,16 +79,8 @@ int kf_store_client_find(struct kf_store *st, int64_t gallery_id, const char *re
 	sqlite3_bind_int64(s, 1, gallery_id);
 	sqlite3_bind_int64(s, 2, kf_store_ref_id(ref));
 	sqlite3_bind_text(s, 3, ref, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = read_row(s, out) < 0 ? kf_err_set(err, KF_E_NOMEM, "out of memory") : KF_OK;
-	else if (rc == SQLITE_DONE)
-		rc = kf_err_set(err, KF_E_NOTFOUND,
-				"no client '%s' in this gallery (see 'kingface client list')", ref);
-	else
-		rc = kf_store_fail(st, rc, "find client", err);
-	sqlite3_finalize(s);
-	return rc;
+	return kf_store_find_one(st, s, read_row_any, out, "find client", err,
+				 "no client '%s' in this gallery (see 'kingface client list')", ref);
 }
 
 int kf_store_client_list(struct kf_store *st, int64_t gallery_id, struct kf_client **out,

@@ -99,16 +99,8 @@ static int find_one(struct kf_store *st, int64_t id, const char *name, const cha
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	kf_store_bind_text(s, 2, name);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = read_row(s, out) < 0 ? kf_err_set(err, KF_E_NOMEM, "out of memory") : KF_OK;
-	else if (rc == SQLITE_DONE)
-		rc = kf_err_set(err, KF_E_NOTFOUND, "no gallery '%s' (see 'kingface gallery list')",
-				ref);
-	else
-		rc = kf_store_fail(st, rc, "find gallery", err);
-	sqlite3_finalize(s);
-	return rc;
+	return kf_store_find_one(st, s, read_row_any, out, "find gallery", err,
+				 "no gallery '%s' (see 'kingface gallery list')", ref);
 }
 
 int kf_store_gallery_find(struct kf_store *st, const char *ref, struct kf_gallery *out,

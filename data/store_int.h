@@ -33,4 +33,12 @@ int kf_store_collect(struct kf_store *st, sqlite3_stmt *stmt, size_t elem_size,
 		     int (*read_row)(sqlite3_stmt *, void *), void (*release)(void *),
 		     void **out, size_t *n, const char *what, struct kf_err *err);
 
+/* Step stmt (a query for at most one row, prepared and bound by the caller)
+ * and read its row with read_row into out; finalizes stmt. No row:
+ * KF_E_NOTFOUND with the message printf(notfound, ...). A failed read_row:
+ * KF_E_NOMEM. Other SQLite errors: kf_store_fail(st, rc, what, err). */
+int kf_store_find_one(struct kf_store *st, sqlite3_stmt *stmt,
+		      int (*read_row)(sqlite3_stmt *, void *), void *out, const char *what,
+		      struct kf_err *err, const char *notfound, ...) KF_PRINTF(7, 8);
+
 #endif

@@ -74,16 +74,8 @@ int kf_store_photo_find(struct kf_store *st, int64_t gallery_id, const char *ref
 	sqlite3_bind_int64(s, 1, gallery_id);
 	sqlite3_bind_int64(s, 2, kf_store_ref_id(ref));
 	sqlite3_bind_text(s, 3, ref, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = read_row(s, out) < 0 ? kf_err_set(err, KF_E_NOMEM, "out of memory") : KF_OK;
-	else if (rc == SQLITE_DONE)
-		rc = kf_err_set(err, KF_E_NOTFOUND,
-				"no photo '%s' in this gallery (see 'kingface photo list')", ref);
-	else
-		rc = kf_store_fail(st, rc, "find photo", err);
-	sqlite3_finalize(s);
-	return rc;
+	return kf_store_find_one(st, s, read_row_any, out, "find photo", err,
+				 "no photo '%s' in this gallery (see 'kingface photo list')", ref);
 }
 
 int kf_store_photo_list(struct kf_store *st, int64_t gallery_id, const char *status,

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/arena.h"
@@ -151,9 +152,10 @@ static void keep_leases(void *ctx, struct kf_pool *pool)
 		return;
 	}
 	while (atomic_load(&r->active) > 0) {
-		/* short naps: end soon after the workers do */
+		/* short naps, even while stopping (in-flight photos still need their
+		 * leases): end soon after the workers do */
 		for (int64_t t = 0; t < every && atomic_load(&r->active) > 0; t += 100)
-			kf_pool_sleep(pool, 100);
+			usleep(100 * 1000);
 		for (int i = 0; i < r->o.concurrency; i++) {
 			int64_t job = atomic_load(&r->slot[i]);
 
@@ -204,9 +206,12 @@ int kf_worker_start(const struct kf_engine *e, const struct kf_worker_opts *o, i
 
 void kf_worker_snapshot(const struct kf_worker_run *r, struct kf_pool_snapshot *s)
 {
+	/* the lease keeper is not a worker: finished once the workers are (read
+	 * first, so that the counts taken after it are final) */
+	int finished = atomic_load(&((struct kf_worker_run *)r)->active) == 0;
+
 	kf_pool_snapshot(r->pool, s);
-	/* the lease keeper is not a worker: finished once the workers are */
-	s->finished = atomic_load(&((struct kf_worker_run *)r)->active) == 0;
+	s->finished = finished;
 }
 
 void kf_worker_stop(struct kf_worker_run *r)

@@ -32,7 +32,7 @@
 struct kf_worker_opts {
 	const char *db_path;
 	int64_t gallery_id;		/* 0: every gallery */
-	int concurrency;		/* worker threads, 1..64 */
+	int concurrency;		/* worker threads, 1..63 */
 	int until_empty;
 	struct kf_photo_match_opts match;
 };

@@ -69,6 +69,12 @@ const char *kf_cli_opt(const struct kf_command *cmd, const struct kf_args *a, co
 int kf_cli_opt_int(const struct kf_command *cmd, const struct kf_args *a, const char *name,
 		   int64_t lo, int64_t hi, int64_t *out);
 
+/* The paging options of the list commands (cmd_photo.c): --page into *page,
+ * from 1 (default 1), and --limit into *limit, 1 to 500 (default 50). Prints a
+ * usage error and returns KF_EXIT_USAGE when bad. */
+int kf_cli_opt_page(const struct kf_command *cmd, const struct kf_args *a, int64_t *page,
+		    int64_t *limit);
+
 /* Open (creating and migrating) the database once; prints the error itself. */
 int kf_cli_store(struct kf_cli *cli, struct kf_store **st);
 

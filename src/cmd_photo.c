@@ -1,4 +1,4 @@
-/* cmd_photo.c: photo list. */
+/* cmd_photo.c: photo list, and the paging options it shares with results. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
@@ -8,11 +8,23 @@
 
 #define MAX_LIMIT 500
 
+int kf_cli_opt_page(const struct kf_command *cmd, const struct kf_args *a, int64_t *page,
+		    int64_t *limit)
+{
+	int rc;
+
+	*page = 1;
+	*limit = 50;
+	if ((rc = kf_cli_opt_int(cmd, a, "page", 1, INT32_MAX, page)) != KF_EXIT_OK)
+		return rc;
+	return kf_cli_opt_int(cmd, a, "limit", 1, MAX_LIMIT, limit);
+}
+
 int kf_cmd_photo_list(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
 	const char *status = kf_cli_opt(cmd, a, "status");
-	int64_t page = 1, limit = 50, total;
+	int64_t page, limit, total;
 	struct kf_photo *list;
 	struct kf_gallery g;
 	struct kf_store *st;
@@ -22,13 +34,9 @@ int kf_cmd_photo_list(struct kf_cli *cli, const struct kf_command *cmd, struct k
 	if (status && !kf_store_photo_status_valid(status))
 		return kf_cli_usage(cmd, "--status must be pending, running, done, failed or dead, "
 				    "not '%s'", status);
-	if ((rc = kf_cli_opt_int(cmd, a, "page", 1, INT32_MAX, &page)) != KF_EXIT_OK ||
-	    (rc = kf_cli_opt_int(cmd, a, "limit", 1, MAX_LIMIT, &limit)) != KF_EXIT_OK)
+	if ((rc = kf_cli_opt_page(cmd, a, &page, &limit)) != KF_EXIT_OK ||
+	    (rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
-	if ((rc = kf_cli_store(cli, &st)) != KF_EXIT_OK)
-		return rc;
-	if (kf_store_gallery_find(st, a->pos[0], &g, &err) < 0)
-		return kf_cli_error(&err);
 	rc = kf_store_photo_list(st, g.id, status, (page - 1) * limit, limit, &list, &n, &total,
 				 &err);
 	if (rc < 0) {

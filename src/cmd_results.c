@@ -12,8 +12,6 @@
 #include "data/store_result.h"
 #include "src/cli_engine.h"
 
-#define MAX_LIMIT 500
-
 static void box_json(cJSON *o, const struct kf_frac_box *b)
 {
 	cJSON *j = cJSON_AddObjectToObject(o, "boundingBox");
@@ -66,7 +64,7 @@ int kf_cmd_results(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 {
 	struct kf_err err = KF_ERR_INIT;
 	const char *client = kf_cli_opt(cmd, a, "client");
-	int64_t page = 1, limit = 50, total = 0;
+	int64_t page, limit, total = 0;
 	struct kf_result_row *rows = NULL;
 	struct kf_gallery g;
 	struct kf_client c = { 0 };
@@ -76,10 +74,8 @@ int kf_cmd_results(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 
 	if (!client)
 		return kf_cli_usage(cmd, "--client CLIENT is required");
-	if ((rc = kf_cli_opt_int(cmd, a, "page", 1, INT32_MAX, &page)) != KF_EXIT_OK ||
-	    (rc = kf_cli_opt_int(cmd, a, "limit", 1, MAX_LIMIT, &limit)) != KF_EXIT_OK)
-		return rc;
-	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+	if ((rc = kf_cli_opt_page(cmd, a, &page, &limit)) != KF_EXIT_OK ||
+	    (rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
 	if (kf_store_client_find(st, g.id, client, &c, &err) < 0 ||
 	    kf_store_results_client(st, c.id, (page - 1) * limit, limit, &rows, &n, &total,

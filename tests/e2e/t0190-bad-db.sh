@@ -39,4 +39,14 @@ test_expect_success 'the default database goes under XDG_DATA_HOME' '
 	test -f "$XDG_DATA_HOME/kingface/kingface.db"
 '
 
+test_expect_success 'a database locked by another process: a clear error, jobs stay queued' '
+	mkdir photos && cp "$KF_TEST_DEMO"/sample1.jpg photos/ && kf gallery import photos >/dev/null &&
+	{ printf "BEGIN EXCLUSIVE;\n"; sleep 20; printf "COMMIT;\n"; } | sqlite3 "$KINGFACE_DB" &
+	locker=$!
+	sleep 1 &&
+	! KINGFACE_BUSY_TIMEOUT_MS=500 kf process photos --tiles off 2>err &&
+	test_grep err "locked" && kill $locker; wait $locker 2>/dev/null;
+	kf photo list photos --json | jq -e ".photos[0].status == \"pending\""
+'
+
 test_done

@@ -7,13 +7,13 @@ mkdir g && kf gallery import g >/dev/null && kf client add g Ana >/dev/null && k
 echo "text" >photos/notes.jpg
 
 test_expect_success 'several faces and no --face: refused with the list of faces' '
-	! kf enroll g Ana photos/sample1.jpg 2>err &&
+	! kf enroll g Ana photos/sample1.jpg --tiles off 2>err &&
 	test_grep err "3 faces found" && test_grep err "--face 0" && test_grep err "--face 2" &&
 	test "$(kf client faces g Ana --json | jq ".faces | length")" = 0
 '
 
 test_expect_success 'enroll one face with --face N' '
-	kf enroll g Ana photos/sample1.jpg --face 1 --json >out &&
+	kf enroll g Ana photos/sample1.jpg --face 1 --tiles off --json >out &&
 	test "$(jq .faceIndex out)" = 1 && test "$(jq .references out)" = 1 &&
 	kf client faces g Ana --json >faces &&
 	test "$(jq ".faces | length" faces)" = 1 &&
@@ -22,30 +22,30 @@ test_expect_success 'enroll one face with --face N' '
 '
 
 test_expect_success 'a second reference for the same client' '
-	kf enroll g Ana photos/sample1.jpg --face 1 >out && test_grep out "2 in all"
+	kf enroll g Ana photos/sample1.jpg --face 1 --tiles off >out && test_grep out "2 in all"
 '
 
 test_expect_success 'no face, not an image, bad --face: clear errors, nothing stored' '
 	! kf enroll g Bia photos/notes.jpg 2>err && test_grep err "not a JPEG or PNG file" &&
-	! kf enroll g Bia photos/sample1.jpg --face 7 2>err && test_grep err "has 3 faces" &&
+	! kf enroll g Bia photos/sample1.jpg --face 7 --tiles off 2>err && test_grep err "has 3 faces" &&
 	! kf enroll g Nobody photos/sample1.jpg --face 0 2>err && test_grep err "no client" &&
 	test "$(kf client faces g Bia --json | jq ".faces | length")" = 0
 '
 
 test_expect_success 'identify: the enrolled face matches, the others give the best below' '
-	kf identify g photos/sample1.jpg --json >out &&
+	kf identify g photos/sample1.jpg --tiles off --json >out &&
 	test "$(jq ".images[0].faces | length" out)" = 3 &&
 	test "$(jq "[.images[0].faces[].matches[]] | length" out)" = 1 &&
 	jq -e ".images[0].faces[] | select(.matches | length == 1) | .matches[0] | .clientName == \"Ana\" and .similarity > 95" out &&
 	jq -e "[.images[0].faces[] | select(.matches | length == 0) | .bestBelow.clientName] | all(. == \"Ana\")" out &&
-	kf identify g photos/sample1.jpg >out && test_grep out "Ana"
+	kf identify g photos/sample1.jpg --tiles off >out && test_grep out "Ana"
 '
 
 test_expect_success 'identify with a higher threshold, and a bad threshold' '
-	kf identify g photos/sample1.jpg --threshold 99.99 --json >out &&
+	kf identify g photos/sample1.jpg --tiles off --threshold 99.99 --json >out &&
 	jq -e "[.images[0].faces[].matches[].similarity] | all(. >= 99.99)" out &&
 	test "$(jq "[.images[0].faces[] | select(.matches | length == 0)] | length" out)" = 2 &&
-	! kf identify g photos/sample1.jpg --threshold 101 2>err && test_grep err "--threshold"
+	! kf identify g photos/sample1.jpg --tiles off --threshold 101 2>err && test_grep err "--threshold"
 '
 
 test_expect_success 'settings: defaults, set, and the threshold setting is used' '
@@ -54,7 +54,7 @@ test_expect_success 'settings: defaults, set, and the threshold setting is used'
 	! kf settings set threshold 120 2>err && test_grep err "from 0 to 100" &&
 	! kf settings set colour blue 2>err &&
 	kf settings set threshold 99.9 && test "$(kf settings get threshold)" = 99.9 &&
-	kf identify g photos/sample1.jpg --json | jq -e ".threshold == 99.9"
+	kf identify g photos/sample1.jpg --tiles off --json | jq -e ".threshold == 99.9"
 '
 
 test_expect_success 'unenroll one reference' '

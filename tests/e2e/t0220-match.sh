@@ -84,6 +84,17 @@ test_expect_success 'enrolling dropped the cache: the next match is computed' '
 	kf match g sample1.jpg $M --json | jq -e ".cached == false"
 '
 
+test_expect_success 'enroll from a face of a processed photo reuses its descriptor' '
+	kf client add g Duda >/dev/null &&
+	kf enroll g Duda --photo sample5.jpg --face 1 --json >e &&
+	jq -e ".faceIndex == 1 and .clientName == \"Duda\"" e &&
+	kf client faces g Duda --json | jq -e ".faces[0].sourcePhotoId != null and .faces[0].sourceFaceIndex == 1" &&
+	kf rematch g >/dev/null &&
+	kf results g --client Duda --json | jq -e ".photos[] | select(.key == \"sample5.jpg\") | .similarity > 99.9" &&
+	! kf enroll g Duda --photo broken.jpg --face 0 2>err && test_grep err "process it first" &&
+	test_expect_code_inline 2 kf enroll g Duda --photo sample5.jpg
+'
+
 test_expect_success 'a corrupt photo: the job fails with the reason, exit 1' '
 	! kf match g broken.jpg $M 2>err && test_grep err "premature end" &&
 	kf photo list g --status failed --json >f &&

@@ -5,6 +5,7 @@
  * Differences come from float summation order and from the scale layers being
  * folded into the conv weights, see docs/internals/nn.md. */
 #include "testutil.h"
+#include "stages.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -18,75 +19,18 @@
 
 #define REF KF_SHARED_DIR "/reference/layers/"
 
-struct walk {
-	cJSON *stages;
-	int seen;
-	double worst;	/* largest relative mean_abs / probe error */
-};
-
-static void check_value(struct walk *w, const char *name, int64_t idx, double got, double ref,
-			double mean_abs)
-{
-	double rel = fabs(got - ref) / (fabs(ref) + mean_abs);
-
-	if (rel > w->worst)
-		w->worst = rel;
-	if (rel > 1e-3)
-		fail_msg("stage %s: [%lld] = %.9g, reference %.9g", name, (long long)idx, got, ref);
-}
-
-static void on_stage(void *ctx, const char *name, const struct kf_tensor *t)
-{
-	struct walk *w = ctx;
-	const float *f = t->data;
-	const cJSON *s, *p;
-	double mean_abs = 0;
-	int64_t n = kf_tensor_nelements(t), i = 0;
-
-	cJSON_ArrayForEach(s, w->stages) {
-		if (strcmp(cJSON_GetObjectItem(s, "name")->valuestring, name))
-			continue;
-		assert_int_equal(cJSON_GetObjectItem(s, "size")->valuedouble, (double)n);
-		for (int64_t k = 0; k < n; k++)
-			mean_abs += fabs((double)f[k]);
-		mean_abs /= (double)n;
-		{
-			double ref = cJSON_GetObjectItem(s, "mean_abs")->valuedouble;
-			double rel = fabs(mean_abs - ref) / ref;
-
-			if (rel > w->worst)
-				w->worst = rel;
-			if (rel > 1e-4)
-				fail_msg("stage %s: mean_abs %.9g, reference %.9g", name, mean_abs, ref);
-		}
-		cJSON_ArrayForEach(p, cJSON_GetObjectItem(s, "first8")) {
-			check_value(w, name, i, f[i], p->valuedouble, mean_abs);
-			i++;
-		}
-		cJSON_ArrayForEach(p, cJSON_GetObjectItem(s, "probe")) {
-			int64_t idx = (int64_t)cJSON_GetArrayItem(p, 0)->valuedouble;
-
-			assert_true(idx >= 0 && idx < n);
-			check_value(w, name, idx, f[idx], cJSON_GetArrayItem(p, 1)->valuedouble, mean_abs);
-		}
-		w->seen++;
-		return;
-	}
-	fail_msg("stage %s not in the reference", name);
-}
-
 static void test_sample1(void **state)
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_arena a = KF_ARENA_INIT;
 	struct kf_facerec *net = NULL;
-	size_t n_in, n_json;
+	size_t n_in;
 	uint8_t *in8 = kf_test_read_file(REF "sample1_facerec_input_150x150_rgb_u8.bin", &n_in);
-	char *json = (char *)kf_test_read_file(REF "sample1_facerec.json", &n_json);
-	cJSON *root = cJSON_ParseWithLength(json, n_json);
+	cJSON *root = kf_test_load_json(REF "sample1_facerec.json");
 	cJSON *want = cJSON_GetObjectItem(root, "descriptor"), *it;
 	float *in = malloc(n_in * sizeof(float)), desc[128], desc2[128];
-	struct walk w = { cJSON_GetObjectItem(root, "stages"), 0, 0 };
+	struct kf_test_stages w = { .stages = cJSON_GetObjectItem(root, "stages"),
+				    .flags = KF_TEST_STAGES_FIRST8 };
 	double max_diff = 0, dist = 0;
 	int i = 0;
 	(void)state;
@@ -98,7 +42,8 @@ static void test_sample1(void **state)
 		in[k] = (float)in8[k];
 	if (kf_facerec_load(&net, KF_TEST_MODELS, &err) < 0)
 		fail_msg("%s", err.msg);
-	assert_int_equal(kf_facerec_forward_stages(net, in, desc, &a, on_stage, &w, &err), KF_OK);
+	assert_int_equal(kf_facerec_forward_stages(net, in, desc, &a, kf_test_on_stage, &w, &err),
+			 KF_OK);
 	assert_int_equal(w.seen, 19);
 	cJSON_ArrayForEach(it, want) {
 		double d = fabs((double)desc[i++] - it->valuedouble);
@@ -122,7 +67,6 @@ static void test_sample1(void **state)
 	cJSON_Delete(root);
 	free(in);
 	free(in8);
-	free(json);
 }
 
 static void test_load_missing(void **state)

@@ -4,6 +4,7 @@
  * sample1_landmark68.json. Tolerances: float summation order only (about 1e-6
  * relative per layer, amplified by depth), see docs/internals/nn.md. */
 #include "testutil.h"
+#include "stages.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -17,74 +18,6 @@
 
 #define REF KF_SHARED_DIR "/reference/layers/"
 
-struct walk {
-	cJSON *stages;
-	int seen;
-	double worst;	/* largest relative mean_abs / probe error */
-};
-
-static void check_value(struct walk *w, const char *name, int64_t idx, double got, double ref,
-			double mean_abs)
-{
-	double rel = fabs(got - ref) / (fabs(ref) + mean_abs);
-
-	if (rel > w->worst)
-		w->worst = rel;
-	if (rel > 1e-3)
-		fail_msg("stage %s: [%lld] = %.9g, reference %.9g", name, (long long)idx, got, ref);
-}
-
-static void on_stage(void *ctx, const char *name, const struct kf_tensor *t)
-{
-	struct walk *w = ctx;
-	const float *f = t->data;
-	const cJSON *s, *p;
-	double mean_abs = 0;
-	int64_t n = kf_tensor_nelements(t), i = 0;
-
-	cJSON_ArrayForEach(s, w->stages) {
-		if (strcmp(cJSON_GetObjectItem(s, "name")->valuestring, name))
-			continue;
-		assert_int_equal(cJSON_GetObjectItem(s, "size")->valuedouble, (double)n);
-		for (int64_t k = 0; k < n; k++)
-			mean_abs += fabs((double)f[k]);
-		mean_abs /= (double)n;
-		{
-			double ref = cJSON_GetObjectItem(s, "mean_abs")->valuedouble;
-			double rel = fabs(mean_abs - ref) / ref;
-
-			if (rel > w->worst)
-				w->worst = rel;
-			if (rel > 1e-4)
-				fail_msg("stage %s: mean_abs %.9g, reference %.9g", name, mean_abs, ref);
-		}
-		cJSON_ArrayForEach(p, cJSON_GetObjectItem(s, "first8")) {
-			check_value(w, name, i, f[i], p->valuedouble, mean_abs);
-			i++;
-		}
-		cJSON_ArrayForEach(p, cJSON_GetObjectItem(s, "probe")) {
-			int64_t idx = (int64_t)cJSON_GetArrayItem(p, 0)->valuedouble;
-
-			assert_true(idx >= 0 && idx < n);
-			check_value(w, name, idx, f[idx], cJSON_GetArrayItem(p, 1)->valuedouble, mean_abs);
-		}
-		w->seen++;
-		return;
-	}
-	fail_msg("stage %s not in the reference", name);
-}
-
-static cJSON *load_json(const char *path)
-{
-	size_t n;
-	char *b = (char *)kf_test_read_file(path, &n);
-	cJSON *j = cJSON_ParseWithLength(b, n);
-
-	free(b);
-	assert_non_null(j);
-	return j;
-}
-
 static void test_sample1(void **state)
 {
 	struct kf_err err = KF_ERR_INIT;
@@ -92,11 +25,12 @@ static void test_sample1(void **state)
 	struct kf_landmark *net = NULL;
 	size_t n_in;
 	uint8_t *in8 = kf_test_read_file(REF "sample1_landmark_input_112x112_rgb_u8.bin", &n_in);
-	cJSON *stages = load_json(REF "sample1_landmark68_stages.json");
-	cJSON *ref = load_json(REF "sample1_landmark68.json");
+	cJSON *stages = kf_test_load_json(REF "sample1_landmark68_stages.json");
+	cJSON *ref = kf_test_load_json(REF "sample1_landmark68.json");
 	cJSON *want = cJSON_GetObjectItem(ref, "output"), *it;
 	float *in = malloc(n_in * sizeof(float)), out[136], out2[136];
-	struct walk w = { cJSON_GetObjectItem(stages, "stages"), 0, 0 };
+	struct kf_test_stages w = { .stages = cJSON_GetObjectItem(stages, "stages"),
+				    .flags = KF_TEST_STAGES_FIRST8 };
 	double max_diff = 0;
 	int i = 0;
 	(void)state;
@@ -107,7 +41,7 @@ static void test_sample1(void **state)
 	for (size_t k = 0; k < n_in; k++)
 		in[k] = (float)in8[k];
 	assert_int_equal(kf_landmark_load(&net, KF_TEST_MODELS, &err), KF_OK);
-	assert_int_equal(kf_landmark_forward_stages(net, in, out, &a, on_stage, &w, &err), KF_OK);
+	assert_int_equal(kf_landmark_forward_stages(net, in, out, &a, kf_test_on_stage, &w, &err), KF_OK);
 	assert_int_equal(w.seen, 24);
 	cJSON_ArrayForEach(it, want) {
 		double d = fabs((double)out[i++] - it->valuedouble);

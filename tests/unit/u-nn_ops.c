@@ -257,6 +257,9 @@ static void test_pool(void **state)
 		{ 207, 207, 5, 2, 2, KF_PAD_SAME }, { 14, 14, 3, 2, 2, KF_PAD_SAME },
 		{ 13, 13, 17, 2, 1, KF_PAD_SAME }, { 7, 9, 4, 3, 2, KF_PAD_VALID },
 		{ 72, 72, 3, 3, 2, KF_PAD_VALID },
+		/* the 2x2 fast path: channels a multiple of 16 */
+		{ 15, 15, 16, 2, 2, KF_PAD_SAME }, { 13, 13, 32, 2, 1, KF_PAD_SAME },
+		{ 8, 9, 48, 2, 2, KF_PAD_VALID },
 	};
 	struct kf_arena a = KF_ARENA_INIT;
 	(void)state;

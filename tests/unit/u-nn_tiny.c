@@ -4,6 +4,7 @@
  * sample1_tiny_stages_out_f32.bin. Tolerances: float summation order only
  * (about 1e-6 relative per layer, amplified by depth), see docs/internals/nn.md. */
 #include "testutil.h"
+#include "stages.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -16,66 +17,17 @@
 
 #define REF KF_SHARED_DIR "/reference/layers/"
 
-struct walk {
-	cJSON *stages;
-	int seen;
-	double worst;	/* largest relative mean_abs / probe error */
-};
-
-static void on_stage(void *ctx, const char *name, const struct kf_tensor *t)
-{
-	struct walk *w = ctx;
-	const float *f = t->data;
-	const cJSON *s, *p;
-	double mean_abs = 0;
-	int64_t n = kf_tensor_nelements(t);
-
-	cJSON_ArrayForEach(s, w->stages) {
-		if (strcmp(cJSON_GetObjectItem(s, "name")->valuestring, name))
-			continue;
-		assert_int_equal(cJSON_GetObjectItem(s, "size")->valuedouble, (double)n);
-		for (int64_t i = 0; i < n; i++)
-			mean_abs += fabs((double)f[i]);
-		mean_abs /= (double)n;
-		{
-			double ref = cJSON_GetObjectItem(s, "mean_abs")->valuedouble;
-			double rel = fabs(mean_abs - ref) / ref;
-
-			if (rel > w->worst)
-				w->worst = rel;
-			if (rel > 1e-4)
-				fail_msg("stage %s: mean_abs %.9g, reference %.9g", name, mean_abs, ref);
-		}
-		cJSON_ArrayForEach(p, cJSON_GetObjectItem(s, "probe")) {
-			int64_t idx = (int64_t)cJSON_GetArrayItem(p, 0)->valuedouble;
-			double ref = cJSON_GetArrayItem(p, 1)->valuedouble;
-			double diff = fabs((double)f[idx] - ref);
-
-			/* absolute tolerance relative to the stage's scale */
-			if (diff / (fabs(ref) + mean_abs) > w->worst)
-				w->worst = diff / (fabs(ref) + mean_abs);
-			if (diff > 1e-3 * (fabs(ref) + mean_abs))
-				fail_msg("stage %s: [%lld] = %.9g, reference %.9g", name,
-					 (long long)idx, (double)f[idx], ref);
-		}
-		w->seen++;
-		return;
-	}
-	fail_msg("stage %s not in the reference", name);
-}
-
 static void test_sample1(void **state)
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_arena a = KF_ARENA_INIT;
 	struct kf_tiny *net = NULL;
-	size_t n_in, n_json, n_out;
+	size_t n_in, n_out;
 	uint8_t *in8 = kf_test_read_file(REF "sample1_tiny_input_416x416_rgb_u8.bin", &n_in);
-	char *json = (char *)kf_test_read_file(REF "sample1_tiny_stages.json", &n_json);
 	float *want = (float *)kf_test_read_file(REF "sample1_tiny_stages_out_f32.bin", &n_out);
 	float *in = malloc(n_in * sizeof(float)), grid[13 * 13 * 25];
-	cJSON *root = cJSON_ParseWithLength(json, n_json);
-	struct walk w = { cJSON_GetObjectItem(root, "stages"), 0, 0 };
+	cJSON *root = kf_test_load_json(REF "sample1_tiny_stages.json");
+	struct kf_test_stages w = { .stages = cJSON_GetObjectItem(root, "stages") };
 	double max_diff = 0;
 	(void)state;
 
@@ -85,7 +37,8 @@ static void test_sample1(void **state)
 	for (size_t i = 0; i < n_in; i++)
 		in[i] = (float)in8[i];
 	assert_int_equal(kf_tiny_load(&net, KF_TEST_MODELS, &err), KF_OK);
-	assert_int_equal(kf_tiny_forward_stages(net, in, 416, grid, &a, on_stage, &w, &err), KF_OK);
+	assert_int_equal(kf_tiny_forward_stages(net, in, 416, grid, &a, kf_test_on_stage, &w, &err),
+			 KF_OK);
 	assert_int_equal(w.seen, 14);
 	for (int i = 0; i < 13 * 13 * 25; i++) {
 		double d = fabs((double)grid[i] - want[i]);
@@ -108,7 +61,7 @@ static void test_sample1(void **state)
 	kf_tiny_free(NULL);
 	kf_arena_release(&a);
 	cJSON_Delete(root);
-	free(in); free(in8); free(json); free(want);
+	free(in); free(in8); free(want);
 }
 
 static void test_load_missing(void **state)
