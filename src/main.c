@@ -1,6 +1,5 @@
 /* main.c: kingface's entry point: finds the command in the table, parses its
  * options and runs it. See cli.h for the conventions. */
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,13 +190,6 @@ int main(int argc, char **argv)
 	struct kf_args args = { .npos = 0 };
 	const struct kf_command *cmd;
 	int used, help = 0, rc;
-
-	/* Photos are decoded into buffers of tens of megabytes, one after the
-	 * other, on every worker thread: keep them in the heap for reuse rather
-	 * than mmap and munmap each one (which makes the threads queue on the
-	 * kernel's address-space lock and fault every page in again). */
-	mallopt(M_MMAP_THRESHOLD, 512 << 20);
-	mallopt(M_TRIM_THRESHOLD, 1024 << 20);
 
 	/* no command: the console on a terminal (or --headless), else the help */
 	int only_opts = 1, headless = 0;
