@@ -299,15 +299,12 @@ static void dw_pixel_rows(const struct geom *g, const struct kf_tensor *src, con
 		out[c] = kf_nn_act_ref(bias ? out[c] + bias[c] : out[c], act);
 }
 
-#ifdef KF_X86
-__attribute__((target("avx512f")))
-static void dw_pixel_avx512(const struct geom *g, const struct kf_tensor *src, const float *wf,
-			    const float *bias, enum kf_act act, int n, int oy, int ox, float *out)
+/* The in-range taps of output pixel (oy, ox) of a depthwise window: input
+ * pixels in tap[], their filter rows in tw[]; returns how many (at most 64). */
+static inline int dw_taps(const struct geom *g, const struct kf_tensor *src, const float *wf,
+			  int n, int oy, int ox, const float **tap, const float **tw)
 {
-	const float *tap[64];
-	const float *tw[64];
 	int nt = 0;
-	__m512 z = _mm512_setzero_ps();
 
 	for (int ky = 0; ky < g->kh; ky++) {
 		int iy = oy * g->s - g->pt + ky;
@@ -323,6 +320,18 @@ static void dw_pixel_avx512(const struct geom *g, const struct kf_tensor *src, c
 			tw[nt++] = wf + ((size_t)ky * g->kw + kx) * g->C;
 		}
 	}
+	return nt;
+}
+
+#ifdef KF_X86
+__attribute__((target("avx512f")))
+static void dw_pixel_avx512(const struct geom *g, const struct kf_tensor *src, const float *wf,
+			    const float *bias, enum kf_act act, int n, int oy, int ox, float *out)
+{
+	const float *tap[64];
+	const float *tw[64];
+	__m512 z = _mm512_setzero_ps();
+	int nt = dw_taps(g, src, wf, n, oy, ox, tap, tw);
 	for (int c = 0; c < g->C; c += 16) {
 		__mmask16 m = (__mmask16)(g->C - c >= 16 ? 0xffff : (1u << (g->C - c)) - 1);
 		__m512 s = z, t;
@@ -443,23 +452,8 @@ static void dw_pixel_avx2(const struct geom *g, const struct kf_tensor *src, con
 {
 	const float *tap[64];
 	const float *tw[64];
-	int nt = 0, c = 0;
 	__m256 z = _mm256_setzero_ps();
-
-	for (int ky = 0; ky < g->kh; ky++) {
-		int iy = oy * g->s - g->pt + ky;
-
-		if (iy < 0 || iy >= g->H)
-			continue;
-		for (int kx = 0; kx < g->kw; kx++) {
-			int ix = ox * g->s - g->pl + kx;
-
-			if (ix < 0 || ix >= g->W)
-				continue;
-			tap[nt] = px(src, n, iy, ix);
-			tw[nt++] = wf + ((size_t)ky * g->kw + kx) * g->C;
-		}
-	}
+	int c = 0, nt = dw_taps(g, src, wf, n, oy, ox, tap, tw);
 	for (; c + 8 <= g->C; c += 8) {
 		__m256 s = z, t;
 
