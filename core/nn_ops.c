@@ -271,34 +271,6 @@ static void dw_pixel_scalar(const struct geom *g, const struct kf_tensor *src, c
 	}
 }
 
-/* Portable fast path for dense channels: taps outer, channels inner, so the
- * inner loop is contiguous and the compiler can vectorise it. Same summation
- * order as dw_pixel_scalar. */
-static void dw_pixel_rows(const struct geom *g, const struct kf_tensor *src, const float *wf,
-			  const float *bias, enum kf_act act, int n, int oy, int ox, float *out)
-{
-	memset(out, 0, (size_t)g->C * sizeof(float));
-	for (int ky = 0; ky < g->kh; ky++) {
-		int iy = oy * g->s - g->pt + ky;
-
-		if (iy < 0 || iy >= g->H)
-			continue;
-		for (int kx = 0; kx < g->kw; kx++) {
-			int ix = ox * g->s - g->pl + kx;
-			const float *in, *wt;
-
-			if (ix < 0 || ix >= g->W)
-				continue;
-			in = px(src, n, iy, ix);
-			wt = wf + ((size_t)ky * g->kw + kx) * g->C;
-			for (int c = 0; c < g->C; c++)
-				out[c] += in[c] * wt[c];
-		}
-	}
-	for (int c = 0; c < g->C; c++)
-		out[c] = kf_nn_act_ref(bias ? out[c] + bias[c] : out[c], act);
-}
-
 /* The in-range taps of output pixel (oy, ox) of a depthwise window: input
  * pixels in tap[], their filter rows in tw[]; returns how many (at most 64). */
 static inline int dw_taps(const struct geom *g, const struct kf_tensor *src, const float *wf,
@@ -321,6 +293,23 @@ static inline int dw_taps(const struct geom *g, const struct kf_tensor *src, con
 		}
 	}
 	return nt;
+}
+
+/* Portable fast path for dense channels (at most 64 taps): taps outer,
+ * channels inner, so the inner loop is contiguous and the compiler can
+ * vectorise it. Same summation order as dw_pixel_scalar. */
+static void dw_pixel_rows(const struct geom *g, const struct kf_tensor *src, const float *wf,
+			  const float *bias, enum kf_act act, int n, int oy, int ox, float *out)
+{
+	const float *tap[64], *tw[64];
+	int nt = dw_taps(g, src, wf, n, oy, ox, tap, tw);
+
+	memset(out, 0, (size_t)g->C * sizeof(float));
+	for (int i = 0; i < nt; i++)
+		for (int c = 0; c < g->C; c++)
+			out[c] += tap[i][c] * tw[i][c];
+	for (int c = 0; c < g->C; c++)
+		out[c] = kf_nn_act_ref(bias ? out[c] + bias[c] : out[c], act);
 }
 
 #ifdef KF_X86
@@ -514,7 +503,7 @@ void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
 				continue;
 			}
 #endif
-			if (src->nb[0] == sizeof(float))
+			if (src->nb[0] == sizeof(float) && g.kh * g.kw <= 64)
 				dw_pixel_rows(&g, src, w->data, bias, p->act, n, oy, ox, o);
 			else
 				dw_pixel_scalar(&g, src, w->data, bias, p->act, n, oy, ox, 0, o);

@@ -11,6 +11,7 @@
 
 #include "data/paths.h"
 #include "data/store.h"
+#include "data/store_client.h"
 #include "data/store_gallery.h"
 
 static int opt_index(const struct kf_command *cmd, const char *name)
@@ -71,6 +72,20 @@ int kf_cli_gallery(struct kf_cli *cli, const char *ref, struct kf_store **st,
 	if (kf_store_gallery_find(*st, ref, g, &err) < 0)
 		return kf_cli_error(&err);
 	return KF_EXIT_OK;
+}
+
+int kf_cli_client(struct kf_cli *cli, const struct kf_args *a, struct kf_store **st,
+		  struct kf_client *c)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_gallery g;
+	int rc;
+
+	if ((rc = kf_cli_gallery(cli, a->pos[0], st, &g)) != KF_EXIT_OK)
+		return rc;
+	rc = kf_store_client_find(*st, g.id, a->pos[1], c, &err);
+	kf_store_gallery_release(&g);
+	return rc < 0 ? kf_cli_error(&err) : KF_EXIT_OK;
 }
 
 int kf_cli_error(const struct kf_err *err)

@@ -16,6 +16,7 @@
 #include "core/err.h"
 
 struct cJSON;
+struct kf_client;
 struct kf_gallery;
 struct kf_store;
 
@@ -82,6 +83,11 @@ int kf_cli_store(struct kf_cli *cli, struct kf_store **st);
  * releases with kf_store_gallery_release); prints the error itself. */
 int kf_cli_gallery(struct kf_cli *cli, const char *ref, struct kf_store **st,
 		   struct kf_gallery *g);
+
+/* As kf_cli_gallery for the gallery a->pos[0], then its client a->pos[1] into
+ * *c (caller releases with kf_store_client_release). */
+int kf_cli_client(struct kf_cli *cli, const struct kf_args *a, struct kf_store **st,
+		  struct kf_client *c);
 
 /* Print "kingface: <msg>" to stderr; returns KF_EXIT_ERROR. */
 int kf_cli_error(const struct kf_err *err);

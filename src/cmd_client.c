@@ -100,17 +100,12 @@ int kf_cmd_client_list(struct kf_cli *cli, const struct kf_command *cmd, struct 
 int kf_cmd_client_rename(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
-	struct kf_gallery g;
 	struct kf_client c;
 	struct kf_store *st;
 	int rc;
 
-	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+	if ((rc = kf_cli_client(cli, a, &st, &c)) != KF_EXIT_OK)
 		return rc;
-	rc = kf_store_client_find(st, g.id, a->pos[1], &c, &err);
-	kf_store_gallery_release(&g);
-	if (rc < 0)
-		return kf_cli_error(&err);
 	if (a->pos[2][0] == '\0') {
 		kf_store_client_release(&c);
 		return kf_cli_usage(cmd, "a client's name cannot be empty");
@@ -133,17 +128,12 @@ int kf_cmd_client_remove(struct kf_cli *cli, const struct kf_command *cmd, struc
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_client_removed r;
-	struct kf_gallery g;
 	struct kf_client c;
 	struct kf_store *st;
 	int rc;
 
-	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+	if ((rc = kf_cli_client(cli, a, &st, &c)) != KF_EXIT_OK)
 		return rc;
-	rc = kf_store_client_find(st, g.id, a->pos[1], &c, &err);
-	kf_store_gallery_release(&g);
-	if (rc < 0)
-		return kf_cli_error(&err);
 	if (!kf_cli_opt(cmd, a, "yes") &&
 	    !kf_cli_confirm("Remove client '%s' with %lld enrolled face(s) and its matches?",
 			    c.name, (long long)c.faces)) {

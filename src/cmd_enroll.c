@@ -153,21 +153,6 @@ out:
 	return rc;
 }
 
-/* Open the store, find the gallery (pos[0]) and the client (pos[1]). */
-static int client_args(struct kf_cli *cli, struct kf_args *a, struct kf_store **st,
-		       struct kf_client *c)
-{
-	struct kf_err err = KF_ERR_INIT;
-	struct kf_gallery g;
-	int rc;
-
-	if ((rc = kf_cli_gallery(cli, a->pos[0], st, &g)) != KF_EXIT_OK)
-		return rc;
-	rc = kf_store_client_find(*st, g.id, a->pos[1], c, &err);
-	kf_store_gallery_release(&g);
-	return rc < 0 ? kf_cli_error(&err) : KF_EXIT_OK;
-}
-
 int kf_cmd_client_faces(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
@@ -178,7 +163,7 @@ int kf_cmd_client_faces(struct kf_cli *cli, const struct kf_command *cmd, struct
 	int rc;
 	(void)cmd;
 
-	if ((rc = client_args(cli, a, &st, &c)) != KF_EXIT_OK)
+	if ((rc = kf_cli_client(cli, a, &st, &c)) != KF_EXIT_OK)
 		return rc;
 	if (kf_store_face_list(st, c.id, &refs, &n, &err) < 0) {
 		kf_store_client_release(&c);
@@ -244,7 +229,7 @@ int kf_cmd_client_unenroll(struct kf_cli *cli, const struct kf_command *cmd, str
 
 	if (ref <= 0)
 		return kf_cli_usage(cmd, "REF is a reference face id (see kingface client faces)");
-	if ((rc = client_args(cli, a, &st, &c)) != KF_EXIT_OK)
+	if ((rc = kf_cli_client(cli, a, &st, &c)) != KF_EXIT_OK)
 		return rc;
 	rc = kf_store_face_remove(st, c.id, ref, &err);
 	if (rc == KF_OK && cli->json) {
