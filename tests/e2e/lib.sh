@@ -86,6 +86,27 @@ demo_photos() {
 	mkdir -p "$1" && cp "$KF_TEST_DEMO"/sample*.jpg "$1"/
 }
 
+# pg_test_db NAME [demo]: a fresh database on the test PostgreSQL (the pg
+# fixture) with the platform's tables, and demo.sql's gallery with "demo";
+# prints its URL.
+pg_test_db() {
+	local db="kf_$1" base=${KF_TEST_PG_URL%/*}
+	psql -X -q -v ON_ERROR_STOP=1 "$KF_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db" \
+		-c "CREATE DATABASE $db" >/dev/null || return 1
+	psql -X -q -v ON_ERROR_STOP=1 "$base/$db" -f "$KF_SHARED_DIR/platform/schema.sql" \
+		>/dev/null || return 1
+	if [ "${2:-}" = demo ]; then
+		psql -X -q -v ON_ERROR_STOP=1 "$base/$db" -f "$KF_SHARED_DIR/platform/demo.sql" \
+			>/dev/null || return 1
+	fi
+	echo "$base/$db"
+}
+
+# pg_q URL SQL: one query's rows, unaligned, '|' between columns.
+pg_q() {
+	psql -X -q -A -t -v ON_ERROR_STOP=1 "$1" -c "$2"
+}
+
 test_done() {
 	say "$((test_count - test_fail)) passed, $test_fail failed"
 	[ "$test_fail" -eq 0 ]

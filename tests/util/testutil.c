@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 static struct {
 	char dirs[16][512];
 	int ndirs;
@@ -79,4 +81,48 @@ const char *kf_test_path(const char *fmt, ...)
 	vsnprintf(p, sizeof(g.paths[0]), fmt, ap);
 	va_end(ap);
 	return p;
+}
+
+static void pg_run(const char *url, const char *sql)
+{
+	PGconn *c = PQconnectdb(url);
+	PGresult *r;
+
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("cannot connect to the test PostgreSQL: %s", PQerrorMessage(c));
+	r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("test PostgreSQL: %s", PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+}
+
+const char *kf_test_pg_db(const char *name, int demo)
+{
+	static char url[512];
+	const char *server = getenv("KF_TEST_PG_URL");
+	char sql[256], *sep;
+	uint8_t *text;
+	size_t len;
+
+	if (!server || !*server)
+		skip();
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS kf_%s", name);
+	pg_run(server, sql);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE kf_%s", name);
+	pg_run(server, sql);
+	snprintf(url, sizeof(url), "%s", server);
+	if (!(sep = strrchr(url, '/')))
+		fail_msg("KF_TEST_PG_URL has no database");
+	snprintf(sep + 1, sizeof(url) - (size_t)(sep + 1 - url), "kf_%s", name);
+	for (int i = 0; i < 1 + !!demo; i++) {
+		text = kf_test_read_file(kf_test_path("%s/platform/%s.sql", KF_SHARED_DIR,
+						      i ? "demo" : "schema"), &len);
+		text = realloc(text, len + 1);
+		assert_non_null(text);
+		text[len] = '\0';
+		pg_run(url, (const char *)text);
+		free(text);
+	}
+	return url;
 }

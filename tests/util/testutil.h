@@ -30,4 +30,10 @@ void kf_test_write_file(const char *path, const void *data, size_t len);
 /* snprintf into a static rotating buffer (8 slots): for building paths inline. */
 const char *kf_test_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A fresh database called kf_<name> on the test PostgreSQL (a test with the
+ * "fixtures: pg" line) holding the platform's tables (shared/platform/
+ * schema.sql), and demo.sql's gallery when demo is set. Returns its URL (owned
+ * by testutil). Skips the test when KF_TEST_PG_URL is not set. */
+const char *kf_test_pg_db(const char *name, int demo);
+
 #endif
