@@ -126,6 +126,16 @@ void kf_photo_match_key(char *buf, size_t n, int64_t gallery_id, const char *pho
 		 etag ? etag : "", (double)threshold, max_faces);
 }
 
+/* o printed into a kf_malloc string (cJSON allocates with malloc); frees o. */
+static char *own(cJSON *o)
+{
+	char *text = cJSON_PrintUnformatted(o), *d = text ? kf_strdup(text) : NULL;
+
+	cJSON_free(text);
+	cJSON_Delete(o);
+	return d;
+}
+
 static void add_box(cJSON *o, float l, float t, float w, float h)
 {
 	cJSON *b = cJSON_AddObjectToObject(o, "boundingBox");
@@ -136,16 +146,14 @@ static void add_box(cJSON *o, float l, float t, float w, float h)
 	cJSON_AddNumberToObject(b, "Top", round(t * 1e6) / 1e6);
 }
 
-/* The step-1 payload of a result. NULL when out of memory. */
-static char *payload_json(const struct kf_match_gallery *g, const struct kf_photo *p,
-			  const struct kf_match_result *r)
+char *kf_photo_match_payload(const struct kf_match_gallery *g, int64_t photo_id,
+			     const char *key, const struct kf_match_result *r)
 {
 	cJSON *o = cJSON_CreateObject(), *matches, *faces;
-	char *text;
 
 	cJSON_AddBoolToObject(o, "success", 1);
-	cJSON_AddNumberToObject(o, "photoId", (double)p->id);
-	cJSON_AddStringToObject(o, "key", p->key);
+	cJSON_AddNumberToObject(o, "photoId", (double)photo_id);
+	cJSON_AddStringToObject(o, "key", key);
 	cJSON_AddNumberToObject(o, "faceCount", (double)r->nfaces);
 	matches = cJSON_AddArrayToObject(o, "matches");
 	faces = cJSON_AddArrayToObject(o, "faces");
@@ -173,32 +181,17 @@ static char *payload_json(const struct kf_match_gallery *g, const struct kf_phot
 		}
 	}
 	cJSON_AddBoolToObject(o, "cached", 0);
-	text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return text;
+	return own(o);
 }
 
-/* The cached payload with "cached": true. */
-static char *mark_cached(const char *payload)
+char *kf_photo_match_payload_cached(const char *payload)
 {
 	cJSON *o = cJSON_Parse(payload);
-	char *text = NULL;
 
-	if (o) {
-		cJSON_ReplaceItemInObject(o, "cached", cJSON_CreateBool(1));
-		text = cJSON_PrintUnformatted(o);
-		cJSON_Delete(o);
-	}
-	return text;
-}
-
-/* cJSON's allocations come from malloc: hand the caller a kf_malloc copy. */
-static char *own(char *s)
-{
-	char *d = s ? kf_strdup(s) : NULL;
-
-	cJSON_free(s);
-	return d;
+	if (!o)
+		return NULL;
+	cJSON_ReplaceItemInObject(o, "cached", cJSON_CreateBool(1));
+	return own(o);
 }
 
 /* Record a failure of this photo on its job (the reason is err's message).
@@ -263,7 +256,7 @@ int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
 	if (hit) {
 		if ((rc = kf_queue_done(st, job_id, job_owner, etag, err)) < 0)
 			goto out;
-		if (!(out->payload = own(mark_cached(hit)))) {
+		if (!(out->payload = kf_photo_match_payload_cached(hit))) {
 			rc = kf_err_set(err, KF_E_NOMEM, "out of memory reading the cache");
 			goto out;
 		}
@@ -281,7 +274,7 @@ int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
 			rc = fail_job(st, job_id, job_owner, o, out, rc, err);
 		goto out;
 	}
-	if (!(text = own(payload_json(g, &p, &res)))) {
+	if (!(text = kf_photo_match_payload(g, p.id, p.key, &res))) {
 		rc = kf_err_set(err, KF_E_NOMEM, "out of memory writing the result");
 		goto out;
 	}

@@ -21,6 +21,7 @@
 
 #include "core/detect.h"
 #include "core/engine.h"
+#include "core/match.h"
 #include "core/search.h"
 #include "data/queue.h"
 #include "data/store.h"
@@ -82,6 +83,13 @@ int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
 		   const struct kf_match_gallery *g, int64_t photo_id, const char *job_owner,
 		   int64_t job_id, const struct kf_photo_match_opts *o,
 		   struct kf_photo_match_out *out, struct kf_arena *scratch, struct kf_err *err);
+
+/* The step-1 result JSON of photo photo_id (its key) in gallery g (for the
+ * client names), "cached": false; kf_malloc'd, NULL when out of memory. The
+ * same payload with "cached": true, or NULL when payload is not JSON. */
+char *kf_photo_match_payload(const struct kf_match_gallery *g, int64_t photo_id,
+			     const char *key, const struct kf_match_result *r);
+char *kf_photo_match_payload_cached(const char *payload);
 
 /* The cache key of a photo (buf of n bytes). */
 void kf_photo_match_key(char *buf, size_t n, int64_t gallery_id, const char *photo_key,
