@@ -26,7 +26,8 @@
 	" (SELECT count(*) FROM photos p JOIN photo_faces f ON f.photo_id = p.id" \
 	"   JOIN face_matches m ON m.photo_face_id = f.id WHERE p.gallery_id = g.id)," \
 	" (SELECT coalesce(max(j.processed_at), 0) FROM photos p" \
-	"   JOIN photo_jobs j ON j.photo_id = p.id WHERE p.gallery_id = g.id)" \
+	"   JOIN photo_jobs j ON j.photo_id = p.id WHERE p.gallery_id = g.id)," \
+	" g.platform_id, g.bucket" \
 	" FROM galleries g"
 
 static int read_row(sqlite3_stmt *s, struct kf_gallery *g)
@@ -34,7 +35,7 @@ static int read_row(sqlite3_stmt *s, struct kf_gallery *g)
 	memset(g, 0, sizeof(*g));
 	g->id = sqlite3_column_int64(s, 0);
 	if (kf_store_col_strdup(s, 1, &g->name) < 0 || kf_store_col_strdup(s, 2, &g->source) < 0 ||
-	    kf_store_col_strdup(s, 3, &g->engine) < 0) {
+	    kf_store_col_strdup(s, 3, &g->engine) < 0 || kf_store_col_strdup(s, 16, &g->bucket) < 0) {
 		kf_store_gallery_release(g);
 		return KF_E_NOMEM;
 	}
@@ -49,6 +50,7 @@ static int read_row(sqlite3_stmt *s, struct kf_gallery *g)
 	g->faces = sqlite3_column_int64(s, 12);
 	g->matches = sqlite3_column_int64(s, 13);
 	g->last_processed_at = sqlite3_column_int64(s, 14);
+	g->platform_id = sqlite3_column_int64(s, 15);
 	g->pending = g->photos - g->running - g->done - g->failed - g->dead;
 	return KF_OK;
 }
@@ -156,6 +158,7 @@ void kf_store_gallery_release(struct kf_gallery *g)
 	kf_free(g->name);
 	kf_free(g->source);
 	kf_free(g->engine);
+	kf_free(g->bucket);
 	memset(g, 0, sizeof(*g));
 }
 

@@ -17,6 +17,8 @@ struct kf_gallery {
 	char *name;
 	char *source;		/* absolute source folder, or NULL */
 	char *engine;		/* match engine of the stored results ("local") */
+	int64_t platform_id;	/* king_galleries.id when pulled (connected mode), else 0 */
+	char *bucket;		/* S3 bucket of its photos when pulled with one, or NULL */
 	int64_t created_at;	/* Unix ms */
 	/* counts */
 	int64_t photos, clients, missing;

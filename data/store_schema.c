@@ -110,6 +110,61 @@ static const char *const migrations[] = {
 	"CREATE INDEX processing_cache_gallery ON processing_cache(gallery_id);"
 	"CREATE INDEX processing_cache_photo ON processing_cache(photo_id);"
 	"CREATE INDEX processing_cache_expiry ON processing_cache(expires_at);",
+
+	/* 2: connected mode. A pulled gallery (platform_id set) records every
+	 * local change the platform must hear of in the outbox, by triggers, so
+	 * no code path can forget it; `kingface sync` pushes and deletes the
+	 * items (data/sync.c). An item names a reference by its uid or a photo
+	 * by id, and is pushed as that row is at push time; seq grows with each
+	 * new change so a push never deletes a change made while it ran. */
+	"ALTER TABLE galleries ADD COLUMN bucket TEXT;"	/* S3 bucket of its photos */
+	"ALTER TABLE photos ADD COLUMN platform_id INTEGER;"	/* king_photos.id */
+	"ALTER TABLE client_faces ADD COLUMN uid TEXT;"	/* the same on every machine */
+	"UPDATE client_faces SET uid = lower(hex(randomblob(16)));"
+	"CREATE UNIQUE INDEX client_faces_uid ON client_faces(uid);"
+	"CREATE UNIQUE INDEX galleries_platform ON galleries(platform_id);"
+	"CREATE TABLE outbox ("
+	"  id         INTEGER PRIMARY KEY,"		/* push order */
+	"  gallery_id INTEGER NOT NULL REFERENCES galleries(id) ON DELETE CASCADE,"
+	"  kind       TEXT NOT NULL CHECK (kind IN ('reference','photo')),"
+	"  ref        TEXT NOT NULL,"			/* client_faces.uid or photos.id */
+	"  seq        INTEGER NOT NULL DEFAULT 1,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (kind, ref)"
+	");"
+	"CREATE TABLE sync_state ("
+	"  gallery_id      INTEGER PRIMARY KEY REFERENCES galleries(id) ON DELETE CASCADE,"
+	"  pulled_at       INTEGER,"
+	"  last_ok_at      INTEGER,"
+	"  last_attempt_at INTEGER,"
+	"  last_error      TEXT"
+	");"
+	"CREATE TRIGGER client_faces_added AFTER INSERT ON client_faces BEGIN"
+	"  UPDATE client_faces SET uid = lower(hex(randomblob(16)))"
+	"   WHERE id = NEW.id AND uid IS NULL;"
+	"  INSERT INTO outbox(gallery_id, kind, ref, created_at)"
+	"   SELECT g.id, 'reference', (SELECT uid FROM client_faces WHERE id = NEW.id),"
+	"          CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+	"     FROM clients c JOIN galleries g ON g.id = c.gallery_id"
+	"    WHERE c.id = NEW.client_id AND g.platform_id IS NOT NULL"
+	"   ON CONFLICT (kind, ref) DO UPDATE SET seq = seq + 1;"
+	"END;"
+	"CREATE TRIGGER client_faces_removed AFTER DELETE ON client_faces BEGIN"
+	"  INSERT INTO outbox(gallery_id, kind, ref, created_at)"
+	"   SELECT g.id, 'reference', OLD.uid, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+	"     FROM clients c JOIN galleries g ON g.id = c.gallery_id"
+	"    WHERE c.id = OLD.client_id AND g.platform_id IS NOT NULL"
+	"   ON CONFLICT (kind, ref) DO UPDATE SET seq = seq + 1;"
+	"END;"
+	"CREATE TRIGGER photo_jobs_changed AFTER UPDATE OF state ON photo_jobs"
+	"  WHEN NEW.state <> 'running' BEGIN"
+	"  INSERT INTO outbox(gallery_id, kind, ref, created_at)"
+	"   SELECT g.id, 'photo', NEW.photo_id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+	"     FROM photos p JOIN galleries g ON g.id = p.gallery_id"
+	"    WHERE p.id = NEW.photo_id AND g.platform_id IS NOT NULL"
+	"      AND p.platform_id IS NOT NULL"
+	"   ON CONFLICT (kind, ref) DO UPDATE SET seq = seq + 1;"
+	"END;",
 };
 
 int kf_store_schema_count(void)
