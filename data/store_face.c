@@ -1,6 +1,7 @@
 /* store_face.c: enrolled reference faces (store_face.h). */
 #include "data/store_face.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -23,20 +24,19 @@ static int drop_cache(struct kf_store *st, int64_t client_id, struct kf_err *err
 	return kf_store_step_done(st, s, "drop cached results", err);
 }
 
-int kf_store_face_add(struct kf_store *st, const struct kf_face_ref *r, int64_t *id,
-		      struct kf_err *err)
+/* Insert r (with r->uid when set, else a new one made by the schema's trigger). */
+static int insert(struct kf_store *st, const struct kf_face_ref *r, struct kf_err *err)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = kf_store_begin(st, err)) < 0)
-		return rc;
 	if ((rc = kf_store_prepare(st, &s,
 			"INSERT INTO client_faces(client_id, descriptor, model, source_path, "
 			"source_sha256, source_photo_id, source_face_index, box_left, box_top, "
-			"box_width, box_height, score, created_at) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", err)) < 0)
-		goto fail;
+			"box_width, box_height, score, created_at, uid) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+			err)) < 0)
+		return rc;
 	sqlite3_bind_int64(s, 1, r->client_id);
 	sqlite3_bind_blob(s, 2, r->descriptor, (int)DESC_BYTES, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, r->model, -1, SQLITE_STATIC);
@@ -51,8 +51,22 @@ int kf_store_face_add(struct kf_store *st, const struct kf_face_ref *r, int64_t 
 	sqlite3_bind_double(s, 10, r->box_width);
 	sqlite3_bind_double(s, 11, r->box_height);
 	sqlite3_bind_double(s, 12, r->score);
-	sqlite3_bind_int64(s, 13, kf_store_now_ms());
-	if ((rc = kf_store_step_done(st, s, "store the reference face", err)) < 0)
+	sqlite3_bind_int64(s, 13, r->created_at > 0 ? r->created_at : kf_store_now_ms());
+	kf_store_bind_text(s, 14, r->uid[0] ? r->uid : NULL);
+	return kf_store_step_done(st, s, "store the reference face", err);
+}
+
+int kf_store_face_add(struct kf_store *st, const struct kf_face_ref *r, int64_t *id,
+		      struct kf_err *err)
+{
+	struct kf_face_ref fresh = *r;
+	int rc;
+
+	fresh.uid[0] = '\0';
+	fresh.created_at = 0;
+	if ((rc = kf_store_begin(st, err)) < 0)
+		return rc;
+	if ((rc = insert(st, &fresh, err)) < 0)
 		goto fail;
 	if (id)
 		*id = sqlite3_last_insert_rowid(st->db);
@@ -63,6 +77,11 @@ fail:
 	kf_store_rollback(st);
 	return rc;
 }
+
+#define REF_COLUMNS \
+	"SELECT id, client_id, descriptor, model, source_path, source_sha256," \
+	" coalesce(source_photo_id, 0), source_face_index, box_left, box_top, box_width," \
+	" box_height, score, created_at, uid FROM client_faces "
 
 static int read_desc(sqlite3_stmt *s, int col, float *out)
 {
@@ -100,6 +119,8 @@ static int read_row(sqlite3_stmt *s, void *row)
 	r->box_height = (float)sqlite3_column_double(s, 11);
 	r->score = (float)sqlite3_column_double(s, 12);
 	r->created_at = sqlite3_column_int64(s, 13);
+	if (sqlite3_column_type(s, 14) == SQLITE_TEXT)
+		snprintf(r->uid, sizeof(r->uid), "%s", (const char *)sqlite3_column_text(s, 14));
 	return KF_OK;
 }
 
@@ -109,10 +130,8 @@ int kf_store_face_list(struct kf_store *st, int64_t client_id, struct kf_face_re
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = kf_store_prepare(st, &s, "SELECT id, client_id, descriptor, model, source_path, "
-				   "source_sha256, coalesce(source_photo_id, 0), source_face_index, "
-				   "box_left, box_top, box_width, box_height, score, created_at "
-				   "FROM client_faces WHERE client_id = ?1 ORDER BY id", err)) < 0)
+	if ((rc = kf_store_prepare(st, &s, REF_COLUMNS "WHERE client_id = ?1 ORDER BY id",
+				   err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, client_id);
 	return kf_store_collect(st, s, sizeof(**out), read_row, release_any, (void **)out, n,
@@ -231,6 +250,55 @@ int kf_store_face_version(struct kf_store *st, int64_t gallery_id, int64_t *vers
 	*version = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? KF_OK : kf_store_fail(st, rc, "read references", err);
+}
+
+int kf_store_face_by_uid(struct kf_store *st, const char *uid, struct kf_face_ref *r,
+			 struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = kf_store_prepare(st, &s, REF_COLUMNS "WHERE uid = ?1", err)) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC);
+	return kf_store_find_one(st, s, read_row, r, "find reference face", err,
+				 "no reference face %s", uid);
+}
+
+int kf_store_face_put_uid(struct kf_store *st, const struct kf_face_ref *r, int *added,
+			  struct kf_err *err)
+{
+	struct kf_face_ref old;
+	int rc = kf_store_face_by_uid(st, r->uid, &old, NULL);
+
+	*added = 0;
+	if (rc == KF_OK) {
+		kf_store_face_release(&old);
+		return KF_OK;
+	}
+	if ((rc = insert(st, r, err)) < 0 || (rc = drop_cache(st, r->client_id, err)) < 0)
+		return rc;
+	*added = 1;
+	return KF_OK;
+}
+
+int kf_store_face_drop_uid(struct kf_store *st, const char *uid, struct kf_err *err)
+{
+	struct kf_face_ref old;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (kf_store_face_by_uid(st, uid, &old, NULL) != KF_OK)
+		return KF_OK;
+	if ((rc = drop_cache(st, old.client_id, err)) < 0 ||
+	    (rc = kf_store_prepare(st, &s, "DELETE FROM client_faces WHERE uid = ?1", err)) < 0)
+		goto out;
+	sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC);
+	rc = kf_store_step_done(st, s, "remove the reference face", err);
+out:
+	kf_store_face_release(&old);
+	return rc;
 }
 
 void kf_store_face_release(struct kf_face_ref *r)

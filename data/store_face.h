@@ -27,6 +27,7 @@ struct kf_face_ref {
 	float box_left, box_top, box_width, box_height;	/* fractions of the source */
 	float score;			/* detector score, 0..1 */
 	int64_t created_at;
+	char uid[33];			/* the same on every machine (connected mode) */
 };
 
 /* Store a reference (r->id and r->created_at are ignored) and drop the gallery's
@@ -61,6 +62,20 @@ int kf_store_face_from_photo(struct kf_store *st, int64_t photo_id, int face_ind
  * removed): workers reload their search index when it does. */
 int kf_store_face_version(struct kf_store *st, int64_t gallery_id, int64_t *version,
 			  struct kf_err *err);
+
+/* The reference with this uid (KF_E_NOTFOUND when there is none). */
+int kf_store_face_by_uid(struct kf_store *st, const char *uid, struct kf_face_ref *r,
+			 struct kf_err *err);
+
+/* Store a reference made on another machine under its uid r->uid, unless one
+ * with that uid is here already (*added 0). Drops the gallery's cached results.
+ * Call inside a transaction. */
+int kf_store_face_put_uid(struct kf_store *st, const struct kf_face_ref *r, int *added,
+			  struct kf_err *err);
+
+/* Remove the reference with this uid, if any; drops the cached results. Call
+ * inside a transaction. */
+int kf_store_face_drop_uid(struct kf_store *st, const char *uid, struct kf_err *err);
 
 void kf_store_face_release(struct kf_face_ref *r);
 void kf_store_face_list_free(struct kf_face_ref *list, size_t n);

@@ -14,7 +14,8 @@
 	" coalesce(j.attempts, 0), coalesce(j.processed_at, 0)," \
 	" (SELECT count(*) FROM photo_faces f WHERE f.photo_id = p.id)," \
 	" (SELECT count(*) FROM photo_faces f JOIN face_matches m" \
-	"   ON m.photo_face_id = f.id WHERE f.photo_id = p.id)" \
+	"   ON m.photo_face_id = f.id WHERE f.photo_id = p.id)," \
+	" coalesce(p.platform_id, 0)" \
 	" FROM photos p LEFT JOIN photo_jobs j ON j.photo_id = p.id"
 
 static const char *const states[] = { "pending", "running", "done", "failed", "dead" };
@@ -47,6 +48,7 @@ static int read_row(sqlite3_stmt *s, struct kf_photo *p)
 	p->processed_at = sqlite3_column_int64(s, 13);
 	p->faces = sqlite3_column_int64(s, 14);
 	p->matches = sqlite3_column_int64(s, 15);
+	p->platform_id = sqlite3_column_int64(s, 16);
 	return KF_OK;
 }
 

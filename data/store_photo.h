@@ -25,6 +25,7 @@ struct kf_photo {
 	int attempts;
 	int64_t faces, matches;
 	int64_t processed_at;	/* Unix ms, 0 when never */
+	int64_t platform_id;	/* king_photos.id when pulled, else 0 */
 };
 
 /* A file found in a gallery's source, as import records it. */
