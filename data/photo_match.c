@@ -6,12 +6,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/alloc.h"
 #include "core/match.h"
+#include "data/photo_fetch.h"
 #include "data/settings.h"
-#include "data/source_folder.h"
 #include "data/store_client.h"
 #include "data/store_face.h"
 #include "data/store_photo.h"
@@ -213,11 +212,8 @@ int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
 {
 	struct kf_match_result res = { 0, 0, 0, NULL };
 	struct kf_photo p = { 0 };
-	char owner[192], ref[24], key[1200], etag[33], *hit = NULL, *text = NULL;
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	struct stat sb;
-	int64_t mtime_ns;
+	struct kf_photo_local f = { 0 };
+	char owner[192], ref[24], key[1200], *hit = NULL, *text = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -230,31 +226,20 @@ int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
 		if ((rc = kf_queue_claim_photo(st, photo_id, owner, &o->queue, &job_id, err)) < 0)
 			goto out;
 	}
-	/* 1. the ETag, recomputed when the file changed */
-	if (!p.path || stat(p.path, &sb) != 0) {
-		rc = fail_job(st, job_id, job_owner, o, out, kf_err_errno(err, KF_E_IO,
-			      "cannot read photo file '%s'", p.path ? p.path : p.key), err);
+	/* 1. the photo's file (its own, or its copy from the bucket) and its ETag,
+	 * recomputed when the file changed (photo_fetch.h) */
+	if ((rc = kf_photo_fetch(st, &p, &f, err)) < 0) {
+		if (f.own_failure)
+			rc = fail_job(st, job_id, job_owner, o, out, rc, err);
 		goto out;
 	}
-	mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
-	if (!p.etag || sb.st_size != p.size || mtime_ns != p.mtime_ns) {
-		if ((rc = kf_image_read_file(p.path, &buf, &len, err)) < 0) {
-			rc = fail_job(st, job_id, job_owner, o, out, rc, err);
-			goto out;
-		}
-		kf_source_md5_hex(buf, len, etag);
-		if ((rc = kf_store_photo_refresh(st, p.id, etag, (int64_t)len, mtime_ns, err)) < 0)
-			goto out;
-	} else {
-		snprintf(etag, sizeof(etag), "%s", p.etag);
-	}
 	/* 2. the cache */
-	kf_photo_match_key(key, sizeof(key), g->id, p.key, etag, o->threshold,
+	kf_photo_match_key(key, sizeof(key), g->id, p.key, f.etag, o->threshold,
 			   o->detect.max_faces);
 	if (!o->no_cache && (rc = kf_store_cache_get(st, key, &hit, err)) < 0)
 		goto out;
 	if (hit) {
-		if ((rc = kf_queue_done(st, job_id, job_owner, etag, err)) < 0)
+		if ((rc = kf_queue_done(st, job_id, job_owner, f.etag, err)) < 0)
 			goto out;
 		if (!(out->payload = kf_photo_match_payload_cached(hit))) {
 			rc = kf_err_set(err, KF_E_NOMEM, "out of memory reading the cache");
@@ -264,12 +249,12 @@ int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
 		goto out;
 	}
 	/* 3. the engine, then one transaction */
-	if (!buf && (rc = kf_image_read_file(p.path, &buf, &len, err)) < 0) {
+	if (!f.buf && (rc = kf_image_read_file(f.path, &f.buf, &f.len, err)) < 0) {
 		rc = fail_job(st, job_id, job_owner, o, out, rc, err);
 		goto out;
 	}
-	if ((rc = kf_match_photo(e, &o->detect, &g->search, o->threshold, buf, len, &res, scratch,
-				 err)) < 0) {
+	if ((rc = kf_match_photo(e, &o->detect, &g->search, o->threshold, f.buf, f.len, &res,
+				 scratch, err)) < 0) {
 		if (rc != KF_E_NOMEM)
 			rc = fail_job(st, job_id, job_owner, o, out, rc, err);
 		goto out;
@@ -283,7 +268,7 @@ int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
 	if ((rc = kf_store_result_replace(st, p.id, &res, err)) < 0 ||
 	    (rc = kf_store_cache_put(st, key, g->id, p.id, text,
 					 kf_store_now_ms() + o->ttl_ms, err)) < 0 ||
-	    (rc = kf_queue_done(st, job_id, job_owner, etag, err)) < 0 ||
+	    (rc = kf_queue_done(st, job_id, job_owner, f.etag, err)) < 0 ||
 	    (rc = kf_store_commit(st, err)) < 0) {
 		kf_store_rollback(st);
 		goto out;
@@ -295,7 +280,7 @@ out:
 		kf_err_context(err, "photo '%s'", p.key ? p.key : ref);
 	kf_free(text);
 	kf_free(hit);
-	kf_free(buf);
+	kf_photo_local_release(&f);
 	kf_match_result_release(&res);
 	kf_store_photo_release(&p);
 	return rc;

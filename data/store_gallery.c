@@ -151,6 +151,28 @@ fail:
 	return rc;
 }
 
+int kf_store_gallery_source(struct kf_store *st, int64_t id, char **source,
+			    struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*source = NULL;
+	if ((rc = kf_store_prepare(st, &s, "SELECT source FROM galleries WHERE id = ?1", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = kf_store_col_strdup(s, 0, source) < 0 ?
+		     kf_err_set(err, KF_E_NOMEM, "out of memory") : KF_OK;
+	else if (rc == SQLITE_DONE)
+		rc = kf_err_set(err, KF_E_NOTFOUND, "no gallery %lld", (long long)id);
+	else
+		rc = kf_store_fail(st, rc, "read gallery", err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
 void kf_store_gallery_release(struct kf_gallery *g)
 {
 	if (!g)

@@ -40,6 +40,12 @@ int kf_store_gallery_find(struct kf_store *st, const char *ref, struct kf_galler
 int kf_store_gallery_get(struct kf_store *st, int64_t id, struct kf_gallery *out,
 			 struct kf_err *err);
 
+/* Only the gallery's source (NULL when it has none) into *source, kf_malloc'd
+ * (caller kf_frees): cheap, for each photo of a run. KF_E_NOTFOUND when there is
+ * no gallery id. */
+int kf_store_gallery_source(struct kf_store *st, int64_t id, char **source,
+			    struct kf_err *err);
+
 /* All galleries with their counts, by name. *out is NULL when there are none. */
 int kf_store_gallery_list(struct kf_store *st, struct kf_gallery **out, size_t *n,
 			  struct kf_err *err);

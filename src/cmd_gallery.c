@@ -1,9 +1,12 @@
 /* cmd_gallery.c: gallery import, list, show, remove. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
+#include "data/config.h"
 #include "data/source_folder.h"
+#include "data/source_s3.h"
 #include "data/store_gallery.h"
 #include "src/cli.h"
 
@@ -39,8 +42,19 @@ int kf_cmd_gallery_import(struct kf_cli *cli, const struct kf_command *cmd, stru
 
 	if ((rc = kf_cli_store(cli, &st)) != KF_EXIT_OK)
 		return rc;
-	if (kf_source_folder_import(st, a->pos[0], kf_cli_opt(cmd, a, "name"), &s, &err) < 0)
+	if (!strncmp(a->pos[0], "s3://", 5)) {
+		struct kf_config cfg;
+
+		if (kf_config_load(&cfg, NULL, &err) < 0)
+			return kf_cli_error(&err);
+		rc = kf_source_s3_import(st, &cfg, a->pos[0], kf_cli_opt(cmd, a, "name"), &s, &err);
+		kf_config_release(&cfg);
+		if (rc < 0)
+			return kf_cli_error(&err);
+	} else if (kf_source_folder_import(st, a->pos[0], kf_cli_opt(cmd, a, "name"), &s,
+					   &err) < 0) {
 		return kf_cli_error(&err);
+	}
 	if (kf_store_gallery_get(st, s.gallery_id, &g, &err) < 0)
 		return kf_cli_error(&err);
 	if (cli->json) {

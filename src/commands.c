@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 static const struct kf_opt import_opts[] = {
-	{ "name", "NAME", "gallery name (default: the folder's name)" },
+	{ "name", "NAME", "gallery name (default: the folder's name, or the prefix's)" },
 	{ NULL, NULL, NULL },
 };
 static const struct kf_opt yes_opts[] = {
@@ -98,14 +98,21 @@ static const struct kf_opt console_opts[] = {
 };
 
 const struct kf_command kf_commands[] = {
-	{ "gallery import", "DIR", "import a folder of photos as a gallery",
+	{ "gallery import", "DIR|s3://URL", "import a folder or a bucket prefix as a gallery",
 	  "Scans DIR recursively for .jpg, .jpeg and .png files (any case); each photo's\n"
 	  "key is its path relative to DIR. Importing the same folder again under the\n"
 	  "same name is incremental: unchanged files are skipped, changed files get\n"
 	  "their new ETag (MD5 of the bytes) and are processed again, removed files are\n"
 	  "reported and marked missing. A file named like a photo that is not a JPEG or\n"
-	  "PNG is imported as a failed photo with the reason. GALLERY arguments of the\n"
-	  "other commands accept the gallery's id or its exact name.",
+	  "PNG is imported as a failed photo with the reason.\n\n"
+	  "s3://BUCKET/PREFIX imports the photos under PREFIX of an S3-compatible bucket\n"
+	  "(Cloudflare R2): each key with its ETag from the listing, nothing downloaded\n"
+	  "until processing (then once, into the photo cache, so later runs work\n"
+	  "offline). Again, a new ETag means changed and a key gone means missing. Needs\n"
+	  "AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in\n"
+	  "the environment or in ~/.config/kingface/config (mode 600).\n\n"
+	  "GALLERY arguments of the other commands accept the gallery's id or its exact\n"
+	  "name.",
 	  1, 1, import_opts, kf_cmd_gallery_import },
 	{ "gallery list", "", "list galleries with their counts", NULL, 0, 0, NULL,
 	  kf_cmd_gallery_list },

@@ -1,5 +1,6 @@
 /* main.c: kingface's entry point: finds the command in the table, parses its
  * options and runs it. See cli.h for the conventions. */
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,13 @@ int main(int argc, char **argv)
 	struct kf_args args = { .npos = 0 };
 	const struct kf_command *cmd;
 	int used, help = 0, rc;
+
+	/* before any thread starts: curl's global state is not thread-safe to set up */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fputs("kingface: cannot initialise libcurl\n", stderr);
+		return KF_EXIT_ERROR;
+	}
+	atexit(curl_global_cleanup);
 
 	/* no command: the console on a terminal (or --headless), else the help */
 	int only_opts = 1, headless = 0;
