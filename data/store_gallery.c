@@ -158,7 +158,8 @@ int kf_store_gallery_source(struct kf_store *st, int64_t id, char **source,
 	int rc;
 
 	*source = NULL;
-	if ((rc = kf_store_prepare(st, &s, "SELECT source FROM galleries WHERE id = ?1", err)) < 0)
+	if ((rc = kf_store_prepare(st, &s, "SELECT coalesce('s3://' || bucket || '/', source) "
+				   "FROM galleries WHERE id = ?1", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);

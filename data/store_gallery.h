@@ -40,9 +40,10 @@ int kf_store_gallery_find(struct kf_store *st, const char *ref, struct kf_galler
 int kf_store_gallery_get(struct kf_store *st, int64_t id, struct kf_gallery *out,
 			 struct kf_err *err);
 
-/* Only the gallery's source (NULL when it has none) into *source, kf_malloc'd
- * (caller kf_frees): cheap, for each photo of a run. KF_E_NOTFOUND when there is
- * no gallery id. */
+/* Where the gallery's photos without a local file come from, into *source,
+ * kf_malloc'd (caller kf_frees): "s3://BUCKET/" for a gallery pulled with a
+ * bucket, else its source (NULL when it has none). Cheap, for each photo of a
+ * run. KF_E_NOTFOUND when there is no gallery id. */
 int kf_store_gallery_source(struct kf_store *st, int64_t id, char **source,
 			    struct kf_err *err);
 
