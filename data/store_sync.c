@@ -34,7 +34,7 @@ int kf_store_outbox_next(struct kf_store *st, int64_t gallery_id, int64_t after,
 		return rc;
 	sqlite3_bind_int64(s, 1, after);
 	sqlite3_bind_int64(s, 2, gallery_id);
-	return kf_store_find_one(st, s, read_item, it, "read the outbox", NULL, "empty");
+	return kf_store_find_one(st, s, read_item, it, "read the outbox", err, "empty");
 }
 
 int kf_store_outbox_done(struct kf_store *st, const struct kf_outbox_item *it,
@@ -71,6 +71,24 @@ int kf_store_outbox_count(struct kf_store *st, int64_t gallery_id, int64_t *n,
 {
 	return one_int(st, "SELECT count(*) FROM outbox WHERE ?1 = 0 OR gallery_id = ?1",
 		       gallery_id, n, "count the outbox", err);
+}
+
+int kf_store_outbox_pending(struct kf_store *st, const char *kind, const char *ref, int *yes,
+			    struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "SELECT 1 FROM outbox WHERE kind = ?1 AND ref = ?2",
+				   err)) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, ref, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	*yes = rc == SQLITE_ROW;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KF_OK : kf_store_fail(st, rc,
+									   "read the outbox", err);
 }
 
 int kf_store_outbox_last(struct kf_store *st, int64_t *id, struct kf_err *err)

@@ -38,6 +38,10 @@ int kf_store_outbox_done(struct kf_store *st, const struct kf_outbox_item *it,
 int kf_store_outbox_count(struct kf_store *st, int64_t gallery_id, int64_t *n,
 			  struct kf_err *err);
 
+/* Does an item wait for this kind and ref (a local change not pushed yet)? */
+int kf_store_outbox_pending(struct kf_store *st, const char *kind, const char *ref, int *yes,
+			    struct kf_err *err);
+
 /* The last item's id (0 when empty), and: drop the reference items after that
  * id, which are a pull's own writes, not local changes. */
 int kf_store_outbox_last(struct kf_store *st, int64_t *id, struct kf_err *err);

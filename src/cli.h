@@ -112,6 +112,8 @@ void kf_json_num(struct cJSON *obj, const char *name, double v, int decimals);
 
 /* Command handlers (cmd_*.c). */
 int kf_cmd_gallery_import(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_gallery_pull(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_sync(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_gallery_list(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_gallery_show(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_gallery_remove(struct kf_cli *, const struct kf_command *, struct kf_args *);

@@ -8,6 +8,18 @@ static const struct kf_opt import_opts[] = {
 	{ "name", "NAME", "gallery name (default: the folder's name, or the prefix's)" },
 	{ NULL, NULL, NULL },
 };
+static const struct kf_opt pull_opts[] = {
+	{ "pg", "URL", "the platform's PostgreSQL (default $KINGFACE_PG_URL)" },
+	{ "photos", "DIR", "local copies of the photos, named by their R2 key" },
+	{ "bucket", "NAME", "the bucket of the photos not in DIR (default $KINGFACE_BUCKET)" },
+	{ NULL, NULL, NULL },
+};
+static const struct kf_opt sync_opts[] = {
+	{ "pg", "URL", "the platform's PostgreSQL (default $KINGFACE_PG_URL)" },
+	{ "gallery", "GALLERY", "only this pulled gallery" },
+	{ "status", NULL, "show what waits to be pushed and the last sync; no network" },
+	{ NULL, NULL, NULL },
+};
 static const struct kf_opt yes_opts[] = {
 	{ "yes", NULL, "do not ask for confirmation" },
 	{ NULL, NULL, NULL },
@@ -114,6 +126,18 @@ const struct kf_command kf_commands[] = {
 	  "GALLERY arguments of the other commands accept the gallery's id or its exact\n"
 	  "name.",
 	  1, 1, import_opts, kf_cmd_gallery_import },
+	{ "gallery pull", "GALLERY_ID", "make a local gallery of a platform gallery (connected mode)",
+	  "Reads the platform gallery GALLERY_ID (king_galleries.id) from PostgreSQL: its\n"
+	  "clients, its photos (by R2 key) and the references other machines enrolled,\n"
+	  "into a local gallery that can then be processed offline. Each photo is read\n"
+	  "from DIR/<key> when --photos DIR holds it (for example copied from the camera\n"
+	  "card), otherwise downloaded from the bucket when it is processed (then kept in\n"
+	  "the photo cache). When every photo is in DIR, no S3 setting is needed at all.\n"
+	  "Pulling again refreshes the gallery: the platform's names win, photos and\n"
+	  "clients gone from the platform are marked missing / removed.\n\n"
+	  "The URL comes from --pg or KINGFACE_PG_URL (environment or the mode 600\n"
+	  "config file); it is never printed. 'kingface sync' keeps the gallery in step.",
+	  1, 1, pull_opts, kf_cmd_gallery_pull },
 	{ "gallery list", "", "list galleries with their counts", NULL, 0, 0, NULL,
 	  kf_cmd_gallery_list },
 	{ "gallery show", "GALLERY", "show one gallery", NULL, 1, 1, NULL, kf_cmd_gallery_show },
@@ -183,6 +207,19 @@ const struct kf_command kf_commands[] = {
 	  jobs_opts, kf_cmd_jobs },
 	{ "requeue", "GALLERY", "put dead (or failed) jobs back to pending", NULL, 1, 1,
 	  requeue_opts, kf_cmd_requeue },
+	{ "sync", "", "pull pulled galleries from the platform and push local work to it",
+	  "For each pulled gallery (or --gallery): pulls new and changed clients, photos\n"
+	  "and references, then pushes what changed here since the last sync, in order:\n"
+	  "enrollments, and each processed photo's faces, matches, job state and cached\n"
+	  "result, into the platform's rekognition_* tables. Every local change is kept\n"
+	  "in an outbox until the server has it, so working offline loses nothing and a\n"
+	  "sync cut half-way is finished by the next one, with no row doubled.\n"
+	  "A photo processed more recently on the platform keeps the platform's results;\n"
+	  "one a platform worker is processing right now is pushed at the next sync\n"
+	  "(docs/sync.md).\n\n"
+	  "--status shows, without connecting, the changes waiting, the last successful\n"
+	  "sync and the last error.",
+	  0, 0, sync_opts, kf_cmd_sync },
 	{ "status", "GALLERY", "photos pending / running / done / failed / dead, faces, matches",
 	  NULL, 1, 1, NULL, kf_cmd_status },
 	{ "results", "GALLERY --client CLIENT", "the photos a client was recognised in",

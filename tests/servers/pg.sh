@@ -3,6 +3,8 @@
 # (a CTest fixture, see tests/CMakeLists.txt).
 #   pg.sh start DIR PORT   initdb in a fresh folder, start on 127.0.0.1:PORT
 #   pg.sh stop DIR         stop it and remove its data
+#   pg.sh kill DIR         stop it at once, as a crash would, keeping its data
+#   pg.sh restart DIR      start it again on its port
 # The cluster's superuser is "kingface" with the password "kf-test-pw"
 # (scram-sha-256 over TCP), the database "kingface" is empty; tests make their
 # own databases (tests/e2e/lib.sh: pg_test_db). initdb refuses to run as root,
@@ -32,7 +34,22 @@ stop() {
 	rm -rf "$data" "$dir/data_dir"
 }
 
+run() {
+	local data port
+	data=$(cat "$dir/data_dir")
+	port=$(cat "$dir/port")
+	as_owner "$bin/pg_ctl" -D "$data/pgdata" -l "$data/server.log" -w -t 60 \
+		-o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c max_connections=100" \
+		start >/dev/null || { cat "$data/server.log" >&2; exit 1; }
+}
+
 case $cmd in
+kill)
+	as_owner "$bin/pg_ctl" -D "$(cat "$dir/data_dir")/pgdata" -m immediate -w stop >/dev/null
+	;;
+restart)
+	run
+	;;
 start)
 	port=$3
 	mkdir -p "$dir"
@@ -46,17 +63,14 @@ start)
 	as_owner "$bin/initdb" -D "$data/pgdata" -U kingface --pwfile="$data/pw" \
 		--auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 \
 		>"$data/initdb.log" 2>&1 || { cat "$data/initdb.log" >&2; exit 1; }
-	as_owner "$bin/pg_ctl" -D "$data/pgdata" -l "$data/server.log" -w -t 60 \
-		-o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c max_connections=100" \
-		start >/dev/null || { cat "$data/server.log" >&2; exit 1; }
+	run
 	as_owner "$bin/createdb" -h "$data" -p "$port" -U kingface kingface
-	echo "$data" >"$dir/socket_dir"
 	;;
 stop)
 	stop
 	;;
 *)
-	echo "usage: pg.sh start DIR PORT | stop DIR" >&2
+	echo "usage: pg.sh start DIR PORT | stop DIR | kill DIR | restart DIR" >&2
 	exit 2
 	;;
 esac

@@ -1,0 +1,331 @@
+/* sync_pull.c: a platform gallery into the local store (sync.h). */
+#include "data/sync.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/alloc.h"
+#include "data/source_folder.h"
+#include "data/store_face.h"
+#include "data/store_photo.h"
+#include "data/store_sync.h"
+
+/* What PostgreSQL has of the gallery, read before the local transaction. */
+struct remote {
+	char *name;
+	PGresult *clients;	/* id, name */
+	PGresult *photos;	/* id, file_path, size_bytes */
+	PGresult *refs;		/* uid, client_id, model, hex descriptor, source_key,
+				 * source_sha256, box json, confidence, created ms */
+};
+
+static void remote_release(struct remote *r)
+{
+	kf_free(r->name);
+	PQclear(r->clients);
+	PQclear(r->photos);
+	PQclear(r->refs);
+}
+
+static int remote_read(struct kf_pg *pg, int64_t platform_id, struct remote *r,
+		       struct kf_err *err)
+{
+	char id[24];
+	const char *p[1] = { kf_pg_i64(id, platform_id) };
+	PGresult *res;
+	int rc;
+
+	if ((rc = kf_pg_exec(pg, "SELECT name FROM king_galleries WHERE id = $1", 1, p, &res,
+			     "read the gallery", err)) < 0)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return kf_err_set(err, KF_E_NOTFOUND, "no gallery %s on the platform (PostgreSQL "
+				  "at %s)", id, pg->where);
+	}
+	r->name = kf_strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (!r->name)
+		return kf_err_set(err, KF_E_NOMEM, "out of memory");
+	if ((rc = kf_pg_exec(pg, "SELECT id, name FROM king_gallery_clients WHERE gallery_id = $1 "
+			     "ORDER BY id", 1, p, &r->clients, "read the clients", err)) < 0 ||
+	    (rc = kf_pg_exec(pg, "SELECT id, file_path, coalesce(size_bytes, 0) FROM king_photos "
+			     "WHERE gallery_id = $1 ORDER BY id", 1, p, &r->photos,
+			     "read the photos", err)) < 0 ||
+	    (rc = kf_pg_exec(pg, "SELECT uid, client_id, model, encode(descriptor, 'hex'), "
+			     "source_key, source_sha256, bounding_box_json::text, "
+			     "coalesce(confidence, 0), "
+			     "(extract(epoch FROM created_at) * 1000)::bigint "
+			     "FROM rekognition_client_faces WHERE gallery_id = $1 AND "
+			     "engine = 'local' AND descriptor IS NOT NULL ORDER BY id", 1, p,
+			     &r->refs, "read the references", err)) < 0)
+		return rc;
+	return KF_OK;
+}
+
+/* A JSON array of column col of res, as strings ("[\"1\",\"2\"]"). */
+static char *id_array(const PGresult *res, int col)
+{
+	cJSON *a = cJSON_CreateArray();
+	char *text, *out = NULL;
+
+	for (int i = 0; a && i < PQntuples(res); i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(PQgetvalue(res, i, col)));
+	if (a && (text = cJSON_PrintUnformatted(a))) {
+		out = kf_strdup(text);
+		cJSON_free(text);
+	}
+	cJSON_Delete(a);
+	return out;
+}
+
+static int cmp_key(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct kf_photo *)elem)->key);
+}
+
+/* One platform photo: a file in dir when it is there, else a bucket photo
+ * (fetched, and its ETag learnt, when it is processed). */
+static int one_photo(struct kf_store *st, int64_t gallery_id, const char *dir,
+		     const struct kf_photo *old, const char *key, int64_t platform_id,
+		     int64_t size, struct kf_pull_summary *sum, struct kf_err *err)
+{
+	struct kf_photo_file f = { .key = key, .size = size };
+	char path[PATH_MAX], etag[33];
+	struct stat sb;
+	int64_t id = old ? old->id : 0;
+	int rc, local = 0;
+
+	if (dir && strstr(key, "..") == NULL &&
+	    snprintf(path, sizeof(path), "%s/%s", dir, key) < (int)sizeof(path) &&
+	    stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+		local = 1;
+	if (local) {
+		int64_t mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+
+		sum->photos_local++;
+		f.path = path;
+		f.size = sb.st_size;
+		f.mtime_ns = mtime_ns;
+		if (old && old->path && !strcmp(old->path, path) && old->etag &&
+		    old->size == sb.st_size && old->mtime_ns == mtime_ns)
+			goto link;
+		if ((rc = kf_source_file_etag(path, etag, err)) < 0)
+			return rc;
+		f.etag = etag;
+		if (old && old->etag && !strcmp(old->etag, etag) && old->path &&
+		    !strcmp(old->path, path)) {
+			if ((rc = kf_store_photo_touch(st, old->id, mtime_ns, err)) < 0)
+				return rc;
+			goto link;
+		}
+	} else if (old) {
+		goto link;	/* a bucket photo: its ETag is checked when fetched */
+	}
+	if ((rc = kf_store_photo_put(st, gallery_id, &f, &id, err)) < 0)
+		return rc;
+	if (old)
+		sum->photos_changed++;
+	else
+		sum->photos_added++;
+link:
+	if (old && old->missing && (rc = kf_store_photo_set_missing(st, id, 0, err)) < 0)
+		return rc;
+	return kf_store_sync_photo_link(st, id, platform_id, err);
+}
+
+static int pull_photos(struct kf_store *st, const struct remote *r, int64_t gallery_id,
+		       const char *dir, struct kf_pull_summary *sum, struct kf_err *err)
+{
+	struct kf_photo *old = NULL;
+	size_t nold = 0;
+	int64_t total;
+	char *keep = NULL;
+	int rc;
+
+	if ((rc = kf_store_photo_list(st, gallery_id, NULL, 0, INT64_MAX, &old, &nold, &total,
+				      err)) < 0)
+		return rc;
+	for (int i = 0; i < PQntuples(r->photos); i++) {
+		const char *key = PQgetvalue(r->photos, i, 1);
+		const struct kf_photo *o = nold ? bsearch(key, old, nold, sizeof(*old), cmp_key)
+						: NULL;
+
+		if ((rc = one_photo(st, gallery_id, dir, o, key, kf_pg_int(r->photos, i, 0),
+				    kf_pg_int(r->photos, i, 2), sum, err)) < 0)
+			goto out;
+	}
+	sum->photos = PQntuples(r->photos);
+	if (!(keep = id_array(r->photos, 0))) {
+		rc = kf_err_set(err, KF_E_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = kf_store_sync_photos_prune(st, gallery_id, keep, &sum->photos_missing, err);
+out:
+	kf_free(keep);
+	kf_store_photo_list_free(old, nold);
+	return rc;
+}
+
+static int hex_decode(const char *hex, void *out, size_t n)
+{
+	uint8_t *o = out;
+
+	if (!hex || strlen(hex) != 2 * n)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		o[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+/* The reference of row i, for client_id. */
+static int ref_of(const PGresult *res, int i, int64_t client_id, struct kf_face_ref *r)
+{
+	cJSON *box = cJSON_Parse(kf_pg_str(res, i, 6) ? kf_pg_str(res, i, 6) : "null");
+	const cJSON *v;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->uid, sizeof(r->uid), "%s", PQgetvalue(res, i, 0));
+	r->client_id = client_id;
+	r->model = PQgetvalue(res, i, 2);
+	r->source_path = (char *)kf_pg_str(res, i, 4);
+	r->source_sha256 = (char *)kf_pg_str(res, i, 5);
+	r->source_face_index = -1;
+	r->score = (float)kf_pg_num(res, i, 7) / 100;
+	r->created_at = kf_pg_int(res, i, 8);
+	if ((v = cJSON_GetObjectItemCaseSensitive(box, "Left")) && cJSON_IsNumber(v))
+		r->box_left = (float)v->valuedouble;
+	if ((v = cJSON_GetObjectItemCaseSensitive(box, "Top")) && cJSON_IsNumber(v))
+		r->box_top = (float)v->valuedouble;
+	if ((v = cJSON_GetObjectItemCaseSensitive(box, "Width")) && cJSON_IsNumber(v))
+		r->box_width = (float)v->valuedouble;
+	if ((v = cJSON_GetObjectItemCaseSensitive(box, "Height")) && cJSON_IsNumber(v))
+		r->box_height = (float)v->valuedouble;
+	cJSON_Delete(box);
+	return hex_decode(PQgetvalue(res, i, 3), r->descriptor, sizeof(r->descriptor));
+}
+
+static int pull_refs(struct kf_store *st, const struct remote *r, const int64_t *client_of,
+		     struct kf_pull_summary *sum, struct kf_err *err)
+{
+	char (*uids)[33] = NULL;
+	size_t nuids = 0;
+	int rc = KF_OK;
+
+	if ((rc = kf_store_sync_ref_uids(st, sum->gallery_id, &uids, &nuids, err)) < 0)
+		return rc;
+	for (int i = 0; i < PQntuples(r->refs); i++) {
+		int64_t platform_client = kf_pg_int(r->refs, i, 1), client_id = 0;
+		struct kf_face_ref ref;
+		int added, pending;
+
+		for (int c = 0; c < PQntuples(r->clients); c++)
+			if (kf_pg_int(r->clients, c, 0) == platform_client)
+				client_id = client_of[c];
+		if (!client_id)
+			continue;	/* a client the platform removed meanwhile */
+		/* removed here, not pushed yet: the removal wins */
+		if ((rc = kf_store_outbox_pending(st, "reference", PQgetvalue(r->refs, i, 0),
+						  &pending, err)) < 0)
+			goto out;
+		if (pending)
+			continue;
+		if (ref_of(r->refs, i, client_id, &ref) < 0) {
+			rc = kf_err_set(err, KF_E_FORMAT, "reference %s on the platform has a "
+					"malformed descriptor", PQgetvalue(r->refs, i, 0));
+			goto out;
+		}
+		if ((rc = kf_store_face_put_uid(st, &ref, &added, err)) < 0)
+			goto out;
+		sum->refs_added += added;
+	}
+	/* references the platform no longer has (removed on another machine) */
+	for (size_t k = 0; k < nuids; k++) {
+		int found = 0;
+
+		for (int i = 0; !found && i < PQntuples(r->refs); i++)
+			found = !strcmp(uids[k], PQgetvalue(r->refs, i, 0));
+		if (!found) {
+			if ((rc = kf_store_face_drop_uid(st, uids[k], err)) < 0)
+				goto out;
+			sum->refs_removed++;
+		}
+	}
+out:
+	kf_free(uids);
+	return rc;
+}
+
+static int pull_clients(struct kf_store *st, const struct remote *r, int64_t *client_of,
+			struct kf_pull_summary *sum, struct kf_err *err)
+{
+	char *keep;
+	int rc;
+
+	for (int i = 0; i < PQntuples(r->clients); i++) {
+		int changed;
+
+		if ((rc = kf_store_sync_client(st, sum->gallery_id, kf_pg_int(r->clients, i, 0),
+					       PQgetvalue(r->clients, i, 1), &client_of[i],
+					       &changed, err)) < 0)
+			return rc;
+		sum->clients_added += changed == 1;
+		sum->clients_renamed += changed == 2;
+	}
+	sum->clients = PQntuples(r->clients);
+	if (!(keep = id_array(r->clients, 0)))
+		return kf_err_set(err, KF_E_NOMEM, "out of memory");
+	rc = kf_store_sync_clients_prune(st, sum->gallery_id, keep, &sum->clients_removed, err);
+	kf_free(keep);
+	return rc;
+}
+
+int kf_sync_pull(struct kf_store *st, struct kf_pg *pg, const struct kf_pull_opts *o,
+		 struct kf_pull_summary *sum, struct kf_err *err)
+{
+	struct remote r = { 0 };
+	char dir[PATH_MAX];
+	int64_t *client_of = NULL, last;
+	int rc;
+
+	memset(sum, 0, sizeof(*sum));
+	if (o->photos_dir && !realpath(o->photos_dir, dir))
+		return kf_err_errno(err, KF_E_NOTFOUND, "cannot use photos folder '%s'",
+				    o->photos_dir);
+	if ((rc = remote_read(pg, o->platform_id, &r, err)) < 0)
+		goto out;
+	if (!(client_of = kf_calloc((size_t)PQntuples(r.clients) + 1, sizeof(*client_of)))) {
+		rc = kf_err_set(err, KF_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = kf_store_begin(st, err)) < 0)
+		goto out;
+	if ((rc = kf_store_outbox_last(st, &last, err)) < 0 ||
+	    (rc = kf_store_sync_gallery(st, o->platform_id, r.name,
+					o->photos_dir ? dir : NULL, o->bucket,
+					&sum->gallery_id, &sum->created, err)) < 0 ||
+	    (rc = pull_clients(st, &r, client_of, sum, err)) < 0 ||
+	    (rc = pull_photos(st, &r, sum->gallery_id, o->photos_dir ? dir : NULL, sum,
+			      err)) < 0 ||
+	    (rc = pull_refs(st, &r, client_of, sum, err)) < 0 ||
+	    (rc = kf_store_outbox_forget_after(st, last, err)) < 0 ||
+	    (rc = kf_store_sync_mark(st, sum->gallery_id, KF_SYNC_PULLED, NULL, err)) < 0 ||
+	    (rc = kf_store_commit(st, err)) < 0)
+		kf_store_rollback(st);
+out:
+	kf_free(client_of);
+	remote_release(&r);
+	if (rc < 0)
+		kf_err_context(err, "cannot pull gallery %lld", (long long)o->platform_id);
+	return rc;
+}

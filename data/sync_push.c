@@ -1,0 +1,346 @@
+/* sync_push.c: the outbox to the platform's rekognition_* tables (sync.h). */
+#include "data/sync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/alloc.h"
+#include "data/store_client.h"
+#include "data/store_face.h"
+#include "data/store_gallery.h"
+#include "data/store_photo.h"
+#include "data/store_result.h"
+#include "data/store_sync.h"
+
+/* The platform ids a push needs, for one local gallery. */
+struct ids {
+	int64_t gallery_id, platform_id;
+	struct kf_client *clients;
+	size_t nclients;
+};
+
+static void ids_release(struct ids *m)
+{
+	kf_store_client_list_free(m->clients, m->nclients);
+	memset(m, 0, sizeof(*m));
+}
+
+static int ids_load(struct kf_store *st, int64_t gallery_id, struct ids *m, struct kf_err *err)
+{
+	struct kf_gallery g;
+	int rc;
+
+	ids_release(m);
+	if ((rc = kf_store_gallery_get(st, gallery_id, &g, err)) < 0)
+		return rc;
+	m->gallery_id = gallery_id;
+	m->platform_id = g.platform_id;
+	kf_store_gallery_release(&g);
+	return kf_store_client_list(st, gallery_id, &m->clients, &m->nclients, err);
+}
+
+/* The platform id of local client id, 0 when it exists only here. */
+static int64_t platform_client(const struct ids *m, int64_t id)
+{
+	for (size_t i = 0; i < m->nclients; i++)
+		if (m->clients[i].id == id)
+			return m->clients[i].external_id ? strtoll(m->clients[i].external_id, NULL, 10)
+							 : 0;
+	return 0;
+}
+
+static void hex_encode(const void *data, size_t n, char *out)
+{
+	const uint8_t *b = data;
+
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+static void box_json(char *buf, size_t n, float l, float t, float w, float h)
+{
+	snprintf(buf, n, "{\"Width\":%.6f,\"Height\":%.6f,\"Left\":%.6f,\"Top\":%.6f}", w, h, l, t);
+}
+
+/* Push one reference: upserted when it is here, deleted when it is gone. */
+static int push_ref(struct kf_store *st, struct kf_pg *pg, const struct ids *m,
+		    const char *uid, struct kf_push_summary *sum, struct kf_err *err)
+{
+	struct kf_face_ref r;
+	char gid[24], cid[24], conf[32], created[24], box[160];
+	char desc[2 * sizeof(r.descriptor) + 1];
+	int64_t client;
+	int rc = kf_store_face_by_uid(st, uid, &r, err);
+
+	if (rc == KF_E_NOTFOUND) {
+		const char *p[1] = { uid };
+
+		kf_err_clear(err);
+		sum->references++;
+		return kf_pg_exec(pg, "DELETE FROM rekognition_client_faces WHERE uid = $1", 1, p,
+				  NULL, "remove a reference", err);
+	}
+	if (rc < 0)
+		return rc;
+	if (!(client = platform_client(m, r.client_id))) {
+		sum->local_only++;
+		goto out;
+	}
+	hex_encode(r.descriptor, sizeof(r.descriptor), desc);
+	box_json(box, sizeof(box), r.box_left, r.box_top, r.box_width, r.box_height);
+	snprintf(conf, sizeof(conf), "%.4f", (double)r.score * 100);
+	{
+		const char *p[10] = { uid, kf_pg_i64(gid, m->platform_id), kf_pg_i64(cid, client),
+				      r.model, desc, r.source_path, r.source_sha256, box, conf,
+				      kf_pg_i64(created, r.created_at) };
+
+		rc = kf_pg_exec(pg, "INSERT INTO rekognition_client_faces (uid, gallery_id, "
+				"client_id, engine, model, descriptor, source_key, source_sha256, "
+				"bounding_box_json, confidence, created_at) VALUES ($1, $2, $3, "
+				"'local', $4, decode($5, 'hex'), $6, $7, $8::jsonb, $9, "
+				"to_timestamp($10::double precision / 1000)) "
+				"ON CONFLICT (uid) DO NOTHING", 10, p, NULL, "push a reference",
+				err);
+	}
+	if (rc == KF_OK)
+		sum->references++;
+out:
+	kf_store_face_release(&r);
+	return rc;
+}
+
+/* The local payload with platform ids: photoId and each match's clientId. */
+static char *platform_payload(const char *payload, const struct ids *m, int64_t photo_id)
+{
+	cJSON *o = cJSON_Parse(payload), *it;
+	char *text, *out = NULL;
+
+	if (!o)
+		return NULL;
+	cJSON_ReplaceItemInObject(o, "photoId", cJSON_CreateNumber((double)photo_id));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "matches")) {
+		cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "clientId");
+
+		if (cJSON_IsNumber(c))
+			cJSON_SetNumberValue(c, (double)platform_client(m, (int64_t)c->valuedouble));
+	}
+	cJSON_ReplaceItemInObject(o, "cached", cJSON_CreateBool(0));
+	if ((text = cJSON_PrintUnformatted(o))) {
+		out = kf_strdup(text);
+		cJSON_free(text);
+	}
+	cJSON_Delete(o);
+	return out;
+}
+
+/* The local cache key "match:<local gallery>:rest" as the platform's. */
+static int platform_key(char *buf, size_t n, const char *key, const struct ids *m)
+{
+	const char *rest = strncmp(key, "match:", 6) ? NULL : strchr(key + 6, ':');
+
+	if (!rest)
+		return -1;
+	return snprintf(buf, n, "match:%lld%s", (long long)m->platform_id, rest) < (int)n ? 0 : -1;
+}
+
+static int push_results(struct kf_store *st, struct kf_pg *pg, const struct ids *m,
+			const struct kf_photo *p, const char *pid, struct kf_err *err)
+{
+	struct kf_detail_face *faces = NULL;
+	size_t nfaces = 0;
+	char *key = NULL, *payload = NULL, *text = NULL, pkey[1200], exp[24], gid[24];
+	int64_t expires;
+	int rc;
+
+	if ((rc = kf_store_detail(st, p->id, &faces, &nfaces, err)) < 0 ||
+	    (rc = kf_pg_exec(pg, "DELETE FROM rekognition_photo_faces WHERE photo_id = $1", 1,
+			     &pid, NULL, "replace the photo's faces", err)) < 0)
+		goto out;
+	for (size_t i = 0; i < nfaces; i++) {
+		const struct kf_detail_face *f = &faces[i];
+		char idx[24], box[160], conf[32], desc[2 * sizeof(f->descriptor) + 1], fid[24];
+		const char *fp[5] = { pid, kf_pg_i64(idx, f->face_index), box, conf,
+				      f->has_descriptor ? desc : NULL };
+		PGresult *res;
+
+		box_json(box, sizeof(box), f->box.left, f->box.top, f->box.width, f->box.height);
+		snprintf(conf, sizeof(conf), "%.4f", (double)f->confidence);
+		if (f->has_descriptor)
+			hex_encode(f->descriptor, sizeof(f->descriptor), desc);
+		if ((rc = kf_pg_exec(pg, "INSERT INTO rekognition_photo_faces (photo_id, face_index, "
+				     "bounding_box_json, confidence, descriptor) VALUES ($1, $2, "
+				     "$3::jsonb, $4, decode($5, 'hex')) RETURNING id", 5, fp, &res,
+				     "push a face", err)) < 0)
+			goto out;
+		snprintf(fid, sizeof(fid), "%s", PQgetvalue(res, 0, 0));
+		PQclear(res);
+		for (size_t k = 0; k < f->nmatches; k++) {
+			int64_t client = platform_client(m, f->matches[k].client_id);
+			char cid[24], sim[32];
+			const char *mp[3] = { fid, kf_pg_i64(cid, client), sim };
+
+			if (!client)
+				continue;	/* a client only this laptop has */
+			snprintf(sim, sizeof(sim), "%.4f", (double)f->matches[k].similarity);
+			if ((rc = kf_pg_exec(pg, "INSERT INTO rekognition_face_matches (photo_face_id, "
+					     "client_id, similarity) VALUES ($1, $2, $3)", 3, mp,
+					     NULL, "push a match", err)) < 0)
+				goto out;
+		}
+	}
+	/* the photo's cache entry, under the platform's gallery id */
+	if ((rc = kf_store_sync_photo_cache(st, p->id, &key, &payload, &expires, err)) < 0)
+		goto out;
+	if (key && platform_key(pkey, sizeof(pkey), key, m) == 0) {
+		const char *cp[5] = { pkey, kf_pg_i64(gid, m->platform_id), pid, NULL,
+				      kf_pg_i64(exp, expires) };
+
+		if (!(text = platform_payload(payload, m, p->platform_id))) {
+			rc = kf_err_set(err, KF_E_NOMEM, "out of memory");
+			goto out;
+		}
+		cp[3] = text;
+		if ((rc = kf_pg_exec(pg, "DELETE FROM rekognition_processing_cache WHERE "
+				     "photo_id = $1 AND cache_key <> $2", 2, (const char *[]){ pid, pkey },
+				     NULL, "replace the cache entry", err)) < 0 ||
+		    (rc = kf_pg_exec(pg, "INSERT INTO rekognition_processing_cache (cache_key, "
+				     "gallery_id, photo_id, payload_json, expires_at) VALUES ($1, $2, "
+				     "$3, $4::jsonb, to_timestamp($5::double precision / 1000)) "
+				     "ON CONFLICT (cache_key) DO UPDATE SET payload_json = "
+				     "excluded.payload_json, expires_at = excluded.expires_at, "
+				     "photo_id = excluded.photo_id", 5, cp, NULL,
+				     "push the cache entry", err)) < 0)
+			goto out;
+	}
+out:
+	kf_free(text);
+	kf_free(key);
+	kf_free(payload);
+	kf_free(faces);
+	return rc;
+}
+
+enum { PUSHED, WAITING, KEPT_REMOTE, LOCAL_ONLY };
+
+/* One photo in one transaction: its job state, and its results when done. */
+static int push_photo_tx(struct kf_store *st, struct kf_pg *pg, const struct ids *m,
+			 const struct kf_photo *p, int *what, struct kf_err *err)
+{
+	char pid[24], gid[24], att[24], at[24];
+	const char *lp[1] = { kf_pg_i64(pid, p->platform_id) };
+	PGresult *res;
+	int rc;
+
+	if ((rc = kf_pg_exec(pg, "SELECT process_status = 'running' AND lease_expires_at > now(), "
+			     "coalesce((extract(epoch FROM processed_at) * 1000)::bigint, 0) "
+			     "FROM rekognition_photo_jobs WHERE photo_id = $1 FOR UPDATE", 1, lp,
+			     &res, "lock the photo's job", err)) < 0)
+		return rc;
+	if (PQntuples(res) == 1) {
+		int held = PQgetvalue(res, 0, 0)[0] == 't';
+		int64_t remote_at = kf_pg_int(res, 0, 1);
+
+		PQclear(res);
+		if (held) {
+			*what = WAITING;
+			return KF_OK;
+		}
+		if (remote_at > p->processed_at) {
+			*what = KEPT_REMOTE;
+			return KF_OK;
+		}
+	} else {
+		PQclear(res);
+	}
+	{
+		const char *jp[7] = { kf_pg_i64(gid, m->platform_id), pid, p->key, p->etag,
+				      p->status, kf_pg_i64(att, p->attempts), p->error };
+		const char *tp[2] = { pid, kf_pg_i64(at, p->processed_at) };
+
+		if ((rc = kf_pg_exec(pg, "INSERT INTO rekognition_photo_jobs (gallery_id, photo_id, "
+				     "r2_key, r2_etag, process_status, attempts, last_error) VALUES "
+				     "($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (photo_id) DO UPDATE SET "
+				     "r2_etag = excluded.r2_etag, process_status = "
+				     "excluded.process_status, attempts = excluded.attempts, "
+				     "last_error = excluded.last_error, lease_owner = NULL, "
+				     "lease_expires_at = NULL, next_attempt_at = NULL, "
+				     "updated_at = now()", 7, jp, NULL, "push the photo's job",
+				     err)) < 0 ||
+		    (rc = kf_pg_exec(pg, "UPDATE rekognition_photo_jobs SET processed_at = CASE "
+				     "WHEN $2::bigint > 0 THEN to_timestamp($2::double precision / 1000) "
+				     "END WHERE photo_id = $1", 2, tp, NULL, "push the photo's job",
+				     err)) < 0)
+			return rc;
+	}
+	if (!strcmp(p->status, "done") && (rc = push_results(st, pg, m, p, pid, err)) < 0)
+		return rc;
+	*what = PUSHED;
+	return KF_OK;
+}
+
+static int push_photo(struct kf_store *st, struct kf_pg *pg, const struct ids *m,
+		      const char *ref, int *what, struct kf_err *err)
+{
+	struct kf_photo p;
+	int rc = kf_store_photo_find(st, m->gallery_id, ref, &p, err);
+
+	if (rc == KF_E_NOTFOUND) {	/* removed here since: nothing to say */
+		kf_err_clear(err);
+		*what = LOCAL_ONLY;
+		return KF_OK;
+	}
+	if (rc < 0)
+		return rc;
+	if (!p.platform_id) {
+		*what = LOCAL_ONLY;
+	} else if ((rc = kf_pg_begin(pg, err)) == KF_OK) {
+		rc = push_photo_tx(st, pg, m, &p, what, err);
+		if (rc == KF_OK && *what == PUSHED)
+			rc = kf_pg_commit(pg, err);
+		else
+			kf_pg_rollback(pg);
+	}
+	kf_store_photo_release(&p);
+	return rc;
+}
+
+int kf_sync_push(struct kf_store *st, struct kf_pg *pg, int64_t gallery_id,
+		 struct kf_push_summary *sum, struct kf_err *err)
+{
+	struct kf_outbox_item it;
+	struct ids m = { 0 };
+	int64_t after = 0;
+	int rc, what;
+
+	memset(sum, 0, sizeof(*sum));
+	while ((rc = kf_store_outbox_next(st, gallery_id, after, &it, err)) == KF_OK) {
+		after = it.id;
+		if (it.gallery_id != m.gallery_id && (rc = ids_load(st, it.gallery_id, &m, err)) < 0)
+			break;
+		if (!strcmp(it.kind, "reference")) {
+			rc = push_ref(st, pg, &m, it.ref, sum, err);
+			what = PUSHED;
+		} else {
+			rc = push_photo(st, pg, &m, it.ref, &what, err);
+			sum->photos += what == PUSHED;
+			sum->waiting += what == WAITING;
+			sum->kept_remote += what == KEPT_REMOTE;
+			sum->local_only += what == LOCAL_ONLY;
+		}
+		/* a waiting photo stays in the outbox for the next sync */
+		if (rc == KF_OK && what != WAITING)
+			rc = kf_store_outbox_done(st, &it, err);
+		kf_store_outbox_item_release(&it);
+		if (rc < 0)
+			break;
+	}
+	ids_release(&m);
+	if (rc == KF_E_NOTFOUND) {
+		kf_err_clear(err);
+		rc = KF_OK;
+	}
+	return rc;
+}
