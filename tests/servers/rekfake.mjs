@@ -66,6 +66,7 @@ if (!port || !keyId || !secret || !region) {
 const signer = new SignatureV4({
 	credentials: { accessKeyId: keyId, secretAccessKey: secret },
 	region, service: 'rekognition', sha256: Sha256,
+	applyChecksum: false,	// no x-amz-content-sha256: only S3 wants it
 });
 
 const MODEL = '7.0';
