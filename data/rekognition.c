@@ -236,7 +236,7 @@ int kf_rek_collection_id(const char *gallery_id, char out[KF_REK_COLLECTION_SIZE
 struct answer {
 	char *body;
 	size_t len, cap;
-	int toobig;
+	int toobig, nomem;
 	char type[TYPE_SIZE];	/* x-amzn-ErrorType, up to ':' */
 };
 
@@ -255,8 +255,10 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 
 		while (cap < a->len + add + 1)
 			cap *= 2;
-		if (!(b = kf_realloc(a->body, cap)))
+		if (!(b = kf_realloc(a->body, cap))) {
+			a->nomem = 1;
 			return 0;
+		}
 		a->body = b;
 		a->cap = cap;
 	}
@@ -541,6 +543,11 @@ static int call(struct kf_rek *rek, const char *action, const char *body, size_t
 			*out = a.body;
 			*out_len = a.len;
 			return KF_OK;
+		}
+		if (cc != CURLE_OK && a.nomem) {
+			rc = kf_err_set(err, KF_E_NOMEM, "out of memory reading the rekognition %s "
+					"answer", action);
+			break;
 		}
 		if (cc != CURLE_OK) {
 			again = retryable_curl(cc) && !a.toobig;

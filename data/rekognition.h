@@ -103,7 +103,8 @@ struct kf_rek {
 	unsigned long retries;	/* of which retries */
 };
 
-/* Read the settings above and make the curl handle. A missing setting is
+/* Read the settings above (cfg may be NULL: the environment only) and make
+ * the curl handle. A missing setting is
  * KF_E_AUTH (credentials) or KF_E_INVALID (region, endpoint, numbers) naming
  * the variable; on error rek holds nothing (kf_rek_close is harmless). */
 int kf_rek_open(struct kf_rek *rek, const struct kf_config *cfg, struct kf_err *err);

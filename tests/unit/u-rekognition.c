@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -428,6 +429,7 @@ static void test_retries(void **state)
 	struct kf_rek rek;
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_rek_detect_result det;
+	struct timespec t0, t1;
 	uint8_t *img;
 	size_t len;
 
@@ -451,6 +453,20 @@ static void test_retries(void **state)
 	assert_int_equal(kf_rek_detect_faces(&rek, img, len, &det, &err), KF_OK);
 	assert_int_equal(rek.calls, 7);
 	assert_int_equal(fake_calls("DetectFaces"), 7);
+	kf_rek_detect_release(&det);
+	kf_rek_close(&rek);
+	/* the backoff doubles: 50 then 100 ms, each at least 80% of that (only the
+	 * lower bound is checked: a loaded machine may always be slower) */
+	test_env(NULL);
+	setenv("KINGFACE_REK_BACKOFF_MS", "50", 1);
+	assert_int_equal(kf_rek_open(&rek, NULL, &err), KF_OK);
+	fake_fail("DetectFaces", "ThrottlingException", 2, 400);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(kf_rek_detect_faces(&rek, img, len, &det, &err), KF_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true((double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6 >= 0.8 * 150);
+	assert_int_equal(rek.retries, 2);
 	kf_rek_detect_release(&det);
 	kf_rek_close(&rek);
 	/* never answered: gives up after max attempts with AWS's reason */
