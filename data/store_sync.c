@@ -237,6 +237,26 @@ int kf_store_sync_gallery(struct kf_store *st, int64_t platform_id, const char *
 		   "update the gallery", err);
 }
 
+static int read_text(sqlite3_stmt *s, void *row)
+{
+	return kf_store_col_strdup(s, 0, row) < 0 ? KF_E_NOMEM : KF_OK;
+}
+
+int kf_store_sync_gallery_bucket(struct kf_store *st, int64_t platform_id, char **bucket,
+				 struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*bucket = NULL;
+	if ((rc = kf_store_prepare(st, &s, "SELECT bucket FROM galleries WHERE platform_id = ?1",
+				   err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, platform_id);
+	rc = kf_store_find_one(st, s, read_text, bucket, "read the gallery", err, "none");
+	return rc == KF_E_NOTFOUND ? (kf_err_clear(err), KF_OK) : rc;
+}
+
 int kf_store_sync_client(struct kf_store *st, int64_t gallery_id, int64_t platform_id,
 			 const char *name, int64_t *client_id, int *changed, struct kf_err *err)
 {

@@ -70,6 +70,11 @@ int kf_store_sync_gallery(struct kf_store *st, int64_t platform_id, const char *
 			  const char *source, const char *bucket, int64_t *id, int *created,
 			  struct kf_err *err);
 
+/* The bucket remembered for platform gallery platform_id (*bucket NULL when
+ * none or not pulled yet; caller kf_frees). */
+int kf_store_sync_gallery_bucket(struct kf_store *st, int64_t platform_id, char **bucket,
+				 struct kf_err *err);
+
 /* The local client of platform client platform_id (its external id): renamed
  * to name when the platform renamed it; a local client of that name with no
  * external id is adopted; else one is created. *changed: 1 added, 2 renamed. */

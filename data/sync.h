@@ -4,7 +4,9 @@
  * Pull (kf_sync_pull): a platform gallery becomes, or refreshes, a local
  * gallery: its clients (the platform's names win), its photos by R2 key (the
  * file from the photos folder when it is there, else fetched from the bucket
- * when processed) and the references other machines enrolled. Photos gone
+ * when processed; the bucket is listed for their ETags when it can be, so a
+ * changed object is processed again) and the references other machines
+ * enrolled. Photos gone
  * from the platform are marked missing, clients gone are removed. References
  * with a local change not pushed yet are left alone. One SQLite transaction,
  * written after everything was read from PostgreSQL: a cut connection leaves
@@ -28,7 +30,8 @@
 struct kf_pull_opts {
 	int64_t platform_id;		/* king_galleries.id */
 	const char *photos_dir;		/* local copies named by key, or NULL */
-	const char *bucket;		/* remembered for the photos not in the folder */
+	const char *bucket;		/* of the photos not in the folder (NULL:
+					 * KINGFACE_BUCKET); remembered */
 };
 
 struct kf_pull_summary {
@@ -38,6 +41,8 @@ struct kf_pull_summary {
 	int64_t photos, photos_added, photos_changed, photos_missing;
 	int64_t photos_local;		/* of them, in the photos folder */
 	int64_t refs_added, refs_removed;
+	int bucket_listed;		/* the other photos' ETags came from the bucket */
+	char bucket_note[KF_ERR_MSG_SIZE];	/* why the bucket was not listed, or "" */
 };
 
 /* Pull platform gallery o->platform_id into st. */

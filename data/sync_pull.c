@@ -10,6 +10,8 @@
 #include <cjson/cJSON.h>
 
 #include "core/alloc.h"
+#include "data/config.h"
+#include "data/s3.h"
 #include "data/source_folder.h"
 #include "data/store_face.h"
 #include "data/store_photo.h"
@@ -89,23 +91,122 @@ static int cmp_key(const void *key, const void *elem)
 	return strcmp(key, ((const struct kf_photo *)elem)->key);
 }
 
+/* The bucket's objects under the photos' common prefix, sorted by key. */
+struct listing {
+	struct object {
+		char *key;
+		char etag[KF_S3_ETAG_SIZE];
+		int64_t size;
+	} *o;
+	size_t n, cap;
+};
+
+static int collect(const struct kf_s3_object *obj, void *ctx, struct kf_err *err)
+{
+	struct listing *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 256;
+		struct object *o = kf_realloc(l->o, cap * sizeof(*o));
+
+		if (!o)
+			return kf_err_set(err, KF_E_NOMEM, "out of memory listing the bucket");
+		l->o = o;
+		l->cap = cap;
+	}
+	if (!(l->o[l->n].key = kf_strdup(obj->key)))
+		return kf_err_set(err, KF_E_NOMEM, "out of memory listing the bucket");
+	memcpy(l->o[l->n].etag, obj->etag, sizeof(obj->etag));
+	l->o[l->n++].size = obj->size;
+	return KF_OK;
+}
+
+static int cmp_object(const void *a, const void *b)
+{
+	return strcmp(((const struct object *)a)->key, ((const struct object *)b)->key);
+}
+
+static int cmp_object_key(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct object *)elem)->key);
+}
+
+static void listing_release(struct listing *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		kf_free(l->o[i].key);
+	kf_free(l->o);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Is key in dir? */
+static int in_dir(const char *dir, const char *key, char *path, size_t n, struct stat *sb)
+{
+	return dir && !strstr(key, "..") && snprintf(path, n, "%s/%s", dir, key) < (int)n &&
+	       stat(path, sb) == 0 && S_ISREG(sb->st_mode);
+}
+
+/* List the bucket for the ETags of the photos not in dir (the ETag is part of
+ * the match cache key: a changed object is processed again). A bucket that
+ * cannot be listed (offline, no credentials) is not an error: the photos are
+ * then checked when fetched, and sum->bucket_note says why. */
+static void list_bucket(const struct remote *r, const char *dir, const char *bucket,
+			struct listing *l, struct kf_pull_summary *sum)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_config cfg;
+	struct kf_s3 *s3 = NULL;
+	char path[PATH_MAX], prefix[KF_S3_MAX_KEY] = "";
+	struct stat sb;
+	size_t plen = 0;
+	int away = 0;
+
+	for (int i = 0; i < PQntuples(r->photos); i++) {
+		const char *key = PQgetvalue(r->photos, i, 1);
+
+		if (in_dir(dir, key, path, sizeof(path), &sb))
+			continue;
+		if (!away++) {
+			snprintf(prefix, sizeof(prefix), "%s", key);
+			plen = strlen(prefix);
+		}
+		while (plen && strncmp(prefix, key, plen))
+			plen--;
+	}
+	if (!away)
+		return;
+	while (plen && prefix[plen - 1] != '/')	/* whole folders only */
+		plen--;
+	prefix[plen] = '\0';
+	if (kf_config_load(&cfg, NULL, &err) == KF_OK) {
+		if (kf_s3_open(&s3, &cfg, bucket, &err) == KF_OK &&
+		    kf_s3_list(s3, prefix, collect, l, &err) == KF_OK) {
+			qsort(l->o, l->n, sizeof(*l->o), cmp_object);
+			sum->bucket_listed = 1;
+		}
+		kf_s3_close(s3);
+		kf_config_release(&cfg);
+	}
+	if (!sum->bucket_listed) {
+		listing_release(l);
+		snprintf(sum->bucket_note, sizeof(sum->bucket_note), "%s", err.msg);
+	}
+}
+
 /* One platform photo: a file in dir when it is there, else a bucket photo
- * (fetched, and its ETag learnt, when it is processed). */
+ * (obj: its listing, NULL when the bucket was not listed or lacks it). */
 static int one_photo(struct kf_store *st, int64_t gallery_id, const char *dir,
 		     const struct kf_photo *old, const char *key, int64_t platform_id,
-		     int64_t size, struct kf_pull_summary *sum, struct kf_err *err)
+		     int64_t size, const struct object *obj, int listed,
+		     struct kf_pull_summary *sum, struct kf_err *err)
 {
 	struct kf_photo_file f = { .key = key, .size = size };
 	char path[PATH_MAX], etag[33];
 	struct stat sb;
 	int64_t id = old ? old->id : 0;
-	int rc, local = 0;
+	int rc;
 
-	if (dir && strstr(key, "..") == NULL &&
-	    snprintf(path, sizeof(path), "%s/%s", dir, key) < (int)sizeof(path) &&
-	    stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
-		local = 1;
-	if (local) {
+	if (in_dir(dir, key, path, sizeof(path), &sb)) {
 		int64_t mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
 
 		sum->photos_local++;
@@ -124,8 +225,15 @@ static int one_photo(struct kf_store *st, int64_t gallery_id, const char *dir,
 				return rc;
 			goto link;
 		}
+	} else if (obj) {
+		f.etag = obj->etag;
+		f.size = obj->size;
+		if (old && !old->path && old->etag && !strcmp(old->etag, obj->etag))
+			goto link;
 	} else if (old) {
-		goto link;	/* a bucket photo: its ETag is checked when fetched */
+		goto link;	/* not listed: its ETag is checked when it is fetched */
+	} else if (listed) {
+		f.error = "not in the photos folder nor in the bucket";
 	}
 	if ((rc = kf_store_photo_put(st, gallery_id, &f, &id, err)) < 0)
 		return rc;
@@ -140,7 +248,8 @@ link:
 }
 
 static int pull_photos(struct kf_store *st, const struct remote *r, int64_t gallery_id,
-		       const char *dir, struct kf_pull_summary *sum, struct kf_err *err)
+		       const char *dir, const struct listing *l, struct kf_pull_summary *sum,
+		       struct kf_err *err)
 {
 	struct kf_photo *old = NULL;
 	size_t nold = 0;
@@ -155,9 +264,12 @@ static int pull_photos(struct kf_store *st, const struct remote *r, int64_t gall
 		const char *key = PQgetvalue(r->photos, i, 1);
 		const struct kf_photo *o = nold ? bsearch(key, old, nold, sizeof(*old), cmp_key)
 						: NULL;
+		const struct object *obj = l->n ? bsearch(key, l->o, l->n, sizeof(*l->o),
+							  cmp_object_key) : NULL;
 
 		if ((rc = one_photo(st, gallery_id, dir, o, key, kf_pg_int(r->photos, i, 0),
-				    kf_pg_int(r->photos, i, 2), sum, err)) < 0)
+				    kf_pg_int(r->photos, i, 2), obj, sum->bucket_listed, sum,
+				    err)) < 0)
 			goto out;
 	}
 	sum->photos = PQntuples(r->photos);
@@ -294,7 +406,8 @@ int kf_sync_pull(struct kf_store *st, struct kf_pg *pg, const struct kf_pull_opt
 		 struct kf_pull_summary *sum, struct kf_err *err)
 {
 	struct remote r = { 0 };
-	char dir[PATH_MAX];
+	struct listing l = { 0 };
+	char dir[PATH_MAX], *bucket = NULL;
 	int64_t *client_of = NULL, last;
 	int rc;
 
@@ -304,6 +417,9 @@ int kf_sync_pull(struct kf_store *st, struct kf_pg *pg, const struct kf_pull_opt
 				    o->photos_dir);
 	if ((rc = remote_read(pg, o->platform_id, &r, err)) < 0)
 		goto out;
+	if (!o->bucket && (rc = kf_store_sync_gallery_bucket(st, o->platform_id, &bucket, err)) < 0)
+		goto out;
+	list_bucket(&r, o->photos_dir ? dir : NULL, o->bucket ? o->bucket : bucket, &l, sum);
 	if (!(client_of = kf_calloc((size_t)PQntuples(r.clients) + 1, sizeof(*client_of)))) {
 		rc = kf_err_set(err, KF_E_NOMEM, "out of memory");
 		goto out;
@@ -315,7 +431,7 @@ int kf_sync_pull(struct kf_store *st, struct kf_pg *pg, const struct kf_pull_opt
 					o->photos_dir ? dir : NULL, o->bucket,
 					&sum->gallery_id, &sum->created, err)) < 0 ||
 	    (rc = pull_clients(st, &r, client_of, sum, err)) < 0 ||
-	    (rc = pull_photos(st, &r, sum->gallery_id, o->photos_dir ? dir : NULL, sum,
+	    (rc = pull_photos(st, &r, sum->gallery_id, o->photos_dir ? dir : NULL, &l, sum,
 			      err)) < 0 ||
 	    (rc = pull_refs(st, &r, client_of, sum, err)) < 0 ||
 	    (rc = kf_store_outbox_forget_after(st, last, err)) < 0 ||
@@ -324,7 +440,9 @@ int kf_sync_pull(struct kf_store *st, struct kf_pg *pg, const struct kf_pull_opt
 		kf_store_rollback(st);
 out:
 	kf_free(client_of);
+	listing_release(&l);
 	remote_release(&r);
+	kf_free(bucket);
 	if (rc < 0)
 		kf_err_context(err, "cannot pull gallery %lld", (long long)o->platform_id);
 	return rc;

@@ -44,6 +44,8 @@ static void pull_print(struct kf_cli *cli, const struct kf_pull_summary *s, cJSO
 		kf_json_int(o, "photosInFolder", s->photos_local);
 		kf_json_int(o, "referencesAdded", s->refs_added);
 		kf_json_int(o, "referencesRemoved", s->refs_removed);
+		cJSON_AddBoolToObject(o, "bucketListed", s->bucket_listed);
+		kf_json_str(o, "bucketNote", s->bucket_note[0] ? s->bucket_note : NULL);
 		return;
 	}
 	fprintf(cli->out, "  clients: %lld (%lld new, %lld renamed, %lld removed)\n",
@@ -56,6 +58,9 @@ static void pull_print(struct kf_cli *cli, const struct kf_pull_summary *s, cJSO
 		(long long)(s->photos - s->photos_local));
 	fprintf(cli->out, "  references from other machines: %lld new, %lld removed\n",
 		(long long)s->refs_added, (long long)s->refs_removed);
+	if (s->bucket_note[0])
+		fprintf(cli->out, "  the bucket was not listed (%s): photos not in the folder are "
+			"checked when they are fetched\n", s->bucket_note);
 }
 
 int kf_cmd_gallery_pull(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
@@ -200,7 +205,7 @@ static int sync_status(struct kf_cli *cli, struct kf_store *st, struct kf_galler
 static int sync_one(struct kf_cli *cli, struct kf_store *st, struct kf_pg *pg,
 		    const struct kf_gallery *g, cJSON *arr, struct kf_err *err)
 {
-	struct kf_pull_opts o = { g->platform_id, NULL, NULL };
+	struct kf_pull_opts o = { g->platform_id, NULL, g->bucket };
 	struct kf_pull_summary ps;
 	struct kf_push_summary s;
 	int64_t pending = 0;
