@@ -91,21 +91,15 @@ int kf_store_outbox_pending(struct kf_store *st, const char *kind, const char *r
 									   "read the outbox", err);
 }
 
-int kf_store_outbox_last(struct kf_store *st, int64_t *id, struct kf_err *err)
-{
-	return one_int(st, "SELECT coalesce(max(id), 0) + 0 * ?1 FROM outbox", 0, id,
-		       "read the outbox", err);
-}
-
-int kf_store_outbox_forget_after(struct kf_store *st, int64_t id, struct kf_err *err)
+int kf_store_outbox_forget(struct kf_store *st, const char *uid, struct kf_err *err)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = kf_store_prepare(st, &s, "DELETE FROM outbox WHERE id > ?1 AND "
-				   "kind = 'reference'", err)) < 0)
+	if ((rc = kf_store_prepare(st, &s, "DELETE FROM outbox WHERE kind = 'reference' AND "
+				   "ref = ?1", err)) < 0)
 		return rc;
-	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC);
 	return kf_store_step_done(st, s, "update the outbox", err);
 }
 
@@ -281,6 +275,14 @@ int kf_store_sync_client(struct kf_store *st, int64_t gallery_id, int64_t platfo
 		sqlite3_finalize(s);
 		if (!same)
 			*changed = 2;
+		/* adopted: its references were never pushed */
+		if ((rc = run_ii(st, "INSERT INTO outbox(gallery_id, kind, ref, created_at) "
+				 "SELECT c.gallery_id, 'reference', f.uid, ?2 FROM client_faces f "
+				 "JOIN clients c ON c.id = f.client_id WHERE f.client_id = ?1 AND "
+				 "c.external_id IS NULL ON CONFLICT (kind, ref) DO UPDATE SET "
+				 "seq = seq + 1", *client_id, kf_store_now_ms(),
+				 "queue the client's references", err)) < 0)
+			return rc;
 		return run(st, "UPDATE clients SET external_id = ?2, name = ?3 WHERE id = ?1",
 			   *client_id, ext, name, "update the client", err);
 	}

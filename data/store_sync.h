@@ -42,10 +42,8 @@ int kf_store_outbox_count(struct kf_store *st, int64_t gallery_id, int64_t *n,
 int kf_store_outbox_pending(struct kf_store *st, const char *kind, const char *ref, int *yes,
 			    struct kf_err *err);
 
-/* The last item's id (0 when empty), and: drop the reference items after that
- * id, which are a pull's own writes, not local changes. */
-int kf_store_outbox_last(struct kf_store *st, int64_t *id, struct kf_err *err);
-int kf_store_outbox_forget_after(struct kf_store *st, int64_t id, struct kf_err *err);
+/* Drop the item of a reference a pull just wrote: not a local change. */
+int kf_store_outbox_forget(struct kf_store *st, const char *uid, struct kf_err *err);
 
 void kf_store_outbox_item_release(struct kf_outbox_item *it);
 
@@ -77,7 +75,8 @@ int kf_store_sync_gallery_bucket(struct kf_store *st, int64_t platform_id, char 
 
 /* The local client of platform client platform_id (its external id): renamed
  * to name when the platform renamed it; a local client of that name with no
- * external id is adopted; else one is created. *changed: 1 added, 2 renamed. */
+ * external id is adopted (and its references queued for the platform); else one
+ * is created. *changed: 1 added, 2 renamed. */
 int kf_store_sync_client(struct kf_store *st, int64_t gallery_id, int64_t platform_id,
 			 const char *name, int64_t *client_id, int *changed, struct kf_err *err);
 

@@ -357,7 +357,8 @@ static int pull_refs(struct kf_store *st, const struct remote *r, const int64_t 
 					"malformed descriptor", PQgetvalue(r->refs, i, 0));
 			goto out;
 		}
-		if ((rc = kf_store_face_put_uid(st, &ref, &added, err)) < 0)
+		if ((rc = kf_store_face_put_uid(st, &ref, &added, err)) < 0 ||
+		    (rc = kf_store_outbox_forget(st, ref.uid, err)) < 0)
 			goto out;
 		sum->refs_added += added;
 	}
@@ -368,7 +369,8 @@ static int pull_refs(struct kf_store *st, const struct remote *r, const int64_t 
 		for (int i = 0; !found && i < PQntuples(r->refs); i++)
 			found = !strcmp(uids[k], PQgetvalue(r->refs, i, 0));
 		if (!found) {
-			if ((rc = kf_store_face_drop_uid(st, uids[k], err)) < 0)
+			if ((rc = kf_store_face_drop_uid(st, uids[k], err)) < 0 ||
+			    (rc = kf_store_outbox_forget(st, uids[k], err)) < 0)
 				goto out;
 			sum->refs_removed++;
 		}
@@ -408,7 +410,7 @@ int kf_sync_pull(struct kf_store *st, struct kf_pg *pg, const struct kf_pull_opt
 	struct remote r = { 0 };
 	struct listing l = { 0 };
 	char dir[PATH_MAX], *bucket = NULL;
-	int64_t *client_of = NULL, last;
+	int64_t *client_of = NULL;
 	int rc;
 
 	memset(sum, 0, sizeof(*sum));
@@ -426,15 +428,13 @@ int kf_sync_pull(struct kf_store *st, struct kf_pg *pg, const struct kf_pull_opt
 	}
 	if ((rc = kf_store_begin(st, err)) < 0)
 		goto out;
-	if ((rc = kf_store_outbox_last(st, &last, err)) < 0 ||
-	    (rc = kf_store_sync_gallery(st, o->platform_id, r.name,
+	if ((rc = kf_store_sync_gallery(st, o->platform_id, r.name,
 					o->photos_dir ? dir : NULL, o->bucket,
 					&sum->gallery_id, &sum->created, err)) < 0 ||
 	    (rc = pull_clients(st, &r, client_of, sum, err)) < 0 ||
 	    (rc = pull_photos(st, &r, sum->gallery_id, o->photos_dir ? dir : NULL, &l, sum,
 			      err)) < 0 ||
 	    (rc = pull_refs(st, &r, client_of, sum, err)) < 0 ||
-	    (rc = kf_store_outbox_forget_after(st, last, err)) < 0 ||
 	    (rc = kf_store_sync_mark(st, sum->gallery_id, KF_SYNC_PULLED, NULL, err)) < 0 ||
 	    (rc = kf_store_commit(st, err)) < 0)
 		kf_store_rollback(st);

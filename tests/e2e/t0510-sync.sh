@@ -94,6 +94,16 @@ test_expect_success 'the platform renames a client and adds a photo: the next sy
 	kf photo list 1 --json | jq -e ".total == 7"
 '
 
+test_expect_success 'a client added here first: adopted when the platform adds it' '
+	kf client add 1 Davi >/dev/null &&
+	kf enroll 1 Davi card/galleries/1/sample5.jpg --face 0 >/dev/null &&
+	kf sync --pg "$URL" --json >s5 && jq -e ".[0].localOnly == 1" s5 &&
+	pg_q "$URL" "INSERT INTO king_gallery_clients (gallery_id, name) VALUES (1, '\''Davi'\'')" >/dev/null &&
+	kf sync --pg "$URL" --json >s6 && jq -e ".[0].referencesPushed == 1" s6 &&
+	test "$(pg_q "$URL" "SELECT count(*) FROM rekognition_client_faces f
+		JOIN king_gallery_clients c ON c.id = f.client_id WHERE c.name = '\''Davi'\''")" = 1
+'
+
 # A private server for this one: the shared one must not stop under other tests.
 port=${KF_TEST_PG_URL##*:}
 port=$((${port%%/*} + 500))
