@@ -71,6 +71,17 @@ char *kf_strdup(const char *s)
 	return d;
 }
 
+char *kf_strndup(const char *s, size_t n)
+{
+	char *d = kf_malloc(n + 1);
+
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
 void kf_free(void *p)
 {
 	free(p);

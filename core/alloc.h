@@ -21,6 +21,8 @@ void *kf_realloc(void *p, size_t size);
 /* Aligned to `align` (a power of two, >= sizeof(void *)); free with kf_free. */
 void *kf_aligned_alloc(size_t align, size_t size);
 char *kf_strdup(const char *s);
+/* The first n bytes of s (which must hold them) and a NUL. */
+char *kf_strndup(const char *s, size_t n);
 void kf_free(void *p);
 
 /* Test hook: the nth allocation from now (1 = the next) fails, then all succeed

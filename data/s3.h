@@ -35,6 +35,7 @@
 #define KF_S3_ETAG_SIZE 72
 /* S3 keys are at most 1024 bytes */
 #define KF_S3_MAX_KEY 1024
+#define KF_S3_MAX_PAGE_BYTES ((size_t)16 << 20)	/* a listing page we accept */
 
 struct kf_s3;
 
