@@ -136,6 +136,10 @@ int kf_cmd_jobs(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_requeue(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_process(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_worker(struct kf_cli *, const struct kf_command *, struct kf_args *);
+/* queue and worker with --pg (cmd_pg.c); concurrency as the worker resolved it */
+int kf_cmd_pg_queue(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_pg_worker(struct kf_cli *, const struct kf_command *, struct kf_args *,
+		     int concurrency);
 int kf_cmd_detect(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_console(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_photo_list(struct kf_cli *, const struct kf_command *, struct kf_args *);

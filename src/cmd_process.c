@@ -43,6 +43,8 @@ int kf_cmd_queue(struct kf_cli *cli, const struct kf_command *cmd, struct kf_arg
 	int64_t queued;
 	int rc;
 
+	if (kf_cli_opt(cmd, a, "pg"))
+		return kf_cmd_pg_queue(cli, cmd, a);
 	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
 	rc = kf_queue_enqueue(st, g.id, kf_cli_opt(cmd, a, "all") != NULL, &queued, &err);
@@ -314,6 +316,10 @@ int kf_cmd_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	memset(&wo, 0, sizeof(wo));
 	if ((rc = concurrency(cmd, a, &conc)) != KF_EXIT_OK)
 		return rc;
+	if (kf_cli_opt(cmd, a, "pg"))
+		return kf_cmd_pg_worker(cli, cmd, a, (int)conc);
+	if (kf_cli_opt(cmd, a, "photos"))
+		return kf_cli_usage(cmd, "--photos needs --pg");
 	if (gref) {
 		if ((rc = kf_cli_gallery(cli, gref, &st, &g)) != KF_EXIT_OK)
 			return rc;
@@ -332,6 +338,7 @@ int kf_cmd_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	wo.db_path = db;
 	wo.gallery_id = g.id;
 	wo.concurrency = (int)conc;
+	wo.until_empty = kf_cli_opt(cmd, a, "exit-when-empty") != NULL;
 	catch_signals();
 	fprintf(stderr, "kingface: worker with %d thread(s) waiting for jobs%s%s; Ctrl-C stops\n",
 		wo.concurrency, gref ? " of " : "", gref ? g.name : "");
