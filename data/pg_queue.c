@@ -135,15 +135,17 @@ int kf_pg_queue_idle(struct kf_pg *pg, int64_t gallery_id, int64_t *open, int64_
 	PGresult *res;
 	int rc;
 
-	if ((rc = kf_pg_exec(pg, "SELECT count(*), coalesce(greatest(0, ceil(1000 * extract(epoch "
-			     "FROM min(CASE process_status WHEN 'failed' THEN next_attempt_at "
-			     "ELSE lease_expires_at END) - now())))::bigint, -1) "
+	if ((rc = kf_pg_exec(pg, "SELECT count(*), ceil(1000 * extract(epoch FROM "
+			     "min(CASE process_status WHEN 'failed' THEN next_attempt_at "
+			     "ELSE lease_expires_at END) - now()))::bigint "
 			     "FROM rekognition_photo_jobs WHERE ($1::bigint = 0 OR gallery_id = $1) "
 			     "AND process_status IN ('pending', 'running', 'failed')", 1, p, &res,
 			     "read the queue", err)) < 0)
 		return rc;
 	*open = kf_pg_int(res, 0, 0);
-	*wait_ms = kf_pg_int(res, 0, 1);
+	*wait_ms = -1;
+	if (kf_pg_str(res, 0, 1))	/* 0 when overdue */
+		*wait_ms = kf_pg_int(res, 0, 1) > 0 ? kf_pg_int(res, 0, 1) : 0;
 	PQclear(res);
 	return KF_OK;
 }
