@@ -1,7 +1,6 @@
 /* pg_worker.c: worker threads on the PostgreSQL queue (pg_worker.h). */
 #include "data/pg_worker.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -394,6 +393,11 @@ static void run_job(struct worker *w, struct kf_pg_job *job)
 	}
 	if (rc == KF_E_NET) {
 		net_lost(w, &err);
+		return;
+	}
+	if (rc == KF_E_BUSY) {
+		/* a deadlock or serialization failure, rolled back: try it again */
+		kf_pg_queue_release(&w->pg, job->id, owner, NULL);
 		return;
 	}
 	if (rc < 0) {

@@ -24,7 +24,8 @@
  * - A failure of the photo itself (missing, unreadable, corrupt) fails its
  *   job with the reason (retried after the backoff, dead after max
  *   attempts). A broken connection (KF_E_NET) marks nothing: the worker
- *   reconnects with a backoff and the job comes back through its lease. Any
+ *   reconnects with a backoff and the job comes back through its lease. A
+ *   deadlock (KF_E_BUSY, rolled back) gives the job back and goes on. Any
  *   other failure of the run (a refused login, a database error) gives the
  *   job back, stops every worker and is returned by kf_pg_worker_wait().
  * - until_empty: a worker ends when the gallery (or every gallery) has no

@@ -75,6 +75,7 @@ static const struct kf_opt worker_opts[] = {
 	{ "concurrency", "N", "worker threads (default $WORKER_CONCURRENCY, else one per core)" },
 	{ "gallery", "GALLERY", "only this gallery's jobs (with --pg: a platform gallery id)" },
 	{ "exit-when-empty", NULL, "end when no job is pending, running or waiting to retry" },
+	{ "no-cache", NULL, "process photos even when a cached result is valid" },
 	{ "pg", "URL", "take jobs from the platform's PostgreSQL (- : KINGFACE_PG_URL)" },
 	{ "photos", "DIR", "with --pg: read photos as DIR/<r2_key> when the file is there" },
 	{ NULL, NULL, NULL },

@@ -5,7 +5,8 @@
 # done once, attempt 1, the same faces and matches as a single worker; a
 # worker killed with -9 mid-run: its jobs come back after the lease and
 # another worker finishes them; a corrupt photo and a photo nobody has end
-# dead with their reasons; the cache; a clean stop on SIGTERM.
+# dead with their reasons; the cache; connections killed by the server; a
+# clean stop on SIGTERM.
 . "$(dirname "$0")/lib.sh"
 
 U=$(pg_test_db pgw demo) || exit 1
@@ -174,6 +175,24 @@ test_expect_success 'queue --all: done jobs again, answered from the cache' '
 	test "$(grep -c "^done .*(from the cache)$" all.out)" = 18 &&
 	test "$(pg_q "$U" "SELECT count(*) FROM rekognition_photo_jobs WHERE gallery_id = 2
 		AND process_status = '\''done'\'' AND attempts = 1")" = 18
+'
+
+test_expect_success 'connections killed mid-run: the worker reconnects, nothing is lost' '
+	export KINGFACE_LEASE_MS=1500 &&
+	test "$(kf queue 2 --pg "$U" --all --json | jq .queued)" = 18 &&
+	{ "$KINGFACE" worker $W --gallery 2 --exit-when-empty --no-cache >net.out 2>net.err & } &&
+	pid=$! && echo $pid >>"$TRASH/.pids" &&
+	for i in $(seq 1 600); do
+		[ "$(grep -c "^done " net.out)" -ge 3 ] && break
+		sleep 0.1
+	done &&
+	pg_q "$U" "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE
+		application_name = '\''kingface'\'' AND pid <> pg_backend_pid()" &&
+	wait $pid && cat net.err &&
+	test_grep net.err "reconnecting" &&
+	test "$(pg_q "$U" "SELECT count(*) FROM rekognition_photo_jobs WHERE gallery_id = 2
+		AND process_status = '\''done'\''")" = 18 &&
+	test "$(grep "^done " net.out | cut -d" " -f2 | sort -u | wc -l)" = 18
 '
 
 test_expect_success 'SIGTERM stops a waiting worker cleanly' '
