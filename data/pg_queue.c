@@ -87,12 +87,24 @@ fail:
 int kf_pg_queue_claim(struct kf_pg *pg, int64_t gallery_id, const char *owner,
 		      const struct kf_queue_opts *o, struct kf_pg_job *job, struct kf_err *err)
 {
-	char gbuf[24], lbuf[24];
+	char gbuf[24], lbuf[24], mbuf[24];
 	const char *p[3] = { kf_pg_i64(gbuf, gallery_id), owner, kf_pg_i64(lbuf, o->lease_ms) };
+	const char *d[2] = { p[0], kf_pg_i64(mbuf, o->max_attempts) };
 	PGresult *res;
 	int rc;
 
 	memset(job, 0, sizeof(*job));
+	/* a job whose worker died on its last attempt is not run again: a photo
+	 * that kills its worker would otherwise take every worker down in turn */
+	if ((rc = kf_pg_exec(pg, "UPDATE rekognition_photo_jobs SET process_status = 'dead', "
+			     "last_error = 'its worker stopped on attempt ' || attempts || "
+			     "' (lease expired)', lease_owner = NULL, lease_expires_at = NULL, "
+			     "next_attempt_at = NULL, updated_at = now() WHERE id IN (SELECT id FROM "
+			     "rekognition_photo_jobs WHERE ($1::bigint = 0 OR gallery_id = $1) AND "
+			     "process_status = 'running' AND lease_expires_at < now() AND "
+			     "attempts >= $2::integer FOR UPDATE SKIP LOCKED)", 2, d, NULL,
+			     "claim a job", err)) < 0)
+		return rc;
 	/* SKIP LOCKED: a row another worker is claiming right now is passed
 	 * over, not waited for; the outer UPDATE then changes the row the
 	 * sub-select locked, so no two workers can claim it */

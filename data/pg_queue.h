@@ -49,8 +49,10 @@ int kf_pg_queue_enqueue(struct kf_pg *pg, int64_t gallery_id, int all, int64_t *
 			struct kf_err *err);
 
 /* Claim the next job of the gallery (0: of any gallery), by id: pending,
- * failed with next_attempt_at passed, or running with an expired lease. On
- * success *job is the caller's. KF_E_NOTFOUND when none is ready. */
+ * failed with next_attempt_at passed, or running with an expired lease. A
+ * job whose lease expired on its last attempt (o->max_attempts) goes dead
+ * instead, with the reason. On success *job is the caller's. KF_E_NOTFOUND
+ * when none is ready. */
 int kf_pg_queue_claim(struct kf_pg *pg, int64_t gallery_id, const char *owner,
 		      const struct kf_queue_opts *o, struct kf_pg_job *job, struct kf_err *err);
 

@@ -454,6 +454,10 @@ static void work(struct kf_pg_worker_run *r, int index, struct kf_pool *pool)
 			net_lost(&w, &err);
 			continue;
 		}
+		if (rc == KF_E_BUSY) {
+			kf_pool_sleep(pool, 50);
+			continue;
+		}
 		if (rc < 0) {
 			run_failed(&w, &err);
 			break;

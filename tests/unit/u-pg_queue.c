@@ -227,6 +227,32 @@ static void test_lease_expiry(void **state)
 	pair_close(&p);
 }
 
+static void test_expired_last_attempt(void **state)
+{
+	struct kf_queue_opts o = KF_QUEUE_OPTS_DEFAULT;
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_pg_job j;
+	struct pair p;
+
+	(void)state;
+	pair_open("u_pgq_expired", &p);
+	o.lease_ms = 150;
+	o.max_attempts = 2;
+	/* the worker dies twice on the photo: dead, not a third run */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(kf_pg_queue_claim(i ? &p.b : &p.a, 1, i ? p.ob : p.oa, &o, &j,
+						   &err), KF_OK);
+		assert_int_equal(j.attempts, i + 1);
+		kf_pg_queue_job_release(&j);
+		usleep(250 * 1000);
+	}
+	assert_int_equal(kf_pg_queue_claim(&p.a, 1, p.oa, &o, &j, &err), KF_E_NOTFOUND);
+	assert_int_equal(count(&p.a, "SELECT count(*) FROM rekognition_photo_jobs WHERE "
+			       "process_status = 'dead' AND attempts = 2 AND last_error = "
+			       "'its worker stopped on attempt 2 (lease expired)'"), 1);
+	pair_close(&p);
+}
+
 static void test_fail_backoff_dead(void **state)
 {
 	struct kf_queue_opts o = KF_QUEUE_OPTS_DEFAULT;
@@ -352,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_enqueue),
 		cmocka_unit_test(test_claim_exclusive),
 		cmocka_unit_test(test_lease_expiry),
+		cmocka_unit_test(test_expired_last_attempt),
 		cmocka_unit_test(test_fail_backoff_dead),
 		cmocka_unit_test(test_done_needs_lease),
 		cmocka_unit_test(test_gallery_load),
