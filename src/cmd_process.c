@@ -310,7 +310,7 @@ int kf_cmd_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	struct kf_gallery g = { 0 };
 	struct kf_store *st;
 	char db[4096];
-	int64_t conc;
+	int64_t conc, total = 0;
 	int rc;
 
 	memset(&wo, 0, sizeof(wo));
@@ -339,10 +339,21 @@ int kf_cmd_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	wo.gallery_id = g.id;
 	wo.concurrency = (int)conc;
 	wo.until_empty = kf_cli_opt(cmd, a, "exit-when-empty") != NULL;
+	/* until empty, the workers count no new job: the Y of X/Y is known now */
+	if (wo.until_empty) {
+		int64_t pending = 0, failed = 0;
+
+		if (kf_queue_count(st, g.id, "pending", &pending, &err) < 0 ||
+		    kf_queue_count(st, g.id, "failed", &failed, &err) < 0) {
+			kf_cli_error(&err);
+			goto out;
+		}
+		total = pending + failed;
+	}
 	catch_signals();
 	fprintf(stderr, "kingface: worker with %d thread(s) waiting for jobs%s%s; Ctrl-C stops\n",
 		wo.concurrency, gref ? " of " : "", gref ? g.name : "");
-	if (run(cli, e, &wo, 0, &s, &err) < 0) {
+	if (run(cli, e, &wo, total, &s, &err) < 0) {
 		kf_cli_error(&err);
 		goto out;
 	}
