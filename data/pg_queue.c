@@ -266,6 +266,62 @@ int kf_pg_queue_count(struct kf_pg *pg, int64_t gallery_id, const char *state, i
 	return KF_OK;
 }
 
+/* A copy of column j of row i, NULL for SQL NULL; *fail set when out of memory. */
+static char *dup_col(const PGresult *res, int i, int j, int *fail)
+{
+	const char *v = kf_pg_str(res, i, j);
+	char *d = v ? kf_strdup(v) : NULL;
+
+	*fail |= v && !d;
+	return d;
+}
+
+int kf_pg_queue_list(struct kf_pg *pg, int64_t gallery_id, const char *state,
+		     struct kf_job_row **out, size_t *n, struct kf_err *err)
+{
+	char gbuf[24];
+	const char *p[2] = { kf_pg_i64(gbuf, gallery_id), state };
+	struct kf_job_row *rows = NULL;
+	PGresult *res;
+	int rc, nrows, fail = 0;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = kf_pg_exec(pg, "SELECT id, photo_id, r2_key, process_status, attempts, "
+			     "last_error, coalesce((extract(epoch FROM next_attempt_at) * 1000)"
+			     "::bigint, 0), (extract(epoch FROM updated_at) * 1000)::bigint, "
+			     "lease_owner FROM rekognition_photo_jobs WHERE gallery_id = $1 AND "
+			     "($2::text IS NULL OR process_status = $2) ORDER BY r2_key, id", 2, p,
+			     &res, "list jobs", err)) < 0)
+		return rc;
+	nrows = PQntuples(res);
+	if (nrows && !(rows = kf_calloc((size_t)nrows, sizeof(*rows)))) {
+		PQclear(res);
+		return kf_err_set(err, KF_E_NOMEM, "out of memory listing jobs");
+	}
+	for (int i = 0; i < nrows; i++) {
+		struct kf_job_row *r = &rows[i];
+
+		r->id = kf_pg_int(res, i, 0);
+		r->photo_id = kf_pg_int(res, i, 1);
+		r->key = dup_col(res, i, 2, &fail);
+		snprintf(r->state, sizeof(r->state), "%s", kf_pg_str(res, i, 3));
+		r->attempts = (int)kf_pg_int(res, i, 4);
+		r->last_error = dup_col(res, i, 5, &fail);
+		r->next_attempt_at = kf_pg_int(res, i, 6);
+		r->updated_at = kf_pg_int(res, i, 7);
+		r->lease_owner = dup_col(res, i, 8, &fail);
+	}
+	PQclear(res);
+	if (fail) {
+		kf_queue_list_free(rows, (size_t)nrows);
+		return kf_err_set(err, KF_E_NOMEM, "out of memory listing jobs");
+	}
+	*out = rows;
+	*n = (size_t)nrows;
+	return KF_OK;
+}
+
 void kf_pg_queue_job_release(struct kf_pg_job *job)
 {
 	if (!job)

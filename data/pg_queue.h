@@ -88,6 +88,12 @@ int kf_pg_queue_release(struct kf_pg *pg, int64_t job_id, const char *owner,
 int kf_pg_queue_count(struct kf_pg *pg, int64_t gallery_id, const char *state, int64_t *n,
 		      struct kf_err *err);
 
+/* The gallery's jobs, optionally of one state, by r2_key, as the local
+ * queue lists them (queue.h: times in ms since the epoch, 0 when NULL). On
+ * success *out is the caller's (kf_queue_list_free). */
+int kf_pg_queue_list(struct kf_pg *pg, int64_t gallery_id, const char *state,
+		     struct kf_job_row **out, size_t *n, struct kf_err *err);
+
 /* Free the job's strings and zero it; NULL-safe. */
 void kf_pg_queue_job_release(struct kf_pg_job *job);
 

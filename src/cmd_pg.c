@@ -109,6 +109,29 @@ out:
 	return rc;
 }
 
+int kf_cli_pg_jobs(struct kf_cli *cli, const struct kf_command *cmd, const struct kf_args *a,
+		   const char *state, struct kf_job_row **rows, size_t *n)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_config cfg = { 0 };
+	struct kf_pg pg = { 0 };
+	const char *url;
+	int64_t gid;
+	int rc;
+
+	(void)cli;
+	if ((rc = gallery_id(cmd, a->pos[0], &gid)) != KF_EXIT_OK ||
+	    (rc = pg_url(cmd, a, &cfg, &url)) != KF_EXIT_OK)
+		goto out;
+	if (kf_pg_open(&pg, url, &err) < 0 ||
+	    kf_pg_queue_list(&pg, gid, state, rows, n, &err) < 0)
+		rc = kf_cli_error(&err);
+out:
+	kf_pg_close(&pg);
+	kf_config_release(&cfg);
+	return rc;
+}
+
 /* The local database's path, without creating its folder. */
 static int local_db(struct kf_cli *cli, char *out, size_t n, struct kf_err *err)
 {

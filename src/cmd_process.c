@@ -73,12 +73,17 @@ int kf_cmd_jobs(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args
 	if (state && !kf_store_photo_status_valid(state))
 		return kf_cli_usage(cmd, "--state must be pending, running, done, failed or dead, "
 				    "not '%s'", state);
-	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
-		return rc;
-	rc = kf_queue_list(st, g.id, state, &rows, &n, &err);
-	kf_store_gallery_release(&g);
-	if (rc < 0)
-		return kf_cli_error(&err);
+	if (kf_cli_opt(cmd, a, "pg")) {
+		if ((rc = kf_cli_pg_jobs(cli, cmd, a, state, &rows, &n)) != KF_EXIT_OK)
+			return rc;
+	} else {
+		if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+			return rc;
+		rc = kf_queue_list(st, g.id, state, &rows, &n, &err);
+		kf_store_gallery_release(&g);
+		if (rc < 0)
+			return kf_cli_error(&err);
+	}
 	if (cli->json) {
 		cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "jobs");
 

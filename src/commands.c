@@ -87,6 +87,7 @@ static const struct kf_opt queue_opts[] = {
 };
 static const struct kf_opt jobs_opts[] = {
 	{ "state", "S", "only jobs in state S: pending, running, done, failed or dead" },
+	{ "pg", "URL", "the platform's jobs on PostgreSQL (- : KINGFACE_PG_URL)" },
 	{ NULL, NULL, NULL },
 };
 static const struct kf_opt requeue_opts[] = {
@@ -190,8 +191,10 @@ const struct kf_command kf_commands[] = {
 	  "'kingface worker --pg'; failed and dead jobs keep their state. Prints the\n"
 	  "number of pending jobs.",
 	  1, 1, queue_opts, kf_cmd_queue },
-	{ "jobs", "GALLERY", "list the gallery's jobs with attempts and last error", NULL, 1, 1,
-	  jobs_opts, kf_cmd_jobs },
+	{ "jobs", "GALLERY", "list the gallery's jobs with attempts and last error",
+	  "With --pg URL (or --pg - for KINGFACE_PG_URL), GALLERY is a platform gallery\n"
+	  "id and the jobs are its rekognition_photo_jobs, listed by r2_key.",
+	  1, 1, jobs_opts, kf_cmd_jobs },
 	{ "requeue", "GALLERY", "put dead (or failed) jobs back to pending", NULL, 1, 1,
 	  requeue_opts, kf_cmd_requeue },
 	{ "status", "GALLERY", "photos pending / running / done / failed / dead, faces, matches",

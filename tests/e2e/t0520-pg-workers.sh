@@ -160,7 +160,11 @@ test_expect_success 'the corrupt photo and the missing one end dead with their r
 	{ grep -q "^dead [0-9]* galleries/2/zz-broken.jpg: .* (attempt 2, no retry)$" b.out ||
 	  jq -s -e "any(.[]; .event == \"dead\" and .key == \"galleries/2/zz-broken.jpg\")" c.out; } &&
 	{ grep -q "^failed [0-9]* galleries/2/zz-elsewhere.jpg: photo not in" b.out ||
-	  jq -s -e "any(.[]; .event == \"failed\" and .key == \"galleries/2/zz-elsewhere.jpg\")" c.out; }
+	  jq -s -e "any(.[]; .event == \"failed\" and .key == \"galleries/2/zz-elsewhere.jpg\")" c.out; } &&
+	kf jobs 2 --pg "$U" --state dead --json >dead.json &&
+	jq -e ".jobs | length == 2 and .[0].key == \"galleries/2/zz-broken.jpg\" and
+		.[0].attempts == 2 and (.[0].lastError | test(\"premature end\"))" dead.json &&
+	kf jobs 2 --pg "$U" >jobs.txt && test_grep jobs.txt "20 job(s)"
 '
 
 test_expect_success 'the JSON output is one object per photo line' '
