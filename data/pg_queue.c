@@ -88,23 +88,12 @@ int kf_pg_queue_claim(struct kf_pg *pg, int64_t gallery_id, const char *owner,
 		      const struct kf_queue_opts *o, struct kf_pg_job *job, struct kf_err *err)
 {
 	char gbuf[24], lbuf[24], mbuf[24];
-	const char *p[3] = { kf_pg_i64(gbuf, gallery_id), owner, kf_pg_i64(lbuf, o->lease_ms) };
-	const char *d[2] = { p[0], kf_pg_i64(mbuf, o->max_attempts) };
+	const char *p[4] = { kf_pg_i64(gbuf, gallery_id), owner, kf_pg_i64(lbuf, o->lease_ms),
+			     kf_pg_i64(mbuf, o->max_attempts) };
 	PGresult *res;
 	int rc;
 
 	memset(job, 0, sizeof(*job));
-	/* a job whose worker died on its last attempt is not run again: a photo
-	 * that kills its worker would otherwise take every worker down in turn */
-	if ((rc = kf_pg_exec(pg, "UPDATE rekognition_photo_jobs SET process_status = 'dead', "
-			     "last_error = 'its worker stopped on attempt ' || attempts || "
-			     "' (lease expired)', lease_owner = NULL, lease_expires_at = NULL, "
-			     "next_attempt_at = NULL, updated_at = now() WHERE id IN (SELECT id FROM "
-			     "rekognition_photo_jobs WHERE ($1::bigint = 0 OR gallery_id = $1) AND "
-			     "process_status = 'running' AND lease_expires_at < now() AND "
-			     "attempts >= $2::integer FOR UPDATE SKIP LOCKED)", 2, d, NULL,
-			     "claim a job", err)) < 0)
-		return rc;
 	/* SKIP LOCKED: a row another worker is claiming right now is passed
 	 * over, not waited for; the outer UPDATE then changes the row the
 	 * sub-select locked, so no two workers can claim it */
@@ -115,9 +104,10 @@ int kf_pg_queue_claim(struct kf_pg *pg, int64_t gallery_id, const char *owner,
 			     "  WHERE ($1::bigint = 0 OR gallery_id = $1) AND "
 			     "  (process_status = 'pending' OR "
 			     "   (process_status = 'failed' AND next_attempt_at <= now()) OR "
-			     "   (process_status = 'running' AND lease_expires_at < now())) "
+			     "   (process_status = 'running' AND lease_expires_at < now() AND "
+			     "    attempts < $4::integer)) "
 			     "  ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1) "
-			     "RETURNING id, photo_id, gallery_id, r2_key, attempts", 3, p, &res,
+			     "RETURNING id, photo_id, gallery_id, r2_key, attempts", 4, p, &res,
 			     "claim a job", err)) < 0)
 		return rc;
 	if (PQntuples(res) == 0) {
@@ -139,14 +129,26 @@ int kf_pg_queue_claim(struct kf_pg *pg, int64_t gallery_id, const char *owner,
 	return KF_OK;
 }
 
-int kf_pg_queue_idle(struct kf_pg *pg, int64_t gallery_id, int64_t *open, int64_t *wait_ms,
-		     struct kf_err *err)
+int kf_pg_queue_idle(struct kf_pg *pg, int64_t gallery_id, const struct kf_queue_opts *o,
+		     int64_t *open, int64_t *wait_ms, struct kf_err *err)
 {
-	char gbuf[24];
-	const char *p[1] = { kf_pg_i64(gbuf, gallery_id) };
+	char gbuf[24], mbuf[24];
+	const char *p[2] = { kf_pg_i64(gbuf, gallery_id), kf_pg_i64(mbuf, o->max_attempts) };
 	PGresult *res;
 	int rc;
 
+	/* a job whose worker died on its last attempt is not run again (the
+	 * claim passes it over): a photo that kills its worker would otherwise
+	 * take every worker down in turn */
+	if ((rc = kf_pg_exec(pg, "UPDATE rekognition_photo_jobs SET process_status = 'dead', "
+			     "last_error = 'its worker stopped on attempt ' || attempts || "
+			     "' (lease expired)', lease_owner = NULL, lease_expires_at = NULL, "
+			     "next_attempt_at = NULL, updated_at = now() WHERE id IN (SELECT id FROM "
+			     "rekognition_photo_jobs WHERE ($1::bigint = 0 OR gallery_id = $1) AND "
+			     "process_status = 'running' AND lease_expires_at < now() AND "
+			     "attempts >= $2::integer FOR UPDATE SKIP LOCKED)", 2, p, NULL,
+			     "read the queue", err)) < 0)
+		return rc;
 	if ((rc = kf_pg_exec(pg, "SELECT count(*), ceil(1000 * extract(epoch FROM "
 			     "min(CASE process_status WHEN 'failed' THEN next_attempt_at "
 			     "ELSE lease_expires_at END) - now()))::bigint "

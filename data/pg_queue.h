@@ -49,19 +49,19 @@ int kf_pg_queue_enqueue(struct kf_pg *pg, int64_t gallery_id, int all, int64_t *
 			struct kf_err *err);
 
 /* Claim the next job of the gallery (0: of any gallery), by id: pending,
- * failed with next_attempt_at passed, or running with an expired lease. A
- * job whose lease expired on its last attempt (o->max_attempts) goes dead
- * instead, with the reason. On success *job is the caller's. KF_E_NOTFOUND
- * when none is ready. */
+ * failed with next_attempt_at passed, or running with an expired lease that
+ * was not its last attempt (o->max_attempts). On success *job is the
+ * caller's. KF_E_NOTFOUND when none is ready. */
 int kf_pg_queue_claim(struct kf_pg *pg, int64_t gallery_id, const char *owner,
 		      const struct kf_queue_opts *o, struct kf_pg_job *job, struct kf_err *err);
 
-/* When nothing could be claimed: *open gets the gallery's (0: every
- * gallery's) jobs that are not finished (pending, running, failed), *wait_ms
- * the time until the next failed job is due or running lease expires (-1 when
- * none). */
-int kf_pg_queue_idle(struct kf_pg *pg, int64_t gallery_id, int64_t *open, int64_t *wait_ms,
-		     struct kf_err *err);
+/* When nothing could be claimed: a running job whose lease expired on its
+ * last attempt goes dead (its worker stopped on it: the reason says so);
+ * then *open gets the gallery's (0: every gallery's) jobs that are not
+ * finished (pending, running, failed), *wait_ms the time until the next
+ * failed job is due or running lease expires (-1 when none). */
+int kf_pg_queue_idle(struct kf_pg *pg, int64_t gallery_id, const struct kf_queue_opts *o,
+		     int64_t *open, int64_t *wait_ms, struct kf_err *err);
 
 /* Extend the lease of a job this owner holds. KF_E_NOTFOUND when it lost it. */
 int kf_pg_queue_renew(struct kf_pg *pg, int64_t job_id, const char *owner,

@@ -333,7 +333,8 @@ static int idle(struct worker *w, struct kf_err *err)
 	int64_t open, wait_ms, nap;
 	int rc;
 
-	if ((rc = kf_pg_queue_idle(&w->pg, w->r->o.gallery_id, &open, &wait_ms, err)) < 0) {
+	if ((rc = kf_pg_queue_idle(&w->pg, w->r->o.gallery_id, &w->r->o.match.queue, &open,
+				   &wait_ms, err)) < 0) {
 		if (rc == KF_E_NET) {
 			net_lost(w, err);
 			return 0;

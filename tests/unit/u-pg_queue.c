@@ -194,7 +194,7 @@ static void test_lease_expiry(void **state)
 	assert_int_equal(ja.attempts, 1);
 	/* held: B gets nothing and learns when the lease ends */
 	assert_int_equal(kf_pg_queue_claim(&p.b, 0, p.ob, &o, &jb, &err), KF_E_NOTFOUND);
-	assert_int_equal(kf_pg_queue_idle(&p.b, 0, &open, &wait_ms, &err), KF_OK);
+	assert_int_equal(kf_pg_queue_idle(&p.b, 0, &o, &open, &wait_ms, &err), KF_OK);
 	assert_int_equal(open, 1);
 	assert_true(wait_ms >= 0 && wait_ms <= 300);
 	/* a renewed lease keeps it held past its first expiry */
@@ -219,7 +219,7 @@ static void test_lease_expiry(void **state)
 	assert_int_equal(count(&p.a, "SELECT count(*) FROM rekognition_photo_jobs WHERE "
 			       "process_status = 'done' AND r2_etag = 'etag-b' AND lease_owner "
 			       "IS NULL AND processed_at IS NOT NULL"), 1);
-	assert_int_equal(kf_pg_queue_idle(&p.b, 0, &open, &wait_ms, &err), KF_OK);
+	assert_int_equal(kf_pg_queue_idle(&p.b, 0, &o, &open, &wait_ms, &err), KF_OK);
 	assert_int_equal(open, 0);
 	assert_int_equal(wait_ms, -1);
 	kf_pg_queue_job_release(&ja);
@@ -233,6 +233,7 @@ static void test_expired_last_attempt(void **state)
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_pg_job j;
 	struct pair p;
+	int64_t open, wait_ms;
 
 	(void)state;
 	pair_open("u_pgq_expired", &p);
@@ -247,6 +248,8 @@ static void test_expired_last_attempt(void **state)
 		usleep(250 * 1000);
 	}
 	assert_int_equal(kf_pg_queue_claim(&p.a, 1, p.oa, &o, &j, &err), KF_E_NOTFOUND);
+	assert_int_equal(kf_pg_queue_idle(&p.a, 1, &o, &open, &wait_ms, &err), KF_OK);
+	assert_int_equal(open, 0);
 	assert_int_equal(count(&p.a, "SELECT count(*) FROM rekognition_photo_jobs WHERE "
 			       "process_status = 'dead' AND attempts = 2 AND last_error = "
 			       "'its worker stopped on attempt 2 (lease expired)'"), 1);
@@ -278,7 +281,7 @@ static void test_fail_backoff_dead(void **state)
 	kf_pg_queue_job_release(&j);
 	/* waits out its backoff, for every worker */
 	assert_int_equal(kf_pg_queue_claim(&p.b, 1, p.ob, &o, &j, &err), KF_E_NOTFOUND);
-	assert_int_equal(kf_pg_queue_idle(&p.b, 1, &open, &wait_ms, &err), KF_OK);
+	assert_int_equal(kf_pg_queue_idle(&p.b, 1, &o, &open, &wait_ms, &err), KF_OK);
 	assert_int_equal(open, 1);
 	assert_true(wait_ms > 200 && wait_ms <= 400);
 	usleep((useconds_t)(wait_ms + 50) * 1000);
@@ -290,7 +293,7 @@ static void test_fail_backoff_dead(void **state)
 	kf_pg_queue_job_release(&j);
 	/* dead: never claimed again, not open, keeps its reason */
 	assert_int_equal(kf_pg_queue_claim(&p.a, 1, p.oa, &o, &j, &err), KF_E_NOTFOUND);
-	assert_int_equal(kf_pg_queue_idle(&p.a, 1, &open, &wait_ms, &err), KF_OK);
+	assert_int_equal(kf_pg_queue_idle(&p.a, 1, &o, &open, &wait_ms, &err), KF_OK);
 	assert_int_equal(open, 0);
 	assert_int_equal(kf_pg_queue_count(&p.a, 1, "dead", &n, &err), KF_OK);
 	assert_int_equal(n, 1);
