@@ -6,7 +6,7 @@
 # worker killed with -9 mid-run: its jobs come back after the lease and
 # another worker finishes them; a corrupt photo and a photo nobody has end
 # dead with their reasons; the cache; connections killed by the server; a
-# clean stop on SIGTERM.
+# clean stop on SIGTERM mid-run.
 . "$(dirname "$0")/lib.sh"
 
 U=$(pg_test_db pgw demo) || exit 1
@@ -199,14 +199,20 @@ test_expect_success 'connections killed mid-run: the worker reconnects, nothing 
 	test "$(grep "^done " net.out | cut -d" " -f2 | sort -u | wc -l)" = 18
 '
 
-test_expect_success 'SIGTERM stops a waiting worker cleanly' '
-	kf_bg idle.out worker $W --gallery 2 && pid=$! &&
-	for i in $(seq 1 100); do
-		grep -q "waiting\|thread(s)" idle.out && break
+test_expect_success 'SIGTERM mid-run: the photo in flight finishes, the rest stays queued' '
+	test "$(kf queue 2 --pg "$U" --all --json | jq .queued)" = 18 &&
+	kf_bg term.out worker $W --gallery 2 --no-cache && pid=$! &&
+	for i in $(seq 1 600); do
+		[ "$(grep -c "^done " term.out)" -ge 1 ] && break
 		sleep 0.1
 	done &&
-	kill -TERM $pid && wait $pid &&
-	test_grep idle.out "stopping"
+	kill -TERM $pid && wait $pid && cat term.out &&
+	test_grep term.out "stopping" &&
+	n=$(grep -c "^done " term.out) &&
+	test "$(pg_q "$U" "SELECT count(*) FROM rekognition_photo_jobs WHERE gallery_id = 2
+		AND process_status = '\''running'\''")" = 0 &&
+	test "$(pg_q "$U" "SELECT count(*) FROM rekognition_photo_jobs WHERE gallery_id = 2
+		AND process_status = '\''pending'\''")" = $((18 - n))
 '
 
 test_done
