@@ -82,7 +82,7 @@ int kf_cmd_pg_queue(struct kf_cli *cli, const struct kf_command *cmd, struct kf_
 	struct kf_config cfg = { 0 };
 	struct kf_pg pg = { 0 };
 	const char *url;
-	int64_t gid, pending;
+	int64_t gid = 0, pending;
 	int rc;
 
 	if ((rc = gallery_id(cmd, a->pos[0], &gid)) != KF_EXIT_OK ||
@@ -116,7 +116,7 @@ int kf_cli_pg_jobs(struct kf_cli *cli, const struct kf_command *cmd, const struc
 	struct kf_config cfg = { 0 };
 	struct kf_pg pg = { 0 };
 	const char *url;
-	int64_t gid;
+	int64_t gid = 0;
 	int rc;
 
 	(void)cli;
