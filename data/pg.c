@@ -31,6 +31,14 @@ static const char *first_line(const char *msg, char *buf, size_t n)
 	return buf;
 }
 
+/* The server's notices ("relation ... already exists, skipping") are not
+ * errors: library code does not print them. */
+static void no_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
 static void set_where(struct kf_pg *pg)
 {
 	const char *host = PQhost(pg->conn), *port = PQport(pg->conn), *db = PQdb(pg->conn);
@@ -68,6 +76,7 @@ int kf_pg_open(struct kf_pg *pg, const char *url, struct kf_err *err)
 	pg->conn = PQconnectdbParams(keys, vals, 1);
 	if (!pg->conn)
 		return kf_err_set(err, KF_E_NOMEM, "out of memory connecting to PostgreSQL");
+	PQsetNoticeProcessor(pg->conn, no_notice, NULL);
 	set_where(pg);
 	if (PQstatus(pg->conn) != CONNECTION_OK) {
 		const char *msg = PQerrorMessage(pg->conn);

@@ -18,6 +18,7 @@
 struct cJSON;
 struct kf_client;
 struct kf_gallery;
+struct kf_job_row;
 struct kf_store;
 
 #define KF_EXIT_OK 0
@@ -138,6 +139,14 @@ int kf_cmd_jobs(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_requeue(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_process(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_worker(struct kf_cli *, const struct kf_command *, struct kf_args *);
+/* queue and worker with --pg (cmd_pg.c); concurrency as the worker resolved it */
+int kf_cmd_pg_queue(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_pg_worker(struct kf_cli *, const struct kf_command *, struct kf_args *,
+		     int concurrency);
+/* jobs --pg: the platform gallery a->pos[0]'s jobs into *rows (kf_queue_list_free);
+ * prints the error itself */
+int kf_cli_pg_jobs(struct kf_cli *, const struct kf_command *, const struct kf_args *,
+		   const char *state, struct kf_job_row **rows, size_t *n);
 int kf_cmd_detect(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_console(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_photo_list(struct kf_cli *, const struct kf_command *, struct kf_args *);

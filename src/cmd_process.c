@@ -43,6 +43,8 @@ int kf_cmd_queue(struct kf_cli *cli, const struct kf_command *cmd, struct kf_arg
 	int64_t queued;
 	int rc;
 
+	if (kf_cli_opt(cmd, a, "pg"))
+		return kf_cmd_pg_queue(cli, cmd, a);
 	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
 	rc = kf_queue_enqueue(st, g.id, kf_cli_opt(cmd, a, "all") != NULL, &queued, &err);
@@ -71,12 +73,17 @@ int kf_cmd_jobs(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args
 	if (state && !kf_store_photo_status_valid(state))
 		return kf_cli_usage(cmd, "--state must be pending, running, done, failed or dead, "
 				    "not '%s'", state);
-	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
-		return rc;
-	rc = kf_queue_list(st, g.id, state, &rows, &n, &err);
-	kf_store_gallery_release(&g);
-	if (rc < 0)
-		return kf_cli_error(&err);
+	if (kf_cli_opt(cmd, a, "pg")) {
+		if ((rc = kf_cli_pg_jobs(cli, cmd, a, state, &rows, &n)) != KF_EXIT_OK)
+			return rc;
+	} else {
+		if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+			return rc;
+		rc = kf_queue_list(st, g.id, state, &rows, &n, &err);
+		kf_store_gallery_release(&g);
+		if (rc < 0)
+			return kf_cli_error(&err);
+	}
 	if (cli->json) {
 		cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "jobs");
 
@@ -308,12 +315,16 @@ int kf_cmd_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	struct kf_gallery g = { 0 };
 	struct kf_store *st;
 	char db[4096];
-	int64_t conc;
+	int64_t conc, total = 0;
 	int rc;
 
 	memset(&wo, 0, sizeof(wo));
 	if ((rc = concurrency(cmd, a, &conc)) != KF_EXIT_OK)
 		return rc;
+	if (kf_cli_opt(cmd, a, "pg"))
+		return kf_cmd_pg_worker(cli, cmd, a, (int)conc);
+	if (kf_cli_opt(cmd, a, "photos"))
+		return kf_cli_usage(cmd, "--photos needs --pg");
 	if (gref) {
 		if ((rc = kf_cli_gallery(cli, gref, &st, &g)) != KF_EXIT_OK)
 			return rc;
@@ -332,10 +343,22 @@ int kf_cmd_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	wo.db_path = db;
 	wo.gallery_id = g.id;
 	wo.concurrency = (int)conc;
+	wo.until_empty = kf_cli_opt(cmd, a, "exit-when-empty") != NULL;
+	/* until empty, the workers count no new job: the Y of X/Y is known now */
+	if (wo.until_empty) {
+		int64_t pending = 0, failed = 0;
+
+		if (kf_queue_count(st, g.id, "pending", &pending, &err) < 0 ||
+		    kf_queue_count(st, g.id, "failed", &failed, &err) < 0) {
+			kf_cli_error(&err);
+			goto out;
+		}
+		total = pending + failed;
+	}
 	catch_signals();
 	fprintf(stderr, "kingface: worker with %d thread(s) waiting for jobs%s%s; Ctrl-C stops\n",
 		wo.concurrency, gref ? " of " : "", gref ? g.name : "");
-	if (run(cli, e, &wo, 0, &s, &err) < 0) {
+	if (run(cli, e, &wo, total, &s, &err) < 0) {
 		kf_cli_error(&err);
 		goto out;
 	}

@@ -85,15 +85,21 @@ static const struct kf_opt worker_opts[] = {
 	KF_DETECT_OPT_ROWS,
 	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
 	{ "concurrency", "N", "worker threads (default $WORKER_CONCURRENCY, else one per core)" },
-	{ "gallery", "GALLERY", "only this gallery's jobs" },
+	{ "gallery", "GALLERY", "only this gallery's jobs (with --pg: a platform gallery id)" },
+	{ "exit-when-empty", NULL, "end when no job is pending, running or waiting to retry" },
+	{ "no-cache", NULL, "process photos even when a cached result is valid" },
+	{ "pg", "URL", "take jobs from the platform's PostgreSQL (- : KINGFACE_PG_URL)" },
+	{ "photos", "DIR", "with --pg: read photos as DIR/<r2_key> when the file is there" },
 	{ NULL, NULL, NULL },
 };
 static const struct kf_opt queue_opts[] = {
 	{ "all", NULL, "queue the photos already done too" },
+	{ "pg", "URL", "queue on the platform's PostgreSQL (- : KINGFACE_PG_URL)" },
 	{ NULL, NULL, NULL },
 };
 static const struct kf_opt jobs_opts[] = {
 	{ "state", "S", "only jobs in state S: pending, running, done, failed or dead" },
+	{ "pg", "URL", "the platform's jobs on PostgreSQL (- : KINGFACE_PG_URL)" },
 	{ NULL, NULL, NULL },
 };
 static const struct kf_opt requeue_opts[] = {
@@ -199,12 +205,27 @@ const struct kf_command kf_commands[] = {
 	{ "worker", "", "a long-running worker for every queued job",
 	  "Claims queued jobs of every gallery (or --gallery) from the database until\n"
 	  "SIGINT or SIGTERM, which let in-flight photos finish. Several workers, in\n"
-	  "one or more processes, share the jobs: each is done once.",
+	  "one or more processes, share the jobs: each is done once.\n"
+	  "With --pg URL the jobs are the platform's (rekognition_photo_jobs, see\n"
+	  "'kingface queue --pg'), shared by workers on any number of machines: each\n"
+	  "photo is read from --photos DIR/<r2_key> (else the bucket), matched against\n"
+	  "the gallery's rekognition_client_faces and stored in PostgreSQL; one line\n"
+	  "per photo (done/failed/dead, or JSON with --json). A job whose worker died\n"
+	  "is taken again when its lease expires (60 s; KINGFACE_LEASE_MS). Only --pg\n"
+	  "selects PostgreSQL: KINGFACE_PG_URL (environment or config file) is used\n"
+	  "with --pg -, which keeps the password out of the process list. The local\n"
+	  "database is optional there: its settings apply when it exists.",
 	  0, 0, worker_opts, kf_cmd_worker },
-	{ "queue", "GALLERY", "queue the gallery's photos that are not done", NULL, 1, 1,
-	  queue_opts, kf_cmd_queue },
-	{ "jobs", "GALLERY", "list the gallery's jobs with attempts and last error", NULL, 1, 1,
-	  jobs_opts, kf_cmd_jobs },
+	{ "queue", "GALLERY", "queue the gallery's photos that are not done",
+	  "With --pg URL (or --pg - for KINGFACE_PG_URL), GALLERY is a platform gallery\n"
+	  "id: its king_photos get pending jobs in rekognition_photo_jobs for\n"
+	  "'kingface worker --pg'; failed and dead jobs keep their state. Prints the\n"
+	  "number of pending jobs.",
+	  1, 1, queue_opts, kf_cmd_queue },
+	{ "jobs", "GALLERY", "list the gallery's jobs with attempts and last error",
+	  "With --pg URL (or --pg - for KINGFACE_PG_URL), GALLERY is a platform gallery\n"
+	  "id and the jobs are its rekognition_photo_jobs, listed by r2_key.",
+	  1, 1, jobs_opts, kf_cmd_jobs },
 	{ "requeue", "GALLERY", "put dead (or failed) jobs back to pending", NULL, 1, 1,
 	  requeue_opts, kf_cmd_requeue },
 	{ "sync", "", "pull pulled galleries from the platform and push local work to it",
