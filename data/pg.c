@@ -47,13 +47,6 @@ static void set_where(struct kf_pg *pg)
 		 port && *port ? port : "5432", db ? db : "?");
 }
 
-/* Server notices ("relation ... already exists, skipping") are not errors. */
-static void quiet(void *arg, const char *msg)
-{
-	(void)arg;
-	(void)msg;
-}
-
 int kf_pg_open(struct kf_pg *pg, const char *url, struct kf_err *err)
 {
 	/* The URL comes last so that what it sets wins over these defaults. */
@@ -94,7 +87,6 @@ int kf_pg_open(struct kf_pg *pg, const char *url, struct kf_err *err)
 		kf_pg_close(pg);
 		return rc;
 	}
-	PQsetNoticeProcessor(pg->conn, quiet, NULL);
 	if ((rc = kf_pg_migrate(pg, err)) < 0) {
 		kf_pg_close(pg);
 		return rc;
