@@ -107,7 +107,7 @@ int kf_pg_queue_claim(struct kf_pg *pg, int64_t gallery_id, const char *owner,
 			     "   (process_status = 'running' AND lease_expires_at < now() AND "
 			     "    attempts < $4::integer)) "
 			     "  ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1) "
-			     "RETURNING id, photo_id, gallery_id, r2_key, attempts", 4, p, &res,
+			     "RETURNING id, photo_id, gallery_id, r2_key, attempts, r2_etag", 4, p, &res,
 			     "claim a job", err)) < 0)
 		return rc;
 	if (PQntuples(res) == 0) {
@@ -119,6 +119,8 @@ int kf_pg_queue_claim(struct kf_pg *pg, int64_t gallery_id, const char *owner,
 	job->gallery_id = kf_pg_int(res, 0, 2);
 	job->attempts = (int)kf_pg_int(res, 0, 4);
 	job->key = kf_strdup(kf_pg_str(res, 0, 3));
+	if (kf_pg_str(res, 0, 5))
+		snprintf(job->etag, sizeof(job->etag), "%s", kf_pg_str(res, 0, 5));
 	PQclear(res);
 	if (!job->key) {
 		/* give it back rather than leave it to the lease */

@@ -33,6 +33,7 @@
 struct kf_pg_job {
 	int64_t id, photo_id, gallery_id;	/* platform ids */
 	char *key;				/* r2_key: the photo's object key */
+	char etag[72];				/* r2_etag of the last run, "" if none */
 	int attempts;				/* including this one */
 };
 

@@ -15,6 +15,7 @@
 #include "data/pg.h"
 #include "data/pg_gallery.h"
 #include "data/pg_queue.h"
+#include "data/photo_fetch.h"
 #include "data/source_folder.h"
 
 #define MAX_WORKERS 64
@@ -116,21 +117,24 @@ static int gallery_for(struct worker *w, int64_t gallery_id, struct kf_err *err)
 	return KF_OK;
 }
 
-/* The bucket: where a photo comes from when --photos does not have it. The
- * S3 client (data/s3.h, data/photo_cache.h) is not in this build yet; until
- * it is, such a photo fails its job with this reason. On success *buf is the
- * caller's (kf_free) and etag the object's ETag. */
-static int bucket_read(struct kf_pg_worker_run *r, const char *key, uint8_t **buf,
-		       size_t *len, char *etag, size_t etag_n, struct kf_err *err)
+/* The bucket (KINGFACE_BUCKET): where a photo comes from when --photos does
+ * not have it, through the photo cache (no request when the ETag of the last
+ * run is cached). On success *buf is the caller's (kf_free) and etag the
+ * object's ETag. */
+static int bucket_read(const char *key, const char *known_etag, uint8_t **buf, size_t *len,
+		       char *etag, size_t etag_n, struct kf_err *err)
 {
-	(void)r;
-	(void)key;
-	(void)etag_n;
+	struct kf_photo_local l;
+	int rc;
+
 	*buf = NULL;
 	*len = 0;
-	etag[0] = '\0';
-	return kf_err_set(err, KF_E_UNSUPPORTED, "photo not in --photos DIR and the S3 client "
-			  "is not built in");
+	if ((rc = kf_photo_fetch_bucket(NULL, key, known_etag, &l, err)) < 0)
+		return rc;
+	snprintf(etag, etag_n, "%s", l.etag);
+	rc = kf_image_read_file(l.path, buf, len, err);
+	kf_photo_local_release(&l);
+	return rc;
 }
 
 /* A key that stays inside the photos folder: relative, no ".." component. */
@@ -151,9 +155,10 @@ static int key_is_safe(const char *key)
 
 /* The photo's bytes and ETag: DIR/<key> when the folder has it, else the
  * bucket. Errors are the photo's. */
-static int read_photo(struct kf_pg_worker_run *r, const char *key, uint8_t **buf, size_t *len,
-		      char *etag, size_t etag_n, struct kf_err *err)
+static int read_photo(struct kf_pg_worker_run *r, const struct kf_pg_job *job, uint8_t **buf,
+		      size_t *len, char *etag, size_t etag_n, struct kf_err *err)
 {
+	const char *key = job->key;
 	char path[4096];
 	struct stat sb;
 	int rc;
@@ -170,7 +175,7 @@ static int read_photo(struct kf_pg_worker_run *r, const char *key, uint8_t **buf
 		kf_source_md5_hex(*buf, *len, etag);
 		return KF_OK;
 	}
-	return bucket_read(r, key, buf, len, etag, etag_n, err);
+	return bucket_read(key, job->etag[0] ? job->etag : NULL, buf, len, etag, etag_n, err);
 }
 
 /* The cache entry of key, when valid: *hit set, with its counts. */
@@ -288,7 +293,7 @@ static int process(struct worker *w, const struct kf_pg_job *job, struct kf_pg_e
 	*photo_failed = 0;
 	if ((rc = gallery_for(w, job->gallery_id, err)) < 0)
 		goto out;
-	if ((rc = read_photo(r, job->key, &buf, &len, etag, etag_n, err)) < 0) {
+	if ((rc = read_photo(r, job, &buf, &len, etag, etag_n, err)) < 0) {
 		*photo_failed = 1;
 		goto out;
 	}

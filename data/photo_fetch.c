@@ -69,44 +69,54 @@ static int bucket_of(struct kf_store *st, const struct kf_photo *p, char **bucke
 	return rc;
 }
 
-/* A bucket photo: through the photo cache, the network only on a miss. */
-static int from_bucket(struct kf_store *st, const struct kf_photo *p,
-		       struct kf_photo_local *out, struct kf_err *err)
+int kf_photo_fetch_bucket(const char *bucket, const char *key, const char *etag,
+			  struct kf_photo_local *out, struct kf_err *err)
 {
 	struct kf_photo_cache cache;
 	struct kf_config cfg = { 0 };
 	struct kf_s3 *s3 = NULL;
-	char path[PATH_MAX], *bucket = NULL;
+	char path[PATH_MAX];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->own_failure = 1;
+	if ((rc = kf_photo_cache_init(&cache, NULL, 0, err)) < 0)
+		return rc;
+	if (kf_photo_cache_lookup(&cache, key, etag, path)) {
+		snprintf(out->etag, sizeof(out->etag), "%s", etag);
+		if (!(out->path = kf_strdup(path))) {
+			out->own_failure = 0;
+			return kf_err_set(err, KF_E_NOMEM, "out of memory");
+		}
+		return KF_OK;
+	}
+	if ((rc = kf_config_load(&cfg, NULL, err)) == KF_OK &&
+	    (rc = kf_s3_open(&s3, &cfg, bucket, err)) == KF_OK)
+		rc = kf_photo_cache_fetch(&cache, s3, key, etag, &out->path, out->etag, err);
+	kf_s3_close(s3);
+	kf_config_release(&cfg);
+	return rc;
+}
+
+/* A bucket photo: through the photo cache, the network only on a miss. */
+static int from_bucket(struct kf_store *st, const struct kf_photo *p,
+		       struct kf_photo_local *out, struct kf_err *err)
+{
+	char *bucket = NULL;
 	struct stat sb;
 	int rc;
 
 	if ((rc = bucket_of(st, p, &bucket, out, err)) < 0)
 		return rc;
-	out->own_failure = 1;
-	if ((rc = kf_photo_cache_init(&cache, NULL, 0, err)) < 0)
-		goto out;
-	if (kf_photo_cache_lookup(&cache, p->key, p->etag, path)) {
-		snprintf(out->etag, sizeof(out->etag), "%s", p->etag);
-		if (!(out->path = kf_strdup(path))) {
-			out->own_failure = 0;
-			rc = kf_err_set(err, KF_E_NOMEM, "out of memory");
-		}
-		goto out;
-	}
-	if ((rc = kf_config_load(&cfg, NULL, err)) < 0 ||
-	    (rc = kf_s3_open(&s3, &cfg, bucket, err)) < 0 ||
-	    (rc = kf_photo_cache_fetch(&cache, s3, p->key, p->etag, &out->path, out->etag,
-				       err)) < 0)
-		goto out;
+	rc = kf_photo_fetch_bucket(bucket, p->key, p->etag, out, err);
+	kf_free(bucket);
+	if (rc < 0)
+		return rc;
 	out->own_failure = 0;
 	if (!p->etag || strcmp(p->etag, out->etag) != 0)	/* the photo changed */
 		rc = kf_store_photo_refresh(st, p->id, out->etag,
 					    stat(out->path, &sb) == 0 ? (int64_t)sb.st_size : p->size,
 					    p->mtime_ns, err);
-out:
-	kf_s3_close(s3);
-	kf_config_release(&cfg);
-	kf_free(bucket);
 	return rc;
 }
 

@@ -41,6 +41,15 @@ struct kf_photo_local {
 int kf_photo_fetch(struct kf_store *st, const struct kf_photo *p, struct kf_photo_local *out,
 		   struct kf_err *err);
 
+/* A photo of bucket (NULL: KINGFACE_BUCKET) by key: its cached copy when the
+ * cache holds key at etag (may be NULL: unknown), without any request; else
+ * downloaded into the cache. out->path and out->etag (the ETag the bucket
+ * sent) on success, release with kf_photo_local_release; out->own_failure on
+ * error as for kf_photo_fetch. For callers without a local store (the
+ * PostgreSQL workers). */
+int kf_photo_fetch_bucket(const char *bucket, const char *key, const char *etag,
+			  struct kf_photo_local *out, struct kf_err *err);
+
 /* Free path and buf; NULL-safe, releasing twice is harmless. */
 void kf_photo_local_release(struct kf_photo_local *l);
 

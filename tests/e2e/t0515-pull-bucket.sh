@@ -64,4 +64,17 @@ test_expect_success 'a wrong secret: the pull says which setting, never the secr
 	! grep -q wr0ng-s3cret-value p3
 '
 
+test_expect_success 'platform workers fetch the bucket photos too' '
+	kf queue 1 --pg "$URL" --all >/dev/null &&
+	rm -rf "$TRASH/photo-cache" &&
+	before=$(s3_count "$B") &&
+	KINGFACE_BUCKET=$B kf worker --pg "$URL" --exit-when-empty --no-cache $M >w.out &&
+	# 5 downloads: sample2.jpg now holds sample5.jpg, and the cache is by ETag
+	test "$(($(s3_count "$B") - before))" = 5 &&
+	test "$(pg_q "$URL" "SELECT count(*) FROM rekognition_photo_jobs WHERE process_status = '\''done'\''")" = 6 &&
+	test "$(pg_q "$URL" "SELECT r2_etag FROM rekognition_photo_jobs j JOIN king_photos p
+		ON p.id = j.photo_id WHERE p.file_path = '\''galleries/1/sample3.jpg'\''")" = \
+		"$(md5sum <"$KF_TEST_DEMO/sample3.jpg" | cut -c1-32)"
+'
+
 test_done
