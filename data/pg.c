@@ -11,7 +11,7 @@
 int kf_pg_url(const struct kf_config *cfg, const char *flag, const char **url,
 	      struct kf_err *err)
 {
-	*url = flag && *flag ? flag : kf_config_get(cfg, "KINGFACE_PG_URL");
+	*url = flag && *flag && strcmp(flag, "-") ? flag : kf_config_get(cfg, "KINGFACE_PG_URL");
 	if (!*url)
 		return kf_err_set(err, KF_E_INVALID, "no PostgreSQL server: give --pg URL or set "
 				  "KINGFACE_PG_URL (environment or config file), for example "

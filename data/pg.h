@@ -33,8 +33,9 @@ struct kf_pg {
 	int in_tx;
 };
 
-/* The URL to use: flag (--pg) when given, else KINGFACE_PG_URL from the
- * environment or the config file. KF_E_INVALID naming both when neither is
+/* The URL to use: flag (--pg) when given and not "-", else KINGFACE_PG_URL
+ * from the environment or the config file ("--pg -" keeps the password out of
+ * the process list). KF_E_INVALID naming both when neither is
  * set. *url belongs to flag or cfg. */
 int kf_pg_url(const struct kf_config *cfg, const char *flag, const char **url,
 	      struct kf_err *err);

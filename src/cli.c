@@ -9,7 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "data/config.h"
 #include "data/paths.h"
+#include "data/pg.h"
 #include "data/store.h"
 #include "data/store_client.h"
 #include "data/store_gallery.h"
@@ -159,4 +161,34 @@ void kf_json_num(cJSON *o, const char *name, double v, int decimals)
 	double p = pow(10, decimals);
 
 	cJSON_AddNumberToObject(o, name, round(v * p) / p);
+}
+
+int kf_cli_pg_url(const struct kf_command *cmd, const struct kf_args *a, struct kf_config *cfg,
+		  const char **url, struct kf_err *err)
+{
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if ((rc = kf_config_load(cfg, NULL, err)) < 0)
+		return rc;
+	return kf_pg_url(cfg, kf_cli_opt(cmd, a, "pg"), url, err);
+}
+
+volatile sig_atomic_t kf_cli_interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	kf_cli_interrupted = 1;
+}
+
+void kf_cli_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }

@@ -10,6 +10,7 @@
 #ifndef KF_CLI_H
 #define KF_CLI_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -17,6 +18,7 @@
 
 struct cJSON;
 struct kf_client;
+struct kf_config;
 struct kf_gallery;
 struct kf_job_row;
 struct kf_store;
@@ -89,6 +91,15 @@ int kf_cli_gallery(struct kf_cli *cli, const char *ref, struct kf_store **st,
  * *c (caller releases with kf_store_client_release). */
 int kf_cli_client(struct kf_cli *cli, const struct kf_args *a, struct kf_store **st,
 		  struct kf_client *c);
+
+/* The platform's PostgreSQL URL (data/pg.h kf_pg_url) from the --pg option
+ * and cfg, which this loads (the caller releases it; *url may point into it). */
+int kf_cli_pg_url(const struct kf_command *cmd, const struct kf_args *a, struct kf_config *cfg,
+		  const char **url, struct kf_err *err);
+
+/* SIGINT and SIGTERM set kf_cli_interrupted (commands that run until stopped). */
+extern volatile sig_atomic_t kf_cli_interrupted;
+void kf_cli_catch_signals(void);
 
 /* Print "kingface: <msg>" to stderr; returns KF_EXIT_ERROR. */
 int kf_cli_error(const struct kf_err *err);

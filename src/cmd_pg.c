@@ -7,7 +7,6 @@
  * list). The local database is optional on a worker machine: its settings
  * apply when it exists, the defaults otherwise, and it is never created. */
 #include <cjson/cJSON.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,40 +26,13 @@
 #define LEASE_MIN_MS 150
 #define LEASE_MAX_MS 3600000
 
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
-/* The URL of --pg: the option's value, or with "-" KINGFACE_PG_URL from the
- * environment or the config file. *url belongs to a or cfg. */
+/* The URL of --pg (kf_cli_pg_url); prints the error itself. */
 static int pg_url(const struct kf_command *cmd, const struct kf_args *a, struct kf_config *cfg,
 		  const char **url)
 {
 	struct kf_err err = KF_ERR_INIT;
-	const char *flag = kf_cli_opt(cmd, a, "pg");
 
-	if (flag && strcmp(flag, "-") != 0 && *flag) {
-		*url = flag;
-		return KF_EXIT_OK;
-	}
-	if (kf_config_load(cfg, NULL, &err) < 0 || kf_pg_url(cfg, NULL, url, &err) < 0)
-		return kf_cli_error(&err);
-	return KF_EXIT_OK;
+	return kf_cli_pg_url(cmd, a, cfg, url, &err) < 0 ? kf_cli_error(&err) : KF_EXIT_OK;
 }
 
 /* A platform gallery id (king_galleries.id). */
@@ -322,7 +294,7 @@ int kf_cmd_pg_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf
 	if ((rc = load_engine(cli, &wo.match.detect, &e)) != KF_EXIT_OK)
 		goto out;
 	rc = KF_EXIT_ERROR;
-	catch_signals();
+	kf_cli_catch_signals();
 	if (kf_pg_worker_start(e, &wo, &r, &err) < 0) {
 		kf_cli_error(&err);
 		goto out;
@@ -331,7 +303,7 @@ int kf_cmd_pg_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf
 		wo.concurrency, pg.where, gref ? "gallery " : "every gallery", gref ? gref : "");
 	for (;;) {
 		kf_pg_worker_snapshot(r, &s);
-		if (interrupted && !stopped) {
+		if (kf_cli_interrupted && !stopped) {
 			fprintf(stderr, "kingface: stopping: in-flight photos finish, the rest stays "
 				"queued\n");
 			kf_pg_worker_stop(r);

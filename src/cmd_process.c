@@ -1,7 +1,6 @@
 /* cmd_process.c: the queue commands (queue, jobs, requeue) and the processing
  * runs (process, worker), seed steps 3 and 4. */
 #include <cjson/cJSON.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,25 +14,6 @@
 #include "data/store_photo.h"
 #include "data/worker.h"
 #include "src/cli_engine.h"
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
 
 int kf_cmd_queue(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
@@ -200,7 +180,7 @@ static int run(struct kf_cli *cli, const struct kf_engine *e, const struct kf_wo
 		return rc;
 	for (;;) {
 		kf_worker_snapshot(r, last);
-		if (interrupted && !stopped) {
+		if (kf_cli_interrupted && !stopped) {
 			fprintf(stderr, "%skingface: stopping: in-flight photos finish, the rest stays "
 				"queued\n", tty ? "\n" : "");
 			kf_worker_stop(r);
@@ -266,7 +246,7 @@ int kf_cmd_process(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 	wo.gallery_id = g.id;
 	wo.concurrency = (int)conc;
 	wo.until_empty = 1;
-	catch_signals();
+	kf_cli_catch_signals();
 	if (run(cli, e, &wo, queued, &s, &err) < 0) {
 		kf_cli_error(&err);
 		goto out;
@@ -284,7 +264,7 @@ int kf_cmd_process(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 		kf_json_int(o, "dead", s.v[KF_POOL_DEAD]);
 		kf_json_int(o, "elapsedMs", s.elapsed_ms);
 		kf_json_num(o, "photosPerMinute", per_min, 1);
-		cJSON_AddBoolToObject(o, "interrupted", interrupted != 0);
+		cJSON_AddBoolToObject(o, "interrupted", kf_cli_interrupted != 0);
 		rc = kf_cli_print_json(cli, o);
 	} else {
 		fprintf(cli->out, "%s: %lld photo(s): %lld processed, %lld from the cache, %lld dead "
@@ -297,7 +277,7 @@ int kf_cmd_process(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 				"dead; kingface requeue %lld\n", (long long)g.id, (long long)g.id);
 		rc = KF_EXIT_OK;
 	}
-	if (interrupted)
+	if (kf_cli_interrupted)
 		rc = KF_EXIT_ERROR;
 out:
 	kf_engine_free(e);
@@ -355,7 +335,7 @@ int kf_cmd_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		}
 		total = pending + failed;
 	}
-	catch_signals();
+	kf_cli_catch_signals();
 	fprintf(stderr, "kingface: worker with %d thread(s) waiting for jobs%s%s; Ctrl-C stops\n",
 		wo.concurrency, gref ? " of " : "", gref ? g.name : "");
 	if (run(cli, e, &wo, total, &s, &err) < 0) {

@@ -20,9 +20,7 @@ static int connect_pg(const struct kf_command *cmd, const struct kf_args *a, str
 	const char *url;
 	int rc;
 
-	if ((rc = kf_config_load(&cfg, NULL, err)) < 0)
-		return rc;
-	if ((rc = kf_pg_url(&cfg, kf_cli_opt(cmd, a, "pg"), &url, err)) == KF_OK)
+	if ((rc = kf_cli_pg_url(cmd, a, &cfg, &url, err)) == KF_OK)
 		rc = kf_pg_open(pg, url, err);
 	kf_config_release(&cfg);
 	return rc;
