@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "data/config.h"
+#include "data/pg_gallery.h"
 #include "data/s3.h"
 #include "data/source_folder.h"
 #include "data/store_face.h"
@@ -284,22 +285,6 @@ out:
 	return rc;
 }
 
-static int hex_decode(const char *hex, void *out, size_t n)
-{
-	uint8_t *o = out;
-
-	if (!hex || strlen(hex) != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return -1;
-		o[i] = (uint8_t)v;
-	}
-	return 0;
-}
-
 /* The reference of row i, for client_id. */
 static int ref_of(const PGresult *res, int i, int64_t client_id, struct kf_face_ref *r)
 {
@@ -324,7 +309,7 @@ static int ref_of(const PGresult *res, int i, int64_t client_id, struct kf_face_
 	if ((v = cJSON_GetObjectItemCaseSensitive(box, "Height")) && cJSON_IsNumber(v))
 		r->box_height = (float)v->valuedouble;
 	cJSON_Delete(box);
-	return hex_decode(PQgetvalue(res, i, 3), r->descriptor, sizeof(r->descriptor));
+	return kf_pg_desc_parse(PQgetvalue(res, i, 3), r->descriptor, NULL);
 }
 
 static int pull_refs(struct kf_store *st, const struct remote *r, const int64_t *client_of,

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/alloc.h"
+#include "data/pg_gallery.h"
 #include "data/store_client.h"
 #include "data/store_face.h"
 #include "data/store_gallery.h"
@@ -52,14 +53,6 @@ static int64_t platform_client(const struct ids *m, int64_t id)
 	return 0;
 }
 
-static void hex_encode(const void *data, size_t n, char *out)
-{
-	const uint8_t *b = data;
-
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 static void box_json(char *buf, size_t n, float l, float t, float w, float h)
 {
 	snprintf(buf, n, "{\"Width\":%.6f,\"Height\":%.6f,\"Left\":%.6f,\"Top\":%.6f}", w, h, l, t);
@@ -71,7 +64,7 @@ static int push_ref(struct kf_store *st, struct kf_pg *pg, const struct ids *m,
 {
 	struct kf_face_ref r;
 	char gid[24], cid[24], conf[32], created[24], box[160];
-	char desc[2 * sizeof(r.descriptor) + 1];
+	char desc[KF_PG_DESC_HEX];
 	int64_t client;
 	int rc = kf_store_face_by_uid(st, uid, &r, err);
 
@@ -89,7 +82,7 @@ static int push_ref(struct kf_store *st, struct kf_pg *pg, const struct ids *m,
 		sum->local_only++;
 		goto out;
 	}
-	hex_encode(r.descriptor, sizeof(r.descriptor), desc);
+	kf_pg_desc_hex(r.descriptor, desc);
 	box_json(box, sizeof(box), r.box_left, r.box_top, r.box_width, r.box_height);
 	snprintf(conf, sizeof(conf), "%.4f", (double)r.score * 100);
 	{
@@ -100,7 +93,7 @@ static int push_ref(struct kf_store *st, struct kf_pg *pg, const struct ids *m,
 		rc = kf_pg_exec(pg, "INSERT INTO rekognition_client_faces (uid, gallery_id, "
 				"client_id, engine, model, descriptor, source_key, source_sha256, "
 				"bounding_box_json, confidence, created_at) VALUES ($1, $2, $3, "
-				"'local', $4, decode($5, 'hex'), $6, $7, $8::jsonb, $9, "
+				"'local', $4, $5::bytea, $6, $7, $8::jsonb, $9, "
 				"to_timestamp($10::double precision / 1000)) "
 				"ON CONFLICT (uid) DO NOTHING", 10, p, NULL, "push a reference",
 				err);
@@ -161,7 +154,7 @@ static int push_results(struct kf_store *st, struct kf_pg *pg, const struct ids 
 		goto out;
 	for (size_t i = 0; i < nfaces; i++) {
 		const struct kf_detail_face *f = &faces[i];
-		char idx[24], box[160], conf[32], desc[2 * sizeof(f->descriptor) + 1], fid[24];
+		char idx[24], box[160], conf[32], desc[KF_PG_DESC_HEX], fid[24];
 		const char *fp[5] = { pid, kf_pg_i64(idx, f->face_index), box, conf,
 				      f->has_descriptor ? desc : NULL };
 		PGresult *res;
@@ -169,10 +162,10 @@ static int push_results(struct kf_store *st, struct kf_pg *pg, const struct ids 
 		box_json(box, sizeof(box), f->box.left, f->box.top, f->box.width, f->box.height);
 		snprintf(conf, sizeof(conf), "%.4f", (double)f->confidence);
 		if (f->has_descriptor)
-			hex_encode(f->descriptor, sizeof(f->descriptor), desc);
+			kf_pg_desc_hex(f->descriptor, desc);
 		if ((rc = kf_pg_exec(pg, "INSERT INTO rekognition_photo_faces (photo_id, face_index, "
 				     "bounding_box_json, confidence, descriptor) VALUES ($1, $2, "
-				     "$3::jsonb, $4, decode($5, 'hex')) RETURNING id", 5, fp, &res,
+				     "$3::jsonb, $4, $5::bytea) RETURNING id", 5, fp, &res,
 				     "push a face", err)) < 0)
 			goto out;
 		snprintf(fid, sizeof(fid), "%s", PQgetvalue(res, 0, 0));

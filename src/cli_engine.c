@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/engine.h"
 #include "data/paths.h"
 #include "data/settings.h"
 
@@ -79,6 +80,20 @@ int kf_cli_threshold(struct kf_cli *cli, const struct kf_command *cmd, const str
 		return KF_EXIT_OK;
 	}
 	if (kf_settings_get(st, "threshold", t, &err) < 0)
+		return kf_cli_error(&err);
+	return KF_EXIT_OK;
+}
+
+int kf_cli_load_engine(struct kf_cli *cli, const struct kf_detect_opts *o, struct kf_engine **e)
+{
+	struct kf_err err = KF_ERR_INIT;
+	char models[4096];
+	int rc;
+
+	if ((rc = kf_cli_models(cli, models, sizeof(models))) != KF_EXIT_OK)
+		return rc;
+	if (kf_engine_load(e, models, (o->detector == KF_DETECTOR_SSD ? KF_ENGINE_SSD : KF_ENGINE_TINY) |
+			   KF_ENGINE_DESCRIPTORS, &err) < 0)
 		return kf_cli_error(&err);
 	return KF_EXIT_OK;
 }

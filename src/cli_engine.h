@@ -18,6 +18,7 @@
 	  "(default 416)" }
 
 struct cJSON;
+struct kf_engine;
 struct kf_face;
 
 /* JSON of one face in a w x h photo: {"score", "box" (pixels), "boundingBox"
@@ -33,6 +34,10 @@ int kf_cli_detect_opts(const struct kf_command *cmd, const struct kf_args *a,
 /* Resolve the model folder (--models, KINGFACE_MODELS, the set-up folder);
  * prints the error itself. */
 int kf_cli_models(struct kf_cli *cli, char *out, size_t n);
+
+/* Load the engine for matching: o's detector, landmarks and descriptors
+ * (*e: caller kf_engine_free()s). Prints the error itself. */
+int kf_cli_load_engine(struct kf_cli *cli, const struct kf_detect_opts *o, struct kf_engine **e);
 
 /* The match threshold: --threshold, else the "threshold" setting. Prints the
  * error itself (usage error for a bad --threshold). */

@@ -240,20 +240,6 @@ static void print_event(void *ctx, const struct kf_pg_event *ev)
 	fflush(cli->out);
 }
 
-static int load_engine(struct kf_cli *cli, const struct kf_detect_opts *o, struct kf_engine **e)
-{
-	struct kf_err err = KF_ERR_INIT;
-	char models[4096];
-	int rc;
-
-	if ((rc = kf_cli_models(cli, models, sizeof(models))) != KF_EXIT_OK)
-		return rc;
-	if (kf_engine_load(e, models, (o->detector == KF_DETECTOR_SSD ? KF_ENGINE_SSD : KF_ENGINE_TINY) |
-			   KF_ENGINE_DESCRIPTORS, &err) < 0)
-		return kf_cli_error(&err);
-	return KF_EXIT_OK;
-}
-
 int kf_cmd_pg_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a,
 		     int concurrency)
 {
@@ -291,7 +277,7 @@ int kf_cmd_pg_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf
 		goto out;
 	}
 	kf_pg_close(&pg);
-	if ((rc = load_engine(cli, &wo.match.detect, &e)) != KF_EXIT_OK)
+	if ((rc = kf_cli_load_engine(cli, &wo.match.detect, &e)) != KF_EXIT_OK)
 		goto out;
 	rc = KF_EXIT_ERROR;
 	kf_cli_catch_signals();

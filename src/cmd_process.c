@@ -201,20 +201,6 @@ static int run(struct kf_cli *cli, const struct kf_engine *e, const struct kf_wo
 	return kf_worker_wait(r, err);
 }
 
-static int load_engine(struct kf_cli *cli, const struct kf_detect_opts *o, struct kf_engine **e)
-{
-	struct kf_err err = KF_ERR_INIT;
-	char models[4096];
-	int rc;
-
-	if ((rc = kf_cli_models(cli, models, sizeof(models))) != KF_EXIT_OK)
-		return rc;
-	if (kf_engine_load(e, models, (o->detector == KF_DETECTOR_SSD ? KF_ENGINE_SSD : KF_ENGINE_TINY) |
-			   KF_ENGINE_DESCRIPTORS, &err) < 0)
-		return kf_cli_error(&err);
-	return KF_EXIT_OK;
-}
-
 int kf_cmd_process(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
@@ -233,7 +219,7 @@ int kf_cmd_process(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
 	if ((rc = kf_cli_match_opts(cli, cmd, a, st, &wo.match)) != KF_EXIT_OK ||
-	    (rc = load_engine(cli, &wo.match.detect, &e)) != KF_EXIT_OK)
+	    (rc = kf_cli_load_engine(cli, &wo.match.detect, &e)) != KF_EXIT_OK)
 		goto out;
 	rc = KF_EXIT_ERROR;
 	if (kf_paths_db(cli->db_flag, db, sizeof(db), &err) < 0 ||
@@ -312,7 +298,7 @@ int kf_cmd_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		return rc;
 	}
 	if ((rc = kf_cli_match_opts(cli, cmd, a, st, &wo.match)) != KF_EXIT_OK ||
-	    (rc = load_engine(cli, &wo.match.detect, &e)) != KF_EXIT_OK)
+	    (rc = kf_cli_load_engine(cli, &wo.match.detect, &e)) != KF_EXIT_OK)
 		goto out;
 	rc = KF_EXIT_ERROR;
 	if (kf_paths_db(cli->db_flag, db, sizeof(db), &err) < 0 ||
