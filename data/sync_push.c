@@ -105,11 +105,20 @@ out:
 	return rc;
 }
 
+/* o printed into a kf_malloc string; frees o. NULL when out of memory. */
+static char *print_own(cJSON *o)
+{
+	char *text = o ? cJSON_PrintUnformatted(o) : NULL, *out = text ? kf_strdup(text) : NULL;
+
+	cJSON_free(text);
+	cJSON_Delete(o);
+	return out;
+}
+
 /* The local payload with platform ids: photoId and each match's clientId. */
 static char *platform_payload(const char *payload, const struct ids *m, int64_t photo_id)
 {
 	cJSON *o = cJSON_Parse(payload), *it;
-	char *text, *out = NULL;
 
 	if (!o)
 		return NULL;
@@ -121,12 +130,7 @@ static char *platform_payload(const char *payload, const struct ids *m, int64_t 
 			cJSON_SetNumberValue(c, (double)platform_client(m, (int64_t)c->valuedouble));
 	}
 	cJSON_ReplaceItemInObject(o, "cached", cJSON_CreateBool(0));
-	if ((text = cJSON_PrintUnformatted(o))) {
-		out = kf_strdup(text);
-		cJSON_free(text);
-	}
-	cJSON_Delete(o);
-	return out;
+	return print_own(o);
 }
 
 /* The local cache key "match:<local gallery>:rest" as the platform's. */
@@ -139,76 +143,107 @@ static int platform_key(char *buf, size_t n, const char *key, const struct ids *
 	return snprintf(buf, n, "match:%lld%s", (long long)m->platform_id, rest) < (int)n ? 0 : -1;
 }
 
+/* The photo's faces and matches as two JSON arrays for one statement:
+ * [{"i": face index, "box": {...}, "c": confidence, "d": "\\x..."}] and
+ * [{"i": face index, "client": platform id, "s": similarity}]. Matches of
+ * clients only this laptop has are left out. NULL when out of memory. */
+static int results_json(const struct ids *m, const struct kf_detail_face *faces, size_t n,
+			char **fj, char **mj)
+{
+	cJSON *fa = cJSON_CreateArray(), *ma = cJSON_CreateArray();
+	char desc[KF_PG_DESC_HEX];
+
+	for (size_t i = 0; fa && ma && i < n; i++) {
+		const struct kf_detail_face *f = &faces[i];
+		cJSON *o = cJSON_CreateObject(), *b;
+
+		cJSON_AddItemToArray(fa, o);
+		cJSON_AddNumberToObject(o, "i", f->face_index);
+		b = cJSON_AddObjectToObject(o, "box");
+		cJSON_AddNumberToObject(b, "Width", f->box.width);
+		cJSON_AddNumberToObject(b, "Height", f->box.height);
+		cJSON_AddNumberToObject(b, "Left", f->box.left);
+		cJSON_AddNumberToObject(b, "Top", f->box.top);
+		cJSON_AddNumberToObject(o, "c", f->confidence);
+		if (f->has_descriptor) {
+			kf_pg_desc_hex(f->descriptor, desc);
+			cJSON_AddStringToObject(o, "d", desc);
+		}
+		for (size_t k = 0; k < f->nmatches; k++) {
+			int64_t client = platform_client(m, f->matches[k].client_id);
+			cJSON *mo;
+
+			if (!client)
+				continue;
+			mo = cJSON_CreateObject();
+			cJSON_AddItemToArray(ma, mo);
+			cJSON_AddNumberToObject(mo, "i", f->face_index);
+			cJSON_AddNumberToObject(mo, "client", (double)client);
+			cJSON_AddNumberToObject(mo, "s", f->matches[k].similarity);
+		}
+	}
+	*fj = print_own(fa);
+	*mj = print_own(ma);
+	if (*fj && *mj)
+		return KF_OK;
+	kf_free(*fj);
+	kf_free(*mj);
+	*fj = *mj = NULL;
+	return KF_E_NOMEM;
+}
+
+/* A done photo's faces, matches and cache entry: three statements whatever
+ * the number of faces (round trips are what a sync over a slow link pays). */
 static int push_results(struct kf_store *st, struct kf_pg *pg, const struct ids *m,
 			const struct kf_photo *p, const char *pid, struct kf_err *err)
 {
 	struct kf_detail_face *faces = NULL;
 	size_t nfaces = 0;
-	char *key = NULL, *payload = NULL, *text = NULL, pkey[1200], exp[24], gid[24];
+	char *key = NULL, *payload = NULL, *text = NULL, *fj = NULL, *mj = NULL;
+	char pkey[1200], exp[24], gid[24];
 	int64_t expires;
 	int rc;
 
-	if ((rc = kf_store_detail(st, p->id, &faces, &nfaces, err)) < 0 ||
-	    (rc = kf_pg_exec(pg, "DELETE FROM rekognition_photo_faces WHERE photo_id = $1", 1,
-			     &pid, NULL, "replace the photo's faces", err)) < 0)
+	if ((rc = kf_store_detail(st, p->id, &faces, &nfaces, err)) < 0)
 		goto out;
-	for (size_t i = 0; i < nfaces; i++) {
-		const struct kf_detail_face *f = &faces[i];
-		char idx[24], box[160], conf[32], desc[KF_PG_DESC_HEX], fid[24];
-		const char *fp[5] = { pid, kf_pg_i64(idx, f->face_index), box, conf,
-				      f->has_descriptor ? desc : NULL };
-		PGresult *res;
-
-		box_json(box, sizeof(box), f->box.left, f->box.top, f->box.width, f->box.height);
-		snprintf(conf, sizeof(conf), "%.4f", (double)f->confidence);
-		if (f->has_descriptor)
-			kf_pg_desc_hex(f->descriptor, desc);
-		if ((rc = kf_pg_exec(pg, "INSERT INTO rekognition_photo_faces (photo_id, face_index, "
-				     "bounding_box_json, confidence, descriptor) VALUES ($1, $2, "
-				     "$3::jsonb, $4, $5::bytea) RETURNING id", 5, fp, &res,
-				     "push a face", err)) < 0)
-			goto out;
-		snprintf(fid, sizeof(fid), "%s", PQgetvalue(res, 0, 0));
-		PQclear(res);
-		for (size_t k = 0; k < f->nmatches; k++) {
-			int64_t client = platform_client(m, f->matches[k].client_id);
-			char cid[24], sim[32];
-			const char *mp[3] = { fid, kf_pg_i64(cid, client), sim };
-
-			if (!client)
-				continue;	/* a client only this laptop has */
-			snprintf(sim, sizeof(sim), "%.4f", (double)f->matches[k].similarity);
-			if ((rc = kf_pg_exec(pg, "INSERT INTO rekognition_face_matches (photo_face_id, "
-					     "client_id, similarity) VALUES ($1, $2, $3)", 3, mp,
-					     NULL, "push a match", err)) < 0)
-				goto out;
-		}
+	if (results_json(m, faces, nfaces, &fj, &mj) < 0) {
+		rc = kf_err_set(err, KF_E_NOMEM, "out of memory");
+		goto out;
 	}
+	if ((rc = kf_pg_exec(pg, "DELETE FROM rekognition_photo_faces WHERE photo_id = $1", 1,
+			     &pid, NULL, "replace the photo's faces", err)) < 0 ||
+	    (rc = kf_pg_exec(pg, "WITH f AS (INSERT INTO rekognition_photo_faces (photo_id, "
+			     "face_index, bounding_box_json, confidence, descriptor) SELECT $1, "
+			     "(x->>'i')::int, x->'box', (x->>'c')::real, (x->>'d')::bytea "
+			     "FROM jsonb_array_elements($2::jsonb) x RETURNING id, face_index) "
+			     "INSERT INTO rekognition_face_matches (photo_face_id, client_id, "
+			     "similarity) SELECT f.id, (y->>'client')::bigint, (y->>'s')::real "
+			     "FROM f JOIN jsonb_array_elements($3::jsonb) y ON "
+			     "(y->>'i')::int = f.face_index", 3, (const char *[]){ pid, fj, mj },
+			     NULL, "push the photo's faces and matches", err)) < 0)
+		goto out;
 	/* the photo's cache entry, under the platform's gallery id */
 	if ((rc = kf_store_sync_photo_cache(st, p->id, &key, &payload, &expires, err)) < 0)
 		goto out;
 	if (key && platform_key(pkey, sizeof(pkey), key, m) == 0) {
-		const char *cp[5] = { pkey, kf_pg_i64(gid, m->platform_id), pid, NULL,
-				      kf_pg_i64(exp, expires) };
-
 		if (!(text = platform_payload(payload, m, p->platform_id))) {
 			rc = kf_err_set(err, KF_E_NOMEM, "out of memory");
 			goto out;
 		}
-		cp[3] = text;
-		if ((rc = kf_pg_exec(pg, "DELETE FROM rekognition_processing_cache WHERE "
-				     "photo_id = $1 AND cache_key <> $2", 2, (const char *[]){ pid, pkey },
-				     NULL, "replace the cache entry", err)) < 0 ||
-		    (rc = kf_pg_exec(pg, "INSERT INTO rekognition_processing_cache (cache_key, "
-				     "gallery_id, photo_id, payload_json, expires_at) VALUES ($1, $2, "
-				     "$3, $4::jsonb, to_timestamp($5::double precision / 1000)) "
-				     "ON CONFLICT (cache_key) DO UPDATE SET payload_json = "
-				     "excluded.payload_json, expires_at = excluded.expires_at, "
-				     "photo_id = excluded.photo_id", 5, cp, NULL,
-				     "push the cache entry", err)) < 0)
-			goto out;
+		rc = kf_pg_exec(pg, "WITH old AS (DELETE FROM rekognition_processing_cache WHERE "
+				"photo_id = $3 AND cache_key <> $1) INSERT INTO "
+				"rekognition_processing_cache (cache_key, gallery_id, photo_id, "
+				"payload_json, expires_at) VALUES ($1, $2, $3, $4::jsonb, "
+				"to_timestamp($5::double precision / 1000)) ON CONFLICT (cache_key) "
+				"DO UPDATE SET payload_json = excluded.payload_json, expires_at = "
+				"excluded.expires_at, photo_id = excluded.photo_id", 5,
+				(const char *[]){ pkey, kf_pg_i64(gid, m->platform_id), pid, text,
+						  kf_pg_i64(exp, expires) },
+				NULL, "push the cache entry", err);
 	}
 out:
+	kf_free(fj);
+	kf_free(mj);
 	kf_free(text);
 	kf_free(key);
 	kf_free(payload);
@@ -249,23 +284,20 @@ static int push_photo_tx(struct kf_store *st, struct kf_pg *pg, const struct ids
 		PQclear(res);
 	}
 	{
-		const char *jp[7] = { kf_pg_i64(gid, m->platform_id), pid, p->key, p->etag,
-				      p->status, kf_pg_i64(att, p->attempts), p->error };
-		const char *tp[2] = { pid, kf_pg_i64(at, p->processed_at) };
+		const char *jp[8] = { kf_pg_i64(gid, m->platform_id), pid, p->key, p->etag,
+				      p->status, kf_pg_i64(att, p->attempts), p->error,
+				      kf_pg_i64(at, p->processed_at) };
 
 		if ((rc = kf_pg_exec(pg, "INSERT INTO rekognition_photo_jobs (gallery_id, photo_id, "
-				     "r2_key, r2_etag, process_status, attempts, last_error) VALUES "
-				     "($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (photo_id) DO UPDATE SET "
-				     "r2_etag = excluded.r2_etag, process_status = "
-				     "excluded.process_status, attempts = excluded.attempts, "
-				     "last_error = excluded.last_error, lease_owner = NULL, "
-				     "lease_expires_at = NULL, next_attempt_at = NULL, "
-				     "updated_at = now()", 7, jp, NULL, "push the photo's job",
-				     err)) < 0 ||
-		    (rc = kf_pg_exec(pg, "UPDATE rekognition_photo_jobs SET processed_at = CASE "
-				     "WHEN $2::bigint > 0 THEN to_timestamp($2::double precision / 1000) "
-				     "END WHERE photo_id = $1", 2, tp, NULL, "push the photo's job",
-				     err)) < 0)
+				     "r2_key, r2_etag, process_status, attempts, last_error, "
+				     "processed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN "
+				     "$8::bigint > 0 THEN to_timestamp($8::double precision / 1000) END) "
+				     "ON CONFLICT (photo_id) DO UPDATE SET r2_etag = excluded.r2_etag, "
+				     "process_status = excluded.process_status, attempts = "
+				     "excluded.attempts, last_error = excluded.last_error, processed_at "
+				     "= excluded.processed_at, lease_owner = NULL, lease_expires_at = "
+				     "NULL, next_attempt_at = NULL, updated_at = now()", 8, jp, NULL,
+				     "push the photo's job", err)) < 0)
 			return rc;
 	}
 	if (!strcmp(p->status, "done") && (rc = push_results(st, pg, m, p, pid, err)) < 0)
@@ -306,7 +338,7 @@ int kf_sync_push(struct kf_store *st, struct kf_pg *pg, int64_t gallery_id,
 	struct kf_outbox_item it;
 	struct ids m = { 0 };
 	int64_t after = 0;
-	int rc, what;
+	int rc, what = PUSHED;
 
 	memset(sum, 0, sizeof(*sum));
 	while ((rc = kf_store_outbox_next(st, gallery_id, after, &it, err)) == KF_OK) {
