@@ -114,6 +114,8 @@ static int classify(struct kf_pg *pg, const PGresult *res)
 		return KF_E_AUTH;
 	if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01")))
 		return KF_E_BUSY;
+	if (state && !strcmp(state, "23503"))
+		return KF_E_NOTFOUND;	/* a row it refers to is gone */
 	return KF_E_DB;
 }
 

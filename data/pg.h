@@ -13,7 +13,8 @@
  * Errors: KF_E_NET when the server cannot be reached or the connection broke
  * (the work stays queued, retry later), KF_E_AUTH when the server refused the
  * credentials, KF_E_BUSY for a serialization failure or deadlock (retry the
- * transaction), KF_E_DB for everything else.
+ * transaction), KF_E_NOTFOUND for a foreign key whose row is gone (deleted on
+ * the platform meanwhile), KF_E_DB for everything else.
  *
  * A struct kf_pg is one connection: one thread at a time.
  */

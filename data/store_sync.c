@@ -226,9 +226,14 @@ int kf_store_sync_gallery(struct kf_store *st, int64_t platform_id, const char *
 				 platform_id, "link the gallery", err)) < 0)
 			return rc;
 	}
-	return run(st, "UPDATE galleries SET source = coalesce(?2, source), "
-		   "bucket = coalesce(?3, bucket) WHERE id = ?1", *id, source, bucket,
-		   "update the gallery", err);
+	if ((rc = run(st, "UPDATE galleries SET source = coalesce(?2, source), "
+		      "bucket = coalesce(?3, bucket) WHERE id = ?1", *id, source, bucket,
+		      "update the gallery", err)) < 0)
+		return rc;
+	/* the platform's name wins, unless another local gallery has it */
+	return run(st, "UPDATE galleries SET name = ?2 WHERE id = ?1 AND name <> ?2 AND "
+		   "NOT EXISTS (SELECT 1 FROM galleries WHERE name = ?2)", *id, name, NULL,
+		   "rename the gallery", err);
 }
 
 static int read_text(sqlite3_stmt *s, void *row)

@@ -62,8 +62,9 @@ int kf_store_sync_mark(struct kf_store *st, int64_t gallery_id, enum kf_sync_eve
 void kf_store_sync_state_release(struct kf_sync_state *s);
 
 /* The local gallery of platform gallery platform_id, created (named name, or
- * "name #platform_id" when a local gallery has that name) when there is none;
- * source and bucket are set when not NULL. */
+ * "name #platform_id" when a local gallery has that name) when there is none,
+ * renamed when the platform renamed it (and no other local gallery has the new
+ * name); source and bucket are set when not NULL. */
 int kf_store_sync_gallery(struct kf_store *st, int64_t platform_id, const char *name,
 			  const char *source, const char *bucket, int64_t *id, int *created,
 			  struct kf_err *err);

@@ -98,8 +98,13 @@ static int push_ref(struct kf_store *st, struct kf_pg *pg, const struct ids *m,
 				"ON CONFLICT (uid) DO NOTHING", 10, p, NULL, "push a reference",
 				err);
 	}
-	if (rc == KF_OK)
+	if (rc == KF_E_NOTFOUND) {	/* its client was deleted on the platform */
+		kf_err_clear(err);
+		sum->local_only++;
+		rc = KF_OK;
+	} else if (rc == KF_OK) {
 		sum->references++;
+	}
 out:
 	kf_store_face_release(&r);
 	return rc;
@@ -319,7 +324,7 @@ static int push_photo(struct kf_store *st, struct kf_pg *pg, const struct ids *m
 	}
 	if (rc < 0)
 		return rc;
-	if (!p.platform_id) {
+	if (!p.platform_id || p.missing) {	/* gone from the platform */
 		*what = LOCAL_ONLY;
 	} else if ((rc = kf_pg_begin(pg, err)) == KF_OK) {
 		rc = push_photo_tx(st, pg, m, &p, what, err);
@@ -327,6 +332,11 @@ static int push_photo(struct kf_store *st, struct kf_pg *pg, const struct ids *m
 			rc = kf_pg_commit(pg, err);
 		else
 			kf_pg_rollback(pg);
+		if (rc == KF_E_NOTFOUND) {	/* deleted on the platform meanwhile */
+			kf_err_clear(err);
+			*what = LOCAL_ONLY;
+			rc = KF_OK;
+		}
 	}
 	kf_store_photo_release(&p);
 	return rc;

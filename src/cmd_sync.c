@@ -286,10 +286,13 @@ int kf_cmd_sync(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args
 		rc = kf_cli_error(&err);
 		goto out;
 	}
+	/* one gallery's failure does not keep the others from syncing */
 	arr = cli->json ? cJSON_CreateArray() : NULL;
-	for (size_t i = 0; i < n && rc == KF_EXIT_OK; i++)
+	for (size_t i = 0; i < n; i++) {
+		kf_err_clear(&err);
 		if (sync_one(cli, st, &pg, &list[i], arr, &err) < 0)
 			rc = kf_cli_error(&err);
+	}
 	kf_pg_close(&pg);
 	if (arr && rc == KF_EXIT_OK)
 		rc = kf_cli_print_json(cli, arr);

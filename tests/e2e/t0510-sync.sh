@@ -94,6 +94,16 @@ test_expect_success 'the platform renames a client and adds a photo: the next sy
 	kf photo list 1 --json | jq -e ".total == 7"
 '
 
+test_expect_success 'the platform deletes a photo with a change waiting and renames the gallery' '
+	kf match 1 galleries/1/sample3.jpg --no-cache $M >/dev/null &&
+	kf sync --status --json | jq -e ".[0].pending == 1" &&
+	pg_q "$URL" "DELETE FROM king_photos WHERE file_path = '\''galleries/1/sample3.jpg'\'';
+		UPDATE king_galleries SET name = '\''Demo wedding 2026'\'' WHERE id = 1" >/dev/null &&
+	kf sync --pg "$URL" --json >s7 &&
+	jq -e ".[0].pulled.photosMissing == 1 and .[0].localOnly == 1 and .[0].pending == 0" s7 &&
+	kf gallery list --json | jq -e "[.galleries[].name] | index(\"Demo wedding 2026\") != null"
+'
+
 test_expect_success 'a client added here first: adopted when the platform adds it' '
 	kf client add 1 Davi >/dev/null &&
 	kf enroll 1 Davi card/galleries/1/sample5.jpg --face 0 >/dev/null &&
