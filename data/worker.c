@@ -17,7 +17,7 @@
 #define WAIT_OTHERS_MS 200	/* process mode: others still running */
 
 struct kf_worker_run {
-	const struct kf_engine *engine;
+	struct kf_match_engine engine;		/* the run's handle; threads take their own */
 	struct kf_worker_opts o;
 	struct kf_pool *pool;
 	_Atomic int64_t slot[MAX_WORKERS];	/* job in flight per worker, 0 none */
@@ -82,11 +82,13 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 	struct kf_match_gallery g;
 	struct kf_store *st = NULL;
 	struct kf_err err = KF_ERR_INIT;
+	struct kf_match_engine me = { NULL, NULL };
 	const char *owner = r->owner[index];
 	int64_t version = -1;
 
 	memset(&g, 0, sizeof(g));
-	if (kf_store_open(&st, r->o.db_path, 0, &err) < 0) {
+	if (kf_match_engine_thread(&r->engine, &me, &err) < 0 ||
+	    kf_store_open(&st, r->o.db_path, 0, &err) < 0) {
 		run_failed(r, pool, &err);
 		goto out;
 	}
@@ -113,7 +115,7 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 			kf_pool_add(pool, KF_POOL_TOTAL, 1);
 		rc = gallery_for(st, job.gallery_id, &g, &version, &err);
 		if (rc == KF_OK)
-			rc = kf_photo_match(st, r->engine, &g, job.photo_id, owner, job.id,
+			rc = kf_photo_match(st, &me, &g, job.photo_id, owner, job.id,
 					    &r->o.match, &res, &arena, &err);
 		else
 			memset(&res, 0, sizeof(res));
@@ -134,6 +136,7 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 	}
 out:
 	kf_match_gallery_release(&g);
+	kf_match_engine_close(&me);
 	kf_store_close(st);
 	kf_arena_release(&arena);
 	atomic_fetch_sub(&r->active, 1);
@@ -176,8 +179,8 @@ static void thread_main(void *ctx, int index, struct kf_pool *pool)
 		work(ctx, index, pool);
 }
 
-int kf_worker_start(const struct kf_engine *e, const struct kf_worker_opts *o, int64_t total,
-		    struct kf_worker_run **out, struct kf_err *err)
+int kf_worker_start(const struct kf_match_engine *me, const struct kf_worker_opts *o,
+		    int64_t total, struct kf_worker_run **out, struct kf_err *err)
 {
 	struct kf_worker_run *r;
 	int rc;
@@ -188,13 +191,17 @@ int kf_worker_start(const struct kf_engine *e, const struct kf_worker_opts *o, i
 				  MAX_WORKERS - 1, o->concurrency);
 	if (!(r = kf_calloc(1, sizeof(*r))))
 		return kf_err_set(err, KF_E_NOMEM, "out of memory starting workers");
-	r->engine = e;
+	if ((rc = kf_match_engine_thread(me, &r->engine, err)) < 0) {
+		kf_free(r);
+		return rc;
+	}
 	r->o = *o;
 	pthread_mutex_init(&r->lock, NULL);
 	atomic_store(&r->active, o->concurrency);
 	for (int i = 0; i < o->concurrency; i++)
 		kf_queue_owner(r->owner[i], sizeof(r->owner[i]), i);
 	if ((rc = kf_pool_start(&r->pool, o->concurrency + 1, thread_main, r, err)) < 0) {
+		kf_match_engine_close(&r->engine);
 		pthread_mutex_destroy(&r->lock);
 		kf_free(r);
 		return rc;
@@ -227,6 +234,7 @@ int kf_worker_wait(struct kf_worker_run *r, struct kf_err *err)
 	rc = r->first.code;
 	if (rc < 0 && err)
 		*err = r->first;
+	kf_match_engine_close(&r->engine);
 	pthread_mutex_destroy(&r->lock);
 	kf_free(r);
 	return rc;

@@ -44,6 +44,7 @@ static const struct kf_opt detect_opts[] = {
 
 static const struct kf_opt enroll_opts[] = {
 	KF_DETECT_OPT_ROWS,
+	KF_ENGINE_OPT_ROW,
 	{ "face", "N", "which face, 0-based, in the order 'kingface detect' prints" },
 	{ "force", NULL, "accept a small (< 80 px) or uncertain (score < 0.8) face" },
 	{ "photo", "PHOTO", "enroll a face already detected in this gallery photo "
@@ -52,12 +53,14 @@ static const struct kf_opt enroll_opts[] = {
 };
 static const struct kf_opt identify_opts[] = {
 	KF_DETECT_OPT_ROWS,
+	KF_ENGINE_OPT_ROW,
 	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
 	{ NULL, NULL, NULL },
 };
 
 static const struct kf_opt match_opts[] = {
 	KF_DETECT_OPT_ROWS,
+	KF_ENGINE_OPT_ROW,
 	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
 	{ "no-cache", NULL, "process the photo even when a cached result is valid" },
 	{ NULL, NULL, NULL },
@@ -75,14 +78,17 @@ static const struct kf_opt results_opts[] = {
 
 static const struct kf_opt process_opts[] = {
 	KF_DETECT_OPT_ROWS,
+	KF_ENGINE_OPT_ROW,
 	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
 	{ "concurrency", "N", "worker threads (default $WORKER_CONCURRENCY, else one per core)" },
 	{ "all", NULL, "re-queue the photos already done too (answered from the cache)" },
 	{ "no-cache", NULL, "process photos even when a cached result is valid" },
+	{ "yes", NULL, "do not ask before making paid Rekognition calls" },
 	{ NULL, NULL, NULL },
 };
 static const struct kf_opt worker_opts[] = {
 	KF_DETECT_OPT_ROWS,
+	KF_ENGINE_OPT_ROW,
 	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
 	{ "concurrency", "N", "worker threads (default $WORKER_CONCURRENCY, else one per core)" },
 	{ "gallery", "GALLERY", "only this gallery's jobs" },
