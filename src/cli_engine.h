@@ -3,6 +3,7 @@
 #define KF_CLI_ENGINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/detect.h"
 #include "src/cli.h"
@@ -71,5 +72,13 @@ int kf_cli_engine_name(struct kf_cli *cli, const struct kf_command *cmd, const s
  * errors; returns an exit status. */
 int kf_cli_engine_open(struct kf_cli *cli, const char *name, const struct kf_detect_opts *o,
 		       struct kf_engine **local, struct kf_match_engine *me);
+
+/* Before removing references of the gallery (of client_id, or its ref_id;
+ * 0 for all): delete the remote ones (data/engines.h). When that fails: with
+ * --force a warning and KF_EXIT_OK, else the error saying `what` was not
+ * removed and KF_EXIT_ERROR (cmd_client.c). */
+int kf_cli_forget_remote(const struct kf_command *cmd, const struct kf_args *a,
+			 struct kf_store *st, int64_t gallery_id, int64_t client_id, int64_t ref_id,
+			 const char *what);
 
 #endif

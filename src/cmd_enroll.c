@@ -225,6 +225,8 @@ int kf_cmd_client_faces(struct kf_cli *cli, const struct kf_command *cmd, struct
 			kf_json_num(b, "Left", refs[i].box_left, 6);
 			kf_json_num(b, "Top", refs[i].box_top, 6);
 			kf_json_str(f, "model", refs[i].model);
+			kf_json_str(f, "engine", refs[i].engine);
+			kf_json_str(f, "faceId", refs[i].face_id[0] ? refs[i].face_id : NULL);
 			kf_json_int(f, "createdAt", refs[i].created_at);
 			cJSON_AddItemToArray(arr, f);
 		}
@@ -255,12 +257,18 @@ int kf_cmd_client_unenroll(struct kf_cli *cli, const struct kf_command *cmd, str
 	struct kf_client c;
 	struct kf_store *st;
 	int64_t ref = kf_store_ref_id(a->pos[2]);
+	char what[64];
 	int rc;
 
 	if (ref <= 0)
 		return kf_cli_usage(cmd, "REF is a reference face id (see kingface client faces)");
 	if ((rc = kf_cli_client(cli, a, &st, &c)) != KF_EXIT_OK)
 		return rc;
+	snprintf(what, sizeof(what), "reference face %lld", (long long)ref);
+	if ((rc = kf_cli_forget_remote(cmd, a, st, c.gallery_id, c.id, ref, what)) != KF_EXIT_OK) {
+		kf_store_client_release(&c);
+		return rc;
+	}
 	rc = kf_store_face_remove(st, c.id, ref, &err);
 	if (rc == KF_OK && cli->json) {
 		cJSON *o = cJSON_CreateObject();
