@@ -238,7 +238,11 @@ int kf_store_face_from_photo(struct kf_store *st, int64_t photo_id, int face_ind
 		r->box_height = (float)sqlite3_column_double(s, 4);
 		r->score = (float)(sqlite3_column_double(s, 5) / 100.0);
 		rc = KF_OK;
-	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+	} else if (rc == SQLITE_ROW) {
+		rc = kf_err_set(err, KF_E_NOTFOUND, "face %d of the photo has no descriptor (its "
+				"gallery's engine keeps none): enroll from the photo file instead",
+				face_index);
+	} else if (rc == SQLITE_DONE) {
 		rc = kf_err_set(err, KF_E_NOTFOUND, "the photo has no stored face %d with a "
 				"descriptor; process it first (kingface match)", face_index);
 	} else {
