@@ -14,6 +14,7 @@
 #include "data/rekognition.h"
 
 #define DELETE_BATCH 4096	/* DeleteFaces takes at most this many ids */
+#define SAME_FACE_IOU 0.3	/* AWS's box and the detector's: the same face */
 
 struct rek_engine {
 	struct kf_config cfg;
@@ -207,6 +208,35 @@ out:
 	return rc;
 }
 
+/* IndexFaces with MaxFaces 1, creating the collection on the gallery's first
+ * enrollment (AWS answers ResourceNotFoundException). */
+static int index_face(struct rek_engine *r, const char *coll, const uint8_t *img, size_t len,
+		 const char *ext, struct kf_rek_index_result *ix, struct kf_err *err)
+{
+	int rc = kf_rek_index_faces(&r->rek, coll, img, len, ext, 1, KF_REK_QUALITY_AUTO, ix, err);
+
+	if (rc != KF_E_NOTFOUND)
+		return rc;
+	kf_err_clear(err);
+	if ((rc = kf_rek_create_collection(&r->rek, coll, err)) < 0)
+		return rc;
+	return kf_rek_index_faces(&r->rek, coll, img, len, ext, 1, KF_REK_QUALITY_AUTO, ix, err);
+}
+
+/* Intersection over union of AWS's box and the query's (both fractions of
+ * the same upright photo). */
+static double overlap(const struct kf_rek_box *a, const struct kf_enroll_query *q)
+{
+	double x0 = a->left > q->left ? a->left : q->left;
+	double y0 = a->top > q->top ? a->top : q->top;
+	double x1 = a->left + a->width < q->left + q->width ? a->left + a->width : q->left + q->width;
+	double y1 = a->top + a->height < q->top + q->height ? a->top + a->height : q->top + q->height;
+	double inter = x1 > x0 && y1 > y0 ? (x1 - x0) * (y1 - y0) : 0;
+	double uni = a->width * a->height + q->width * q->height - inter;
+
+	return uni > 0 ? inter / uni : 0;
+}
+
 static int rek_enroll(struct kf_match_engine *me, const struct kf_enroll_query *q,
 		      char ref_id[KF_MATCH_ENGINE_REF_SIZE], struct kf_err *err)
 {
@@ -222,26 +252,35 @@ static int rek_enroll(struct kf_match_engine *me, const struct kf_enroll_query *
 	snprintf(ext, sizeof(ext), "%lld", (long long)q->client_id);
 	if ((rc = collection(q->gallery_id, coll, err)) < 0)
 		return rc;
-	/* MaxFaces 1 only where Rekognition cannot pick another face than ours */
-	if (q->only_face)
-		rc = kf_image_fit_jpeg(q->photo, q->len, (size_t)KF_REK_MAX_IMAGE, &send, &send_len,
-				       err);
-	else if ((rc = kf_image_decode(q->photo, q->len, 0, &img, NULL, err)) == KF_OK)
-		rc = kf_image_crop_jpeg(&img, q->left, q->top, q->width, q->height,
-					KF_REK_CROP_MARGIN, KF_REK_CROP_QUALITY, &send, &send_len, err);
-	if (rc < 0)
-		goto out;
-	rc = kf_rek_index_faces(&r->rek, coll, send, send_len, ext, 1, KF_REK_QUALITY_AUTO, &ix,
-				err);
-	if (rc == KF_E_NOTFOUND) {	/* the gallery's first enrollment */
-		kf_err_clear(err);
-		if ((rc = kf_rek_create_collection(&r->rek, coll, err)) < 0)
+	/* MaxFaces 1 only where Rekognition cannot pick another face than ours:
+	 * the photo when the local detector found no other, else the crop */
+	for (int whole = q->only_face; ; whole = 0) {
+		if (whole)
+			rc = kf_image_fit_jpeg(q->photo, q->len, (size_t)KF_REK_MAX_IMAGE, &send,
+					       &send_len, err);
+		else if ((rc = kf_image_decode(q->photo, q->len, 0, &img, NULL, err)) == KF_OK)
+			rc = kf_image_crop_jpeg(&img, q->left, q->top, q->width, q->height,
+						KF_REK_CROP_MARGIN, KF_REK_CROP_QUALITY, &send,
+						&send_len, err);
+		if (rc < 0 || (rc = index_face(r, coll, send, send_len, ext, &ix, err)) < 0)
 			goto out;
-		rc = kf_rek_index_faces(&r->rek, coll, send, send_len, ext, 1, KF_REK_QUALITY_AUTO,
-					&ix, err);
+		/* a face the detector missed (below --min-score, too small) may be the
+		 * one AWS ranks first: keep ours only, or index the crop after all */
+		if (!whole || ix.n == 0 || overlap(&ix.faces[0].box, q) >= SAME_FACE_IOU)
+			break;
+		{
+			const char *wrong[1] = { ix.faces[0].face_id };
+
+			if ((rc = kf_rek_delete_faces(&r->rek, coll, wrong, 1, NULL, err)) < 0) {
+				kf_err_context(err, "Rekognition indexed another face of the photo "
+					       "than the one found here (FaceId %s)", wrong[0]);
+				goto out;
+			}
+		}
+		kf_rek_index_release(&ix);
+		kf_free(send);
+		send = NULL;
 	}
-	if (rc < 0)
-		goto out;
 	if (ix.n == 0) {
 		rc = kf_err_set(err, KF_E_NOFACE, "Rekognition indexed no face%s",
 				ix.n_unindexed ? " (left out as low quality: use a sharper, "

@@ -7,7 +7,10 @@
  * - Enrollment: IndexFaces with ExternalImageId = the client id and MaxFaces 1,
  *   never on a photo with several faces: when the local detector found exactly
  *   one face the photo is sent (re-encoded under 5 MB when larger), otherwise
- *   the chosen face's crop (KF_REK_CROP_MARGIN). The reference id is AWS's
+ *   the chosen face's crop (KF_REK_CROP_MARGIN). Should AWS index another
+ *   face of a photo sent whole (one the detector did not report: under
+ *   --min-score, too small), it is deleted again and the crop indexed instead.
+ *   The reference id is AWS's
  *   FaceId; the reference has no descriptor (model KF_REK_ENGINE_MODEL).
  * - Matching: kf_rek_match_photo() with FaceMatchThreshold = the threshold and
  *   MaxFaces = the number of references in the collection (not of clients:
