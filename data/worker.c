@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "data/engines.h"
 #include "data/queue.h"
 #include "data/store_face.h"
 
@@ -54,6 +55,27 @@ static int gallery_for(struct kf_store *st, int64_t gallery_id, struct kf_match_
 	return KF_OK;
 }
 
+/* The gallery's results are of this engine. */
+static int uses(const struct kf_match_engine *me, const struct kf_match_gallery *g)
+{
+	return me->ops && !strcmp(g->engine, kf_match_engine_name(me));
+}
+
+/* any_engine: a gallery of another engine than the run's gets that engine in
+ * *other, opened once per thread. */
+static int engine_for(struct kf_worker_run *r, const struct kf_match_gallery *g,
+		      const struct kf_match_engine *me, struct kf_match_engine *other,
+		      struct kf_err *err)
+{
+	if (!r->o.any_engine || !g->engine[0] || uses(me, g) || uses(other, g))
+		return KF_OK;
+	kf_match_engine_close(other);
+	if (kf_engines_open(g->engine, NULL, other, err) < 0)
+		return kf_err_context(err, "gallery %lld uses the %s engine (start a worker with "
+				      "--engine %s)", (long long)g->id, g->engine, g->engine);
+	return KF_OK;
+}
+
 /* Nothing ready: in process mode, is the gallery finished? Returns 1 to end. */
 static int idle(struct kf_worker_run *r, struct kf_pool *pool, struct kf_store *st,
 		int64_t wait_ms, struct kf_err *err)
@@ -82,7 +104,7 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 	struct kf_match_gallery g;
 	struct kf_store *st = NULL;
 	struct kf_err err = KF_ERR_INIT;
-	struct kf_match_engine me = { NULL, NULL };
+	struct kf_match_engine me = { NULL, NULL }, other = { NULL, NULL };
 	const char *owner = r->owner[index];
 	int64_t version = -1;
 
@@ -113,12 +135,13 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 		kf_pool_add(pool, KF_POOL_RUNNING, 1);
 		if (!r->o.until_empty)
 			kf_pool_add(pool, KF_POOL_TOTAL, 1);
+		memset(&res, 0, sizeof(res));
 		rc = gallery_for(st, job.gallery_id, &g, &version, &err);
 		if (rc == KF_OK)
-			rc = kf_photo_match(st, &me, &g, job.photo_id, owner, job.id,
-					    &r->o.match, &res, &arena, &err);
-		else
-			memset(&res, 0, sizeof(res));
+			rc = engine_for(r, &g, &me, &other, &err);
+		if (rc == KF_OK)
+			rc = kf_photo_match(st, uses(&other, &g) ? &other : &me, &g, job.photo_id,
+					    owner, job.id, &r->o.match, &res, &arena, &err);
 		kf_arena_reset(&arena);
 		kf_pool_add(pool, KF_POOL_RUNNING, -1);
 		atomic_store(&r->slot[index], 0);
@@ -136,6 +159,7 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 	}
 out:
 	kf_match_gallery_release(&g);
+	kf_match_engine_close(&other);
 	kf_match_engine_close(&me);
 	kf_store_close(st);
 	kf_arena_release(&arena);

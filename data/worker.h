@@ -9,8 +9,11 @@
  *   thread), its own SQLite connection, its own scratch arena and its own
  *   copy of the gallery's search index, reloaded when the gallery's enrolled
  *   references change.
- * - A job of a gallery whose results are of another engine stops the run
- *   with the message (kf_photo_match): engines never mix in one gallery.
+ * - Engines never mix in one gallery: a job of a gallery of another engine
+ *   stops the run with the message (kf_photo_match), unless any_engine is set
+ *   (`worker` with neither --gallery nor --engine): then a thread opens that
+ *   gallery's engine by name when it first needs it (data/engines.h; only a
+ *   remote engine can be opened so: the local networks are the caller's).
  * - SQLite writes are single statements (claim) or short BEGIN IMMEDIATE
  *   transactions (one photo's results) on WAL with a busy timeout, so a writer
  *   waits its turn instead of failing with SQLITE_BUSY.
@@ -38,6 +41,7 @@ struct kf_worker_opts {
 	int64_t gallery_id;		/* 0: every gallery */
 	int concurrency;		/* worker threads, 1..63 */
 	int until_empty;
+	int any_engine;			/* serve galleries of another engine too */
 	struct kf_photo_match_opts match;
 };
 

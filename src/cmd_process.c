@@ -349,6 +349,7 @@ int kf_cmd_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	wo.db_path = db;
 	wo.gallery_id = g.id;
 	wo.concurrency = (int)conc;
+	wo.any_engine = !gref && !kf_cli_opt(cmd, a, "engine");
 	catch_signals();
 	fprintf(stderr, "kingface: %s worker with %d thread(s) waiting for jobs%s%s; Ctrl-C stops\n",
 		engine, wo.concurrency, gref ? " of " : "", gref ? g.name : "");

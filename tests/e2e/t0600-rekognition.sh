@@ -228,16 +228,30 @@ test_expect_success 'identify --engine rekognition: who is in an outside image' 
 	jq -e ".images[0].faces | length == 4" i
 '
 
-test_expect_success 'worker: runs the gallery'"'"'s engine; another engine is refused' '
-	! kf worker --gallery g --engine local 2>err && test_grep err "kingface gallery engine g local" &&
-	kf queue g --all >/dev/null &&
-	kf_bg wlog worker --gallery g --concurrency 2 && pid=$! &&
+# worker_until_done LOG ARGS...: run a worker until the gallery has nothing queued
+worker_until_done() {
+	local log=$1 pid
+	shift
+	kf_bg "$log" worker "$@" && pid=$! &&
 	for i in $(seq 1 150); do
 		kf status g --json | jq -e ".pending == 0 and .running == 0" >/dev/null && break
 		sleep 0.2
 	done &&
-	kill $pid && { wait $pid || true; } &&
+	kill $pid && { wait $pid || true; }
+}
+
+test_expect_success 'worker: runs the gallery'"'"'s engine; another engine is refused' '
+	! kf worker --gallery g --engine local 2>err && test_grep err "kingface gallery engine g local" &&
+	kf queue g --all >/dev/null &&
+	worker_until_done wlog --gallery g --concurrency 2 &&
 	kf status g --json | jq -e ".done == 6" && test_grep wlog "rekognition worker"
+'
+
+test_expect_success 'a worker for every gallery runs each gallery'"'"'s own engine' '
+	kf queue g --all >/dev/null &&
+	worker_until_done wlog2 --concurrency 2 &&
+	kf status g --json | jq -e ".done == 6" && test_grep wlog2 "local worker" &&
+	! grep -q "holds results" wlog2
 '
 
 test_expect_success 'unenroll: the face is deleted from the collection first' '
