@@ -250,6 +250,15 @@ struct kf_engine *kf_ui_engine(struct kf_ui_app *app)
 
 /* ---- processing ---- */
 
+/* y to the paid run's question: process the gallery asked about. */
+static unsigned process_paid(struct kf_ui_app *app, struct kf_ui_view *v, const char *a)
+{
+	(void)v;
+	(void)a;
+	app->proc.paid_ok = app->proc.paid_ask;
+	return kf_ui_process(app, app->proc.paid_ask);
+}
+
 unsigned kf_ui_process(struct kf_ui_app *app, int64_t gallery_id)
 {
 	struct kf_err err = KF_ERR_INIT;
@@ -289,6 +298,14 @@ unsigned kf_ui_process(struct kf_ui_app *app, int64_t gallery_id)
 		kf_ui_message(app, 0, "nothing to process: every photo of '%s' is done", p->gallery);
 		return KF_UI_REDRAW | KF_UI_RELOAD;
 	}
+	if (!e && p->paid_ok != gallery_id) {	/* a remote engine: calls are paid */
+		p->paid_ask = gallery_id;
+		kf_ui_confirm(app, process_paid, "about to make at least %lld Rekognition calls "
+			      "(%lld photos + 1 per face found): go on?", (long long)queued,
+			      (long long)queued);
+		return KF_UI_REDRAW;
+	}
+	p->paid_ok = 0;
 	wo.db_path = app->opts->db_path;
 	wo.gallery_id = gallery_id;
 	wo.concurrency = app->opts->concurrency > 0 ? app->opts->concurrency : 1;

@@ -254,6 +254,34 @@ test_expect_success 'a worker for every gallery runs each gallery'"'"'s own engi
 	! grep -q "holds results" wlog2
 '
 
+# the console, in tmux as t0400-console.sh drives it
+SOCK="kf-e2e-rek-$$"
+tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
+trap 'tmux -L "$SOCK" kill-server 2>/dev/null; [ -f "$TRASH/.pids" ] && kill -9 $(cat "$TRASH/.pids") 2>/dev/null; rm -rf "$TRASH"' EXIT
+wait_for() {
+	local i
+	for i in $(seq 1 $(( ${3:-20} * 10 ))); do
+		tm capture-pane -p -t "$1" >screen.txt 2>/dev/null
+		grep -qF -- "$2" screen.txt && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for '$2'; the screen:"
+	cat screen.txt
+	return 1
+}
+
+test_expect_success 'the console asks before processing a Rekognition gallery, then does' '
+	kf queue g --all >/dev/null &&
+	tm new-session -d -s rk -x 110 -y 30 -c "$TRASH" \
+		"TERM=xterm LANG=C.UTF-8 WORKER_CONCURRENCY=2 $KINGFACE 2>rk.err; echo \$? >rk.exit; sleep 600" &&
+	wait_for rk "Galleries (1)" && tm send-keys -t rk p &&
+	wait_for rk "about to make at least 6 Rekognition calls" && tm send-keys -t rk y &&
+	wait_for rk "Processed 6/6" 120 &&
+	tm send-keys -t rk q && for i in $(seq 1 100); do [ -f rk.exit ] && break; sleep 0.1; done &&
+	test "$(cat rk.exit)" = 0 && ! grep -i sanitizer rk.err &&
+	kf status g --json | jq -e ".done == 6"
+'
+
 test_expect_success 'unenroll: the face is deleted from the collection first' '
 	n=$(rek_faces $gid) &&
 	ref=$(kf client faces g Caio --json | jq ".faces[0].id") &&
