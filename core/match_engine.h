@@ -115,7 +115,8 @@ struct kf_match_engine {
 };
 
 /* The local engine over e (borrowed: e must outlive me and its threads'
- * handles). No allocation; closing it does not free e. */
+ * handles). No allocation; closing it does not free e. e may be NULL for a
+ * handle that only enrolls (the descriptor is made already: kf_enroll_detect). */
 void kf_match_engine_local(struct kf_match_engine *me, const struct kf_engine *e);
 
 /* A handle of the same engine for another thread; *out is the caller's
