@@ -29,8 +29,9 @@
  *   (retries included); the local engine's is always 0.
  *
  * Errors are the implementation's, with a message saying what failed; an
- * engine never prints. KF_E_AUTH and KF_E_NET are the run's (credentials,
- * network: every photo would fail the same way), anything else is the photo's.
+ * engine never prints. KF_E_AUTH, KF_E_NET and KF_E_NOTFOUND are the run's
+ * (credentials, network, the remote collection: every photo would fail the
+ * same way), anything else is the photo's.
  *
  * Example: match with whichever engine the gallery uses.
  *

@@ -225,10 +225,12 @@ static int fail_job(struct kf_store *st, int64_t job_id, const char *owner,
 }
 
 /* The engine's failure: the photo's own, or the run's (the same for every
- * photo: credentials, network, memory), which must not fail photo after photo. */
+ * photo: credentials, network, memory, a remote collection that is gone),
+ * which must not fail photo after photo. */
 static int run_failure(int code)
 {
-	return code == KF_E_NOMEM || code == KF_E_AUTH || code == KF_E_NET;
+	return code == KF_E_NOMEM || code == KF_E_AUTH || code == KF_E_NET ||
+	       code == KF_E_NOTFOUND;
 }
 
 int kf_photo_match(struct kf_store *st, struct kf_match_engine *me,

@@ -84,7 +84,8 @@ struct kf_photo_match_out {
  * worker holds it). An error with out->job_failed set is the photo's own
  * (unreadable, corrupt, refused by the engine: the reason is on its job);
  * otherwise it is the run's (database, memory, the engine's credentials or
- * network: KF_E_AUTH, KF_E_NET) and the job keeps its lease. The billable
+ * network, a missing remote collection: KF_E_AUTH, KF_E_NET, KF_E_NOTFOUND)
+ * and the job keeps its lease. The billable
  * calls the engine made are added to the gallery's count, failed or not. */
 int kf_photo_match(struct kf_store *st, struct kf_match_engine *me,
 		   const struct kf_match_gallery *g, int64_t photo_id, const char *job_owner,
