@@ -6,6 +6,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "data/photo_fetch.h"
 #include "data/source_folder.h"
 #include "data/store_gallery.h"
 
@@ -108,6 +109,28 @@ out:
 	if (rc < 0 && !strstr(err ? err->msg : "", path))
 		kf_err_context(err, "'%s'", path);
 	kf_free(buf);
+	return rc;
+}
+
+int kf_enroll_photo_face(struct kf_store *st, struct kf_match_engine *me,
+			 const struct kf_photo *p, int face_index, struct kf_face_ref *r,
+			 int64_t *id, struct kf_err *err)
+{
+	struct kf_photo_local f = { 0 };
+	int64_t client_id = r->client_id;
+	int remote = kf_match_engine_has(me, KF_MATCH_ENGINE_REMOTE), rc;
+
+	rc = remote ? kf_store_face_box_from_photo(st, p->id, face_index, r, err)
+		    : kf_store_face_from_photo(st, p->id, face_index, r, err);
+	if (rc < 0)
+		return rc;
+	r->client_id = client_id;
+	if (remote && (rc = kf_photo_fetch(st, p, &f, err)) < 0)
+		goto out;
+	rc = kf_enroll_store(st, me, p->gallery_id, NULL, 0, remote ? f.path : p->key, r, id,
+			     err);
+out:
+	kf_photo_local_release(&f);
 	return rc;
 }
 

@@ -17,6 +17,7 @@
 #include "core/engine.h"
 #include "core/match_engine.h"
 #include "data/store_face.h"
+#include "data/store_photo.h"
 
 /* The quality gate: smaller or less certain faces are refused unless forced. */
 #define KF_ENROLL_MIN_FACE_PX 80
@@ -56,6 +57,16 @@ void kf_enroll_ref(const struct kf_enroll_file *ef, size_t i, const char *abs_pa
 int kf_enroll_store(struct kf_store *st, struct kf_match_engine *me, int64_t gallery_id,
 		    const struct kf_enroll_file *ef, size_t i, const char *path,
 		    struct kf_face_ref *r, int64_t *id, struct kf_err *err);
+
+/* Enroll face face_index of the processed gallery photo p for r->client_id
+ * with engine me and store it (kf_enroll_store): the local engine reuses the
+ * stored descriptor (KF_E_NOTFOUND "process it first" when there is none); a
+ * remote one is sent the face's crop from the photo's bytes (kf_photo_fetch:
+ * its file, or its copy from the bucket). r is filled as by
+ * kf_store_face_from_photo and borrows static strings: do not release it. */
+int kf_enroll_photo_face(struct kf_store *st, struct kf_match_engine *me,
+			 const struct kf_photo *p, int face_index, struct kf_face_ref *r,
+			 int64_t *id, struct kf_err *err);
 
 /* NULL-safe; zeroes *ef. */
 void kf_enroll_file_release(struct kf_enroll_file *ef);

@@ -215,8 +215,8 @@ int kf_store_face_load_search(struct kf_store *st, int64_t gallery_id, const cha
 	return KF_OK;
 }
 
-int kf_store_face_from_photo(struct kf_store *st, int64_t photo_id, int face_index,
-			     struct kf_face_ref *r, struct kf_err *err)
+static int from_photo(struct kf_store *st, int64_t photo_id, int face_index, int need_desc,
+		      struct kf_face_ref *r, struct kf_err *err)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -229,7 +229,7 @@ int kf_store_face_from_photo(struct kf_store *st, int64_t photo_id, int face_ind
 	sqlite3_bind_int64(s, 1, photo_id);
 	sqlite3_bind_int(s, 2, face_index);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && read_desc(s, 0, r->descriptor) == 0) {
+	if (rc == SQLITE_ROW && (read_desc(s, 0, r->descriptor) == 0 || !need_desc)) {
 		r->source_photo_id = photo_id;
 		r->source_face_index = face_index;
 		r->box_left = (float)sqlite3_column_double(s, 1);
@@ -243,12 +243,29 @@ int kf_store_face_from_photo(struct kf_store *st, int64_t photo_id, int face_ind
 				"gallery's engine keeps none): enroll from the photo file instead",
 				face_index);
 	} else if (rc == SQLITE_DONE) {
-		rc = kf_err_set(err, KF_E_NOTFOUND, "the photo has no stored face %d with a "
-				"descriptor; process it first (kingface match)", face_index);
+		rc = kf_err_set(err, KF_E_NOTFOUND, "the photo has no stored face %d%s; process "
+				"it first (kingface match)", face_index,
+				need_desc ? " with a descriptor" : "");
 	} else {
 		rc = kf_store_fail(st, rc, "read a photo face", err);
 	}
 	sqlite3_finalize(s);
+	return rc;
+}
+
+int kf_store_face_from_photo(struct kf_store *st, int64_t photo_id, int face_index,
+			     struct kf_face_ref *r, struct kf_err *err)
+{
+	return from_photo(st, photo_id, face_index, 1, r, err);
+}
+
+int kf_store_face_box_from_photo(struct kf_store *st, int64_t photo_id, int face_index,
+				 struct kf_face_ref *r, struct kf_err *err)
+{
+	int rc = from_photo(st, photo_id, face_index, 0, r, err);
+
+	if (rc == KF_OK)
+		memset(r->descriptor, 0, sizeof(r->descriptor));
 	return rc;
 }
 

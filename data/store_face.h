@@ -65,6 +65,12 @@ int kf_store_face_load_search(struct kf_store *st, int64_t gallery_id, const cha
 int kf_store_face_from_photo(struct kf_store *st, int64_t photo_id, int face_index,
 			     struct kf_face_ref *r, struct kf_err *err);
 
+/* As kf_store_face_from_photo, without the descriptor (zeroed): the face's box
+ * and confidence whatever the engine that stored it (a remote engine keeps no
+ * descriptor). KF_E_NOTFOUND when the photo has no such face stored. */
+int kf_store_face_box_from_photo(struct kf_store *st, int64_t photo_id, int face_index,
+				 struct kf_face_ref *r, struct kf_err *err);
+
 /* A value that changes whenever the gallery's references change (added or
  * removed): workers reload their search index when it does. */
 int kf_store_face_version(struct kf_store *st, int64_t gallery_id, int64_t *version,

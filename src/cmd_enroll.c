@@ -111,20 +111,11 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	}
 	if ((rc = kf_cli_engine_name(cli, cmd, a, st, &g, 1, &engine)) != KF_EXIT_OK)
 		goto out;
-	if (photo && strcmp(engine, KF_MATCH_ENGINE_LOCAL) != 0) {
-		fprintf(stderr, "kingface: --photo reuses a stored descriptor, which only the local "
-			"engine has; enroll from the file: kingface enroll %s '%s' PATH --face N\n",
-			g.name, c.name);
-		rc = KF_EXIT_ERROR;
-		goto out;
-	}
 	if (photo) {
 		if ((rc = kf_cli_opt_int(cmd, a, "face", 0, 999, &pick)) != KF_EXIT_OK)
 			goto out;
-		rc = KF_EXIT_ERROR;
-		if (kf_store_photo_find(st, g.id, photo, &p, &err) < 0 ||
-		    kf_store_face_from_photo(st, p.id, (int)pick, &r, &err) < 0) {
-			kf_cli_error(&err);
+		if (kf_store_photo_find(st, g.id, photo, &p, &err) < 0) {
+			rc = kf_cli_error(&err);
 			goto out;
 		}
 	} else {
@@ -141,8 +132,9 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		kf_match_engine_local(&me, NULL);
 	else if ((rc = kf_cli_engine_open(cli, engine, &dopts, &local, &me)) != KF_EXIT_OK)
 		goto out;
-	if (kf_enroll_store(st, &me, g.id, photo ? NULL : &ef, picked, photo ? p.key : a->pos[2],
-			    &r, &id, &err) < 0) {
+	/* --photo: the stored descriptor (local), or the face's crop (remote) */
+	if ((photo ? kf_enroll_photo_face(st, &me, &p, (int)pick, &r, &id, &err)
+		   : kf_enroll_store(st, &me, g.id, &ef, picked, a->pos[2], &r, &id, &err)) < 0) {
 		rc = kf_cli_error(&err);
 		goto out;
 	}

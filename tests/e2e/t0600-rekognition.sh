@@ -183,8 +183,15 @@ test_expect_success 'enroll another face: rematch needs the local engine, proces
 	jq -e ".total == 1 and .photos[0].key == \"sample3.jpg\" and .photos[0].similarity == 99" res
 '
 
-test_expect_success 'enroll --photo (a stored descriptor) is refused for Rekognition' '
-	! kf enroll g Caio --photo sample5.jpg --face 1 2>err && test_grep err "only the local engine"
+test_expect_success 'enroll from a face of a processed photo: its crop is indexed' '
+	kf client add g Duda >/dev/null &&
+	kf enroll g Duda --photo sample5.jpg --face 1 --json >e &&
+	jq -e ".faceIndex == 1 and .clientName == \"Duda\" and .engine == \"rekognition\"" e &&
+	curl -sf "$REK/_fake/collection?id=kingface-$gid" |
+		jq -e "[.Faces[] | select(.label == \"sample5.jpg-1\")] | length == 1" &&
+	kf match g sample5.jpg $M --no-cache --json >m &&
+	jq -e "[.matches[] | [.faceIndex, .clientName]] == [[1, \"Duda\"]]" m &&
+	! kf enroll g Duda --photo broken.jpg --face 0 2>err && test_grep err "no stored face"
 '
 
 test_expect_success 'throttling, then success: retried with backoff, retries counted' '
