@@ -23,6 +23,7 @@ struct kf_match_face {
 	struct kf_box box;		/* pixels of the upright photo */
 	float score;			/* detector score, 0..1 */
 	float descriptor[KF_DESC_DIM];
+	int no_descriptor;		/* the engine gives none (Rekognition): stored NULL */
 	size_t nhits;
 	struct kf_search_hit hits[KF_MATCH_MAX_HITS];	/* at or above the threshold */
 	struct kf_search_hit best_below;		/* client_id 0: none */

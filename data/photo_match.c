@@ -13,8 +13,23 @@
 #include "data/settings.h"
 #include "data/store_client.h"
 #include "data/store_face.h"
+#include "data/store_gallery.h"
 #include "data/store_photo.h"
 #include "data/store_result.h"
+
+/* galleries.engine of the gallery into out. */
+static int load_engine(struct kf_store *st, int64_t gallery_id, char *out, size_t n,
+		       struct kf_err *err)
+{
+	struct kf_gallery g;
+	int rc;
+
+	if ((rc = kf_store_gallery_get(st, gallery_id, &g, err)) < 0)
+		return rc;
+	snprintf(out, n, "%s", g.engine ? g.engine : KF_MATCH_ENGINE_LOCAL);
+	kf_store_gallery_release(&g);
+	return KF_OK;
+}
 
 int kf_match_gallery_load(struct kf_store *st, int64_t gallery_id, struct kf_match_gallery *g,
 			  struct kf_err *err)
@@ -28,7 +43,10 @@ int kf_match_gallery_load(struct kf_store *st, int64_t gallery_id, struct kf_mat
 	kf_search_init(&g->search);
 	if ((rc = kf_store_face_load_search(st, gallery_id, KF_ENGINE_MODEL, &g->search,
 					    &g->references, &g->other_model, err)) < 0 ||
-	    (rc = kf_store_client_list(st, gallery_id, &clients, &n, err)) < 0)
+	    (rc = kf_store_client_list(st, gallery_id, &clients, &n, err)) < 0 ||
+	    (rc = load_engine(st, gallery_id, g->engine, sizeof(g->engine), err)) < 0 ||
+	    (strcmp(g->engine, KF_MATCH_ENGINE_LOCAL) != 0 &&
+	     (rc = kf_store_face_count(st, gallery_id, g->engine, &g->remote_refs, err)) < 0))
 		goto fail;
 	if (n && (!(g->client_ids = kf_calloc(n, sizeof(int64_t))) ||
 		  !(g->client_names = kf_calloc(n, sizeof(char *))))) {
@@ -179,6 +197,7 @@ char *kf_photo_match_payload(const struct kf_match_gallery *g, int64_t photo_id,
 			cJSON_AddItemToArray(matches, m);
 		}
 	}
+	cJSON_AddStringToObject(o, "engine", g->engine[0] ? g->engine : KF_MATCH_ENGINE_LOCAL);
 	cJSON_AddBoolToObject(o, "cached", 0);
 	return own(o);
 }
@@ -205,18 +224,34 @@ static int fail_job(struct kf_store *st, int64_t job_id, const char *owner,
 	return code;
 }
 
-int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
+/* The engine's failure: the photo's own, or the run's (the same for every
+ * photo: credentials, network, memory, a remote collection that is gone),
+ * which must not fail photo after photo. */
+static int run_failure(int code)
+{
+	return code == KF_E_NOMEM || code == KF_E_AUTH || code == KF_E_NET ||
+	       code == KF_E_NOTFOUND;
+}
+
+int kf_photo_match(struct kf_store *st, struct kf_match_engine *me,
 		   const struct kf_match_gallery *g, int64_t photo_id, const char *job_owner,
 		   int64_t job_id, const struct kf_photo_match_opts *o,
 		   struct kf_photo_match_out *out, struct kf_arena *scratch, struct kf_err *err)
 {
+	struct kf_match_query q;
 	struct kf_match_result res = { 0, 0, 0, NULL };
+	unsigned long calls;
 	struct kf_photo p = { 0 };
 	struct kf_photo_local f = { 0 };
 	char owner[192], ref[24], key[1200], *hit = NULL, *text = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (g->engine[0] && strcmp(g->engine, kf_match_engine_name(me)) != 0)
+		return kf_err_set(err, KF_E_INVALID, "gallery %lld holds results of the %s engine, "
+				  "not %s (switch with 'kingface gallery engine %lld %s')",
+				  (long long)g->id, g->engine, kf_match_engine_name(me),
+				  (long long)g->id, kf_match_engine_name(me));
 	snprintf(ref, sizeof(ref), "%lld", (long long)photo_id);
 	if ((rc = kf_store_photo_find(st, g->id, ref, &p, err)) < 0)
 		return rc;
@@ -253,10 +288,22 @@ int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
 		rc = fail_job(st, job_id, job_owner, o, out, rc, err);
 		goto out;
 	}
-	if ((rc = kf_match_photo(e, &o->detect, &g->search, o->threshold, f.buf, f.len, &res,
-				 scratch, err)) < 0) {
-		if (rc != KF_E_NOMEM)
+	memset(&q, 0, sizeof(q));
+	q.detect = o->detect;
+	q.threshold = o->threshold;
+	q.search = &g->search;
+	q.gallery_id = g->id;
+	q.remote_refs = (size_t)g->remote_refs;
+	q.client_ids = g->client_ids;
+	q.nclients = g->nclients;
+	calls = kf_match_engine_calls(me);
+	rc = kf_match_engine_match(me, &q, f.buf, f.len, &res, scratch, err);
+	kf_store_gallery_add_calls(st, g->id, (int64_t)(kf_match_engine_calls(me) - calls), NULL);
+	if (rc < 0) {
+		if (!run_failure(rc))
 			rc = fail_job(st, job_id, job_owner, o, out, rc, err);
+		else if (job_owner == owner)	/* claimed here: give it back */
+			kf_queue_release(st, job_id, owner, NULL);
 		goto out;
 	}
 	if (!(text = kf_photo_match_payload(g, p.id, p.key, &res))) {

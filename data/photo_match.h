@@ -22,6 +22,7 @@
 #include "core/detect.h"
 #include "core/engine.h"
 #include "core/match.h"
+#include "core/match_engine.h"
 #include "core/search.h"
 #include "data/queue.h"
 #include "data/store.h"
@@ -36,6 +37,8 @@ struct kf_match_gallery {
 	int64_t *client_ids;
 	char **client_names;
 	int64_t references, other_model;	/* loaded, and skipped as of another model */
+	char engine[32];		/* galleries.engine: the engine of its results */
+	int64_t remote_refs;		/* references of a remote engine (its collection) */
 };
 
 int kf_match_gallery_load(struct kf_store *st, int64_t gallery_id, struct kf_match_gallery *g,
@@ -74,12 +77,17 @@ struct kf_photo_match_out {
 	int job_dead;		/* ... and it was the last attempt */
 };
 
-/* Match photo_id (a photo of g). job_owner: the worker holding its job
- * (kf_queue_claim), or NULL to claim the photo's job here (the `match`
- * command; KF_E_BUSY when a worker holds it). An error with out->job_failed
- * set is the photo's own (unreadable, corrupt); otherwise it is the run's
- * (database, memory) and the job keeps its lease. */
-int kf_photo_match(struct kf_store *st, const struct kf_engine *e,
+/* Match photo_id (a photo of g) with the engine me (the gallery's: another
+ * one is KF_E_INVALID naming 'kingface gallery engine', before anything is
+ * claimed or called). job_owner: the worker holding its job (kf_queue_claim),
+ * or NULL to claim the photo's job here (the `match` command; KF_E_BUSY when a
+ * worker holds it). An error with out->job_failed set is the photo's own
+ * (unreadable, corrupt, refused by the engine: the reason is on its job);
+ * otherwise it is the run's (database, memory, the engine's credentials or
+ * network, a missing remote collection: KF_E_AUTH, KF_E_NET, KF_E_NOTFOUND)
+ * and the job keeps its lease. The billable
+ * calls the engine made are added to the gallery's count, failed or not. */
+int kf_photo_match(struct kf_store *st, struct kf_match_engine *me,
 		   const struct kf_match_gallery *g, int64_t photo_id, const char *job_owner,
 		   int64_t job_id, const struct kf_photo_match_opts *o,
 		   struct kf_photo_match_out *out, struct kf_arena *scratch, struct kf_err *err);

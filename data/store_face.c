@@ -24,6 +24,12 @@ static int drop_cache(struct kf_store *st, int64_t client_id, struct kf_err *err
 	return kf_store_step_done(st, s, "drop cached results", err);
 }
 
+/* A reference of a remote engine: no descriptor. */
+static int remote(const struct kf_face_ref *r)
+{
+	return r->engine && strcmp(r->engine, "local") != 0;
+}
+
 /* Insert r (with r->uid when set, else a new one made by the schema's trigger). */
 static int insert(struct kf_store *st, const struct kf_face_ref *r, struct kf_err *err)
 {
@@ -33,12 +39,15 @@ static int insert(struct kf_store *st, const struct kf_face_ref *r, struct kf_er
 	if ((rc = kf_store_prepare(st, &s,
 			"INSERT INTO client_faces(client_id, descriptor, model, source_path, "
 			"source_sha256, source_photo_id, source_face_index, box_left, box_top, "
-			"box_width, box_height, score, created_at, uid) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-			err)) < 0)
+			"box_width, box_height, score, created_at, uid, engine, face_id) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+			"coalesce(?15, 'local'), ?16)", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, r->client_id);
-	sqlite3_bind_blob(s, 2, r->descriptor, (int)DESC_BYTES, SQLITE_STATIC);
+	if (remote(r))	/* no descriptor: an empty blob (the column is NOT NULL) */
+		sqlite3_bind_zeroblob(s, 2, 0);
+	else
+		sqlite3_bind_blob(s, 2, r->descriptor, (int)DESC_BYTES, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, r->model, -1, SQLITE_STATIC);
 	kf_store_bind_text(s, 4, r->source_path);
 	kf_store_bind_text(s, 5, r->source_sha256);
@@ -53,6 +62,8 @@ static int insert(struct kf_store *st, const struct kf_face_ref *r, struct kf_er
 	sqlite3_bind_double(s, 12, r->score);
 	sqlite3_bind_int64(s, 13, r->created_at > 0 ? r->created_at : kf_store_now_ms());
 	kf_store_bind_text(s, 14, r->uid[0] ? r->uid : NULL);
+	kf_store_bind_text(s, 15, r->engine);
+	kf_store_bind_text(s, 16, r->face_id[0] ? r->face_id : NULL);
 	return kf_store_step_done(st, s, "store the reference face", err);
 }
 
@@ -81,7 +92,7 @@ fail:
 #define REF_COLUMNS \
 	"SELECT id, client_id, descriptor, model, source_path, source_sha256," \
 	" coalesce(source_photo_id, 0), source_face_index, box_left, box_top, box_width," \
-	" box_height, score, created_at, uid FROM client_faces "
+	" box_height, score, created_at, uid, engine, coalesce(face_id, '') FROM client_faces "
 
 static int read_desc(sqlite3_stmt *s, int col, float *out)
 {
@@ -106,7 +117,8 @@ static int read_row(sqlite3_stmt *s, void *row)
 	if (read_desc(s, 2, r->descriptor) < 0)
 		memset(r->descriptor, 0, sizeof(r->descriptor));	/* never written so */
 	if (kf_store_col_strdup(s, 3, &r->model) < 0 || kf_store_col_strdup(s, 4, &r->source_path) < 0 ||
-	    kf_store_col_strdup(s, 5, &r->source_sha256) < 0) {
+	    kf_store_col_strdup(s, 5, &r->source_sha256) < 0 ||
+	    kf_store_col_strdup(s, 15, &r->engine) < 0) {
 		kf_store_face_release(r);
 		return KF_E_NOMEM;
 	}
@@ -121,6 +133,7 @@ static int read_row(sqlite3_stmt *s, void *row)
 	r->created_at = sqlite3_column_int64(s, 13);
 	if (sqlite3_column_type(s, 14) == SQLITE_TEXT)
 		snprintf(r->uid, sizeof(r->uid), "%s", (const char *)sqlite3_column_text(s, 14));
+	snprintf(r->face_id, sizeof(r->face_id), "%s", (const char *)sqlite3_column_text(s, 16));
 	return KF_OK;
 }
 
@@ -202,8 +215,8 @@ int kf_store_face_load_search(struct kf_store *st, int64_t gallery_id, const cha
 	return KF_OK;
 }
 
-int kf_store_face_from_photo(struct kf_store *st, int64_t photo_id, int face_index,
-			     struct kf_face_ref *r, struct kf_err *err)
+static int from_photo(struct kf_store *st, int64_t photo_id, int face_index, int need_desc,
+		      struct kf_face_ref *r, struct kf_err *err)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -216,7 +229,7 @@ int kf_store_face_from_photo(struct kf_store *st, int64_t photo_id, int face_ind
 	sqlite3_bind_int64(s, 1, photo_id);
 	sqlite3_bind_int(s, 2, face_index);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && read_desc(s, 0, r->descriptor) == 0) {
+	if (rc == SQLITE_ROW && (read_desc(s, 0, r->descriptor) == 0 || !need_desc)) {
 		r->source_photo_id = photo_id;
 		r->source_face_index = face_index;
 		r->box_left = (float)sqlite3_column_double(s, 1);
@@ -225,13 +238,34 @@ int kf_store_face_from_photo(struct kf_store *st, int64_t photo_id, int face_ind
 		r->box_height = (float)sqlite3_column_double(s, 4);
 		r->score = (float)(sqlite3_column_double(s, 5) / 100.0);
 		rc = KF_OK;
-	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-		rc = kf_err_set(err, KF_E_NOTFOUND, "the photo has no stored face %d with a "
-				"descriptor; process it first (kingface match)", face_index);
+	} else if (rc == SQLITE_ROW) {
+		rc = kf_err_set(err, KF_E_NOTFOUND, "face %d of the photo has no descriptor (its "
+				"gallery's engine keeps none): enroll from the photo file instead",
+				face_index);
+	} else if (rc == SQLITE_DONE) {
+		rc = kf_err_set(err, KF_E_NOTFOUND, "the photo has no stored face %d%s; process "
+				"it first (kingface match)", face_index,
+				need_desc ? " with a descriptor" : "");
 	} else {
 		rc = kf_store_fail(st, rc, "read a photo face", err);
 	}
 	sqlite3_finalize(s);
+	return rc;
+}
+
+int kf_store_face_from_photo(struct kf_store *st, int64_t photo_id, int face_index,
+			     struct kf_face_ref *r, struct kf_err *err)
+{
+	return from_photo(st, photo_id, face_index, 1, r, err);
+}
+
+int kf_store_face_box_from_photo(struct kf_store *st, int64_t photo_id, int face_index,
+				 struct kf_face_ref *r, struct kf_err *err)
+{
+	int rc = from_photo(st, photo_id, face_index, 0, r, err);
+
+	if (rc == KF_OK)
+		memset(r->descriptor, 0, sizeof(r->descriptor));
 	return rc;
 }
 
@@ -301,6 +335,79 @@ out:
 	return rc;
 }
 
+int kf_store_face_remote_ids(struct kf_store *st, int64_t gallery_id, int64_t client_id,
+			     int64_t ref_id, char ***ids, size_t *n, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if ((rc = kf_store_prepare(st, &s, "SELECT f.face_id FROM client_faces f JOIN clients c "
+				   "ON c.id = f.client_id WHERE c.gallery_id = ?1 AND "
+				   "f.engine <> 'local' AND f.face_id IS NOT NULL AND "
+				   "(?2 = 0 OR f.client_id = ?2) AND (?3 = 0 OR f.id = ?3) "
+				   "ORDER BY f.id", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, gallery_id);
+	sqlite3_bind_int64(s, 2, client_id);
+	sqlite3_bind_int64(s, 3, ref_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char **v = kf_realloc(*ids, ncap * sizeof(*v));
+
+			if (!v)
+				goto nomem;
+			*ids = v;
+			cap = ncap;
+		}
+		if (!((*ids)[*n] = kf_strdup((const char *)sqlite3_column_text(s, 0))))
+			goto nomem;
+		(*n)++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		kf_store_face_ids_free(*ids, *n);
+		*ids = NULL;
+		*n = 0;
+		return kf_store_fail(st, rc, "list remote references", err);
+	}
+	return KF_OK;
+nomem:
+	sqlite3_finalize(s);
+	kf_store_face_ids_free(*ids, *n);
+	*ids = NULL;
+	*n = 0;
+	return kf_err_set(err, KF_E_NOMEM, "out of memory listing references");
+}
+
+void kf_store_face_ids_free(char **ids, size_t n)
+{
+	for (size_t i = 0; ids && i < n; i++)
+		kf_free(ids[i]);
+	kf_free(ids);
+}
+
+int kf_store_face_count(struct kf_store *st, int64_t gallery_id, const char *engine,
+			int64_t *n, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "SELECT count(*) FROM client_faces f JOIN clients c "
+				   "ON c.id = f.client_id WHERE c.gallery_id = ?1 AND f.engine = ?2",
+				   err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, gallery_id);
+	sqlite3_bind_text(s, 2, engine, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? KF_OK : kf_store_fail(st, rc, "count references", err);
+}
+
 void kf_store_face_release(struct kf_face_ref *r)
 {
 	if (!r)
@@ -308,6 +415,7 @@ void kf_store_face_release(struct kf_face_ref *r)
 	kf_free(r->model);
 	kf_free(r->source_path);
 	kf_free(r->source_sha256);
+	kf_free(r->engine);
 	memset(r, 0, sizeof(*r));
 }
 

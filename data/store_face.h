@@ -6,6 +6,11 @@
  * and the descriptor model. Adding or removing a reference changes what the
  * gallery's photos match, so both drop the gallery's cached match results in
  * the same transaction.
+ *
+ * A reference of a remote engine (engine other than "local", docs/engines.md)
+ * has no descriptor (stored as an empty blob, read back as zeros) and the
+ * engine's id of the face in face_id; its model is the engine's, so the local
+ * search never loads it.
  */
 #ifndef KF_STORE_FACE_H
 #define KF_STORE_FACE_H
@@ -28,6 +33,8 @@ struct kf_face_ref {
 	float score;			/* detector score, 0..1 */
 	int64_t created_at;
 	char uid[33];			/* the same on every machine (connected mode) */
+	char *engine;			/* the engine that made it; NULL when adding: "local" */
+	char face_id[64];		/* the engine's id of it (Rekognition's FaceId), or "" */
 };
 
 /* Store a reference (r->id and r->created_at are ignored) and drop the gallery's
@@ -58,6 +65,12 @@ int kf_store_face_load_search(struct kf_store *st, int64_t gallery_id, const cha
 int kf_store_face_from_photo(struct kf_store *st, int64_t photo_id, int face_index,
 			     struct kf_face_ref *r, struct kf_err *err);
 
+/* As kf_store_face_from_photo, without the descriptor (zeroed): the face's box
+ * and confidence whatever the engine that stored it (a remote engine keeps no
+ * descriptor). KF_E_NOTFOUND when the photo has no such face stored. */
+int kf_store_face_box_from_photo(struct kf_store *st, int64_t photo_id, int face_index,
+				 struct kf_face_ref *r, struct kf_err *err);
+
 /* A value that changes whenever the gallery's references change (added or
  * removed): workers reload their search index when it does. */
 int kf_store_face_version(struct kf_store *st, int64_t gallery_id, int64_t *version,
@@ -76,6 +89,17 @@ int kf_store_face_put_uid(struct kf_store *st, const struct kf_face_ref *r, int 
 /* Remove the reference with this uid, if any; drops the cached results. Call
  * inside a transaction. */
 int kf_store_face_drop_uid(struct kf_store *st, const char *uid, struct kf_err *err);
+
+/* The engine ids (face_id) of the remote references of a gallery: of one
+ * client (client_id > 0), of one reference of it (ref_id > 0 too), or all.
+ * *ids is the caller's (kf_store_face_ids_free), NULL when there are none. */
+int kf_store_face_remote_ids(struct kf_store *st, int64_t gallery_id, int64_t client_id,
+			     int64_t ref_id, char ***ids, size_t *n, struct kf_err *err);
+void kf_store_face_ids_free(char **ids, size_t n);
+
+/* How many references of the gallery's clients the engine made. */
+int kf_store_face_count(struct kf_store *st, int64_t gallery_id, const char *engine,
+			int64_t *n, struct kf_err *err);
 
 void kf_store_face_release(struct kf_face_ref *r);
 void kf_store_face_list_free(struct kf_face_ref *list, size_t n);

@@ -27,7 +27,7 @@
 	"   JOIN face_matches m ON m.photo_face_id = f.id WHERE p.gallery_id = g.id)," \
 	" (SELECT coalesce(max(j.processed_at), 0) FROM photos p" \
 	"   JOIN photo_jobs j ON j.photo_id = p.id WHERE p.gallery_id = g.id)," \
-	" g.platform_id, g.bucket" \
+	" g.platform_id, g.bucket, g.remote_calls" \
 	" FROM galleries g"
 
 static int read_row(sqlite3_stmt *s, struct kf_gallery *g)
@@ -51,6 +51,7 @@ static int read_row(sqlite3_stmt *s, struct kf_gallery *g)
 	g->matches = sqlite3_column_int64(s, 13);
 	g->last_processed_at = sqlite3_column_int64(s, 14);
 	g->platform_id = sqlite3_column_int64(s, 15);
+	g->remote_calls = sqlite3_column_int64(s, 17);
 	g->pending = g->photos - g->running - g->done - g->failed - g->dead;
 	return KF_OK;
 }
@@ -171,6 +172,113 @@ int kf_store_gallery_source(struct kf_store *st, int64_t id, char **source,
 	else
 		rc = kf_store_fail(st, rc, "read gallery", err);
 	sqlite3_finalize(s);
+	return rc;
+}
+
+int kf_store_gallery_add_calls(struct kf_store *st, int64_t id, int64_t n, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (n <= 0)
+		return KF_OK;
+	if ((rc = kf_store_prepare(st, &s, "UPDATE galleries SET remote_calls = remote_calls + ?2 "
+				   "WHERE id = ?1", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, n);
+	return kf_store_step_done(st, s, "count the engine's calls", err);
+}
+
+int kf_store_gallery_engine_use(struct kf_store *st, const struct kf_gallery *g,
+				int64_t *results, int64_t *refs, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "SELECT (SELECT count(*) FROM photos p JOIN photo_jobs j "
+				   "ON j.photo_id = p.id WHERE p.gallery_id = ?1 AND j.state = 'done'), "
+				   "(SELECT count(*) FROM client_faces f JOIN clients c ON c.id = "
+				   "f.client_id WHERE c.gallery_id = ?1 AND f.engine = ?2)", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, g->id);
+	kf_store_bind_text(s, 2, g->engine ? g->engine : "local");
+	rc = sqlite3_step(s);
+	*results = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	*refs = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? KF_OK : kf_store_fail(st, rc, "read the gallery's engine", err);
+}
+
+static int exec_id(struct kf_store *st, const char *sql, int64_t id, const char *what,
+		   struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, sql, err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	return kf_store_step_done(st, s, what, err);
+}
+
+int kf_store_gallery_set_engine(struct kf_store *st, int64_t id, const char *engine, int reset,
+				int64_t *requeued, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int64_t running = 0, photos = 0;
+	int rc;
+
+	if (requeued)
+		*requeued = 0;
+	if ((rc = kf_store_begin(st, err)) < 0)
+		return rc;
+	if ((rc = kf_store_prepare(st, &s, "SELECT (SELECT count(*) FROM photos p JOIN photo_jobs j "
+				   "ON j.photo_id = p.id WHERE p.gallery_id = ?1 AND j.state = "
+				   "'running'), (SELECT count(*) FROM photos WHERE gallery_id = ?1 "
+				   "AND NOT missing)", err)) < 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		running = sqlite3_column_int64(s, 0);
+		photos = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW) {
+		rc = kf_store_fail(st, rc, "read the gallery's jobs", err);
+		goto fail;
+	}
+	if (reset && running) {
+		rc = kf_err_set(err, KF_E_BUSY, "%lld photo(s) of the gallery are being processed; "
+				"stop the workers first", (long long)running);
+		goto fail;
+	}
+	if (reset &&
+	    ((rc = exec_id(st, "DELETE FROM photo_faces WHERE photo_id IN (SELECT id FROM photos "
+			   "WHERE gallery_id = ?1)", id, "drop the gallery's faces", err)) < 0 ||
+	     (rc = exec_id(st, "DELETE FROM processing_cache WHERE gallery_id = ?1", id,
+			   "drop the gallery's cache", err)) < 0 ||
+	     (rc = exec_id(st, "UPDATE photo_jobs SET state = 'pending', attempts = 0, "
+			   "last_error = NULL, next_attempt_at = NULL, lease_owner = NULL, "
+			   "lease_expires_at = NULL, etag = NULL, processed_at = NULL, updated_at = "
+			   "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) WHERE "
+			   "photo_id IN (SELECT id FROM photos WHERE gallery_id = ?1)", id,
+			   "re-queue the gallery's photos", err)) < 0))
+		goto fail;
+	if ((rc = kf_store_prepare(st, &s, "UPDATE galleries SET engine = ?2, updated_at = ?3 "
+				   "WHERE id = ?1", err)) < 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, engine, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, kf_store_now_ms());
+	if ((rc = kf_store_step_done(st, s, "set the gallery's engine", err)) < 0 ||
+	    (rc = kf_store_commit(st, err)) < 0)
+		goto fail;
+	if (requeued && reset)
+		*requeued = photos;
+	return KF_OK;
+fail:
+	kf_store_rollback(st);
 	return rc;
 }
 

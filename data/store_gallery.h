@@ -25,6 +25,7 @@ struct kf_gallery {
 	int64_t pending, running, done, failed, dead;	/* photos by job state */
 	int64_t faces, matches;
 	int64_t last_processed_at;	/* Unix ms, 0 when none */
+	int64_t remote_calls;		/* billable calls of a remote engine (Rekognition) */
 };
 
 /* Create a gallery. KF_E_EXISTS when the name is taken. *id may be NULL. */
@@ -54,6 +55,23 @@ int kf_store_gallery_list(struct kf_store *st, struct kf_gallery **out, size_t *
 /* Delete a gallery with its clients, photos, faces, matches, jobs and cache
  * entries, in one transaction. */
 int kf_store_gallery_remove(struct kf_store *st, int64_t id, struct kf_err *err);
+
+/* Count n more billable calls of a remote engine for the gallery (its own
+ * statement: calls made are counted even when the photo then fails). */
+int kf_store_gallery_add_calls(struct kf_store *st, int64_t id, int64_t n, struct kf_err *err);
+
+/* What the gallery holds of its engine: *results the photos with stored
+ * results (job done), *refs the references its engine (g->engine) made. */
+int kf_store_gallery_engine_use(struct kf_store *st, const struct kf_gallery *g,
+				int64_t *results, int64_t *refs, struct kf_err *err);
+
+/* Make engine the gallery's. With reset, in one transaction: its faces,
+ * matches and cached results are dropped and every job goes back to pending
+ * (*requeued, may be NULL, gets how many photos will be processed again);
+ * KF_E_BUSY when a job is running. References are kept: each engine only
+ * uses its own. */
+int kf_store_gallery_set_engine(struct kf_store *st, int64_t id, const char *engine, int reset,
+				int64_t *requeued, struct kf_err *err);
 
 void kf_store_gallery_release(struct kf_gallery *g);
 void kf_store_gallery_list_free(struct kf_gallery *list, size_t n);

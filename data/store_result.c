@@ -73,7 +73,10 @@ int kf_store_result_replace(struct kf_store *st, int64_t photo_id,
 		sqlite3_bind_double(f, 5, face->box.width / res->width);
 		sqlite3_bind_double(f, 6, face->box.height / res->height);
 		sqlite3_bind_double(f, 7, face->score * 100.0);
-		sqlite3_bind_blob(f, 8, face->descriptor, (int)DESC_BYTES, SQLITE_STATIC);
+		if (face->no_descriptor)
+			sqlite3_bind_null(f, 8);
+		else
+			sqlite3_bind_blob(f, 8, face->descriptor, (int)DESC_BYTES, SQLITE_STATIC);
 		if ((rc = sqlite3_step(f)) != SQLITE_DONE) {
 			rc = kf_store_fail(st, rc, "store a face", err);
 			goto out;

@@ -165,6 +165,16 @@ static const char *const migrations[] = {
 	"      AND p.platform_id IS NOT NULL"
 	"   ON CONFLICT (kind, ref) DO UPDATE SET seq = seq + 1;"
 	"END;",
+
+	/* 3: a second match engine, Amazon Rekognition (docs/engines.md). A
+	 * reference says which engine made it; a Rekognition reference has an
+	 * empty descriptor, model 'aws-rekognition' (so the local search skips
+	 * it) and AWS's FaceId. galleries.engine (migration 1) is the engine of
+	 * the gallery's stored results; remote_calls counts the billable calls
+	 * made for the gallery. */
+	"ALTER TABLE client_faces ADD COLUMN engine TEXT NOT NULL DEFAULT 'local';"
+	"ALTER TABLE client_faces ADD COLUMN face_id TEXT;"	/* the engine's id, or NULL */
+	"ALTER TABLE galleries ADD COLUMN remote_calls INTEGER NOT NULL DEFAULT 0;",
 };
 
 int kf_store_schema_count(void)

@@ -82,6 +82,10 @@ static int push_ref(struct kf_store *st, struct kf_pg *pg, const struct ids *m,
 		sum->local_only++;
 		goto out;
 	}
+	if (r.engine && strcmp(r.engine, "local") != 0) {
+		sum->local_only++;	/* Rekognition references are not synced yet */
+		goto out;
+	}
 	kf_pg_desc_hex(r.descriptor, desc);
 	box_json(box, sizeof(box), r.box_left, r.box_top, r.box_width, r.box_height);
 	snprintf(conf, sizeof(conf), "%.4f", (double)r.score * 100);

@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "data/engines.h"
 #include "data/queue.h"
 #include "data/store_face.h"
 
@@ -17,7 +18,7 @@
 #define WAIT_OTHERS_MS 200	/* process mode: others still running */
 
 struct kf_worker_run {
-	const struct kf_engine *engine;
+	struct kf_match_engine engine;		/* the run's handle; threads take their own */
 	struct kf_worker_opts o;
 	struct kf_pool *pool;
 	_Atomic int64_t slot[MAX_WORKERS];	/* job in flight per worker, 0 none */
@@ -54,6 +55,27 @@ static int gallery_for(struct kf_store *st, int64_t gallery_id, struct kf_match_
 	return KF_OK;
 }
 
+/* The gallery's results are of this engine. */
+static int uses(const struct kf_match_engine *me, const struct kf_match_gallery *g)
+{
+	return me->ops && !strcmp(g->engine, kf_match_engine_name(me));
+}
+
+/* any_engine: a gallery of another engine than the run's gets that engine in
+ * *other, opened once per thread. */
+static int engine_for(struct kf_worker_run *r, const struct kf_match_gallery *g,
+		      const struct kf_match_engine *me, struct kf_match_engine *other,
+		      struct kf_err *err)
+{
+	if (!r->o.any_engine || !g->engine[0] || uses(me, g) || uses(other, g))
+		return KF_OK;
+	kf_match_engine_close(other);
+	if (kf_engines_open(g->engine, NULL, other, err) < 0)
+		return kf_err_context(err, "gallery %lld uses the %s engine (start a worker with "
+				      "--engine %s)", (long long)g->id, g->engine, g->engine);
+	return KF_OK;
+}
+
 /* Nothing ready: in process mode, is the gallery finished? Returns 1 to end. */
 static int idle(struct kf_worker_run *r, struct kf_pool *pool, struct kf_store *st,
 		int64_t wait_ms, struct kf_err *err)
@@ -82,11 +104,13 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 	struct kf_match_gallery g;
 	struct kf_store *st = NULL;
 	struct kf_err err = KF_ERR_INIT;
+	struct kf_match_engine me = { NULL, NULL }, other = { NULL, NULL };
 	const char *owner = r->owner[index];
 	int64_t version = -1;
 
 	memset(&g, 0, sizeof(g));
-	if (kf_store_open(&st, r->o.db_path, 0, &err) < 0) {
+	if (kf_match_engine_thread(&r->engine, &me, &err) < 0 ||
+	    kf_store_open(&st, r->o.db_path, 0, &err) < 0) {
 		run_failed(r, pool, &err);
 		goto out;
 	}
@@ -111,12 +135,13 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 		kf_pool_add(pool, KF_POOL_RUNNING, 1);
 		if (!r->o.until_empty)
 			kf_pool_add(pool, KF_POOL_TOTAL, 1);
+		memset(&res, 0, sizeof(res));
 		rc = gallery_for(st, job.gallery_id, &g, &version, &err);
 		if (rc == KF_OK)
-			rc = kf_photo_match(st, r->engine, &g, job.photo_id, owner, job.id,
-					    &r->o.match, &res, &arena, &err);
-		else
-			memset(&res, 0, sizeof(res));
+			rc = engine_for(r, &g, &me, &other, &err);
+		if (rc == KF_OK)
+			rc = kf_photo_match(st, uses(&other, &g) ? &other : &me, &g, job.photo_id,
+					    owner, job.id, &r->o.match, &res, &arena, &err);
 		kf_arena_reset(&arena);
 		kf_pool_add(pool, KF_POOL_RUNNING, -1);
 		atomic_store(&r->slot[index], 0);
@@ -134,6 +159,8 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 	}
 out:
 	kf_match_gallery_release(&g);
+	kf_match_engine_close(&other);
+	kf_match_engine_close(&me);
 	kf_store_close(st);
 	kf_arena_release(&arena);
 	atomic_fetch_sub(&r->active, 1);
@@ -176,8 +203,8 @@ static void thread_main(void *ctx, int index, struct kf_pool *pool)
 		work(ctx, index, pool);
 }
 
-int kf_worker_start(const struct kf_engine *e, const struct kf_worker_opts *o, int64_t total,
-		    struct kf_worker_run **out, struct kf_err *err)
+int kf_worker_start(const struct kf_match_engine *me, const struct kf_worker_opts *o,
+		    int64_t total, struct kf_worker_run **out, struct kf_err *err)
 {
 	struct kf_worker_run *r;
 	int rc;
@@ -188,13 +215,17 @@ int kf_worker_start(const struct kf_engine *e, const struct kf_worker_opts *o, i
 				  MAX_WORKERS - 1, o->concurrency);
 	if (!(r = kf_calloc(1, sizeof(*r))))
 		return kf_err_set(err, KF_E_NOMEM, "out of memory starting workers");
-	r->engine = e;
+	if ((rc = kf_match_engine_thread(me, &r->engine, err)) < 0) {
+		kf_free(r);
+		return rc;
+	}
 	r->o = *o;
 	pthread_mutex_init(&r->lock, NULL);
 	atomic_store(&r->active, o->concurrency);
 	for (int i = 0; i < o->concurrency; i++)
 		kf_queue_owner(r->owner[i], sizeof(r->owner[i]), i);
 	if ((rc = kf_pool_start(&r->pool, o->concurrency + 1, thread_main, r, err)) < 0) {
+		kf_match_engine_close(&r->engine);
 		pthread_mutex_destroy(&r->lock);
 		kf_free(r);
 		return rc;
@@ -227,6 +258,7 @@ int kf_worker_wait(struct kf_worker_run *r, struct kf_err *err)
 	rc = r->first.code;
 	if (rc < 0 && err)
 		*err = r->first;
+	kf_match_engine_close(&r->engine);
 	pthread_mutex_destroy(&r->lock);
 	kf_free(r);
 	return rc;

@@ -3,10 +3,17 @@
  * (photo_match.h), seed steps 3 and 4.
  *
  * DESIGN
- * - The engine is loaded once by the caller and shared read-only. Each worker
- *   thread has its own SQLite connection, its own scratch arena and its own
+ * - The match engine (core/match_engine.h) is opened once by the caller;
+ *   each worker thread gets its own handle of it (kf_match_engine_thread: the
+ *   local networks are shared read-only, Rekognition gets an HTTP client per
+ *   thread), its own SQLite connection, its own scratch arena and its own
  *   copy of the gallery's search index, reloaded when the gallery's enrolled
  *   references change.
+ * - Engines never mix in one gallery: a job of a gallery of another engine
+ *   stops the run with the message (kf_photo_match), unless any_engine is set
+ *   (`worker` with neither --gallery nor --engine): then a thread opens that
+ *   gallery's engine by name when it first needs it (data/engines.h; only a
+ *   remote engine can be opened so: the local networks are the caller's).
  * - SQLite writes are single statements (claim) or short BEGIN IMMEDIATE
  *   transactions (one photo's results) on WAL with a busy timeout, so a writer
  *   waits its turn instead of failing with SQLITE_BUSY.
@@ -25,7 +32,7 @@
 
 #include <stdint.h>
 
-#include "core/engine.h"
+#include "core/match_engine.h"
 #include "core/pool.h"
 #include "data/photo_match.h"
 
@@ -34,14 +41,18 @@ struct kf_worker_opts {
 	int64_t gallery_id;		/* 0: every gallery */
 	int concurrency;		/* worker threads, 1..63 */
 	int until_empty;
+	int any_engine;			/* serve galleries of another engine too */
 	struct kf_photo_match_opts match;
 };
 
 struct kf_worker_run;
 
-/* Start the workers. total: the jobs the caller expects this run to finish
- * (the Y of "X/Y"). On success *out is owned by the caller (kf_worker_wait). */
-int kf_worker_start(const struct kf_engine *e, const struct kf_worker_opts *o, int64_t total,
+/* Start the workers with engine me (the run takes its own handles: the
+ * caller may close me once this returns; a local engine's networks must live
+ * until kf_worker_wait). total: the jobs the caller expects this run to finish
+ * (the Y of "X/Y"). On success *out is owned by the caller (kf_worker_wait).
+ * Errors: the engine's (a Rekognition handle that cannot be opened). */
+int kf_worker_start(const struct kf_match_engine *me, const struct kf_worker_opts *o, int64_t total,
 		    struct kf_worker_run **out, struct kf_err *err);
 
 /* Live progress; any thread, any time. */

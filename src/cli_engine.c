@@ -3,12 +3,17 @@
  * detect, enroll, identify, match and the workers agree. */
 #include "src/cli_engine.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/engine.h"
+#include "core/match_engine.h"
+#include "data/engines.h"
 #include "data/paths.h"
 #include "data/settings.h"
+#include "data/store_gallery.h"
 
 int kf_cli_detect_opts(const struct kf_command *cmd, const struct kf_args *a,
 		       struct kf_detect_opts *o)
@@ -95,5 +100,71 @@ int kf_cli_load_engine(struct kf_cli *cli, const struct kf_detect_opts *o, struc
 	if (kf_engine_load(e, models, (o->detector == KF_DETECTOR_SSD ? KF_ENGINE_SSD : KF_ENGINE_TINY) |
 			   KF_ENGINE_DESCRIPTORS, &err) < 0)
 		return kf_cli_error(&err);
+	return KF_EXIT_OK;
+}
+
+static const char *canonical(const char *name)
+{
+	if (name && !strcmp(name, KF_MATCH_ENGINE_REKOGNITION))
+		return KF_MATCH_ENGINE_REKOGNITION;
+	return KF_MATCH_ENGINE_LOCAL;
+}
+
+int kf_cli_engine_name(struct kf_cli *cli, const struct kf_command *cmd, const struct kf_args *a,
+		       struct kf_store *st, struct kf_gallery *g, int adopt, const char **name)
+{
+	struct kf_err err = KF_ERR_INIT;
+	const char *want = kf_cli_opt(cmd, a, "engine"), *have;
+	int64_t results, refs;
+	char *copy;
+
+	(void)cli;
+	if (want && !kf_match_engine_known(want))
+		return kf_cli_usage(cmd, "--engine must be local or rekognition, not '%s'", want);
+	if (!g) {
+		*name = canonical(want);
+		return KF_EXIT_OK;
+	}
+	have = canonical(g->engine);
+	*name = want ? canonical(want) : have;
+	if (!strcmp(*name, have))
+		return KF_EXIT_OK;
+	if (kf_store_gallery_engine_use(st, g, &results, &refs, &err) < 0)
+		return kf_cli_error(&err);
+	if (results || refs) {
+		fprintf(stderr, "kingface: gallery '%s' holds results of the %s engine (%lld photo%s "
+			"processed, %lld reference%s); engines never mix: switch with 'kingface "
+			"gallery engine %s %s' (its photos are then processed again)\n", g->name,
+			have, (long long)results, results == 1 ? "" : "s", (long long)refs,
+			refs == 1 ? "" : "s", g->name, *name);
+		return KF_EXIT_ERROR;
+	}
+	if (!adopt)
+		return KF_EXIT_OK;
+	if (kf_store_gallery_set_engine(st, g->id, *name, 0, NULL, &err) < 0)
+		return kf_cli_error(&err);
+	if ((copy = kf_strdup(*name))) {
+		kf_free(g->engine);
+		g->engine = copy;
+	}
+	return KF_EXIT_OK;
+}
+
+int kf_cli_engine_open(struct kf_cli *cli, const char *name, const struct kf_detect_opts *o,
+		       struct kf_engine **local, struct kf_match_engine *me)
+{
+	struct kf_err err = KF_ERR_INIT;
+	int rc;
+
+	*local = NULL;
+	memset(me, 0, sizeof(*me));
+	if (!strcmp(name, KF_MATCH_ENGINE_LOCAL) &&
+	    (rc = kf_cli_load_engine(cli, o, local)) != KF_EXIT_OK)
+		return rc;
+	if (kf_engines_open(name, *local, me, &err) < 0) {
+		kf_engine_free(*local);
+		*local = NULL;
+		return kf_cli_error(&err);
+	}
 	return KF_EXIT_OK;
 }

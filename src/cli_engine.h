@@ -3,6 +3,7 @@
 #define KF_CLI_ENGINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/detect.h"
 #include "src/cli.h"
@@ -17,9 +18,16 @@
 	{ "tiny-size", "N", "tiny detector input size, multiple of 32, 128 to 608 " \
 	  "(default 416)" }
 
+/* The --engine row of enroll, identify, match, process and worker. */
+#define KF_ENGINE_OPT_ROW \
+	{ "engine", "local|rekognition", "match engine (default: the gallery's, local for " \
+	  "a new one; see docs/engines.md)" }
+
 struct cJSON;
 struct kf_engine;
 struct kf_face;
+struct kf_gallery;
+struct kf_match_engine;
 
 /* JSON of one face in a w x h photo: {"score", "box" (pixels), "boundingBox"
  * (fractions, Rekognition's names)} plus "landmarks" and "descriptor" when the
@@ -52,5 +60,29 @@ struct kf_photo_match_opts;
  * max-attempts) for what is not given (cmd_match.c). */
 int kf_cli_match_opts(struct kf_cli *cli, const struct kf_command *cmd, const struct kf_args *a,
 		      struct kf_store *st, struct kf_photo_match_opts *o);
+
+/* The engine for gallery g (may be NULL: --engine, else "local"): --engine,
+ * else the gallery's. --engine naming another engine than that of the
+ * gallery's stored results or references is refused (the message names
+ * 'kingface gallery engine'); an empty gallery takes it when adopt is set
+ * (galleries.engine and g->engine updated). *name is a static string. Prints
+ * its errors; returns an exit status. */
+int kf_cli_engine_name(struct kf_cli *cli, const struct kf_command *cmd, const struct kf_args *a,
+		       struct kf_store *st, struct kf_gallery *g, int adopt, const char **name);
+
+/* Open engine name into *me: "local" loads the networks for o's detector
+ * (with descriptors) into *local, which the caller kf_engine_free()s after
+ * closing me; "rekognition" opens the client (*local stays NULL). Prints its
+ * errors; returns an exit status. */
+int kf_cli_engine_open(struct kf_cli *cli, const char *name, const struct kf_detect_opts *o,
+		       struct kf_engine **local, struct kf_match_engine *me);
+
+/* Before removing references of the gallery (of client_id, or its ref_id;
+ * 0 for all): delete the remote ones (data/engines.h). When that fails: with
+ * --force a warning and KF_EXIT_OK, else the error saying `what` was not
+ * removed and KF_EXIT_ERROR (cmd_client.c). */
+int kf_cli_forget_remote(const struct kf_command *cmd, const struct kf_args *a,
+			 struct kf_store *st, int64_t gallery_id, int64_t client_id, int64_t ref_id,
+			 const char *what);
 
 #endif

@@ -2,9 +2,10 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
+#include "data/engines.h"
 #include "data/store_client.h"
 #include "data/store_gallery.h"
-#include "src/cli.h"
+#include "src/cli_engine.h"
 
 static cJSON *client_json(const struct kf_client *c)
 {
@@ -124,12 +125,31 @@ int kf_cmd_client_rename(struct kf_cli *cli, const struct kf_command *cmd, struc
 	return rc < 0 ? kf_cli_error(&err) : KF_EXIT_OK;
 }
 
+int kf_cli_forget_remote(const struct kf_command *cmd, const struct kf_args *a,
+			 struct kf_store *st, int64_t gallery_id, int64_t client_id, int64_t ref_id,
+			 const char *what)
+{
+	struct kf_err err = KF_ERR_INIT;
+
+	if (kf_engines_forget(st, gallery_id, client_id, ref_id, NULL, &err) == KF_OK)
+		return KF_EXIT_OK;
+	if (!kf_cli_opt(cmd, a, "force")) {
+		fprintf(stderr, "kingface: %s; %s not removed: retry when connected, or --force "
+			"to remove it here and leave the faces in the collection\n", err.msg, what);
+		return KF_EXIT_ERROR;
+	}
+	fprintf(stderr, "kingface: warning: %s; removing %s here anyway (--force): its faces stay "
+		"in Rekognition collection 'kingface-%lld'\n", err.msg, what, (long long)gallery_id);
+	return KF_EXIT_OK;
+}
+
 int kf_cmd_client_remove(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_client_removed r;
 	struct kf_client c;
 	struct kf_store *st;
+	char what[256];
 	int rc;
 
 	if ((rc = kf_cli_client(cli, a, &st, &c)) != KF_EXIT_OK)
@@ -141,6 +161,11 @@ int kf_cmd_client_remove(struct kf_cli *cli, const struct kf_command *cmd, struc
 			c.name);
 		kf_store_client_release(&c);
 		return KF_EXIT_ERROR;
+	}
+	snprintf(what, sizeof(what), "client '%.200s'", c.name);
+	if ((rc = kf_cli_forget_remote(cmd, a, st, c.gallery_id, c.id, 0, what)) != KF_EXIT_OK) {
+		kf_store_client_release(&c);
+		return rc;
 	}
 	rc = kf_store_client_remove(st, c.id, &r, &err);
 	if (rc == KF_OK && cli->json) {

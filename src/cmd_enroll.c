@@ -6,6 +6,8 @@
 
 #include "core/alloc.h"
 #include "core/engine.h"
+#include "core/match_engine.h"
+#include "data/engines.h"
 #include "data/enroll.h"
 #include "data/store_client.h"
 #include "data/store_face.h"
@@ -16,7 +18,7 @@
 /* Find the face to enroll in an image file: exactly one, or --face N. */
 static int face_from_file(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a,
 			  const char *path, struct kf_enroll_file *ef, struct kf_face_ref *r,
-			  const char *abs_path, int *padded)
+			  const char *abs_path, int *padded, size_t *picked)
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_engine *e = NULL;
@@ -31,6 +33,8 @@ static int face_from_file(struct kf_cli *cli, const struct kf_command *cmd, stru
 	    (rc = kf_cli_models(cli, models, sizeof(models))) != KF_EXIT_OK)
 		return rc;
 	rc = KF_EXIT_ERROR;
+	/* the local detector finds the face whatever the engine: a remote one is
+	 * only ever sent the face chosen here */
 	if (kf_engine_load(&e, models, (o.detector == KF_DETECTOR_SSD ? KF_ENGINE_SSD : KF_ENGINE_TINY) |
 			   KF_ENGINE_DESCRIPTORS, &err) < 0 ||
 	    kf_enroll_detect(e, &o, path, ef, &err) < 0) {
@@ -66,6 +70,7 @@ static int face_from_file(struct kf_cli *cli, const struct kf_command *cmd, stru
 	}
 	kf_enroll_ref(ef, (size_t)pick, abs_path, r);
 	*padded = ef->pad > 0;
+	*picked = (size_t)pick;
 	rc = KF_EXIT_OK;
 out:
 	kf_engine_free(e);
@@ -81,9 +86,13 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	struct kf_client c = { 0 };
 	struct kf_photo p = { 0 };
 	struct kf_store *st;
-	const char *photo = kf_cli_opt(cmd, a, "photo");
+	struct kf_match_engine me = { NULL, NULL };
+	struct kf_engine *local = NULL;
+	struct kf_detect_opts dopts;
+	const char *photo = kf_cli_opt(cmd, a, "photo"), *engine;
 	char abs_path[4096];
 	int64_t id, pick = -1;
+	size_t picked = 0;
 	int rc, padded = 0;
 
 	memset(&r, 0, sizeof(r));
@@ -93,31 +102,39 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		return kf_cli_usage(cmd, "give either an IMAGE file or --photo PHOTO, not both");
 	if (photo && !kf_cli_opt(cmd, a, "face"))
 		return kf_cli_usage(cmd, "--photo needs --face N (see kingface detail)");
-	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+	if ((rc = kf_cli_detect_opts(cmd, a, &dopts)) != KF_EXIT_OK ||
+	    (rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
 	if (kf_store_client_find(st, g.id, a->pos[1], &c, &err) < 0) {
 		rc = kf_cli_error(&err);
 		goto out;
 	}
+	if ((rc = kf_cli_engine_name(cli, cmd, a, st, &g, 1, &engine)) != KF_EXIT_OK)
+		goto out;
 	if (photo) {
 		if ((rc = kf_cli_opt_int(cmd, a, "face", 0, 999, &pick)) != KF_EXIT_OK)
 			goto out;
-		rc = KF_EXIT_ERROR;
-		if (kf_store_photo_find(st, g.id, photo, &p, &err) < 0 ||
-		    kf_store_face_from_photo(st, p.id, (int)pick, &r, &err) < 0) {
-			kf_cli_error(&err);
+		if (kf_store_photo_find(st, g.id, photo, &p, &err) < 0) {
+			rc = kf_cli_error(&err);
 			goto out;
 		}
 	} else {
 		if (!realpath(a->pos[2], abs_path))
 			snprintf(abs_path, sizeof(abs_path), "%s", a->pos[2]);
-		if ((rc = face_from_file(cli, cmd, a, a->pos[2], &ef, &r, abs_path, &padded)) !=
+		if ((rc = face_from_file(cli, cmd, a, a->pos[2], &ef, &r, abs_path, &padded,
+					 &picked)) !=
 		    KF_EXIT_OK)
 			goto out;
 	}
 	r.client_id = c.id;
-	r.model = (char *)KF_ENGINE_MODEL;
-	if (kf_store_face_add(st, &r, &id, &err) < 0) {
+	/* the local engine's handle needs no networks here: the descriptor is made */
+	if (!strcmp(engine, KF_MATCH_ENGINE_LOCAL))
+		kf_match_engine_local(&me, NULL);
+	else if ((rc = kf_cli_engine_open(cli, engine, &dopts, &local, &me)) != KF_EXIT_OK)
+		goto out;
+	/* --photo: the stored descriptor (local), or the face's crop (remote) */
+	if ((photo ? kf_enroll_photo_face(st, &me, &p, (int)pick, &r, &id, &err)
+		   : kf_enroll_store(st, &me, g.id, &ef, picked, a->pos[2], &r, &id, &err)) < 0) {
 		rc = kf_cli_error(&err);
 		goto out;
 	}
@@ -128,6 +145,9 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		kf_json_int(o, "clientId", c.id);
 		kf_json_str(o, "clientName", c.name);
 		kf_json_int(o, "referenceId", id);
+		kf_json_str(o, "engine", engine);
+		if (r.face_id[0])
+			kf_json_str(o, "faceId", r.face_id);
 		kf_json_int(o, "faceIndex", r.source_face_index);
 		kf_json_num(o, "score", r.score, 6);
 		b = cJSON_AddObjectToObject(o, "boundingBox");
@@ -146,6 +166,8 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		rc = KF_EXIT_OK;
 	}
 out:
+	kf_match_engine_close(&me);
+	kf_engine_free(local);
 	kf_enroll_file_release(&ef);
 	kf_store_photo_release(&p);
 	kf_store_client_release(&c);
@@ -195,6 +217,8 @@ int kf_cmd_client_faces(struct kf_cli *cli, const struct kf_command *cmd, struct
 			kf_json_num(b, "Left", refs[i].box_left, 6);
 			kf_json_num(b, "Top", refs[i].box_top, 6);
 			kf_json_str(f, "model", refs[i].model);
+			kf_json_str(f, "engine", refs[i].engine);
+			kf_json_str(f, "faceId", refs[i].face_id[0] ? refs[i].face_id : NULL);
 			kf_json_int(f, "createdAt", refs[i].created_at);
 			cJSON_AddItemToArray(arr, f);
 		}
@@ -225,12 +249,18 @@ int kf_cmd_client_unenroll(struct kf_cli *cli, const struct kf_command *cmd, str
 	struct kf_client c;
 	struct kf_store *st;
 	int64_t ref = kf_store_ref_id(a->pos[2]);
+	char what[64];
 	int rc;
 
 	if (ref <= 0)
 		return kf_cli_usage(cmd, "REF is a reference face id (see kingface client faces)");
 	if ((rc = kf_cli_client(cli, a, &st, &c)) != KF_EXIT_OK)
 		return rc;
+	snprintf(what, sizeof(what), "reference face %lld", (long long)ref);
+	if ((rc = kf_cli_forget_remote(cmd, a, st, c.gallery_id, c.id, ref, what)) != KF_EXIT_OK) {
+		kf_store_client_release(&c);
+		return rc;
+	}
 	rc = kf_store_face_remove(st, c.id, ref, &err);
 	if (rc == KF_OK && cli->json) {
 		cJSON *o = cJSON_CreateObject();

@@ -1,12 +1,16 @@
-/* cmd_gallery.c: gallery import, list, show, remove. */
+/* cmd_gallery.c: gallery import, list, show, remove, engine. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "core/match_engine.h"
 #include "data/config.h"
+#include "data/engines.h"
 #include "data/source_folder.h"
 #include "data/source_s3.h"
+#include "data/store_face.h"
 #include "data/store_gallery.h"
 #include "src/cli.h"
 
@@ -18,6 +22,7 @@ static cJSON *gallery_json(const struct kf_gallery *g)
 	kf_json_str(o, "name", g->name);
 	kf_json_str(o, "source", g->source);
 	kf_json_str(o, "engine", g->engine);
+	kf_json_int(o, "rekognitionCalls", g->remote_calls);
 	kf_json_int(o, "photos", g->photos);
 	kf_json_int(o, "clients", g->clients);
 	kf_json_int(o, "pending", g->pending);
@@ -164,7 +169,7 @@ int kf_cmd_gallery_remove(struct kf_cli *cli, const struct kf_command *cmd, stru
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_gallery g;
 	struct kf_store *st;
-	int rc;
+	int rc, remote = 0;
 
 	if ((rc = kf_cli_store(cli, &st)) != KF_EXIT_OK)
 		return rc;
@@ -177,6 +182,20 @@ int kf_cmd_gallery_remove(struct kf_cli *cli, const struct kf_command *cmd, stru
 			g.name);
 		kf_store_gallery_release(&g);
 		return KF_EXIT_ERROR;
+	}
+	/* biometric data in a remote collection goes first, or nothing goes */
+	if (kf_engines_drop_gallery(st, &g, &remote, &err) < 0) {
+		if (!kf_cli_opt(cmd, a, "force")) {
+			fprintf(stderr, "kingface: %s; gallery '%s' not removed: retry when "
+				"connected, or --force to remove it here and leave the collection\n",
+				err.msg, g.name);
+			kf_store_gallery_release(&g);
+			return KF_EXIT_ERROR;
+		}
+		fprintf(stderr, "kingface: warning: %s; removing the gallery here anyway (--force): "
+			"delete collection 'kingface-%lld' in AWS yourself\n", err.msg,
+			(long long)g.id);
+		kf_err_clear(&err);
 	}
 	rc = kf_store_gallery_remove(st, g.id, &err);
 	if (rc == KF_OK) {
@@ -192,4 +211,78 @@ int kf_cmd_gallery_remove(struct kf_cli *cli, const struct kf_command *cmd, stru
 	}
 	kf_store_gallery_release(&g);
 	return rc < 0 ? kf_cli_error(&err) : KF_EXIT_OK;
+}
+
+int kf_cmd_gallery_engine(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	const char *want = a->npos > 1 ? a->pos[1] : NULL;
+	const char *have;
+	struct kf_gallery g;
+	struct kf_store *st;
+	int64_t results = 0, refs = 0, requeued = 0, want_refs = 0;
+	int rc;
+
+	if (want && !kf_match_engine_known(want))
+		return kf_cli_usage(cmd, "ENGINE must be local or rekognition, not '%s'", want);
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+		return rc;
+	have = g.engine ? g.engine : KF_MATCH_ENGINE_LOCAL;
+	rc = KF_EXIT_ERROR;
+	if (kf_store_gallery_engine_use(st, &g, &results, &refs, &err) < 0 ||
+	    (want && kf_store_face_count(st, g.id, want, &want_refs, &err) < 0)) {
+		kf_cli_error(&err);
+		goto out;
+	}
+	if (want && strcmp(want, have) != 0) {
+		int64_t todo = g.photos - g.missing;
+
+		fprintf(stderr, "kingface: switching '%s' from %s to %s drops the stored faces, "
+			"matches and cached results of %lld processed photo(s); %lld photo(s) will "
+			"be processed again\n", g.name, have, want, (long long)results,
+			(long long)todo);
+		if (!kf_cli_opt(cmd, a, "yes")) {
+			if (!isatty(STDIN_FILENO)) {
+				rc = kf_cli_usage(cmd, "confirm the switch with --yes");
+				goto out;
+			}
+			if (!kf_cli_confirm("switch?")) {
+				fprintf(stderr, "kingface: engine of '%s' not changed\n", g.name);
+				goto out;
+			}
+		}
+		if (kf_store_gallery_set_engine(st, g.id, want, 1, &requeued, &err) < 0) {
+			kf_cli_error(&err);
+			goto out;
+		}
+		have = want;
+		results = 0;
+		refs = want_refs;
+	}
+	if (cli->json) {
+		cJSON *o = cJSON_CreateObject();
+
+		kf_json_int(o, "galleryId", g.id);
+		kf_json_str(o, "engine", have);
+		kf_json_int(o, "processed", results);
+		kf_json_int(o, "references", refs);
+		kf_json_int(o, "requeued", requeued);
+		kf_json_int(o, "rekognitionCalls", g.remote_calls);
+		rc = kf_cli_print_json(cli, o);
+	} else {
+		if (want)
+			fprintf(cli->out, "'%s' uses the %s engine%s", g.name, have,
+				requeued ? "" : " (unchanged)");
+		else
+			fprintf(cli->out, "'%s' uses the %s engine", g.name, have);
+		if (requeued)
+			fprintf(cli->out, "; %lld photo(s) queued for 'kingface process %s'",
+				(long long)requeued, g.name);
+		fprintf(cli->out, "; %lld reference(s) of it%s\n", (long long)refs,
+			refs == 0 && g.clients ? ": enroll the clients again to match them" : "");
+		rc = KF_EXIT_OK;
+	}
+out:
+	kf_store_gallery_release(&g);
+	return rc;
 }

@@ -6,6 +6,7 @@
 #include "core/alloc.h"
 #include "core/arena.h"
 #include "core/engine.h"
+#include "core/match_engine.h"
 #include "core/search.h"
 #include "data/store_client.h"
 #include "data/store_face.h"
@@ -108,37 +109,121 @@ out:
 	return rc;
 }
 
+/* One image through a remote engine (Rekognition): the same output, without
+ * "best below" (it needs the local engine's descriptors). */
+static int identify_remote(struct kf_cli *cli, struct kf_match_engine *me,
+			   const struct kf_match_query *q, const struct names *nm, const char *path,
+			   cJSON *arr, struct kf_arena *arena, struct kf_err *err)
+{
+	struct kf_match_result res = { 0, 0, 0, NULL };
+	uint8_t *buf = NULL;
+	cJSON *im = NULL, *fa = NULL;
+	size_t len;
+	int rc;
+
+	if ((rc = kf_image_read_file(path, &buf, &len, err)) < 0 ||
+	    (rc = kf_match_engine_match(me, q, buf, len, &res, arena, err)) < 0)
+		goto out;
+	if (arr) {
+		im = cJSON_CreateObject();
+		kf_json_str(im, "path", path);
+		kf_json_int(im, "width", res.width);
+		kf_json_int(im, "height", res.height);
+		fa = cJSON_AddArrayToObject(im, "faces");
+	} else {
+		fprintf(cli->out, "%s: %zu face%s\n", path, res.nfaces, res.nfaces == 1 ? "" : "s");
+	}
+	for (size_t i = 0; i < res.nfaces; i++) {
+		const struct kf_match_face *m = &res.faces[i];
+
+		if (fa) {
+			struct kf_face f;
+			cJSON *fo, *ma;
+
+			memset(&f, 0, sizeof(f));
+			f.box = m->box;
+			f.score = m->score;
+			fo = kf_cli_face_json(&f, res.width, res.height);
+			ma = cJSON_AddArrayToObject(fo, "matches");
+			for (size_t k = 0; k < m->nhits; k++)
+				cJSON_AddItemToArray(ma, hit_json(nm, &m->hits[k]));
+			cJSON_AddNullToObject(fo, "bestBelow");
+			cJSON_AddItemToArray(fa, fo);
+			continue;
+		}
+		fprintf(cli->out, "  face %zu (score %.2f, %.0fx%.0f px at %.0f,%.0f):", i,
+			m->score, m->box.width, m->box.height, m->box.x, m->box.y);
+		if (m->nhits == 0)
+			fputs(" no client", cli->out);
+		for (size_t k = 0; k < m->nhits; k++)
+			fprintf(cli->out, "%s %s %.1f", k ? "," : "", name_of(nm, m->hits[k].client_id),
+				m->hits[k].similarity);
+		fputc('\n', cli->out);
+	}
+	if (im) {
+		cJSON_AddItemToArray(arr, im);
+		im = NULL;
+	}
+out:
+	cJSON_Delete(im);
+	kf_match_result_release(&res);
+	kf_free(buf);
+	return rc;
+}
+
 int kf_cmd_identify(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_arena arena = KF_ARENA_INIT;
 	struct kf_search s;
+	struct kf_match_engine me = { NULL, NULL };
+	struct kf_match_query q;
 	struct kf_engine *e = NULL;
 	struct kf_detect_opts o;
 	struct kf_gallery g = { 0 };
 	struct names nm = { NULL, 0 };
 	struct kf_store *st;
 	cJSON *root = NULL, *arr = NULL;
-	char models[4096];
+	const char *engine;
+	int64_t *ids = NULL;
 	double threshold;
 	int64_t nrefs = 0, other = 0;
-	int rc, failed = 0;
+	unsigned long calls = 0;
+	int rc, failed = 0, remote;
 
 	kf_search_init(&s);
+	memset(&q, 0, sizeof(q));
 	if ((rc = kf_cli_detect_opts(cmd, a, &o)) != KF_EXIT_OK ||
 	    (rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
 	if ((rc = kf_cli_threshold(cli, cmd, a, st, &threshold)) != KF_EXIT_OK ||
-	    (rc = kf_cli_models(cli, models, sizeof(models))) != KF_EXIT_OK)
+	    (rc = kf_cli_engine_name(cli, cmd, a, st, &g, 0, &engine)) != KF_EXIT_OK ||
+	    (rc = kf_cli_engine_open(cli, engine, &o, &e, &me)) != KF_EXIT_OK)
 		goto out;
+	remote = kf_match_engine_has(&me, KF_MATCH_ENGINE_REMOTE);
 	rc = KF_EXIT_ERROR;
 	if (kf_store_client_list(st, g.id, &nm.v, &nm.n, &err) < 0 ||
-	    kf_store_face_load_search(st, g.id, KF_ENGINE_MODEL, &s, &nrefs, &other, &err) < 0 ||
-	    kf_engine_load(&e, models, (o.detector == KF_DETECTOR_SSD ? KF_ENGINE_SSD : KF_ENGINE_TINY) |
-			   KF_ENGINE_DESCRIPTORS, &err) < 0) {
+	    (!remote &&
+	     kf_store_face_load_search(st, g.id, KF_ENGINE_MODEL, &s, &nrefs, &other, &err) < 0) ||
+	    (remote && kf_store_face_count(st, g.id, engine, &nrefs, &err) < 0)) {
 		kf_cli_error(&err);
 		goto out;
 	}
+	if (nm.n && !(ids = kf_calloc(nm.n, sizeof(*ids)))) {
+		kf_err_set(&err, KF_E_NOMEM, "out of memory");
+		kf_cli_error(&err);
+		goto out;
+	}
+	for (size_t i = 0; i < nm.n; i++)
+		ids[i] = nm.v[i].id;
+	q.detect = o;
+	q.threshold = (float)threshold;
+	q.search = &s;
+	q.gallery_id = g.id;
+	q.remote_refs = (size_t)nrefs;
+	q.client_ids = ids;
+	q.nclients = nm.n;
+	calls = kf_match_engine_calls(&me);
 	if (nrefs == 0)
 		fprintf(stderr, "kingface: note: gallery '%s' has no enrolled faces yet "
 			"(kingface enroll)\n", g.name);
@@ -150,9 +235,19 @@ int kf_cmd_identify(struct kf_cli *cli, const struct kf_command *cmd, struct kf_
 	}
 	for (int i = 1; i < a->npos; i++) {
 		kf_err_clear(&err);
-		if (identify_one(cli, e, &o, &s, &nm, (float)threshold, a->pos[i], arr, &arena,
-				 &err) == KF_OK)
+		if (remote) {
+			rc = identify_remote(cli, &me, &q, &nm, a->pos[i], arr, &arena, &err);
+			if (rc == KF_E_AUTH || rc == KF_E_NET) {	/* the same for every image */
+				kf_cli_error(&err);
+				rc = KF_EXIT_ERROR;
+				goto out;
+			}
+			if (rc == KF_OK)
+				continue;
+		} else if (identify_one(cli, e, &o, &s, &nm, (float)threshold, a->pos[i], arr,
+					&arena, &err) == KF_OK) {
 			continue;
+		}
 		failed = 1;
 		if (arr) {
 			cJSON *entry = cJSON_CreateObject();
@@ -166,7 +261,14 @@ int kf_cmd_identify(struct kf_cli *cli, const struct kf_command *cmd, struct kf_
 	rc = failed ? KF_EXIT_ERROR : KF_EXIT_OK;
 	if (root && kf_cli_print_json(cli, root) != KF_EXIT_OK)
 		rc = KF_EXIT_ERROR;
+	root = NULL;
 out:
+	if (me.ops)
+		kf_store_gallery_add_calls(st, g.id, (int64_t)(kf_match_engine_calls(&me) - calls),
+					   NULL);
+	kf_match_engine_close(&me);
+	kf_free(ids);
+	cJSON_Delete(root);
 	kf_store_client_list_free(nm.v, nm.n);
 	kf_store_gallery_release(&g);
 	kf_search_release(&s);

@@ -59,26 +59,31 @@ int kf_cmd_match(struct kf_cli *cli, const struct kf_command *cmd, struct kf_arg
 	struct kf_arena arena = KF_ARENA_INIT;
 	struct kf_match_gallery mg;
 	struct kf_photo_match_opts o;
+	struct kf_match_engine me = { NULL, NULL };
 	struct kf_engine *e = NULL;
 	struct kf_gallery g = { 0 };
 	struct kf_photo p = { 0 };
 	struct kf_store *st;
 	struct kf_photo_match_out res = { NULL, 0, 0, 0 };
-	char models[4096];
+	const char *engine;
 	int rc;
 
 	memset(&mg, 0, sizeof(mg));
 	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
-	if ((rc = kf_cli_match_opts(cli, cmd, a, st, &o)) != KF_EXIT_OK ||
-	    (rc = kf_cli_models(cli, models, sizeof(models))) != KF_EXIT_OK)
+	if ((rc = kf_cli_match_opts(cli, cmd, a, st, &o)) != KF_EXIT_OK)
 		goto out;
 	rc = KF_EXIT_ERROR;
-	if (kf_store_photo_find(st, g.id, a->pos[1], &p, &err) < 0 ||
-	    kf_match_gallery_load(st, g.id, &mg, &err) < 0 ||
-	    kf_engine_load(&e, models, (o.detect.detector == KF_DETECTOR_SSD ? KF_ENGINE_SSD
-				       : KF_ENGINE_TINY) | KF_ENGINE_DESCRIPTORS, &err) < 0 ||
-	    kf_photo_match(st, e, &mg, p.id, NULL, 0, &o, &res, &arena, &err) < 0) {
+	if (kf_store_photo_find(st, g.id, a->pos[1], &p, &err) < 0) {
+		kf_cli_error(&err);
+		goto out;
+	}
+	if ((rc = kf_cli_engine_name(cli, cmd, a, st, &g, 1, &engine)) != KF_EXIT_OK ||
+	    (rc = kf_cli_engine_open(cli, engine, &o.detect, &e, &me)) != KF_EXIT_OK)
+		goto out;
+	rc = KF_EXIT_ERROR;
+	if (kf_match_gallery_load(st, g.id, &mg, &err) < 0 ||
+	    kf_photo_match(st, &me, &mg, p.id, NULL, 0, &o, &res, &arena, &err) < 0) {
 		kf_cli_error(&err);
 		goto out;
 	}
@@ -89,6 +94,7 @@ int kf_cmd_match(struct kf_cli *cli, const struct kf_command *cmd, struct kf_arg
 	rc = KF_EXIT_OK;
 out:
 	kf_free(res.payload);
+	kf_match_engine_close(&me);
 	kf_engine_free(e);
 	kf_match_gallery_release(&mg);
 	kf_store_photo_release(&p);
@@ -119,6 +125,13 @@ int kf_cmd_rematch(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 		return rc;
 	if ((rc = kf_cli_threshold(cli, cmd, a, st, &t)) != KF_EXIT_OK)
 		goto out;
+	if (g.engine && strcmp(g.engine, KF_MATCH_ENGINE_LOCAL) != 0) {
+		fprintf(stderr, "kingface: rematch needs the local engine's descriptors; gallery '%s' "
+			"uses %s: process it again instead (kingface process %s --all --no-cache)\n",
+			g.name, g.engine, g.name);
+		rc = KF_EXIT_ERROR;
+		goto out;
+	}
 	t0 = now_ms();
 	rc = KF_EXIT_ERROR;
 	if (kf_match_gallery_load(st, g.id, &mg, &err) < 0) {

@@ -260,6 +260,9 @@ int kf_cmd_pg_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf
 	wo.photos_dir = kf_cli_opt(cmd, a, "photos");
 	wo.on_event = print_event;
 	wo.ctx = cli;
+	if (kf_cli_opt(cmd, a, "engine") && strcmp(kf_cli_opt(cmd, a, "engine"), "local"))
+		return kf_cli_usage(cmd, "worker --pg runs the local engine only: the platform's "
+				    "references are face-api descriptors");
 	if ((gref && (rc = gallery_id(cmd, gref, &wo.gallery_id)) != KF_EXIT_OK) ||
 	    (rc = match_opts(cli, cmd, a, &wo.match)) != KF_EXIT_OK ||
 	    (rc = lease_env(cmd, &wo.match.queue)) != KF_EXIT_OK ||

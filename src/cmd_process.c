@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/engine.h"
+#include "core/match_engine.h"
 #include "data/paths.h"
 #include "data/queue.h"
 #include "data/store_gallery.h"
@@ -168,7 +169,7 @@ static void progress_line(struct kf_cli *cli, const struct kf_pool_snapshot *s, 
 }
 
 /* Run the workers and print progress until they finish (or a signal). */
-static int run(struct kf_cli *cli, const struct kf_engine *e, const struct kf_worker_opts *wo,
+static int run(struct kf_cli *cli, const struct kf_match_engine *e, const struct kf_worker_opts *wo,
 	       int64_t total, struct kf_pool_snapshot *last, struct kf_err *err)
 {
 	struct kf_worker_run *r;
@@ -201,14 +202,36 @@ static int run(struct kf_cli *cli, const struct kf_engine *e, const struct kf_wo
 	return kf_worker_wait(r, err);
 }
 
+/* A paid engine: say how many calls the run makes at least and ask, unless
+ * --yes; refused (usage) without a terminal to ask on. */
+static int confirm_cost(const struct kf_command *cmd, const struct kf_args *a,
+			const struct kf_match_engine *me, int64_t photos)
+{
+	if (!kf_match_engine_has(me, KF_MATCH_ENGINE_REMOTE) || photos == 0)
+		return KF_EXIT_OK;
+	fprintf(stderr, "kingface: about to make at least %lld Rekognition calls (%lld photos + "
+		"1 per face found)\n", (long long)photos, (long long)photos);
+	if (kf_cli_opt(cmd, a, "yes"))
+		return KF_EXIT_OK;
+	if (!isatty(STDIN_FILENO))
+		return kf_cli_usage(cmd, "Rekognition calls are paid: confirm with --yes");
+	if (!kf_cli_confirm("make them?")) {
+		fputs("kingface: nothing processed; the photos stay queued\n", stderr);
+		return KF_EXIT_ERROR;
+	}
+	return KF_EXIT_OK;
+}
+
 int kf_cmd_process(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_worker_opts wo;
 	struct kf_pool_snapshot s;
+	struct kf_match_engine me = { NULL, NULL };
 	struct kf_engine *e = NULL;
 	struct kf_gallery g = { 0 };
 	struct kf_store *st;
+	const char *engine;
 	char db[4096];
 	int64_t conc, queued;
 	int rc;
@@ -219,7 +242,8 @@ int kf_cmd_process(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
 	if ((rc = kf_cli_match_opts(cli, cmd, a, st, &wo.match)) != KF_EXIT_OK ||
-	    (rc = kf_cli_load_engine(cli, &wo.match.detect, &e)) != KF_EXIT_OK)
+	    (rc = kf_cli_engine_name(cli, cmd, a, st, &g, 1, &engine)) != KF_EXIT_OK ||
+	    (rc = kf_cli_engine_open(cli, engine, &wo.match.detect, &e, &me)) != KF_EXIT_OK)
 		goto out;
 	rc = KF_EXIT_ERROR;
 	if (kf_paths_db(cli->db_flag, db, sizeof(db), &err) < 0 ||
@@ -228,12 +252,15 @@ int kf_cmd_process(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 		kf_cli_error(&err);
 		goto out;
 	}
+	if ((rc = confirm_cost(cmd, a, &me, queued)) != KF_EXIT_OK)
+		goto out;
+	rc = KF_EXIT_ERROR;
 	wo.db_path = db;
 	wo.gallery_id = g.id;
 	wo.concurrency = (int)conc;
 	wo.until_empty = 1;
 	kf_cli_catch_signals();
-	if (run(cli, e, &wo, queued, &s, &err) < 0) {
+	if (run(cli, &me, &wo, queued, &s, &err) < 0) {
 		kf_cli_error(&err);
 		goto out;
 	}
@@ -266,6 +293,7 @@ int kf_cmd_process(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 	if (kf_cli_interrupted)
 		rc = KF_EXIT_ERROR;
 out:
+	kf_match_engine_close(&me);
 	kf_engine_free(e);
 	kf_store_gallery_release(&g);
 	return rc;
@@ -277,9 +305,11 @@ int kf_cmd_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	const char *gref = kf_cli_opt(cmd, a, "gallery");
 	struct kf_worker_opts wo;
 	struct kf_pool_snapshot s;
+	struct kf_match_engine me = { NULL, NULL };
 	struct kf_engine *e = NULL;
 	struct kf_gallery g = { 0 };
 	struct kf_store *st;
+	const char *engine;
 	char db[4096];
 	int64_t conc, total = 0;
 	int rc;
@@ -298,7 +328,8 @@ int kf_cmd_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		return rc;
 	}
 	if ((rc = kf_cli_match_opts(cli, cmd, a, st, &wo.match)) != KF_EXIT_OK ||
-	    (rc = kf_cli_load_engine(cli, &wo.match.detect, &e)) != KF_EXIT_OK)
+	    (rc = kf_cli_engine_name(cli, cmd, a, st, gref ? &g : NULL, 1, &engine)) != KF_EXIT_OK ||
+	    (rc = kf_cli_engine_open(cli, engine, &wo.match.detect, &e, &me)) != KF_EXIT_OK)
 		goto out;
 	rc = KF_EXIT_ERROR;
 	if (kf_paths_db(cli->db_flag, db, sizeof(db), &err) < 0 ||
@@ -310,6 +341,7 @@ int kf_cmd_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	wo.gallery_id = g.id;
 	wo.concurrency = (int)conc;
 	wo.until_empty = kf_cli_opt(cmd, a, "exit-when-empty") != NULL;
+	wo.any_engine = !gref && !kf_cli_opt(cmd, a, "engine");
 	/* until empty, the workers count no new job: the Y of X/Y is known now */
 	if (wo.until_empty) {
 		int64_t pending = 0, failed = 0;
@@ -322,14 +354,15 @@ int kf_cmd_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		total = pending + failed;
 	}
 	kf_cli_catch_signals();
-	fprintf(stderr, "kingface: worker with %d thread(s) waiting for jobs%s%s; Ctrl-C stops\n",
-		wo.concurrency, gref ? " of " : "", gref ? g.name : "");
-	if (run(cli, e, &wo, total, &s, &err) < 0) {
+	fprintf(stderr, "kingface: %s worker with %d thread(s) waiting for jobs%s%s; Ctrl-C stops\n",
+		engine, wo.concurrency, gref ? " of " : "", gref ? g.name : "");
+	if (run(cli, &me, &wo, total, &s, &err) < 0) {
 		kf_cli_error(&err);
 		goto out;
 	}
 	rc = KF_EXIT_OK;
 out:
+	kf_match_engine_close(&me);
 	kf_engine_free(e);
 	kf_store_gallery_release(&g);
 	return rc;

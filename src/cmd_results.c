@@ -43,6 +43,8 @@ int kf_cmd_status(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		kf_json_int(o, "dead", g.dead);
 		kf_json_int(o, "faces", g.faces);
 		kf_json_int(o, "matches", g.matches);
+		kf_json_str(o, "engine", g.engine);
+		kf_json_int(o, "rekognitionCalls", g.remote_calls);
 		if (g.last_processed_at)
 			kf_json_int(o, "lastProcessedAt", g.last_processed_at);
 		else
@@ -54,6 +56,9 @@ int kf_cmd_status(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 			(long long)g.photos, (long long)g.pending, (long long)g.running,
 			(long long)g.done, (long long)g.failed, (long long)g.dead, (long long)g.faces,
 			(long long)g.matches);
+		if (g.remote_calls || (g.engine && strcmp(g.engine, "local") != 0))
+			fprintf(cli->out, "  engine %s: %lld Rekognition call(s) made\n", g.engine,
+				(long long)g.remote_calls);
 		rc = KF_EXIT_OK;
 	}
 	kf_store_gallery_release(&g);
@@ -159,6 +164,7 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		kf_json_int(o, "height", p.height);
 		kf_json_str(o, "status", p.status);
 		kf_json_str(o, "error", p.error);
+		kf_json_str(o, "engine", mg.engine);
 		arr = cJSON_AddArrayToObject(o, "faces");
 	} else {
 		fprintf(cli->out, "%s (%dx%d, %s): %zu face%s\n", p.key, p.width, p.height, p.status,
@@ -188,6 +194,8 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 						      client_sim(&mg, below.client_id, below.similarity));
 			else
 				cJSON_AddNullToObject(f, "bestBelow");
+			if (!faces[i].has_descriptor)	/* Rekognition keeps no descriptor */
+				kf_json_str(f, "bestBelowNote", "needs the local engine");
 			cJSON_AddItemToArray(arr, f);
 			continue;
 		}
@@ -203,6 +211,8 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		if (below.client_id)
 			fprintf(cli->out, "  (best other: %s %.1f)",
 				kf_match_gallery_name(&mg, below.client_id), below.similarity);
+		else if (!faces[i].has_descriptor)
+			fputs("  (best other: needs the local engine)", cli->out);
 		fputc('\n', cli->out);
 	}
 	rc = o ? kf_cli_print_json(cli, o) : KF_EXIT_OK;

@@ -24,6 +24,15 @@ static const struct kf_opt yes_opts[] = {
 	{ "yes", NULL, "do not ask for confirmation" },
 	{ NULL, NULL, NULL },
 };
+static const struct kf_opt remove_opts[] = {
+	{ "yes", NULL, "do not ask for confirmation" },
+	{ "force", NULL, "remove here even when Rekognition's copy cannot be deleted" },
+	{ NULL, NULL, NULL },
+};
+static const struct kf_opt force_opts[] = {
+	{ "force", NULL, "remove here even when Rekognition's copy cannot be deleted" },
+	{ NULL, NULL, NULL },
+};
 static const struct kf_opt client_add_opts[] = {
 	{ "external-id", "ID", "the client's id on the studio platform" },
 	{ NULL, NULL, NULL },
@@ -44,6 +53,7 @@ static const struct kf_opt detect_opts[] = {
 
 static const struct kf_opt enroll_opts[] = {
 	KF_DETECT_OPT_ROWS,
+	KF_ENGINE_OPT_ROW,
 	{ "face", "N", "which face, 0-based, in the order 'kingface detect' prints" },
 	{ "force", NULL, "accept a small (< 80 px) or uncertain (score < 0.8) face" },
 	{ "photo", "PHOTO", "enroll a face already detected in this gallery photo "
@@ -52,12 +62,14 @@ static const struct kf_opt enroll_opts[] = {
 };
 static const struct kf_opt identify_opts[] = {
 	KF_DETECT_OPT_ROWS,
+	KF_ENGINE_OPT_ROW,
 	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
 	{ NULL, NULL, NULL },
 };
 
 static const struct kf_opt match_opts[] = {
 	KF_DETECT_OPT_ROWS,
+	KF_ENGINE_OPT_ROW,
 	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
 	{ "no-cache", NULL, "process the photo even when a cached result is valid" },
 	{ NULL, NULL, NULL },
@@ -75,14 +87,17 @@ static const struct kf_opt results_opts[] = {
 
 static const struct kf_opt process_opts[] = {
 	KF_DETECT_OPT_ROWS,
+	KF_ENGINE_OPT_ROW,
 	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
 	{ "concurrency", "N", "worker threads (default $WORKER_CONCURRENCY, else one per core)" },
 	{ "all", NULL, "re-queue the photos already done too (answered from the cache)" },
 	{ "no-cache", NULL, "process photos even when a cached result is valid" },
+	{ "yes", NULL, "do not ask before making paid Rekognition calls" },
 	{ NULL, NULL, NULL },
 };
 static const struct kf_opt worker_opts[] = {
 	KF_DETECT_OPT_ROWS,
+	KF_ENGINE_OPT_ROW,
 	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
 	{ "concurrency", "N", "worker threads (default $WORKER_CONCURRENCY, else one per core)" },
 	{ "gallery", "GALLERY", "only this gallery's jobs (with --pg: a platform gallery id)" },
@@ -150,8 +165,18 @@ const struct kf_command kf_commands[] = {
 	{ "gallery remove", "GALLERY", "remove a gallery and everything stored for it",
 	  "Removes the gallery's clients, enrolled faces, photos, detected faces, matches,\n"
 	  "jobs and cached results from the database (photo files are not touched).\n"
-	  "Asks for confirmation on a terminal; elsewhere --yes is required.",
-	  1, 1, yes_opts, kf_cmd_gallery_remove },
+	  "Asks for confirmation on a terminal; elsewhere --yes is required. A Rekognition\n"
+	  "gallery's collection is deleted first; when that fails nothing is removed\n"
+	  "unless --force (docs/engines.md).",
+	  1, 1, remove_opts, kf_cmd_gallery_remove },
+	{ "gallery engine", "GALLERY [local|rekognition]", "show or switch a gallery's match engine",
+	  "The engine (local or rekognition, docs/engines.md) that processes the gallery's\n"
+	  "photos. Results of two engines never mix: switching drops the stored faces,\n"
+	  "matches and cached results and puts every photo back to pending, saying how\n"
+	  "many will be processed again (asks on a terminal; elsewhere --yes is\n"
+	  "required). References are kept: each engine uses only its own, so clients\n"
+	  "are enrolled once per engine.",
+	  1, 2, yes_opts, kf_cmd_gallery_engine },
 	{ "client add", "GALLERY NAME", "add a client (a person to recognise) to a gallery",
 	  NULL, 2, 2, client_add_opts, kf_cmd_client_add },
 	{ "client list", "GALLERY", "list a gallery's clients", NULL, 1, 1, NULL,
@@ -161,12 +186,16 @@ const struct kf_command kf_commands[] = {
 	{ "client remove", "GALLERY CLIENT", "remove a client and its biometric data",
 	  "Removes the client, its enrolled reference faces (its biometric data) and\n"
 	  "its matches, and says what was removed. CLIENT is an id or an exact name.\n"
-	  "Asks for confirmation on a terminal; elsewhere --yes is required.",
-	  2, 2, yes_opts, kf_cmd_client_remove },
+	  "Asks for confirmation on a terminal; elsewhere --yes is required. Its faces in\n"
+	  "a Rekognition collection are deleted first; when that fails nothing is removed\n"
+	  "unless --force.",
+	  2, 2, remove_opts, kf_cmd_client_remove },
 	{ "client faces", "GALLERY CLIENT", "list a client's enrolled reference faces", NULL,
 	  2, 2, NULL, kf_cmd_client_faces },
-	{ "client unenroll", "GALLERY CLIENT REF", "remove one reference face of a client", NULL,
-	  3, 3, NULL, kf_cmd_client_unenroll },
+	{ "client unenroll", "GALLERY CLIENT REF", "remove one reference face of a client",
+	  "A Rekognition reference is deleted from the collection first; when that fails\n"
+	  "it is kept unless --force.",
+	  3, 3, force_opts, kf_cmd_client_unenroll },
 	{ "enroll", "GALLERY CLIENT IMAGE", "enroll a reference face of a client",
 	  "The image must show exactly one face, or --face N picks one (a list of the\n"
 	  "faces is printed otherwise: never a silent pick). Tight crops and ID-style\n"

@@ -16,6 +16,7 @@
 #include <wchar.h>
 
 #include "core/engine.h"
+#include "data/engines.h"
 #include "data/photo_match.h"
 #include "data/queue.h"
 #include "data/store.h"
@@ -249,14 +250,26 @@ struct kf_engine *kf_ui_engine(struct kf_ui_app *app)
 
 /* ---- processing ---- */
 
+/* y to the paid run's question: process the gallery asked about. */
+static unsigned process_paid(struct kf_ui_app *app, struct kf_ui_view *v, const char *a)
+{
+	(void)v;
+	(void)a;
+	app->proc.paid_ok = app->proc.paid_ask;
+	return kf_ui_process(app, app->proc.paid_ask);
+}
+
 unsigned kf_ui_process(struct kf_ui_app *app, int64_t gallery_id)
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_ui_proc *p = &app->proc;
 	struct kf_worker_opts wo;
+	struct kf_match_engine me;
 	struct kf_gallery g;
-	struct kf_engine *e;
+	struct kf_engine *e = NULL;
+	char engine[32];
 	int64_t queued;
+	int rc;
 
 	if (gallery_id <= 0)
 		return KF_UI_NONE;
@@ -270,8 +283,10 @@ unsigned kf_ui_process(struct kf_ui_app *app, int64_t gallery_id)
 		return KF_UI_REDRAW;
 	}
 	snprintf(p->gallery, sizeof(p->gallery), "%s", g.name);
+	snprintf(engine, sizeof(engine), "%s", g.engine ? g.engine : KF_MATCH_ENGINE_LOCAL);
 	kf_store_gallery_release(&g);
-	if (!(e = kf_ui_engine(app)))
+	/* the gallery's engine: the networks only when it is the local one */
+	if (!strcmp(engine, KF_MATCH_ENGINE_LOCAL) && !(e = kf_ui_engine(app)))
 		return KF_UI_REDRAW;
 	if (kf_photo_match_opts_load(app->store, &wo.match, &err) < 0 ||
 	    kf_queue_reclaim(app->store, NULL, &err) < 0 ||
@@ -283,11 +298,25 @@ unsigned kf_ui_process(struct kf_ui_app *app, int64_t gallery_id)
 		kf_ui_message(app, 0, "nothing to process: every photo of '%s' is done", p->gallery);
 		return KF_UI_REDRAW | KF_UI_RELOAD;
 	}
+	if (!e && p->paid_ok != gallery_id) {	/* a remote engine: calls are paid */
+		p->paid_ask = gallery_id;
+		kf_ui_confirm(app, process_paid, "about to make at least %lld Rekognition calls "
+			      "(%lld photos + 1 per face found): go on?", (long long)queued,
+			      (long long)queued);
+		return KF_UI_REDRAW;
+	}
+	p->paid_ok = 0;
 	wo.db_path = app->opts->db_path;
 	wo.gallery_id = gallery_id;
 	wo.concurrency = app->opts->concurrency > 0 ? app->opts->concurrency : 1;
 	wo.until_empty = 1;
-	if (kf_worker_start(e, &wo, queued, &p->run, &err) < 0) {
+	if (kf_engines_open(engine, e, &me, &err) < 0) {
+		kf_ui_error(app, &err);
+		return KF_UI_REDRAW;
+	}
+	rc = kf_worker_start(&me, &wo, queued, &p->run, &err);
+	kf_match_engine_close(&me);	/* the run has its own handles */
+	if (rc < 0) {
 		p->run = NULL;
 		kf_ui_error(app, &err);
 		return KF_UI_REDRAW;

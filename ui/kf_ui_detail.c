@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 
 #include "core/alloc.h"
+#include "data/engines.h"
+#include "data/enroll.h"
 #include "data/photo_match.h"
 #include "data/store_client.h"
 #include "data/store_face.h"
@@ -247,6 +249,35 @@ static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)
 	}
 }
 
+/* Enroll the face with the gallery's remote engine: its crop from the photo
+ * (no re-match: the engine's results come from processing again). */
+static unsigned assign_remote(struct kf_ui_app *app, struct detail *s, int64_t client_id,
+			      const char *name)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_match_engine me;
+	struct kf_face_ref r;
+	int64_t id;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.client_id = client_id;
+	kf_ui_busy(app, "Enrolling with the gallery's engine…");
+	if ((rc = kf_engines_open(s->mg.engine, NULL, &me, &err)) == KF_OK) {
+		rc = kf_enroll_photo_face(app->store, &me, &s->p, s->faces[s->sel].face_index, &r,
+					  &id, &err);
+		kf_match_engine_close(&me);
+	}
+	if (rc < 0) {
+		kf_ui_error(app, &err);
+		return KF_UI_REDRAW;
+	}
+	kf_ui_message(app, 0, "enrolled face %d of '%s' for '%s' with %s (reference %lld); p "
+		      "processes the gallery to match it", s->faces[s->sel].face_index, s->p.key,
+		      name, s->mg.engine, (long long)id);
+	return KF_UI_RELOAD;
+}
+
 static unsigned assign_to(struct kf_ui_app *app, struct detail *s, int64_t client_id,
 			  const char *name)
 {
@@ -256,6 +287,8 @@ static unsigned assign_to(struct kf_ui_app *app, struct detail *s, int64_t clien
 	unsigned rc;
 
 	memset(&r, 0, sizeof(r));
+	if (strcmp(s->mg.engine, "local") != 0 && s->mg.engine[0])
+		return assign_remote(app, s, client_id, name);
 	if (kf_store_face_from_photo(app->store, s->pid, s->faces[s->sel].face_index, &r, &err) < 0) {
 		kf_ui_error(app, &err);
 		return KF_UI_REDRAW;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "data/engines.h"
 #include "data/enroll.h"
 #include "data/paths.h"
 #include "data/photo_match.h"
@@ -350,12 +351,44 @@ static unsigned remove_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 	struct kf_err err = KF_ERR_INIT;
 
 	(void)a;
+	/* its faces in a Rekognition collection first, or nothing (engines.h) */
+	if (kf_engines_forget(app->store, s->gid, s->enroll_client, 0, NULL, &err) < 0) {
+		kf_err_context(&err, "client '%s' not removed ('kingface client remove --force' "
+			       "removes it here anyway)", s->enroll_name);
+		kf_ui_error(app, &err);
+		return KF_UI_REDRAW;
+	}
 	if (kf_store_client_remove(app->store, s->enroll_client, &r, &err) < 0) {
 		kf_ui_error(app, &err);
 		return KF_UI_REDRAW;
 	}
 	kf_ui_message(app, 0, "removed client '%s': %lld enrolled faces, %lld matches",
 		      s->enroll_name, (long long)r.faces, (long long)r.matches);
+	return KF_UI_RELOAD;
+}
+
+/* Enroll with the gallery's remote engine (Rekognition indexes the face; no
+ * re-match: its results come from processing the photos again). */
+static unsigned enroll_remote(struct kf_ui_app *app, struct gallery *s, struct kf_face_ref *r,
+			      const char *what)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_match_engine me;
+	int64_t id;
+	int rc;
+
+	kf_ui_busy(app, "Enrolling with the gallery's engine…");
+	if ((rc = kf_engines_open(s->g.engine, NULL, &me, &err)) == KF_OK) {
+		rc = kf_enroll_store(app->store, &me, s->gid, &s->ef, (size_t)s->enroll_pick,
+				     s->enroll_path, r, &id, &err);
+		kf_match_engine_close(&me);
+	}
+	if (rc < 0) {
+		kf_ui_error(app, &err);
+		return KF_UI_REDRAW;
+	}
+	kf_ui_message(app, 0, "enrolled %s for '%s' with %s (reference %lld); p processes the "
+		      "gallery to match it", what, s->enroll_name, s->g.engine, (long long)id);
 	return KF_UI_RELOAD;
 }
 
@@ -373,7 +406,10 @@ static unsigned enroll_commit(struct kf_ui_app *app, struct kf_ui_view *v, const
 	kf_enroll_ref(&s->ef, (size_t)s->enroll_pick, abs_path, &r);
 	r.client_id = s->enroll_client;
 	snprintf(what, sizeof(what), "face %d of '%.200s'", s->enroll_pick, s->enroll_path);
-	rc = kf_ui_enroll_commit(app, s->gid, &r, s->enroll_name, what);
+	if (s->have_g && s->g.engine && strcmp(s->g.engine, "local") != 0)
+		rc = enroll_remote(app, s, &r, what);
+	else
+		rc = kf_ui_enroll_commit(app, s->gid, &r, s->enroll_name, what);
 	kf_enroll_file_release(&s->ef);
 	return rc;
 }

@@ -3,7 +3,9 @@
  * tick (kf_worker_snapshot), so the console stays responsive. One run at a
  * time; leaving a screen does not stop it; a stop (Esc) lets in-flight photos
  * finish and is joined once the pool says it has finished, never blocking the
- * UI. The final X/Y stays on the status line. */
+ * UI. The final X/Y stays on the status line. A gallery with a paid engine
+ * (Rekognition) is processed only after a y to "about to make at least N
+ * Rekognition calls", as `kingface process` asks. */
 #ifndef KF_UI_PROC_H
 #define KF_UI_PROC_H
 
@@ -22,6 +24,8 @@ struct kf_ui_proc {
 	int stopping;
 	char error[256];		/* the run's own failure, or "" */
 	int64_t last_x;			/* X at the last tick (reloads on change) */
+	int64_t paid_ok;		/* gallery whose paid (Rekognition) run was confirmed */
+	int64_t paid_ask;		/* gallery the confirmation is asked for */
 };
 
 #endif

@@ -26,6 +26,19 @@
 //       face. The C tests register a photo and, for each face, the crop the
 //       client will send (the crop functions are deterministic, so the test
 //       computes the same bytes with kf_image_crop_jpeg).
+//   POST /_fake/photo   {"path":"/abs/photo.jpg", "faces":[...as above...]}
+//       The same for a photo file on this machine, plus its crops: the fake
+//       reads the file (sha256; width and height from the JPEG SOF or PNG IHDR
+//       header: photos without EXIF rotation), registers the photo's faces, and
+//       for each face the pixel size of the crop the client cuts around it
+//       (core/image_encode.h kf_image_box_rect: the box grown by CROP_MARGIN on
+//       every side, floor/ceil, clamped). An image whose bytes were not
+//       registered is then recognised by its pixel size among those crops
+//       (exact size first, then +-1 px for boxes that went through 6-decimal
+//       JSON; the earliest registered wins a tie): it holds that one face,
+//       with its box re-expressed in the crop. So end-to-end tests register a
+//       photo with the boxes `kingface detect --json` printed and a label per
+//       face, and never compute a crop themselves.
 //   POST /_fake/fail    {"action":"DetectFaces"|"*","type":"ThrottlingException",
 //                        "count":2,"status":400,"message":"Rate exceeded"}
 //       The next `count` signed calls of that action answer that error
@@ -51,6 +64,7 @@
 // x-amzn-RequestId, errors x-amzn-ErrorType.
 import http from 'node:http';
 import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
 
@@ -87,7 +101,11 @@ const FRONT_DOOR = new Set(['ThrottlingException', 'UnrecognizedClientException'
 	'UnknownOperationException', 'SerializationException', 'ValidationException',
 	'ExpiredTokenException']);
 
+const CROP_MARGIN = 0.2;	// KF_REK_CROP_MARGIN
+const BOX_EPS = 1e-6;		// core/image_encode.c
+
 const images = new Map();	// sha256 hex -> [face]
+const crops = [];		// { w, h, face }: expected crops of registered photos
 const collections = new Map();	// id -> { arn, faces: [stored face] }
 let faults = [];		// { action, type, count, status, message }
 let calls = { total: 0 };
@@ -182,7 +200,7 @@ function imageFaces(input) {
 	if (!jpeg && !png)
 		throw new AwsError('InvalidImageFormatException');
 	const sha = createHash('sha256').update(bytes).digest('hex');
-	const faces = (images.get(sha) || []).slice();
+	const faces = (images.get(sha) || cropFaces(bytes)).slice();
 	faces.sort((a, b) => b.BoundingBox.Width * b.BoundingBox.Height -
 		a.BoundingBox.Width * a.BoundingBox.Height);
 	return faces;
@@ -317,6 +335,82 @@ const handlers = {
 	},
 };
 
+// ---- crops: recognised by their pixel size ------------------------------------
+
+// [width, height] of a JPEG (first SOFn) or PNG (IHDR), or null.
+function imageSize(b) {
+	if (b.length >= 24 && b[0] === 0x89 && b[1] === 0x50)
+		return [b.readUInt32BE(16), b.readUInt32BE(20)];
+	if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8)
+		return null;
+	for (let i = 2; i + 9 < b.length;) {
+		if (b[i] !== 0xff) {
+			i++;
+			continue;
+		}
+		const m = b[i + 1];
+		if (m === 0xff || m === 0x01 || (m >= 0xd0 && m <= 0xd7)) {
+			i += m === 0xff ? 1 : 2;
+			continue;
+		}
+		if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc)
+			return [b.readUInt16BE(i + 7), b.readUInt16BE(i + 5)];
+		i += 2 + b.readUInt16BE(i + 2);
+	}
+	return null;
+}
+
+// kf_image_box_rect: [x, y, w, h] of the crop around box in a W x H photo.
+function cropRect(W, H, b) {
+	let x0 = Math.floor((b.Left - CROP_MARGIN * b.Width) * W + BOX_EPS);
+	let x1 = Math.ceil((b.Left + b.Width + CROP_MARGIN * b.Width) * W - BOX_EPS);
+	let y0 = Math.floor((b.Top - CROP_MARGIN * b.Height) * H + BOX_EPS);
+	let y1 = Math.ceil((b.Top + b.Height + CROP_MARGIN * b.Height) * H - BOX_EPS);
+	x0 = Math.max(x0, 0);
+	y0 = Math.max(y0, 0);
+	x1 = Math.min(x1, W);
+	y1 = Math.min(y1, H);
+	return [x0, y0, x1 - x0, y1 - y0];
+}
+
+function cropFaces(bytes) {
+	const size = imageSize(bytes);
+	if (!size)
+		return [];
+	for (const tol of [0, 1]) {
+		const c = crops.find((k) => Math.abs(k.w - size[0]) <= tol && Math.abs(k.h - size[1]) <= tol);
+		if (c)
+			return [c.face];
+	}
+	return [];
+}
+
+function normFace(f) {
+	return { label: String(f.label || ''), BoundingBox: f.BoundingBox,
+		Confidence: f.Confidence ?? 99.9, Similarity: f.Similarity ?? 99.0,
+		LowQuality: !!f.LowQuality };
+}
+
+function registerPhoto(path, faces) {
+	const bytes = readFileSync(path);
+	const size = imageSize(bytes);
+	if (!size)
+		throw new Error(path + ': not a JPEG or PNG');
+	const [W, H] = size;
+	const list = faces.map(normFace);
+	images.set(createHash('sha256').update(bytes).digest('hex'), list);
+	for (const f of list) {
+		const [x, y, w, h] = cropRect(W, H, f.BoundingBox);
+		if (w <= 0 || h <= 0)
+			continue;
+		const b = f.BoundingBox;
+		crops.push({ w, h, face: { ...f, BoundingBox: {
+			Width: round(b.Width * W / w), Height: round(b.Height * H / h),
+			Left: round((b.Left * W - x) / w), Top: round((b.Top * H - y) / h) } } });
+	}
+	return { width: W, height: H, faces: list.length };
+}
+
 // ---- scripting ----------------------------------------------------------------
 
 function control(req, res, url, body) {
@@ -326,9 +420,12 @@ function control(req, res, url, body) {
 			const o = json();
 			if (!/^[0-9a-f]{64}$/.test(o.sha256 || '') || !Array.isArray(o.faces))
 				throw new Error('want {"sha256": hex, "faces": [...]}');
-			images.set(o.sha256, o.faces.map((f) => ({ label: String(f.label || ''),
-				BoundingBox: f.BoundingBox, Confidence: f.Confidence ?? 99.9,
-				Similarity: f.Similarity ?? 99.0, LowQuality: !!f.LowQuality })));
+			images.set(o.sha256, o.faces.map(normFace));
+		} else if (req.method === 'POST' && url.pathname === '/_fake/photo') {
+			const o = json();
+			if (typeof o.path !== 'string' || !Array.isArray(o.faces))
+				throw new Error('want {"path": file, "faces": [...]}');
+			return send(res, 200, registerPhoto(o.path, o.faces));
 		} else if (req.method === 'POST' && url.pathname === '/_fake/fail') {
 			const o = json();
 			if (!o.type || !(o.action === '*' || ACTIONS.includes(o.action)))
