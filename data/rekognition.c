@@ -7,9 +7,9 @@
  *   parser; a retryable answer sleeps the backoff and goes again; anything
  *   else becomes the error. The image's base64 is referenced by the cJSON
  *   tree, not copied (cJSON_CreateStringReference): it is the large part.
- * - The answer body is collected up to KF_REK_MAX_RESPONSE (curl's DYNBUF
- *   "toobig" idea); the x-amzn-ErrorType header is kept for error answers
- *   whose body says nothing.
+ * - The answer body is collected up to KF_REK_MAX_RESPONSE (data/http.h);
+ *   the x-amzn-ErrorType header is kept for error answers whose body says
+ *   nothing.
  * - Messages: "rekognition <Action>: ..." with AWS's exception name and
  *   reason. For credential errors the variable to fix comes first, so a
  *   truncated message still names it. A reason that happens to contain the
@@ -37,6 +37,7 @@
 #include "core/image.h"
 #include "core/image_encode.h"
 #include "data/config.h"
+#include "data/http.h"
 #include "data/sigv4.h"
 
 #define TARGET_PREFIX "RekognitionService."
@@ -234,38 +235,13 @@ int kf_rek_collection_id(const char *gallery_id, char out[KF_REK_COLLECTION_SIZE
 /* ---- HTTP ----------------------------------------------------------------- */
 
 struct answer {
-	char *body;
-	size_t len, cap;
-	int toobig, nomem;
+	struct kf_http_body body;
 	char type[TYPE_SIZE];	/* x-amzn-ErrorType, up to ':' */
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
-	struct answer *a = ud;
-	size_t add = size * n;
-
-	if (add > (size_t)KF_REK_MAX_RESPONSE - a->len) {
-		a->toobig = 1;
-		return 0;
-	}
-	if (a->len + add + 1 > a->cap) {
-		size_t cap = a->cap ? a->cap : 4096;
-		char *b;
-
-		while (cap < a->len + add + 1)
-			cap *= 2;
-		if (!(b = kf_realloc(a->body, cap))) {
-			a->nomem = 1;
-			return 0;
-		}
-		a->body = b;
-		a->cap = cap;
-	}
-	memcpy(a->body + a->len, p, add);
-	a->len += add;
-	a->body[a->len] = '\0';
-	return add;
+	return kf_http_body_write(p, size, n, &((struct answer *)ud)->body);
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
@@ -343,33 +319,14 @@ static int retryable_type(const char *t)
 	return 0;
 }
 
-static int retryable_curl(CURLcode cc)
-{
-	switch (cc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* The error of a non-2xx answer. */
 static int answer_error(const struct kf_rek *rek, const char *action, long status,
 			const struct answer *a, struct kf_err *err)
 {
 	char type[TYPE_SIZE], reason[REASON_SIZE];
 
-	kf_rek_parse_error(a->body, a->len, a->type[0] ? a->type : NULL, type, sizeof(type),
-			   reason, sizeof(reason));
+	kf_rek_parse_error(a->body.data, a->body.len, a->type[0] ? a->type : NULL, type,
+			   sizeof(type), reason, sizeof(reason));
 	if ((rek->secret && *rek->secret && strstr(reason, rek->secret)) ||
 	    (rek->token && *rek->token && strstr(reason, rek->token)))
 		snprintf(reason, sizeof(reason), "(reason withheld: it quotes a credential)");
@@ -414,25 +371,17 @@ static int answer_error(const struct kf_rek *rek, const char *action, long statu
 #undef FAIL
 }
 
+/* Sleep before attempt (2, 3, ...), with the handle's own jitter. */
 static void backoff(struct kf_rek *rek, int attempt)
 {
-	double ms = (double)rek->backoff_ms, u;
-	struct timespec ts;
+	double u;
 
-	for (int i = 1; i < attempt && ms < KF_REK_MAX_BACKOFF_MS; i++)
-		ms *= 2;
-	if (ms > KF_REK_MAX_BACKOFF_MS)
-		ms = KF_REK_MAX_BACKOFF_MS;
 	/* xorshift64*: per handle, no global state */
 	rek->rng ^= rek->rng >> 12;
 	rek->rng ^= rek->rng << 25;
 	rek->rng ^= rek->rng >> 27;
 	u = (double)((rek->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
-	ms *= 0.8 + 0.4 * u;	/* ±20% */
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000) * 1e6);
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	kf_http_sleep_ms(kf_http_backoff_ms(rek->backoff_ms, KF_REK_MAX_BACKOFF_MS, attempt, u));
 }
 
 KF_PRINTF(4, 5)
@@ -527,32 +476,33 @@ static int call(struct kf_rek *rek, const char *action, const char *body, size_t
 		CURLcode cc = CURLE_OK;
 		int again;
 
-		kf_free(a.body);
+		kf_free(a.body.data);
 		memset(&a, 0, sizeof(a));
+		a.body.max = KF_REK_MAX_RESPONSE;
 		if (attempt > 1) {
 			rek->retries++;
-			backoff(rek, attempt - 1);
+			backoff(rek, attempt);
 		}
 		if ((rc = send_once(rek, action, body, len, &a, &status, &cc, err)) < 0)
 			break;
 		if (cc == CURLE_OK && status >= 200 && status < 300) {
-			if (!a.body && !(a.body = kf_strdup(""))) {
+			if (!a.body.data && !(a.body.data = kf_strdup(""))) {
 				rc = kf_err_set(err, KF_E_NOMEM, "out of memory");
 				break;
 			}
-			*out = a.body;
-			*out_len = a.len;
+			*out = a.body.data;
+			*out_len = a.body.len;
 			return KF_OK;
 		}
-		if (cc != CURLE_OK && a.nomem) {
+		if (cc != CURLE_OK && a.body.nomem) {
 			rc = kf_err_set(err, KF_E_NOMEM, "out of memory reading the rekognition %s "
 					"answer", action);
 			break;
 		}
 		if (cc != CURLE_OK) {
-			again = retryable_curl(cc) && !a.toobig;
+			again = kf_http_retryable(cc) && !a.body.too_big;
 			if (!again || attempt == rek->max_attempts) {
-				rc = a.toobig ? kf_err_set(err, KF_E_FORMAT, "rekognition %s: answer "
+				rc = a.body.too_big ? kf_err_set(err, KF_E_FORMAT, "rekognition %s: answer "
 							   "larger than %ld bytes", action,
 							   KF_REK_MAX_RESPONSE)
 					      : kf_err_set(err, KF_E_NET, "rekognition %s: %s (%s)%s",
@@ -565,7 +515,7 @@ static int call(struct kf_rek *rek, const char *action, const char *body, size_t
 		{
 			char type[TYPE_SIZE], reason[8];
 
-			kf_rek_parse_error(a.body, a.len, a.type[0] ? a.type : NULL, type,
+			kf_rek_parse_error(a.body.data, a.body.len, a.type[0] ? a.type : NULL, type,
 					   sizeof(type), reason, sizeof(reason));
 			again = status >= 500 || status == 429 || retryable_type(type);
 		}
@@ -576,7 +526,7 @@ static int call(struct kf_rek *rek, const char *action, const char *body, size_t
 			break;
 		}
 	}
-	kf_free(a.body);
+	kf_free(a.body.data);
 	return rc;
 }
 

@@ -14,10 +14,12 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "data/http.h"
 #include "data/sigv4.h"
 
 #define ATTEMPTS 4
 #define BACKOFF_MS 250
+#define MAX_BACKOFF_MS 60000
 #define CONNECT_TIMEOUT_S 10L
 #define LOW_SPEED_BYTES 1024L
 #define LOW_SPEED_TIME_S 30L
@@ -73,16 +75,6 @@ int kf_s3_parse_url(const char *url, char **bucket, char **prefix, struct kf_err
 		return kf_err_set(err, KF_E_NOMEM, "out of memory");
 	}
 	return KF_OK;
-}
-
-int64_t kf_s3_backoff_ms(int64_t base_ms, int attempt, double r)
-{
-	double d = (double)base_ms;
-
-	for (int i = 2; i < attempt && d < 3600e3; i++)
-		d *= 2;
-	d *= 1.0 + 0.2 * (2.0 * r - 1.0);
-	return d < 0 ? 0 : (int64_t)d;
 }
 
 /* ---------------------------------------------------------------- client */
@@ -188,10 +180,9 @@ struct resp {
 	long status;
 	char etag[KF_S3_ETAG_SIZE];
 	int64_t length, mtime_ms;
-	char *body;		/* memory body: a listing or an error */
-	size_t len, cap, max;
+	struct kf_http_body body;	/* in memory: a listing or an error */
 	FILE *file;		/* a 2xx body goes here when set */
-	int too_big, file_error;
+	int file_error;
 };
 
 static void resp_reset(struct resp *r)
@@ -200,8 +191,8 @@ static void resp_reset(struct resp *r)
 	r->etag[0] = '\0';
 	r->length = -1;
 	r->mtime_ms = 0;
-	r->len = 0;
-	r->too_big = r->file_error = 0;
+	r->body.len = 0;
+	r->body.too_big = r->file_error = 0;
 }
 
 static size_t on_header(char *buf, size_t size, size_t n, void *ud)
@@ -253,52 +244,7 @@ static size_t on_body(char *buf, size_t size, size_t n, void *ud)
 		}
 		return len;
 	}
-	if (r->len + len > r->max) {
-		r->too_big = 1;
-		return 0;
-	}
-	if (r->len + len + 1 > r->cap) {
-		size_t cap = r->cap ? r->cap : 16384;
-		char *b;
-
-		while (cap < r->len + len + 1)
-			cap *= 2;
-		if (!(b = kf_realloc(r->body, cap)))
-			return 0;
-		r->body = b;
-		r->cap = cap;
-	}
-	memcpy(r->body + r->len, buf, len);
-	r->len += len;
-	r->body[r->len] = '\0';
-	return len;
-}
-
-static int retryable(CURLcode c)
-{
-	switch (c) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	return kf_http_body_write(buf, size, n, &r->body);
 }
 
 /* Sign and send one attempt; *cc gets curl's result. Returns < 0 only when
@@ -377,8 +323,8 @@ static int http_error(struct kf_s3 *s3, const char *what, const struct resp *r,
 {
 	char code[64] = "", msg[160] = "";
 
-	if (r->len)
-		kf_s3_parse_error(r->body, r->len, code, sizeof(code), msg, sizeof(msg));
+	if (r->body.len)
+		kf_s3_parse_error(r->body.data, r->body.len, code, sizeof(code), msg, sizeof(msg));
 	if (!strcmp(code, "SignatureDoesNotMatch"))
 		return kf_err_set(err, KF_E_AUTH, "%s: the S3 endpoint '%s' refused the "
 				  "signature (SignatureDoesNotMatch): check AWS_SECRET_ACCESS_KEY "
@@ -429,21 +375,23 @@ static int request(struct kf_s3 *s3, const char *method, const char *key, const 
 		 query ? query : "");
 	for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
 		if (attempt > 1)
-			sleep_ms(kf_s3_backoff_ms(s3->backoff_ms, attempt,
-						  (double)rand_r(&s3->seed) / RAND_MAX));
+			kf_http_sleep_ms(kf_http_backoff_ms(s3->backoff_ms, MAX_BACKOFF_MS, attempt,
+							    (double)rand_r(&s3->seed) / RAND_MAX));
 		if ((rc = send_once(s3, method, path, url, query, r, &cc, err)) < 0)
 			goto out;
 		if (cc == CURLE_OK && r->status < 500)
 			break;
-		if (cc != CURLE_OK && !retryable(cc))
+		if (cc != CURLE_OK && !kf_http_retryable(cc))
 			break;
 	}
 	if (r->file_error) {
 		errno = r->file_error;
 		rc = kf_err_errno(err, KF_E_IO, "%s: cannot write the download", what);
-	} else if (r->too_big) {
+	} else if (r->body.nomem) {
+		rc = kf_err_set(err, KF_E_NOMEM, "%s: out of memory reading the answer", what);
+	} else if (r->body.too_big) {
 		rc = kf_err_set(err, KF_E_FORMAT, "%s: the answer is larger than %zu bytes", what,
-				r->max);
+				r->body.max);
 	} else if (cc != CURLE_OK) {
 		rc = kf_err_set(err, KF_E_NET, "%s: cannot reach the S3 endpoint '%s': %s", what,
 				s3->endpoint, s3->curl_err[0] ? s3->curl_err : curl_easy_strerror(cc));
@@ -462,7 +410,7 @@ out:
 int kf_s3_list(struct kf_s3 *s3, const char *prefix, kf_s3_list_fn *fn, void *ctx,
 	       struct kf_err *err)
 {
-	struct resp r = { .max = KF_S3_MAX_PAGE_BYTES };
+	struct resp r = { .body.max = KF_S3_MAX_PAGE_BYTES };
 	struct kf_s3_page page = { 0 };
 	char *token = NULL, *query = NULL, what[160], pagesz[24];
 	int rc;
@@ -483,7 +431,7 @@ int kf_s3_list(struct kf_s3 *s3, const char *prefix, kf_s3_list_fn *fn, void *ct
 		query = NULL;
 		if ((rc = kf_sigv4_canonical_params(q, nq, &query, err)) < 0 ||
 		    (rc = request(s3, "GET", NULL, query, &r, what, err)) < 0 ||
-		    (rc = kf_s3_parse_list(r.body ? r.body : "", r.len, &page, err)) < 0)
+		    (rc = kf_s3_parse_list(r.body.data ? r.body.data : "", r.body.len, &page, err)) < 0)
 			goto out;
 		for (size_t i = 0; i < page.n; i++)
 			if ((rc = fn(&page.objects[i], ctx, err)) < 0)
@@ -505,14 +453,14 @@ out:
 	kf_s3_page_release(&page);
 	kf_free(token);
 	kf_free(query);
-	kf_free(r.body);
+	kf_free(r.body.data);
 	return rc;
 }
 
 int kf_s3_head(struct kf_s3 *s3, const char *key, struct kf_s3_object *out,
 	       struct kf_err *err)
 {
-	struct resp r = { .max = MAX_ERROR_BYTES };
+	struct resp r = { .body.max = MAX_ERROR_BYTES };
 	char what[160];
 	int rc;
 
@@ -524,14 +472,14 @@ int kf_s3_head(struct kf_s3 *s3, const char *key, struct kf_s3_object *out,
 		out->size = r.length < 0 ? 0 : r.length;
 		out->mtime_ms = r.mtime_ms;
 	}
-	kf_free(r.body);
+	kf_free(r.body.data);
 	return rc;
 }
 
 int kf_s3_get_file(struct kf_s3 *s3, const char *key, const char *dest,
 		   struct kf_s3_object *out, struct kf_err *err)
 {
-	struct resp r = { .max = MAX_ERROR_BYTES };
+	struct resp r = { .body.max = MAX_ERROR_BYTES };
 	size_t n = strlen(dest) + 8;
 	char *tmp = kf_malloc(n), what[160];
 	int fd = -1, rc;
@@ -586,6 +534,6 @@ out:
 	if (rc < 0)
 		unlink(tmp);
 	kf_free(tmp);
-	kf_free(r.body);
+	kf_free(r.body.data);
 	return rc;
 }

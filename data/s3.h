@@ -119,8 +119,4 @@ int64_t kf_s3_parse_time(const char *s);
  * when empty, too long, or holding anything but [0-9A-Za-z-]. */
 int kf_s3_etag_unquote(const char *in, size_t len, char out[KF_S3_ETAG_SIZE]);
 
-/* The retry delay before attempt (2, 3, ...) from base_ms: base * 2^(attempt-2),
- * times 1 + 0.2 * (2r - 1) for r in [0, 1]. */
-int64_t kf_s3_backoff_ms(int64_t base_ms, int attempt, double r);
-
 #endif

@@ -13,6 +13,7 @@
 
 #include "core/alloc.h"
 #include "data/photo_cache.h"
+#include "data/http.h"
 #include "data/s3.h"
 
 #define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -187,11 +188,11 @@ static void test_time_etag_backoff(void **state)
 	assert_int_equal(kf_s3_etag_unquote("abc", 3, e), KF_OK);
 	assert_int_equal(kf_s3_etag_unquote("\"\"", 2, e), KF_E_FORMAT);
 	assert_int_equal(kf_s3_etag_unquote("\"a/b\"", 5, e), KF_E_FORMAT);
-	assert_int_equal(kf_s3_backoff_ms(100, 2, 0.5), 100);
-	assert_int_equal(kf_s3_backoff_ms(100, 3, 0.5), 200);
-	assert_int_equal(kf_s3_backoff_ms(100, 4, 0.5), 400);
-	assert_int_equal(kf_s3_backoff_ms(100, 4, 0.0), 320);	/* -20% */
-	assert_int_equal(kf_s3_backoff_ms(100, 4, 1.0), 480);	/* +20% */
+	assert_int_equal(kf_http_backoff_ms(100, 60000, 2, 0.5), 100);
+	assert_int_equal(kf_http_backoff_ms(100, 60000, 3, 0.5), 200);
+	assert_int_equal(kf_http_backoff_ms(100, 60000, 4, 0.5), 400);
+	assert_int_equal(kf_http_backoff_ms(100, 60000, 4, 0.0), 320);	/* -20% */
+	assert_int_equal(kf_http_backoff_ms(100, 60000, 4, 1.0), 480);	/* +20% */
 }
 
 static void test_open_names_missing_setting(void **state)
