@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "core/run.h"
 #include "core/image.h"
 #include "core/match.h"
 #include "data/pg.h"
@@ -27,11 +28,9 @@
 struct kf_pg_worker_run {
 	const struct kf_engine *engine;
 	struct kf_pg_worker_opts o;
-	struct kf_pool *pool;
+	struct kf_run run;			/* the workers and the lease keeper; its
+						 * lock also serialises on_event */
 	_Atomic int64_t slot[MAX_WORKERS];	/* job in flight per worker, 0 none */
-	atomic_int active;			/* workers not finished */
-	pthread_mutex_t lock;			/* first, on_event */
-	struct kf_err first;			/* the run's first failure */
 	char owner[MAX_WORKERS][200];
 };
 
@@ -50,20 +49,14 @@ static void emit(struct kf_pg_worker_run *r, const struct kf_pg_event *ev)
 {
 	if (!r->o.on_event)
 		return;
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->run.lock);
 	r->o.on_event(r->o.ctx, ev);
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->run.lock);
 }
 
 static void run_failed(struct worker *w, const struct kf_err *err)
 {
-	struct kf_pg_worker_run *r = w->r;
-
-	pthread_mutex_lock(&r->lock);
-	if (r->first.code == KF_OK)
-		r->first = *err;
-	pthread_mutex_unlock(&r->lock);
-	kf_pool_stop(w->pool);
+	kf_run_fail(&w->r->run, w->pool, err);
 }
 
 /* Connect, retrying with a backoff while the server cannot be reached.
@@ -426,8 +419,9 @@ static void run_job(struct worker *w, struct kf_pg_job *job)
 	emit(r, &ev);
 }
 
-static void work(struct kf_pg_worker_run *r, int index, struct kf_pool *pool)
+static void work(void *ctx, int index, struct kf_pool *pool)
 {
+	struct kf_pg_worker_run *r = ctx;
 	struct kf_err err = KF_ERR_INIT;
 	struct worker w;
 	int rc;
@@ -474,23 +468,24 @@ static void work(struct kf_pg_worker_run *r, int index, struct kf_pool *pool)
 	kf_match_gallery_release(&w.g);
 	kf_pg_close(&w.pg);
 	kf_arena_release(&w.arena);
-	atomic_fetch_sub(&r->active, 1);
 }
 
 /* The last pool thread: renews the leases of the jobs in flight, on its own
  * connection (made again when it breaks). */
-static void keep_leases(struct kf_pg_worker_run *r)
+static void keep_leases(void *ctx, struct kf_pool *pool)
 {
+	struct kf_pg_worker_run *r = ctx;
 	struct kf_pg pg;
 	int64_t every = r->o.match.queue.lease_ms / 3;
 
 	memset(&pg, 0, sizeof(pg));
 	if (every < 50)
 		every = 50;
-	while (atomic_load(&r->active) > 0) {
+	(void)pool;
+	while (kf_run_working(&r->run)) {
 		/* short naps, even while stopping (in-flight photos still need their
 		 * leases): end soon after the workers do */
-		for (int64_t t = 0; t < every && atomic_load(&r->active) > 0; t += 50)
+		for (int64_t t = 0; t < every && kf_run_working(&r->run); t += 50)
 			usleep(50 * 1000);
 		for (int i = 0; i < r->o.concurrency; i++) {
 			int64_t job = atomic_load(&r->slot[i]);
@@ -505,16 +500,6 @@ static void keep_leases(struct kf_pg_worker_run *r)
 		}
 	}
 	kf_pg_close(&pg);
-}
-
-static void thread_main(void *ctx, int index, struct kf_pool *pool)
-{
-	struct kf_pg_worker_run *r = ctx;
-
-	if (index == r->o.concurrency)
-		keep_leases(r);
-	else
-		work(r, index, pool);
 }
 
 int kf_pg_worker_start(const struct kf_engine *e, const struct kf_pg_worker_opts *o,
@@ -534,12 +519,9 @@ int kf_pg_worker_start(const struct kf_engine *e, const struct kf_pg_worker_opts
 		return kf_err_set(err, KF_E_NOMEM, "out of memory starting workers");
 	r->engine = e;
 	r->o = *o;
-	pthread_mutex_init(&r->lock, NULL);
-	atomic_store(&r->active, o->concurrency);
 	for (int i = 0; i < o->concurrency; i++)
 		kf_pg_queue_owner(r->owner[i], sizeof(r->owner[i]), i);
-	if ((rc = kf_pool_start(&r->pool, o->concurrency + 1, thread_main, r, err)) < 0) {
-		pthread_mutex_destroy(&r->lock);
+	if ((rc = kf_run_start(&r->run, o->concurrency, work, keep_leases, r, err)) < 0) {
 		kf_free(r);
 		return rc;
 	}
@@ -549,28 +531,18 @@ int kf_pg_worker_start(const struct kf_engine *e, const struct kf_pg_worker_opts
 
 void kf_pg_worker_snapshot(const struct kf_pg_worker_run *r, struct kf_pool_snapshot *s)
 {
-	/* the lease keeper is not a worker: finished once the workers are (read
-	 * first, so that the counts taken after it are final) */
-	int finished = atomic_load(&((struct kf_pg_worker_run *)r)->active) == 0;
-
-	kf_pool_snapshot(r->pool, s);
-	s->finished = finished;
+	kf_run_snapshot(&((struct kf_pg_worker_run *)r)->run, s);
 }
 
 void kf_pg_worker_stop(struct kf_pg_worker_run *r)
 {
-	kf_pool_stop(r->pool);
+	kf_run_stop(&r->run);
 }
 
 int kf_pg_worker_wait(struct kf_pg_worker_run *r, struct kf_err *err)
 {
-	int rc;
+	int rc = kf_run_wait(&r->run, err);
 
-	kf_pool_join(r->pool);
-	rc = r->first.code;
-	if (rc < 0 && err)
-		*err = r->first;
-	pthread_mutex_destroy(&r->lock);
 	kf_free(r);
 	return rc;
 }

@@ -1,7 +1,6 @@
 /* worker.c: worker threads on the durable queue (worker.h). */
 #include "data/worker.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "core/run.h"
 #include "data/engines.h"
 #include "data/queue.h"
 #include "data/store_face.h"
@@ -20,22 +20,11 @@
 struct kf_worker_run {
 	struct kf_match_engine engine;		/* the run's handle; threads take their own */
 	struct kf_worker_opts o;
-	struct kf_pool *pool;
+	struct kf_run run;			/* the workers and the lease keeper */
 	_Atomic int64_t slot[MAX_WORKERS];	/* job in flight per worker, 0 none */
-	atomic_int active;			/* workers not finished */
-	pthread_mutex_t lock;
-	struct kf_err first;			/* the run's first failure */
 	char owner[MAX_WORKERS][160];
 };
 
-static void run_failed(struct kf_worker_run *r, struct kf_pool *pool, const struct kf_err *err)
-{
-	pthread_mutex_lock(&r->lock);
-	if (r->first.code == KF_OK)
-		r->first = *err;
-	pthread_mutex_unlock(&r->lock);
-	kf_pool_stop(pool);
-}
 
 /* The search index of the job's gallery, (re)loaded when it changed. */
 static int gallery_for(struct kf_store *st, int64_t gallery_id, struct kf_match_gallery *g,
@@ -87,7 +76,7 @@ static int idle(struct kf_worker_run *r, struct kf_pool *pool, struct kf_store *
 	if (wait_ms >= 0)	/* a failed job waits out its backoff */
 		return kf_pool_sleep(pool, (wait_ms < IDLE_MS ? wait_ms : IDLE_MS) + 1);
 	if (kf_queue_count(st, r->o.gallery_id, "running", &running, err) < 0) {
-		run_failed(r, pool, err);
+		kf_run_fail(&r->run, pool, err);
 		return 1;
 	}
 	if (running == 0)
@@ -111,7 +100,7 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 	memset(&g, 0, sizeof(g));
 	if (kf_match_engine_thread(&r->engine, &me, &err) < 0 ||
 	    kf_store_open(&st, r->o.db_path, 0, &err) < 0) {
-		run_failed(r, pool, &err);
+		kf_run_fail(&r->run, pool, &err);
 		goto out;
 	}
 	while (!kf_pool_stopping(pool)) {
@@ -128,7 +117,7 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 			continue;
 		}
 		if (rc < 0) {
-			run_failed(r, pool, &err);
+			kf_run_fail(&r->run, pool, &err);
 			break;
 		}
 		atomic_store(&r->slot[index], job.id);
@@ -152,7 +141,7 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 		else {
 			/* the run's own failure: give the photo back, stop */
 			kf_queue_release(st, job.id, owner, NULL);
-			run_failed(r, pool, &err);
+			kf_run_fail(&r->run, pool, &err);
 		}
 		kf_free(res.payload);
 		kf_queue_job_release(&job);
@@ -163,7 +152,6 @@ out:
 	kf_match_engine_close(&me);
 	kf_store_close(st);
 	kf_arena_release(&arena);
-	atomic_fetch_sub(&r->active, 1);
 }
 
 /* The last pool thread: renews the leases of the jobs in flight. */
@@ -175,13 +163,13 @@ static void keep_leases(void *ctx, struct kf_pool *pool)
 	int64_t every = r->o.match.queue.lease_ms / 3;
 
 	if (kf_store_open(&st, r->o.db_path, 0, &err) < 0) {
-		run_failed(r, pool, &err);
+		kf_run_fail(&r->run, pool, &err);
 		return;
 	}
-	while (atomic_load(&r->active) > 0) {
+	while (kf_run_working(&r->run)) {
 		/* short naps, even while stopping (in-flight photos still need their
 		 * leases): end soon after the workers do */
-		for (int64_t t = 0; t < every && atomic_load(&r->active) > 0; t += 100)
+		for (int64_t t = 0; t < every && kf_run_working(&r->run); t += 100)
 			usleep(100 * 1000);
 		for (int i = 0; i < r->o.concurrency; i++) {
 			int64_t job = atomic_load(&r->slot[i]);
@@ -191,16 +179,6 @@ static void keep_leases(void *ctx, struct kf_pool *pool)
 		}
 	}
 	kf_store_close(st);
-}
-
-static void thread_main(void *ctx, int index, struct kf_pool *pool)
-{
-	struct kf_worker_run *r = ctx;
-
-	if (index == r->o.concurrency)
-		keep_leases(ctx, pool);
-	else
-		work(ctx, index, pool);
 }
 
 int kf_worker_start(const struct kf_match_engine *me, const struct kf_worker_opts *o,
@@ -220,46 +198,33 @@ int kf_worker_start(const struct kf_match_engine *me, const struct kf_worker_opt
 		return rc;
 	}
 	r->o = *o;
-	pthread_mutex_init(&r->lock, NULL);
-	atomic_store(&r->active, o->concurrency);
 	for (int i = 0; i < o->concurrency; i++)
 		kf_queue_owner(r->owner[i], sizeof(r->owner[i]), i);
-	if ((rc = kf_pool_start(&r->pool, o->concurrency + 1, thread_main, r, err)) < 0) {
+	if ((rc = kf_run_start(&r->run, o->concurrency, work, keep_leases, r, err)) < 0) {
 		kf_match_engine_close(&r->engine);
-		pthread_mutex_destroy(&r->lock);
 		kf_free(r);
 		return rc;
 	}
-	kf_pool_add(r->pool, KF_POOL_TOTAL, total);
+	kf_pool_add(r->run.pool, KF_POOL_TOTAL, total);
 	*out = r;
 	return KF_OK;
 }
 
 void kf_worker_snapshot(const struct kf_worker_run *r, struct kf_pool_snapshot *s)
 {
-	/* the lease keeper is not a worker: finished once the workers are (read
-	 * first, so that the counts taken after it are final) */
-	int finished = atomic_load(&((struct kf_worker_run *)r)->active) == 0;
-
-	kf_pool_snapshot(r->pool, s);
-	s->finished = finished;
+	kf_run_snapshot(&((struct kf_worker_run *)r)->run, s);
 }
 
 void kf_worker_stop(struct kf_worker_run *r)
 {
-	kf_pool_stop(r->pool);
+	kf_run_stop(&r->run);
 }
 
 int kf_worker_wait(struct kf_worker_run *r, struct kf_err *err)
 {
-	int rc;
+	int rc = kf_run_wait(&r->run, err);
 
-	kf_pool_join(r->pool);
-	rc = r->first.code;
-	if (rc < 0 && err)
-		*err = r->first;
 	kf_match_engine_close(&r->engine);
-	pthread_mutex_destroy(&r->lock);
 	kf_free(r);
 	return rc;
 }
