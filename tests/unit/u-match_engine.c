@@ -31,42 +31,14 @@
 
 /* ---- the fake's control paths ------------------------------------------------ */
 
-struct buf {
-	char *data;
-	size_t len;
-};
-
-static size_t collect(char *p, size_t size, size_t n, void *ud)
-{
-	struct buf *b = ud;
-
-	b->data = realloc(b->data, b->len + size * n + 1);
-	assert_non_null(b->data);
-	memcpy(b->data + b->len, p, size * n);
-	b->len += size * n;
-	b->data[b->len] = '\0';
-	return size * n;
-}
-
 /* GET (body NULL) or POST a control path; *status gets the HTTP status;
  * returns the answer (caller frees). */
 static char *fake(const char *path, const char *body, long *status)
 {
 	const char *ep = getenv("KF_TEST_REK_ENDPOINT");
-	struct buf b = { NULL, 0 };
-	CURL *c = curl_easy_init();
 
 	assert_non_null(ep);
-	assert_non_null(c);
-	curl_easy_setopt(c, CURLOPT_URL, kf_test_path("%s%s", ep, path));
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	if (body)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	assert_int_equal(curl_easy_perform(c), CURLE_OK);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	curl_easy_cleanup(c);
-	return b.data ? b.data : strdup("");
+	return kf_test_http(kf_test_path("%s%s", ep, path), body, status);
 }
 
 static void fake_ok(const char *path, const char *body)

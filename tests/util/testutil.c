@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <libpq-fe.h>
 
 static struct {
@@ -125,4 +126,38 @@ const char *kf_test_pg_db(const char *name, int demo)
 		free(text);
 	}
 	return url;
+}
+
+struct http_buf {
+	char *data;
+	size_t len;
+};
+
+static size_t http_collect(char *p, size_t size, size_t n, void *ud)
+{
+	struct http_buf *b = ud;
+
+	b->data = realloc(b->data, b->len + size * n + 1);
+	assert_non_null(b->data);
+	memcpy(b->data + b->len, p, size * n);
+	b->len += size * n;
+	b->data[b->len] = '\0';
+	return size * n;
+}
+
+char *kf_test_http(const char *url, const char *body, long *status)
+{
+	struct http_buf b = { NULL, 0 };
+	CURL *c = curl_easy_init();
+
+	assert_non_null(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	if (body)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_easy_cleanup(c);
+	return b.data ? b.data : strdup("");
 }

@@ -30,6 +30,11 @@ void kf_test_write_file(const char *path, const void *data, size_t len);
 /* snprintf into a static rotating buffer (8 slots): for building paths inline. */
 const char *kf_test_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* GET url (body NULL) or POST body to it; *status gets the HTTP status.
+ * Returns the answer, NUL-terminated (caller frees). Fails the test when the
+ * server cannot be reached. For the test servers' control paths. */
+char *kf_test_http(const char *url, const char *body, long *status);
+
 /* A fresh database called kf_<name> on the test PostgreSQL (a test with the
  * "fixtures: pg" line) holding the platform's tables (shared/platform/
  * schema.sql), and demo.sql's gallery when demo is set. Returns its URL (owned
