@@ -205,10 +205,12 @@ const struct kf_command kf_commands[] = {
 	  "With --photo PHOTO --face N (and no IMAGE) the face comes from a processed\n"
 	  "gallery photo. Enrolling drops the gallery's cached match results.",
 	  2, 3, enroll_opts, kf_cmd_enroll },
-	{ "identify", "GALLERY IMAGE...", "who is in these images? (nothing is written)",
+	{ "identify", "GALLERY IMAGE...", "who is in these images? (no result is stored)",
 	  "For images outside the gallery (a photo a client sends, one support staff are\n"
 	  "asked about): every face with its box, the gallery's clients at or above the\n"
-	  "threshold with their similarity (0-100), and the best client below it.",
+	  "threshold with their similarity (0-100), and the best client below it.\n"
+	  "Nothing about the images is stored; with Rekognition the calls made are\n"
+	  "added to the gallery's count.",
 	  2, -1, identify_opts, kf_cmd_identify },
 	{ "match", "GALLERY PHOTO", "find the faces of one photo and who they are (step 1)",
 	  "Served from the processing cache when a valid entry exists for the photo's\n"
