@@ -110,19 +110,19 @@ static int gallery_for(struct worker *w, int64_t gallery_id, struct kf_err *err)
 	return KF_OK;
 }
 
-/* The bucket (KINGFACE_BUCKET): where a photo comes from when --photos does
- * not have it, through the photo cache (no request when the ETag of the last
- * run is cached). On success *buf is the caller's (kf_free) and etag the
- * object's ETag. */
-static int bucket_read(const char *key, const char *known_etag, uint8_t **buf, size_t *len,
-		       char *etag, size_t etag_n, struct kf_err *err)
+/* The bucket (--bucket, else KINGFACE_BUCKET): where a photo comes from when
+ * --photos does not have it, through the photo cache (no request when the ETag
+ * of the last run is cached). On success *buf is the caller's (kf_free) and
+ * etag the object's ETag. */
+static int bucket_read(const char *bucket, const char *key, const char *known_etag,
+		       uint8_t **buf, size_t *len, char *etag, size_t etag_n, struct kf_err *err)
 {
 	struct kf_photo_local l;
 	int rc;
 
 	*buf = NULL;
 	*len = 0;
-	if ((rc = kf_photo_fetch_bucket(NULL, key, known_etag, &l, err)) < 0)
+	if ((rc = kf_photo_fetch_bucket(bucket, key, known_etag, &l, err)) < 0)
 		return rc;
 	snprintf(etag, etag_n, "%s", l.etag);
 	rc = kf_image_read_file(l.path, buf, len, err);
@@ -168,7 +168,8 @@ static int read_photo(struct kf_pg_worker_run *r, const struct kf_pg_job *job, u
 		kf_source_md5_hex(*buf, *len, etag);
 		return KF_OK;
 	}
-	return bucket_read(key, job->etag[0] ? job->etag : NULL, buf, len, etag, etag_n, err);
+	return bucket_read(r->o.bucket, key, job->etag[0] ? job->etag : NULL, buf, len, etag,
+			   etag_n, err);
 }
 
 /* The cache entry of key, when valid: *hit set, with its counts. */

@@ -72,6 +72,7 @@ struct kf_pg_worker_opts {
 	const char *url;		/* the PostgreSQL URL (kf_pg_url) */
 	int64_t gallery_id;		/* platform gallery id, 0: every gallery */
 	const char *photos_dir;		/* photos as DIR/<r2_key>, or NULL */
+	const char *bucket;		/* of the other photos; NULL: KINGFACE_BUCKET */
 	int concurrency;		/* worker threads, 1..63 */
 	int until_empty;
 	struct kf_photo_match_opts match;	/* queue: lease, backoff, attempts */

@@ -22,6 +22,11 @@ static cJSON *gallery_json(const struct kf_gallery *g)
 	kf_json_str(o, "name", g->name);
 	kf_json_str(o, "source", g->source);
 	kf_json_str(o, "engine", g->engine);
+	if (g->platform_id)
+		kf_json_int(o, "platformId", g->platform_id);
+	else
+		cJSON_AddNullToObject(o, "platformId");
+	kf_json_str(o, "bucket", g->bucket);
 	kf_json_int(o, "rekognitionCalls", g->remote_calls);
 	kf_json_int(o, "photos", g->photos);
 	kf_json_int(o, "clients", g->clients);
@@ -160,6 +165,10 @@ int kf_cmd_gallery_show(struct kf_cli *cli, const struct kf_command *cmd, struct
 		fprintf(cli->out, "; %lld missing from the folder", (long long)g.missing);
 	fprintf(cli->out, ")\n  clients  %lld\n  faces    %lld\n  matches  %lld\n",
 		(long long)g.clients, (long long)g.faces, (long long)g.matches);
+	if (g.platform_id)
+		fprintf(cli->out, "  platform gallery %lld%s%s ('kingface sync --status')\n",
+			(long long)g.platform_id, g.bucket ? ", bucket " : "",
+			g.bucket ? g.bucket : "");
 	kf_store_gallery_release(&g);
 	return KF_EXIT_OK;
 }

@@ -258,6 +258,7 @@ int kf_cmd_pg_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf
 	wo.concurrency = concurrency;
 	wo.until_empty = kf_cli_opt(cmd, a, "exit-when-empty") != NULL;
 	wo.photos_dir = kf_cli_opt(cmd, a, "photos");
+	wo.bucket = kf_cli_opt(cmd, a, "bucket");
 	wo.on_event = print_event;
 	wo.ctx = cli;
 	if (kf_cli_opt(cmd, a, "engine") && strcmp(kf_cli_opt(cmd, a, "engine"), "local"))

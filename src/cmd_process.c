@@ -319,8 +319,8 @@ int kf_cmd_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		return rc;
 	if (kf_cli_opt(cmd, a, "pg"))
 		return kf_cmd_pg_worker(cli, cmd, a, (int)conc);
-	if (kf_cli_opt(cmd, a, "photos"))
-		return kf_cli_usage(cmd, "--photos needs --pg");
+	if (kf_cli_opt(cmd, a, "photos") || kf_cli_opt(cmd, a, "bucket"))
+		return kf_cli_usage(cmd, "--photos and --bucket need --pg");
 	if (gref) {
 		if ((rc = kf_cli_gallery(cli, gref, &st, &g)) != KF_EXIT_OK)
 			return rc;

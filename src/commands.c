@@ -105,6 +105,7 @@ static const struct kf_opt worker_opts[] = {
 	{ "no-cache", NULL, "process photos even when a cached result is valid" },
 	{ "pg", "URL", "take jobs from the platform's PostgreSQL (- : KINGFACE_PG_URL)" },
 	{ "photos", "DIR", "with --pg: read photos as DIR/<r2_key> when the file is there" },
+	{ "bucket", "NAME", "with --pg: the bucket of the other photos (default $KINGFACE_BUCKET)" },
 	{ NULL, NULL, NULL },
 };
 static const struct kf_opt queue_opts[] = {

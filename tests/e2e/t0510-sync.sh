@@ -21,6 +21,7 @@ pg_counts() {
 test_expect_success 'pull: the platform gallery, its clients and its photos from the card' '
 	kf gallery pull 1 --pg "$URL" --photos card --json >pull &&
 	jq -e ".created and .clients == 3 and .photos == 6 and .photosInFolder == 6" pull &&
+	kf gallery show 1 --json | jq -e ".platformId == 1 and .bucket == null" &&
 	kf client list 1 --json | jq -e "[.clients[].name] == [\"Ana Souza\", \"Bruno Lima\", \"Carla Rocha\"]" &&
 	kf client list 1 --json | jq -e "[.clients[].externalId] == [\"1\", \"2\", \"3\"]" &&
 	test "$(pg_q "$URL" "SELECT count(*) FROM kingface_migrations")" = 1

@@ -68,7 +68,7 @@ test_expect_success 'platform workers fetch the bucket photos too' '
 	kf queue 1 --pg "$URL" --all >/dev/null &&
 	rm -rf "$TRASH/photo-cache" &&
 	before=$(s3_count "$B") &&
-	KINGFACE_BUCKET=$B kf worker --pg "$URL" --exit-when-empty --no-cache $M >w.out &&
+	kf worker --pg "$URL" --bucket "$B" --exit-when-empty --no-cache $M >w.out &&
 	# 5 downloads: sample2.jpg now holds sample5.jpg, and the cache is by ETag
 	test "$(($(s3_count "$B") - before))" = 5 &&
 	test "$(pg_q "$URL" "SELECT count(*) FROM rekognition_photo_jobs WHERE process_status = '\''done'\''")" = 6 &&
