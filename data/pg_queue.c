@@ -42,6 +42,25 @@ void kf_pg_queue_owner(char *buf, size_t n, int worker)
 	snprintf(buf, n, "%s:%08x", local, (unsigned)(random01() * 4294967296.0));
 }
 
+int kf_pg_queue_requeue(struct kf_pg *pg, int64_t gallery_id, int dead, int failed, int64_t *n,
+			struct kf_err *err)
+{
+	char gbuf[24];
+	const char *p[3] = { kf_pg_i64(gbuf, gallery_id), dead ? "dead" : "", failed ? "failed" : "" };
+	PGresult *res;
+	int rc;
+
+	if ((rc = kf_pg_exec(pg, "WITH r AS (UPDATE rekognition_photo_jobs SET process_status = "
+			     "'pending', attempts = 0, next_attempt_at = NULL, lease_owner = NULL, "
+			     "lease_expires_at = NULL, updated_at = now() WHERE gallery_id = $1 AND "
+			     "process_status IN ($2, $3) RETURNING 1) SELECT count(*) FROM r", 3, p,
+			     &res, "requeue jobs", err)) < 0)
+		return rc;
+	*n = kf_pg_int(res, 0, 0);
+	PQclear(res);
+	return KF_OK;
+}
+
 int kf_pg_queue_enqueue(struct kf_pg *pg, int64_t gallery_id, int all, int64_t *pending,
 			struct kf_err *err)
 {

@@ -46,6 +46,12 @@ void kf_pg_queue_owner(char *buf, size_t n, int worker);
  * state. With `all`, done jobs go back to pending too (attempts 0). *pending
  * gets the number of pending jobs of the gallery after. KF_E_NOTFOUND when
  * king_galleries has no such gallery. One transaction. */
+/* Dead jobs (dead), failed ones (failed), or both of the platform gallery back
+ * to pending, attempts 0, as kf_queue_requeue() does locally. *n gets how
+ * many. */
+int kf_pg_queue_requeue(struct kf_pg *pg, int64_t gallery_id, int dead, int failed, int64_t *n,
+			struct kf_err *err);
+
 int kf_pg_queue_enqueue(struct kf_pg *pg, int64_t gallery_id, int all, int64_t *pending,
 			struct kf_err *err);
 

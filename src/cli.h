@@ -153,6 +153,8 @@ int kf_cmd_process(struct kf_cli *, const struct kf_command *, struct kf_args *)
 int kf_cmd_worker(struct kf_cli *, const struct kf_command *, struct kf_args *);
 /* queue and worker with --pg (cmd_pg.c); concurrency as the worker resolved it */
 int kf_cmd_pg_queue(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_pg_requeue(struct kf_cli *, const struct kf_command *, struct kf_args *, int dead,
+		      int failed);
 int kf_cmd_pg_worker(struct kf_cli *, const struct kf_command *, struct kf_args *,
 		     int concurrency);
 /* jobs --pg: the platform gallery a->pos[0]'s jobs into *rows (kf_queue_list_free);

@@ -81,6 +81,39 @@ out:
 	return rc;
 }
 
+int kf_cmd_pg_requeue(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a,
+		      int dead, int failed)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_config cfg = { 0 };
+	struct kf_pg pg = { 0 };
+	const char *url;
+	int64_t gid = 0, n = 0;
+	int rc;
+
+	if ((rc = gallery_id(cmd, a->pos[0], &gid)) != KF_EXIT_OK ||
+	    (rc = pg_url(cmd, a, &cfg, &url)) != KF_EXIT_OK)
+		goto out;
+	if (kf_pg_open(&pg, url, &err) < 0 ||
+	    kf_pg_queue_requeue(&pg, gid, dead, failed, &n, &err) < 0) {
+		rc = kf_cli_error(&err);
+		goto out;
+	}
+	if (cli->json) {
+		cJSON *o = cJSON_CreateObject();
+
+		kf_json_int(o, "requeued", n);
+		rc = kf_cli_print_json(cli, o);
+	} else {
+		fprintf(cli->out, "%lld job(s) back to pending\n", (long long)n);
+		rc = KF_EXIT_OK;
+	}
+out:
+	kf_pg_close(&pg);
+	kf_config_release(&cfg);
+	return rc;
+}
+
 int kf_cli_pg_jobs(struct kf_cli *cli, const struct kf_command *cmd, const struct kf_args *a,
 		   const char *state, struct kf_job_row **rows, size_t *n)
 {

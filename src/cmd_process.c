@@ -113,6 +113,9 @@ int kf_cmd_requeue(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 	if (kf_cli_opt(cmd, a, "all") ||
 	    (kf_cli_opt(cmd, a, "failed") && kf_cli_opt(cmd, a, "dead")))
 		which = KF_REQUEUE_ALL;
+	if (kf_cli_opt(cmd, a, "pg"))
+		return kf_cmd_pg_requeue(cli, cmd, a, which != KF_REQUEUE_FAILED,
+					 which != KF_REQUEUE_DEAD);
 	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
 	rc = kf_queue_requeue(st, g.id, which, &n, &err);

@@ -122,6 +122,7 @@ static const struct kf_opt requeue_opts[] = {
 	{ "dead", NULL, "dead jobs (the default)" },
 	{ "failed", NULL, "failed jobs waiting for their retry" },
 	{ "all", NULL, "dead and failed jobs" },
+	{ "pg", "URL", "on the platform's PostgreSQL; GALLERY is a platform id (- : KINGFACE_PG_URL)" },
 	{ NULL, NULL, NULL },
 };
 

@@ -167,6 +167,15 @@ test_expect_success 'the corrupt photo and the missing one end dead with their r
 	kf jobs 2 --pg "$U" >jobs.txt && test_grep jobs.txt "20 job(s)"
 '
 
+test_expect_success 'requeue --pg: the dead jobs back to pending, attempts 0' '
+	kf requeue 2 --pg "$U" --json | jq -e ".requeued == 2" &&
+	test "$(pg_q "$U" "SELECT count(*) FROM rekognition_photo_jobs WHERE gallery_id = 2 AND
+		process_status = '\''pending'\'' AND attempts = 0")" = 2 &&
+	kf requeue 2 --pg "$U" --json | jq -e ".requeued == 0" &&
+	pg_q "$U" "UPDATE rekognition_photo_jobs SET process_status = '\''dead'\'', attempts = 2
+		WHERE gallery_id = 2 AND process_status = '\''pending'\''" >/dev/null
+'
+
 test_expect_success 'the JSON output is one object per photo line' '
 	jq -e -s "length >= 1 and all(.[]; .event and .photoId and .key)" c.out >/dev/null &&
 	jq -e -s "[.[] | select(.event == \"done\")] | all(.[]; .faces >= 1 and (.etag | length) == 32)" c.out
