@@ -35,8 +35,8 @@ static void remote_release(struct remote *r)
 	PQclear(r->refs);
 }
 
-static int remote_read(struct kf_pg *pg, int64_t platform_id, struct remote *r,
-		       struct kf_err *err)
+static int remote_select(struct kf_pg *pg, int64_t platform_id, struct remote *r,
+			 struct kf_err *err)
 {
 	char id[24];
 	const char *p[1] = { kf_pg_i64(id, platform_id) };
@@ -69,6 +69,23 @@ static int remote_read(struct kf_pg *pg, int64_t platform_id, struct remote *r,
 			     &r->refs, "read the references", err)) < 0)
 		return rc;
 	return KF_OK;
+}
+
+/* The gallery, its clients, photos and references as of one snapshot. */
+static int remote_read(struct kf_pg *pg, int64_t platform_id, struct remote *r,
+		       struct kf_err *err)
+{
+	int rc;
+
+	if ((rc = kf_pg_begin(pg, err)) < 0)
+		return rc;
+	if ((rc = kf_pg_exec(pg, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", 0,
+			     NULL, NULL, "read the gallery", err)) < 0 ||
+	    (rc = remote_select(pg, platform_id, r, err)) < 0) {
+		kf_pg_rollback(pg);
+		return rc;
+	}
+	return kf_pg_commit(pg, err);
 }
 
 /* A JSON array of column col of res, as strings ("[\"1\",\"2\"]"). */
