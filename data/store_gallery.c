@@ -27,7 +27,8 @@
 	"   JOIN face_matches m ON m.photo_face_id = f.id WHERE p.gallery_id = g.id)," \
 	" (SELECT coalesce(max(j.processed_at), 0) FROM photos p" \
 	"   JOIN photo_jobs j ON j.photo_id = p.id WHERE p.gallery_id = g.id)," \
-	" g.platform_id, g.bucket, g.remote_calls" \
+	" g.platform_id, g.bucket, g.remote_calls," \
+	" (SELECT count(*) FROM outbox o WHERE o.gallery_id = g.id)" \
 	" FROM galleries g"
 
 static int read_row(sqlite3_stmt *s, struct kf_gallery *g)
@@ -52,6 +53,7 @@ static int read_row(sqlite3_stmt *s, struct kf_gallery *g)
 	g->last_processed_at = sqlite3_column_int64(s, 14);
 	g->platform_id = sqlite3_column_int64(s, 15);
 	g->remote_calls = sqlite3_column_int64(s, 17);
+	g->sync_pending = sqlite3_column_int64(s, 18);
 	g->pending = g->photos - g->running - g->done - g->failed - g->dead;
 	return KF_OK;
 }

@@ -19,6 +19,7 @@ struct kf_gallery {
 	char *engine;		/* match engine of the stored results ("local") */
 	int64_t platform_id;	/* king_galleries.id when pulled (connected mode), else 0 */
 	char *bucket;		/* S3 bucket of its photos when pulled with one, or NULL */
+	int64_t sync_pending;	/* local changes the platform has not had yet (outbox) */
 	int64_t created_at;	/* Unix ms */
 	/* counts */
 	int64_t photos, clients, missing;

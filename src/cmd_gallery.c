@@ -27,6 +27,7 @@ static cJSON *gallery_json(const struct kf_gallery *g)
 	else
 		cJSON_AddNullToObject(o, "platformId");
 	kf_json_str(o, "bucket", g->bucket);
+	kf_json_int(o, "syncPending", g->sync_pending);
 	kf_json_int(o, "rekognitionCalls", g->remote_calls);
 	kf_json_int(o, "photos", g->photos);
 	kf_json_int(o, "clients", g->clients);
@@ -166,9 +167,10 @@ int kf_cmd_gallery_show(struct kf_cli *cli, const struct kf_command *cmd, struct
 	fprintf(cli->out, ")\n  clients  %lld\n  faces    %lld\n  matches  %lld\n",
 		(long long)g.clients, (long long)g.faces, (long long)g.matches);
 	if (g.platform_id)
-		fprintf(cli->out, "  platform gallery %lld%s%s ('kingface sync --status')\n",
+		fprintf(cli->out, "  platform gallery %lld%s%s: %lld change%s to sync\n",
 			(long long)g.platform_id, g.bucket ? ", bucket " : "",
-			g.bucket ? g.bucket : "");
+			g.bucket ? g.bucket : "", (long long)g.sync_pending,
+			g.sync_pending == 1 ? "" : "s");
 	kf_store_gallery_release(&g);
 	return KF_EXIT_OK;
 }

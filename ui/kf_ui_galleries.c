@@ -1,5 +1,6 @@
 /* kf_ui_galleries.c: the first screen: every gallery with its counts; Enter
  * opens one, p processes the selected one. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,27 +73,30 @@ static void row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x, int w
 		int selected)
 {
 	const struct kf_gallery *g = &((struct galleries *)ctx)->rows[((struct galleries *)ctx)->idx[i]];
-	int nw = width - 50;
+	int nw = width - 57;
+	char sync[24] = "-";	/* a local gallery: nothing to sync */
 
 	(void)selected;
 	if (nw < 10)
 		nw = 10;
-	kf_ui_putf(w, y, x, width, "%c%-*.*s %7lld %7lld %6lld/%-6lld %7lld",
+	if (g->platform_id)
+		snprintf(sync, sizeof(sync), "%lld", (long long)g->sync_pending);
+	kf_ui_putf(w, y, x, width, "%c%-*.*s %7lld %7lld %6lld/%-6lld %7lld %6s",
 		   app->proc.run && app->proc.gallery_id == g->id ? '*' : ' ', nw - 1, nw - 1, g->name,
 		   (long long)g->photos, (long long)g->clients, (long long)(g->done),
-		   (long long)(g->failed + g->dead), (long long)g->faces);
+		   (long long)(g->failed + g->dead), (long long)g->faces, sync);
 }
 
 static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)
 {
 	struct galleries *s = (struct galleries *)v;
-	int nw = COLS - 50;
+	int nw = COLS - 57;
 
 	if (nw < 10)
 		nw = 10;
 	kf_ui_attr(app, w, KF_UI_S_HEAD);
-	kf_ui_putf(w, 1, 0, COLS, " %-*s %7s %7s %13s %7s", nw - 1, "GALLERY", "PHOTOS", "CLIENTS",
-		   "DONE/FAILED", "FACES");
+	kf_ui_putf(w, 1, 0, COLS, " %-*s %7s %7s %13s %7s %6s", nw - 1, "GALLERY", "PHOTOS",
+		   "CLIENTS", "DONE/FAILED", "FACES", "TOSYNC");
 	wattrset(w, A_NORMAL);
 	kf_ui_list_draw(&s->list, app, w, 2, 0, LINES - 4 - 1, COLS, row, s,
 			"no galleries yet: kingface gallery import DIR --name NAME");

@@ -33,6 +33,7 @@ test_expect_success 'enroll and process offline: the outbox holds the changes' '
 	kf enroll 1 "Bruno Lima" card/galleries/1/sample1.jpg --face 1 >/dev/null &&
 	kf process 1 $M >/dev/null &&
 	kf sync --status --json | jq -e ".[0].pending == 8 and .[0].lastSyncAt == 0" &&
+	kf gallery show 1 --json | jq -e ".syncPending == 8" &&
 	test_expect_code_inline 1 kf sync &&
 	kf sync 2>err; test_grep err "cannot connect to PostgreSQL" &&
 	! grep -q S3cr3t err &&
