@@ -90,9 +90,11 @@ static int push_ref(struct kf_store *st, struct kf_pg *pg, const struct ids *m,
 	box_json(box, sizeof(box), r.box_left, r.box_top, r.box_width, r.box_height);
 	snprintf(conf, sizeof(conf), "%.4f", (double)r.score * 100);
 	{
+		/* the file's name only: this laptop's folders are none of the platform's */
+		const char *slash = r.source_path ? strrchr(r.source_path, '/') : NULL;
 		const char *p[10] = { uid, kf_pg_i64(gid, m->platform_id), kf_pg_i64(cid, client),
-				      r.model, desc, r.source_path, r.source_sha256, box, conf,
-				      kf_pg_i64(created, r.created_at) };
+				      r.model, desc, slash ? slash + 1 : r.source_path,
+				      r.source_sha256, box, conf, kf_pg_i64(created, r.created_at) };
 
 		rc = kf_pg_exec(pg, "INSERT INTO rekognition_client_faces (uid, gallery_id, "
 				"client_id, engine, model, descriptor, source_key, source_sha256, "

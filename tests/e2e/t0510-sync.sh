@@ -46,6 +46,7 @@ test_expect_success 'sync: every local row reaches PostgreSQL; twice changes not
 	jq -e ".[0].referencesPushed == 2 and .[0].photosPushed == 6 and .[0].pending == 0" s1 &&
 	test "$(pg_counts)" = "$(local_counts)" &&
 	test "$(pg_q "$URL" "SELECT count(*) FROM rekognition_client_faces")" = 2 &&
+	test "$(pg_q "$URL" "SELECT DISTINCT source_key FROM rekognition_client_faces")" = sample1.jpg &&
 	test "$(pg_q "$URL" "SELECT count(*) FROM rekognition_processing_cache")" = 6 &&
 	kf sync --pg "$URL" --json >s2 && jq -e ".[0].photosPushed == 0" s2 &&
 	test "$(pg_counts)" = "$(local_counts)" &&
