@@ -304,8 +304,6 @@ static int send_once(struct kf_s3 *s3, const char *method, const char *path, con
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-	if (!strcmp(method, "HEAD"))
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	s3->curl_err[0] = '\0';
 	resp_reset(r);
 	if (r->file && (fflush(r->file) != 0 || ftruncate(fileno(r->file), 0) != 0 ||
@@ -453,25 +451,6 @@ out:
 	kf_s3_page_release(&page);
 	kf_free(token);
 	kf_free(query);
-	kf_free(r.body.data);
-	return rc;
-}
-
-int kf_s3_head(struct kf_s3 *s3, const char *key, struct kf_s3_object *out,
-	       struct kf_err *err)
-{
-	struct resp r = { .body.max = MAX_ERROR_BYTES };
-	char what[160];
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	snprintf(what, sizeof(what), "'s3://%s/%.100s'", s3->bucket, key);
-	if ((rc = request(s3, "HEAD", key, NULL, &r, what, err)) == KF_OK) {
-		out->key = key;
-		memcpy(out->etag, r.etag, sizeof(out->etag));
-		out->size = r.length < 0 ? 0 : r.length;
-		out->mtime_ms = r.mtime_ms;
-	}
 	kf_free(r.body.data);
 	return rc;
 }

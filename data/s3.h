@@ -75,11 +75,6 @@ typedef int kf_s3_list_fn(const struct kf_s3_object *o, void *ctx, struct kf_err
 int kf_s3_list(struct kf_s3 *s3, const char *prefix, kf_s3_list_fn *fn, void *ctx,
 	       struct kf_err *err);
 
-/* HEAD key: its ETag, size and modification time into *out (out->key = key).
- * KF_E_NOTFOUND when there is no such object. */
-int kf_s3_head(struct kf_s3 *s3, const char *key, struct kf_s3_object *out,
-	       struct kf_err *err);
-
 /* GET key into the file dest: written to a temporary file in dest's folder,
  * fsync'd and renamed over dest, so dest is never half-written. *out (may be
  * NULL) gets the ETag, size and time the server sent (out->key = key).
