@@ -192,3 +192,15 @@ void kf_cli_catch_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 }
+
+int kf_cli_print_count(struct kf_cli *cli, const char *key, int64_t n, const char *words)
+{
+	if (cli->json) {
+		cJSON *o = cJSON_CreateObject();
+
+		kf_json_int(o, key, n);
+		return kf_cli_print_json(cli, o);
+	}
+	fprintf(cli->out, "%lld %s\n", (long long)n, words);
+	return KF_EXIT_OK;
+}

@@ -116,6 +116,10 @@ int kf_cli_confirm(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * KF_EXIT_ERROR when out of memory (NULL json). */
 int kf_cli_print_json(struct kf_cli *cli, struct cJSON *json);
 
+/* Print a count: {"<key>": n} with --json, else the line "<n> <words>".
+ * Returns the exit status. */
+int kf_cli_print_count(struct kf_cli *cli, const char *key, int64_t n, const char *words);
+
 /* cJSON helpers that accept int64 and NULL strings. */
 void kf_json_int(struct cJSON *obj, const char *name, int64_t v);
 void kf_json_str(struct cJSON *obj, const char *name, const char *s);

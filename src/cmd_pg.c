@@ -95,19 +95,10 @@ int kf_cmd_pg_requeue(struct kf_cli *cli, const struct kf_command *cmd, struct k
 	    (rc = pg_url(cmd, a, &cfg, &url)) != KF_EXIT_OK)
 		goto out;
 	if (kf_pg_open(&pg, url, &err) < 0 ||
-	    kf_pg_queue_requeue(&pg, gid, dead, failed, &n, &err) < 0) {
+	    kf_pg_queue_requeue(&pg, gid, dead, failed, &n, &err) < 0)
 		rc = kf_cli_error(&err);
-		goto out;
-	}
-	if (cli->json) {
-		cJSON *o = cJSON_CreateObject();
-
-		kf_json_int(o, "requeued", n);
-		rc = kf_cli_print_json(cli, o);
-	} else {
-		fprintf(cli->out, "%lld job(s) back to pending\n", (long long)n);
-		rc = KF_EXIT_OK;
-	}
+	else
+		rc = kf_cli_print_count(cli, "requeued", n, "job(s) back to pending");
 out:
 	kf_pg_close(&pg);
 	kf_config_release(&cfg);

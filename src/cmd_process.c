@@ -32,13 +32,7 @@ int kf_cmd_queue(struct kf_cli *cli, const struct kf_command *cmd, struct kf_arg
 	kf_store_gallery_release(&g);
 	if (rc < 0)
 		return kf_cli_error(&err);
-	if (cli->json) {
-		cJSON *o = cJSON_CreateObject();
-		kf_json_int(o, "queued", queued);
-		return kf_cli_print_json(cli, o);
-	}
-	fprintf(cli->out, "%lld photo(s) queued\n", (long long)queued);
-	return KF_EXIT_OK;
+	return kf_cli_print_count(cli, "queued", queued, "photo(s) queued");
 }
 
 int kf_cmd_jobs(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
@@ -122,13 +116,7 @@ int kf_cmd_requeue(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 	kf_store_gallery_release(&g);
 	if (rc < 0)
 		return kf_cli_error(&err);
-	if (cli->json) {
-		cJSON *o = cJSON_CreateObject();
-		kf_json_int(o, "requeued", n);
-		return kf_cli_print_json(cli, o);
-	}
-	fprintf(cli->out, "%lld job(s) back to pending\n", (long long)n);
-	return KF_EXIT_OK;
+	return kf_cli_print_count(cli, "requeued", n, "job(s) back to pending");
 }
 
 /* --concurrency, else $WORKER_CONCURRENCY, else the number of cores. */
