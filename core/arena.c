@@ -81,6 +81,27 @@ static void free_blocks(struct kf_arena_block *b)
 	}
 }
 
+struct kf_arena_mark kf_arena_mark(const struct kf_arena *a)
+{
+	struct kf_arena_mark m = { a->head, a->head ? a->head->used : 0, a->used_total };
+
+	return m;
+}
+
+void kf_arena_rewind(struct kf_arena *a, struct kf_arena_mark m)
+{
+	while (a->head && a->head != m.head) {
+		struct kf_arena_block *b = a->head;
+
+		a->head = b->next;
+		kf_free(b->data);
+		kf_free(b);
+	}
+	if (a->head)
+		a->head->used = m.head_used;
+	a->used_total = m.used_total;
+}
+
 void kf_arena_reset(struct kf_arena *a)
 {
 	struct kf_arena_block *b = a->head;

@@ -33,6 +33,19 @@ void *kf_arena_alloc(struct kf_arena *a, size_t size);
 /* As kf_arena_alloc for n elements of size bytes, NULL on overflow. */
 void *kf_arena_alloc_array(struct kf_arena *a, size_t n, size_t size);
 
+/* A point to come back to: kf_arena_rewind(a, m) forgets what was allocated
+ * since kf_arena_mark(a) returned m and keeps what came before. For a loop that
+ * needs the same scratch on every turn (a network run in row bands). Blocks
+ * chained after the mark are freed by the rewind; kf_arena_reset() merges them
+ * into one as usual, so a second photo rewinds without calling malloc. */
+struct kf_arena_mark {
+	struct kf_arena_block *head;
+	size_t head_used, used_total;
+};
+
+struct kf_arena_mark kf_arena_mark(const struct kf_arena *a);
+void kf_arena_rewind(struct kf_arena *a, struct kf_arena_mark m);
+
 /* Forget every allocation; keep (one block of) the memory for reuse. */
 void kf_arena_reset(struct kf_arena *a);
 

@@ -723,6 +723,25 @@ static float *elem(const struct kf_tensor *t, int64_t i0, int64_t i1, int64_t i2
 	return (float *)((char *)t->data + kf_tensor_offset(t, i0, i1, i2, i3));
 }
 
+void kf_nn_add_upsample2x(struct kf_tensor *dst, const struct kf_tensor *src)
+{
+	int64_t C = src->ne[0], W = src->ne[1], H = src->ne[2], N = src->ne[3];
+
+	assert(dst->ne[0] == C && dst->ne[1] == 2 * W && dst->ne[2] == 2 * H && dst->ne[3] == N);
+	assert(kf_tensor_is_contiguous(dst) && kf_tensor_is_contiguous(src));
+	for (int64_t r = 0; r < 2 * H * N; r++) {
+		const float *s = (const float *)src->data + (r / 2) * W * C;
+		float *d = (float *)dst->data + r * 2 * W * C;
+
+		for (int64_t x = 0; x < 2 * W; x++, d += C) {
+			const float *sp = s + (x / 2) * C;
+
+			for (int64_t c = 0; c < C; c++)
+				d[c] += sp[c];
+		}
+	}
+}
+
 void kf_nn_add(struct kf_tensor *dst, const struct kf_tensor *a, const struct kf_tensor *b,
 	       enum kf_act act, int ith, int nth)
 {

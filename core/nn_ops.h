@@ -107,6 +107,10 @@ void kf_nn_global_avgpool(struct kf_tensor *dst, const struct kf_tensor *src);
 /* dst = act(a + b), same shapes; dst may be a or b. */
 void kf_nn_add(struct kf_tensor *dst, const struct kf_tensor *a, const struct kf_tensor *b,
 	       enum kf_act act, int ith, int nth);
+/* dst += nearest 2x upsampling of src: dst [N,2H,2W,C], src [N,H,W,C], both
+ * contiguous (YuNet's neck: elementAdd(upsampleX2(small), big)). */
+void kf_nn_add_upsample2x(struct kf_tensor *dst, const struct kf_tensor *src);
+
 /* dst = act(src); dst may be src. */
 void kf_nn_act(struct kf_tensor *dst, const struct kf_tensor *src, enum kf_act act,
 	       int ith, int nth);

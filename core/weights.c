@@ -25,19 +25,28 @@ struct kf_weights {
 	void *data;			/* decoded values, 4 bytes each */
 };
 
-/* sha256 of the shards of the models kingface uses (shared/reference/models.md). */
+/* sha256 of the shards of the models kingface uses: face-api's
+ * (tests/data/reference/models.md) and YuNet's (models/yunet/README.md). */
 static const struct {
 	const char *file;
 	const char *sha256;
+	const char *origin;	/* for messages */
 } known_shards[] = {
 	{ "ssd_mobilenetv1_model.bin",
-	  "2835640602d53718aa6ae9a42896327eaa21beefed056c218d32ca7d79e1e2f8" },
+	  "2835640602d53718aa6ae9a42896327eaa21beefed056c218d32ca7d79e1e2f8",
+	  "the face-api 1.7.15 file" },
 	{ "tiny_face_detector_model.bin",
-	  "b7503ce7df31039b1c43316a9b865cab6a70dd748cc602d3fa28b551503c3871" },
+	  "b7503ce7df31039b1c43316a9b865cab6a70dd748cc602d3fa28b551503c3871",
+	  "the face-api 1.7.15 file" },
 	{ "face_landmark_68_model.bin",
-	  "4611ef65c87d836d03d684b30eec4d195d8b219fa1dd58fc58945831c6b9299b" },
+	  "4611ef65c87d836d03d684b30eec4d195d8b219fa1dd58fc58945831c6b9299b",
+	  "the face-api 1.7.15 file" },
 	{ "face_recognition_model.bin",
-	  "b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589" },
+	  "b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589",
+	  "the face-api 1.7.15 file" },
+	{ "yunet.bin",
+	  "922ea96d13637019c941f28fbddeb3daafb64038cb233a89598bc67766ba339d",
+	  "kingface's conversion of libfacedetection's YuNet (models/yunet)" },
 };
 
 /* ---- manifest ---------------------------------------------------------- */
@@ -322,8 +331,8 @@ static int sha256_check(const char *path, const char *file, const unsigned char 
 			snprintf(hex + 2 * i, 3, "%02x", md[i]);
 		if (strcmp(hex, known_shards[k].sha256))
 			return kf_err_set(err, KF_E_FORMAT,
-					  "'%s': sha256 %.16s... differs from the face-api 1.7.15 file "
-					  "(tensors from '%s' on)", path, hex, first);
+					  "'%s': sha256 %.16s... differs from %s "
+					  "(tensors from '%s' on)", path, hex, known_shards[k].origin, first);
 	}
 	return KF_OK;
 }

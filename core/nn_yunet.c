@@ -1,0 +1,545 @@
+/* nn_yunet.c: YuNet forward pass, banded backbone, decoding and NMS (nn_yunet.h). */
+#include "core/nn_yunet.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/arena.h"
+#include "core/weights.h"
+
+#define N_DP 14		/* backbone DP blocks 0..10, neck lateral convs 11..13 */
+#define HEAD_CH 16	/* cls, obj, box 4, landmarks 10 */
+#define HALO 18		/* stride-2 rows a band recomputes on each side (17, even) */
+#define BAND_BYTES ((size_t)64 << 20)	/* target scratch of the banded layers */
+
+/* A 1x1 (or the stem's 3x3) conv with its filter packed for the GEMM: shape in f
+ * (f.data NULL), packed, bias b (points into the weights). */
+struct yn_conv {
+	struct kf_tensor f;
+	float *packed;
+	const float *b;
+};
+
+/* Pointwise conv, then 3x3 depthwise (+ ReLU except in the heads). */
+struct yn_dp {
+	struct yn_conv pw;
+	const struct kf_tensor *dw;
+	const float *dw_b;
+};
+
+struct yn_head {
+	struct yn_conv pw;		/* the four heads' pointwise convs as one 64->16 */
+	float pw_w[64 * HEAD_CH], pw_b[HEAD_CH];
+	struct kf_tensor dw;		/* their depthwise convs as one over 16 channels */
+	float dw_w[9 * HEAD_CH], dw_b[HEAD_CH];
+};
+
+struct kf_yunet {
+	struct kf_weights *w;
+	struct yn_conv stem;
+	struct yn_dp dp[N_DP];
+	struct yn_head head[3];		/* stride 8, 16, 32 */
+};
+
+static const int dp_in[N_DP] = { 16, 16, 16, 32, 32, 64, 64, 64, 64, 64, 64, 64, 64, 64 };
+static const int dp_out[N_DP] = { 16, 16, 32, 32, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64 };
+/* The heads in the original's table order, and where each goes in the 16 channels. */
+static const char *const head_name[4] = { "cls", "bbox", "obj", "kps" };
+static const int head_ch[4] = { 1, 4, 1, 10 }, head_at[4] = { 0, 2, 1, 6 };
+
+void kf_yunet_free(struct kf_yunet *net)
+{
+	if (!net)
+		return;
+	kf_free(net->stem.packed);
+	for (int i = 0; i < N_DP; i++)
+		kf_free(net->dp[i].pw.packed);
+	for (int i = 0; i < 3; i++)
+		kf_free(net->head[i].pw.packed);
+	kf_weights_free(net->w);
+	kf_free(net);
+}
+
+static int pack_conv(struct yn_conv *c, const float *w, const float *b, int k, int cin, int cout)
+{
+	int K = k * k * cin;
+
+	kf_tensor_init(&c->f, KF_F32, cout, cin, k, k, NULL);
+	c->b = b;
+	if (!(c->packed = kf_aligned_alloc(64, (kf_gemm_packed_size(K, cout) + 1) * sizeof(float))))
+		return KF_E_NOMEM;
+	kf_gemm_pack_b(K, cout, w, cout, c->packed);
+	return KF_OK;
+}
+
+/* The weight and bias of the original's layer `name` (without _weight/_bias). */
+static int get_layer(const struct kf_weights *w, const char *name, int k, int cin, int cout,
+		     int depthwise, const struct kf_tensor **t, const float **b, struct kf_err *err)
+{
+	char n[KF_TENSOR_NAME_SIZE];
+
+	snprintf(n, sizeof(n), "%s_weight", name);
+	*t = depthwise ? kf_weights_get(w, n, 4, (const int[]){ 3, 3, cout, 1 }, err)
+		       : kf_weights_get(w, n, 4, (const int[]){ k, k, cin, cout }, err);
+	snprintf(n, sizeof(n), "%s_bias", name);
+	if (!*t || !(*b = kf_weights_f32(w, n, 1, (const int[]){ cout }, err)))
+		return KF_E_FORMAT;
+	return KF_OK;
+}
+
+static int load_dp(struct kf_yunet *net, int i, const char *prefix, struct kf_err *err)
+{
+	const struct kf_tensor *pw;
+	const float *pw_b;
+	char n[80];
+	int rc;
+
+	snprintf(n, sizeof(n), "%s_pw", prefix);
+	if ((rc = get_layer(net->w, n, 1, dp_in[i], dp_out[i], 0, &pw, &pw_b, err)) < 0)
+		return rc;
+	snprintf(n, sizeof(n), "%s_dw", prefix);
+	if ((rc = get_layer(net->w, n, 3, dp_out[i], dp_out[i], 1, &net->dp[i].dw,
+			    &net->dp[i].dw_b, err)) < 0)
+		return rc;
+	if (pack_conv(&net->dp[i].pw, pw->data, pw_b, 1, dp_in[i], dp_out[i]) < 0)
+		return kf_err_set(err, KF_E_NOMEM, "out of memory");
+	return KF_OK;
+}
+
+static int load_head(struct kf_yunet *net, int level, struct kf_err *err)
+{
+	struct yn_head *h = &net->head[level];
+	char n[64];
+	int rc;
+
+	for (int k = 0; k < 4; k++) {
+		const struct kf_tensor *pw, *dw;
+		const float *pw_b, *dw_b;
+		int nc = head_ch[k], at = head_at[k];
+
+		snprintf(n, sizeof(n), "bbox_head__multi_level_%s__%d_pw", head_name[k], level);
+		if ((rc = get_layer(net->w, n, 1, 64, nc, 0, &pw, &pw_b, err)) < 0)
+			return rc;
+		snprintf(n, sizeof(n), "bbox_head__multi_level_%s__%d_dw", head_name[k], level);
+		if ((rc = get_layer(net->w, n, 3, nc, nc, 1, &dw, &dw_b, err)) < 0)
+			return rc;
+		for (int c = 0; c < nc; c++) {
+			for (int i = 0; i < 64; i++)
+				h->pw_w[i * HEAD_CH + at + c] = ((const float *)pw->data)[i * nc + c];
+			for (int t = 0; t < 9; t++)
+				h->dw_w[t * HEAD_CH + at + c] = ((const float *)dw->data)[t * nc + c];
+			h->pw_b[at + c] = pw_b[c];
+			h->dw_b[at + c] = dw_b[c];
+		}
+	}
+	kf_tensor_init(&h->dw, KF_F32, 1, HEAD_CH, 3, 3, h->dw_w);
+	if (pack_conv(&h->pw, h->pw_w, h->pw_b, 1, 64, HEAD_CH) < 0)
+		return kf_err_set(err, KF_E_NOMEM, "out of memory");
+	return KF_OK;
+}
+
+int kf_yunet_load(struct kf_yunet **out, const char *model_dir, struct kf_err *err)
+{
+	struct kf_yunet *net;
+	const struct kf_tensor *stem;
+	const float *stem_b;
+	char n[64];
+	int rc;
+
+	*out = NULL;
+	if (!(net = kf_calloc(1, sizeof(*net))))
+		return kf_err_set(err, KF_E_NOMEM, "out of memory");
+	if ((rc = kf_weights_load(&net->w, model_dir, KF_YUNET_MODEL, 0, err)) < 0)
+		goto fail;
+	if ((rc = get_layer(net->w, "backbone__model0_pw", 3, 3, 16, 0, &stem, &stem_b, err)) < 0)
+		goto fail;
+	if (pack_conv(&net->stem, stem->data, stem_b, 3, 3, 16) < 0)
+		goto nomem;
+	for (int i = 0; i < N_DP; i++) {
+		if (i == 0)
+			snprintf(n, sizeof(n), "backbone__model0_dp");
+		else if (i <= 10)
+			snprintf(n, sizeof(n), "backbone__model%d_dp%d", (i + 1) / 2, 2 - i % 2);
+		else
+			snprintf(n, sizeof(n), "neck__lateral_convs__%d", i - 11);
+		if ((rc = load_dp(net, i, n, err)) < 0)
+			goto fail;
+	}
+	for (int l = 0; l < 3; l++)
+		if ((rc = load_head(net, l, err)) < 0)
+			goto fail;
+	*out = net;
+	return KF_OK;
+nomem:
+	rc = kf_err_set(err, KF_E_NOMEM, "out of memory");
+fail:
+	kf_yunet_free(net);
+	return rc;
+}
+
+/* ---- layers on row ranges ---------------------------------------------- */
+
+/* Rows [lo, hi) of a layer whose whole output has `full` rows, in t. */
+struct rows {
+	struct kf_tensor t;
+	int lo, hi, full;
+};
+
+static void rows_init(struct rows *r, float *data, int lo, int hi, int full, int w, int c)
+{
+	kf_tensor_init(&r->t, KF_F32, c, w, hi - lo, 1, data);
+	r->lo = lo;
+	r->hi = hi;
+	r->full = full;
+}
+
+static int pw_rows(const struct yn_conv *c, const struct rows *in, float *buf, struct rows *out,
+		   struct kf_arena *scratch)
+{
+	const struct kf_conv_params p = { 1, KF_PAD_VALID, 0, 0, 0, 0, KF_ACT_NONE };
+
+	rows_init(out, buf, in->lo, in->hi, in->full, (int)in->t.ne[1], (int)c->f.ne[0]);
+	return kf_nn_conv2d_packed(&out->t, &in->t, &c->f, c->packed, c->b, &p, scratch, 0, 1);
+}
+
+/* A 3x3 depthwise conv on rows [lo, hi) gives rows [lo + 1, hi - 1), or down to
+ * the edge where the range touches the layer's edge (zero padding there). */
+static void dw_rows(const struct kf_tensor *w, const float *b, enum kf_act act,
+		    const struct rows *in, float *buf, struct rows *out)
+{
+	int pt = in->lo == 0, pb = in->hi == in->full;
+	const struct kf_conv_params p = { 1, KF_PAD_EXPLICIT, pt, pb, 1, 1, act };
+
+	assert(in->hi - in->lo + pt + pb >= 3);
+	rows_init(out, buf, in->lo + 1 - pt, in->hi - 1 + pb, in->full, (int)in->t.ne[1],
+		  (int)in->t.ne[0]);
+	kf_nn_depthwise(&out->t, &in->t, w, b, &p, 0, 1);
+}
+
+static int dp_rows(const struct yn_dp *d, struct rows *x, float *buf[2], int *cur,
+		   struct kf_arena *scratch)
+{
+	struct rows y;
+	int rc;
+
+	if ((rc = pw_rows(&d->pw, x, buf[*cur ^ 1], &y, scratch)) < 0)
+		return rc;
+	dw_rows(d->dw, d->dw_b, KF_ACT_RELU, &y, buf[*cur], x);
+	return KF_OK;
+}
+
+/* Max pool 2x2 stride 2: rows [lo, hi) give the whole pairs they hold. */
+static void pool_rows(const struct rows *in, float *buf, struct rows *out)
+{
+	int lo = (in->lo + 1) / 2, hi = in->hi / 2;
+	int64_t w = in->t.ne[1], c = in->t.ne[0];
+	struct kf_tensor src;
+
+	assert(hi > lo);
+	kf_tensor_init(&src, KF_F32, c, w, 2 * (hi - lo), 1,
+		       (float *)in->t.data + (size_t)(2 * lo - in->lo) * (size_t)(w * c));
+	rows_init(out, buf, lo, hi, in->full / 2, (int)w / 2, (int)c);
+	kf_nn_maxpool(&out->t, &src, 2, 2, KF_PAD_VALID, 0, 1);
+}
+
+/* The stem on stride-2 rows [a, b): a 3x3 stride-2 conv of the RGB image (w x h,
+ * zero beyond it) for output columns [0, wp/2). */
+static int stem_rows(const struct kf_yunet *net, const uint8_t *rgb, int w, int h, size_t stride,
+		     int wp, int hp, int a, int b, float *in, float *buf, struct rows *out,
+		     struct kf_arena *scratch)
+{
+	const struct kf_conv_params p = { 2, KF_PAD_VALID, 0, 0, 0, 0, KF_ACT_RELU };
+	int rows = 2 * (b - a) + 1, cols = wp + 1;
+	struct kf_tensor src;
+
+	/* input row i is image row 2a - 1 + i, input column j image column j - 1 */
+	memset(in, 0, (size_t)rows * (size_t)cols * 3 * sizeof(float));
+	for (int i = 0; i < rows; i++) {
+		int y = 2 * a - 1 + i;
+
+		if (y < 0 || y >= h)
+			continue;
+		kf_nn_u8_to_f32(in + ((size_t)i * (size_t)cols + 1) * 3, rgb + (size_t)y * stride,
+				(size_t)w * 3);
+	}
+	kf_tensor_init(&src, KF_F32, 3, cols, rows, 1, in);
+	rows_init(out, buf, a, b, hp / 2, wp / 2, 16);
+	return kf_nn_conv2d_packed(&out->t, &src, &net->stem.f, net->stem.packed, net->stem.b, &p,
+				   scratch, 0, 1);
+}
+
+/* fb1 (stride 8, 64 channels, whole) from the image, band by band. */
+static int backbone_fb1(const struct kf_yunet *net, const uint8_t *rgb, int w, int h,
+			size_t stride, int wp, int hp, struct kf_tensor *fb1,
+			struct kf_arena *scratch)
+{
+	int h2 = hp / 2, h8 = hp / 8, w2 = wp / 2;
+	/* per stride-2 row: two buffers of 16 x w2 floats, the stem's input 2 x (wp + 1) x 3 */
+	size_t per_row = (size_t)w2 * 16 * 2 * sizeof(float) + (size_t)(wp + 1) * 6 * sizeof(float);
+	long band = ((long)(BAND_BYTES / per_row) - 2 * HALO) / 4;
+	struct kf_arena_mark mark = kf_arena_mark(scratch);
+	float *buf[2], *in;
+	size_t cap;
+	int rc = KF_OK;
+
+	if (band < 4)
+		band = 4;
+	if (band > h8)
+		band = h8;
+	cap = (size_t)(4 * band + 2 * HALO) * (size_t)w2 * 16;	/* floats */
+	if (!(buf[0] = kf_arena_alloc_array(scratch, cap, sizeof(float))) ||
+	    !(buf[1] = kf_arena_alloc_array(scratch, cap, sizeof(float))) ||
+	    !(in = kf_arena_alloc_array(scratch, (size_t)(8 * band + 4 * HALO + 1) * (size_t)(wp + 1) * 3,
+					sizeof(float))))
+		return KF_E_NOMEM;
+	for (int r0 = 0; r0 < h8; r0 += (int)band) {
+		int r1 = r0 + band < h8 ? r0 + (int)band : h8;
+		int a = 4 * r0 - HALO > 0 ? 4 * r0 - HALO : 0;
+		int b = 4 * r1 + HALO < h2 ? 4 * r1 + HALO : h2;
+		struct kf_arena_mark m = kf_arena_mark(scratch);
+		struct rows x, y;
+		int cur = 0;
+
+		if ((rc = stem_rows(net, rgb, w, h, stride, wp, hp, a, b, in, buf[0], &x, scratch)) < 0)
+			break;
+		if ((rc = dp_rows(&net->dp[0], &x, buf, &cur, scratch)) < 0)
+			break;
+		pool_rows(&x, buf[cur ^ 1], &y);
+		x = y;
+		cur ^= 1;
+		for (int i = 1; i <= 6 && rc >= 0; i++) {
+			rc = dp_rows(&net->dp[i], &x, buf, &cur, scratch);
+			if (i == 4 && rc >= 0) {
+				pool_rows(&x, buf[cur ^ 1], &y);
+				x = y;
+				cur ^= 1;
+			}
+		}
+		if (rc < 0)
+			break;
+		assert(x.lo <= r0 && x.hi >= r1 && x.full == h8);
+		memcpy((float *)fb1->data + (size_t)r0 * (size_t)(fb1->ne[1] * 64),
+		       (float *)x.t.data + (size_t)(r0 - x.lo) * (size_t)(x.t.ne[1] * 64),
+		       (size_t)(r1 - r0) * (size_t)(x.t.ne[1] * 64) * sizeof(float));
+		kf_arena_rewind(scratch, m);
+	}
+	kf_arena_rewind(scratch, mark);
+	return rc;
+}
+
+/* ---- whole tensors (stride 8 and coarser) ------------------------------- */
+
+/* DP on a whole tensor; the depthwise output goes to `into` when given (it may
+ * be x itself: x is dead once the pointwise conv has read it). */
+static struct kf_tensor *dp_whole(const struct yn_conv *pw, const struct kf_tensor *dw,
+				  const float *dw_b, enum kf_act act, struct kf_tensor *x,
+				  struct kf_tensor *into, struct kf_arena *scratch)
+{
+	const struct kf_conv_params p = { 1, KF_PAD_EXPLICIT, 1, 1, 1, 1, act };
+	struct rows in, y;
+	struct kf_tensor *out;
+	int64_t h = x->ne[2], w = x->ne[1];
+	float *buf = kf_arena_alloc_array(scratch, (size_t)(h * w * pw->f.ne[0]), sizeof(float));
+
+	rows_init(&in, x->data, 0, (int)h, (int)h, (int)w, (int)x->ne[0]);
+	if (!buf || pw_rows(pw, &in, buf, &y, scratch) < 0)
+		return NULL;
+	if (!(out = into) || out->ne[0] != pw->f.ne[0])
+		out = kf_tensor_nhwc(scratch, 1, h, w, pw->f.ne[0]);
+	if (!out)
+		return NULL;
+	kf_nn_depthwise(out, &y.t, dw, dw_b, &p, 0, 1);
+	return out;
+}
+
+static struct kf_tensor *pool_whole(const struct kf_tensor *x, struct kf_arena *scratch)
+{
+	struct kf_tensor *y = kf_tensor_nhwc(scratch, 1, x->ne[2] / 2, x->ne[1] / 2, x->ne[0]);
+
+	if (y)
+		kf_nn_maxpool(y, x, 2, 2, KF_PAD_VALID, 0, 1);
+	return y;
+}
+
+static struct kf_tensor *dp2_whole(const struct kf_yunet *net, int i, struct kf_tensor *x,
+				   struct kf_arena *scratch)
+{
+	const struct yn_dp *a = &net->dp[i], *b = &net->dp[i + 1];
+
+	if (!(x = dp_whole(&a->pw, a->dw, a->dw_b, KF_ACT_RELU, x, NULL, scratch)))
+		return NULL;
+	return dp_whole(&b->pw, b->dw, b->dw_b, KF_ACT_RELU, x, x, scratch);
+}
+
+/* ---- decoding ----------------------------------------------------------- */
+
+struct cand {
+	struct kf_yunet_face f;
+	int order;
+};
+
+static float sigmoid(float v)
+{
+	v = v < -88.3762626647949f ? -88.3762626647949f : v > 88.3762626647949f ? 88.3762626647949f : v;
+	return 1.0f / (1.0f + expf(-v));
+}
+
+static int cand_cmp(const void *pa, const void *pb)
+{
+	const struct cand *a = pa, *b = pb;
+
+	if (a->f.score != b->f.score)
+		return a->f.score > b->f.score ? -1 : 1;
+	return a->order - b->order;
+}
+
+static float iou(const struct kf_yunet_face *a, const struct kf_yunet_face *b)
+{
+	float iw = fminf(a->x1, b->x1) - fmaxf(a->x0, b->x0);
+	float ih = fminf(a->y1, b->y1) - fmaxf(a->y0, b->y0);
+	float inter, ua;
+
+	if (iw <= 0.0f || ih <= 0.0f)
+		return 0.0f;
+	inter = iw * ih;
+	ua = (a->x1 - a->x0) * (a->y1 - a->y0) + (b->x1 - b->x0) * (b->y1 - b->y0) - inter;
+	return inter / ua;
+}
+
+static size_t decode_level(const struct kf_tensor *head, int s, float min_score,
+			   struct cand *c, size_t n)
+{
+	const float *p = head->data;
+	float fs = (float)s;
+
+	for (int r = 0; r < head->ne[2]; r++)
+		for (int col = 0; col < head->ne[1]; col++, p += HEAD_CH) {
+			float score = sqrtf(sigmoid(p[0]) * sigmoid(p[1]));
+			float px = (float)(col * s), py = (float)(r * s), cx, cy, bw, bh;
+			struct kf_yunet_face *f = &c[n].f;
+
+			if (!(score >= min_score))
+				continue;
+			cx = p[2] * fs + px;
+			cy = p[3] * fs + py;
+			bw = expf(p[4]) * fs;
+			bh = expf(p[5]) * fs;
+			f->x0 = cx - bw / 2.0f;
+			f->y0 = cy - bh / 2.0f;
+			f->x1 = cx + bw / 2.0f;
+			f->y1 = cy + bh / 2.0f;
+			f->score = score;
+			for (int k = 0; k < 5; k++) {
+				f->lm[2 * k] = p[6 + 2 * k] * fs + px;
+				f->lm[2 * k + 1] = p[7 + 2 * k] * fs + py;
+			}
+			c[n].order = (int)n;
+			n++;
+		}
+	return n;
+}
+
+static int decode(struct kf_tensor *const heads[3], float min_score, float nms_iou,
+		  struct kf_yunet_face **out, size_t *n_out, struct kf_arena *scratch)
+{
+	size_t cells = 0, n = 0, kept = 0;
+	struct cand *c;
+	struct kf_yunet_face *f;
+
+	for (int l = 0; l < 3; l++)
+		cells += (size_t)(heads[l]->ne[1] * heads[l]->ne[2]);
+	if (!(c = kf_arena_alloc_array(scratch, cells, sizeof(*c))))
+		return KF_E_NOMEM;
+	for (int l = 0; l < 3; l++)
+		n = decode_level(heads[l], 8 << l, min_score, c, n);
+	qsort(c, n, sizeof(*c), cand_cmp);
+	if (n > KF_YUNET_TOP_K)
+		n = KF_YUNET_TOP_K;
+	if (!n)
+		return KF_OK;
+	if (!(f = kf_malloc(n * sizeof(*f))))
+		return KF_E_NOMEM;
+	for (size_t i = 0; i < n && kept < KF_YUNET_MAX_FACES; i++) {
+		int keep = 1;
+
+		for (size_t k = 0; k < kept && keep; k++)
+			keep = iou(&c[i].f, &f[k]) <= nms_iou;
+		if (keep)
+			f[kept++] = c[i].f;
+	}
+	*out = f;
+	*n_out = kept;
+	return KF_OK;
+}
+
+/* ---- the whole pass ----------------------------------------------------- */
+
+#define STAGE(name, t) do { if (fn) fn(ctx, (name), (t)); } while (0)
+
+static struct kf_tensor *head_whole(const struct yn_head *h, struct kf_tensor *x,
+				    struct kf_arena *scratch)
+{
+	return dp_whole(&h->pw, &h->dw, h->dw_b, KF_ACT_NONE, x, NULL, scratch);
+}
+
+int kf_yunet_detect_stages(const struct kf_yunet *net, const uint8_t *rgb, int w, int h,
+			   size_t stride, float min_score, float nms_iou,
+			   struct kf_yunet_face **out, size_t *n, struct kf_arena *scratch,
+			   kf_nn_stage_fn fn, void *ctx, struct kf_err *err)
+{
+	int wp = (w + 31) / 32 * 32, hp = (h + 31) / 32 * 32, rc;
+	struct kf_tensor *fb1, *fb2, *fb3, *heads[3];
+
+	*out = NULL;
+	*n = 0;
+	if (w < 1 || h < 1 || w > KF_YUNET_MAX_SIDE || h > KF_YUNET_MAX_SIDE)
+		return kf_err_set(err, KF_E_INVALID, "yunet: image size %dx%d is outside 1..%d",
+				  w, h, KF_YUNET_MAX_SIDE);
+	if (!(fb1 = kf_tensor_nhwc(scratch, 1, hp / 8, wp / 8, 64)))
+		goto nomem;
+	if ((rc = backbone_fb1(net, rgb, w, h, stride, wp, hp, fb1, scratch)) < 0)
+		goto nomem;
+	STAGE("fb1", fb1);
+	if (!(fb2 = pool_whole(fb1, scratch)) || !(fb2 = dp2_whole(net, 7, fb2, scratch)))
+		goto nomem;
+	STAGE("fb2", fb2);
+	if (!(fb3 = pool_whole(fb2, scratch)) || !(fb3 = dp2_whole(net, 9, fb3, scratch)))
+		goto nomem;
+	STAGE("fb3", fb3);
+
+	/* neck and heads, coarse to fine */
+	if (!(fb3 = dp_whole(&net->dp[13].pw, net->dp[13].dw, net->dp[13].dw_b, KF_ACT_RELU,
+			     fb3, fb3, scratch)) ||
+	    !(heads[2] = head_whole(&net->head[2], fb3, scratch)))
+		goto nomem;
+	kf_nn_add_upsample2x(fb2, fb3);
+	if (!(fb2 = dp_whole(&net->dp[12].pw, net->dp[12].dw, net->dp[12].dw_b, KF_ACT_RELU,
+			     fb2, fb2, scratch)) ||
+	    !(heads[1] = head_whole(&net->head[1], fb2, scratch)))
+		goto nomem;
+	kf_nn_add_upsample2x(fb1, fb2);
+	if (!(fb1 = dp_whole(&net->dp[11].pw, net->dp[11].dw, net->dp[11].dw_b, KF_ACT_RELU,
+			     fb1, fb1, scratch)) ||
+	    !(heads[0] = head_whole(&net->head[0], fb1, scratch)))
+		goto nomem;
+	STAGE("head8", heads[0]);
+	STAGE("head16", heads[1]);
+	STAGE("head32", heads[2]);
+	if (decode(heads, min_score, nms_iou, out, n, scratch) < 0)
+		goto nomem;
+	return KF_OK;
+nomem:
+	return kf_err_set(err, KF_E_NOMEM, "yunet: out of memory on a %dx%d image", w, h);
+}
+
+int kf_yunet_detect(const struct kf_yunet *net, const uint8_t *rgb, int w, int h, size_t stride,
+		    float min_score, float nms_iou, struct kf_yunet_face **out, size_t *n,
+		    struct kf_arena *scratch, struct kf_err *err)
+{
+	return kf_yunet_detect_stages(net, rgb, w, h, stride, min_score, nms_iou, out, n,
+				      scratch, NULL, NULL, err);
+}
