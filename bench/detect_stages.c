@@ -386,7 +386,7 @@ int main(int argc, char **argv)
 	for (int k = i + 2; k < argc; k++)
 		if (load_photo(&photos[np++], argv[k], &err) < 0)
 			goto out;
-	if (kf_detector_load(&det, models, KF_LOAD_SSD | KF_LOAD_TINY, &err) < 0 ||
+	if (kf_detector_load(&det, models, NULL, KF_LOAD_SSD | KF_LOAD_TINY, &err) < 0 ||
 	    kf_ssd_load(&ssd, models, &err) < 0 || kf_tiny_load(&tiny, models, &err) < 0) {
 		fprintf(stderr, "detect_stages: %s\n", err.msg);
 		goto out;

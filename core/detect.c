@@ -1,5 +1,6 @@
-/* detect.c: face-api's SSD and tiny detectors on a photo, with tiling
- * (detect.h). The box arithmetic follows face-api 1.7.15 line by line:
+/* detect.c: YuNet's fine and coarse passes, and face-api's SSD and tiny
+ * detectors with tiling (detect.h). For face-api's detectors the box
+ * arithmetic follows face-api 1.7.15 line by line:
  * SsdMobilenetv1.locateFaces + ssdMobilenetv1/nonMaxSuppression for SSD,
  * TinyYolov2Base.detect/extractBoxes + ops/nonMaxSuppression for tiny. */
 #include "core/detect.h"
@@ -13,6 +14,7 @@
 #include "core/image.h"
 #include "core/nn_ssd.h"
 #include "core/nn_tiny.h"
+#include "core/nn_yunet.h"
 
 #define TINY_IOU 0.4		/* face-api tinyFaceDetector/const.ts IOU_THRESHOLD */
 #define TINY_ANCHORS 5
@@ -27,6 +29,7 @@ static const double tiny_anchors[TINY_ANCHORS][2] = {
 struct kf_detector {
 	struct kf_ssd *ssd;
 	struct kf_tiny *tiny;
+	struct kf_yunet *yunet;
 };
 
 /* A growing list of detections in pixels of the decoded image. */
@@ -35,25 +38,35 @@ struct dets {
 	size_t n, cap;
 };
 
-static int dets_push(struct dets *d, float x, float y, float w, float h, float score)
+/* A new zeroed detection at the end of d, or NULL when out of memory. */
+static struct kf_detection *dets_add(struct dets *d)
 {
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 32;
 		struct kf_detection *v = kf_realloc(d->v, cap * sizeof(*v));
 
 		if (!v)
-			return KF_E_NOMEM;
+			return NULL;
 		d->v = v;
 		d->cap = cap;
 	}
-	d->v[d->n].box = (struct kf_box){ x, y, w, h };
-	d->v[d->n].score = score;
-	d->n++;
+	memset(&d->v[d->n], 0, sizeof(d->v[d->n]));
+	return &d->v[d->n++];
+}
+
+static int dets_push(struct dets *d, float x, float y, float w, float h, float score)
+{
+	struct kf_detection *k = dets_add(d);
+
+	if (!k)
+		return KF_E_NOMEM;
+	k->box = (struct kf_box){ x, y, w, h };
+	k->score = score;
 	return KF_OK;
 }
 
-int kf_detector_load(struct kf_detector **out, const char *model_dir, unsigned flags,
-		     struct kf_err *err)
+int kf_detector_load(struct kf_detector **out, const char *model_dir, const char *yunet_dir,
+		     unsigned flags, struct kf_err *err)
 {
 	struct kf_detector *d = kf_calloc(1, sizeof(*d));
 	int rc = KF_OK;
@@ -64,6 +77,8 @@ int kf_detector_load(struct kf_detector **out, const char *model_dir, unsigned f
 	if ((flags & KF_LOAD_SSD) && (rc = kf_ssd_load(&d->ssd, model_dir, err)) < 0)
 		goto fail;
 	if ((flags & KF_LOAD_TINY) && (rc = kf_tiny_load(&d->tiny, model_dir, err)) < 0)
+		goto fail;
+	if ((flags & KF_LOAD_YUNET) && (rc = kf_yunet_load(&d->yunet, yunet_dir, err)) < 0)
 		goto fail;
 	*out = d;
 	return KF_OK;
@@ -78,14 +93,38 @@ void kf_detector_free(struct kf_detector *d)
 		return;
 	kf_ssd_free(d->ssd);
 	kf_tiny_free(d->tiny);
+	kf_yunet_free(d->yunet);
 	kf_free(d);
+}
+
+static const char *const detector_names[] = { "ssd", "tiny", "yunet" };
+
+const char *kf_detector_name(enum kf_detector_kind k)
+{
+	return (unsigned)k < 3 ? detector_names[k] : "?";
+}
+
+int kf_detector_parse(const char *name)
+{
+	for (int k = 0; k < 3; k++)
+		if (name && !strcmp(name, detector_names[k]))
+			return k;
+	return -1;
+}
+
+float kf_detect_min_score(const struct kf_detect_opts *o)
+{
+	if (o->min_score >= 0)
+		return o->min_score;
+	return o->detector == KF_DETECTOR_YUNET ? KF_YUNET_MIN_SCORE : KF_FACEAPI_MIN_SCORE;
 }
 
 int kf_detect_opts_check(const struct kf_detect_opts *o, struct kf_err *err)
 {
-	if (o->detector != KF_DETECTOR_SSD && o->detector != KF_DETECTOR_TINY)
-		return kf_err_set(err, KF_E_INVALID, "detector must be ssd or tiny");
-	if (!(o->min_score >= 0 && o->min_score <= 1))
+	if (o->detector != KF_DETECTOR_SSD && o->detector != KF_DETECTOR_TINY &&
+	    o->detector != KF_DETECTOR_YUNET)
+		return kf_err_set(err, KF_E_INVALID, "detector must be yunet, ssd or tiny");
+	if (!(o->min_score <= 1))
 		return kf_err_set(err, KF_E_INVALID, "minimum score must be from 0 to 1");
 	if (o->max_faces < 1 || o->max_faces > NMS_MAX)
 		return kf_err_set(err, KF_E_INVALID, "maximum faces must be from 1 to %d", NMS_MAX);
@@ -102,7 +141,7 @@ int kf_detect_opts_check(const struct kf_detect_opts *o, struct kf_err *err)
 
 static int net_size(const struct kf_detect_opts *o)
 {
-	return o->detector == KF_DETECTOR_SSD ? KF_SSD_INPUT : o->tiny_size;
+	return o->detector == KF_DETECTOR_TINY ? o->tiny_size : KF_SSD_INPUT;
 }
 
 static int min_face(const struct kf_detect_opts *o)
@@ -115,7 +154,7 @@ int kf_detect_tiled(const struct kf_detect_opts *o, int full_w, int full_h)
 	int longest = full_w > full_h ? full_w : full_h;
 
 	/* a single pass scales by net_size/longest */
-	return o->tiles == KF_TILES_AUTO &&
+	return o->detector != KF_DETECTOR_YUNET && o->tiles == KF_TILES_AUTO &&
 	       (double)KF_DETECT_SMALL_FACE * net_size(o) / longest < min_face(o);
 }
 
@@ -128,11 +167,24 @@ static double finest_scale(const struct kf_detect_opts *o)
 	return s > 1 ? 1 : s;
 }
 
+/* YuNet's fine pass: the long side where a KF_DETECT_SMALL_FACE face has
+ * KF_YUNET_MIN_FACE pixels, but no smaller than the coarse pass nor larger than
+ * the photo. */
+static int yunet_fine_side(int longest)
+{
+	int fine = (int)ceil((double)longest * KF_YUNET_MIN_FACE / KF_DETECT_SMALL_FACE);
+	int floor_side = longest < KF_YUNET_COARSE_SIDE ? longest : KF_YUNET_COARSE_SIDE;
+
+	return fine > floor_side ? fine : floor_side;
+}
+
 int kf_detect_min_side(const struct kf_detect_opts *o, int full_w, int full_h)
 {
 	int longest = full_w > full_h ? full_w : full_h;
 	int single = KF_DETECT_DECODE_FACTOR * net_size(o), tiles;
 
+	if (o->detector == KF_DETECTOR_YUNET)
+		return yunet_fine_side(longest);
 	if (!kf_detect_tiled(o, full_w, full_h))
 		return single;
 	if (finest_scale(o) >= 1)
@@ -202,7 +254,7 @@ static int run_ssd(const struct kf_detector *d, const struct kf_detect_opts *o,
 	    (rc = kf_ssd_forward(d->ssd, in, boxes, scores, a, err)) < 0)
 		return rc;
 	for (int i = 0; i < KF_SSD_ANCHORS; i++)
-		if (scores[i] > o->min_score)
+		if (scores[i] > kf_detect_min_score(o))
 			c[nc++] = (struct cand){ scores[i], i };
 	if (nc > 1)
 		qsort(c, (size_t)nc, sizeof(*c), cand_desc);
@@ -269,7 +321,7 @@ static int run_tiny(const struct kf_detector *d, const struct kf_detect_opts *o,
 				const float *g = grid + ((size_t)(row * cells + col) * TINY_ANCHORS + k) * 5;
 				double score = sigmoid(g[4]), cx, cy, w, h;
 
-				if (!(score > o->min_score))
+				if (!(score > kf_detect_min_score(o)))
 					continue;
 				cx = (col + sigmoid(g[0])) / cells * corr_x;
 				cy = (row + sigmoid(g[1])) / cells * corr_y;
@@ -307,6 +359,8 @@ static int run_region(const struct kf_detector *d, const struct kf_detect_opts *
 		      struct dets *out, struct kf_arena *a, struct kf_err *err)
 {
 	kf_arena_reset(a);	/* each pass starts afresh: nothing in it outlives a pass */
+	if (o->detector == KF_DETECTOR_YUNET)
+		return kf_err_set(err, KF_E_INVALID, "tiling is not for YuNet");
 	if (o->detector == KF_DETECTOR_SSD) {
 		if (!d->ssd)
 			return kf_err_set(err, KF_E_INVALID, "the SSD detector is not loaded");
@@ -440,6 +494,109 @@ static int run_tiled(const struct kf_detector *d, const struct kf_detect_opts *o
 	return KF_OK;
 }
 
+/* YuNet's box (x, y, w, h) in the shape face-api's SSD gives the same face. */
+static struct kf_box yunet_to_faceapi(struct kf_box r)
+{
+	float cx = r.x + r.width * (0.5f + KF_YUNET_BOX_DX);
+	float cy = r.y + r.height * (0.5f + KF_YUNET_BOX_DY);
+	float w = r.width * KF_YUNET_BOX_SW, h = r.height * KF_YUNET_BOX_SH;
+
+	return (struct kf_box){ cx - w / 2, cy - h / 2, w, h };
+}
+
+/* One YuNet pass on img scaled to a long side of `side` (img itself when it is
+ * within 15% of that); faces of at least min_w pixels of the pass's input are
+ * added to out, in img pixels. */
+static int yunet_pass(const struct kf_detector *d, const struct kf_detect_opts *o,
+		      const struct kf_image *img, int side, int min_w, struct dets *out,
+		      struct kf_arena *a, struct kf_err *err)
+{
+	struct kf_image scaled = { 0, 0, NULL };
+	const struct kf_image *in = img;
+	int longest = img->width > img->height ? img->width : img->height, rc;
+	struct kf_yunet_face *f = NULL;
+	size_t nf = 0;
+	float back;
+
+	if (longest > side * 1.15) {
+		double s = (double)side / longest;
+		int w = (int)lround(img->width * s), h = (int)lround(img->height * s);
+
+		if ((rc = kf_image_resize(img, w > 0 ? w : 1, h > 0 ? h : 1, &scaled, err)) < 0)
+			return rc;
+		in = &scaled;
+	}
+	back = (float)img->width / (float)in->width;
+	kf_arena_reset(a);
+	rc = kf_yunet_detect(d->yunet, in->rgb, in->width, in->height, (size_t)in->width * 3,
+			     kf_detect_min_score(o), KF_YUNET_NMS_IOU, &f, &nf, a, err);
+	for (size_t i = 0; rc == KF_OK && i < nf; i++) {
+		struct kf_detection *k;
+		float x0 = fmaxf(f[i].x0, 0), y0 = fmaxf(f[i].y0, 0);
+		float x1 = fminf(f[i].x1, (float)in->width), y1 = fminf(f[i].y1, (float)in->height);
+
+		if (f[i].x1 - f[i].x0 < (float)min_w || x1 <= x0 || y1 <= y0)
+			continue;
+		if (!(k = dets_add(out))) {
+			rc = kf_err_set(err, KF_E_NOMEM, "out of memory running the detector");
+			break;
+		}
+		k->raw = (struct kf_box){ x0 * back, y0 * back, (x1 - x0) * back, (y1 - y0) * back };
+		k->score = f[i].score;
+		for (int j = 0; j < 10; j++)
+			k->lm5[j] = f[i].lm[j] * back;
+	}
+	kf_free(f);
+	kf_image_release(&scaled);
+	return rc;
+}
+
+/* The fine pass, and the coarse one for large faces (detect.h). */
+static int run_yunet(const struct kf_detector *d, const struct kf_detect_opts *o,
+		     const struct kf_image *img, int full_w, int full_h, struct dets *out,
+		     struct kf_arena *a, struct kf_err *err)
+{
+	double img_scale = (double)img->width / full_w;
+	int fine = (int)lround(yunet_fine_side(full_w > full_h ? full_w : full_h) * img_scale);
+	int coarse = fine / 2 < KF_YUNET_COARSE_SIDE ? fine / 2 : KF_YUNET_COARSE_SIDE, rc;
+	struct dets big = { NULL, 0, 0 };
+
+	if (!d->yunet)
+		return kf_err_set(err, KF_E_INVALID, "the YuNet detector is not loaded");
+	if (fine < 1)
+		fine = 1;
+	if (fine >= KF_YUNET_COARSE_FROM &&
+	    (rc = yunet_pass(d, o, img, coarse, KF_YUNET_COARSE_MIN, &big, a, err)) < 0)
+		goto out;
+	if ((rc = yunet_pass(d, o, img, fine, 0, out, a, err)) < 0)
+		goto out;
+	/* large faces from the coarse pass stand; the fine pass keeps the others */
+	for (size_t i = 0; i < out->n;) {
+		int dup = 0;
+
+		for (size_t j = 0; j < big.n && !dup; j++)
+			dup = overlaps(&out->v[i].raw, &big.v[j].raw, 0);
+		if (dup)
+			out->v[i] = out->v[--out->n];
+		else
+			i++;
+	}
+	for (size_t j = 0; j < big.n; j++) {
+		struct kf_detection *k = dets_add(out);
+
+		if (!k) {
+			rc = kf_err_set(err, KF_E_NOMEM, "out of memory running the detector");
+			goto out;
+		}
+		*k = big.v[j];
+	}
+	for (size_t i = 0; i < out->n; i++)
+		out->v[i].box = yunet_to_faceapi(out->v[i].raw);
+out:
+	kf_free(big.v);
+	return rc;
+}
+
 int kf_detect(const struct kf_detector *d, const struct kf_detect_opts *o,
 	      const struct kf_image *img, int full_w, int full_h, struct kf_detection **out,
 	      size_t *n, struct kf_arena *scratch, struct kf_err *err)
@@ -454,7 +611,9 @@ int kf_detect(const struct kf_detector *d, const struct kf_detect_opts *o,
 		return rc;
 	if (img->width < 1 || img->height < 1 || full_w < 1 || full_h < 1)
 		return kf_err_set(err, KF_E_INVALID, "empty image");
-	if (kf_detect_tiled(o, full_w, full_h))
+	if (o->detector == KF_DETECTOR_YUNET)
+		rc = run_yunet(d, o, img, full_w, full_h, &found, scratch, err);
+	else if (kf_detect_tiled(o, full_w, full_h))
 		rc = run_tiled(d, o, img, full_w, full_h, &found, scratch, err);
 	else
 		rc = run_region(d, o, img, 0, 0, img->width, img->height, &found, scratch, err);
@@ -474,10 +633,24 @@ int kf_detect(const struct kf_detector *d, const struct kf_detect_opts *o,
 	for (size_t i = 0; i < found.n; i++) {
 		struct kf_box *b = &found.v[i].box;
 
+		struct kf_box *r = &found.v[i].raw;
+
 		b->x = (float)(b->x * fx);
 		b->y = (float)(b->y * fy);
 		b->width = (float)(b->width * fx);
 		b->height = (float)(b->height * fy);
+		if (o->detector != KF_DETECTOR_YUNET) {
+			*r = *b;
+			continue;
+		}
+		r->x = (float)(r->x * fx);
+		r->y = (float)(r->y * fy);
+		r->width = (float)(r->width * fx);
+		r->height = (float)(r->height * fy);
+		for (int k = 0; k < 10; k += 2) {
+			found.v[i].lm5[k] = (float)(found.v[i].lm5[k] * fx);
+			found.v[i].lm5[k + 1] = (float)(found.v[i].lm5[k + 1] * fy);
+		}
 	}
 	*out = found.v;
 	*n = found.n;

@@ -1,15 +1,28 @@
-/* detect.h: find faces in a photo with face-api's detectors, plus tiling.
+/* detect.h: find faces in a photo: YuNet (the default), or face-api's SSD and
+ * tiny detectors with tiling.
  *
  * The options struct is shared by every command that looks at faces (detect,
- * enroll, identify, match, the workers) so they all agree; its defaults are
- * face-api's. A struct kf_detector holds the loaded networks: read-only after
- * kf_detector_load(), shared by all threads; each call brings its own arena.
+ * enroll, identify, match, the workers) so they all agree. A struct
+ * kf_detector holds the loaded networks: read-only after kf_detector_load(),
+ * shared by all threads; each call brings its own arena.
  *
- * Single pass (face-api exactly): the image is padded bottom/right to a square,
- * resized to the net input (512 for SSD, 128..608 for tiny), run, and the boxes
- * are non-max suppressed and mapped back to pixels as face-api does.
+ * YuNet (core/nn_yunet.h) runs on the whole photo at the scale where the
+ * smallest face kingface promises to find (KF_DETECT_SMALL_FACE pixels of the
+ * full photo) is still KF_YUNET_MIN_FACE pixels: the "fine" pass. YuNet
+ * undersizes faces wider than about 400 pixels of its input and finds them
+ * twice, so a "coarse" pass at KF_YUNET_COARSE_SIDE looks for large faces; its
+ * faces of at least KF_YUNET_COARSE_MIN pixels win over fine-pass faces they
+ * overlap. Boxes are then mapped to the shape face-api's landmark and
+ * descriptor nets were trained on (KF_YUNET_BOX_*, fitted on faces both
+ * detectors find; docs/internals/detect.md), and YuNet's own box is kept in
+ * `raw`. --tiles does not apply to YuNet.
  *
- * Tiling (beyond face-api): face-api shrinks the whole photo to 512 px, so a
+ * face-api's detectors, single pass (face-api exactly): the image is padded
+ * bottom/right to a square, resized to the net input (512 for SSD, 128..608 for
+ * tiny), run, and the boxes are non-max suppressed and mapped back to pixels
+ * as face-api does.
+ *
+ * Tiling (SSD and tiny only): face-api shrinks the whole photo to 512 px, so a
  * 60-px face in a 6000-px photo becomes 5 px and is lost. When a single pass
  * would shrink a KF_DETECT_SMALL_FACE-pixel face below the smallest face the
  * detector finds reliably (KF_SSD_MIN_FACE / KF_TINY_MIN_FACE pixels of its
@@ -35,19 +48,32 @@
 struct kf_arena;
 struct kf_image;
 
-enum kf_detector_kind { KF_DETECTOR_SSD = 0, KF_DETECTOR_TINY = 1 };
+enum kf_detector_kind { KF_DETECTOR_SSD = 0, KF_DETECTOR_TINY = 1, KF_DETECTOR_YUNET = 2 };
 enum kf_tiles { KF_TILES_AUTO = 0, KF_TILES_OFF = 1 };
 
 struct kf_detect_opts {
-	enum kf_detector_kind detector;	/* ssd */
-	float min_score;		/* 0.5 */
+	enum kf_detector_kind detector;	/* yunet */
+	float min_score;		/* < 0: the detector's (kf_detect_min_score) */
 	int max_faces;			/* 100: when more, the largest are kept */
-	float nms_iou;			/* 0.5 (SSD; face-api's tiny uses 0.4 itself) */
+	float nms_iou;			/* 0.5 (SSD; tiny uses 0.4, YuNet 0.45 themselves) */
 	int tiny_size;			/* 416: multiple of 32, 128..608 */
-	enum kf_tiles tiles;		/* auto */
+	enum kf_tiles tiles;		/* auto (SSD and tiny only) */
 };
 
-#define KF_DETECT_OPTS_DEFAULT { KF_DETECTOR_SSD, 0.5f, 100, 0.5f, 416, KF_TILES_AUTO }
+#define KF_DETECT_OPTS_DEFAULT { KF_DETECTOR_YUNET, -1.0f, 100, 0.5f, 416, KF_TILES_AUTO }
+
+/* Default minimum scores: face-api's 0.5 for SSD and tiny; YuNet's chosen for
+ * precision >= 0.95 on kingface's labelled test images (docs/internals/detect.md). */
+#define KF_FACEAPI_MIN_SCORE 0.5f
+#define KF_YUNET_MIN_SCORE 0.6f
+#define KF_YUNET_NMS_IOU 0.45f
+
+/* The minimum score in force: o->min_score, or the detector's default. */
+float kf_detect_min_score(const struct kf_detect_opts *o);
+
+/* "yunet", "ssd" or "tiny"; and back (-1 for another name). */
+const char *kf_detector_name(enum kf_detector_kind k);
+int kf_detector_parse(const char *name);
 
 /* The face size tiling is designed to keep (pixels of the full photo), and the
  * smallest faces the detectors find reliably (pixels of their input: SSD finds
@@ -57,9 +83,28 @@ struct kf_detect_opts {
 #define KF_SSD_MIN_FACE 36
 #define KF_TINY_MIN_FACE 48
 
+/* YuNet's scale rule (docs/internals/detect.md): the fine pass has a long side
+ * of max(full * KF_YUNET_MIN_FACE / KF_DETECT_SMALL_FACE, min(full,
+ * KF_YUNET_COARSE_SIDE)); a coarse pass at min(KF_YUNET_COARSE_SIDE, fine / 2)
+ * runs when the fine pass is at least KF_YUNET_COARSE_FROM, and only its faces
+ * of KF_YUNET_COARSE_MIN pixels or more are kept. */
+#define KF_YUNET_MIN_FACE 18
+#define KF_YUNET_COARSE_SIDE 1000
+#define KF_YUNET_COARSE_FROM 800
+#define KF_YUNET_COARSE_MIN 100
+
+/* YuNet's box to face-api's shape: centre moved by (DX, DY) box sizes, size
+ * scaled by (SW, SH); fitted on faces both detectors find (detect.md). */
+#define KF_YUNET_BOX_DX 0.0f
+#define KF_YUNET_BOX_DY 0.0f
+#define KF_YUNET_BOX_SW 1.0f
+#define KF_YUNET_BOX_SH 1.0f
+
 struct kf_detection {
 	struct kf_box box;	/* pixels of the full-resolution upright photo */
 	float score;		/* 0..1 */
+	struct kf_box raw;	/* YuNet: its own box before the face-api shape; else = box */
+	float lm5[10];		/* YuNet: eyes, nose, mouth corners (x, y); else zeros */
 };
 
 struct kf_detector;
@@ -67,12 +112,14 @@ struct kf_detector;
 enum kf_detector_load_flags {
 	KF_LOAD_SSD = 1 << 0,
 	KF_LOAD_TINY = 1 << 1,
+	KF_LOAD_YUNET = 1 << 2,
 };
 
-/* Load the detector networks named by flags from model_dir. *out is owned by the
- * caller (kf_detector_free). Errors name the weight file and the tensor. */
-int kf_detector_load(struct kf_detector **out, const char *model_dir, unsigned flags,
-		     struct kf_err *err);
+/* Load the detector networks named by flags: face-api's from model_dir, YuNet
+ * from yunet_dir. *out is owned by the caller (kf_detector_free). Errors name
+ * the weight file and the tensor. */
+int kf_detector_load(struct kf_detector **out, const char *model_dir, const char *yunet_dir,
+		     unsigned flags, struct kf_err *err);
 void kf_detector_free(struct kf_detector *d);
 
 /* Check the options (ranges, tiny size a multiple of 32): KF_E_INVALID with a

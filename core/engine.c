@@ -16,18 +16,25 @@ struct kf_engine {
 	struct kf_facerec *facerec;
 };
 
-int kf_engine_load(struct kf_engine **out, const char *model_dir, unsigned flags,
-		   struct kf_err *err)
+unsigned kf_engine_detector_flag(enum kf_detector_kind k)
+{
+	return k == KF_DETECTOR_SSD ? KF_ENGINE_SSD :
+	       k == KF_DETECTOR_TINY ? KF_ENGINE_TINY : KF_ENGINE_YUNET;
+}
+
+int kf_engine_load(struct kf_engine **out, const char *model_dir, const char *yunet_dir,
+		   unsigned flags, struct kf_err *err)
 {
 	struct kf_engine *e = kf_calloc(1, sizeof(*e));
 	unsigned det = (flags & KF_ENGINE_SSD ? KF_LOAD_SSD : 0) |
-		       (flags & KF_ENGINE_TINY ? KF_LOAD_TINY : 0);
+		       (flags & KF_ENGINE_TINY ? KF_LOAD_TINY : 0) |
+		       (flags & KF_ENGINE_YUNET ? KF_LOAD_YUNET : 0);
 	int rc;
 
 	*out = NULL;
 	if (!e)
 		return kf_err_set(err, KF_E_NOMEM, "out of memory loading the engine");
-	if ((rc = kf_detector_load(&e->det, model_dir, det, err)) < 0)
+	if ((rc = kf_detector_load(&e->det, model_dir, yunet_dir, det, err)) < 0)
 		goto fail;
 	if ((flags & (KF_ENGINE_LANDMARKS | KF_ENGINE_DESCRIPTORS)) &&
 	    (rc = kf_landmark_load(&e->landmark, model_dir, err)) < 0)

@@ -40,7 +40,11 @@ enum kf_engine_load_flags {
 	KF_ENGINE_TINY = 1 << 1,
 	KF_ENGINE_LANDMARKS = 1 << 2,
 	KF_ENGINE_DESCRIPTORS = 1 << 3,	/* implies landmarks */
+	KF_ENGINE_YUNET = 1 << 4,
 };
+
+/* The load flag of a detector. */
+unsigned kf_engine_detector_flag(enum kf_detector_kind k);
 
 enum kf_find_flags {
 	KF_FIND_LANDMARKS = 1 << 0,
@@ -58,10 +62,11 @@ struct kf_face {
 
 struct kf_engine;
 
-/* Load the networks named by flags. *out is owned by the caller
- * (kf_engine_free). Errors name the weight file and tensor. */
-int kf_engine_load(struct kf_engine **out, const char *model_dir, unsigned flags,
-		   struct kf_err *err);
+/* Load the networks named by flags: face-api's from model_dir, YuNet from
+ * yunet_dir. *out is owned by the caller (kf_engine_free). Errors name the
+ * weight file and tensor. */
+int kf_engine_load(struct kf_engine **out, const char *model_dir, const char *yunet_dir,
+		   unsigned flags, struct kf_err *err);
 void kf_engine_free(struct kf_engine *e);
 
 /* The faces of the photo in buf (JPEG or PNG), sorted by score. On success

@@ -236,6 +236,106 @@ int kf_image_crop(const struct kf_image *img, int x, int y, int w, int h,
 	return KF_OK;
 }
 
+/* Weights of the input cells [first, first + n) covering output cell o of an
+ * axis scaled from `in` to `out` cells; they add up to 1. */
+struct area_tap {
+	int first, n;
+	float *w;
+};
+
+static int area_taps(int in, int out, struct area_tap *t, float *pool)
+{
+	double step = (double)in / out;
+	int used = 0;
+
+	for (int o = 0; o < out; o++) {
+		double a = o * step, b = (o + 1) * step;
+		int i0 = (int)a, i1 = (int)ceil(b - 1e-9);
+
+		if (i1 > in)
+			i1 = in;
+		if (i1 <= i0)
+			i1 = i0 + 1;
+		t[o].first = i0;
+		t[o].n = i1 - i0;
+		t[o].w = pool + used;
+		for (int i = i0; i < i1; i++) {
+			double lo = i > a ? i : a, hi = i + 1 < b ? i + 1 : b;
+
+			t[o].w[i - i0] = (float)((hi - lo) / step);
+		}
+		used += t[o].n;
+	}
+	return used;
+}
+
+int kf_image_resize(const struct kf_image *img, int w, int h, struct kf_image *out,
+		    struct kf_err *err)
+{
+	struct area_tap *tx = NULL, *ty = NULL;
+	float *wx = NULL, *wy = NULL, *row = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = check_image(img, err)) < 0)
+		return rc;
+	if (w < 1 || h < 1 || w > KF_IMAGE_MAX_SIDE || h > KF_IMAGE_MAX_SIDE)
+		return kf_err_set(err, KF_E_INVALID, "cannot resize to %dx%d", w, h);
+	/* each axis has at most in + out taps */
+	tx = kf_malloc((size_t)w * sizeof(*tx));
+	ty = kf_malloc((size_t)h * sizeof(*ty));
+	wx = kf_malloc(((size_t)img->width + (size_t)w) * sizeof(float));
+	wy = kf_malloc(((size_t)img->height + (size_t)h) * sizeof(float));
+	row = kf_malloc((size_t)img->width * 3 * sizeof(float));
+	if (!tx || !ty || !wx || !wy || !row) {
+		rc = kf_err_set(err, KF_E_NOMEM, "out of memory resizing a %dx%d image",
+				img->width, img->height);
+		goto out;
+	}
+	if ((rc = kf_image_alloc(out, w, h, err)) < 0)
+		goto out;
+	area_taps(img->width, w, tx, wx);
+	area_taps(img->height, h, ty, wy);
+	for (int y = 0; y < h; y++) {
+		uint8_t *o = out->rgb + (size_t)y * (size_t)w * 3;
+
+		/* the rows of the band, weighted, then the columns */
+		memset(row, 0, (size_t)img->width * 3 * sizeof(float));
+		for (int k = 0; k < ty[y].n; k++) {
+			const uint8_t *src = img->rgb + (size_t)(ty[y].first + k) * (size_t)img->width * 3;
+			float f = ty[y].w[k];
+
+			for (int i = 0; i < img->width * 3; i++)
+				row[i] += f * (float)src[i];
+		}
+		for (int x = 0; x < w; x++) {
+			float acc[3] = { 0, 0, 0 };
+
+			for (int k = 0; k < tx[x].n; k++) {
+				const float *p = row + (size_t)(tx[x].first + k) * 3;
+				float f = tx[x].w[k];
+
+				acc[0] += f * p[0];
+				acc[1] += f * p[1];
+				acc[2] += f * p[2];
+			}
+			for (int c = 0; c < 3; c++) {
+				float v = acc[c] + 0.5f;
+
+				o[3 * x + c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+			}
+		}
+	}
+	rc = KF_OK;
+out:
+	kf_free(tx);
+	kf_free(ty);
+	kf_free(wx);
+	kf_free(wy);
+	kf_free(row);
+	return rc;
+}
+
 int kf_image_pad(const struct kf_image *img, int min_w, int min_h, uint8_t fill,
 		 struct kf_image *out, int *off_x, int *off_y, struct kf_err *err)
 {

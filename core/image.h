@@ -129,6 +129,14 @@ void kf_image_release(struct kf_image *img);
 int kf_image_crop(const struct kf_image *img, int x, int y, int w, int h,
 		  struct kf_image *out, struct kf_err *err);
 
+/* Resize img to w x h into a new image *out (caller releases) by area
+ * averaging: each output pixel is the mean of the input area it covers, with
+ * fractional edge weights, so a reduction does not alias (bilinear sampling
+ * would skip pixels beyond 2x); an enlargement repeats pixels. KF_E_INVALID for
+ * an empty target, KF_E_NOMEM. */
+int kf_image_resize(const struct kf_image *img, int w, int h, struct kf_image *out,
+		    struct kf_err *err);
+
 /* Centre img on a canvas of max(width, min_w) x max(height, min_h) filled with
  * the grey level fill (what shared/reference/oracle.mjs --pad-to does for small
  * face photos). *off_x and *off_y (may be NULL) get where the image's top-left

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #define KF_MODEL_PROBE "ssd_mobilenetv1_model-weights_manifest.json"
+#define KF_YUNET_PROBE "yunet-weights_manifest.json"
 
 static int xdg_data(char *out, size_t n, const char *leaf, struct kf_err *err)
 {
@@ -77,13 +78,29 @@ int kf_paths_db(const char *flag, char *out, size_t n, struct kf_err *err)
 	return rc;
 }
 
-static int holds_models(const char *dir)
+static int holds(const char *dir, const char *file)
 {
 	char probe[4096];
 
-	if (snprintf(probe, sizeof(probe), "%s/%s", dir, KF_MODEL_PROBE) >= (int)sizeof(probe))
+	if (snprintf(probe, sizeof(probe), "%s/%s", dir, file) >= (int)sizeof(probe))
 		return 0;
 	return access(probe, R_OK) == 0;
+}
+
+static int holds_models(const char *dir)
+{
+	return holds(dir, KF_MODEL_PROBE);
+}
+
+int kf_paths_yunet(const char *models_dir, const char *builtin, char *out, size_t n,
+		   struct kf_err *err)
+{
+	if (models_dir && *models_dir && holds(models_dir, KF_YUNET_PROBE))
+		return copy_path(out, n, models_dir, err);
+	if (builtin && *builtin && holds(builtin, KF_YUNET_PROBE))
+		return copy_path(out, n, builtin, err);
+	return kf_err_set(err, KF_E_NOTFOUND, "YuNet weights not found: no %s in '%s' or '%s'",
+			  KF_YUNET_PROBE, models_dir ? models_dir : "", builtin ? builtin : "");
 }
 
 int kf_paths_models(const char *flag, const char *builtin, char *out, size_t n,

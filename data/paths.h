@@ -24,6 +24,13 @@ int kf_paths_db(const char *flag, char *out, size_t n, struct kf_err *err);
 int kf_paths_models(const char *flag, const char *builtin, char *out, size_t n,
 		    struct kf_err *err);
 
+/* Resolve YuNet's weight folder into out: models_dir (the face-api folder
+ * resolved above, may be NULL) when it holds yunet-weights_manifest.json,
+ * else `builtin` (the repository's models/yunet, compiled in). KF_E_NOTFOUND
+ * naming both when neither does. */
+int kf_paths_yunet(const char *models_dir, const char *builtin, char *out, size_t n,
+		   struct kf_err *err);
+
 /* "~" or "~/..." with $HOME in front (other paths copied as they are) into out. */
 int kf_paths_expand_home(const char *in, char *out, size_t n, struct kf_err *err);
 

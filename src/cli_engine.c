@@ -26,12 +26,11 @@ int kf_cli_detect_opts(const struct kf_command *cmd, const struct kf_args *a,
 
 	*o = def;
 	if ((v = kf_cli_opt(cmd, a, "detector"))) {
-		if (!strcmp(v, "ssd"))
-			o->detector = KF_DETECTOR_SSD;
-		else if (!strcmp(v, "tiny"))
-			o->detector = KF_DETECTOR_TINY;
-		else
-			return kf_cli_usage(cmd, "--detector must be ssd or tiny, not '%s'", v);
+		int k = kf_detector_parse(v);
+
+		if (k < 0)
+			return kf_cli_usage(cmd, "--detector must be yunet, ssd or tiny, not '%s'", v);
+		o->detector = (enum kf_detector_kind)k;
 	}
 	if ((v = kf_cli_opt(cmd, a, "tiles"))) {
 		if (!strcmp(v, "auto"))
@@ -61,11 +60,12 @@ int kf_cli_detect_opts(const struct kf_command *cmd, const struct kf_args *a,
 	return KF_EXIT_OK;
 }
 
-int kf_cli_models(struct kf_cli *cli, char *out, size_t n)
+int kf_cli_models(struct kf_cli *cli, char *out, char *yunet)
 {
 	struct kf_err err = KF_ERR_INIT;
 
-	if (kf_paths_models(cli->models_flag, KF_DEFAULT_MODELS, out, n, &err) < 0)
+	if (kf_paths_models(cli->models_flag, KF_DEFAULT_MODELS, out, KF_CLI_PATH, &err) < 0 ||
+	    kf_paths_yunet(out, KF_DEFAULT_YUNET, yunet, KF_CLI_PATH, &err) < 0)
 		return kf_cli_error(&err);
 	return KF_EXIT_OK;
 }
@@ -92,12 +92,12 @@ int kf_cli_threshold(struct kf_cli *cli, const struct kf_command *cmd, const str
 int kf_cli_load_engine(struct kf_cli *cli, const struct kf_detect_opts *o, struct kf_engine **e)
 {
 	struct kf_err err = KF_ERR_INIT;
-	char models[4096];
+	char models[KF_CLI_PATH], yunet[KF_CLI_PATH];
 	int rc;
 
-	if ((rc = kf_cli_models(cli, models, sizeof(models))) != KF_EXIT_OK)
+	if ((rc = kf_cli_models(cli, models, yunet)) != KF_EXIT_OK)
 		return rc;
-	if (kf_engine_load(e, models, (o->detector == KF_DETECTOR_SSD ? KF_ENGINE_SSD : KF_ENGINE_TINY) |
+	if (kf_engine_load(e, models, yunet, kf_engine_detector_flag(o->detector) |
 			   KF_ENGINE_DESCRIPTORS, &err) < 0)
 		return kf_cli_error(&err);
 	return KF_EXIT_OK;

@@ -10,11 +10,13 @@
 
 /* Rows for a command's option table (end the table with its NULL row). */
 #define KF_DETECT_OPT_ROWS \
-	{ "detector", "ssd|tiny", "face detector (default ssd)" }, \
-	{ "min-score", "F", "minimum detection score, 0 to 1 (default 0.5)" }, \
+	{ "detector", "yunet|ssd|tiny", "face detector (default yunet; ssd and tiny are " \
+	  "face-api's)" }, \
+	{ "min-score", "F", "minimum detection score, 0 to 1 (default 0.6 for yunet, 0.5 " \
+	  "for ssd and tiny)" }, \
 	{ "max-faces", "N", "at most N faces per photo, the largest kept (default 100)" }, \
-	{ "tiles", "auto|off", "tile large photos to find small faces (default auto; " \
-	  "off = face-api's single pass)" }, \
+	{ "tiles", "auto|off", "ssd and tiny: tile large photos to find small faces " \
+	  "(default auto; off = face-api's single pass); no effect with yunet" }, \
 	{ "tiny-size", "N", "tiny detector input size, multiple of 32, 128 to 608 " \
 	  "(default 416)" }
 
@@ -39,9 +41,12 @@ struct cJSON *kf_cli_face_json(const struct kf_face *f, int w, int h);
 int kf_cli_detect_opts(const struct kf_command *cmd, const struct kf_args *a,
 		       struct kf_detect_opts *o);
 
-/* Resolve the model folder (--models, KINGFACE_MODELS, the set-up folder);
- * prints the error itself. */
-int kf_cli_models(struct kf_cli *cli, char *out, size_t n);
+/* Resolve the model folders: face-api's into out (--models, KINGFACE_MODELS,
+ * the set-up folder) and YuNet's into yunet (size KF_CLI_PATH each: --models
+ * when it holds YuNet's files, else the repository's models/yunet); prints
+ * the error itself. */
+#define KF_CLI_PATH 4096
+int kf_cli_models(struct kf_cli *cli, char *out, char *yunet);
 
 /* Load the engine for matching: o's detector, landmarks and descriptors
  * (*e: caller kf_engine_free()s). Prints the error itself. */

@@ -15,7 +15,7 @@ int kf_cmd_console(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 	struct kf_ui_opts o = { 0 };
 	const char *env = getenv("WORKER_CONCURRENCY");
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	char db[4096], models[4096];
+	char db[4096], models[4096], yunet[4096];
 
 	o.headless = kf_cli_opt(cmd, a, "headless") != NULL;
 	o.readonly = kf_cli_opt(cmd, a, "readonly") != NULL;
@@ -24,10 +24,13 @@ int kf_cmd_console(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 	if (kf_paths_db(cli->db_flag, db, sizeof(db), &err) < 0)
 		return kf_cli_error(&err);
 	o.db_path = db;
-	if (kf_paths_models(cli->models_flag, KF_DEFAULT_MODELS, models, sizeof(models), &merr) == 0)
+	if (kf_paths_models(cli->models_flag, KF_DEFAULT_MODELS, models, sizeof(models), &merr) == 0 &&
+	    kf_paths_yunet(models, KF_DEFAULT_YUNET, yunet, sizeof(yunet), &merr) == 0) {
 		o.models_dir = models;
-	else
+		o.yunet_dir = yunet;
+	} else {
 		o.models_error = merr.msg;
+	}
 	o.concurrency = cores > 0 ? (int)cores : 1;
 	if (env && *env) {
 		char *end;

@@ -70,20 +70,20 @@ int kf_cmd_detect(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	struct kf_detect_opts o;
 	unsigned flags = 0, load;
 	cJSON *root = NULL, *arr = NULL;
-	char models[4096];
+	char models[KF_CLI_PATH], yunet[KF_CLI_PATH];
 	int rc, failed = 0;
 
 	if ((rc = kf_cli_detect_opts(cmd, a, &o)) != KF_EXIT_OK ||
-	    (rc = kf_cli_models(cli, models, sizeof(models))) != KF_EXIT_OK)
+	    (rc = kf_cli_models(cli, models, yunet)) != KF_EXIT_OK)
 		return rc;
 	if (kf_cli_opt(cmd, a, "landmarks"))
 		flags |= KF_FIND_LANDMARKS;
 	if (kf_cli_opt(cmd, a, "descriptors"))
 		flags |= KF_FIND_DESCRIPTORS | KF_FIND_LANDMARKS;
-	load = (o.detector == KF_DETECTOR_SSD ? KF_ENGINE_SSD : KF_ENGINE_TINY) |
+	load = kf_engine_detector_flag(o.detector) |
 	       (flags & KF_FIND_LANDMARKS ? KF_ENGINE_LANDMARKS : 0) |
 	       (flags & KF_FIND_DESCRIPTORS ? KF_ENGINE_DESCRIPTORS : 0);
-	if (kf_engine_load(&e, models, load, &err) < 0)
+	if (kf_engine_load(&e, models, yunet, load, &err) < 0)
 		return kf_cli_error(&err);
 	if (cli->json) {
 		root = cJSON_CreateObject();
@@ -119,7 +119,7 @@ int kf_cmd_detect(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 			kf_json_int(im, "width", info.width);
 			kf_json_int(im, "height", info.height);
 			kf_json_int(im, "orientation", info.orientation);
-			kf_json_str(im, "detector", o.detector == KF_DETECTOR_SSD ? "ssd" : "tiny");
+			kf_json_str(im, "detector", kf_detector_name(o.detector));
 			fa = cJSON_AddArrayToObject(im, "faces");
 			for (size_t k = 0; k < n; k++)
 				cJSON_AddItemToArray(fa, kf_cli_face_json(&faces[k], info.width, info.height));

@@ -24,18 +24,18 @@ static int face_from_file(struct kf_cli *cli, const struct kf_command *cmd, stru
 	struct kf_engine *e = NULL;
 	struct kf_detect_opts o;
 	int64_t pick = -1;
-	char models[4096], why[160];
+	char models[KF_CLI_PATH], yunet[KF_CLI_PATH], why[160];
 	size_t n;
 	int rc;
 
 	if ((rc = kf_cli_detect_opts(cmd, a, &o)) != KF_EXIT_OK ||
 	    (rc = kf_cli_opt_int(cmd, a, "face", 0, 999, &pick)) != KF_EXIT_OK ||
-	    (rc = kf_cli_models(cli, models, sizeof(models))) != KF_EXIT_OK)
+	    (rc = kf_cli_models(cli, models, yunet)) != KF_EXIT_OK)
 		return rc;
 	rc = KF_EXIT_ERROR;
 	/* the local detector finds the face whatever the engine: a remote one is
 	 * only ever sent the face chosen here */
-	if (kf_engine_load(&e, models, (o.detector == KF_DETECTOR_SSD ? KF_ENGINE_SSD : KF_ENGINE_TINY) |
+	if (kf_engine_load(&e, models, yunet, kf_engine_detector_flag(o.detector) |
 			   KF_ENGINE_DESCRIPTORS, &err) < 0 ||
 	    kf_enroll_detect(e, &o, path, ef, &err) < 0) {
 		if (!strstr(err.msg, path))

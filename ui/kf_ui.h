@@ -13,6 +13,7 @@
 struct kf_ui_opts {
 	const char *db_path;		/* resolved database file */
 	const char *models_dir;		/* resolved model folder, or NULL when missing */
+	const char *yunet_dir;		/* resolved YuNet folder (set with models_dir) */
 	const char *models_error;	/* why models_dir is NULL (shown when needed) */
 	int readonly;			/* refuse every change */
 	int headless;			/* run without a terminal (tests): curses on

@@ -238,8 +238,8 @@ struct kf_engine *kf_ui_engine(struct kf_ui_app *app)
 		return NULL;
 	}
 	kf_ui_busy(app, "Loading the face models…");
-	if (kf_engine_load(&app->engine, app->opts->models_dir,
-			   KF_ENGINE_SSD | KF_ENGINE_DESCRIPTORS, &err) < 0) {
+	if (kf_engine_load(&app->engine, app->opts->models_dir, app->opts->yunet_dir,
+			   KF_ENGINE_YUNET | KF_ENGINE_SSD | KF_ENGINE_DESCRIPTORS, &err) < 0) {
 		app->engine = NULL;
 		kf_ui_error(app, &err);
 		return NULL;

@@ -22,7 +22,8 @@ static int setup(void **state)
 	struct kf_err err = KF_ERR_INIT;
 	(void)state;
 
-	if (kf_detector_load(&det, KF_TEST_MODELS, KF_LOAD_SSD | KF_LOAD_TINY, &err) < 0) {
+	if (kf_detector_load(&det, KF_TEST_MODELS, KF_TEST_YUNET,
+			     KF_LOAD_SSD | KF_LOAD_TINY | KF_LOAD_YUNET, &err) < 0) {
 		fprintf(stderr, "%s\n", err.msg);
 		return -1;
 	}
@@ -107,7 +108,7 @@ static void check_parity(enum kf_detector_kind kind, const char *name)
 		/* no extra detection scoring 0.05 or more above the threshold */
 		for (size_t i = 0; i < n; i++)
 			if (!matched[i])
-				assert_true(found[i].score < o.min_score + 0.05);
+				assert_true(found[i].score < kf_detect_min_score(&o) + 0.05);
 		free(matched);
 		kf_free(found);
 		cJSON_Delete(root);
@@ -131,7 +132,7 @@ static void test_tiny_parity(void **state)
 static void test_options(void **state)
 {
 	static const struct { int field; double value; } bad[] = {
-		{ 0, -0.1 }, { 0, 1.5 }, { 1, 0 }, { 1, 1001 }, { 2, 0 }, { 3, 100 }, { 3, 416 + 16 },
+		{ 0, 1.5 }, { 1, 0 }, { 1, 1001 }, { 2, 0 }, { 3, 100 }, { 3, 416 + 16 },
 		{ 3, 640 },
 	};
 	struct kf_err err = KF_ERR_INIT;
@@ -139,6 +140,13 @@ static void test_options(void **state)
 	(void)state;
 
 	assert_int_equal(kf_detect_opts_check(&def, &err), KF_OK);
+	assert_int_equal(def.detector, KF_DETECTOR_YUNET);
+	assert_false(kf_detect_tiled(&def, 6000, 4000));	/* --tiles is for ssd and tiny */
+	/* YuNet's fine pass: a 40 px face of the photo at 18 px, never below 1000 px */
+	assert_int_equal(kf_detect_min_side(&def, 6000, 4000), 2700);
+	assert_int_equal(kf_detect_min_side(&def, 1920, 1280), 1000);
+	assert_int_equal(kf_detect_min_side(&def, 600, 400), 600);
+	def.detector = KF_DETECTOR_SSD;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct kf_detect_opts o = def;
 
@@ -173,6 +181,7 @@ static void test_max_faces_keeps_largest(void **state)
 	size_t n, n2;
 	(void)state;
 
+	o.detector = KF_DETECTOR_SSD;
 	o.tiles = KF_TILES_OFF;
 	all = detect_path(kf_test_path("%s/sample5.jpg", KF_TEST_DEMO), &o, &n, &info);
 	assert_int_equal(n, 5);
@@ -221,6 +230,7 @@ static void test_tiles_find_small_faces(void **state)
 	int hits_off = 0, hits_auto = 0;
 	(void)state;
 
+	o.detector = KF_DETECTOR_SSD;
 	canvas.rgb = malloc((size_t)W * H * 3);
 	for (size_t i = 0; i < (size_t)W * H * 3; i++)
 		canvas.rgb[i] = (uint8_t)(110 + (i * 2654435761u >> 28));	/* grey, a little noise */
