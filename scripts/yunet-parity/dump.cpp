@@ -1,7 +1,7 @@
 /* dump.cpp: reference outputs of the original libfacedetection (YuNet) for
  * kingface's parity test. Dev tool, not part of the build: see README.md here.
  *
- *   dump [--rgb OUT.rgb] [--debug DIR] [--fancy] IMAGE
+ *   dump [--rgb OUT.rgb] [--debug DIR] [--fancy] [--time N] IMAGE
  *
  * Decodes IMAGE (JPEG or PNG, by magic bytes) to 8-bit RGB the way kingface's
  * core/image_*.c does, converts it to BGR, runs objectdetect_cnn() and prints one
@@ -18,9 +18,13 @@
  *                those steps do not give exactly objectdetect_cnn()'s faces.
  *   --fancy      JPEG with libjpeg's default decompression parameters (fancy
  *                chroma upsampling) instead of kingface's (replication)
+ *   --time N     also time N more objectdetect_cnn() calls (after the first,
+ *                which initialises the filters): each and the median to stderr
  *
  * No EXIF orientation: the test images have none (kingface would rotate).
  */
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -190,13 +194,15 @@ int main(int argc, char **argv)
 {
 	const char *path = NULL, *rgb_out = NULL, *debug = NULL;
 	bool fancy = false;
+	int runs = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--rgb") && i + 1 < argc) rgb_out = argv[++i];
 		else if (!strcmp(argv[i], "--debug") && i + 1 < argc) debug = argv[++i];
 		else if (!strcmp(argv[i], "--fancy")) fancy = true;
+		else if (!strcmp(argv[i], "--time") && i + 1 < argc) runs = atoi(argv[++i]);
 		else path = argv[i];
 	}
-	if (!path) die("usage: dump [--rgb OUT.rgb] [--debug DIR] [--fancy] IMAGE");
+	if (!path) die("usage: dump [--rgb OUT.rgb] [--debug DIR] [--fancy] [--time N] IMAGE");
 
 	std::vector<unsigned char> buf = read_file(path), rgb;
 	int w = 0, h = 0;
@@ -218,6 +224,17 @@ int main(int argc, char **argv)
 		bgr[i + 2] = rgb[i];
 	}
 	std::vector<FaceRect> faces = objectdetect_cnn(bgr.data(), w, h, w * 3);
+	std::vector<double> ms;
+	for (int i = 0; i < runs; i++) {
+		auto t0 = std::chrono::steady_clock::now();
+		objectdetect_cnn(bgr.data(), w, h, w * 3);
+		ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+		fprintf(stderr, "run %d: %.1f ms\n", i + 1, ms.back());
+	}
+	if (runs > 0) {
+		std::sort(ms.begin(), ms.end());
+		fprintf(stderr, "median of %d: %.1f ms\n", runs, ms[runs / 2]);
+	}
 	if (debug && !same(faces, detect_debug(bgr.data(), w, h, debug))) {
 		fprintf(stderr, "dump: the step-by-step run differs from objectdetect_cnn\n");
 		return 1;
