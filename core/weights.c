@@ -25,7 +25,7 @@ struct kf_weights {
 	void *data;			/* decoded values, 4 bytes each */
 };
 
-/* sha256 of the shards of the models kingface uses (shared/reference/models.md). */
+/* sha256 of the shards of the models kingface uses (tests/data/reference/models.md). */
 static const struct {
 	const char *file;
 	const char *sha256;
