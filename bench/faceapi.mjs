@@ -10,7 +10,7 @@
 // backend is single-threaded here (no SharedArrayBuffer threads in node's
 // build of it), and the report says so.
 //
-// What is timed is what shared/reference/timing.md timed: an already-decoded
+// What is timed is what tests/data/reference/timing.md timed: an already-decoded
 // int32 [H,W,3] tensor in, face-api's result objects out. JPEG decoding
 // (jpeg-js) and model loading are outside. For every *.jpg in --photos, each
 // detector runs --warmup untimed times, then --runs timed times:

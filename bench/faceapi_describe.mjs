@@ -10,7 +10,7 @@
 // jpeg-js@0.4.4). Run it pinned (taskset -c 0): the wasm backend is
 // single-threaded here.
 //
-// As bench/faceapi.mjs and shared/reference/timing.md, the timed region starts
+// As bench/faceapi.mjs and tests/data/reference/timing.md, the timed region starts
 // from an already-decoded int32 [H,W,3] tensor (jpeg-js decoding and model
 // loading are outside). For every *.jpg in --photos, --warmup untimed runs then
 // --runs timed runs of:

@@ -16,7 +16,7 @@
  *
  * The float operations reproduce face-api's preprocessing exactly:
  * kf_image_to_net_input() is NetInput.toBatchTensor(size, isCenterImage), bit for
- * bit (see docs/internals/image.md and shared/reference/README.md).
+ * bit (see docs/internals/image.md and tests/data/reference/README.md).
  *
  * Example: the SSD input of a photo, then a full-size crop of a face.
  *
@@ -104,7 +104,7 @@ enum kf_image_decode_flags {
 	 * face-api's reference outputs) does: float formula, truncated instead of
 	 * rounded. On sample1 96% of the bytes then equal jpeg-js's (mean |diff|
 	 * 0.04) instead of 57% (0.43, biased +0.38); the rest is the IDCT. For
-	 * parity tests against shared/reference; costs a scalar colour pass. */
+	 * parity tests against tests/data/reference; costs a scalar colour pass. */
 	KF_IMAGE_JPEGJS_COLOR = 1 << 0,
 };
 
@@ -138,7 +138,7 @@ int kf_image_resize(const struct kf_image *img, int w, int h, struct kf_image *o
 		    struct kf_err *err);
 
 /* Centre img on a canvas of max(width, min_w) x max(height, min_h) filled with
- * the grey level fill (what shared/reference/oracle.mjs --pad-to does for small
+ * the grey level fill (what tests/data/reference/oracle.mjs --pad-to does for small
  * face photos). *off_x and *off_y (may be NULL) get where the image's top-left
  * landed: floor((canvas - size) / 2). Always makes a copy; caller releases *out. */
 int kf_image_pad(const struct kf_image *img, int min_w, int min_h, uint8_t fill,

@@ -51,7 +51,7 @@ int kf_facerec_forward(const struct kf_facerec *net, const float *in, float *des
 
 /* As kf_facerec_forward, calling fn(ctx, stage, tensor) after every stage:
  * input_normalized, conv32_down, maxpool, conv32_1 .. conv256_down_out,
- * global_avg, fc_descriptor (the names of shared/reference/layers/
+ * global_avg, fc_descriptor (the names of tests/data/reference/layers/
  * sample1_facerec.json). */
 int kf_facerec_forward_stages(const struct kf_facerec *net, const float *in, float *desc,
 			      struct kf_arena *scratch, kf_nn_stage_fn fn, void *ctx,

@@ -5,7 +5,7 @@
  * kf_image_to_net_input(..., KF_LANDMARK_INPUT, center = 1, ...). Output: 136
  * floats x0,y0,x1,y1,... (points in dlib's 68-point order), relative (0..1).
  *
- * Layers (shared/reference/README.md "Landmarks"): (x - mean)/255, then four
+ * Layers (tests/data/reference/README.md "Landmarks"): (x - mean)/255, then four
  * dense blocks (dense0..3, 112 -> 56 -> 28 -> 14 -> 7, 32/64/128/256 channels):
  *   out1 = relu(conv0(x))                       conv0: stride 2 'same' (pad 0
  *   out2 = conv1(out1)                            top/left, 1 bottom/right);
@@ -53,7 +53,7 @@ int kf_landmark_forward_crop(const struct kf_landmark *net, const float *in, int
 
 /* As kf_landmark_forward, calling fn(ctx, stage, tensor) after every stage:
  * input_normalized, dense{0..3}_conv{0..3}, dense{0..3}_out, avg_pool, fc,
- * output (the names of shared/reference/layers/sample1_landmark68_stages.json). */
+ * output (the names of tests/data/reference/layers/sample1_landmark68_stages.json). */
 int kf_landmark_forward_stages(const struct kf_landmark *net, const float *in, float *out,
 			       struct kf_arena *scratch, kf_nn_stage_fn fn, void *ctx,
 			       struct kf_err *err);

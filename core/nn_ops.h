@@ -155,7 +155,7 @@ void kf_nn_fold_affine(float *w, size_t n_w, int n_out, float *bias, const float
 /* ---- debugging ----------------------------------------------------------- */
 
 /* Networks' *_forward_stages() call this after every stage with the stage name
- * (as in shared/reference/layers/<net>_stages.json) and its output. */
+ * (as in tests/data/reference/layers/<net>_stages.json) and its output. */
 typedef void (*kf_nn_stage_fn)(void *ctx, const char *name, const struct kf_tensor *t);
 
 /* ---- GEMM ---------------------------------------------------------------- */

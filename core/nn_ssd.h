@@ -6,7 +6,7 @@
  * the input (not clamped) and the face score. NMS, thresholds and the
  * conversion to image pixels are the caller's (face-api's locateFaces).
  *
- * Layers (shared/reference/README.md "SSD", stage names in brackets):
+ * Layers (tests/data/reference/README.md "SSD", stage names in brackets):
  *   x/127.5 - 1                                             [input_normalized]
  *   conv_0: 3x3/2 'same' conv + bias, relu6      -> 256x256x32     [conv_0]
  *   conv_1..13: depthwise 3x3 (stride 2 at 2,4,6,12) + batch norm, relu6
@@ -64,7 +64,7 @@ int kf_ssd_forward(const struct kf_ssd *net, const float *in, float *boxes, floa
 		   struct kf_arena *scratch, struct kf_err *err);
 
 /* As kf_ssd_forward, calling fn(ctx, stage, tensor) after every stage named in
- * shared/reference/layers/sample1_ssd_stages.json (52 stages, in that order).
+ * tests/data/reference/layers/sample1_ssd_stages.json (52 stages, in that order).
  * The tensor is valid only during the call. fn may be NULL. */
 int kf_ssd_forward_stages(const struct kf_ssd *net, const float *in, float *boxes, float *scores,
 			  struct kf_arena *scratch, kf_nn_stage_fn fn, void *ctx,

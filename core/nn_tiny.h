@@ -5,7 +5,7 @@
  * NHWC, channel = anchor*5 + [tx, ty, tw, th, score_logit], before sigmoid
  * and box decoding (done by the caller, as face-api's TinyYolov2Base does).
  *
- * Layers (shared/reference/README.md "Tiny"): (x - mean)/255 -> conv0 3x3
+ * Layers (tests/data/reference/README.md "Tiny"): (x - mean)/255 -> conv0 3x3
  * 'valid' + leaky -> maxpool 2x2/2 'same' -> 4 x [pad 1, depthwise 3x3,
  * pointwise + bias, leaky, maxpool 2x2/2] -> conv5 the same with a stride-1
  * maxpool -> conv8 1x1 + bias.

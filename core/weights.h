@@ -1,7 +1,7 @@
 /* weights.h: load face-api (tfjs) weight files into read-only tensors.
  *
  * FILE FORMAT (tfjs "weights manifest", as shipped in face-api's model/ folder;
- * shared/reference/models.md lists every tensor of the four models we use)
+ * tests/data/reference/models.md lists every tensor of the four models we use)
  *
  *   <model>-weights_manifest.json   a JSON array of groups:
  *     [ { "paths":   ["<model>.bin", ...],          shard files, same folder

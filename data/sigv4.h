@@ -8,7 +8,7 @@
  * for a presigned URL, the whole query string.
  *
  * Canonicalisation follows the SigV4 specification and AWS's test suite
- * (shared/sigv4-test-suite, all 38 cases, header and query):
+ * (tests/data/sigv4-test-suite, all 38 cases, header and query):
  *   method       as given (must be a non-empty token)
  *   URI          the path, given *unencoded* (the bytes of an S3 key), each
  *                segment percent-encoded once (twice with

@@ -94,10 +94,10 @@ pg_test_db() {
 	local db="kf_$1" base=${KF_TEST_PG_URL%/*}
 	psql -X -q -v ON_ERROR_STOP=1 "$KF_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db" \
 		-c "CREATE DATABASE $db" >/dev/null || return 1
-	psql -X -q -v ON_ERROR_STOP=1 "$base/$db" -f "$KF_SHARED_DIR/platform/schema.sql" \
+	psql -X -q -v ON_ERROR_STOP=1 "$base/$db" -f "$KF_TEST_DATA/platform/schema.sql" \
 		>/dev/null || return 1
 	if [ "${2:-}" = demo ]; then
-		psql -X -q -v ON_ERROR_STOP=1 "$base/$db" -f "$KF_SHARED_DIR/platform/demo.sql" \
+		psql -X -q -v ON_ERROR_STOP=1 "$base/$db" -f "$KF_TEST_DATA/platform/demo.sql" \
 			>/dev/null || return 1
 	fi
 	echo "$base/$db"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The accuracy protocol of shared/datasets (README): enroll each identity from
+# The accuracy protocol of tests/data/datasets (README): enroll each identity from
 # its photo #1, identify the 32 others; at threshold 80 at least 30 hits and no
 # false match. Prints the hits at 75, 80 and 85.
 . "$(dirname "$0")/lib.sh"
 
-D="$KF_SHARED_DIR/datasets/dev/identities"
+D="$KF_TEST_DATA/datasets/dev/identities"
 people="amy bernadette howard leonard penny raj sheldon stuart"
 mkdir empty && kf gallery import empty --name dev >/dev/null
 

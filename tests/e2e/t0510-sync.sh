@@ -125,8 +125,8 @@ bash "$KF_SOURCE_DIR/tests/servers/pg.sh" start "$TRASH/pg" "$port" >/dev/null
 trap 'bash "$KF_SOURCE_DIR/tests/servers/pg.sh" stop "$TRASH/pg"; [ -f "$TRASH/.pids" ] && kill -9 $(cat "$TRASH/.pids") 2>/dev/null; rm -rf "$TRASH"' EXIT
 
 test_expect_success 'PostgreSQL stopped mid-sync: nothing lost, the next sync completes it' '
-	psql -X -q "$own" -f "$KF_SHARED_DIR/platform/schema.sql" >/dev/null &&
-	psql -X -q "$own" -f "$KF_SHARED_DIR/platform/demo.sql" >/dev/null &&
+	psql -X -q "$own" -f "$KF_TEST_DATA/platform/schema.sql" >/dev/null &&
+	psql -X -q "$own" -f "$KF_TEST_DATA/platform/demo.sql" >/dev/null &&
 	export KINGFACE_DB=$TRASH/laptop3.db &&
 	kf gallery pull 1 --pg "$own" --photos card >/dev/null &&
 	kf enroll 1 "Ana Souza" card/galleries/1/sample1.jpg --face 0 >/dev/null &&

@@ -78,7 +78,7 @@ static void check_parity(enum kf_detector_kind kind, const char *name)
 	for (int s = 1; s <= 6; s++) {
 		size_t len, n;
 		char *text = (char *)kf_test_read_file(
-			kf_test_path("%s/reference/sample%d.json", KF_SHARED_DIR, s), &len);
+			kf_test_path("%s/reference/sample%d.json", KF_TEST_DATA, s), &len);
 		cJSON *root = cJSON_Parse(text), *ref, *face;
 		struct kf_image_info info;
 		struct kf_detection *found = detect_path(kf_test_path("%s/sample%d.jpg", KF_TEST_DEMO, s),

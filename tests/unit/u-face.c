@@ -1,5 +1,5 @@
 /* u-face.c: the per-face pipeline on the six face-api demo photos against
- * shared/reference/sampleN.json: for every face SSD found (ssd.full[i]), and
+ * tests/data/reference/sampleN.json: for every face SSD found (ssd.full[i]), and
  * then every face the tiny detector found (tiny.full[i]), start from the
  * reference detection box and check the integer crops (landmark_crop_box,
  * descriptor_align_box_dlib, descriptor_crop_box), the 68 landmarks and the
@@ -253,7 +253,7 @@ struct worst {
 static void check_sample(int n, int exact, struct worst w_by[2])
 {
 	static const char *const detectors[2] = { "ssd", "tiny" };
-	cJSON *doc = load_json(kf_test_path("%s/reference/sample%d.json", KF_SHARED_DIR, n));
+	cJSON *doc = load_json(kf_test_path("%s/reference/sample%d.json", KF_TEST_DATA, n));
 	const char *rgb_sha = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "image"),
 						  "decoded_rgb_sha256")->valuestring;
 	const struct kf_face_nets nets = { lm_net, fr_net };
@@ -504,12 +504,12 @@ static void test_errors(void **state)
 }
 
 /* A box that sticks out of the photo (the tiny detector's x = -4.04 on the dev
- * set's groups/bbt2.jpg, shared/reference/dev-padded): face-api crops from 0
+ * set's groups/bbt2.jpg, tests/data/reference/dev-padded): face-api crops from 0
  * but still shifts the landmarks by the box's own x (its quirk, which we keep).
  * On the jpeg-js decode, all six faces of that photo match face-api's. */
 static void test_box_outside(void **state)
 {
-	cJSON *doc = load_json(KF_SHARED_DIR "/reference/dev-padded/groups__bbt2.jpg.json"), *face;
+	cJSON *doc = load_json(KF_TEST_DATA "/reference/dev-padded/groups__bbt2.jpg.json"), *face;
 	const struct kf_face_nets nets = { lm_net, fr_net };
 	struct kf_image img = { 0 };
 	struct kf_err err = KF_ERR_INIT;
@@ -517,7 +517,7 @@ static void test_box_outside(void **state)
 	int outside = 0, n = 0;
 	(void)state;
 
-	jsdecode(KF_SHARED_DIR "/datasets/dev/groups/bbt2.jpg", &img);
+	jsdecode(KF_TEST_DATA "/datasets/dev/groups/bbt2.jpg", &img);
 	assert_int_equal(img.width, (int)num(doc, "width"));
 	for (int d = 0; d < 2; d++) {
 		cJSON_ArrayForEach(face, cJSON_GetObjectItem(cJSON_GetObjectItem(doc, d ? "tiny" : "ssd"),

@@ -1,5 +1,5 @@
 /* u-image.c: image decoding (JPEG + EXIF, PNG), size limits, errors, and the
- * network input against face-api's reference (shared/reference/layers).
+ * network input against face-api's reference (tests/data/reference/layers).
  *
  * Fixtures are made here with libjpeg's and libpng's writers, so every case
  * (orientation, colour type, bit depth) is a row of a table, not a binary file.
@@ -761,12 +761,12 @@ struct tol {
 static void check_net_input(const struct kf_image *img, int exact, struct tol tol,
 			    const char *stages, const char *u8_bin, int size)
 {
-	cJSON *doc = load_json(kf_test_path("%s/reference/layers/%s", KF_SHARED_DIR, stages));
+	cJSON *doc = load_json(kf_test_path("%s/reference/layers/%s", KF_TEST_DATA, stages));
 	cJSON *pkg = cJSON_GetObjectItem(doc, "net_input_package");
 	cJSON *sum = cJSON_GetObjectItem(pkg, "summary");
 	size_t n = (size_t)size * size * 3, u8len;
 	float *in = malloc(n * sizeof(float));
-	uint8_t *u8 = kf_test_read_file(kf_test_path("%s/reference/layers/%s", KF_SHARED_DIR, u8_bin), &u8len);
+	uint8_t *u8 = kf_test_read_file(kf_test_path("%s/reference/layers/%s", KF_TEST_DATA, u8_bin), &u8len);
 	struct kf_err err = KF_ERR_INIT;
 	double s = 0, mn = 1e9, mx = -1e9, maxd = 0, meand = 0;
 	char hex[65];
@@ -815,7 +815,7 @@ static void check_net_input(const struct kf_image *img, int exact, struct tol to
 
 static void test_net_input_sample1(void **state)
 {
-	cJSON *doc = load_json(kf_test_path("%s/reference/sample1.json", KF_SHARED_DIR));
+	cJSON *doc = load_json(kf_test_path("%s/reference/sample1.json", KF_TEST_DATA));
 	const char *want = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "image"), "decoded_rgb_sha256")->valuestring;
 	struct kf_image img = { 0 };
 	struct kf_image_info info;

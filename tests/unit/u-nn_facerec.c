@@ -1,6 +1,6 @@
 /* u-nn_facerec.c: the face recognition net on the fixed 150x150 sample1 crop,
  * stage by stage against the 19 stage summaries in
- * shared/reference/layers/sample1_facerec.json (mean_abs, first8 and probe
+ * tests/data/reference/layers/sample1_facerec.json (mean_abs, first8 and probe
  * values) and the 128-float descriptor (max abs diff, Euclidean distance).
  * Differences come from float summation order and from the scale layers being
  * folded into the conv weights, see docs/internals/nn.md. */
@@ -17,7 +17,7 @@
 #include "core/arena.h"
 #include "core/nn_facerec.h"
 
-#define REF KF_SHARED_DIR "/reference/layers/"
+#define REF KF_TEST_DATA "/reference/layers/"
 
 static void test_sample1(void **state)
 {

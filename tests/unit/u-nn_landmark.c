@@ -1,5 +1,5 @@
 /* u-nn_landmark.c: the 68-point landmark net on the fixed 112x112 sample1 input,
- * stage by stage against shared/reference/layers/sample1_landmark68_stages.json
+ * stage by stage against tests/data/reference/layers/sample1_landmark68_stages.json
  * (mean_abs, first8 and probe values) and the 136 outputs against
  * sample1_landmark68.json. Tolerances: float summation order only (about 1e-6
  * relative per layer, amplified by depth), see docs/internals/nn.md. */
@@ -16,7 +16,7 @@
 #include "core/arena.h"
 #include "core/nn_landmark.h"
 
-#define REF KF_SHARED_DIR "/reference/layers/"
+#define REF KF_TEST_DATA "/reference/layers/"
 
 static void test_sample1(void **state)
 {

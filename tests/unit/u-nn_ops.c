@@ -472,8 +472,8 @@ static void test_ssd_first_stages(void **state)
 	const struct kf_conv_params s2 = { 2, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU6 };
 	const struct kf_conv_params s1 = { 1, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU6 };
 	size_t n_in, n_json;
-	uint8_t *in8 = kf_test_read_file(KF_SHARED_DIR "/reference/layers/sample1_ssd_input_512x512_rgb_u8.bin", &n_in);
-	char *json = (char *)kf_test_read_file(KF_SHARED_DIR "/reference/layers/sample1_ssd_stages.json", &n_json);
+	uint8_t *in8 = kf_test_read_file(KF_TEST_DATA "/reference/layers/sample1_ssd_input_512x512_rgb_u8.bin", &n_in);
+	char *json = (char *)kf_test_read_file(KF_TEST_DATA "/reference/layers/sample1_ssd_stages.json", &n_json);
 	cJSON *root = cJSON_ParseWithLength(json, n_json);
 	const cJSON *stages = cJSON_GetObjectItem(root, "stages");
 	struct kf_tensor *x, *c0, *d1, *p1, *d2;

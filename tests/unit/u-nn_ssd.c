@@ -1,5 +1,5 @@
 /* u-nn_ssd.c: the SSD MobileNetV1 detector on the fixed 512x512 sample1 input,
- * stage by stage against shared/reference/layers/sample1_ssd_stages.json
+ * stage by stage against tests/data/reference/layers/sample1_ssd_stages.json
  * (sum, mean, mean_abs, min, max, first8 and probe values of all 52 stages),
  * then the decoded boxes and scores against sample1_ssd_stages_{boxes,scores}_f32.bin.
  *
@@ -22,7 +22,7 @@
 #include "core/arena.h"
 #include "core/nn_ssd.h"
 
-#define REF KF_SHARED_DIR "/reference/layers/"
+#define REF KF_TEST_DATA "/reference/layers/"
 #define N_IN (KF_SSD_INPUT * KF_SSD_INPUT * 3)
 
 enum { M_SUMMARY, M_VALUES, M_COUNT };

@@ -1,5 +1,5 @@
 /* u-nn_tiny.c: the Tiny Face Detector on the fixed 416x416 sample1 input,
- * stage by stage against shared/reference/layers/sample1_tiny_stages.json
+ * stage by stage against tests/data/reference/layers/sample1_tiny_stages.json
  * (mean_abs and probe values) and the final grid against
  * sample1_tiny_stages_out_f32.bin. Tolerances: float summation order only
  * (about 1e-6 relative per layer, amplified by depth), see docs/internals/nn.md. */
@@ -15,7 +15,7 @@
 #include "core/arena.h"
 #include "core/nn_tiny.h"
 
-#define REF KF_SHARED_DIR "/reference/layers/"
+#define REF KF_TEST_DATA "/reference/layers/"
 
 static void test_sample1(void **state)
 {

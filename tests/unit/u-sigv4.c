@@ -14,7 +14,7 @@
 #include "core/alloc.h"
 #include "data/sigv4.h"
 
-#define SUITE KF_SHARED_DIR "/sigv4-test-suite/v4"
+#define SUITE KF_TEST_DATA "/sigv4-test-suite/v4"
 #define N_CASES 38
 
 /* ---- the AWS test suite --------------------------------------------------- */

@@ -1,7 +1,7 @@
 /* stages.h: compare a network's stage tensors with reference stage summaries.
  *
  * The references are the "stages" arrays of
- * shared/reference/layers/sample1_<net>_stages.json and sample1_facerec.json:
+ * tests/data/reference/layers/sample1_<net>_stages.json and sample1_facerec.json:
  * one object per stage with "name", "size", "mean_abs", "first8" (the first
  * eight values) and "probe" ([index, value] pairs). kf_test_on_stage() is a
  * kf_nn_stage_fn for the networks' *_forward_stages(); for each stage it

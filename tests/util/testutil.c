@@ -117,7 +117,7 @@ const char *kf_test_pg_db(const char *name, int demo)
 		fail_msg("KF_TEST_PG_URL has no database");
 	snprintf(sep + 1, sizeof(url) - (size_t)(sep + 1 - url), "kf_%s", name);
 	for (int i = 0; i < 1 + !!demo; i++) {
-		text = kf_test_read_file(kf_test_path("%s/platform/%s.sql", KF_SHARED_DIR,
+		text = kf_test_read_file(kf_test_path("%s/platform/%s.sql", KF_TEST_DATA,
 						      i ? "demo" : "schema"), &len);
 		text = realloc(text, len + 1);
 		assert_non_null(text);

@@ -2,7 +2,7 @@
  *
  * Paths compiled in by tests/CMakeLists.txt, so tests run from any folder:
  *   KF_SOURCE_DIR   the source tree
- *   KF_SHARED_DIR   ../shared (reference outputs, datasets)
+ *   KF_TEST_DATA    tests/data (reference outputs, datasets, fixtures)
  *   KF_TEST_MODELS  the face-api model folder scripts/setup extracts
  *   KF_TEST_DEMO    the face-api sample photos scripts/setup extracts
  */
@@ -36,7 +36,7 @@ const char *kf_test_path(const char *fmt, ...) __attribute__((format(printf, 1, 
 char *kf_test_http(const char *url, const char *body, long *status);
 
 /* A fresh database called kf_<name> on the test PostgreSQL (a test with the
- * "fixtures: pg" line) holding the platform's tables (shared/platform/
+ * "fixtures: pg" line) holding the platform's tables (tests/data/platform/
  * schema.sql), and demo.sql's gallery when demo is set. Returns its URL (owned
  * by testutil). Skips the test when KF_TEST_PG_URL is not set. */
 const char *kf_test_pg_db(const char *name, int demo);
