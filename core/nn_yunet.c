@@ -272,6 +272,13 @@ static int stem_rows(const struct kf_yunet *net, const uint8_t *rgb, int w, int 
 				   scratch, 0, 1);
 }
 
+static int band_rows_override;
+
+void kf_yunet_set_band_rows(int rows)
+{
+	band_rows_override = rows > 0 ? rows : 0;
+}
+
 /* fb1 (stride 8, 64 channels, whole) from the image, band by band. */
 static int backbone_fb1(const struct kf_yunet *net, const uint8_t *rgb, int w, int h,
 			size_t stride, int wp, int hp, struct kf_tensor *fb1,
@@ -286,8 +293,10 @@ static int backbone_fb1(const struct kf_yunet *net, const uint8_t *rgb, int w, i
 	size_t cap;
 	int rc = KF_OK;
 
-	if (band < 4)
-		band = 4;
+	if (band_rows_override)
+		band = band_rows_override;
+	if (band < 1)
+		band = 1;
 	if (band > h8)
 		band = h8;
 	cap = (size_t)(4 * band + 2 * HALO) * (size_t)w2 * 16;	/* floats */

@@ -79,4 +79,9 @@ int kf_yunet_detect_stages(const struct kf_yunet *net, const uint8_t *rgb, int w
 			   struct kf_yunet_face **out, size_t *n, struct kf_arena *scratch,
 			   kf_nn_stage_fn fn, void *ctx, struct kf_err *err);
 
+/* Test hook: run the banded layers `rows` stride-8 rows at a time (0: the
+ * default, from the memory budget), process-wide. Not thread-safe with
+ * running passes. */
+void kf_yunet_set_band_rows(int rows);
+
 #endif
