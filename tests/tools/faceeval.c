@@ -13,7 +13,8 @@
  * hits / detections (1 when there are none). Misses are also counted by the
  * label's width: < 40, 40-60, 60-100, 100-150, >= 150 px.
  *
- * Prints a table per image, per scenario and overall, then every miss.
+ * Prints a table per image, per scenario and overall, then every false
+ * positive and every miss.
  * Exit 0, or 1 when recall or precision is below its minimum, 2 on bad input
  * (a labelled image missing from DETECTIONS or with an error is bad input).
  */
@@ -122,7 +123,8 @@ static const cJSON *find_image(const cJSON *det, const char *name)
 	return NULL;
 }
 
-/* Match one image's detections to its labels; fills t, prints its misses to miss. */
+/* Match one image's detections to its labels; fills t, prints its false
+ * positives and misses to miss. */
 static void score_image(const cJSON *label, const cJSON *found, float iou_min, struct tally *t,
 			FILE *miss)
 {
@@ -157,6 +159,9 @@ static void score_image(const cJSON *label, const cJSON *found, float iou_min, s
 		}
 		if (best >= 0)
 			taken[best] = 1, t->hits++;
+		else
+			fprintf(miss, "false:  %s score %.3f at %.0f,%.0f %.0fx%.0f\n", t->name,
+				num(det[d], "score"), db.x, db.y, db.width, db.height);
 	}
 	for (int i = 0; i < n; i++)
 		if (!taken[i]) {
