@@ -489,7 +489,8 @@ static void load_crops(struct set *set, const char *dev)
 
 /* The six demo photos scaled so that their faces are 40..150 px wide, in a
  * 3 x 2 grid of 2000 px cells on a 6000x4000 background. min_w[i] is the width
- * of sample i's narrowest face; its widest is at most 1.33 times that. */
+ * of sample i's narrowest face (at least 42: the rounding of the photo's size
+ * moves it by up to 0.1 px); its widest is at most 1.33 times that. */
 static void mosaic(struct set *set, const char *name, struct kf_image bg, const double min_w[])
 {
 	struct shot *s = shot_new(name, "mosaic", bg);
@@ -510,13 +511,13 @@ static struct kf_image blurred_background(const struct set *set)
 }
 
 /* 36 dev crops in four rows of nine on grey, like a school group: faces from
- * 40 px (back row) to 150 px (front row), identities mixed. */
+ * 41 px (back row) to 150 px (front row), identities mixed. */
 static void group(struct set *set)
 {
 	struct shot *s = shot_new("group-dev.jpg", "group", canvas(BIG_W, BIG_H, GREY));
 	for (int i = 0; i < 36; i++) {
 		const struct crop *cr = &set->crop[i * 7 % 36];
-		paste_crop(s, cr, 40 + 110.0 * i / 35, BIG_W * (2 * (i % 9) + 1) / 18,
+		paste_crop(s, cr, 41 + 109.0 * i / 35, BIG_W * (2 * (i % 9) + 1) / 18,
 			   800 + 800 * (i / 9));
 	}
 	emit(set, s);
@@ -603,8 +604,8 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	/* narrowest face of each sample in the two mosaics (px) */
-	static const double grey_w[NSAMPLES] = { 40, 56, 72, 88, 104, 110 };
-	static const double blur_w[NSAMPLES] = { 100, 88, 40, 48, 60, 72 };
+	static const double grey_w[NSAMPLES] = { 42, 56, 72, 88, 104, 110 };
+	static const double blur_w[NSAMPLES] = { 100, 88, 42, 48, 60, 72 };
 	struct set *set = xcalloc(1, sizeof *set);
 	const char *demo = NULL, *ref = NULL, *dev = NULL;
 	char path[1024];
