@@ -532,10 +532,12 @@ static int yunet_pass(const struct kf_detector *d, const struct kf_detect_opts *
 			     kf_detect_min_score(o), KF_YUNET_NMS_IOU, &f, &nf, a, err);
 	for (size_t i = 0; rc == KF_OK && i < nf; i++) {
 		struct kf_detection *k;
-		float x0 = fmaxf(f[i].x0, 0), y0 = fmaxf(f[i].y0, 0);
-		float x1 = fminf(f[i].x1, (float)in->width), y1 = fminf(f[i].y1, (float)in->height);
+		float x0 = f[i].x0, y0 = f[i].y0, x1 = f[i].x1, y1 = f[i].y1;
 
-		if (f[i].x1 - f[i].x0 < (float)min_w || x1 <= x0 || y1 <= y0)
+		/* boxes are not clipped: a face cut by the frame keeps its shape
+		 * (core/engine.c describes it on a grey canvas) */
+		if (x1 - x0 < (float)min_w || x1 <= 0 || y1 <= 0 || x0 >= (float)in->width ||
+		    y0 >= (float)in->height)
 			continue;
 		if (!(k = dets_add(out))) {
 			rc = kf_err_set(err, KF_E_NOMEM, "out of memory running the detector");

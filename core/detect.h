@@ -95,10 +95,10 @@ int kf_detector_parse(const char *name);
 
 /* YuNet's box to face-api's shape: centre moved by (DX, DY) box sizes, size
  * scaled by (SW, SH); fitted on faces both detectors find (detect.md). */
-#define KF_YUNET_BOX_DX 0.0f
-#define KF_YUNET_BOX_DY 0.0f
-#define KF_YUNET_BOX_SW 1.0f
-#define KF_YUNET_BOX_SH 1.0f
+#define KF_YUNET_BOX_DX (-0.0027f)
+#define KF_YUNET_BOX_DY (-0.0230f)
+#define KF_YUNET_BOX_SW 0.9862f
+#define KF_YUNET_BOX_SH 1.0365f
 
 struct kf_detection {
 	struct kf_box box;	/* pixels of the full-resolution upright photo */

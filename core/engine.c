@@ -58,6 +58,45 @@ void kf_engine_free(struct kf_engine *e)
 	kf_free(e);
 }
 
+/* A face whose box runs past the photo's edge (a tight crop, a head cut by the
+ * frame) is described on a grey canvas around it, as the padded retry does:
+ * the landmark and descriptor crops then keep the face's shape instead of being
+ * clipped to the photo. *canvas is the box's surroundings (margin of half the
+ * box each side) with the photo's pixels where it has some; *ox, *oy its origin
+ * in img. Returns 0 when the box lies inside img (nothing made). */
+static int edge_canvas(const struct kf_image *img, const struct kf_box *b,
+		       struct kf_image *canvas, int *ox, int *oy, struct kf_err *err)
+{
+	int x0, y0, x1, y1, w, h;
+
+	if (b->x >= 0 && b->y >= 0 && b->x + b->width <= (float)img->width &&
+	    b->y + b->height <= (float)img->height)
+		return 0;
+	x0 = (int)floorf(b->x - b->width / 2);
+	y0 = (int)floorf(b->y - b->height / 2);
+	x1 = (int)ceilf(b->x + b->width * 1.5f);
+	y1 = (int)ceilf(b->y + b->height * 1.5f);
+	w = x1 - x0;
+	h = y1 - y0;
+	if (w < 1 || h < 1 || w > KF_IMAGE_MAX_SIDE || h > KF_IMAGE_MAX_SIDE ||
+	    !(canvas->rgb = kf_malloc((size_t)w * (size_t)h * 3)))
+		return kf_err_set(err, KF_E_NOMEM, "out of memory describing a face at the edge");
+	canvas->width = w;
+	canvas->height = h;
+	memset(canvas->rgb, 128, (size_t)w * (size_t)h * 3);
+	for (int y = y0 > 0 ? y0 : 0; y < y1 && y < img->height; y++) {
+		int a = x0 > 0 ? x0 : 0, e = x1 < img->width ? x1 : img->width;
+
+		if (e > a)
+			memcpy(canvas->rgb + ((size_t)(y - y0) * (size_t)w + (size_t)(a - x0)) * 3,
+			       img->rgb + ((size_t)y * (size_t)img->width + (size_t)a) * 3,
+			       (size_t)(e - a) * 3);
+	}
+	*ox = x0;
+	*oy = y0;
+	return 1;
+}
+
 /* Landmarks and descriptors of each detection, on the full image img, whose
  * origin is (dx, dy) in photo pixels (a padded canvas has negative offsets). */
 static int describe(const struct kf_engine *e, const struct kf_image *img,
@@ -71,14 +110,23 @@ static int describe(const struct kf_engine *e, const struct kf_image *img,
 	if (!e->landmark || (want_desc && !e->facerec))
 		return kf_err_set(err, KF_E_INVALID, "the landmark or recognition net is not loaded");
 	for (size_t i = 0; i < n; i++) {
+		struct kf_image canvas = { 0, 0, NULL };
+		struct kf_box box = dets[i].box;
+		int ox = 0, oy = 0, edge;
+
 		kf_arena_reset(a);
-		rc = kf_face_describe(&nets, img, &dets[i].box, faces[i].landmarks,
+		if ((edge = edge_canvas(img, &box, &canvas, &ox, &oy, err)) < 0)
+			return edge;
+		box.x -= (float)ox;
+		box.y -= (float)oy;
+		rc = kf_face_describe(&nets, edge ? &canvas : img, &box, faces[i].landmarks,
 				      want_desc ? faces[i].descriptor : NULL, a, err);
+		kf_image_release(&canvas);
 		if (rc < 0)
 			return kf_err_context(err, "face %zu", i);
 		for (int k = 0; k < 68; k++) {
-			faces[i].landmarks[2 * k] += (float)dx;
-			faces[i].landmarks[2 * k + 1] += (float)dy;
+			faces[i].landmarks[2 * k] += (float)(dx + ox);
+			faces[i].landmarks[2 * k + 1] += (float)(dy + oy);
 		}
 		faces[i].has_landmarks = 1;
 		faces[i].has_descriptor = want_desc;
@@ -116,6 +164,12 @@ static int pad_retry(const struct kf_engine *e, const struct kf_detect_opts *o,
 					faces[i].box = dets[i].box;
 					faces[i].box.x -= (float)ox;
 					faces[i].box.y -= (float)oy;
+					faces[i].raw = dets[i].raw;
+					faces[i].has_raw = o->detector == KF_DETECTOR_YUNET;
+					faces[i].raw.x -= (float)ox;
+					faces[i].raw.y -= (float)oy;
+					for (int k = 0; k < 10 && o->detector == KF_DETECTOR_YUNET; k++)
+						faces[i].lm5[k] = dets[i].lm5[k] - (float)(k % 2 ? oy : ox);
 					faces[i].score = dets[i].score;
 				}
 				if (flags & (KF_FIND_LANDMARKS | KF_FIND_DESCRIPTORS))
@@ -196,6 +250,9 @@ int kf_engine_faces(const struct kf_engine *e, const struct kf_detect_opts *o,
 	for (size_t i = 0; i < nd; i++) {
 		faces[i].box = dets[i].box;
 		faces[i].score = dets[i].score;
+		faces[i].raw = dets[i].raw;
+		faces[i].has_raw = o->detector == KF_DETECTOR_YUNET;
+		memcpy(faces[i].lm5, dets[i].lm5, sizeof(faces[i].lm5));
 	}
 	if (need_full)
 		rc = describe(e, &full, dets, nd, 0, 0, flags, faces, scratch, err);

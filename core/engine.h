@@ -55,7 +55,10 @@ enum kf_find_flags {
 struct kf_face {
 	struct kf_box box;		/* pixels of the upright full-resolution photo */
 	float score;			/* detector score, 0..1 */
+	struct kf_box raw;		/* YuNet's own box (box is face-api's shape) */
+	float lm5[10];			/* YuNet's 5 landmarks (x, y) */
 	int has_landmarks, has_descriptor;
+	int has_raw;			/* raw and lm5 are YuNet's */
 	float landmarks[136];		/* 68 points x0,y0,... in photo pixels */
 	float descriptor[KF_DESC_DIM];
 };

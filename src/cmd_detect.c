@@ -29,6 +29,21 @@ cJSON *kf_cli_face_json(const struct kf_face *f, int w, int h)
 	kf_json_num(b, "Height", f->box.height / h, 6);
 	kf_json_num(b, "Left", f->box.x / w, 6);
 	kf_json_num(b, "Top", f->box.y / h, 6);
+	if (f->has_raw) {
+		/* YuNet's own box and its 5 points (eyes, nose, mouth corners) */
+		b = cJSON_AddObjectToObject(o, "rawBox");
+		kf_json_num(b, "x", f->raw.x, 2);
+		kf_json_num(b, "y", f->raw.y, 2);
+		kf_json_num(b, "width", f->raw.width, 2);
+		kf_json_num(b, "height", f->raw.height, 2);
+		b = cJSON_AddArrayToObject(o, "landmarks5");
+		for (int k = 0; k < 5; k++) {
+			cJSON *pt = cJSON_CreateArray();
+			cJSON_AddItemToArray(pt, cJSON_CreateNumber(round(f->lm5[2 * k] * 100) / 100));
+			cJSON_AddItemToArray(pt, cJSON_CreateNumber(round(f->lm5[2 * k + 1] * 100) / 100));
+			cJSON_AddItemToArray(b, pt);
+		}
+	}
 	if (f->has_landmarks) {
 		b = cJSON_AddArrayToObject(o, "landmarks");
 		for (int k = 0; k < 68; k++) {

@@ -11,12 +11,20 @@ test_expect_success 'faces with pixel boxes and Rekognition fractions' '
 	test "$(jq -r ".images[0].path" out)" = photos/sample1.jpg &&
 	test "$(jq ".images[0].width" out)" = 1920 && test "$(jq ".images[0].height" out)" = 1280 &&
 	test "$(jq ".images[0].orientation" out)" = 1 &&
-	test "$(jq -r ".images[0].detector" out)" = ssd &&
+	test "$(jq -r ".images[0].detector" out)" = yunet &&
 	test "$(jq ".images[0].faces | length" out)" = 3 &&
+	jq -e ".images[0].faces[] | (.rawBox | has(\"width\")) and (.landmarks5 | length) == 5" out &&
 	jq -e ".images[0].faces[0] | .score > 0.9 and (.box | has(\"x\") and has(\"y\") and has(\"width\") and has(\"height\"))" out &&
 	jq -e ".images[0].faces[] | (.boundingBox.Left - .box.x / 1920 | fabs) < 0.0001" out &&
 	jq -e ".images[0].faces[] | (.boundingBox.Height - .box.height / 1280 | fabs) < 0.0001" out &&
 	jq -e "[.images[0].faces[].score] | . == (sort | reverse)" out
+'
+
+test_expect_success 'face-api SSD: no rawBox, the same faces' '
+	kf detect photos/sample1.jpg --detector ssd --tiles off --json >ssd &&
+	test "$(jq -r ".images[0].detector" ssd)" = ssd &&
+	test "$(jq ".images[0].faces | length" ssd)" = 3 &&
+	jq -e ".images[0].faces | all(has(\"rawBox\") | not)" ssd
 '
 
 test_expect_success 'the tiny detector and --max-faces' '
