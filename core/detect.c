@@ -112,19 +112,12 @@ int kf_detector_parse(const char *name)
 	return -1;
 }
 
-float kf_detect_min_score(const struct kf_detect_opts *o)
-{
-	if (o->min_score >= 0)
-		return o->min_score;
-	return o->detector == KF_DETECTOR_YUNET ? KF_YUNET_MIN_SCORE : KF_FACEAPI_MIN_SCORE;
-}
-
 int kf_detect_opts_check(const struct kf_detect_opts *o, struct kf_err *err)
 {
 	if (o->detector != KF_DETECTOR_SSD && o->detector != KF_DETECTOR_TINY &&
 	    o->detector != KF_DETECTOR_YUNET)
 		return kf_err_set(err, KF_E_INVALID, "detector must be yunet, ssd or tiny");
-	if (!(o->min_score <= 1))
+	if (!(o->min_score >= 0 && o->min_score <= 1))
 		return kf_err_set(err, KF_E_INVALID, "minimum score must be from 0 to 1");
 	if (o->max_faces < 1 || o->max_faces > NMS_MAX)
 		return kf_err_set(err, KF_E_INVALID, "maximum faces must be from 1 to %d", NMS_MAX);
@@ -254,7 +247,7 @@ static int run_ssd(const struct kf_detector *d, const struct kf_detect_opts *o,
 	    (rc = kf_ssd_forward(d->ssd, in, boxes, scores, a, err)) < 0)
 		return rc;
 	for (int i = 0; i < KF_SSD_ANCHORS; i++)
-		if (scores[i] > kf_detect_min_score(o))
+		if (scores[i] > o->min_score)
 			c[nc++] = (struct cand){ scores[i], i };
 	if (nc > 1)
 		qsort(c, (size_t)nc, sizeof(*c), cand_desc);
@@ -321,7 +314,7 @@ static int run_tiny(const struct kf_detector *d, const struct kf_detect_opts *o,
 				const float *g = grid + ((size_t)(row * cells + col) * TINY_ANCHORS + k) * 5;
 				double score = sigmoid(g[4]), cx, cy, w, h;
 
-				if (!(score > kf_detect_min_score(o)))
+				if (!(score > o->min_score))
 					continue;
 				cx = (col + sigmoid(g[0])) / cells * corr_x;
 				cy = (row + sigmoid(g[1])) / cells * corr_y;
@@ -529,7 +522,7 @@ static int yunet_pass(const struct kf_detector *d, const struct kf_detect_opts *
 	back = (float)img->width / (float)in->width;
 	kf_arena_reset(a);
 	rc = kf_yunet_detect(d->yunet, in->rgb, in->width, in->height, (size_t)in->width * 3,
-			     kf_detect_min_score(o), KF_YUNET_NMS_IOU, &f, &nf, a, err);
+			     o->min_score, KF_YUNET_NMS_IOU, &f, &nf, a, err);
 	for (size_t i = 0; rc == KF_OK && i < nf; i++) {
 		struct kf_detection *k;
 		float x0 = f[i].x0, y0 = f[i].y0, x1 = f[i].x1, y1 = f[i].y1;
@@ -558,8 +551,7 @@ static int run_yunet(const struct kf_detector *d, const struct kf_detect_opts *o
 		     const struct kf_image *img, int full_w, int full_h, struct dets *out,
 		     struct kf_arena *a, struct kf_err *err)
 {
-	double img_scale = (double)img->width / full_w;
-	int fine = (int)lround(yunet_fine_side(full_w > full_h ? full_w : full_h) * img_scale);
+	int fine = yunet_fine_side(full_w > full_h ? full_w : full_h);
 	int coarse = fine / 2 < KF_YUNET_COARSE_SIDE ? fine / 2 : KF_YUNET_COARSE_SIDE, rc;
 	struct dets big = { NULL, 0, 0 };
 
@@ -572,17 +564,8 @@ static int run_yunet(const struct kf_detector *d, const struct kf_detect_opts *o
 		goto out;
 	if ((rc = yunet_pass(d, o, img, fine, 0, out, a, err)) < 0)
 		goto out;
-	/* large faces from the coarse pass stand; the fine pass keeps the others */
-	for (size_t i = 0; i < out->n;) {
-		int dup = 0;
-
-		for (size_t j = 0; j < big.n && !dup; j++)
-			dup = overlaps(&out->v[i].raw, &big.v[j].raw, 0);
-		if (dup)
-			out->v[i] = out->v[--out->n];
-		else
-			i++;
-	}
+	/* both passes' faces, best first; one that overlaps a better one is the
+	 * same face (a large face the fine pass cut in pieces, or found twice) */
 	for (size_t j = 0; j < big.n; j++) {
 		struct kf_detection *k = dets_add(out);
 
@@ -592,6 +575,18 @@ static int run_yunet(const struct kf_detector *d, const struct kf_detect_opts *o
 		}
 		*k = big.v[j];
 	}
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), by_score);
+	size_t kept = 0;
+	for (size_t i = 0; i < out->n; i++) {
+		int dup = 0;
+
+		for (size_t j = 0; j < kept && !dup; j++)
+			dup = overlaps(&out->v[i].raw, &out->v[j].raw, 0);
+		if (!dup)
+			out->v[kept++] = out->v[i];
+	}
+	out->n = kept;
 	for (size_t i = 0; i < out->n; i++)
 		out->v[i].box = yunet_to_faceapi(out->v[i].raw);
 out:

@@ -53,23 +53,16 @@ enum kf_tiles { KF_TILES_AUTO = 0, KF_TILES_OFF = 1 };
 
 struct kf_detect_opts {
 	enum kf_detector_kind detector;	/* yunet */
-	float min_score;		/* < 0: the detector's (kf_detect_min_score) */
+	float min_score;		/* 0.5: face-api's, and YuNet's by measurement (detect.md) */
 	int max_faces;			/* 100: when more, the largest are kept */
 	float nms_iou;			/* 0.5 (SSD; tiny uses 0.4, YuNet 0.45 themselves) */
 	int tiny_size;			/* 416: multiple of 32, 128..608 */
 	enum kf_tiles tiles;		/* auto (SSD and tiny only) */
 };
 
-#define KF_DETECT_OPTS_DEFAULT { KF_DETECTOR_YUNET, -1.0f, 100, 0.5f, 416, KF_TILES_AUTO }
+#define KF_DETECT_OPTS_DEFAULT { KF_DETECTOR_YUNET, 0.5f, 100, 0.5f, 416, KF_TILES_AUTO }
 
-/* Default minimum scores: face-api's 0.5 for SSD and tiny; YuNet's chosen for
- * precision >= 0.95 on kingface's labelled test images (docs/internals/detect.md). */
-#define KF_FACEAPI_MIN_SCORE 0.5f
-#define KF_YUNET_MIN_SCORE 0.6f
-#define KF_YUNET_NMS_IOU 0.45f
-
-/* The minimum score in force: o->min_score, or the detector's default. */
-float kf_detect_min_score(const struct kf_detect_opts *o);
+#define KF_YUNET_NMS_IOU 0.45f	/* libfacedetection's */
 
 /* "yunet", "ssd" or "tiny"; and back (-1 for another name). */
 const char *kf_detector_name(enum kf_detector_kind k);

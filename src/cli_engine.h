@@ -12,8 +12,7 @@
 #define KF_DETECT_OPT_ROWS \
 	{ "detector", "yunet|ssd|tiny", "face detector (default yunet; ssd and tiny are " \
 	  "face-api's)" }, \
-	{ "min-score", "F", "minimum detection score, 0 to 1 (default 0.6 for yunet, 0.5 " \
-	  "for ssd and tiny)" }, \
+	{ "min-score", "F", "minimum detection score, 0 to 1 (default 0.5)" }, \
 	{ "max-faces", "N", "at most N faces per photo, the largest kept (default 100)" }, \
 	{ "tiles", "auto|off", "ssd and tiny: tile large photos to find small faces " \
 	  "(default auto; off = face-api's single pass); no effect with yunet" }, \

@@ -12,7 +12,7 @@
  *         drawn, and of each demo photo with its face-api boxes: to check by eye
  *         that every visible face is labelled
  *
- * labels.json: [{"image": "group-dev.jpg", "scenario": "group", "faces":
+ * labels.json: [{"image": "group.jpg", "scenario": "group", "faces":
  * [{"x":..,"y":..,"w":..,"h":..}]}], pixels of the written image.
  *
  * DESIGN. Everything is a fixed recipe (no random numbers), so the same inputs
@@ -258,24 +258,13 @@ static void paste_sample(struct shot *s, const struct sample *smp, double min_w,
 	kf_image_release(&im);
 }
 
-/* The crop scaled so that its face is face_w pixels wide, centred on (cx, cy). */
-static void paste_crop(struct shot *s, const struct crop *cr, double face_w, int cx, int cy)
-{
-	int side = (int)lround(cr->img.width * face_w / cr->face.w);
-	struct kf_image im = resize(&cr->img, side, side);
-	int x = cx - side / 2, y = cy - side / 2;
-	double f = (double)side / cr->img.width;
-	paste(&s->img, &im, x, y);
-	add_face(s, place(cr->face, f, f, x, y));
-	kf_image_release(&im);
-}
-
 /* Face k of the sample, scaled to face_w pixels wide and rotated by deg
  * (clockwise on screen) about its box's centre, pasted as a disc of radius
- * 0.65 * the box's long side centred on (cx, cy): the disc holds the face and
- * keeps the neighbours out. Label: the rotated inscribed ellipse's box. */
+ * `radius` * the box's long side centred on (cx, cy): 0.65 holds the face and
+ * keeps the neighbours out, 0.8 holds the head with its hair. Label: the
+ * rotated inscribed ellipse's box. */
 static void paste_rotated(struct shot *s, const struct sample *smp, int k, double face_w,
-			  double deg, int cx, int cy)
+			  double deg, double radius, int cx, int cy)
 {
 	const struct box *b = &smp->face[k];
 	double f = face_w / b->w;
@@ -283,7 +272,7 @@ static void paste_rotated(struct shot *s, const struct sample *smp, int k, doubl
 				    (int)lround(smp->img.height * f));
 	double sx = (double)im.width / smp->img.width, sy = (double)im.height / smp->img.height;
 	double fx = (b->x + b->w / 2) * sx - 0.5, fy = (b->y + b->h / 2) * sy - 0.5;
-	double R = 0.65 * fmax(b->w * sx, b->h * sy);
+	double R = radius * fmax(b->w * sx, b->h * sy);
 	double t = deg * M_PI / 180, ct = cos(t), st = sin(t);
 	int r = (int)ceil(R);
 
@@ -510,33 +499,53 @@ static struct kf_image blurred_background(const struct set *set)
 	return bg;
 }
 
-/* 36 dev crops in four rows of nine on grey, like a school group: faces from
- * 41 px (back row) to 150 px (front row), identities mixed. */
+/* Face k (counting through all the samples' faces) as a head: the disc of
+ * radius 0.8 holds hair and ears, as people in a group photo have them. A dev
+ * crop would not do: it is cut at the forehead and chin, and no photo of a
+ * group shows faces without heads. */
+static void paste_head(struct shot *s, const struct set *set, int k, double face_w, int cx, int cy)
+{
+	for (int i = 0;; i = (i + 1) % NSAMPLES) {
+		if (k < set->sample[i].n) {
+			paste_rotated(s, &set->sample[i], k, face_w, 0, 0.8, cx, cy);
+			return;
+		}
+		k -= set->sample[i].n;
+	}
+}
+
+static int nfaces(const struct set *set)
+{
+	int n = 0;
+	for (int i = 0; i < NSAMPLES; i++)
+		n += set->sample[i].n;
+	return n;
+}
+
+/* 36 heads of the sample faces in four rows of nine on a blurred background,
+ * like a school group: faces from 41 px (back row) to 150 px (front row). */
 static void group(struct set *set)
 {
-	struct shot *s = shot_new("group-dev.jpg", "group", canvas(BIG_W, BIG_H, GREY));
-	for (int i = 0; i < 36; i++) {
-		const struct crop *cr = &set->crop[i * 7 % 36];
-		paste_crop(s, cr, 41 + 109.0 * i / 35, BIG_W * (2 * (i % 9) + 1) / 18,
-			   800 + 800 * (i / 9));
-	}
+	struct shot *s = shot_new("group.jpg", "group", blurred_background(set));
+	for (int i = 0; i < 36; i++)
+		paste_head(s, set, i * 7 % nfaces(set), 41 + 109.0 * i / 35,
+			   BIG_W * (2 * (i % 9) + 1) / 18, 800 + 800 * (i / 9));
 	emit(set, s);
 	kf_free(s);
 }
 
-/* Dev crops at seven sizes on grey, 48 to 360 px faces; then three crops as
+/* Heads at seven sizes, 48 to 360 px faces, on grey; then three dev crops as
  * they are, 150x150, the face filling the frame. */
 static void scaled_crops(struct set *set)
 {
 	static const double face_w[] = { 48, 64, 90, 128, 180, 256, 360 };
 	static const int tight[] = { 0, 13, 27 };
-	struct shot *s = shot_new("sizes-dev.jpg", "sizes", canvas(2400, 800, GREY));
+	struct shot *s = shot_new("sizes.jpg", "sizes", canvas(3200, 1000, GREY));
 	int x = 40;
 	for (int i = 0; i < 7; i++) {
-		const struct crop *cr = &set->crop[i * 5];
-		int side = (int)lround(cr->img.width * face_w[i] / cr->face.w);
-		paste_crop(s, cr, face_w[i], x + side / 2, 400);
-		x += side + 60;
+		int r = (int)ceil(0.8 * 1.6 * face_w[i]);	/* the disc, faces at most 1.6:1 */
+		paste_head(s, set, i * 3 + 1, face_w[i], x + r, 500);
+		x += 2 * r + 30;
 	}
 	emit(set, s);
 	kf_free(s);
@@ -587,7 +596,7 @@ static void rotations(struct set *set)
 	struct shot *s = shot_new("rotations.jpg", "rotation", canvas(2400, 1600, GREY));
 	for (int i = 0; i < 8; i++) {
 		int smp_i = i % NSAMPLES, k = i % set->sample[smp_i].n;
-		paste_rotated(s, &set->sample[smp_i], k, face_w[i], deg[i],
+		paste_rotated(s, &set->sample[smp_i], k, face_w[i], deg[i], 0.65,
 			      300 + 600 * (i % 4), 400 + 800 * (i / 4));
 	}
 	emit(set, s);

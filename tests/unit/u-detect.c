@@ -108,7 +108,7 @@ static void check_parity(enum kf_detector_kind kind, const char *name)
 		/* no extra detection scoring 0.05 or more above the threshold */
 		for (size_t i = 0; i < n; i++)
 			if (!matched[i])
-				assert_true(found[i].score < kf_detect_min_score(&o) + 0.05);
+				assert_true(found[i].score < o.min_score + 0.05);
 		free(matched);
 		kf_free(found);
 		cJSON_Delete(root);
@@ -132,7 +132,7 @@ static void test_tiny_parity(void **state)
 static void test_options(void **state)
 {
 	static const struct { int field; double value; } bad[] = {
-		{ 0, 1.5 }, { 1, 0 }, { 1, 1001 }, { 2, 0 }, { 3, 100 }, { 3, 416 + 16 },
+		{ 0, -0.1 }, { 0, 1.5 }, { 1, 0 }, { 1, 1001 }, { 2, 0 }, { 3, 100 }, { 3, 416 + 16 },
 		{ 3, 640 },
 	};
 	struct kf_err err = KF_ERR_INIT;
