@@ -130,15 +130,26 @@ static void tile_avx512(int mr, int nr, int kc, const float *A, int lda, const f
 		a[r] = A + (size_t)(r < mr ? r : mr - 1) * (size_t)lda;
 		c[r][0] = c[r][1] = _mm512_setzero_ps();
 	}
-	for (int k = 0; k < kc; k++) {
-		__m512 b0 = _mm512_loadu_ps(Bp + (size_t)k * NR);
-		__m512 b1 = _mm512_loadu_ps(Bp + (size_t)k * NR + 16);
+	if (nr <= 16) {
+		/* a panel's second half is padding: thin outputs (YuNet's 16 channels) */
+		for (int k = 0; k < kc; k++) {
+			__m512 b0 = _mm512_loadu_ps(Bp + (size_t)k * NR);
+
+#define KF_ROW(r) c[r][0] = _mm512_fmadd_ps(_mm512_set1_ps(a[r][k]), b0, c[r][0])
+			KF_ROW(0); KF_ROW(1); KF_ROW(2); KF_ROW(3); KF_ROW(4); KF_ROW(5);
+#undef KF_ROW
+		}
+	} else {
+		for (int k = 0; k < kc; k++) {
+			__m512 b0 = _mm512_loadu_ps(Bp + (size_t)k * NR);
+			__m512 b1 = _mm512_loadu_ps(Bp + (size_t)k * NR + 16);
 
 #define KF_ROW(r) do { __m512 av = _mm512_set1_ps(a[r][k]); \
-		c[r][0] = _mm512_fmadd_ps(av, b0, c[r][0]); \
-		c[r][1] = _mm512_fmadd_ps(av, b1, c[r][1]); } while (0)
-		KF_ROW(0); KF_ROW(1); KF_ROW(2); KF_ROW(3); KF_ROW(4); KF_ROW(5);
+			c[r][0] = _mm512_fmadd_ps(av, b0, c[r][0]); \
+			c[r][1] = _mm512_fmadd_ps(av, b1, c[r][1]); } while (0)
+			KF_ROW(0); KF_ROW(1); KF_ROW(2); KF_ROW(3); KF_ROW(4); KF_ROW(5);
 #undef KF_ROW
+		}
 	}
 	for (int r = 0; r < mr; r++) {
 		float *cr = C + (size_t)r * (size_t)ldc;
