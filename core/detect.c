@@ -546,22 +546,24 @@ static int yunet_pass(const struct kf_detector *d, const struct kf_detect_opts *
 	return rc;
 }
 
-/* The fine pass, and the coarse one for large faces (detect.h). */
+/* The fine pass, and the coarse ones for large faces (detect.h). */
 static int run_yunet(const struct kf_detector *d, const struct kf_detect_opts *o,
 		     const struct kf_image *img, int full_w, int full_h, struct dets *out,
 		     struct kf_arena *a, struct kf_err *err)
 {
-	int fine = yunet_fine_side(full_w > full_h ? full_w : full_h);
-	int coarse = fine / 2 < KF_YUNET_COARSE_SIDE ? fine / 2 : KF_YUNET_COARSE_SIDE, rc;
+	int fine = yunet_fine_side(full_w > full_h ? full_w : full_h), rc = KF_OK;
 	struct dets big = { NULL, 0, 0 };
 
 	if (!d->yunet)
 		return kf_err_set(err, KF_E_INVALID, "the YuNet detector is not loaded");
-	if (fine < 1)
-		fine = 1;
-	if (fine >= KF_YUNET_COARSE_FROM &&
-	    (rc = yunet_pass(d, o, img, coarse, KF_YUNET_COARSE_MIN, &big, a, err)) < 0)
-		goto out;
+	if (fine >= KF_YUNET_COARSE_FROM) {
+		int side = fine / 2 < KF_YUNET_COARSE_SIDE ? fine / 2 : KF_YUNET_COARSE_SIDE;
+
+		for (; side >= KF_YUNET_COARSE_LAST && rc == KF_OK; side /= 2)
+			rc = yunet_pass(d, o, img, side, KF_YUNET_COARSE_MIN, &big, a, err);
+		if (rc < 0)
+			goto out;
+	}
 	if ((rc = yunet_pass(d, o, img, fine, 0, out, a, err)) < 0)
 		goto out;
 	/* both passes' faces, best first; one that overlaps a better one is the

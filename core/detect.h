@@ -78,12 +78,15 @@ int kf_detector_parse(const char *name);
 
 /* YuNet's scale rule (docs/internals/detect.md): the fine pass has a long side
  * of max(full * KF_YUNET_MIN_FACE / KF_DETECT_SMALL_FACE, min(full,
- * KF_YUNET_COARSE_SIDE)); a coarse pass at min(KF_YUNET_COARSE_SIDE, fine / 2)
- * runs when the fine pass is at least KF_YUNET_COARSE_FROM, and only its faces
- * of KF_YUNET_COARSE_MIN pixels or more are kept. */
+ * KF_YUNET_COARSE_SIDE)). When it is at least KF_YUNET_COARSE_FROM, coarse
+ * passes follow at min(KF_YUNET_COARSE_SIDE, fine / 2), then half that, down
+ * to KF_YUNET_COARSE_LAST (a 6000-px photo: 2700, 1000, 500): each sees well
+ * the faces up to 40% of its long side, and keeps only its faces of
+ * KF_YUNET_COARSE_MIN pixels or more. */
 #define KF_YUNET_MIN_FACE 18
 #define KF_YUNET_COARSE_SIDE 1000
 #define KF_YUNET_COARSE_FROM 800
+#define KF_YUNET_COARSE_LAST 400
 #define KF_YUNET_COARSE_MIN 100
 
 /* YuNet's box to face-api's shape: centre moved by (DX, DY) box sizes, size
