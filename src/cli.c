@@ -41,12 +41,15 @@ static char *read_all(FILE *f)
 
 	do {
 		if (cap - len < 4096) {
-			if (cap > SIZE_MAX / 4 || !(p = realloc(buf, cap = cap ? cap * 2 : 8192))) {
+			size_t ncap = cap ? cap * 2 : 8192;
+
+			if (cap > SIZE_MAX / 4 || !(p = realloc(buf, ncap))) {
 				free(buf);
 				errno = ENOMEM;
 				return NULL;
 			}
 			buf = p;
+			cap = ncap;
 		}
 		len += n = fread(buf + len, 1, cap - len - 1, f);
 	} while (n > 0);

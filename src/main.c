@@ -118,7 +118,8 @@ static int lookup_opt(const struct kf_opt *opts, const char *name, size_t n)
 }
 
 /* Parse argv (after the command words) into a, which the caller releases
- * (kf_cli_args_release) whatever this returns: KF_EXIT_OK or KF_EXIT_USAGE. */
+ * (kf_cli_args_release) whatever this returns: KF_EXIT_OK, KF_EXIT_USAGE, or
+ * KF_EXIT_ERROR when out of memory. */
 static int parse(const struct kf_command *cmd, int argc, char **argv, struct kf_cli *cli,
 		 struct kf_args *a, int *help)
 {
@@ -134,7 +135,7 @@ static int parse(const struct kf_command *cmd, int argc, char **argv, struct kf_
 
 		if (only_pos || arg[0] != '-' || arg[1] == '\0') {
 			if (kf_cli_args_push(a, arg) < 0)
-				return kf_cli_usage(cmd, "out of memory for the arguments");
+				return kf_cli_error(&(struct kf_err){ KF_E_NOMEM, "out of memory" });
 			continue;
 		}
 		if (strcmp(arg, "--") == 0) {
@@ -180,7 +181,8 @@ static int parse(const struct kf_command *cmd, int argc, char **argv, struct kf_
 	if (*help)
 		return KF_EXIT_OK;
 	if ((from = kf_cli_opt(cmd, a, "from")) && kf_cli_args_from(a, from, &err) < 0)
-		return kf_cli_usage(cmd, "--from: %s", err.msg);
+		return err.code == KF_E_NOMEM ? kf_cli_error(&err)
+					      : kf_cli_usage(cmd, "--from: %s", err.msg);
 	if (a->npos < cmd->min_pos)
 		return kf_cli_usage(cmd, "missing arguments");
 	if (cmd->max_pos >= 0 && a->npos > cmd->max_pos)
