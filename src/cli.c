@@ -1,8 +1,10 @@
 /* cli.c: option parsing, output and error helpers shared by the commands. */
 #include "src/cli.h"
 
+#include <assert.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -15,6 +17,91 @@
 #include "data/store.h"
 #include "data/store_client.h"
 #include "data/store_gallery.h"
+
+int kf_cli_args_push(struct kf_args *a, const char *arg)
+{
+	if (a->npos == a->cap) {
+		int cap = a->cap ? a->cap * 2 : 16;
+		const char **p;
+
+		if (a->cap > INT_MAX / 2 || !(p = realloc(a->pos, (size_t)cap * sizeof(*p))))
+			return KF_E_NOMEM;
+		a->pos = p;
+		a->cap = cap;
+	}
+	a->pos[a->npos++] = arg;
+	return KF_OK;
+}
+
+/* The rest of f, NUL-terminated (caller frees); NULL with errno set on error. */
+static char *read_all(FILE *f)
+{
+	size_t len = 0, cap = 0, n;
+	char *buf = NULL, *p;
+
+	do {
+		if (cap - len < 4096) {
+			size_t ncap = cap ? cap * 2 : 8192;
+
+			if (cap > SIZE_MAX / 4 || !(p = realloc(buf, ncap))) {
+				free(buf);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = p;
+			cap = ncap;
+		}
+		len += n = fread(buf + len, 1, cap - len - 1, f);
+	} while (n > 0);
+	if (ferror(f)) {
+		int e = errno ? errno : EIO;
+
+		free(buf);
+		errno = e;
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+int kf_cli_args_from(struct kf_args *a, const char *file, struct kf_err *err)
+{
+	int is_stdin = strcmp(file, "-") == 0, e;
+	FILE *f = is_stdin ? stdin : fopen(file, "r");
+	char *line, *next;
+
+	assert(!a->from);
+	if (!f)
+		return kf_err_errno(err, KF_E_IO, "cannot read '%s'", file);
+	errno = 0;
+	a->from = read_all(f);
+	e = errno;
+	if (!is_stdin)
+		fclose(f);
+	if (!a->from) {
+		errno = e;
+		return kf_err_errno(err, e == ENOMEM ? KF_E_NOMEM : KF_E_IO, "cannot read '%s'",
+				    file);
+	}
+	for (line = a->from; *line; line = next) {
+		size_t n = strcspn(line, "\n");
+
+		next = line + n + (line[n] == '\n');
+		if (n && line[n - 1] == '\r')
+			n--;
+		line[n] = '\0';
+		if (line[strspn(line, " \t")] != '\0' && kf_cli_args_push(a, line) < 0)
+			return kf_err_set(err, KF_E_NOMEM, "out of memory reading '%s'", file);
+	}
+	return KF_OK;
+}
+
+void kf_cli_args_release(struct kf_args *a)
+{
+	free(a->pos);
+	free(a->from);
+	memset(a, 0, sizeof(*a));
+}
 
 static int opt_index(const struct kf_command *cmd, const char *name)
 {

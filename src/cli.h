@@ -5,7 +5,10 @@
  * `kingface COMMAND --help` are generated from it. A command's options may come
  * before or after its arguments; the global options (--db, --models, --json,
  * --help) are accepted by every command. Handlers return the exit status:
- * 0 done, 1 runtime error, 2 usage error.
+ * 0 done, 1 runtime error, 2 usage error. There is no limit on the number of
+ * positional arguments; a command whose option table has KF_FROM_OPT_ROW also
+ * reads them from a file or standard input (--from FILE), for lists longer
+ * than a command line may be.
  */
 #ifndef KF_CLI_H
 #define KF_CLI_H
@@ -28,7 +31,6 @@ struct kf_store;
 #define KF_EXIT_USAGE 2
 
 #define KF_CLI_MAX_OPTS 24
-#define KF_CLI_MAX_POS 64
 
 struct kf_opt {
 	const char *name;	/* long name without "--" */
@@ -36,9 +38,16 @@ struct kf_opt {
 	const char *help;
 };
 
+/* The option row of the commands that take a list of paths (IMAGE...): the
+ * parser appends FILE's lines to the positional arguments (kf_cli_args_from). */
+#define KF_FROM_OPT_ROW \
+	{ "from", "FILE", "also the images listed in FILE, one path a line (- : standard input)" }
+
+/* The parsed arguments. Zero-initialise; kf_cli_args_release frees them. */
 struct kf_args {
-	const char *pos[KF_CLI_MAX_POS];	/* positional arguments */
-	int npos;
+	const char **pos;	/* positional arguments, npos of them, in order */
+	int npos, cap;
+	char *from;		/* the text read by --from, which pos[] points into */
 	const char *val[KF_CLI_MAX_OPTS];	/* by option index; "" for a set flag */
 };
 
@@ -64,6 +73,19 @@ struct kf_cli {
 
 /* The command table, NULL-name terminated (commands.c). */
 extern const struct kf_command kf_commands[];
+
+/* Append arg to the positional arguments. arg is not copied: it must live as
+ * long as a. Returns KF_OK, or KF_E_NOMEM (a unchanged). */
+int kf_cli_args_push(struct kf_args *a, const char *arg);
+
+/* Append the lines of file ("-": standard input) to the positional arguments:
+ * one path a line, taken whole (spaces included) but for a final CR; blank
+ * lines are skipped. Call once per a. Returns KF_OK, or < 0 with err filled
+ * ("cannot read 'FILE': ..."); the lines appended before an error stay. */
+int kf_cli_args_from(struct kf_args *a, const char *file, struct kf_err *err);
+
+/* Free what a holds (accepts a zeroed a); a is zeroed. */
+void kf_cli_args_release(struct kf_args *a);
 
 /* Value of the command option `name`, or NULL when absent. */
 const char *kf_cli_opt(const struct kf_command *cmd, const struct kf_args *a, const char *name);

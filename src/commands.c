@@ -48,6 +48,7 @@ static const struct kf_opt detect_opts[] = {
 	KF_DETECT_OPT_ROWS,
 	{ "landmarks", NULL, "add each face's 68 landmarks (pixels)" },
 	{ "descriptors", NULL, "add each face's 128-D descriptor (implies --landmarks)" },
+	KF_FROM_OPT_ROW,
 	{ NULL, NULL, NULL },
 };
 
@@ -64,6 +65,7 @@ static const struct kf_opt identify_opts[] = {
 	KF_DETECT_OPT_ROWS,
 	KF_ENGINE_OPT_ROW,
 	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
+	KF_FROM_OPT_ROW,
 	{ NULL, NULL, NULL },
 };
 
@@ -212,7 +214,10 @@ const struct kf_command kf_commands[] = {
 	  "asked about): every face with its box, the gallery's clients at or above the\n"
 	  "threshold with their similarity (0-100), and the best client below it.\n"
 	  "Nothing about the images is stored; with Rekognition the calls made are\n"
-	  "added to the gallery's count.",
+	  "added to the gallery's count.\n\n"
+	  "Any number of images: with --from FILE the paths in FILE (- : standard\n"
+	  "input), one a line, come after those on the command line, e.g.\n"
+	  "find shoot/ -name '*.jpg' | kingface identify GALLERY --from -",
 	  2, -1, identify_opts, kf_cmd_identify },
 	{ "match", "GALLERY PHOTO", "find the faces of one photo and who they are (step 1)",
 	  "Served from the processing cache when a valid entry exists for the photo's\n"
@@ -298,7 +303,10 @@ const struct kf_command kf_commands[] = {
 	  "as a person sees it (EXIF orientation applied) and the same box as fractions\n"
 	  "(Rekognition's BoundingBox). Faces are sorted by score. An image that cannot\n"
 	  "be read gets an error entry, the others are still processed, and the exit\n"
-	  "status is 1.",
+	  "status is 1.\n\n"
+	  "Any number of images: with --from FILE the paths in FILE (- : standard\n"
+	  "input), one a line, come after those on the command line, e.g.\n"
+	  "find shoot/ -name '*.jpg' | kingface detect --from -",
 	  1, -1, detect_opts, kf_cmd_detect },
 	{ "console", "", "the interactive console (also: kingface with no command)",
 	  "Galleries, clients, photos, recognition and jobs, keyboard first: Enter opens,\n"

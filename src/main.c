@@ -117,11 +117,14 @@ static int lookup_opt(const struct kf_opt *opts, const char *name, size_t n)
 	return -1;
 }
 
-/* Parse argv (after the command words). Returns KF_EXIT_OK or KF_EXIT_USAGE. */
+/* Parse argv (after the command words) into a, which the caller releases
+ * (kf_cli_args_release) whatever this returns: KF_EXIT_OK, KF_EXIT_USAGE, or
+ * KF_EXIT_ERROR when out of memory. */
 static int parse(const struct kf_command *cmd, int argc, char **argv, struct kf_cli *cli,
 		 struct kf_args *a, int *help)
 {
-	const char *gval[5] = { NULL, NULL, NULL, NULL, NULL };
+	const char *gval[5] = { NULL, NULL, NULL, NULL, NULL }, *from;
+	struct kf_err err = KF_ERR_INIT;
 	int only_pos = 0;
 
 	for (int i = 0; i < argc; i++) {
@@ -131,9 +134,8 @@ static int parse(const struct kf_command *cmd, int argc, char **argv, struct kf_
 		size_t n;
 
 		if (only_pos || arg[0] != '-' || arg[1] == '\0') {
-			if (a->npos == KF_CLI_MAX_POS)
-				return kf_cli_usage(cmd, "too many arguments");
-			a->pos[a->npos++] = arg;
+			if (kf_cli_args_push(a, arg) < 0)
+				return kf_cli_error(&(struct kf_err){ KF_E_NOMEM, "out of memory" });
 			continue;
 		}
 		if (strcmp(arg, "--") == 0) {
@@ -178,6 +180,9 @@ static int parse(const struct kf_command *cmd, int argc, char **argv, struct kf_
 		*help = 1;
 	if (*help)
 		return KF_EXIT_OK;
+	if ((from = kf_cli_opt(cmd, a, "from")) && kf_cli_args_from(a, from, &err) < 0)
+		return err.code == KF_E_NOMEM ? kf_cli_error(&err)
+					      : kf_cli_usage(cmd, "--from: %s", err.msg);
 	if (a->npos < cmd->min_pos)
 		return kf_cli_usage(cmd, "missing arguments");
 	if (cmd->max_pos >= 0 && a->npos > cmd->max_pos)
@@ -216,10 +221,10 @@ int main(int argc, char **argv)
 		}
 		cmd = find_command(1, (char *[]){ (char *)"console" }, &used);
 		rc = parse(cmd, argc - 1, argv + 1, &cli, &args, &help);
-		if (rc != KF_EXIT_OK)
-			return rc;
-		rc = cmd->run(&cli, cmd, &args);
+		if (rc == KF_EXIT_OK)
+			rc = cmd->run(&cli, cmd, &args);
 		kf_store_close(cli.store);
+		kf_cli_args_release(&args);
 		return rc;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -252,16 +257,18 @@ int main(int argc, char **argv)
 	rc = parse(cmd, nrest, rest, &cli, &args, &help);
 	free(rest);
 	if (rc != KF_EXIT_OK)
-		return rc;
+		goto out;
 	if (help) {
 		command_help(stdout, cmd);
-		return KF_EXIT_OK;
+		goto out;
 	}
 	rc = cmd->run(&cli, cmd, &args);
 	kf_store_close(cli.store);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		perror("kingface: cannot write output");
-		return KF_EXIT_ERROR;
+		rc = KF_EXIT_ERROR;
 	}
+out:
+	kf_cli_args_release(&args);
 	return rc;
 }
