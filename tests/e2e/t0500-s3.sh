@@ -67,7 +67,8 @@ test_expect_success 'a changed object: new ETag on re-import, processed again' '
 	kf gallery import "s3://$B/shoot/" --json >imp &&
 	jq -e ".changed == 1 and .unchanged == 2" imp &&
 	kf process shoot $M --json >run && jq -e ".processed == 1" run &&
-	kf detail shoot shoot/a/sample2.jpg --json | jq -e "(.faces | length) == 5" &&
+	n=$(kf detect "$S/sample5.jpg" --json | jq ".images[0].faces | length") && test "$n" -ge 5 &&
+	kf detail shoot shoot/a/sample2.jpg --json | jq -e "(.faces | length) == $n" &&
 	test "$(kf photo list shoot --json | jq -r ".photos[] | select(.key == \"shoot/a/sample2.jpg\") | .etag")" = \
 		"$(md5sum <"$S/sample5.jpg" | cut -c1-32)"
 '

@@ -51,7 +51,8 @@ test_expect_success 'a changed object: new ETag at the next sync, processed agai
 	kf sync --pg "$URL" --json >s1 && jq -e ".[0].pulled.photosChanged == 1" s1 &&
 	kf status 1 --json | jq -e ".pending == 1" &&
 	kf process 1 $M >/dev/null &&
-	kf detail 1 galleries/1/sample2.jpg --json | jq -e ".faces | length == 5" &&
+	n=$(kf detect "$KF_TEST_DEMO/sample5.jpg" --json | jq ".images[0].faces | length") &&
+	test "$n" -ge 5 && kf detail 1 galleries/1/sample2.jpg --json | jq -e ".faces | length == $n" &&
 	kf sync --pg "$URL" >/dev/null &&
 	test "$(pg_q "$URL" "SELECT r2_etag FROM rekognition_photo_jobs j JOIN king_photos p
 		ON p.id = j.photo_id WHERE p.file_path = '\''galleries/1/sample2.jpg'\''")" = \

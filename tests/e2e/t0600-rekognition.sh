@@ -126,7 +126,8 @@ test_expect_success 're-processing keeps the row counts' '
 
 test_expect_success 'a changed file gets a new ETag and misses the cache' '
 	cp g/sample1.jpg keep.jpg && cp g/sample5.jpg g/sample1.jpg &&
-	kf match g sample1.jpg $M --json >m3 && jq -e ".cached == false and .faceCount == 5" m3 &&
+	n=$(kf detect g/sample5.jpg $M --json | jq ".images[0].faces | length") && test "$n" -ge 5 &&
+	kf match g sample1.jpg $M --json >m3 && jq -e ".cached == false and .faceCount == $n" m3 &&
 	cp keep.jpg g/sample1.jpg && kf match g sample1.jpg $M >/dev/null
 '
 
