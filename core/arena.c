@@ -17,6 +17,7 @@ struct kf_arena_block {
 void kf_arena_init(struct kf_arena *a)
 {
 	a->head = NULL;
+	a->spare = NULL;
 	a->used_total = 0;
 	a->high_water = 0;
 }
@@ -51,8 +52,13 @@ void *kf_arena_alloc(struct kf_arena *a, size_t size)
 
 		if (b && b->size <= SIZE_MAX / 2 && bs < b->size * 2)
 			bs = b->size * 2;
-		if (!(b = block_new(bs)))
+		if (a->spare && a->spare->size >= need) {
+			b = a->spare;
+			a->spare = NULL;
+			b->used = 0;
+		} else if (!(b = block_new(bs))) {
 			return NULL;
+		}
 		b->next = a->head;
 		a->head = b;
 	}
@@ -94,8 +100,13 @@ void kf_arena_rewind(struct kf_arena *a, struct kf_arena_mark m)
 		struct kf_arena_block *b = a->head;
 
 		a->head = b->next;
-		kf_free(b->data);
-		kf_free(b);
+		b->next = NULL;
+		if (!a->spare || a->spare->size < b->size) {
+			free_blocks(a->spare);
+			a->spare = b;
+		} else {
+			free_blocks(b);
+		}
 	}
 	if (a->head)
 		a->head->used = m.head_used;
@@ -106,6 +117,8 @@ void kf_arena_reset(struct kf_arena *a)
 {
 	struct kf_arena_block *b = a->head;
 
+	free_blocks(a->spare);
+	a->spare = NULL;
 	if (!b)
 		return;
 	if (b->next) {
@@ -123,5 +136,6 @@ void kf_arena_reset(struct kf_arena *a)
 void kf_arena_release(struct kf_arena *a)
 {
 	free_blocks(a->head);
+	free_blocks(a->spare);
 	kf_arena_init(a);
 }

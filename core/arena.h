@@ -19,11 +19,12 @@ struct kf_arena_block;
 
 struct kf_arena {
 	struct kf_arena_block *head;	/* current block (newest first) */
+	struct kf_arena_block *spare;	/* the largest block a rewind let go, for reuse */
 	size_t used_total;		/* bytes handed out since the last reset */
 	size_t high_water;		/* largest used_total seen */
 };
 
-#define KF_ARENA_INIT { NULL, 0, 0 }
+#define KF_ARENA_INIT { NULL, NULL, 0, 0 }
 
 void kf_arena_init(struct kf_arena *a);
 
@@ -36,8 +37,10 @@ void *kf_arena_alloc_array(struct kf_arena *a, size_t n, size_t size);
 /* A point to come back to: kf_arena_rewind(a, m) forgets what was allocated
  * since kf_arena_mark(a) returned m and keeps what came before. For a loop that
  * needs the same scratch on every turn (a network run in row bands). Blocks
- * chained after the mark are freed by the rewind; kf_arena_reset() merges them
- * into one as usual, so a second photo rewinds without calling malloc. */
+ * chained after the mark are let go by the rewind (the largest is kept as a
+ * spare for the next block, whose pages are then already mapped);
+ * kf_arena_reset() merges everything into one block as usual, so a second
+ * photo rewinds without calling malloc. */
 struct kf_arena_mark {
 	struct kf_arena_block *head;
 	size_t head_used, used_total;
