@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # process under ThreadSanitizer: two workers while another process reads the
-# status, then kill -9 mid-gallery and a new run that reclaims the leases (the
+# status, the console's UI thread and its workers, then kill -9 mid-gallery and a new run that reclaims the leases (the
 # killed process's, and an expired one of another machine). Registered only in
 # a TSan build (-DKF_SANITIZE=thread; scripts/test builds one): TSAN_OPTIONS
 # (tests/CMakeLists.txt) makes any report end kingface with status 66.
@@ -28,6 +28,22 @@ test_expect_success 'two workers while status reads: no race, every photo once' 
 	echo "status reads: $reads" && test $reads -ge 2 &&
 	kf status g --json >st.json &&
 	jq -e ".done == 6 and .running == 0 and .faces == $expected_faces" st.json
+'
+
+# wait_done N: until the gallery has N photos done (a status read each 0.1 s)
+wait_done() {
+	for i in $(seq 1 1200); do
+		[ "$(kf status g --json | jq .done)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+test_expect_success 'the console processes with 2 workers (from the cache): no race' '
+	kf queue g --all >/dev/null &&
+	{ printf p; wait_done 6; } |
+		WORKER_CONCURRENCY=2 TERM=xterm kf --headless >console.out 2>console.err &&
+	no_report console.err && kf status g --json | jq -e ".done == 6"
 '
 
 test_expect_success 'kill -9 mid-gallery, then a new run reclaims the leases' '
