@@ -29,13 +29,13 @@ for u in 022 000; do
 		export XDG_DATA_HOME="$TRASH/xdg-$u" &&
 		db="$XDG_DATA_HOME/kingface/kingface.db" &&
 		kf_default $u gallery import g >/dev/null &&
-		kf_default $u client add g Ana >/dev/null &&
-		kf_default $u enroll g Ana g/sample1.jpg --face 0 >/dev/null &&
 		(umask $u && env -u KINGFACE_DB "$KINGFACE" process g $M >run.out 2>&1 & echo $! >pid) &&
 		for i in $(seq 1 300); do [ -e "$db-shm" ] && break; sleep 0.1; done &&
 		kill -9 "$(cat pid)" && sleep 0.2 &&
 		test -e "$db-wal" && test -e "$db-shm" && all_private "$XDG_DATA_HOME" &&
 		kf_default $u process g $M >/dev/null 2>&1 &&
+		kf_default $u client add g Ana >/dev/null &&
+		kf_default $u enroll g Ana --photo sample1.jpg --face 0 >/dev/null &&
 		kf_default $u identify g g/sample2.jpg --tiles off >/dev/null &&
 		kf_default $u status g --json | jq -e ".done == 2" &&
 		all_private "$XDG_DATA_HOME"
