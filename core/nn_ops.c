@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/clones.h"
 #include "core/err.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -581,7 +582,7 @@ static void maxpool_pixel(const struct geom *g, const struct kf_tensor *src, int
  * the max of the in-range taps straight into the output, 16 channels at a
  * time with a fixed trip count so each block is one vector max. Same values
  * as maxpool_pixel (max is exact whatever the order). */
-__attribute__((target_clones("avx512f", "avx2", "default")))
+KF_TARGET_CLONES
 static void maxpool2_rows(const struct geom *g, const struct kf_tensor *src, float *out,
 			  int64_t r0, int64_t r1)
 {

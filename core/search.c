@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/clones.h"
 
 void kf_search_init(struct kf_search *s)
 {
@@ -22,7 +23,7 @@ void kf_search_release(struct kf_search *s)
 
 /* Squared distance. Eight independent partial sums let the compiler use wide
  * vectors; target_clones picks AVX2 or AVX-512 at load time when present. */
-__attribute__((target_clones("avx512f", "avx2", "default")))
+KF_TARGET_CLONES
 static float dist2(const float *a, const float *b)
 {
 	float acc[16] = { 0 };

@@ -49,7 +49,9 @@ int kf_paths_mkdirs(const char *dir, unsigned mode, struct kf_err *err)
 		if (*p == '/' || *p == '\0') {
 			char c = *p;
 			*p = '\0';
-			if (mkdir(buf, (mode_t)mode) != 0 && errno != EEXIST)
+			if (mkdir(buf, (mode_t)mode) == 0)
+				chmod(buf, (mode_t)mode);	/* the umask took bits off */
+			else if (errno != EEXIST)
 				return kf_err_errno(err, KF_E_IO, "cannot create folder '%s'", buf);
 			*p = c;
 			if (c == '\0')
@@ -76,6 +78,52 @@ int kf_paths_db(const char *flag, char *out, size_t n, struct kf_err *err)
 	rc = kf_paths_mkdirs(out, 0700, err);
 	*slash = '/';
 	return rc;
+}
+
+static int readable_by_others(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && (sb.st_mode & (S_IRGRP | S_IROTH));
+}
+
+/* Append "<before>'<path>'<after>" to msg (size n, *len used so far), truncating. */
+static void append(char *msg, size_t n, size_t *len, const char *before, const char *path,
+		   const char *after)
+{
+	int w;
+
+	if (*len >= n)
+		return;
+	w = snprintf(msg + *len, n - *len, "%s'%s'%s", before, path, after);
+	*len = w < 0 ? n : *len + (size_t)w;
+}
+
+int kf_paths_db_exposed(const char *db, char *msg, size_t n)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	char path[4200], dir[4096];
+	size_t len = 0, dlen;
+	int found = 0;
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", db, suffix[i]);
+		if (!readable_by_others(path))
+			continue;
+		if (!found++)
+			append(msg, n, &len, "", path, " is readable by other users; run: chmod 600");
+		append(msg, n, &len, " ", path, "");
+	}
+	if (!found)
+		return 0;
+	/* the data folder: "<dir>/" in front of a name without '/' */
+	if (xdg_data(dir, sizeof(dir), "", NULL) == KF_OK && (dlen = strlen(dir)) > 1 &&
+	    !strncmp(db, dir, dlen) && !strchr(db + dlen, '/')) {
+		dir[dlen - 1] = '\0';
+		if (readable_by_others(dir))
+			append(msg, n, &len, "; chmod 700 ", dir, "");
+	}
+	return 1;
 }
 
 static int holds(const char *dir, const char *file)

@@ -43,7 +43,18 @@ int kf_paths_expand_home(const char *in, char *out, size_t n, struct kf_err *err
  * error (no match). Thread-safe. */
 int kf_paths_complete(const char *in, char *out, size_t n, int *matches, struct kf_err *err);
 
-/* mkdir -p with the given mode for each created component. */
+/* mkdir -p: each component it creates gets exactly `mode`, whatever the umask
+ * (kingface's folders are 0700); existing ones are left as they are. */
 int kf_paths_mkdirs(const char *dir, unsigned mode, struct kf_err *err);
+
+/* Whether other users can read the database at `db`: when it, or its -wal,
+ * -shm or -journal file, has a group or other read bit, fills msg (size n) with
+ * one line naming the first such file and the fix, and returns 1:
+ *   'DB' is readable by other users; run: chmod 600 'DB' 'DB-wal'
+ * with "; chmod 700 'DIR'" after it when the database is in kingface's own data
+ * folder (DIR, $XDG_DATA_HOME/kingface) and that folder is readable too.
+ * Returns 0, msg untouched, when nothing is readable or `db` does not exist.
+ * Thread-safe (reads the environment). */
+int kf_paths_db_exposed(const char *db, char *msg, size_t n);
 
 #endif

@@ -2,6 +2,7 @@
 #include "data/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,6 +279,25 @@ static int migrate(struct kf_store *st, int readonly, struct kf_err *err)
 	return KF_OK;
 }
 
+/* A new database file is created here, owner-only (0600) whatever the umask:
+ * SQLite would create it 0644 & ~umask. Its -wal, -shm and journal files get
+ * the database's mode from SQLite (unixOpen, unixOpenSharedMemory), so they
+ * are private too. An existing file is left as it is (kf_paths_db_exposed). */
+static int create_private(const char *path, struct kf_err *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600), rc = KF_OK;
+
+	if (fd < 0)
+		return errno == EEXIST ? KF_OK
+				       : kf_err_errno(err, KF_E_IO, "cannot create database '%s'", path);
+	if (fchmod(fd, 0600) != 0) {
+		rc = kf_err_errno(err, KF_E_IO, "cannot make database '%s' private", path);
+		unlink(path);
+	}
+	close(fd);
+	return rc;
+}
+
 int kf_store_open(struct kf_store **out, const char *path, unsigned flags,
 		  struct kf_err *err)
 {
@@ -288,6 +308,9 @@ int kf_store_open(struct kf_store **out, const char *path, unsigned flags,
 	*out = NULL;
 	if (!(flags & KF_STORE_CREATE) && stat(path, &sb) != 0)
 		return kf_err_errno(err, KF_E_NOTFOUND, "cannot open database '%s'", path);
+	if ((flags & KF_STORE_CREATE) && !(flags & KF_STORE_READONLY) &&
+	    (rc = create_private(path, err)) < 0)
+		return rc;
 	if (!(st = kf_calloc(1, sizeof(*st))) || !(st->path = kf_strdup(path))) {
 		kf_free(st);
 		return kf_err_set(err, KF_E_NOMEM, "out of memory opening '%s'", path);

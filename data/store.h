@@ -27,7 +27,7 @@ struct kf_store {
 
 
 enum kf_store_open_flags {
-	KF_STORE_CREATE = 1 << 0,	/* create the file when missing */
+	KF_STORE_CREATE = 1 << 0,	/* create the file when missing, mode 0600 */
 	KF_STORE_READONLY = 1 << 1,	/* open read-only (no migrations) */
 };
 

@@ -142,12 +142,25 @@ int kf_cli_store(struct kf_cli *cli, struct kf_store **st)
 	char path[4096];
 
 	if (!cli->store) {
-		if (kf_paths_db(cli->db_flag, path, sizeof(path), &err) < 0 ||
-		    kf_store_open(&cli->store, path, KF_STORE_CREATE, &err) < 0)
+		if (kf_paths_db(cli->db_flag, path, sizeof(path), &err) < 0)
+			return kf_cli_error(&err);
+		kf_cli_warn_db(path);
+		if (kf_store_open(&cli->store, path, KF_STORE_CREATE, &err) < 0)
 			return kf_cli_error(&err);
 	}
 	*st = cli->store;
 	return KF_EXIT_OK;
+}
+
+void kf_cli_warn_db(const char *path)
+{
+	static int warned;
+	char msg[4 * 4200 + 4096 + 128];
+
+	if (!warned && kf_paths_db_exposed(path, msg, sizeof(msg))) {
+		fprintf(stderr, "kingface: warning: %s\n", msg);
+		warned = 1;
+	}
 }
 
 int kf_cli_gallery(struct kf_cli *cli, const char *ref, struct kf_store **st,

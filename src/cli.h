@@ -104,6 +104,14 @@ int kf_cli_opt_page(const struct kf_command *cmd, const struct kf_args *a, int64
 /* Open (creating and migrating) the database once; prints the error itself. */
 int kf_cli_store(struct kf_cli *cli, struct kf_store **st);
 
+/* Once per process: when other users can read the database at path (or its
+ * -wal/-shm/journal files), one line on stderr naming the fix
+ * ("kingface: warning: 'PATH' is readable by other users; run: chmod 600 'PATH'").
+ * Call it before opening the database: an open connection has a -wal and a
+ * -shm that closing it removes. kf_cli_store() calls it; commands that open
+ * the database themselves too. */
+void kf_cli_warn_db(const char *path);
+
 /* Open the store and find the gallery ref (an id or a name) into *g (caller
  * releases with kf_store_gallery_release); prints the error itself. */
 int kf_cli_gallery(struct kf_cli *cli, const char *ref, struct kf_store **st,

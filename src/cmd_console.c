@@ -42,6 +42,7 @@ int kf_cmd_console(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 	}
 	if (o.concurrency > 63)
 		o.concurrency = 63;
+	kf_cli_warn_db(db);	/* before the screen is taken: seen after quitting */
 	if (kf_ui_run(&o, &err) < 0)
 		return kf_cli_error(&err);
 	return KF_EXIT_OK;

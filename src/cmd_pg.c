@@ -167,6 +167,7 @@ static int match_opts(struct kf_cli *cli, const struct kf_command *cmd, const st
 	if (local_db(cli, path, sizeof(path), &err) < 0)
 		return kf_cli_error(&err);
 	if (stat(path, &sb) == 0) {
+		kf_cli_warn_db(path);
 		if (kf_store_open(&st, path, KF_STORE_READONLY, &err) < 0)
 			return kf_cli_error(&err);
 		rc = kf_cli_match_opts(cli, cmd, a, st, o);

@@ -129,4 +129,12 @@ test_expect_success '5xx answers are retried, 4xx are not' '
 	test "$(s3_count "$nb")" = 1
 '
 
+test_expect_success 'umask 000: the photo cache, its folders and files are private' '
+	rm -rf photo-cache &&
+	(umask 000 && kf match shoot shoot/a/sample1.jpg $M --no-cache >/dev/null) &&
+	find photo-cache -exec stat -c "%a %n" {} + &&
+	test "$(find photo-cache -type f | wc -l)" = 1 &&
+	! find photo-cache \( -type f ! -perm 600 \) -o \( -type d ! -perm 700 \) | grep .
+'
+
 test_done

@@ -54,6 +54,47 @@ static void test_open_migrates_and_reopens(void **state)
 	kf_store_close(NULL);
 }
 
+/* Whatever the umask, a new database is 0600 and so are its -wal and -shm
+ * (SQLite gives them the database's mode); an existing file keeps its mode. */
+static void test_open_creates_private_files(void **state)
+{
+	static const mode_t masks[] = { 022, 0, 077 };
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_store *st;
+	struct stat sb;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+		const char *path = kf_test_path("%s/private%zu.db", kf_test_tmpdir(), i);
+		mode_t old = umask(masks[i]);
+
+		assert_int_equal(kf_store_open(&st, path, KF_STORE_CREATE, &err), KF_OK);
+		umask(old);
+		assert_int_equal(kf_store_setting_set(st, "k", "v", &err), KF_OK);
+		for (const char *const *s = (const char *const[]){ "", "-wal", "-shm", NULL }; *s; s++) {
+			assert_int_equal(stat(kf_test_path("%s%s", path, *s), &sb), 0);
+			assert_int_equal(sb.st_mode & 0777, 0600);
+		}
+		kf_store_close(st);
+	}
+	{
+		const char *path = kf_test_path("%s/shared.db", kf_test_tmpdir());
+
+		assert_int_equal(kf_store_open(&st, path, KF_STORE_CREATE, &err), KF_OK);
+		kf_store_close(st);
+		assert_int_equal(chmod(path, 0644), 0);
+		assert_int_equal(kf_store_open(&st, path, KF_STORE_CREATE, &err), KF_OK);
+		kf_store_close(st);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0644);
+	}
+	/* a folder that does not exist: the error names the file */
+	assert_int_equal(kf_store_open(&st, kf_test_path("%s/no/such.db", kf_test_tmpdir()),
+				       KF_STORE_CREATE, &err), KF_E_IO);
+	assert_non_null(strstr(err.msg, "cannot create database"));
+	assert_non_null(strstr(err.msg, "no/such.db"));
+}
+
 static void test_open_refuses_bad_files(void **state)
 {
 	const char *dir = kf_test_tmpdir();
@@ -249,6 +290,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_migrates_and_reopens),
+		cmocka_unit_test(test_open_creates_private_files),
 		cmocka_unit_test(test_open_refuses_bad_files),
 		cmocka_unit_test(test_transactions_roll_back),
 		cmocka_unit_test(test_gallery_client_photo_rows),

@@ -1,0 +1,28 @@
+/* clones.h: KF_TARGET_CLONES, GCC function multiversioning for a few hot loops.
+ *
+ * target_clones compiles a function once per instruction set; an ifunc resolver
+ * picks one when the dynamic loader relocates the binary, before any
+ * constructor runs. Under ThreadSanitizer the compiler instruments that
+ * resolver too (__tsan_func_entry), and the TSan runtime is not initialised
+ * yet: the binary dies with SIGSEGV before main (GCC 12; clang until its
+ * multiversion resolvers got disable_sanitizer_instrumentation, llvm-project
+ * #167516). So a TSan build keeps only the default version: same code, narrower
+ * vectors. ASan has no such problem and keeps the clones. */
+#ifndef KF_CLONES_H
+#define KF_CLONES_H
+
+#if defined(__SANITIZE_THREAD__)	/* GCC */
+#define KF_TSAN 1
+#elif defined(__has_feature)		/* clang */
+#if __has_feature(thread_sanitizer)
+#define KF_TSAN 1
+#endif
+#endif
+
+#ifdef KF_TSAN
+#define KF_TARGET_CLONES
+#else
+#define KF_TARGET_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+
+#endif
