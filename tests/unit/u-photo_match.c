@@ -73,7 +73,7 @@ static void test_opts_from_settings(void **state)
 	assert_int_equal(kf_photo_match_opts_load(st, &o, &err), KF_OK);
 	assert_true(o.threshold == 70.0f);
 	assert_int_equal(o.detect.max_faces, 5);
-	assert_int_equal(o.detect.detector, KF_DETECTOR_SSD);
+	assert_int_equal(o.detect.detector, KF_DETECTOR_YUNET);
 	assert_int_equal(o.no_cache, 0);
 	kf_store_close(st);
 }
