@@ -546,40 +546,26 @@ static int yunet_pass(const struct kf_detector *d, const struct kf_detect_opts *
 	return rc;
 }
 
-/* The fine pass, and the coarse ones for large faces (detect.h). */
+/* The coarse passes and the fine one (detect.h), then one list: best first, a
+ * face that overlaps a better one is the same face (a large face the fine pass
+ * cut in pieces, or a face two passes found). */
 static int run_yunet(const struct kf_detector *d, const struct kf_detect_opts *o,
 		     const struct kf_image *img, int full_w, int full_h, struct dets *out,
 		     struct kf_arena *a, struct kf_err *err)
 {
 	int fine = yunet_fine_side(full_w > full_h ? full_w : full_h), rc = KF_OK;
-	struct dets big = { NULL, 0, 0 };
+	int side = fine / 2 < KF_YUNET_COARSE_SIDE ? fine / 2 : KF_YUNET_COARSE_SIDE;
+	size_t kept = 0;
 
 	if (!d->yunet)
 		return kf_err_set(err, KF_E_INVALID, "the YuNet detector is not loaded");
-	if (fine >= KF_YUNET_COARSE_FROM) {
-		int side = fine / 2 < KF_YUNET_COARSE_SIDE ? fine / 2 : KF_YUNET_COARSE_SIDE;
-
-		for (; side >= KF_YUNET_COARSE_LAST && rc == KF_OK; side /= 2)
-			rc = yunet_pass(d, o, img, side, KF_YUNET_COARSE_MIN, &big, a, err);
-		if (rc < 0)
-			goto out;
-	}
+	for (; fine >= KF_YUNET_COARSE_FROM && side >= KF_YUNET_COARSE_LAST; side /= 2)
+		if ((rc = yunet_pass(d, o, img, side, KF_YUNET_COARSE_MIN, out, a, err)) < 0)
+			return rc;
 	if ((rc = yunet_pass(d, o, img, fine, 0, out, a, err)) < 0)
-		goto out;
-	/* both passes' faces, best first; one that overlaps a better one is the
-	 * same face (a large face the fine pass cut in pieces, or found twice) */
-	for (size_t j = 0; j < big.n; j++) {
-		struct kf_detection *k = dets_add(out);
-
-		if (!k) {
-			rc = kf_err_set(err, KF_E_NOMEM, "out of memory running the detector");
-			goto out;
-		}
-		*k = big.v[j];
-	}
+		return rc;
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof(*out->v), by_score);
-	size_t kept = 0;
 	for (size_t i = 0; i < out->n; i++) {
 		int dup = 0;
 
@@ -591,9 +577,7 @@ static int run_yunet(const struct kf_detector *d, const struct kf_detect_opts *o
 	out->n = kept;
 	for (size_t i = 0; i < out->n; i++)
 		out->v[i].box = yunet_to_faceapi(out->v[i].raw);
-out:
-	kf_free(big.v);
-	return rc;
+	return KF_OK;
 }
 
 int kf_detect(const struct kf_detector *d, const struct kf_detect_opts *o,
