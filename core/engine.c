@@ -58,7 +58,15 @@ void kf_engine_free(struct kf_engine *e)
 	kf_free(e);
 }
 
-/* Landmarks and descriptors of each detection, on the full image img, whose
+/* Mark the faces too small to recognise (engine.h). */
+static void mark_small(struct kf_face *faces, size_t n, unsigned flags)
+{
+	for (size_t i = 0; i < n; i++)
+		faces[i].too_small = !(flags & KF_FIND_ANY_SIZE) &&
+				     faces[i].box.width < (float)KF_RECOGNIZABLE_MIN_FACE;
+}
+
+/* Landmarks and descriptors of each detection not too small, on the full image img, whose
  * origin is (dx, dy) in photo pixels (a padded canvas has negative offsets). */
 static int describe(const struct kf_engine *e, const struct kf_image *img,
 		    const struct kf_detection *dets, size_t n, double dx, double dy,
@@ -71,6 +79,8 @@ static int describe(const struct kf_engine *e, const struct kf_image *img,
 	if (!e->landmark || (want_desc && !e->facerec))
 		return kf_err_set(err, KF_E_INVALID, "the landmark or recognition net is not loaded");
 	for (size_t i = 0; i < n; i++) {
+		if (faces[i].too_small)
+			continue;
 		kf_arena_reset(a);
 		rc = kf_face_describe(&nets, img, &dets[i].box, faces[i].landmarks,
 				      want_desc ? faces[i].descriptor : NULL, a, err);
@@ -118,6 +128,7 @@ static int pad_retry(const struct kf_engine *e, const struct kf_detect_opts *o,
 					faces[i].box.y -= (float)oy;
 					faces[i].score = dets[i].score;
 				}
+				mark_small(faces, nd, flags);
 				if (flags & (KF_FIND_LANDMARKS | KF_FIND_DESCRIPTORS))
 					rc = describe(e, &canvas, dets, nd, -ox, -oy, flags, faces, a, err);
 				if (rc == KF_OK) {
@@ -197,6 +208,7 @@ int kf_engine_faces(const struct kf_engine *e, const struct kf_detect_opts *o,
 		faces[i].box = dets[i].box;
 		faces[i].score = dets[i].score;
 	}
+	mark_small(faces, nd, flags);
 	if (need_full)
 		rc = describe(e, &full, dets, nd, 0, 0, flags, faces, scratch, err);
 out:

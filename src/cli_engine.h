@@ -32,7 +32,7 @@ struct kf_gallery;
 struct kf_match_engine;
 
 /* JSON of one face in a w x h photo: {"score", "box" (pixels), "boundingBox"
- * (fractions, Rekognition's names)} plus "landmarks" and "descriptor" when the
+ * (fractions, Rekognition's names), "recognizable"} plus "landmarks" and "descriptor" when the
  * face has them (cmd_detect.c). */
 struct cJSON *kf_cli_face_json(const struct kf_face *f, int w, int h);
 

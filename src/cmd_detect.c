@@ -29,6 +29,7 @@ cJSON *kf_cli_face_json(const struct kf_face *f, int w, int h)
 	kf_json_num(b, "Height", f->box.height / h, 6);
 	kf_json_num(b, "Left", f->box.x / w, 6);
 	kf_json_num(b, "Top", f->box.y / h, 6);
+	cJSON_AddBoolToObject(o, "recognizable", !f->too_small);
 	if (f->has_landmarks) {
 		b = cJSON_AddArrayToObject(o, "landmarks");
 		for (int k = 0; k < 68; k++) {

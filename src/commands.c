@@ -64,6 +64,8 @@ static const struct kf_opt identify_opts[] = {
 	KF_DETECT_OPT_ROWS,
 	KF_ENGINE_OPT_ROW,
 	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
+	{ "any-size", NULL, "describe and search faces too small to recognise too (for "
+	  "measuring that size: bench/small-faces)" },
 	{ NULL, NULL, NULL },
 };
 
