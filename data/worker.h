@@ -42,6 +42,9 @@ struct kf_worker_opts {
 	int concurrency;		/* worker threads, 1..63 */
 	int until_empty;
 	int any_engine;			/* serve galleries of another engine too */
+	int any_detector;		/* each gallery's detector (the local engine has
+					 * them all loaded), match.detect's for a
+					 * gallery without one */
 	struct kf_photo_match_opts match;
 };
 

@@ -203,6 +203,7 @@ int kf_cmd_identify(struct kf_cli *cli, const struct kf_command *cmd, struct kf_
 		return rc;
 	if ((rc = kf_cli_threshold(cli, cmd, a, st, &threshold)) != KF_EXIT_OK ||
 	    (rc = kf_cli_engine_name(cli, cmd, a, st, &g, 0, &engine)) != KF_EXIT_OK ||
+	    (rc = kf_cli_detector(cmd, a, st, &g, 0, &o)) != KF_EXIT_OK ||
 	    (rc = kf_cli_engine_open(cli, engine, &o, &e, &me)) != KF_EXIT_OK)
 		goto out;
 	remote = kf_match_engine_has(&me, KF_MATCH_ENGINE_REMOTE);
