@@ -10,8 +10,8 @@
 
 /* Rows for a command's option table (end the table with its NULL row). */
 #define KF_DETECT_OPT_ROWS \
-	{ "detector", "yunet|ssd|tiny", "face detector (default yunet; ssd and tiny are " \
-	  "face-api's)" }, \
+	{ "detector", "yunet|ssd|tiny", "face detector (default: the gallery's, else yunet; " \
+	  "ssd and tiny are face-api's; see 'kingface gallery detector')" }, \
 	{ "min-score", "F", "minimum detection score, 0 to 1 (default 0.6 for yunet, 0.5 " \
 	  "for ssd and tiny)" }, \
 	{ "max-faces", "N", "at most N faces per photo, the largest kept (default 100)" }, \

@@ -129,9 +129,10 @@ int kf_cmd_detect(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 			fprintf(cli->out, "%s: %dx%d, %zu face%s\n", path, info.width, info.height, n,
 				n == 1 ? "" : "s");
 			for (size_t k = 0; k < n; k++)
-				fprintf(cli->out, "  #%zu  score %.3f  x %.0f y %.0f  %.0fx%.0f px\n", k,
+				fprintf(cli->out, "  #%zu  score %.3f  x %.0f y %.0f  %.0fx%.0f px%s\n", k,
 					faces[k].score, faces[k].box.x, faces[k].box.y,
-					faces[k].box.width, faces[k].box.height);
+					faces[k].box.width, faces[k].box.height,
+					faces[k].too_small ? "  too small to recognise" : "");
 		}
 		kf_free(faces);
 	}
