@@ -108,7 +108,7 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 		struct kf_photo_match_opts mo;
 		struct kf_job job;
 		int64_t wait_ms = -1;
-		int rc;
+		int rc, detector;
 
 		kf_err_clear(&err);
 		rc = kf_queue_claim(st, r->o.gallery_id, owner, &r->o.match.queue, &job, &wait_ms, &err);
@@ -130,8 +130,8 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 		if (rc == KF_OK)
 			rc = engine_for(r, &g, &me, &other, &err);
 		mo = r->o.match;
-		if (r->o.any_detector && kf_detector_parse(g.detector) >= 0)
-			mo.detect.detector = (enum kf_detector_kind)kf_detector_parse(g.detector);
+		if (r->o.any_detector && (detector = kf_detector_parse(g.detector)) >= 0)
+			mo.detect.detector = (enum kf_detector_kind)detector;
 		if (rc == KF_OK)
 			rc = kf_photo_match(st, uses(&other, &g) ? &other : &me, &g, job.photo_id,
 					    owner, job.id, &mo, &res, &arena, &err);
