@@ -2,7 +2,8 @@
 # A gallery's detector (docs/engines.md, "Detectors"): the first results set
 # it, status and gallery show it, --detector naming another one is refused
 # with the switch command, `gallery detector` switches (results and cache
-# dropped, photos queued again). And faces too small to recognise: reported,
+# dropped, photos queued again), a worker for every gallery uses each one's.
+# And faces too small to recognise: reported,
 # never matched, "too small to recognise" in detail.
 . "$(dirname "$0")/lib.sh"
 
@@ -89,6 +90,16 @@ test_expect_success 'a face too small to recognise cannot be enrolled' '
 	! kf enroll s Leonard s/small.jpg --force 2>err && test_grep err "too small to recognise" &&
 	! kf enroll s Leonard --photo small.jpg --face 0 2>err &&
 	test_grep err "too small to recognise"
+'
+
+test_expect_success 'a worker for every gallery runs each gallery'"'"'s detector' '
+	kf gallery detector g yunet --yes >/dev/null 2>&1 &&
+	kf gallery detector s ssd --yes >/dev/null 2>&1 &&
+	kf worker --exit-when-empty $M >/dev/null 2>&1 &&
+	kf status g --json | jq -e ".detector == \"yunet\" and .done == 2" &&
+	kf status s --json | jq -e ".detector == \"ssd\" and .done == 2" &&
+	kf match g sample2.jpg --json | jq -e ".detector == \"yunet\" and .cached" &&
+	kf match s large.jpg --json | jq -e ".detector == \"ssd\" and .cached"
 '
 
 test_done
