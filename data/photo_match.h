@@ -82,14 +82,15 @@ struct kf_photo_match_out {
  * one is KF_E_INVALID naming 'kingface gallery engine', before anything is
  * claimed or called) and, for the local engine, o's detector (the gallery's
  * when it has one: another is KF_E_INVALID naming 'kingface gallery
- * detector'; the first results of a gallery without one make it its own). job_owner: the worker holding its job (kf_queue_claim),
- * or NULL to claim the photo's job here (the `match` command; KF_E_BUSY when a
- * worker holds it). An error with out->job_failed set is the photo's own
- * (unreadable, corrupt, refused by the engine: the reason is on its job);
- * otherwise it is the run's (database, memory, the engine's credentials or
- * network, a missing remote collection: KF_E_AUTH, KF_E_NET, KF_E_NOTFOUND)
- * and the job keeps its lease. The billable
- * calls the engine made are added to the gallery's count, failed or not. */
+ * detector'; the first results of a gallery without one make it its own).
+ * job_owner: the worker holding its job (kf_queue_claim), or NULL to claim
+ * the photo's job here (the `match` command; KF_E_BUSY when a worker holds
+ * it). An error with out->job_failed set is the photo's own (unreadable,
+ * corrupt, refused by the engine: the reason is on its job); otherwise it is
+ * the run's (database, memory, the engine's credentials or network, a missing
+ * remote collection: KF_E_AUTH, KF_E_NET, KF_E_NOTFOUND) and the job keeps
+ * its lease. The billable calls the engine made are added to the gallery's
+ * count, failed or not. */
 int kf_photo_match(struct kf_store *st, struct kf_match_engine *me,
 		   const struct kf_match_gallery *g, int64_t photo_id, const char *job_owner,
 		   int64_t job_id, const struct kf_photo_match_opts *o,

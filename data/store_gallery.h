@@ -63,8 +63,9 @@ int kf_store_gallery_remove(struct kf_store *st, int64_t id, struct kf_err *err)
  * statement: calls made are counted even when the photo then fails). */
 int kf_store_gallery_add_calls(struct kf_store *st, int64_t id, int64_t n, struct kf_err *err);
 
-/* What the gallery holds of its engine: *results the photos with stored
- * results (job done), *refs the references its engine (g->engine) made. */
+/* What the gallery holds of its engine and detector: *results the photos
+ * with stored results (job done), *refs the references its engine
+ * (g->engine) made. */
 int kf_store_gallery_engine_use(struct kf_store *st, const struct kf_gallery *g,
 				int64_t *results, int64_t *refs, struct kf_err *err);
 
