@@ -97,7 +97,15 @@ static int edge_canvas(const struct kf_image *img, const struct kf_box *b,
 	return 1;
 }
 
-/* Landmarks and descriptors of each detection, on the full image img, whose
+/* Mark the faces too small to recognise (engine.h). */
+static void mark_small(struct kf_face *faces, size_t n, unsigned flags)
+{
+	for (size_t i = 0; i < n; i++)
+		faces[i].too_small = !(flags & KF_FIND_ANY_SIZE) &&
+				     faces[i].box.width < (float)KF_RECOGNIZABLE_MIN_FACE;
+}
+
+/* Landmarks and descriptors of each detection not too small, on the full image img, whose
  * origin is (dx, dy) in photo pixels (a padded canvas has negative offsets). */
 static int describe(const struct kf_engine *e, const struct kf_image *img,
 		    const struct kf_detection *dets, size_t n, double dx, double dy,
@@ -114,6 +122,8 @@ static int describe(const struct kf_engine *e, const struct kf_image *img,
 		struct kf_box box = dets[i].box;
 		int ox = 0, oy = 0, edge;
 
+		if (faces[i].too_small)
+			continue;
 		kf_arena_reset(a);
 		if ((edge = edge_canvas(img, &box, &canvas, &ox, &oy, err)) < 0)
 			return edge;
@@ -172,6 +182,7 @@ static int pad_retry(const struct kf_engine *e, const struct kf_detect_opts *o,
 						faces[i].lm5[k] = dets[i].lm5[k] - (float)(k % 2 ? oy : ox);
 					faces[i].score = dets[i].score;
 				}
+				mark_small(faces, nd, flags);
 				if (flags & (KF_FIND_LANDMARKS | KF_FIND_DESCRIPTORS))
 					rc = describe(e, &canvas, dets, nd, -ox, -oy, flags, faces, a, err);
 				if (rc == KF_OK) {
@@ -254,6 +265,7 @@ int kf_engine_faces(const struct kf_engine *e, const struct kf_detect_opts *o,
 		faces[i].has_raw = o->detector == KF_DETECTOR_YUNET;
 		memcpy(faces[i].lm5, dets[i].lm5, sizeof(faces[i].lm5));
 	}
+	mark_small(faces, nd, flags);
 	if (need_full)
 		rc = describe(e, &full, dets, nd, 0, 0, flags, faces, scratch, err);
 out:

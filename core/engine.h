@@ -50,7 +50,17 @@ enum kf_find_flags {
 	KF_FIND_LANDMARKS = 1 << 0,
 	KF_FIND_DESCRIPTORS = 1 << 1,	/* implies landmarks */
 	KF_FIND_PAD_RETRY = 1 << 2,
+	KF_FIND_ANY_SIZE = 1 << 3,	/* describe faces below KF_RECOGNIZABLE_MIN_FACE
+					 * too (bench/small-faces measures it so) */
 };
+
+/* The narrowest face (width of its face-api-shaped box, pixels of the full
+ * photo) that is recognised. A narrower face is found and reported, but gets
+ * no landmarks and no descriptor and is never matched ("recognizable": false):
+ * below this width identification on the dev protocol breaks down (fewer than
+ * 30 of 32 hits, or a false match, at threshold 80). Measured by
+ * bench/small-faces; the table is in docs/similarity.md ("Small faces"). */
+#define KF_RECOGNIZABLE_MIN_FACE 47
 
 struct kf_face {
 	struct kf_box box;		/* pixels of the upright full-resolution photo */
@@ -59,6 +69,8 @@ struct kf_face {
 	float lm5[10];			/* YuNet's 5 landmarks (x, y) */
 	int has_landmarks, has_descriptor;
 	int has_raw;			/* raw and lm5 are YuNet's */
+	int too_small;			/* narrower than KF_RECOGNIZABLE_MIN_FACE (and
+					 * not KF_FIND_ANY_SIZE): not described */
 	float landmarks[136];		/* 68 points x0,y0,... in photo pixels */
 	float descriptor[KF_DESC_DIM];
 };

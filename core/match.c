@@ -29,6 +29,10 @@ int kf_match_photo(const struct kf_engine *e, const struct kf_detect_opts *o,
 
 		m->box = faces[i].box;
 		m->score = faces[i].score;
+		if ((m->too_small = faces[i].too_small)) {
+			m->no_descriptor = 1;
+			continue;
+		}
 		memcpy(m->descriptor, faces[i].descriptor, sizeof(m->descriptor));
 		if ((rc = kf_search_query(s, m->descriptor, threshold, m->hits, KF_MATCH_MAX_HITS,
 					  &m->nhits, &m->best_below, err)) < 0) {

@@ -5,6 +5,8 @@
  * kf_match_photo() runs the local engine (detect with the shared options, keep
  * the largest max_faces, landmarks and descriptor of each face from the full-
  * resolution photo) and searches each descriptor in the gallery's references.
+ * A face too small to recognise (core/engine.h) is kept without a descriptor
+ * and without hits.
  * Thread-safe: engine and search are read-only; each call brings its arena.
  */
 #ifndef KF_MATCH_H
@@ -24,6 +26,8 @@ struct kf_match_face {
 	float score;			/* detector score, 0..1 */
 	float descriptor[KF_DESC_DIM];
 	int no_descriptor;		/* the engine gives none (Rekognition): stored NULL */
+	int too_small;			/* below KF_RECOGNIZABLE_MIN_FACE: no descriptor,
+					 * never matched */
 	size_t nhits;
 	struct kf_search_hit hits[KF_MATCH_MAX_HITS];	/* at or above the threshold */
 	struct kf_search_hit best_below;		/* client_id 0: none */

@@ -229,6 +229,8 @@ static int store(struct worker *w, const struct kf_pg_job *job, const char *etag
 			 (double)(f->box.y / (float)res->height));
 		snprintf(conf, sizeof(conf), "%.4f", (double)f->score * 100.0);
 		kf_pg_desc_hex(f->descriptor, desc);
+		if (f->no_descriptor)	/* too small to recognise: NULL, as locally */
+			p[4] = NULL;
 		if ((rc = kf_pg_exec(pg, "INSERT INTO rekognition_photo_faces (photo_id, face_index, "
 				     "bounding_box_json, confidence, descriptor) VALUES ($1, $2, "
 				     "$3::jsonb, $4, $5::bytea) RETURNING id", 5, p, &q,
@@ -309,7 +311,8 @@ static int process(struct worker *w, const struct kf_pg_job *job, struct kf_pg_e
 		*photo_failed = rc != KF_E_NOMEM;
 		goto out;
 	}
-	if (!(payload = kf_photo_match_payload(&w->g, job->photo_id, job->key, &res))) {
+	if (!(payload = kf_photo_match_payload(&w->g, job->photo_id, job->key,
+						kf_detector_name(o->detect.detector), &res))) {
 		rc = kf_err_set(err, KF_E_NOMEM, "out of memory writing the result");
 		goto out;
 	}

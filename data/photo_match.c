@@ -17,8 +17,8 @@
 #include "data/store_photo.h"
 #include "data/store_result.h"
 
-/* galleries.engine of the gallery into out. */
-static int load_engine(struct kf_store *st, int64_t gallery_id, char *out, size_t n,
+/* galleries.engine and .detector of the gallery into mg. */
+static int load_engine(struct kf_store *st, int64_t gallery_id, struct kf_match_gallery *mg,
 		       struct kf_err *err)
 {
 	struct kf_gallery g;
@@ -26,7 +26,8 @@ static int load_engine(struct kf_store *st, int64_t gallery_id, char *out, size_
 
 	if ((rc = kf_store_gallery_get(st, gallery_id, &g, err)) < 0)
 		return rc;
-	snprintf(out, n, "%s", g.engine ? g.engine : KF_MATCH_ENGINE_LOCAL);
+	snprintf(mg->engine, sizeof(mg->engine), "%s", g.engine ? g.engine : KF_MATCH_ENGINE_LOCAL);
+	snprintf(mg->detector, sizeof(mg->detector), "%s", g.detector ? g.detector : "");
 	kf_store_gallery_release(&g);
 	return KF_OK;
 }
@@ -44,7 +45,7 @@ int kf_match_gallery_load(struct kf_store *st, int64_t gallery_id, struct kf_mat
 	if ((rc = kf_store_face_load_search(st, gallery_id, KF_ENGINE_MODEL, &g->search,
 					    &g->references, &g->other_model, err)) < 0 ||
 	    (rc = kf_store_client_list(st, gallery_id, &clients, &n, err)) < 0 ||
-	    (rc = load_engine(st, gallery_id, g->engine, sizeof(g->engine), err)) < 0 ||
+	    (rc = load_engine(st, gallery_id, g, err)) < 0 ||
 	    (strcmp(g->engine, KF_MATCH_ENGINE_LOCAL) != 0 &&
 	     (rc = kf_store_face_count(st, gallery_id, g->engine, &g->remote_refs, err)) < 0))
 		goto fail;
@@ -164,7 +165,8 @@ static void add_box(cJSON *o, float l, float t, float w, float h)
 }
 
 char *kf_photo_match_payload(const struct kf_match_gallery *g, int64_t photo_id,
-			     const char *key, const struct kf_match_result *r)
+			     const char *key, const char *detector,
+			     const struct kf_match_result *r)
 {
 	cJSON *o = cJSON_CreateObject(), *matches, *faces;
 
@@ -183,6 +185,7 @@ char *kf_photo_match_payload(const struct kf_match_gallery *g, int64_t photo_id,
 		cJSON_AddNumberToObject(fo, "faceIndex", (double)i);
 		add_box(fo, l, t, w, h);
 		cJSON_AddNumberToObject(fo, "confidence", round(f->score * 1e6) / 1e4);
+		cJSON_AddBoolToObject(fo, "recognizable", !f->too_small);
 		cJSON_AddItemToArray(faces, fo);
 		for (size_t k = 0; k < f->nhits; k++) {
 			cJSON *m = cJSON_CreateObject();
@@ -198,6 +201,10 @@ char *kf_photo_match_payload(const struct kf_match_gallery *g, int64_t photo_id,
 		}
 	}
 	cJSON_AddStringToObject(o, "engine", g->engine[0] ? g->engine : KF_MATCH_ENGINE_LOCAL);
+	if (detector)
+		cJSON_AddStringToObject(o, "detector", detector);
+	else
+		cJSON_AddNullToObject(o, "detector");
 	cJSON_AddBoolToObject(o, "cached", 0);
 	return own(o);
 }
@@ -244,6 +251,8 @@ int kf_photo_match(struct kf_store *st, struct kf_match_engine *me,
 	struct kf_photo p = { 0 };
 	struct kf_photo_local f = { 0 };
 	char owner[192], ref[24], key[1200], *hit = NULL, *text = NULL;
+	const char *detector = kf_match_engine_has(me, KF_MATCH_ENGINE_REMOTE) ? NULL :
+			       kf_detector_name(o->detect.detector);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -252,6 +261,10 @@ int kf_photo_match(struct kf_store *st, struct kf_match_engine *me,
 				  "not %s (switch with 'kingface gallery engine %lld %s')",
 				  (long long)g->id, g->engine, kf_match_engine_name(me),
 				  (long long)g->id, kf_match_engine_name(me));
+	if (detector && g->detector[0] && strcmp(g->detector, detector) != 0)
+		return kf_err_set(err, KF_E_INVALID, "gallery %lld holds results of the %s detector, "
+				  "not %s (switch with 'kingface gallery detector %lld %s')",
+				  (long long)g->id, g->detector, detector, (long long)g->id, detector);
 	snprintf(ref, sizeof(ref), "%lld", (long long)photo_id);
 	if ((rc = kf_store_photo_find(st, g->id, ref, &p, err)) < 0)
 		return rc;
@@ -306,13 +319,14 @@ int kf_photo_match(struct kf_store *st, struct kf_match_engine *me,
 			kf_queue_release(st, job_id, owner, NULL);
 		goto out;
 	}
-	if (!(text = kf_photo_match_payload(g, p.id, p.key, &res))) {
+	if (!(text = kf_photo_match_payload(g, p.id, p.key, detector, &res))) {
 		rc = kf_err_set(err, KF_E_NOMEM, "out of memory writing the result");
 		goto out;
 	}
 	if ((rc = kf_store_begin(st, err)) < 0)
 		goto out;
-	if ((rc = kf_store_result_replace(st, p.id, &res, err)) < 0 ||
+	if ((detector && (rc = kf_store_gallery_adopt_detector(st, g->id, detector, err)) < 0) ||
+	    (rc = kf_store_result_replace(st, p.id, &res, err)) < 0 ||
 	    (rc = kf_store_cache_put(st, key, g->id, p.id, text,
 					 kf_store_now_ms() + o->ttl_ms, err)) < 0 ||
 	    (rc = kf_queue_done(st, job_id, job_owner, f.etag, err)) < 0 ||

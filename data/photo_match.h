@@ -38,6 +38,7 @@ struct kf_match_gallery {
 	char **client_names;
 	int64_t references, other_model;	/* loaded, and skipped as of another model */
 	char engine[32];		/* galleries.engine: the engine of its results */
+	char detector[8];		/* galleries.detector of its local results, "" none yet */
 	int64_t remote_refs;		/* references of a remote engine (its collection) */
 };
 
@@ -79,24 +80,29 @@ struct kf_photo_match_out {
 
 /* Match photo_id (a photo of g) with the engine me (the gallery's: another
  * one is KF_E_INVALID naming 'kingface gallery engine', before anything is
- * claimed or called). job_owner: the worker holding its job (kf_queue_claim),
- * or NULL to claim the photo's job here (the `match` command; KF_E_BUSY when a
- * worker holds it). An error with out->job_failed set is the photo's own
- * (unreadable, corrupt, refused by the engine: the reason is on its job);
- * otherwise it is the run's (database, memory, the engine's credentials or
- * network, a missing remote collection: KF_E_AUTH, KF_E_NET, KF_E_NOTFOUND)
- * and the job keeps its lease. The billable
- * calls the engine made are added to the gallery's count, failed or not. */
+ * claimed or called) and, for the local engine, o's detector (the gallery's
+ * when it has one: another is KF_E_INVALID naming 'kingface gallery
+ * detector'; the first results of a gallery without one make it its own).
+ * job_owner: the worker holding its job (kf_queue_claim), or NULL to claim
+ * the photo's job here (the `match` command; KF_E_BUSY when a worker holds
+ * it). An error with out->job_failed set is the photo's own (unreadable,
+ * corrupt, refused by the engine: the reason is on its job); otherwise it is
+ * the run's (database, memory, the engine's credentials or network, a missing
+ * remote collection: KF_E_AUTH, KF_E_NET, KF_E_NOTFOUND) and the job keeps
+ * its lease. The billable calls the engine made are added to the gallery's
+ * count, failed or not. */
 int kf_photo_match(struct kf_store *st, struct kf_match_engine *me,
 		   const struct kf_match_gallery *g, int64_t photo_id, const char *job_owner,
 		   int64_t job_id, const struct kf_photo_match_opts *o,
 		   struct kf_photo_match_out *out, struct kf_arena *scratch, struct kf_err *err);
 
 /* The step-1 result JSON of photo photo_id (its key) in gallery g (for the
- * client names), "cached": false; kf_malloc'd, NULL when out of memory. The
- * same payload with "cached": true, or NULL when payload is not JSON. */
+ * client names), found by detector (NULL for a remote engine: JSON null),
+ * "cached": false; kf_malloc'd, NULL when out of memory. The same payload
+ * with "cached": true, or NULL when payload is not JSON. */
 char *kf_photo_match_payload(const struct kf_match_gallery *g, int64_t photo_id,
-			     const char *key, const struct kf_match_result *r);
+			     const char *key, const char *detector,
+			     const struct kf_match_result *r);
 char *kf_photo_match_payload_cached(const char *payload);
 
 /* The cache key of a photo (buf of n bytes). */

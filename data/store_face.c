@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/engine.h"
 #include "data/store_int.h"
 
 #define DESC_BYTES (KF_DESC_DIM * sizeof(float))
@@ -223,7 +224,8 @@ static int from_photo(struct kf_store *st, int64_t photo_id, int face_index, int
 
 	memset(r, 0, sizeof(*r));
 	if ((rc = kf_store_prepare(st, &s, "SELECT descriptor, box_left, box_top, box_width, "
-				   "box_height, confidence FROM photo_faces WHERE photo_id = ?1 AND "
+				   "box_height, confidence, recognizable FROM photo_faces WHERE "
+				   "photo_id = ?1 AND "
 				   "face_index = ?2", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, photo_id);
@@ -238,6 +240,10 @@ static int from_photo(struct kf_store *st, int64_t photo_id, int face_index, int
 		r->box_height = (float)sqlite3_column_double(s, 4);
 		r->score = (float)(sqlite3_column_double(s, 5) / 100.0);
 		rc = KF_OK;
+	} else if (rc == SQLITE_ROW && !sqlite3_column_int(s, 6)) {
+		rc = kf_err_set(err, KF_E_INVALID, "face %d of the photo is too small to recognise "
+				"(narrower than %d px): it cannot be a reference", face_index,
+				KF_RECOGNIZABLE_MIN_FACE);
 	} else if (rc == SQLITE_ROW) {
 		rc = kf_err_set(err, KF_E_NOTFOUND, "face %d of the photo has no descriptor (its "
 				"gallery's engine keeps none): enroll from the photo file instead",

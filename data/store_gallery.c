@@ -28,7 +28,8 @@
 	" (SELECT coalesce(max(j.processed_at), 0) FROM photos p" \
 	"   JOIN photo_jobs j ON j.photo_id = p.id WHERE p.gallery_id = g.id)," \
 	" g.platform_id, g.bucket, g.remote_calls," \
-	" (SELECT count(*) FROM outbox o WHERE o.gallery_id = g.id)" \
+	" (SELECT count(*) FROM outbox o WHERE o.gallery_id = g.id)," \
+	" nullif(g.detector, '')" \
 	" FROM galleries g"
 
 static int read_row(sqlite3_stmt *s, struct kf_gallery *g)
@@ -36,7 +37,8 @@ static int read_row(sqlite3_stmt *s, struct kf_gallery *g)
 	memset(g, 0, sizeof(*g));
 	g->id = sqlite3_column_int64(s, 0);
 	if (kf_store_col_strdup(s, 1, &g->name) < 0 || kf_store_col_strdup(s, 2, &g->source) < 0 ||
-	    kf_store_col_strdup(s, 3, &g->engine) < 0 || kf_store_col_strdup(s, 16, &g->bucket) < 0) {
+	    kf_store_col_strdup(s, 3, &g->engine) < 0 || kf_store_col_strdup(s, 16, &g->bucket) < 0 ||
+	    kf_store_col_strdup(s, 19, &g->detector) < 0) {
 		kf_store_gallery_release(g);
 		return KF_E_NOMEM;
 	}
@@ -224,8 +226,13 @@ static int exec_id(struct kf_store *st, const char *sql, int64_t id, const char 
 	return kf_store_step_done(st, s, what, err);
 }
 
-int kf_store_gallery_set_engine(struct kf_store *st, int64_t id, const char *engine, int reset,
-				int64_t *requeued, struct kf_err *err)
+/* What a switch sets: the engine (and the detector cleared) or the detector. */
+enum what { SET_ENGINE, SET_DETECTOR };
+
+/* kf_store_gallery_set_engine and _set_detector: set the column, with reset
+ * dropping the results first, in one transaction. */
+static int set_gallery(struct kf_store *st, int64_t id, enum what what, const char *value,
+		       int reset, int64_t *requeued, struct kf_err *err)
 {
 	sqlite3_stmt *s;
 	int64_t running = 0, photos = 0;
@@ -267,13 +274,18 @@ int kf_store_gallery_set_engine(struct kf_store *st, int64_t id, const char *eng
 			   "photo_id IN (SELECT id FROM photos WHERE gallery_id = ?1)", id,
 			   "re-queue the gallery's photos", err)) < 0))
 		goto fail;
-	if ((rc = kf_store_prepare(st, &s, "UPDATE galleries SET engine = ?2, updated_at = ?3 "
-				   "WHERE id = ?1", err)) < 0)
+	if ((rc = kf_store_prepare(st, &s, what == SET_DETECTOR ?
+				   "UPDATE galleries SET detector = ?2, updated_at = ?3 WHERE id = ?1" :
+				   "UPDATE galleries SET engine = ?2, updated_at = ?3, detector = "
+				   "CASE WHEN ?4 THEN NULL ELSE detector END WHERE id = ?1", err)) < 0)
 		goto fail;
 	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, engine, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, kf_store_now_ms());
-	if ((rc = kf_store_step_done(st, s, "set the gallery's engine", err)) < 0 ||
+	if (what == SET_ENGINE)
+		sqlite3_bind_int(s, 4, reset);
+	if ((rc = kf_store_step_done(st, s, what == SET_DETECTOR ? "set the gallery's detector" :
+				     "set the gallery's engine", err)) < 0 ||
 	    (rc = kf_store_commit(st, err)) < 0)
 		goto fail;
 	if (requeued && reset)
@@ -284,6 +296,38 @@ fail:
 	return rc;
 }
 
+int kf_store_gallery_set_engine(struct kf_store *st, int64_t id, const char *engine, int reset,
+				int64_t *requeued, struct kf_err *err)
+{
+	return set_gallery(st, id, SET_ENGINE, engine, reset, requeued, err);
+}
+
+int kf_store_gallery_set_detector(struct kf_store *st, int64_t id, const char *detector,
+				  int reset, int64_t *requeued, struct kf_err *err)
+{
+	return set_gallery(st, id, SET_DETECTOR, detector, reset, requeued, err);
+}
+
+int kf_store_gallery_adopt_detector(struct kf_store *st, int64_t id, const char *detector,
+				    struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "UPDATE galleries SET detector = ?2 WHERE id = ?1 "
+				   "AND coalesce(detector, '') IN ('', ?2)", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, detector, -1, SQLITE_STATIC);
+	if ((rc = kf_store_step_done(st, s, "set the gallery's detector", err)) < 0)
+		return rc;
+	if (sqlite3_changes(st->db) == 0)
+		return kf_err_set(err, KF_E_INVALID, "gallery %lld holds results of another detector "
+				  "than %s (switch with 'kingface gallery detector %lld %s')",
+				  (long long)id, detector, (long long)id, detector);
+	return KF_OK;
+}
+
 void kf_store_gallery_release(struct kf_gallery *g)
 {
 	if (!g)
@@ -291,6 +335,7 @@ void kf_store_gallery_release(struct kf_gallery *g)
 	kf_free(g->name);
 	kf_free(g->source);
 	kf_free(g->engine);
+	kf_free(g->detector);
 	kf_free(g->bucket);
 	memset(g, 0, sizeof(*g));
 }

@@ -17,6 +17,8 @@ struct kf_gallery {
 	char *name;
 	char *source;		/* absolute source folder, or NULL */
 	char *engine;		/* match engine of the stored results ("local") */
+	char *detector;		/* face detector of the stored local results
+				 * ("yunet", "ssd", "tiny"), NULL when none yet */
 	int64_t platform_id;	/* king_galleries.id when pulled (connected mode), else 0 */
 	char *bucket;		/* S3 bucket of its photos when pulled with one, or NULL */
 	int64_t sync_pending;	/* local changes the platform has not had yet (outbox) */
@@ -61,18 +63,32 @@ int kf_store_gallery_remove(struct kf_store *st, int64_t id, struct kf_err *err)
  * statement: calls made are counted even when the photo then fails). */
 int kf_store_gallery_add_calls(struct kf_store *st, int64_t id, int64_t n, struct kf_err *err);
 
-/* What the gallery holds of its engine: *results the photos with stored
- * results (job done), *refs the references its engine (g->engine) made. */
+/* What the gallery holds of its engine and detector: *results the photos
+ * with stored results (job done), *refs the references its engine
+ * (g->engine) made. */
 int kf_store_gallery_engine_use(struct kf_store *st, const struct kf_gallery *g,
 				int64_t *results, int64_t *refs, struct kf_err *err);
 
 /* Make engine the gallery's. With reset, in one transaction: its faces,
  * matches and cached results are dropped and every job goes back to pending
- * (*requeued, may be NULL, gets how many photos will be processed again);
- * KF_E_BUSY when a job is running. References are kept: each engine only
- * uses its own. */
+ * (*requeued, may be NULL, gets how many photos will be processed again), and
+ * its detector is cleared (the next results set it); KF_E_BUSY when a job is
+ * running. References are kept: each engine only uses its own. */
 int kf_store_gallery_set_engine(struct kf_store *st, int64_t id, const char *engine, int reset,
 				int64_t *requeued, struct kf_err *err);
+
+/* Make detector the gallery's, as kf_store_gallery_set_engine does (with
+ * reset: its faces, matches and cached results dropped, every job back to
+ * pending, in one transaction; KF_E_BUSY when a job is running). */
+int kf_store_gallery_set_detector(struct kf_store *st, int64_t id, const char *detector,
+				  int reset, int64_t *requeued, struct kf_err *err);
+
+/* The first local results of a gallery without a detector make theirs its
+ * detector (call inside the transaction that stores them). KF_E_INVALID,
+ * naming 'kingface gallery detector', when the gallery holds results of
+ * another detector. */
+int kf_store_gallery_adopt_detector(struct kf_store *st, int64_t id, const char *detector,
+				    struct kf_err *err);
 
 void kf_store_gallery_release(struct kf_gallery *g);
 void kf_store_gallery_list_free(struct kf_gallery *list, size_t n);

@@ -57,8 +57,9 @@ int kf_store_result_replace(struct kf_store *st, int64_t photo_id,
 	if ((rc = kf_store_step_done(st, f, "update photo size", err)) < 0)
 		return rc;
 	if ((rc = kf_store_prepare(st, &f, "INSERT INTO photo_faces(photo_id, face_index, box_left, "
-				   "box_top, box_width, box_height, confidence, descriptor) "
-				   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", err)) < 0 ||
+				   "box_top, box_width, box_height, confidence, descriptor, "
+				   "recognizable) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+				   err)) < 0 ||
 	    (rc = kf_store_prepare(st, &m, "INSERT INTO face_matches(photo_face_id, client_id, "
 				   "similarity) VALUES (?1, ?2, ?3)", err)) < 0)
 		goto out;
@@ -77,6 +78,7 @@ int kf_store_result_replace(struct kf_store *st, int64_t photo_id,
 			sqlite3_bind_null(f, 8);
 		else
 			sqlite3_bind_blob(f, 8, face->descriptor, (int)DESC_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int(f, 9, !face->too_small);
 		if ((rc = sqlite3_step(f)) != SQLITE_DONE) {
 			rc = kf_store_fail(st, rc, "store a face", err);
 			goto out;
@@ -236,6 +238,7 @@ static int detail_read(sqlite3_stmt *s, void *row)
 		memcpy(f->descriptor, sqlite3_column_blob(s, 7), DESC_BYTES);
 		f->has_descriptor = 1;
 	}
+	f->too_small = !sqlite3_column_int(s, 8);
 	return KF_OK;
 }
 
@@ -246,7 +249,7 @@ int kf_store_detail(struct kf_store *st, int64_t photo_id, struct kf_detail_face
 	int rc;
 
 	if ((rc = kf_store_prepare(st, &s, "SELECT id, face_index, box_left, box_top, box_width, "
-				   "box_height, confidence, descriptor FROM photo_faces "
+				   "box_height, confidence, descriptor, recognizable FROM photo_faces "
 				   "WHERE photo_id = ?1 ORDER BY face_index", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, photo_id);

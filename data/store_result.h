@@ -58,6 +58,7 @@ struct kf_detail_face {
 	struct kf_frac_box box;
 	float confidence;
 	int has_descriptor;
+	int too_small;		/* too small to recognise (core/engine.h): never matched */
 	float descriptor[KF_DESC_DIM];
 	size_t nmatches;
 	struct kf_search_hit matches[KF_MATCH_MAX_HITS];	/* best first */

@@ -175,6 +175,17 @@ static const char *const migrations[] = {
 	"ALTER TABLE client_faces ADD COLUMN engine TEXT NOT NULL DEFAULT 'local';"
 	"ALTER TABLE client_faces ADD COLUMN face_id TEXT;"	/* the engine's id, or NULL */
 	"ALTER TABLE galleries ADD COLUMN remote_calls INTEGER NOT NULL DEFAULT 0;",
+
+	/* 4: YuNet became the default detector. galleries.detector is the face
+	 * detector of the gallery's stored results (NULL or '': none yet; the
+	 * first results set it); the local results stored so far came from SSD,
+	 * the default until now. A face too small to recognise is stored with
+	 * recognizable = 0 and no descriptor (core/engine.h). */
+	"ALTER TABLE galleries ADD COLUMN detector TEXT;"
+	"UPDATE galleries SET detector = 'ssd' WHERE engine = 'local' AND EXISTS ("
+	"  SELECT 1 FROM photos p JOIN photo_jobs j ON j.photo_id = p.id"
+	"   WHERE p.gallery_id = galleries.id AND j.state = 'done');"
+	"ALTER TABLE photo_faces ADD COLUMN recognizable INTEGER NOT NULL DEFAULT 1;",
 };
 
 int kf_store_schema_count(void)

@@ -105,9 +105,10 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 	}
 	while (!kf_pool_stopping(pool)) {
 		struct kf_photo_match_out res;
+		struct kf_photo_match_opts mo;
 		struct kf_job job;
 		int64_t wait_ms = -1;
-		int rc;
+		int rc, detector;
 
 		kf_err_clear(&err);
 		rc = kf_queue_claim(st, r->o.gallery_id, owner, &r->o.match.queue, &job, &wait_ms, &err);
@@ -128,9 +129,12 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 		rc = gallery_for(st, job.gallery_id, &g, &version, &err);
 		if (rc == KF_OK)
 			rc = engine_for(r, &g, &me, &other, &err);
+		mo = r->o.match;
+		if (r->o.any_detector && (detector = kf_detector_parse(g.detector)) >= 0)
+			mo.detect.detector = (enum kf_detector_kind)detector;
 		if (rc == KF_OK)
 			rc = kf_photo_match(st, uses(&other, &g) ? &other : &me, &g, job.photo_id,
-					    owner, job.id, &r->o.match, &res, &arena, &err);
+					    owner, job.id, &mo, &res, &arena, &err);
 		kf_arena_reset(&arena);
 		kf_pool_add(pool, KF_POOL_RUNNING, -1);
 		atomic_store(&r->slot[index], 0);

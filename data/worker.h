@@ -14,6 +14,11 @@
  *   (`worker` with neither --gallery nor --engine): then a thread opens that
  *   gallery's engine by name when it first needs it (data/engines.h; only a
  *   remote engine can be opened so: the local networks are the caller's).
+ * - Detectors never mix either (galleries.detector): a job of a gallery of
+ *   another detector than o.match's stops the run (kf_photo_match), unless
+ *   any_detector is set (`worker` with neither --gallery nor --detector): then
+ *   each job runs with its gallery's detector, from the caller's engine,
+ *   which has them all loaded.
  * - SQLite writes are single statements (claim) or short BEGIN IMMEDIATE
  *   transactions (one photo's results) on WAL with a busy timeout, so a writer
  *   waits its turn instead of failing with SQLITE_BUSY.
@@ -42,6 +47,9 @@ struct kf_worker_opts {
 	int concurrency;		/* worker threads, 1..63 */
 	int until_empty;
 	int any_engine;			/* serve galleries of another engine too */
+	int any_detector;		/* each gallery's detector (the local engine has
+					 * them all loaded), match.detect's for a
+					 * gallery without one */
 	struct kf_photo_match_opts match;
 };
 

@@ -89,7 +89,9 @@ int kf_cli_threshold(struct kf_cli *cli, const struct kf_command *cmd, const str
 	return KF_EXIT_OK;
 }
 
-int kf_cli_load_engine(struct kf_cli *cli, const struct kf_detect_opts *o, struct kf_engine **e)
+/* Load face-api's and YuNet's networks: the detectors of load_flags, with
+ * landmarks and descriptors. */
+static int load_engine(struct kf_cli *cli, unsigned load_flags, struct kf_engine **e)
 {
 	struct kf_err err = KF_ERR_INIT;
 	char models[KF_CLI_PATH], yunet[KF_CLI_PATH];
@@ -97,10 +99,14 @@ int kf_cli_load_engine(struct kf_cli *cli, const struct kf_detect_opts *o, struc
 
 	if ((rc = kf_cli_models(cli, models, yunet)) != KF_EXIT_OK)
 		return rc;
-	if (kf_engine_load(e, models, yunet, kf_engine_detector_flag(o->detector) |
-			   KF_ENGINE_DESCRIPTORS, &err) < 0)
+	if (kf_engine_load(e, models, yunet, load_flags | KF_ENGINE_DESCRIPTORS, &err) < 0)
 		return kf_cli_error(&err);
 	return KF_EXIT_OK;
+}
+
+int kf_cli_load_engine(struct kf_cli *cli, const struct kf_detect_opts *o, struct kf_engine **e)
+{
+	return load_engine(cli, kf_engine_detector_flag(o->detector), e);
 }
 
 static const char *canonical(const char *name)
@@ -110,13 +116,38 @@ static const char *canonical(const char *name)
 	return KF_MATCH_ENGINE_LOCAL;
 }
 
+/* Refuse to mix results in gallery g: it holds `results` photos processed
+ * (and `refs` references, when refs >= 0) of its `what` (engine or detector)
+ * `have`; the message names the command that switches to `want`. */
+static int refuse_mix(const struct kf_gallery *g, const char *what, const char *have,
+		      const char *want, int64_t results, int64_t refs)
+{
+	fprintf(stderr, "kingface: gallery '%s' holds results of the %s %s (%lld photo%s "
+		"processed", g->name, have, what, (long long)results, results == 1 ? "" : "s");
+	if (refs >= 0)
+		fprintf(stderr, ", %lld reference%s", (long long)refs, refs == 1 ? "" : "s");
+	fprintf(stderr, "); %ss never mix: switch with 'kingface gallery %s %s %s' (its photos "
+		"are then processed again)\n", what, what, g->name, want);
+	return KF_EXIT_ERROR;
+}
+
+/* *field = kf_strdup(value), kept as it was when out of memory. */
+static void replace(char **field, const char *value)
+{
+	char *copy = kf_strdup(value);
+
+	if (copy) {
+		kf_free(*field);
+		*field = copy;
+	}
+}
+
 int kf_cli_engine_name(struct kf_cli *cli, const struct kf_command *cmd, const struct kf_args *a,
 		       struct kf_store *st, struct kf_gallery *g, int adopt, const char **name)
 {
 	struct kf_err err = KF_ERR_INIT;
 	const char *want = kf_cli_opt(cmd, a, "engine"), *have;
 	int64_t results, refs;
-	char *copy;
 
 	(void)cli;
 	if (want && !kf_match_engine_known(want))
@@ -131,22 +162,42 @@ int kf_cli_engine_name(struct kf_cli *cli, const struct kf_command *cmd, const s
 		return KF_EXIT_OK;
 	if (kf_store_gallery_engine_use(st, g, &results, &refs, &err) < 0)
 		return kf_cli_error(&err);
-	if (results || refs) {
-		fprintf(stderr, "kingface: gallery '%s' holds results of the %s engine (%lld photo%s "
-			"processed, %lld reference%s); engines never mix: switch with 'kingface "
-			"gallery engine %s %s' (its photos are then processed again)\n", g->name,
-			have, (long long)results, results == 1 ? "" : "s", (long long)refs,
-			refs == 1 ? "" : "s", g->name, *name);
-		return KF_EXIT_ERROR;
-	}
+	if (results || refs)
+		return refuse_mix(g, "engine", have, *name, results, refs);
 	if (!adopt)
 		return KF_EXIT_OK;
 	if (kf_store_gallery_set_engine(st, g->id, *name, 0, NULL, &err) < 0)
 		return kf_cli_error(&err);
-	if ((copy = kf_strdup(*name))) {
-		kf_free(g->engine);
-		g->engine = copy;
+	replace(&g->engine, *name);
+	return KF_EXIT_OK;
+}
+
+int kf_cli_detector(const struct kf_command *cmd, const struct kf_args *a, struct kf_store *st,
+		    struct kf_gallery *g, int for_results, struct kf_detect_opts *o)
+{
+	struct kf_err err = KF_ERR_INIT;
+	const char *want = kf_cli_opt(cmd, a, "detector");
+	int64_t results, refs;
+
+	if (!g || !g->detector)
+		return KF_EXIT_OK;
+	if (!want) {
+		int k = kf_detector_parse(g->detector);
+
+		if (k >= 0)
+			o->detector = (enum kf_detector_kind)k;
+		return KF_EXIT_OK;
 	}
+	want = kf_detector_name(o->detector);
+	if (!for_results || !strcmp(want, g->detector))
+		return KF_EXIT_OK;
+	if (kf_store_gallery_engine_use(st, g, &results, &refs, &err) < 0)
+		return kf_cli_error(&err);
+	if (results)
+		return refuse_mix(g, "detector", g->detector, want, results, -1);
+	if (kf_store_gallery_set_detector(st, g->id, want, 0, NULL, &err) < 0)
+		return kf_cli_error(&err);
+	replace(&g->detector, want);
 	return KF_EXIT_OK;
 }
 
@@ -154,12 +205,14 @@ int kf_cli_engine_open(struct kf_cli *cli, const char *name, const struct kf_det
 		       struct kf_engine **local, struct kf_match_engine *me)
 {
 	struct kf_err err = KF_ERR_INIT;
+	unsigned detectors = o ? kf_engine_detector_flag(o->detector) :
+			     KF_ENGINE_YUNET | KF_ENGINE_SSD | KF_ENGINE_TINY;
 	int rc;
 
 	*local = NULL;
 	memset(me, 0, sizeof(*me));
 	if (!strcmp(name, KF_MATCH_ENGINE_LOCAL) &&
-	    (rc = kf_cli_load_engine(cli, o, local)) != KF_EXIT_OK)
+	    (rc = load_engine(cli, detectors, local)) != KF_EXIT_OK)
 		return rc;
 	if (kf_engines_open(name, *local, me, &err) < 0) {
 		kf_engine_free(*local);

@@ -10,8 +10,8 @@
 
 /* Rows for a command's option table (end the table with its NULL row). */
 #define KF_DETECT_OPT_ROWS \
-	{ "detector", "yunet|ssd|tiny", "face detector (default yunet; ssd and tiny are " \
-	  "face-api's)" }, \
+	{ "detector", "yunet|ssd|tiny", "face detector (default: the gallery's, else yunet; " \
+	  "ssd and tiny are face-api's; see 'kingface gallery detector')" }, \
 	{ "min-score", "F", "minimum detection score, 0 to 1 (default 0.5)" }, \
 	{ "max-faces", "N", "at most N faces per photo, the largest kept (default 100)" }, \
 	{ "tiles", "auto|off", "ssd and tiny: tile large photos to find small faces " \
@@ -31,7 +31,7 @@ struct kf_gallery;
 struct kf_match_engine;
 
 /* JSON of one face in a w x h photo: {"score", "box" (pixels), "boundingBox"
- * (fractions, Rekognition's names)} plus "landmarks" and "descriptor" when the
+ * (fractions, Rekognition's names), "recognizable"} plus "landmarks" and "descriptor" when the
  * face has them (cmd_detect.c). */
 struct cJSON *kf_cli_face_json(const struct kf_face *f, int w, int h);
 
@@ -74,8 +74,20 @@ int kf_cli_match_opts(struct kf_cli *cli, const struct kf_command *cmd, const st
 int kf_cli_engine_name(struct kf_cli *cli, const struct kf_command *cmd, const struct kf_args *a,
 		       struct kf_store *st, struct kf_gallery *g, int adopt, const char **name);
 
+/* The detector for gallery g (may be NULL) into o->detector, which holds
+ * --detector or the default (kf_cli_detect_opts): without --detector, the
+ * gallery's when it has one. for_results (process, match, worker: results
+ * will be stored): --detector naming another detector than that of the
+ * gallery's stored results is refused (the message names 'kingface gallery
+ * detector'); a gallery without results takes it (galleries.detector and
+ * g->detector updated). A gallery without a detector gets one with its first
+ * results (kf_photo_match). Prints its errors; returns an exit status. */
+int kf_cli_detector(const struct kf_command *cmd, const struct kf_args *a, struct kf_store *st,
+		    struct kf_gallery *g, int for_results, struct kf_detect_opts *o);
+
 /* Open engine name into *me: "local" loads the networks for o's detector
- * (with descriptors) into *local, which the caller kf_engine_free()s after
+ * (every detector when o is NULL: a worker for any gallery uses each one's),
+ * with descriptors, into *local, which the caller kf_engine_free()s after
  * closing me; "rekognition" opens the client (*local stays NULL). Prints its
  * errors; returns an exit status. */
 int kf_cli_engine_open(struct kf_cli *cli, const char *name, const struct kf_detect_opts *o,

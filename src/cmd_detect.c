@@ -29,6 +29,7 @@ cJSON *kf_cli_face_json(const struct kf_face *f, int w, int h)
 	kf_json_num(b, "Height", f->box.height / h, 6);
 	kf_json_num(b, "Left", f->box.x / w, 6);
 	kf_json_num(b, "Top", f->box.y / h, 6);
+	cJSON_AddBoolToObject(o, "recognizable", !f->too_small);
 	if (f->has_raw) {
 		/* YuNet's own box and its 5 points (eyes, nose, mouth corners) */
 		b = cJSON_AddObjectToObject(o, "rawBox");
@@ -143,9 +144,10 @@ int kf_cmd_detect(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 			fprintf(cli->out, "%s: %dx%d, %zu face%s\n", path, info.width, info.height, n,
 				n == 1 ? "" : "s");
 			for (size_t k = 0; k < n; k++)
-				fprintf(cli->out, "  #%zu  score %.3f  x %.0f y %.0f  %.0fx%.0f px\n", k,
+				fprintf(cli->out, "  #%zu  score %.3f  x %.0f y %.0f  %.0fx%.0f px%s\n", k,
 					faces[k].score, faces[k].box.x, faces[k].box.y,
-					faces[k].box.width, faces[k].box.height);
+					faces[k].box.width, faces[k].box.height,
+					faces[k].too_small ? "  too small to recognise" : "");
 		}
 		kf_free(faces);
 	}

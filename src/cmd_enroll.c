@@ -17,7 +17,8 @@
 
 /* Find the face to enroll in an image file: exactly one, or --face N. */
 static int face_from_file(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a,
-			  const char *path, struct kf_enroll_file *ef, struct kf_face_ref *r,
+			  struct kf_store *st, struct kf_gallery *g, const char *path,
+			  struct kf_enroll_file *ef, struct kf_face_ref *r,
 			  const char *abs_path, int *padded, size_t *picked)
 {
 	struct kf_err err = KF_ERR_INIT;
@@ -29,6 +30,7 @@ static int face_from_file(struct kf_cli *cli, const struct kf_command *cmd, stru
 	int rc;
 
 	if ((rc = kf_cli_detect_opts(cmd, a, &o)) != KF_EXIT_OK ||
+	    (rc = kf_cli_detector(cmd, a, st, g, 0, &o)) != KF_EXIT_OK ||
 	    (rc = kf_cli_opt_int(cmd, a, "face", 0, 999, &pick)) != KF_EXIT_OK ||
 	    (rc = kf_cli_models(cli, models, yunet)) != KF_EXIT_OK)
 		return rc;
@@ -63,6 +65,12 @@ static int face_from_file(struct kf_cli *cli, const struct kf_command *cmd, stru
 	}
 	if (pick < 0)
 		pick = 0;
+	if (ef->faces[pick].too_small) {	/* no descriptor: not even with --force */
+		fprintf(stderr, "kingface: the face in '%s' is too small to recognise (%.0f px wide, "
+			"needs %d); use a better photo\n", path, (double)ef->faces[pick].box.width,
+			KF_RECOGNIZABLE_MIN_FACE);
+		goto out;
+	}
 	if (!kf_cli_opt(cmd, a, "force") && kf_enroll_check(&ef->faces[pick], why, sizeof(why))) {
 		fprintf(stderr, "kingface: the face in '%s' is %s; use a better photo, or --force\n",
 			path, why);
@@ -105,6 +113,8 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	if ((rc = kf_cli_detect_opts(cmd, a, &dopts)) != KF_EXIT_OK ||
 	    (rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
+	if ((rc = kf_cli_detector(cmd, a, st, &g, 0, &dopts)) != KF_EXIT_OK)
+		goto out;
 	if (kf_store_client_find(st, g.id, a->pos[1], &c, &err) < 0) {
 		rc = kf_cli_error(&err);
 		goto out;
@@ -121,9 +131,8 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	} else {
 		if (!realpath(a->pos[2], abs_path))
 			snprintf(abs_path, sizeof(abs_path), "%s", a->pos[2]);
-		if ((rc = face_from_file(cli, cmd, a, a->pos[2], &ef, &r, abs_path, &padded,
-					 &picked)) !=
-		    KF_EXIT_OK)
+		if ((rc = face_from_file(cli, cmd, a, st, &g, a->pos[2], &ef, &r, abs_path,
+					 &padded, &picked)) != KF_EXIT_OK)
 			goto out;
 	}
 	r.client_id = c.id;

@@ -1,10 +1,11 @@
-/* cmd_gallery.c: gallery import, list, show, remove, engine. */
+/* cmd_gallery.c: gallery import, list, show, remove, engine, detector. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/detect.h"
 #include "core/match_engine.h"
 #include "data/config.h"
 #include "data/engines.h"
@@ -22,6 +23,7 @@ static cJSON *gallery_json(const struct kf_gallery *g)
 	kf_json_str(o, "name", g->name);
 	kf_json_str(o, "source", g->source);
 	kf_json_str(o, "engine", g->engine);
+	kf_json_str(o, "detector", g->detector);
 	if (g->platform_id)
 		kf_json_int(o, "platformId", g->platform_id);
 	else
@@ -158,8 +160,10 @@ int kf_cmd_gallery_show(struct kf_cli *cli, const struct kf_command *cmd, struct
 		"  source   %s\n"
 		"  created  %s\n"
 		"  engine   %s\n"
+		"  detector %s\n"
 		"  photos   %lld (%lld pending, %lld running, %lld done, %lld failed, %lld dead",
 		(long long)g.id, g.name, g.source ? g.source : "-", when, g.engine,
+		g.detector ? g.detector : "- (the first results set it)",
 		(long long)g.photos, (long long)g.pending, (long long)g.running, (long long)g.done,
 		(long long)g.failed, (long long)g.dead);
 	if (g.missing)
@@ -224,6 +228,28 @@ int kf_cmd_gallery_remove(struct kf_cli *cli, const struct kf_command *cmd, stru
 	return rc < 0 ? kf_cli_error(&err) : KF_EXIT_OK;
 }
 
+/* Before switching g's `what` (engine or detector) from have to want: say
+ * what is dropped and how many photos will be processed again, and ask
+ * unless --yes (required without a terminal). KF_EXIT_OK to go on. */
+static int confirm_switch(const struct kf_command *cmd, const struct kf_args *a,
+			  const struct kf_gallery *g, const char *what, const char *have,
+			  const char *want, int64_t results)
+{
+	fprintf(stderr, "kingface: switching '%s' from %s to %s drops the stored faces, "
+		"matches and cached results of %lld processed photo(s); %lld photo(s) will "
+		"be processed again\n", g->name, have, want, (long long)results,
+		(long long)(g->photos - g->missing));
+	if (kf_cli_opt(cmd, a, "yes"))
+		return KF_EXIT_OK;
+	if (!isatty(STDIN_FILENO))
+		return kf_cli_usage(cmd, "confirm the switch with --yes");
+	if (!kf_cli_confirm("switch?")) {
+		fprintf(stderr, "kingface: %s of '%s' not changed\n", what, g->name);
+		return KF_EXIT_ERROR;
+	}
+	return KF_EXIT_OK;
+}
+
 int kf_cmd_gallery_engine(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
@@ -246,22 +272,9 @@ int kf_cmd_gallery_engine(struct kf_cli *cli, const struct kf_command *cmd, stru
 		goto out;
 	}
 	if (want && strcmp(want, have) != 0) {
-		int64_t todo = g.photos - g.missing;
-
-		fprintf(stderr, "kingface: switching '%s' from %s to %s drops the stored faces, "
-			"matches and cached results of %lld processed photo(s); %lld photo(s) will "
-			"be processed again\n", g.name, have, want, (long long)results,
-			(long long)todo);
-		if (!kf_cli_opt(cmd, a, "yes")) {
-			if (!isatty(STDIN_FILENO)) {
-				rc = kf_cli_usage(cmd, "confirm the switch with --yes");
-				goto out;
-			}
-			if (!kf_cli_confirm("switch?")) {
-				fprintf(stderr, "kingface: engine of '%s' not changed\n", g.name);
-				goto out;
-			}
-		}
+		if ((rc = confirm_switch(cmd, a, &g, "engine", have, want, results)) != KF_EXIT_OK)
+			goto out;
+		rc = KF_EXIT_ERROR;
 		if (kf_store_gallery_set_engine(st, g.id, want, 1, &requeued, &err) < 0) {
 			kf_cli_error(&err);
 			goto out;
@@ -291,6 +304,64 @@ int kf_cmd_gallery_engine(struct kf_cli *cli, const struct kf_command *cmd, stru
 				(long long)requeued, g.name);
 		fprintf(cli->out, "; %lld reference(s) of it%s\n", (long long)refs,
 			refs == 0 && g.clients ? ": enroll the clients again to match them" : "");
+		rc = KF_EXIT_OK;
+	}
+out:
+	kf_store_gallery_release(&g);
+	return rc;
+}
+
+int kf_cmd_gallery_detector(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	const char *want = a->npos > 1 ? a->pos[1] : NULL;
+	const char *have;
+	struct kf_gallery g;
+	struct kf_store *st;
+	int64_t results = 0, refs = 0, requeued = 0;
+	int rc;
+
+	if (want && kf_detector_parse(want) < 0)
+		return kf_cli_usage(cmd, "DETECTOR must be yunet, ssd or tiny, not '%s'", want);
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+		return rc;
+	have = g.detector;
+	rc = KF_EXIT_ERROR;
+	if (kf_store_gallery_engine_use(st, &g, &results, &refs, &err) < 0) {
+		kf_cli_error(&err);
+		goto out;
+	}
+	if (want && (!have || strcmp(want, have) != 0)) {
+		if ((rc = confirm_switch(cmd, a, &g, "detector", have ? have : "none", want,
+					 results)) != KF_EXIT_OK)
+			goto out;
+		rc = KF_EXIT_ERROR;
+		if (kf_store_gallery_set_detector(st, g.id, want, 1, &requeued, &err) < 0) {
+			kf_cli_error(&err);
+			goto out;
+		}
+		have = want;
+		results = 0;
+	}
+	if (cli->json) {
+		cJSON *o = cJSON_CreateObject();
+
+		kf_json_int(o, "galleryId", g.id);
+		kf_json_str(o, "detector", have);
+		kf_json_int(o, "processed", results);
+		kf_json_int(o, "requeued", requeued);
+		rc = kf_cli_print_json(cli, o);
+	} else {
+		if (have)
+			fprintf(cli->out, "'%s' uses the %s detector%s", g.name, have,
+				want && !requeued ? " (unchanged)" : "");
+		else
+			fprintf(cli->out, "'%s' has no detector yet: its first results set it "
+				"(--detector, else yunet)", g.name);
+		if (requeued)
+			fprintf(cli->out, "; %lld photo(s) queued for 'kingface process %s'",
+				(long long)requeued, g.name);
+		fputc('\n', cli->out);
 		rc = KF_EXIT_OK;
 	}
 out:

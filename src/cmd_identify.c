@@ -40,7 +40,7 @@ static cJSON *hit_json(const struct names *nm, const struct kf_search_hit *h)
 
 /* One image: print its faces and who they are. Returns 0 or the kf error. */
 static int identify_one(struct kf_cli *cli, const struct kf_engine *e,
-			const struct kf_detect_opts *o, const struct kf_search *s,
+			const struct kf_detect_opts *o, unsigned flags, const struct kf_search *s,
 			const struct names *nm, float threshold, const char *path, cJSON *arr,
 			struct kf_arena *arena, struct kf_err *err)
 {
@@ -53,8 +53,8 @@ static int identify_one(struct kf_cli *cli, const struct kf_engine *e,
 	int rc;
 
 	if ((rc = kf_image_read_file(path, &buf, &len, err)) < 0 ||
-	    (rc = kf_engine_faces(e, o, buf, len, KF_FIND_DESCRIPTORS | KF_FIND_PAD_RETRY, &faces,
-				  &n, &info, NULL, arena, err)) < 0)
+	    (rc = kf_engine_faces(e, o, buf, len, flags | KF_FIND_DESCRIPTORS | KF_FIND_PAD_RETRY,
+				  &faces, &n, &info, NULL, arena, err)) < 0)
 		goto out;
 	if (arr) {
 		im = cJSON_CreateObject();
@@ -66,7 +66,10 @@ static int identify_one(struct kf_cli *cli, const struct kf_engine *e,
 		fprintf(cli->out, "%s: %zu face%s\n", path, n, n == 1 ? "" : "s");
 	}
 	for (size_t i = 0; i < n; i++) {
-		if ((rc = kf_search_query(s, faces[i].descriptor, threshold, hits, MAX_HITS, &nh,
+		nh = 0;
+		memset(&below, 0, sizeof(below));
+		if (!faces[i].too_small &&
+		    (rc = kf_search_query(s, faces[i].descriptor, threshold, hits, MAX_HITS, &nh,
 					  &below, err)) < 0)
 			goto out;
 		if (fa) {
@@ -88,7 +91,9 @@ static int identify_one(struct kf_cli *cli, const struct kf_engine *e,
 		fprintf(cli->out, "  face %zu (score %.2f, %.0fx%.0f px at %.0f,%.0f):", i,
 			faces[i].score, faces[i].box.width, faces[i].box.height, faces[i].box.x,
 			faces[i].box.y);
-		if (nh == 0)
+		if (faces[i].too_small)
+			fputs(" too small to recognise", cli->out);
+		else if (nh == 0)
 			fputs(" no client", cli->out);
 		for (size_t k = 0; k < nh; k++)
 			fprintf(cli->out, "%s %s %.1f", k ? "," : "", name_of(nm, hits[k].client_id),
@@ -198,6 +203,7 @@ int kf_cmd_identify(struct kf_cli *cli, const struct kf_command *cmd, struct kf_
 		return rc;
 	if ((rc = kf_cli_threshold(cli, cmd, a, st, &threshold)) != KF_EXIT_OK ||
 	    (rc = kf_cli_engine_name(cli, cmd, a, st, &g, 0, &engine)) != KF_EXIT_OK ||
+	    (rc = kf_cli_detector(cmd, a, st, &g, 0, &o)) != KF_EXIT_OK ||
 	    (rc = kf_cli_engine_open(cli, engine, &o, &e, &me)) != KF_EXIT_OK)
 		goto out;
 	remote = kf_match_engine_has(&me, KF_MATCH_ENGINE_REMOTE);
@@ -244,8 +250,9 @@ int kf_cmd_identify(struct kf_cli *cli, const struct kf_command *cmd, struct kf_
 			}
 			if (rc == KF_OK)
 				continue;
-		} else if (identify_one(cli, e, &o, &s, &nm, (float)threshold, a->pos[i], arr,
-					&arena, &err) == KF_OK) {
+		} else if (identify_one(cli, e, &o, kf_cli_opt(cmd, a, "any-size") ?
+					KF_FIND_ANY_SIZE : 0, &s, &nm, (float)threshold, a->pos[i],
+					arr, &arena, &err) == KF_OK) {
 			continue;
 		}
 		failed = 1;

@@ -79,6 +79,7 @@ int kf_cmd_match(struct kf_cli *cli, const struct kf_command *cmd, struct kf_arg
 		goto out;
 	}
 	if ((rc = kf_cli_engine_name(cli, cmd, a, st, &g, 1, &engine)) != KF_EXIT_OK ||
+	    (rc = kf_cli_detector(cmd, a, st, &g, 1, &o.detect)) != KF_EXIT_OK ||
 	    (rc = kf_cli_engine_open(cli, engine, &o.detect, &e, &me)) != KF_EXIT_OK)
 		goto out;
 	rc = KF_EXIT_ERROR;

@@ -234,6 +234,7 @@ int kf_cmd_process(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 		return rc;
 	if ((rc = kf_cli_match_opts(cli, cmd, a, st, &wo.match)) != KF_EXIT_OK ||
 	    (rc = kf_cli_engine_name(cli, cmd, a, st, &g, 1, &engine)) != KF_EXIT_OK ||
+	    (rc = kf_cli_detector(cmd, a, st, &g, 1, &wo.match.detect)) != KF_EXIT_OK ||
 	    (rc = kf_cli_engine_open(cli, engine, &wo.match.detect, &e, &me)) != KF_EXIT_OK)
 		goto out;
 	rc = KF_EXIT_ERROR;
@@ -318,9 +319,13 @@ int kf_cmd_worker(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	} else if ((rc = kf_cli_store(cli, &st)) != KF_EXIT_OK) {
 		return rc;
 	}
+	/* for every gallery, without --detector: each gallery's detector */
+	wo.any_detector = !gref && !kf_cli_opt(cmd, a, "detector");
 	if ((rc = kf_cli_match_opts(cli, cmd, a, st, &wo.match)) != KF_EXIT_OK ||
 	    (rc = kf_cli_engine_name(cli, cmd, a, st, gref ? &g : NULL, 1, &engine)) != KF_EXIT_OK ||
-	    (rc = kf_cli_engine_open(cli, engine, &wo.match.detect, &e, &me)) != KF_EXIT_OK)
+	    (rc = kf_cli_detector(cmd, a, st, gref ? &g : NULL, 1, &wo.match.detect)) != KF_EXIT_OK ||
+	    (rc = kf_cli_engine_open(cli, engine, wo.any_detector ? NULL : &wo.match.detect, &e,
+				     &me)) != KF_EXIT_OK)
 		goto out;
 	rc = KF_EXIT_ERROR;
 	if (kf_paths_db(cli->db_flag, db, sizeof(db), &err) < 0 ||

@@ -44,6 +44,7 @@ int kf_cmd_status(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		kf_json_int(o, "faces", g.faces);
 		kf_json_int(o, "matches", g.matches);
 		kf_json_str(o, "engine", g.engine);
+		kf_json_str(o, "detector", g.detector);
 		kf_json_int(o, "rekognitionCalls", g.remote_calls);
 		if (g.last_processed_at)
 			kf_json_int(o, "lastProcessedAt", g.last_processed_at);
@@ -56,6 +57,9 @@ int kf_cmd_status(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 			(long long)g.photos, (long long)g.pending, (long long)g.running,
 			(long long)g.done, (long long)g.failed, (long long)g.dead, (long long)g.faces,
 			(long long)g.matches);
+		if (g.detector || !g.engine || !strcmp(g.engine, "local"))
+			fprintf(cli->out, "  detector %s\n", g.detector ? g.detector :
+				"none yet (the first results set it)");
 		if (g.remote_calls || (g.engine && strcmp(g.engine, "local") != 0))
 			fprintf(cli->out, "  engine %s: %lld Rekognition call(s) made\n", g.engine,
 				(long long)g.remote_calls);
@@ -165,6 +169,7 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		kf_json_str(o, "status", p.status);
 		kf_json_str(o, "error", p.error);
 		kf_json_str(o, "engine", mg.engine);
+		kf_json_str(o, "detector", mg.detector[0] ? mg.detector : NULL);
 		arr = cJSON_AddArrayToObject(o, "faces");
 	} else {
 		fprintf(cli->out, "%s (%dx%d, %s): %zu face%s\n", p.key, p.width, p.height, p.status,
@@ -185,6 +190,7 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 			kf_json_int(f, "faceIndex", faces[i].face_index);
 			box_json(f, &faces[i].box);
 			kf_json_num(f, "confidence", faces[i].confidence, 4);
+			cJSON_AddBoolToObject(f, "recognizable", !faces[i].too_small);
 			m = cJSON_AddArrayToObject(f, "matches");
 			for (size_t k = 0; k < faces[i].nmatches; k++)
 				cJSON_AddItemToArray(m, client_sim(&mg, faces[i].matches[k].client_id,
@@ -194,7 +200,7 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 						      client_sim(&mg, below.client_id, below.similarity));
 			else
 				cJSON_AddNullToObject(f, "bestBelow");
-			if (!faces[i].has_descriptor)	/* Rekognition keeps no descriptor */
+			if (!faces[i].has_descriptor && !faces[i].too_small)	/* Rekognition */
 				kf_json_str(f, "bestBelowNote", "needs the local engine");
 			cJSON_AddItemToArray(arr, f);
 			continue;
@@ -206,12 +212,14 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 			fprintf(cli->out, "%s %s %.1f", k ? "," : "",
 				kf_match_gallery_name(&mg, faces[i].matches[k].client_id),
 				faces[i].matches[k].similarity);
-		if (faces[i].nmatches == 0)
+		if (faces[i].too_small)
+			fputs(" too small to recognise", cli->out);
+		else if (faces[i].nmatches == 0)
 			fputs(" no client", cli->out);
 		if (below.client_id)
 			fprintf(cli->out, "  (best other: %s %.1f)",
 				kf_match_gallery_name(&mg, below.client_id), below.similarity);
-		else if (!faces[i].has_descriptor)
+		else if (!faces[i].has_descriptor && !faces[i].too_small)
 			fputs("  (best other: needs the local engine)", cli->out);
 		fputc('\n', cli->out);
 	}

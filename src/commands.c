@@ -65,6 +65,8 @@ static const struct kf_opt identify_opts[] = {
 	KF_DETECT_OPT_ROWS,
 	KF_ENGINE_OPT_ROW,
 	{ "threshold", "T", "similarity 0-100 to match (default: the threshold setting, 80)" },
+	{ "any-size", NULL, "describe and search faces too small to recognise too (for "
+	  "measuring that size: bench/small-faces)" },
 	KF_FROM_OPT_ROW,
 	{ NULL, NULL, NULL },
 };
@@ -181,6 +183,16 @@ const struct kf_command kf_commands[] = {
 	  "required). References are kept: each engine uses only its own, so clients\n"
 	  "are enrolled once per engine.",
 	  1, 2, yes_opts, kf_cmd_gallery_engine },
+	{ "gallery detector", "GALLERY [yunet|ssd|tiny]", "show or switch a gallery's face detector",
+	  "The face detector (yunet, ssd or tiny, docs/engines.md) of the gallery's local\n"
+	  "results: process, match, worker and the console use it when --detector is not\n"
+	  "given, and refuse a --detector naming another one while results are stored.\n"
+	  "A gallery without results takes the detector in force (yunet by default).\n"
+	  "Results of two detectors never mix: switching drops the stored faces, matches\n"
+	  "and cached results and puts every photo back to pending, saying how many will\n"
+	  "be processed again (asks on a terminal; elsewhere --yes is required; refused\n"
+	  "while a photo is being processed). References are kept.",
+	  1, 2, yes_opts, kf_cmd_gallery_detector },
 	{ "client add", "GALLERY NAME", "add a client (a person to recognise) to a gallery",
 	  NULL, 2, 2, client_add_opts, kf_cmd_client_add },
 	{ "client list", "GALLERY", "list a gallery's clients", NULL, 1, 1, NULL,

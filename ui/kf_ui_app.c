@@ -239,7 +239,8 @@ struct kf_engine *kf_ui_engine(struct kf_ui_app *app)
 	}
 	kf_ui_busy(app, "Loading the face models…");
 	if (kf_engine_load(&app->engine, app->opts->models_dir, app->opts->yunet_dir,
-			   KF_ENGINE_YUNET | KF_ENGINE_SSD | KF_ENGINE_DESCRIPTORS, &err) < 0) {
+			   KF_ENGINE_YUNET | KF_ENGINE_SSD | KF_ENGINE_TINY | KF_ENGINE_DESCRIPTORS,
+			   &err) < 0) {
 		app->engine = NULL;
 		kf_ui_error(app, &err);
 		return NULL;
@@ -269,7 +270,7 @@ unsigned kf_ui_process(struct kf_ui_app *app, int64_t gallery_id)
 	struct kf_engine *e = NULL;
 	char engine[32];
 	int64_t queued;
-	int rc;
+	int rc, detector;
 
 	if (gallery_id <= 0)
 		return KF_UI_NONE;
@@ -284,6 +285,7 @@ unsigned kf_ui_process(struct kf_ui_app *app, int64_t gallery_id)
 	}
 	snprintf(p->gallery, sizeof(p->gallery), "%s", g.name);
 	snprintf(engine, sizeof(engine), "%s", g.engine ? g.engine : KF_MATCH_ENGINE_LOCAL);
+	detector = kf_detector_parse(g.detector);	/* -1: none yet, the default */
 	kf_store_gallery_release(&g);
 	/* the gallery's engine: the networks only when it is the local one */
 	if (!strcmp(engine, KF_MATCH_ENGINE_LOCAL) && !(e = kf_ui_engine(app)))
@@ -306,6 +308,8 @@ unsigned kf_ui_process(struct kf_ui_app *app, int64_t gallery_id)
 		return KF_UI_REDRAW;
 	}
 	p->paid_ok = 0;
+	if (detector >= 0)
+		wo.match.detect.detector = (enum kf_detector_kind)detector;
 	wo.db_path = app->opts->db_path;
 	wo.gallery_id = gallery_id;
 	wo.concurrency = app->opts->concurrency > 0 ? app->opts->concurrency : 1;

@@ -224,7 +224,9 @@ static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)
 			len += snprintf(line + len, sizeof(line) - (size_t)len, "%s%s %.1f", k ? ", " : " ",
 					kf_match_gallery_name(&s->mg, f->matches[k].client_id),
 					(double)f->matches[k].similarity);
-		if (f->nmatches == 0)
+		if (f->too_small)
+			snprintf(line + len, sizeof(line) - (size_t)len, " too small to recognise");
+		else if (f->nmatches == 0)
 			snprintf(line + len, sizeof(line) - (size_t)len, " no client");
 		mvwhline(w, y, px_x, ' ', panel_w);
 		kf_ui_put(w, y, px_x, panel_w, line);

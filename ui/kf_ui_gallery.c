@@ -263,11 +263,11 @@ static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)
 
 	if (s->have_g)
 		kf_ui_putf(w, y, 1, COLS - 1, "%lld photos: %lld done, %lld pending, %lld failed, "
-			   "%lld dead · %lld clients · %lld faces, %lld matches",
+			   "%lld dead · %lld clients · %lld faces, %lld matches · detector %s",
 			   (long long)s->g.photos, (long long)s->g.done,
 			   (long long)(s->g.pending + s->g.running), (long long)s->g.failed,
 			   (long long)s->g.dead, (long long)s->g.clients, (long long)s->g.faces,
-			   (long long)s->g.matches);
+			   (long long)s->g.matches, s->g.detector ? s->g.detector : "-");
 	y++;
 	for (int t = 0; t < NTABS; t++) {
 		char label[48];
@@ -450,6 +450,8 @@ static unsigned enroll_path(struct kf_ui_app *app, struct kf_ui_view *v, const c
 	}
 	if (!(e = kf_ui_engine(app)))
 		return KF_UI_REDRAW;
+	if (s->have_g && kf_detector_parse(s->g.detector) >= 0)	/* the gallery's */
+		mo.detect.detector = (enum kf_detector_kind)kf_detector_parse(s->g.detector);
 	kf_ui_busy(app, "Finding the faces…");
 	kf_enroll_file_release(&s->ef);
 	if (kf_enroll_detect(e, &mo.detect, s->enroll_path, &s->ef, &err) < 0) {

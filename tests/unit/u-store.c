@@ -95,6 +95,119 @@ static void test_open_creates_private_files(void **state)
 	assert_non_null(strstr(err.msg, "no/such.db"));
 }
 
+static void exec_ok(struct kf_store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+}
+
+/* A version-3 database (before the detector was stored): migration 4 marks
+ * the local galleries with results as SSD's, the others as not yet known. */
+static void test_migration_4_detector(void **state)
+{
+	const char *path = kf_test_path("%s/v3.db", kf_test_tmpdir());
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_store *st;
+	struct kf_gallery g;
+	sqlite3 *db;
+	(void)state;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (int v = 1; v <= 3; v++)
+		assert_int_equal(sqlite3_exec(db, kf_store_schema_migration(v), NULL, NULL, NULL),
+				 SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+		"PRAGMA user_version = 3;"
+		"INSERT INTO galleries(id, name, engine, created_at, updated_at) VALUES"
+		" (1, 'done', 'local', 0, 0), (2, 'new', 'local', 0, 0), (3, 'rek', 'rekognition', 0, 0);"
+		"INSERT INTO photos(id, gallery_id, key, created_at, updated_at) VALUES"
+		" (1, 1, 'a.jpg', 0, 0), (2, 2, 'b.jpg', 0, 0), (3, 3, 'c.jpg', 0, 0);"
+		"INSERT INTO photo_jobs(photo_id, state, updated_at) VALUES"
+		" (1, 'done', 0), (2, 'pending', 0), (3, 'done', 0);"
+		"INSERT INTO photo_faces(photo_id, face_index, box_left, box_top, box_width,"
+		" box_height, confidence) VALUES (1, 0, 0.1, 0.1, 0.2, 0.2, 90);",
+		NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(kf_store_open(&st, path, 0, &err), KF_OK);
+	assert_int_equal(exec_int(st, "PRAGMA user_version"), 4);
+	assert_int_equal(kf_store_gallery_get(st, 1, &g, &err), KF_OK);
+	assert_string_equal(g.detector, "ssd");
+	kf_store_gallery_release(&g);
+	assert_int_equal(kf_store_gallery_get(st, 2, &g, &err), KF_OK);
+	assert_null(g.detector);
+	kf_store_gallery_release(&g);
+	assert_int_equal(kf_store_gallery_get(st, 3, &g, &err), KF_OK);
+	assert_null(g.detector);	/* Rekognition's results: no local detector */
+	kf_store_gallery_release(&g);
+	assert_int_equal(exec_int(st, "SELECT recognizable FROM photo_faces"), 1);
+	kf_store_close(st);
+}
+
+/* The detector: adopted by the first results, kept, switched with the
+ * results dropped and the photos queued again; an engine switch clears it. */
+static void test_gallery_detector(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_store *st = open_fresh(NULL);
+	struct kf_gallery g;
+	int64_t gid, requeued;
+	(void)state;
+
+	assert_int_equal(kf_store_gallery_create(st, "G", NULL, &gid, &err), KF_OK);
+	assert_int_equal(kf_store_gallery_get(st, gid, &g, &err), KF_OK);
+	assert_null(g.detector);
+	kf_store_gallery_release(&g);
+	assert_int_equal(kf_store_gallery_adopt_detector(st, gid, "yunet", &err), KF_OK);
+	assert_int_equal(kf_store_gallery_adopt_detector(st, gid, "yunet", &err), KF_OK);
+	assert_int_equal(kf_store_gallery_adopt_detector(st, gid, "ssd", &err), KF_E_INVALID);
+	assert_non_null(strstr(err.msg, "kingface gallery detector"));
+	kf_err_clear(&err);
+
+	exec_ok(st, "INSERT INTO photos(id, gallery_id, key, created_at, updated_at) VALUES"
+		    " (1, 1, 'a.jpg', 0, 0), (2, 1, 'b.jpg', 0, 0);"
+		    "INSERT INTO photo_jobs(photo_id, state, etag, updated_at) VALUES"
+		    " (1, 'done', 'e1', 0), (2, 'done', 'e2', 0);"
+		    "INSERT INTO photo_faces(id, photo_id, face_index, box_left, box_top, box_width,"
+		    " box_height, confidence, recognizable) VALUES"
+		    " (1, 1, 0, 0.1, 0.1, 0.2, 0.2, 90, 1), (2, 1, 1, 0.5, 0.5, 0.01, 0.01, 70, 0);"
+		    "INSERT INTO clients(id, gallery_id, name, created_at) VALUES (1, 1, 'Ana', 0);"
+		    "INSERT INTO face_matches(photo_face_id, client_id, similarity) VALUES (1, 1, 90);"
+		    "INSERT INTO processing_cache(key, gallery_id, photo_id, payload, expires_at,"
+		    " created_at) VALUES ('match:1:a.jpg:e1:t80:m100', 1, 1, '{}', 9e15, 0);");
+	/* refused while a photo is being processed: nothing changes */
+	exec_ok(st, "UPDATE photo_jobs SET state = 'running' WHERE photo_id = 2");
+	assert_int_equal(kf_store_gallery_set_detector(st, gid, "ssd", 1, &requeued, &err),
+			 KF_E_BUSY);
+	kf_err_clear(&err);
+	assert_int_equal(exec_int(st, "SELECT count(*) FROM photo_faces"), 2);
+	exec_ok(st, "UPDATE photo_jobs SET state = 'done' WHERE photo_id = 2");
+
+	assert_int_equal(kf_store_gallery_set_detector(st, gid, "ssd", 1, &requeued, &err), KF_OK);
+	assert_int_equal(requeued, 2);
+	assert_int_equal(exec_int(st, "SELECT count(*) FROM photo_faces"), 0);
+	assert_int_equal(exec_int(st, "SELECT count(*) FROM face_matches"), 0);
+	assert_int_equal(exec_int(st, "SELECT count(*) FROM processing_cache"), 0);
+	assert_int_equal(exec_int(st, "SELECT count(*) FROM photo_jobs WHERE state = 'pending'"), 2);
+	assert_int_equal(kf_store_gallery_get(st, gid, &g, &err), KF_OK);
+	assert_string_equal(g.detector, "ssd");
+	assert_int_equal(g.pending, 2);
+	kf_store_gallery_release(&g);
+	assert_int_equal(kf_store_gallery_adopt_detector(st, gid, "yunet", &err), KF_E_INVALID);
+	kf_err_clear(&err);
+
+	/* another engine's results have no local detector */
+	assert_int_equal(kf_store_gallery_set_engine(st, gid, "rekognition", 1, &requeued, &err),
+			 KF_OK);
+	assert_int_equal(kf_store_gallery_get(st, gid, &g, &err), KF_OK);
+	assert_null(g.detector);
+	assert_string_equal(g.engine, "rekognition");
+	kf_store_gallery_release(&g);
+	kf_store_close(st);
+}
+
 static void test_open_refuses_bad_files(void **state)
 {
 	const char *dir = kf_test_tmpdir();
@@ -292,6 +405,8 @@ int main(void)
 		cmocka_unit_test(test_open_migrates_and_reopens),
 		cmocka_unit_test(test_open_creates_private_files),
 		cmocka_unit_test(test_open_refuses_bad_files),
+		cmocka_unit_test(test_migration_4_detector),
+		cmocka_unit_test(test_gallery_detector),
 		cmocka_unit_test(test_transactions_roll_back),
 		cmocka_unit_test(test_gallery_client_photo_rows),
 		cmocka_unit_test(test_settings),
