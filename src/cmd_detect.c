@@ -12,18 +12,39 @@
 #include "src/cli_engine.h"
 
 
-/* {"score", "box", "boundingBox"[, "landmarks"][, "descriptor"]} of one face
- * in a w x h image. */
+/* {"x", "y", "width", "height"} in pixels, as o's member name. */
+static void add_px_box(cJSON *o, const char *name, const struct kf_box *b)
+{
+	cJSON *j = cJSON_AddObjectToObject(o, name);
+
+	kf_json_num(j, "x", b->x, 2);
+	kf_json_num(j, "y", b->y, 2);
+	kf_json_num(j, "width", b->width, 2);
+	kf_json_num(j, "height", b->height, 2);
+}
+
+/* [[x, y], ...] of n points, to 2 decimals, as o's member name. */
+static void add_points(cJSON *o, const char *name, const float *xy, int n)
+{
+	cJSON *a = cJSON_AddArrayToObject(o, name);
+
+	for (int k = 0; k < n; k++) {
+		cJSON *pt = cJSON_CreateArray();
+
+		cJSON_AddItemToArray(pt, cJSON_CreateNumber(round(xy[2 * k] * 100) / 100));
+		cJSON_AddItemToArray(pt, cJSON_CreateNumber(round(xy[2 * k + 1] * 100) / 100));
+		cJSON_AddItemToArray(a, pt);
+	}
+}
+
+/* {"score", "box", "boundingBox", "recognizable"[, "rawBox", "landmarks5"]
+ * [, "landmarks"][, "descriptor"]} of one face in a w x h image. */
 cJSON *kf_cli_face_json(const struct kf_face *f, int w, int h)
 {
 	cJSON *o = cJSON_CreateObject(), *b;
 
 	kf_json_num(o, "score", f->score, 6);
-	b = cJSON_AddObjectToObject(o, "box");
-	kf_json_num(b, "x", f->box.x, 2);
-	kf_json_num(b, "y", f->box.y, 2);
-	kf_json_num(b, "width", f->box.width, 2);
-	kf_json_num(b, "height", f->box.height, 2);
+	add_px_box(o, "box", &f->box);
 	b = cJSON_AddObjectToObject(o, "boundingBox");
 	kf_json_num(b, "Width", f->box.width / w, 6);
 	kf_json_num(b, "Height", f->box.height / h, 6);
@@ -32,28 +53,11 @@ cJSON *kf_cli_face_json(const struct kf_face *f, int w, int h)
 	cJSON_AddBoolToObject(o, "recognizable", !f->too_small);
 	if (f->has_raw) {
 		/* YuNet's own box and its 5 points (eyes, nose, mouth corners) */
-		b = cJSON_AddObjectToObject(o, "rawBox");
-		kf_json_num(b, "x", f->raw.x, 2);
-		kf_json_num(b, "y", f->raw.y, 2);
-		kf_json_num(b, "width", f->raw.width, 2);
-		kf_json_num(b, "height", f->raw.height, 2);
-		b = cJSON_AddArrayToObject(o, "landmarks5");
-		for (int k = 0; k < 5; k++) {
-			cJSON *pt = cJSON_CreateArray();
-			cJSON_AddItemToArray(pt, cJSON_CreateNumber(round(f->lm5[2 * k] * 100) / 100));
-			cJSON_AddItemToArray(pt, cJSON_CreateNumber(round(f->lm5[2 * k + 1] * 100) / 100));
-			cJSON_AddItemToArray(b, pt);
-		}
+		add_px_box(o, "rawBox", &f->raw);
+		add_points(o, "landmarks5", f->lm5, 5);
 	}
-	if (f->has_landmarks) {
-		b = cJSON_AddArrayToObject(o, "landmarks");
-		for (int k = 0; k < 68; k++) {
-			cJSON *pt = cJSON_CreateArray();
-			cJSON_AddItemToArray(pt, cJSON_CreateNumber(round(f->landmarks[2 * k] * 100) / 100));
-			cJSON_AddItemToArray(pt, cJSON_CreateNumber(round(f->landmarks[2 * k + 1] * 100) / 100));
-			cJSON_AddItemToArray(b, pt);
-		}
-	}
+	if (f->has_landmarks)
+		add_points(o, "landmarks", f->landmarks, 68);
 	if (f->has_descriptor) {
 		b = cJSON_AddArrayToObject(o, "descriptor");
 		for (int k = 0; k < KF_DESC_DIM; k++)
