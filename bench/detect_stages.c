@@ -3,7 +3,7 @@
  * bench/detect to compare with face-api's.
  *
  * Usage:
- *   detect_stages [--runs N] [--warmup N] [--tiled-runs N] MODEL_DIR BIG.jpg PHOTO...
+ *   detect_stages [--runs N] [--warmup N] [--tiled-runs N] [--yunet DIR] MODEL_DIR BIG.jpg PHOTO...
  *
  * For each PHOTO (the face-api samples), the median of N timed runs after the
  * warm-up runs (defaults 5 and 2) of:
@@ -18,10 +18,27 @@
  *   big_decode_full          full size (min_side 0)
  *   big_decode_ssd           at kf_detect_min_side(SSD, tiles off)
  *   big_decode_512           at min_side 512 (1/8), for comparison
- * and for the first PHOTO and BIG, both detectors, decoded at the tiled
- * min_side (--tiles auto), --tiled-runs runs (default 3) after one warm-up of
+ *   big_decode_yunet         at kf_detect_min_side(default: YuNet; with --yunet)
+ * and with --yunet DIR (models/yunet), YuNet on BIG, the passes kf_detect runs
+ * (core/detect.h's scale rule: on a 6000x4000 photo the fine pass on the 1/2
+ * decode, 3000x2000, and the coarse pass at a long side of 1000):
+ *   yunet_fine               kf_yunet_detect on the fine pass's input
+ *   yunet_resize             kf_image_resize of the decode to the coarse side
+ *   yunet_coarse             kf_yunet_detect on the coarse pass's input
+ *   detect_yunet             kf_detect, default options, on the decode (both
+ *                            passes, the resize, merge and box mapping)
+ * and, when --tiled-runs is not 0, for the first PHOTO and BIG, SSD and tiny
+ * decoded at the tiled min_side (--tiles auto), --tiled-runs runs after one
+ * warm-up of
  *   tiled_ssd, tiled_tiny    kf_detect with tiles auto
  *   untiled_ssd, ...         kf_detect with tiles off on the same decode
+ *
+ * MACs (multiply-adds of the convolutions, from the layer shapes; bias,
+ * activations, pooling, upsampling and decoding not counted) are printed as
+ *   macs NAME INPUT MACS
+ * for SSD MobileNetV1 at 512x512 (macs ssd 512x512 N) and for each YuNet pass
+ * timed (macs yunet_fine 3008x2016 N: the input padded to a multiple of 32,
+ * as the net runs it). MACs / median time = the GMAC/s these kernels reach.
  *
  * Output: a header line starting with '#', then one line per measurement,
  *   KEY PHOTO DETAIL MEDIAN_MS MIN_MS MAX_MS CPU_MEDIAN_MS
@@ -35,8 +52,8 @@
  *   cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release && cmake --build build-bench --target kf_core
  *   cc -O2 -I. bench/detect_stages.c build-bench/libkf_core.a -lcjson -lcrypto -ljpeg -lpng -lm \
  *      -lpthread -o build-bench/detect_stages
- *   taskset -c 0 build-bench/detect_stages .deps/face-api/model build-bench/big6000.jpg \
- *      .deps/face-api/demo/sample*.jpg
+ *   taskset -c 0 build-bench/detect_stages --yunet models/yunet --tiled-runs 0 \
+ *      .deps/face-api/model build-bench/big6000.jpg .deps/face-api/demo/sample*.jpg
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +66,7 @@
 #include "core/image.h"
 #include "core/nn_ssd.h"
 #include "core/nn_tiny.h"
+#include "core/nn_yunet.h"
 
 #define MAX_RUNS 50
 #define MAX_PHOTOS 16
@@ -66,12 +84,14 @@ struct job {
 	const struct kf_detector *det;
 	const struct kf_ssd *ssd;
 	const struct kf_tiny *tiny;
+	const struct kf_yunet *yunet;
 	struct kf_detect_opts opts;
 	const float *in;
 	/* outputs and scratch */
 	struct kf_image out;
 	struct kf_image_info info;
 	struct kf_detection *faces;
+	struct kf_yunet_face *yfaces;
 	size_t nfaces;
 	float *f1, *f2;
 	struct kf_arena *arena;
@@ -207,6 +227,93 @@ static void done_detect(struct job *j)
 	kf_free(j->faces);
 	j->faces = NULL;
 	kf_arena_reset(j->arena);
+}
+
+static int run_yunet(struct job *j, struct kf_err *err)
+{
+	return kf_yunet_detect(j->yunet, j->img->rgb, j->img->width, j->img->height,
+			       (size_t)j->img->width * 3, j->opts.min_score, KF_YUNET_NMS_IOU,
+			       &j->yfaces, &j->nfaces, j->arena, err);
+}
+
+static void done_yunet(struct job *j)
+{
+	kf_free(j->yfaces);
+	j->yfaces = NULL;
+	kf_arena_reset(j->arena);
+}
+
+static int run_resize(struct job *j, struct kf_err *err)
+{
+	return kf_image_resize(j->img, j->full_w, j->full_h, &j->out, err);
+}
+
+/* MACs of one YuNet pass on a w x h image, from the layer list of
+ * core/nn_yunet.h. The net runs on the image zero-padded to multiples of 32;
+ * a layer at stride s has (wp / s) x (hp / s) output pixels. */
+static double yunet_macs(int w, int h)
+{
+	static const struct {
+		int stride, in, out;
+	} dp[] = {	/* DP block: 1x1 in -> out, then 3x3 depthwise on out */
+		{ 2, 16, 16 },					/* stem's DP */
+		{ 4, 16, 16 }, { 4, 16, 32 },			/* stage1 */
+		{ 4, 32, 32 }, { 4, 32, 64 },			/* stage2 */
+		{ 8, 64, 64 }, { 8, 64, 64 },			/* fb1 */
+		{ 16, 64, 64 }, { 16, 64, 64 },			/* fb2 */
+		{ 32, 64, 64 }, { 32, 64, 64 },			/* fb3 */
+		{ 32, 64, 64 }, { 16, 64, 64 }, { 8, 64, 64 },	/* neck */
+		{ 8, 64, 16 }, { 16, 64, 16 }, { 32, 64, 16 },	/* heads: cls+box+obj+kps = 16 */
+	};
+	double px = (double)((w + 31) / 32 * 32) * (double)((h + 31) / 32 * 32);
+	double m = px / 4 * 9 * 3 * 16;	/* stem: 3x3 stride 2, 3 -> 16 */
+
+	for (size_t i = 0; i < sizeof(dp) / sizeof(dp[0]); i++)
+		m += px / ((double)dp[i].stride * dp[i].stride) *
+		     (double)(dp[i].in * dp[i].out + 9 * dp[i].out);
+	return m;
+}
+
+/* MACs of one SSD MobileNetV1 pass at 512x512, from core/nn_ssd.c's tables
+ * (TF 'same' padding: a stride-2 layer halves the side, rounding up). */
+static double ssd_macs(void)
+{
+	static const int mb_ch[14] = { 32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512,
+				       1024, 1024 };
+	static const int mb_stride[14] = { 2, 1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1 };
+	static const int pred_ch[8] = { 256, 512, 128, 256, 128, 256, 64, 128 };
+	static const int head_cin[6] = { 512, 1024, 512, 256, 256, 128 };
+	static const int head_grid[6] = { 32, 16, 8, 4, 2, 1 };
+	static const int head_anchors[6] = { 3, 6, 6, 6, 6, 6 };
+	int s = KF_SSD_INPUT / 2, c = mb_ch[0];
+	double m = (double)s * s * 9 * 3 * c;	/* conv_0: 3x3 stride 2, 3 -> 32 */
+
+	for (int i = 1; i < 14; i++) {	/* 3x3 depthwise, then 1x1 */
+		s = (s + mb_stride[i] - 1) / mb_stride[i];
+		m += (double)s * s * (9.0 * c + (double)c * mb_ch[i]);
+		c = mb_ch[i];
+	}
+	for (int i = 0; i < 8; i++) {	/* prediction convs: 1x1, 3x3 stride 2, ... */
+		int k = i % 2 ? 9 : 1;
+
+		if (i % 2)
+			s = (s + 1) / 2;
+		m += (double)s * s * k * c * pred_ch[i];
+		c = pred_ch[i];
+	}
+	for (int i = 0; i < 6; i++)	/* box (4) and class (3) predictors, 1x1 */
+		m += (double)head_grid[i] * head_grid[i] * head_cin[i] * head_anchors[i] * 7;
+	return m;
+}
+
+/* "macs NAME WxH MACS", the size padded to a multiple of 32 (as YuNet runs it;
+ * 512 stays 512). */
+static void print_macs(const char *name, int w, int h, double macs)
+{
+	char size[32];
+
+	snprintf(size, sizeof(size), "%dx%d", (w + 31) / 32 * 32, (h + 31) / 32 * 32);
+	printf("macs %-16s %-12s %.0f\n", name, size, macs);
 }
 
 static const char *base(const char *path)
@@ -352,6 +459,82 @@ out:
 	return rc;
 }
 
+/* YuNet on BIG as kf_detect runs it: decode at its min_side, the fine pass,
+ * the coarse pass (with its resize), and kf_detect on the decode. */
+static int yunet_stages(const struct photo *p, const struct kf_detector *det,
+			const struct kf_yunet *yunet, struct kf_arena *arena, int warmup, int runs)
+{
+	struct kf_detect_opts o = KF_DETECT_OPTS_DEFAULT;
+	int long_side = p->info.width > p->info.height ? p->info.width : p->info.height;
+	int fine = kf_detect_min_side(&o, p->info.width, p->info.height);
+	int coarse = fine / 2 < KF_YUNET_COARSE_SIDE ? fine / 2 : KF_YUNET_COARSE_SIDE;
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_image img = { 0 }, fine_img = { 0 }, coarse_img = { 0 };
+	const struct kf_image *fin = &img;
+	struct job j = { .run = run_decode, .done = done_decode, .buf = p->buf, .len = p->len,
+			 .min_side = fine };
+	char detail[80];
+	int rc = -1, dlong;
+
+	snprintf(detail, sizeof(detail), "min_side=%d,1/%d", fine,
+		 kf_image_pick_scale(long_side, fine));
+	if (timed(&j, "big_decode_yunet", p->name, detail, warmup, runs, 0, NULL) < 0 ||
+	    decode_for(p, KF_DETECTOR_YUNET, KF_TILES_AUTO, &img, &err) < 0)
+		return -1;
+	/* core/detect.c's yunet_pass: the decode itself when within 15% of the side */
+	dlong = img.width > img.height ? img.width : img.height;
+	if (dlong > fine * 1.15) {
+		double s = (double)fine / dlong;
+
+		if (kf_image_resize(&img, (int)(img.width * s + 0.5), (int)(img.height * s + 0.5),
+				    &fine_img, &err) < 0)
+			goto fail;
+		fin = &fine_img;
+	}
+	print_macs("ssd", KF_SSD_INPUT, KF_SSD_INPUT, ssd_macs());
+	print_macs("yunet_fine", fin->width, fin->height, yunet_macs(fin->width, fin->height));
+	j = (struct job){ .run = run_yunet, .done = done_yunet, .yunet = yunet, .img = fin,
+			  .arena = arena, .opts = o };
+	snprintf(detail, sizeof(detail), "%dx%d,faces=%%d", fin->width, fin->height);
+	if (timed(&j, "yunet_fine", p->name, detail, warmup, runs, 0, NULL) < 0)
+		goto out;
+
+	if (fine >= KF_YUNET_COARSE_FROM) {
+		double s = (double)coarse / dlong;
+
+		j = (struct job){ .run = run_resize, .done = done_decode, .img = &img,
+				  .full_w = (int)(img.width * s + 0.5),
+				  .full_h = (int)(img.height * s + 0.5) };
+		snprintf(detail, sizeof(detail), "%dx%d->%dx%d", img.width, img.height, j.full_w,
+			 j.full_h);
+		if (timed(&j, "yunet_resize", p->name, detail, warmup, runs, 0, NULL) < 0 ||
+		    kf_image_resize(&img, j.full_w, j.full_h, &coarse_img, &err) < 0)
+			goto fail;
+		print_macs("yunet_coarse", coarse_img.width, coarse_img.height,
+			   yunet_macs(coarse_img.width, coarse_img.height));
+		j = (struct job){ .run = run_yunet, .done = done_yunet, .yunet = yunet,
+				  .img = &coarse_img, .arena = arena, .opts = o };
+		snprintf(detail, sizeof(detail), "%dx%d,faces=%%d", coarse_img.width, coarse_img.height);
+		if (timed(&j, "yunet_coarse", p->name, detail, warmup, runs, 0, NULL) < 0)
+			goto out;
+	}
+	j = (struct job){ .run = run_detect, .done = done_detect, .det = det, .img = &img,
+			  .full_w = p->info.width, .full_h = p->info.height, .arena = arena,
+			  .opts = o };
+	snprintf(detail, sizeof(detail), "decoded=%dx%d,faces=%%d", img.width, img.height);
+	if (timed(&j, "detect_yunet", p->name, detail, warmup, runs, 0, NULL) < 0)
+		goto out;
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "detect_stages: '%s': %s\n", p->path, err.msg);
+out:
+	kf_image_release(&img);
+	kf_image_release(&fine_img);
+	kf_image_release(&coarse_img);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	int runs = 5, warmup = 2, tiled_runs = 3, np = 0, rc = 1, i = 1;
@@ -359,25 +542,28 @@ int main(int argc, char **argv)
 	struct kf_detector *det = NULL;
 	struct kf_ssd *ssd = NULL;
 	struct kf_tiny *tiny = NULL;
+	struct kf_yunet *yunet = NULL;
 	struct kf_arena arena = KF_ARENA_INIT;
 	struct photo photos[MAX_PHOTOS] = { { 0 } }, big = { 0 };
-	const char *models;
+	const char *models, *yunet_dir = NULL;
 
 	for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
 		int v = atoi(argv[i + 1]);
 
-		if (!strcmp(argv[i], "--runs") && v >= 1 && v <= MAX_RUNS)
+		if (!strcmp(argv[i], "--yunet"))
+			yunet_dir = argv[i + 1];
+		else if (!strcmp(argv[i], "--runs") && v >= 1 && v <= MAX_RUNS)
 			runs = v;
 		else if (!strcmp(argv[i], "--warmup") && v >= 0)
 			warmup = v;
-		else if (!strcmp(argv[i], "--tiled-runs") && v >= 1 && v <= MAX_RUNS)
+		else if (!strcmp(argv[i], "--tiled-runs") && v >= 0 && v <= MAX_RUNS)
 			tiled_runs = v;
 		else
 			break;
 	}
 	if (argc - i < 3 || argc - i - 2 > MAX_PHOTOS) {
-		fprintf(stderr, "usage: %s [--runs N] [--warmup N] [--tiled-runs N] MODEL_DIR BIG.jpg "
-			"PHOTO... (at most %d photos)\n", argv[0], MAX_PHOTOS);
+		fprintf(stderr, "usage: %s [--runs N] [--warmup N] [--tiled-runs N] [--yunet DIR] "
+			"MODEL_DIR BIG.jpg PHOTO... (at most %d photos)\n", argv[0], MAX_PHOTOS);
 		return 2;
 	}
 	models = argv[i];
@@ -386,8 +572,10 @@ int main(int argc, char **argv)
 	for (int k = i + 2; k < argc; k++)
 		if (load_photo(&photos[np++], argv[k], &err) < 0)
 			goto out;
-	if (kf_detector_load(&det, models, NULL, KF_LOAD_SSD | KF_LOAD_TINY, &err) < 0 ||
-	    kf_ssd_load(&ssd, models, &err) < 0 || kf_tiny_load(&tiny, models, &err) < 0) {
+	if (kf_detector_load(&det, models, yunet_dir,
+			     KF_LOAD_SSD | KF_LOAD_TINY | (yunet_dir ? KF_LOAD_YUNET : 0), &err) < 0 ||
+	    kf_ssd_load(&ssd, models, &err) < 0 || kf_tiny_load(&tiny, models, &err) < 0 ||
+	    (yunet_dir && kf_yunet_load(&yunet, yunet_dir, &err) < 0)) {
 		fprintf(stderr, "detect_stages: %s\n", err.msg);
 		goto out;
 	}
@@ -407,6 +595,7 @@ int main(int argc, char **argv)
 		struct job j = { .run = run_decode, .done = done_decode, .buf = big.buf, .len = big.len };
 		char detail[64];
 
+		o.detector = KF_DETECTOR_SSD;
 		o.tiles = KF_TILES_OFF;
 		j.min_side = 0;
 		if (timed(&j, "big_decode_full", big.name, "min_side=0,1/1", warmup, runs, 0, NULL) < 0)
@@ -422,10 +611,13 @@ int main(int argc, char **argv)
 		if (timed(&j, "big_decode_512", big.name, detail, warmup, runs, 0, NULL) < 0)
 			goto out;
 	}
-	if (tiled(&photos[0], KF_DETECTOR_SSD, det, &arena, tiled_runs) < 0 ||
-	    tiled(&photos[0], KF_DETECTOR_TINY, det, &arena, tiled_runs) < 0 ||
-	    tiled(&big, KF_DETECTOR_SSD, det, &arena, tiled_runs) < 0 ||
-	    tiled(&big, KF_DETECTOR_TINY, det, &arena, tiled_runs) < 0)
+	if (yunet && yunet_stages(&big, det, yunet, &arena, warmup, runs) < 0)
+		goto out;
+	if (tiled_runs &&
+	    (tiled(&photos[0], KF_DETECTOR_SSD, det, &arena, tiled_runs) < 0 ||
+	     tiled(&photos[0], KF_DETECTOR_TINY, det, &arena, tiled_runs) < 0 ||
+	     tiled(&big, KF_DETECTOR_SSD, det, &arena, tiled_runs) < 0 ||
+	     tiled(&big, KF_DETECTOR_TINY, det, &arena, tiled_runs) < 0))
 		goto out;
 	for (int k = 0; k < nkeys; k++) {
 		double sum = 0;
@@ -443,6 +635,7 @@ out:
 	kf_detector_free(det);
 	kf_ssd_free(ssd);
 	kf_tiny_free(tiny);
+	kf_yunet_free(yunet);
 	kf_arena_release(&arena);
 	return rc;
 }

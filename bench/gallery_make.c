@@ -1,7 +1,7 @@
 /* bench/gallery_make.c: the synthetic photo galleries of bench/gallery, built
  * from the face-api sample photos.
  *
- *   gallery_make FACES OUTDIR mixed|big COUNT SEED PART NPARTS
+ *   gallery_make FACES OUTDIR mixed|big|group COUNT SEED PART NPARTS
  *
  * FACES lists the sample photos' faces, one per line: "PATH X Y W H" (pixels;
  * bench/gallery writes it from `kingface detect --tiles off`). Photo i (0 ..
@@ -19,6 +19,10 @@
  * big: 6000x4000 (24 megapixels), one of samples 4, 5, 6 filling the frame
  *   (cropped to 3:2 around its faces), plus one pasted face when the sample has
  *   fewer than 5: about 5 faces each. Quality 90. OUTDIR/BIG_NNNN.jpg.
+ * group: 6000x4000, a sample filling the frame as in big (samples 1 to 6 in
+ *   turn), then sample faces (with a margin) of 50 to 200 px pasted where they
+ *   overlap no face until 28 to 32 faces are placed: a group or event photo
+ *   of about 30 faces. Quality 90. OUTDIR/GROUP_NNNN.jpg.
  *
  * Output: one line per photo made, "KEY WIDTH HEIGHT FACES CORRUPT", where
  * FACES counts the faces placed whole in the photo (the sample faces inside
@@ -355,24 +359,17 @@ static int make_mixed(const char *outdir, int i, char *key, size_t keyn, struct 
 	return 0;
 }
 
-static int make_big(int i, char *key, size_t keyn, struct canvas *c, int *quality)
+/* A sample filling a 6000x4000 canvas: a 3:2 crop of its full width placed so
+ * that every face stays whole. */
+static int fill_frame(struct canvas *c, const struct sample *s)
 {
-	static const char *const names[] = { "sample5.jpg", "sample4.jpg", "sample6.jpg" };
-	int si = sample_named(names[i % 3]);
-	const struct sample *s;
 	struct rect src;
 	double top = 1e9, bottom = 0;
 
-	if (si < 0) {
-		fprintf(stderr, "gallery_make: big needs %s in the faces list\n", names[i % 3]);
-		return -1;
-	}
-	s = &samples[si];
 	c->w = 6000;
 	c->h = 4000;
 	if (!(c->rgb = malloc((size_t)c->w * c->h * 3)))
 		return -1;
-	/* 3:2 crop of the full width, placed so that every face stays whole */
 	src.w = s->img.width;
 	src.h = s->img.width * 2.0 / 3.0;
 	if (src.h > s->img.height)
@@ -387,6 +384,33 @@ static int make_big(int i, char *key, size_t keyn, struct canvas *c, int *qualit
 	src.y += (uniform() - 0.5) * 0.02 * src.h;	/* a little variety */
 	src.y = src.y < 0 ? 0 : src.y + src.h > s->img.height ? s->img.height - src.h : src.y;
 	place(c, s, src, 0, 0, c->w, c->h, 1);
+	return 0;
+}
+
+static int make_group(int i, char *key, size_t keyn, struct canvas *c, int *quality)
+{
+	int want = 28 + pick(5);
+
+	if (fill_frame(c, &samples[i % nsamples]) < 0)
+		return -1;
+	for (int tries = 0; c->nplaced < want && tries < 200; tries++)
+		paste_face(c, 50 + 150 * uniform());
+	*quality = 90;
+	snprintf(key, keyn, "GROUP_%04d.jpg", i + 1);
+	return 0;
+}
+
+static int make_big(int i, char *key, size_t keyn, struct canvas *c, int *quality)
+{
+	static const char *const names[] = { "sample5.jpg", "sample4.jpg", "sample6.jpg" };
+	int si = sample_named(names[i % 3]);
+
+	if (si < 0) {
+		fprintf(stderr, "gallery_make: big needs %s in the faces list\n", names[i % 3]);
+		return -1;
+	}
+	if (fill_frame(c, &samples[si]) < 0)
+		return -1;
 	if (c->nplaced < 5) {
 		double fw = 0;
 		for (int f = 0; f < c->nplaced; f++)
@@ -403,8 +427,10 @@ int main(int argc, char **argv)
 	int count, part, nparts;
 	unsigned long long seed;
 
-	if (argc != 8 || (strcmp(argv[3], "mixed") && strcmp(argv[3], "big"))) {
-		fprintf(stderr, "usage: %s FACES OUTDIR mixed|big COUNT SEED PART NPARTS\n", argv[0]);
+	if (argc != 8 || (strcmp(argv[3], "mixed") && strcmp(argv[3], "big") &&
+			  strcmp(argv[3], "group"))) {
+		fprintf(stderr, "usage: %s FACES OUTDIR mixed|big|group COUNT SEED PART NPARTS\n",
+			argv[0]);
 		return 2;
 	}
 	count = atoi(argv[4]);
@@ -422,9 +448,12 @@ int main(int argc, char **argv)
 		rng = (seed + 1) * 0x9E3779B97F4A7C15ull ^ ((uint64_t)i + 1) * 0xBF58476D1CE4E5B9ull;
 		for (int w = 0; w < 4; w++)
 			uniform();
-		rc = !strcmp(argv[3], "mixed")
-			? make_mixed(argv[2], i, key, sizeof(key), &c, &quality, &corrupt)
-			: make_big(i, key, sizeof(key), &c, &quality);
+		if (!strcmp(argv[3], "mixed"))
+			rc = make_mixed(argv[2], i, key, sizeof(key), &c, &quality, &corrupt);
+		else if (!strcmp(argv[3], "big"))
+			rc = make_big(i, key, sizeof(key), &c, &quality);
+		else
+			rc = make_group(i, key, sizeof(key), &c, &quality);
 		if (rc < 0)
 			return 1;
 		snprintf(path, sizeof(path), "%s/%s", argv[2], key);
