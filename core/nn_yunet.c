@@ -14,7 +14,7 @@
 #define N_DP 14		/* backbone DP blocks 0..10, neck lateral convs 11..13 */
 #define HEAD_CH 16	/* cls, obj, box 4, landmarks 10 */
 #define HALO 18		/* stride-2 rows a band recomputes on each side (17, even) */
-#define BAND_BYTES ((size_t)64 << 20)	/* target scratch of the banded layers */
+#define BAND_BYTES ((size_t)48 << 20)	/* target scratch of the banded layers */
 
 /* A 1x1 (or the stem's 3x3) conv with its filter packed for the GEMM: shape in f
  * (f.data NULL), packed, bias b (points into the weights). */
@@ -343,25 +343,26 @@ static int backbone_fb1(const struct kf_yunet *net, const uint8_t *rgb, int w, i
 /* ---- whole tensors (stride 8 and coarser) ------------------------------- */
 
 /* DP on a whole tensor; the depthwise output goes to `into` when given (it may
- * be x itself: x is dead once the pointwise conv has read it). */
+ * be x itself: x is dead once the pointwise conv has read it). The pointwise
+ * output is scratch given back before returning. */
 static struct kf_tensor *dp_whole(const struct yn_conv *pw, const struct kf_tensor *dw,
 				  const float *dw_b, enum kf_act act, struct kf_tensor *x,
 				  struct kf_tensor *into, struct kf_arena *scratch)
 {
 	const struct kf_conv_params p = { 1, KF_PAD_EXPLICIT, 1, 1, 1, 1, act };
+	int64_t h = x->ne[2], w = x->ne[1], c = pw->f.ne[0];
+	struct kf_tensor *out = into && into->ne[0] == c ? into : kf_tensor_nhwc(scratch, 1, h, w, c);
+	struct kf_arena_mark mark = kf_arena_mark(scratch);
 	struct rows in, y;
-	struct kf_tensor *out;
-	int64_t h = x->ne[2], w = x->ne[1];
-	float *buf = kf_arena_alloc_array(scratch, (size_t)(h * w * pw->f.ne[0]), sizeof(float));
+	float *buf;
 
-	rows_init(&in, x->data, 0, (int)h, (int)h, (int)w, (int)x->ne[0]);
-	if (!buf || pw_rows(pw, &in, buf, &y, scratch) < 0)
+	if (!out || !(buf = kf_arena_alloc_array(scratch, (size_t)(h * w * c), sizeof(float))))
 		return NULL;
-	if (!(out = into) || out->ne[0] != pw->f.ne[0])
-		out = kf_tensor_nhwc(scratch, 1, h, w, pw->f.ne[0]);
-	if (!out)
+	rows_init(&in, x->data, 0, (int)h, (int)h, (int)w, (int)x->ne[0]);
+	if (pw_rows(pw, &in, buf, &y, scratch) < 0)
 		return NULL;
 	kf_nn_depthwise(out, &y.t, dw, dw_b, &p, 0, 1);
+	kf_arena_rewind(scratch, mark);
 	return out;
 }
 
