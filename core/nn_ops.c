@@ -419,6 +419,30 @@ static void dw_row3_avx512(const struct geom *g, const struct kf_tensor *src, co
 			acc = _mm512_add_ps(acc, b); \
 		_mm512_mask_storeu_ps(out + (size_t)(o) * C + c, m, dw_act512(acc, act)); \
 	} while (0)
+		/* stride 1: four outputs share their input pixels (6 loads a row
+		 * instead of 12), the same sums in the same order */
+		for (; s == 1 && ox + 4 <= ox1; ox += 4) {
+			__m512 a[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(),
+					_mm512_setzero_ps(), _mm512_setzero_ps() };
+			const size_t x0 = (size_t)(ox - g->pl) * pxb + (size_t)c * sizeof(float);
+
+			for (int ky = 0; ky < 3; ky++) {
+				__m512 p[6];
+
+				for (int i = 0; i < 6; i++)
+					p[i] = _mm512_maskz_loadu_ps(m, (const float *)(row[ky] + x0 +
+										    (size_t)i * pxb));
+				for (int j = 0; j < 4; j++)
+					for (int kx = 0; kx < 3; kx++)
+						a[j] = _mm512_fmadd_ps(p[j + kx], w[ky * 3 + kx], a[j]);
+			}
+			for (int j = 0; j < 4; j++) {
+				if (bias)
+					a[j] = _mm512_add_ps(a[j], b);
+				_mm512_mask_storeu_ps(out + (size_t)(ox + j) * C + c, m,
+						      dw_act512(a[j], act));
+			}
+		}
 		for (; ox + 4 <= ox1; ox += 4) {
 			__m512 a0, a1, a2, a3;
 
