@@ -10,9 +10,10 @@
  * smallest face kingface promises to find (KF_DETECT_SMALL_FACE pixels of the
  * full photo) is still KF_YUNET_MIN_FACE pixels: the "fine" pass. YuNet
  * undersizes faces wider than about 400 pixels of its input and finds them
- * twice, so a "coarse" pass at KF_YUNET_COARSE_SIDE looks for large faces; its
- * faces of at least KF_YUNET_COARSE_MIN pixels win over fine-pass faces they
- * overlap. Boxes are then mapped to the shape face-api's landmark and
+ * in pieces, so coarse passes (KF_YUNET_COARSE_SIDE, then halving) look for
+ * large faces, keeping those of at least KF_YUNET_COARSE_MIN pixels. All passes'
+ * faces are taken best score first; one overlapping a better one is dropped as
+ * the same face. Boxes are then mapped to the shape face-api's landmark and
  * descriptor nets were trained on (KF_YUNET_BOX_*, fitted on faces both
  * detectors find; docs/internals/detect.md), and YuNet's own box is kept in
  * `raw`. --tiles does not apply to YuNet.
