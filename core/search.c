@@ -44,11 +44,23 @@ float kf_search_distance(const float *a, const float *b)
 	return sqrtf(dist2(a, b));
 }
 
+#define SIM_D80 0.6	/* distance at similarity 80 */
+#define SIM_SCALE 0.03	/* distance per unit of log-odds */
+
 float kf_search_similarity(float d)
 {
-	float s = 100.0f - 100.0f * d / 3.0f;
+	return (float)(100.0 / (1.0 + exp(((double)d - SIM_D80) / SIM_SCALE) / 4.0));
+}
 
-	return s < 0 ? 0 : s > 100 ? 100 : s;
+float kf_search_distance_at(float similarity)
+{
+	if (similarity >= 100)
+		return 0;
+	if (similarity <= 0)
+		return INFINITY;
+	double d = SIM_D80 + SIM_SCALE * log(4.0 * (100.0 / similarity - 1.0));
+
+	return d < 0 ? 0 : (float)d;
 }
 
 static int grow(struct kf_search *s)

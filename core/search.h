@@ -4,12 +4,15 @@
  * A struct kf_search holds every enrolled descriptor of a gallery's clients in
  * one contiguous array (brute force, vectorised: fine to 10,000 references).
  * A client's similarity to a face is its best over its references. Distance d
- * (Euclidean, 128-D) becomes a similarity 0..100:
+ * (Euclidean, 128-D) becomes a similarity 0..100 by a logistic:
  *
- *     similarity = clamp(100 - 100 * d / 3, 0, 100)
+ *     similarity = 100 / (1 + exp((d - 0.6) / 0.03) / 4)
  *
- * so face-api's usual same-person distance 0.6 is 80, the seed's default
- * FaceMatchThreshold. See docs/similarity.md.
+ * Its slope (0.03) is fitted on same-person and different-person pairs (the
+ * hardest: strangers in one group photo); its offset keeps face-api's usual
+ * same-person distance 0.6 at 80, Rekognition's default FaceMatchThreshold.
+ * So the same person reads 95-100 (d <= 0.55), strangers 0-15 (d >= 0.7).
+ * See docs/similarity.md.
  *
  * Building (kf_search_add) is single-threaded; once built, kf_search_query()
  * may be called from any number of threads at once (it only reads).
@@ -52,8 +55,11 @@ int kf_search_query(const struct kf_search *s, const float *q, float threshold,
 		    struct kf_search_hit *hits, size_t max_hits, size_t *nhits,
 		    struct kf_search_hit *best_below, struct kf_err *err);
 
-/* Euclidean distance of two descriptors, and the similarity it maps to. */
+/* Euclidean distance of two descriptors, the similarity it maps to, and the
+ * distance a similarity maps back to (0 for 100 and above, INFINITY for 0 and
+ * below). The mapping is strictly decreasing in between. */
 float kf_search_distance(const float *a, const float *b);
 float kf_search_similarity(float distance);
+float kf_search_distance_at(float similarity);
 
 #endif

@@ -284,6 +284,7 @@ static int process(struct worker *w, const struct kf_pg_job *job, struct kf_pg_e
 	char cache_key[1200], *payload = NULL;
 	uint8_t *buf = NULL;
 	size_t len = 0;
+	float threshold;
 	int rc, hit = 0;
 
 	*photo_failed = 0;
@@ -294,8 +295,9 @@ static int process(struct worker *w, const struct kf_pg_job *job, struct kf_pg_e
 		goto out;
 	}
 	ev->etag = etag;
+	threshold = kf_match_gallery_threshold(&w->g, o->threshold);
 	kf_photo_match_key(cache_key, sizeof(cache_key), job->gallery_id, job->key, etag,
-			   o->threshold, o->detect.max_faces);
+			   threshold, o->detect.max_faces);
 	if (!o->no_cache &&
 	    (rc = cache_get(&w->pg, cache_key, &hit, &ev->faces, &ev->matches, err)) < 0)
 		goto out;
@@ -304,7 +306,7 @@ static int process(struct worker *w, const struct kf_pg_job *job, struct kf_pg_e
 		rc = kf_pg_queue_done(&w->pg, job->id, r->owner[w->index], etag, err);
 		goto out;
 	}
-	rc = kf_match_photo(r->engine, &o->detect, &w->g.search, o->threshold, buf, len, &res,
+	rc = kf_match_photo(r->engine, &o->detect, &w->g.search, threshold, buf, len, &res,
 			    &w->arena, err);
 	kf_arena_reset(&w->arena);
 	if (rc < 0) {

@@ -61,6 +61,7 @@ int kf_match_gallery_load(struct kf_store *st, int64_t gallery_id, struct kf_mat
 	}
 	g->nclients = n;
 	kf_store_client_list_free(clients, n);
+	kf_threshold_auto(&g->search, KF_THRESHOLD_TARGET, &g->autot);
 	return KF_OK;
 fail:
 	kf_store_client_list_free(clients, n);
@@ -78,6 +79,39 @@ void kf_match_gallery_release(struct kf_match_gallery *g)
 	kf_free(g->client_names);
 	kf_free(g->client_ids);
 	memset(g, 0, sizeof(*g));
+}
+
+float kf_match_gallery_threshold(const struct kf_match_gallery *g, float t)
+{
+	if (t >= 0)
+		return t;
+	if (strcmp(g->engine, KF_MATCH_ENGINE_LOCAL) != 0)
+		return KF_THRESHOLD_FLOOR;
+	return g->autot.threshold;
+}
+
+float kf_match_gallery_threshold_why(const struct kf_match_gallery *g, float t, char *buf,
+				     size_t n)
+{
+	const struct kf_threshold_auto *a = &g->autot;
+	float in_force = kf_match_gallery_threshold(g, t);
+	const char *bound = a->bound < 0 ? "the floor; " : a->bound > 0 ? "the ceiling; " : "";
+
+	if (strcmp(g->engine, KF_MATCH_ENGINE_LOCAL) != 0)
+		snprintf(buf, n, "threshold %g (%s; %s similarity)", in_force,
+			 t >= 0 ? "set" : "auto: Rekognition's default", g->engine);
+	else if (!a->refs)
+		snprintf(buf, n, "threshold %g (%s, no client enrolled yet)", in_force,
+			 t >= 0 ? "set" : "auto");
+	else if (t >= 0)
+		snprintf(buf, n, "threshold %g (set; with %zu client%s: about %.1f false matches "
+			 "per 1,000 unknown faces)", in_force, a->clients, a->clients == 1 ? "" : "s",
+			 kf_threshold_expected(a->mean, a->sd, a->refs, in_force));
+	else
+		snprintf(buf, n, "threshold %g (auto, %zu client%s: %sabout %.1f false matches per "
+			 "1,000 unknown faces)", in_force, a->clients, a->clients == 1 ? "" : "s",
+			 bound, a->expected);
+	return in_force;
 }
 
 const char *kf_match_gallery_name(const struct kf_match_gallery *g, int64_t client_id)
@@ -282,8 +316,8 @@ int kf_photo_match(struct kf_store *st, struct kf_match_engine *me,
 		goto out;
 	}
 	/* 2. the cache */
-	kf_photo_match_key(key, sizeof(key), g->id, p.key, f.etag, o->threshold,
-			   o->detect.max_faces);
+	kf_photo_match_key(key, sizeof(key), g->id, p.key, f.etag,
+			   kf_match_gallery_threshold(g, o->threshold), o->detect.max_faces);
 	if (!o->no_cache && (rc = kf_store_cache_get(st, key, &hit, err)) < 0)
 		goto out;
 	if (hit) {
@@ -303,7 +337,7 @@ int kf_photo_match(struct kf_store *st, struct kf_match_engine *me,
 	}
 	memset(&q, 0, sizeof(q));
 	q.detect = o->detect;
-	q.threshold = o->threshold;
+	q.threshold = kf_match_gallery_threshold(g, o->threshold);
 	q.search = &g->search;
 	q.gallery_id = g->id;
 	q.remote_refs = (size_t)g->remote_refs;

@@ -24,6 +24,7 @@
 #include "core/match.h"
 #include "core/match_engine.h"
 #include "core/search.h"
+#include "core/threshold.h"
 #include "data/queue.h"
 #include "data/store.h"
 #include "data/store_result.h"
@@ -40,17 +41,29 @@ struct kf_match_gallery {
 	char engine[32];		/* galleries.engine: the engine of its results */
 	char detector[8];		/* galleries.detector of its local results, "" none yet */
 	int64_t remote_refs;		/* references of a remote engine (its collection) */
+	struct kf_threshold_auto autot;	/* "auto" for the local engine's references */
 };
 
 int kf_match_gallery_load(struct kf_store *st, int64_t gallery_id, struct kf_match_gallery *g,
 			  struct kf_err *err);
 void kf_match_gallery_release(struct kf_match_gallery *g);
+/* The threshold in force for g: t itself, or for KF_THRESHOLD_AUTO the
+ * gallery's auto threshold (core/threshold.h; a remote engine's is
+ * KF_THRESHOLD_FLOOR, Rekognition's default FaceMatchThreshold). */
+float kf_match_gallery_threshold(const struct kf_match_gallery *g, float t);
+
+/* The same, with a line saying which threshold and why into buf (n bytes),
+ * e.g. "threshold 86.2 (auto, 312 clients: about 3.1 false matches per 1,000
+ * unknown faces)". */
+float kf_match_gallery_threshold_why(const struct kf_match_gallery *g, float t, char *buf,
+				     size_t n);
+
 /* The name of a client of the gallery, "?" when unknown. */
 const char *kf_match_gallery_name(const struct kf_match_gallery *g, int64_t client_id);
 
 struct kf_photo_match_opts {
 	struct kf_detect_opts detect;
-	float threshold;		/* 0..100 */
+	float threshold;		/* 0..100, or KF_THRESHOLD_AUTO */
 	int64_t ttl_ms;			/* cache lifetime */
 	int no_cache;			/* skip the cache lookup (still writes it) */
 	struct kf_queue_opts queue;	/* for failures: backoff, max attempts */

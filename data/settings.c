@@ -2,15 +2,19 @@
 #include "data/settings.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/threshold.h"
+
 const struct kf_setting_def kf_settings[] = {
-	{ "threshold", 80, 0, 100, 0, "similarity (0-100) at which a face matches a client" },
-	{ "max-faces", 100, 1, 1000, 1, "faces kept per photo, the largest first" },
-	{ "cache-ttl-days", 7, 0, 3650, 0, "days a cached match result stays valid" },
-	{ "max-attempts", 3, 1, 100, 1, "failed attempts before a photo's job is dead" },
-	{ NULL, 0, 0, 0, 0, NULL },
+	{ "threshold", KF_THRESHOLD_AUTO, 0, 100, 0, 1,
+	  "similarity (0-100) at which a face matches a client, or auto (for the gallery's size)" },
+	{ "max-faces", 100, 1, 1000, 1, 0, "faces kept per photo, the largest first" },
+	{ "cache-ttl-days", 7, 0, 3650, 0, 0, "days a cached match result stays valid" },
+	{ "max-attempts", 3, 1, 100, 1, 0, "failed attempts before a photo's job is dead" },
+	{ NULL, 0, 0, 0, 0, 0, NULL },
 };
 
 const struct kf_setting_def *kf_settings_find(const char *key)
@@ -24,13 +28,18 @@ const struct kf_setting_def *kf_settings_find(const char *key)
 static int parse(const struct kf_setting_def *d, const char *text, double *v, struct kf_err *err)
 {
 	char *end;
-	double x = strtod(text, &end);
+	double x;
 
+	if (d->can_auto && strcmp(text, "auto") == 0) {
+		*v = KF_THRESHOLD_AUTO;
+		return KF_OK;
+	}
+	x = strtod(text, &end);
 	if (!*text || *end || !(x >= d->min && x <= d->max) || (d->integer && x != floor(x)))
-		return kf_err_set(err, KF_E_INVALID, "setting '%s' must be %s from %g to %g, not "
+		return kf_err_set(err, KF_E_INVALID, "setting '%s' must be %s from %g to %g%s, not "
 				  "'%s' (kingface settings set %s VALUE)", d->key,
-				  d->integer ? "a whole number" : "a number", d->min, d->max, text,
-				  d->key);
+				  d->integer ? "a whole number" : "a number", d->min, d->max,
+				  d->can_auto ? " or auto" : "", text, d->key);
 	*v = x;
 	return KF_OK;
 }
@@ -52,6 +61,15 @@ int kf_settings_get(struct kf_store *st, const char *key, double *value, struct 
 	if (rc < 0)
 		return kf_err_set(err, rc, "%s", gerr.msg);
 	return parse(d, text, value, err);
+}
+
+const char *kf_settings_text(const struct kf_setting_def *d, double v, char *buf, size_t n)
+{
+	if (d->can_auto && v == KF_THRESHOLD_AUTO)
+		snprintf(buf, n, "auto");
+	else
+		snprintf(buf, n, "%g", v);
+	return buf;
 }
 
 int kf_settings_set(struct kf_store *st, const char *key, const char *value,

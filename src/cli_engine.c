@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/engine.h"
 #include "core/match_engine.h"
+#include "core/threshold.h"
 #include "data/engines.h"
 #include "data/paths.h"
 #include "data/settings.h"
@@ -78,10 +79,15 @@ int kf_cli_threshold(struct kf_cli *cli, const struct kf_command *cmd, const str
 	char *end;
 
 	(void)cli;
+	if (v && strcmp(v, "auto") == 0) {
+		*t = KF_THRESHOLD_AUTO;
+		return KF_EXIT_OK;
+	}
 	if (v) {
 		*t = strtod(v, &end);
 		if (!*v || *end || !(*t >= 0 && *t <= 100))
-			return kf_cli_usage(cmd, "--threshold must be a number from 0 to 100, not '%s'", v);
+			return kf_cli_usage(cmd, "--threshold must be a number from 0 to 100 or auto, "
+					    "not '%s'", v);
 		return KF_EXIT_OK;
 	}
 	if (kf_settings_get(st, "threshold", t, &err) < 0)

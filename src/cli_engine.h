@@ -51,7 +51,8 @@ int kf_cli_models(struct kf_cli *cli, char *out, char *yunet);
  * (*e: caller kf_engine_free()s). Prints the error itself. */
 int kf_cli_load_engine(struct kf_cli *cli, const struct kf_detect_opts *o, struct kf_engine **e);
 
-/* The match threshold: --threshold, else the "threshold" setting. Prints the
+/* The match threshold: --threshold, else the "threshold" setting: 0..100, or
+ * KF_THRESHOLD_AUTO for the gallery to resolve (core/threshold.h). Prints the
  * error itself (usage error for a bad --threshold). */
 int kf_cli_threshold(struct kf_cli *cli, const struct kf_command *cmd, const struct kf_args *a,
 		     struct kf_store *st, double *t);

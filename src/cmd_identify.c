@@ -8,6 +8,7 @@
 #include "core/engine.h"
 #include "core/match_engine.h"
 #include "core/search.h"
+#include "core/threshold.h"
 #include "data/store_client.h"
 #include "data/store_face.h"
 #include "data/store_gallery.h"
@@ -222,6 +223,12 @@ int kf_cmd_identify(struct kf_cli *cli, const struct kf_command *cmd, struct kf_
 	}
 	for (size_t i = 0; i < nm.n; i++)
 		ids[i] = nm.v[i].id;
+	if (threshold == KF_THRESHOLD_AUTO) {	/* as kf_match_gallery_threshold() */
+		struct kf_threshold_auto at;
+
+		kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &at);
+		threshold = remote ? KF_THRESHOLD_FLOOR : at.threshold;
+	}
 	q.detect = o;
 	q.threshold = (float)threshold;
 	q.search = &s;

@@ -139,6 +139,7 @@ int kf_cmd_rematch(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 		kf_cli_error(&err);
 		goto out;
 	}
+	t = kf_match_gallery_threshold(&mg, (float)t);
 	if (kf_store_rematch(st, g.id, &mg.search, (float)t, &faces, &matches, &err) < 0) {
 		kf_cli_error(&err);
 		kf_match_gallery_release(&mg);

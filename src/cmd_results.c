@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/threshold.h"
 #include "data/photo_match.h"
+#include "data/settings.h"
 #include "data/store_client.h"
 #include "data/store_gallery.h"
 #include "data/store_photo.h"
@@ -24,14 +26,27 @@ static void box_json(cJSON *o, const struct kf_frac_box *b)
 
 int kf_cmd_status(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_match_gallery mg;
 	struct kf_gallery g;
 	struct kf_store *st;
+	char why[256];
+	double setting;
+	float t;
 	int rc;
 	(void)cmd;
 
 	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
+	if (kf_settings_get(st, "threshold", &setting, &err) < 0 ||
+	    kf_match_gallery_load(st, g.id, &mg, &err) < 0) {
+		kf_store_gallery_release(&g);
+		return kf_cli_error(&err);
+	}
+	t = kf_match_gallery_threshold_why(&mg, (float)setting, why, sizeof(why));
 	if (cli->json) {
+		cJSON *th;
+
 		cJSON *o = cJSON_CreateObject();
 
 		kf_json_int(o, "galleryId", g.id);
@@ -46,6 +61,15 @@ int kf_cmd_status(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		kf_json_str(o, "engine", g.engine);
 		kf_json_str(o, "detector", g.detector);
 		kf_json_int(o, "rekognitionCalls", g.remote_calls);
+		th = cJSON_AddObjectToObject(o, "threshold");
+		kf_json_num(th, "value", t, 1);
+		kf_json_str(th, "mode", setting >= 0 ? "set" : "auto");
+		kf_json_int(th, "clients", (int64_t)mg.autot.clients);
+		if (!strcmp(g.engine ? g.engine : "local", "local") && mg.autot.refs)
+			kf_json_num(th, "falseMatchesPer1000",
+				    kf_threshold_expected(mg.autot.mean, mg.autot.sd, mg.autot.refs,
+							  t), 2);
+		kf_json_str(th, "why", why);
 		if (g.last_processed_at)
 			kf_json_int(o, "lastProcessedAt", g.last_processed_at);
 		else
@@ -60,11 +84,13 @@ int kf_cmd_status(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		if (g.detector || !g.engine || !strcmp(g.engine, "local"))
 			fprintf(cli->out, "  detector %s\n", g.detector ? g.detector :
 				"none yet (the first results set it)");
+		fprintf(cli->out, "  %s\n", why);
 		if (g.remote_calls || (g.engine && strcmp(g.engine, "local") != 0))
 			fprintf(cli->out, "  engine %s: %lld Rekognition call(s) made\n", g.engine,
 				(long long)g.remote_calls);
 		rc = KF_EXIT_OK;
 	}
+	kf_match_gallery_release(&mg);
 	kf_store_gallery_release(&g);
 	return rc;
 }

@@ -2,6 +2,7 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
+#include "core/threshold.h"
 #include "data/settings.h"
 #include "src/cli.h"
 
@@ -19,6 +20,7 @@ int kf_cmd_settings_get(struct kf_cli *cli, const struct kf_command *cmd, struct
 	if (cli->json)
 		o = cJSON_CreateObject();
 	for (const struct kf_setting_def *d = kf_settings; d->key; d++) {
+		char text[32], def[32];
 		double v;
 
 		if (a->npos == 1 && d != kf_settings_find(a->pos[0]))
@@ -27,12 +29,16 @@ int kf_cmd_settings_get(struct kf_cli *cli, const struct kf_command *cmd, struct
 			cJSON_Delete(o);
 			return kf_cli_error(&err);
 		}
-		if (o)
+		kf_settings_text(d, v, text, sizeof(text));
+		if (o && d->can_auto && v == KF_THRESHOLD_AUTO)
+			kf_json_str(o, d->key, text);
+		else if (o)
 			cJSON_AddNumberToObject(o, d->key, v);
 		else if (a->npos == 1)
-			fprintf(cli->out, "%g\n", v);
+			fprintf(cli->out, "%s\n", text);
 		else
-			fprintf(cli->out, "%-16s %-8g %s (default %g)\n", d->key, v, d->help, d->def);
+			fprintf(cli->out, "%-16s %-8s %s (default %s)\n", d->key, text, d->help,
+				kf_settings_text(d, d->def, def, sizeof(def)));
 	}
 	return o ? kf_cli_print_json(cli, o) : KF_EXIT_OK;
 }

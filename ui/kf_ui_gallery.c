@@ -12,6 +12,7 @@
 #include "data/paths.h"
 #include "data/photo_match.h"
 #include "data/queue.h"
+#include "data/settings.h"
 #include "data/store_client.h"
 #include "data/store_gallery.h"
 #include "data/store_photo.h"
@@ -61,6 +62,7 @@ struct gallery {
 	char name[96];
 	struct kf_gallery g;
 	int have_g;
+	char threshold[256];	/* which threshold is in force and why, "" unknown */
 	enum tab tab;
 	struct kf_ui_list lists[NTABS];
 	/* clients */
@@ -163,6 +165,20 @@ static void photos_page(struct gallery *s, struct kf_ui_app *app, int h)
 	kf_ui_list_clamp(l, h);
 }
 
+static void threshold_line(struct gallery *s, struct kf_ui_app *app)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_match_gallery mg;
+	double t;
+
+	s->threshold[0] = '\0';
+	if (kf_settings_get(app->store, "threshold", &t, &err) < 0 ||
+	    kf_match_gallery_load(app->store, s->gid, &mg, &err) < 0)
+		return;
+	kf_match_gallery_threshold_why(&mg, (float)t, s->threshold, sizeof(s->threshold));
+	kf_match_gallery_release(&mg);
+}
+
 static void reload(struct kf_ui_view *v, struct kf_ui_app *app)
 {
 	struct gallery *s = (struct gallery *)v;
@@ -171,6 +187,7 @@ static void reload(struct kf_ui_view *v, struct kf_ui_app *app)
 	if (s->have_g)
 		kf_store_gallery_release(&s->g);
 	s->have_g = kf_store_gallery_get(app->store, s->gid, &s->g, &err) == KF_OK;
+	threshold_line(s, app);
 	kf_store_client_list_free(s->clients, s->nclients);
 	s->clients = NULL;
 	s->nclients = 0;
@@ -269,6 +286,8 @@ static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)
 			   (long long)s->g.dead, (long long)s->g.clients, (long long)s->g.faces,
 			   (long long)s->g.matches, s->g.detector ? s->g.detector : "-");
 	y++;
+	if (s->threshold[0])
+		kf_ui_putf(w, y++, 1, COLS - 1, "%s", s->threshold);
 	for (int t = 0; t < NTABS; t++) {
 		char label[48];
 

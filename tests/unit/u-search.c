@@ -16,16 +16,30 @@ static void axis_desc(float *v, int axis, float d)
 	v[axis] = d;
 }
 
+/* The documented fixed points (core/search.h, docs/similarity.md), strictly
+ * decreasing in between, and the inverse. */
 static void test_similarity_mapping(void **state)
 {
 	static const struct { float d, sim; } rows[] = {
-		{ 0.0f, 100.0f }, { 0.3f, 90.0f }, { 0.6f, 80.0f }, { 0.75f, 75.0f },
-		{ 1.5f, 50.0f }, { 3.0f, 0.0f }, { 4.0f, 0.0f },
+		{ 0.0f, 100.0f }, { 0.3f, 99.989f }, { 0.5f, 99.116f }, { 0.55f, 95.49f },
+		{ 0.6f, 80.0f }, { 0.65f, 43.04f }, { 0.7f, 12.49f }, { 0.8f, 0.506f },
+		{ 1.5f, 0.0f }, { 4.0f, 0.0f },
 	};
+	float prev = 101;
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		assert_float_equal(kf_search_similarity(rows[i].d), rows[i].sim, 1e-4);
+		assert_float_equal(kf_search_similarity(rows[i].d), rows[i].sim, 0.01);
+	for (float d = 0.30f; d <= 0.95f; d += 0.01f) {
+		float sim = kf_search_similarity(d);
+
+		assert_true(sim < prev && sim > 0 && sim < 100);
+		prev = sim;
+		assert_float_equal(kf_search_distance_at(sim), d, 1e-4);
+	}
+	assert_float_equal(kf_search_distance_at(80), 0.6, 1e-6);
+	assert_float_equal(kf_search_distance_at(100), 0, 0);
+	assert_true(isinf(kf_search_distance_at(0)));
 }
 
 static void test_query_orders_and_best_below(void **state)
@@ -49,11 +63,12 @@ static void test_query_orders_and_best_below(void **state)
 	assert_int_equal(kf_search_query(&s, q, 80.0f, hits, 4, &n, &below, &err), KF_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(hits[0].client_id, 7);		/* best of its references: 0.3 */
-	assert_float_equal(hits[0].similarity, 90.0f, 1e-4);
+	assert_float_equal(hits[0].similarity, kf_search_similarity(0.3f), 1e-4);
+	assert_float_equal(hits[0].distance, 0.3f, 1e-6);
 	assert_int_equal(hits[1].client_id, 9);
-	assert_float_equal(hits[1].similarity, 85.0f, 1e-4);
-	assert_int_equal(below.client_id, 11);		/* 0.9 -> 70 */
-	assert_float_equal(below.similarity, 70.0f, 1e-4);
+	assert_float_equal(hits[1].similarity, kf_search_similarity(0.45f), 1e-4);
+	assert_int_equal(below.client_id, 11);		/* 0.9: far below */
+	assert_float_equal(below.similarity, kf_search_similarity(0.9f), 1e-4);
 
 	/* max_hits keeps the best */
 	assert_int_equal(kf_search_query(&s, q, 0.0f, hits, 1, &n, &below, &err), KF_OK);
@@ -61,8 +76,8 @@ static void test_query_orders_and_best_below(void **state)
 	assert_int_equal(hits[0].client_id, 7);
 	assert_int_equal(below.client_id, 0);
 
-	/* nothing above 95 */
-	assert_int_equal(kf_search_query(&s, q, 95.0f, hits, 4, &n, &below, &err), KF_OK);
+	/* nothing at or above 99.999 (client 7 is 99.9989) */
+	assert_int_equal(kf_search_query(&s, q, 99.999f, hits, 4, &n, &below, &err), KF_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(below.client_id, 7);
 	kf_search_release(&s);
@@ -125,7 +140,7 @@ static void test_agrees_with_brute_force(void **state)
 				if (sqrt(d2) < bestd)
 					bestd = sqrt(d2);
 			}
-			double sim = fmax(0, fmin(100, 100 - 100 * bestd / 3));
+			double sim = 100 / (1 + exp((bestd - 0.6) / 0.03) / 4);
 			int found = 0;
 			for (size_t h = 0; h < n; h++)
 				if (hits[h].client_id == 100 + c) {

@@ -1,0 +1,59 @@
+/* threshold.h: the "auto" threshold: the similarity at which a face matches a
+ * client, chosen for the size and the look of the gallery.
+ *
+ * A stranger's face is compared with every client, so the more clients, the
+ * more chances that one of them is close by accident: a threshold that is
+ * fine for 10 clients lets strangers through at 500. The clients of a gallery
+ * are different people, so the distances between references of different
+ * clients are impostor pairs drawn from the gallery's own population (a
+ * school class looks more alike than passers-by). kf_threshold_auto() fits a
+ * normal distribution to those distances, blended with a prior of
+ * KF_THRESHOLD_PRIOR_PAIRS pairs for small galleries, and takes the
+ * similarity at which a face of that population that is nobody's expects
+ * fewer than `target` false matches per 1,000 such faces, counting each
+ * reference as one chance:
+ *
+ *     1000 * refs * P(impostor distance < d) <= target
+ *
+ * never below KF_THRESHOLD_FLOOR (80, face-api's 0.6) nor above
+ * KF_THRESHOLD_CEIL. The normal's lower tail is heavier than the measured
+ * one, so the real rate is lower than the target (docs/similarity.md).
+ *
+ * The thresholds of the settings and the options are numbers 0..100 or
+ * KF_THRESHOLD_AUTO; a gallery resolves auto with this before matching.
+ * Pure computation: no allocation beyond the call, thread-safe.
+ */
+#ifndef KF_THRESHOLD_H
+#define KF_THRESHOLD_H
+
+#include <stddef.h>
+
+#include "core/search.h"
+
+#define KF_THRESHOLD_AUTO (-1.0f)	/* a threshold still to resolve */
+#define KF_THRESHOLD_TARGET 5.0		/* false matches per 1,000 unknown faces */
+#define KF_THRESHOLD_FLOOR 80.0f
+#define KF_THRESHOLD_CEIL 99.0f
+#define KF_THRESHOLD_PRIOR_MEAN 0.82	/* impostor distances of the dev sets */
+#define KF_THRESHOLD_PRIOR_SD 0.08
+#define KF_THRESHOLD_PRIOR_PAIRS 6
+#define KF_THRESHOLD_MAX_PAIRS 500000	/* larger galleries: a fixed sample */
+
+struct kf_threshold_auto {
+	float threshold;	/* similarity in force, rounded up to 0.1 */
+	double expected;	/* false matches per 1,000 unknown faces at it */
+	size_t clients, refs;	/* of the gallery */
+	size_t pairs;		/* impostor pairs measured */
+	double mean, sd;	/* the distance model, prior included */
+	int bound;		/* 0: the target decided; -1 the floor; +1 the ceiling */
+};
+
+/* The auto threshold of the references in s for target false matches per
+ * 1,000 unknown faces (KF_THRESHOLD_TARGET). An empty s gets the floor. */
+void kf_threshold_auto(const struct kf_search *s, double target, struct kf_threshold_auto *out);
+
+/* Expected false matches per 1,000 unknown faces at similarity t for a
+ * model (mean, sd) and refs references. */
+double kf_threshold_expected(double mean, double sd, size_t refs, float t);
+
+#endif
