@@ -64,7 +64,7 @@ static void test_opts_from_settings(void **state)
 	assert_int_equal(kf_store_open(&st, kf_test_path("%s/po.db", kf_test_tmpdir()),
 				       KF_STORE_CREATE, &err), KF_OK);
 	assert_int_equal(kf_photo_match_opts_load(st, &o, &err), KF_OK);
-	assert_true(o.threshold == 80.0f);
+	assert_true(o.threshold == KF_THRESHOLD_AUTO);	/* resolved per gallery */
 	assert_int_equal(o.detect.max_faces, 100);
 	assert_int_equal(o.queue.max_attempts, 3);
 	assert_int_equal(o.ttl_ms, 7LL * 86400000);
