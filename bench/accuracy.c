@@ -1115,10 +1115,12 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof(dir), "%s/tests/data/datasets/dev/identities", root);
 	add_labelled("dev", dir);
 	for (int i = 0; i < nlab; i++) {
-		char name[64];
-		const char *b = base(labelled[i]);
+		char name[64], *slash;
 
-		snprintf(name, sizeof(name), "%s", *b ? b : labelled[i]);
+		snprintf(dir, sizeof(dir), "%s", labelled[i]);
+		while ((slash = strrchr(dir, '/')) && slash > dir && !slash[1])
+			*slash = '\0';	/* "johns/" is johns */
+		snprintf(name, sizeof(name), "%s", base(dir));
 		add_labelled(name, labelled[i]);
 	}
 	snprintf(dir, sizeof(dir), "%s/.deps/face-api/demo", root);
