@@ -398,7 +398,7 @@ static void find_faces(const struct kf_engine *e, const int *want, int quality)
 					 (v ? KF_FIND_MIRROR : 0);
 			struct kf_face *f = NULL;
 			size_t n = 0;
-			int k = first;
+			int k = first, again = 0;
 
 			if (!want[v])
 				continue;
@@ -409,29 +409,37 @@ static void find_faces(const struct kf_engine *e, const int *want, int quality)
 
 				if (f[i].too_small || !f[i].has_descriptor)
 					continue;
+				if (done) {	/* the faces the first variant kept */
+					for (k = first; k < g.nfaces && g.faces[k].index != (int)i; k++)
+						;
+					if (k < g.nfaces) {
+						memcpy(g.faces[k].desc[v], f[i].descriptor,
+						       sizeof(g.faces[k].desc[v]));
+						again++;
+					}
+					continue;
+				}
 				if (labelled && k > first) {	/* keep the largest */
 					if (f[i].box.width <= g.faces[first].width)
 						continue;
 					k = first;
 				}
-				if (!done) {
-					if (k == MAX_FACES)
-						die("%s", "too many faces");
-					fa = &g.faces[k];
-					fa->photo = p;
-					fa->set = ph->set;
-					fa->id = ph->id;
-					fa->rank = ph->rank;
-					fa->index = (int)i;
-					fa->width = f[i].box.width;
-					if (quality && face_quality(&img, f[i].landmarks, &fa->q, &err) < 0)
-						die("%s", err.msg);
-				} else if (k >= g.nfaces || g.faces[k].index != (int)i) {
-					die("faces of '%s' differ between variants", ph->path);
-				}
-				memcpy(g.faces[k].desc[v], f[i].descriptor, sizeof(g.faces[k].desc[v]));
+				if (k == MAX_FACES)
+					die("%s", "too many faces");
+				fa = &g.faces[k];
+				fa->photo = p;
+				fa->set = ph->set;
+				fa->id = ph->id;
+				fa->rank = ph->rank;
+				fa->index = (int)i;
+				fa->width = f[i].box.width;
+				if (quality && face_quality(&img, f[i].landmarks, &fa->q, &err) < 0)
+					die("%s", err.msg);
+				memcpy(fa->desc[v], f[i].descriptor, sizeof(fa->desc[v]));
 				k++;
 			}
+			if (done && again != g.nfaces - first)
+				die("faces of '%s' differ between variants", ph->path);
 			if (!done)
 				g.nfaces = k;
 			done = 1;
