@@ -863,8 +863,8 @@ static void protocol(int s)
 		printf("%-40s %6.3f %6.3f %-17s %s%s\n", face_name(p, name, sizeof(name)), right, wrong,
 		       wid >= 0 ? st->id[wid] : "-", hit ? "hit" : "miss", fal ? " FALSE" : "");
 	}
-	printf("%s: %d probes (of %d labelled photos with a face), %d hits, %d misses, %d false matches, top-1 %d\n",
-	       st->name, probes, probes + st->ids, hits, probes - hits, falses, top1);
+	printf("%s: %d probes, %d hits, %d misses, %d false matches, top-1 %d\n", st->name, probes,
+	       hits, probes - hits, falses, top1);
 }
 
 /* Several references per client: for R = 1, 2, 3 every choice of R of the
