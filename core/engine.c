@@ -129,8 +129,10 @@ static int describe(const struct kf_engine *e, const struct kf_image *img,
 			return edge;
 		box.x -= (float)ox;
 		box.y -= (float)oy;
-		rc = kf_face_describe(&nets, edge ? &canvas : img, &box, faces[i].landmarks,
-				      want_desc ? faces[i].descriptor : NULL, a, err);
+		rc = kf_face_describe_flags(&nets, edge ? &canvas : img, &box,
+					    flags & KF_FIND_MIRROR ? KF_FACE_MIRROR : 0,
+					    faces[i].landmarks,
+					    want_desc ? faces[i].descriptor : NULL, NULL, a, err);
 		kf_image_release(&canvas);
 		if (rc < 0)
 			return kf_err_context(err, "face %zu", i);

@@ -52,6 +52,9 @@ enum kf_find_flags {
 	KF_FIND_PAD_RETRY = 1 << 2,
 	KF_FIND_ANY_SIZE = 1 << 3,	/* describe faces below KF_RECOGNIZABLE_MIN_FACE
 					 * too (bench/small-faces measures it so) */
+	KF_FIND_MIRROR = 1 << 4,	/* descriptors averaged with the mirrored
+					 * crop's (face.h KF_FACE_MIRROR): for
+					 * bench/accuracy, kingface does not use it */
 };
 
 /* The narrowest face (width of its face-api-shaped box, pixels of the full

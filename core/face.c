@@ -86,8 +86,44 @@ void kf_face_align_dlib(const double *landmarks, int crop_w, int crop_h,
 	r->height = (int)fmin(size, crop_h + y);
 }
 
-int kf_face_describe_crops(const struct kf_face_nets *nets, const struct kf_image *img,
-			   const struct kf_box *det, float *landmarks, float *desc,
+/* Mirror a net input (side x side RGB floats, NHWC) left to right, in place. */
+static void mirror_input(float *in, int side)
+{
+	for (int y = 0; y < side; y++) {
+		float *row = in + (size_t)y * (size_t)side * 3;
+
+		for (int l = 0, r = side - 1; l < r; l++, r--)
+			for (int c = 0; c < 3; c++) {
+				float t = row[3 * l + c];
+
+				row[3 * l + c] = row[3 * r + c];
+				row[3 * r + c] = t;
+			}
+	}
+}
+
+/* The recognition net on in; with KF_FACE_MIRROR also on in mirrored (in is
+ * changed), desc = the mean of both. The second pass reuses the first's scratch. */
+static int recognise(const struct kf_facerec *net, float *in, unsigned flags, float *desc,
+		     struct kf_arena *scratch, struct kf_err *err)
+{
+	struct kf_arena_mark m = kf_arena_mark(scratch);
+	float flip[KF_FACEREC_DIM];
+	int rc;
+
+	if ((rc = kf_facerec_forward(net, in, desc, scratch, err)) < 0 || !(flags & KF_FACE_MIRROR))
+		return rc;
+	kf_arena_rewind(scratch, m);
+	mirror_input(in, KF_FACEREC_INPUT);
+	if ((rc = kf_facerec_forward(net, in, flip, scratch, err)) < 0)
+		return rc;
+	for (int i = 0; i < KF_FACEREC_DIM; i++)
+		desc[i] = (desc[i] + flip[i]) * 0.5f;
+	return KF_OK;
+}
+
+int kf_face_describe_flags(const struct kf_face_nets *nets, const struct kf_image *img,
+			   const struct kf_box *det, unsigned flags, float *landmarks, float *desc,
 			   struct kf_face_crops *crops, struct kf_arena *scratch,
 			   struct kf_err *err)
 {
@@ -140,7 +176,15 @@ int kf_face_describe_crops(const struct kf_face_nets *nets, const struct kf_imag
 	if ((rc = kf_image_to_net_input(img, dc.x, dc.y, dc.width, dc.height, KF_FACEREC_INPUT, 1,
 					in, err)) < 0)
 		return rc;
-	return kf_facerec_forward(nets->facerec, in, desc, scratch, err);
+	return recognise(nets->facerec, in, flags, desc, scratch, err);
+}
+
+int kf_face_describe_crops(const struct kf_face_nets *nets, const struct kf_image *img,
+			   const struct kf_box *det, float *landmarks, float *desc,
+			   struct kf_face_crops *crops, struct kf_arena *scratch,
+			   struct kf_err *err)
+{
+	return kf_face_describe_flags(nets, img, det, 0, landmarks, desc, crops, scratch, err);
 }
 
 int kf_face_describe(const struct kf_face_nets *nets, const struct kf_image *img,

@@ -100,4 +100,21 @@ int kf_face_describe_crops(const struct kf_face_nets *nets, const struct kf_imag
 			   struct kf_face_crops *crops, struct kf_arena *scratch,
 			   struct kf_err *err);
 
+enum kf_face_flags {
+	/* The descriptor is the mean of the recognition net's outputs on the
+	 * aligned 150x150 crop and on that crop mirrored left to right: the net
+	 * runs twice (+75% per face). An experiment, off everywhere in kingface:
+	 * measured by bench/accuracy --mirror both, it did not separate the same
+	 * person from different people better (docs/internals/nn.md, "Descriptor
+	 * experiments (issue 17)"). Not face-api's descriptor. */
+	KF_FACE_MIRROR = 1 << 0,
+};
+
+/* As kf_face_describe_crops, with flags from enum kf_face_flags (0: exactly
+ * kf_face_describe_crops, face-api's pipeline). */
+int kf_face_describe_flags(const struct kf_face_nets *nets, const struct kf_image *img,
+			   const struct kf_box *det, unsigned flags, float *landmarks, float *desc,
+			   struct kf_face_crops *crops, struct kf_arena *scratch,
+			   struct kf_err *err);
+
 #endif

@@ -618,6 +618,68 @@ static void test_threads(void **state)
 	free(j);
 }
 
+/* KF_FACE_MIRROR (bench/accuracy's experiment, off by default): flags 0 is
+ * kf_face_describe to the bit; with the flag the landmarks are the same and the
+ * descriptor is the mean of the net on the descriptor crop and on that crop
+ * mirrored, made here by hand. */
+static void test_mirror(void **state)
+{
+	const struct kf_face_nets nets = { lm_net, fr_net };
+	struct kf_image img = { 0 };
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_arena a = KF_ARENA_INIT;
+	struct kf_face_crops c;
+	float lm0[136], d0[128], lm1[136], d1[128], lm2[136], d2[128], flip[128], *in;
+	(void)state;
+
+	if (kf_image_load(KF_TEST_DEMO "/sample1.jpg", 0, &img, NULL, &err) < 0)
+		fail_msg("%s", err.msg);
+	for (int i = 0; i < 3; i++) {
+		double dist = 0, worst = 0;
+
+		kf_arena_reset(&a);
+		assert_int_equal(kf_face_describe(&nets, &img, &sample1_boxes[i], lm0, d0, &a, &err), KF_OK);
+		kf_arena_reset(&a);
+		assert_int_equal(kf_face_describe_flags(&nets, &img, &sample1_boxes[i], 0, lm1, d1, &c,
+							&a, &err), KF_OK);
+		assert_memory_equal(lm1, lm0, sizeof(lm0));
+		assert_memory_equal(d1, d0, sizeof(d0));
+		kf_arena_reset(&a);
+		assert_int_equal(kf_face_describe_flags(&nets, &img, &sample1_boxes[i], KF_FACE_MIRROR,
+							lm2, d2, NULL, &a, &err), KF_OK);
+		assert_memory_equal(lm2, lm0, sizeof(lm0));
+
+		kf_arena_reset(&a);
+		in = kf_arena_alloc_array(&a, 150 * 150 * 3, sizeof(float));
+		assert_non_null(in);
+		assert_int_equal(kf_image_to_net_input(&img, c.descriptor.x, c.descriptor.y,
+						       c.descriptor.width, c.descriptor.height, 150, 1,
+						       in, &err), KF_OK);
+		for (int y = 0; y < 150; y++)
+			for (int x = 0; x < 75; x++)
+				for (int k = 0; k < 3; k++) {
+					float *l = in + (y * 150 + x) * 3 + k, *r = in + (y * 150 + 149 - x) * 3 + k;
+					float t = *l;
+
+					*l = *r;
+					*r = t;
+				}
+		assert_int_equal(kf_facerec_forward(fr_net, in, flip, &a, &err), KF_OK);
+		for (int k = 0; k < 128; k++) {
+			double want = ((double)d0[k] + flip[k]) / 2;
+
+			worst = fmax(worst, fabs(want - d2[k]));
+			dist += ((double)d2[k] - d0[k]) * ((double)d2[k] - d0[k]);
+		}
+		print_message("sample1 face %d: mirror-averaged descriptor %.4f from the plain one\n", i,
+			      sqrt(dist));
+		assert_true(worst < 1e-6);
+		assert_true(sqrt(dist) > 1e-3 && sqrt(dist) < 0.3);	/* 0.14-0.21 */
+	}
+	kf_arena_release(&a);
+	kf_image_release(&img);
+}
+
 /* Every allocation of a call (the arena growing) fails in turn: KF_E_NOMEM,
  * nothing leaks, and the next call with memory works. */
 static void test_nomem(void **state)
@@ -662,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_box_outside),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_mirror),
 		cmocka_unit_test(test_nomem),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
