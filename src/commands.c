@@ -82,6 +82,13 @@ static const struct kf_opt threshold_opts[] = {
 	{ "threshold", "T|auto", "similarity 0-100 to match, or auto for the gallery (default: the threshold setting, auto)" },
 	{ NULL, NULL, NULL },
 };
+static const struct kf_opt export_opts[] = {
+	{ "to", "DIR", "the folder to fill (created if missing); required" },
+	{ "client", "CLIENT", "only this client (id or exact name)" },
+	{ "copy", NULL, "copy the photos instead of hard-linking them" },
+	{ NULL, NULL, NULL },
+};
+
 static const struct kf_opt results_opts[] = {
 	{ "client", "CLIENT", "the client (id or exact name); required" },
 	{ "page", "P", "page number, from 1 (default 1)" },
@@ -296,6 +303,14 @@ const struct kf_command kf_commands[] = {
 	{ "results", "GALLERY --client CLIENT", "the photos a client was recognised in",
 	  "Best similarity first; each photo once (its best face for the client).",
 	  1, 1, results_opts, kf_cmd_results },
+	{ "export", "GALLERY --to DIR", "a folder per client with its photos, and a manifest",
+	  "Writes DIR/<client name>/ holding exactly the photos 'kingface results\n"
+	  "--client' lists, each under its file name, and DIR/manifest.csv (client,\n"
+	  "photo, face, similarity, review). Photos are hard links (copies with --copy\n"
+	  "or across file systems). An existing file is never overwritten: it is named\n"
+	  "on stderr and the export goes on. Client names become safe folder names\n"
+	  "(docs/cli.md); nothing is written outside DIR.",
+	  1, 1, export_opts, kf_cmd_export },
 	{ "detail", "GALLERY PHOTO", "a photo's faces, boxes and matched clients",
 	  "For each face: its box, detector confidence, the matched clients with their\n"
 	  "similarity, and the best other client (why it was not matched).",
