@@ -121,28 +121,25 @@ int kf_search_query(const struct kf_search *s, const float *q, float threshold,
 		    struct kf_search_hit *hits, size_t max_hits, size_t *nhits,
 		    struct kf_search_hit *best_below, struct kf_err *err)
 {
-	float *best;
+	float *sum, *count;
 	size_t n = 0;
 
 	*nhits = 0;
 	memset(best_below, 0, sizeof(*best_below));
 	if (s->nclients == 0)
 		return KF_OK;
-	if (!(best = kf_malloc_array(s->nclients, sizeof(*best))))
+	if (!(sum = kf_calloc(2 * s->nclients, sizeof(*sum))))
 		return kf_err_set(err, KF_E_NOMEM, "out of memory searching faces");
-	for (size_t c = 0; c < s->nclients; c++)
-		best[c] = INFINITY;
+	count = sum + s->nclients;
 	for (size_t r = 0; r < s->nrefs; r++) {
-		float d2 = dist2(q, s->desc + r * KF_DESC_DIM);
-
-		if (d2 < best[s->ref_client[r]])
-			best[s->ref_client[r]] = d2;
+		sum[s->ref_client[r]] += sqrtf(dist2(q, s->desc + r * KF_DESC_DIM));
+		count[s->ref_client[r]] += 1;
 	}
 	for (size_t c = 0; c < s->nclients; c++) {
 		struct kf_search_hit h;
 
 		h.client_id = s->client_ids[c];
-		h.distance = sqrtf(best[c]);
+		h.distance = sum[c] / count[c];
 		h.similarity = kf_search_similarity(h.distance);
 		if (h.similarity < threshold) {
 			if (best_below->client_id == 0 || better(&h, best_below))
@@ -160,7 +157,7 @@ int kf_search_query(const struct kf_search *s, const float *q, float threshold,
 		memmove(&hits[at + 1], &hits[at], (n - 1 - at) * sizeof(*hits));
 		hits[at] = h;
 	}
-	kf_free(best);
+	kf_free(sum);
 	*nhits = n;
 	return KF_OK;
 }

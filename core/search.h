@@ -3,8 +3,12 @@
  *
  * A struct kf_search holds every enrolled descriptor of a gallery's clients in
  * one contiguous array (brute force, vectorised: fine to 10,000 references).
- * A client's similarity to a face is its best over its references. Distance d
- * (Euclidean, 128-D) becomes a similarity 0..100 by a logistic:
+ * A client's distance to a face is the mean of the Euclidean distances (128-D)
+ * to its references: measured better than the best of them (bench/accuracy,
+ * docs/internals/nn.md: each extra reference would be one more chance for a
+ * stranger to come close), and a mean keeps the scale of one pair, so the
+ * mapping and the auto threshold hold whatever the number of references.
+ * Distance d becomes a similarity 0..100 by a logistic:
  *
  *     similarity = 100 / (1 + exp((d - 0.6) / 0.03) / 4)
  *
@@ -37,7 +41,7 @@ struct kf_search {
 struct kf_search_hit {
 	int64_t client_id;	/* 0: no hit */
 	float similarity;	/* 0..100 */
-	float distance;
+	float distance;		/* mean over the client's references */
 };
 
 void kf_search_init(struct kf_search *s);

@@ -10,13 +10,13 @@ static double phi(double z)	/* standard normal CDF */
 	return 0.5 * erfc(-z / sqrt(2.0));
 }
 
-double kf_threshold_expected(double mean, double sd, size_t refs, float t)
+double kf_threshold_expected(double mean, double sd, size_t clients, float t)
 {
 	double d = kf_search_distance_at(t);
 
 	if (isinf(d))
-		return 1000.0 * (double)refs;
-	return 1000.0 * (double)refs * phi((d - mean) / sd);
+		return 1000.0 * (double)clients;
+	return 1000.0 * (double)clients * phi((d - mean) / sd);
 }
 
 struct moments {
@@ -89,8 +89,8 @@ void kf_threshold_auto(const struct kf_search *s, double target, struct kf_thres
 		out->bound = -1;
 		return;
 	}
-	/* the z at which refs chances give target per 1,000: phi(z) = p */
-	p = target / (1000.0 * (double)s->nrefs);
+	/* the z at which one chance per client gives target per 1,000: phi(z) = p */
+	p = target / (1000.0 * (double)s->nclients);
 	for (int i = 0; i < 100; i++) {
 		double z = (lo + hi) / 2;
 
@@ -109,5 +109,5 @@ void kf_threshold_auto(const struct kf_search *s, double target, struct kf_thres
 		out->bound = 1;
 	}
 	out->threshold = t;
-	out->expected = kf_threshold_expected(mean, out->sd, s->nrefs, t);
+	out->expected = kf_threshold_expected(mean, out->sd, s->nclients, t);
 }

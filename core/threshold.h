@@ -10,11 +10,13 @@
  * normal distribution to those distances, blended with a prior of
  * KF_THRESHOLD_PRIOR_PAIRS pairs for small galleries, and takes the
  * similarity at which a face of that population that is nobody's expects
- * fewer than `target` false matches per 1,000 such faces, counting each
- * reference as one chance:
+ * fewer than `target` false matches per 1,000 such faces, each client one
+ * chance:
  *
- *     1000 * refs * P(impostor distance < d) <= target
+ *     1000 * clients * P(impostor distance < d) <= target
  *
+ * (a client's distance is the mean over its references, core/search.h, whose
+ * tail is thinner than one pair's: one pair's P is an upper bound).
  * never below KF_THRESHOLD_FLOOR (80, face-api's 0.6) nor above
  * KF_THRESHOLD_CEIL. The normal's lower tail is heavier than the measured
  * one, so the real rate is lower than the target (docs/similarity.md).
@@ -53,7 +55,7 @@ struct kf_threshold_auto {
 void kf_threshold_auto(const struct kf_search *s, double target, struct kf_threshold_auto *out);
 
 /* Expected false matches per 1,000 unknown faces at similarity t for a
- * model (mean, sd) and refs references. */
-double kf_threshold_expected(double mean, double sd, size_t refs, float t);
+ * model (mean, sd) and that many clients. */
+double kf_threshold_expected(double mean, double sd, size_t clients, float t);
 
 #endif

@@ -106,7 +106,7 @@ float kf_match_gallery_threshold_why(const struct kf_match_gallery *g, float t, 
 	else if (t >= 0)
 		snprintf(buf, n, "threshold %g (set; with %zu client%s: about %.1f false matches "
 			 "per 1,000 unknown faces)", in_force, a->clients, a->clients == 1 ? "" : "s",
-			 kf_threshold_expected(a->mean, a->sd, a->refs, in_force));
+			 kf_threshold_expected(a->mean, a->sd, a->clients, in_force));
 	else
 		snprintf(buf, n, "threshold %g (auto, %zu client%s: %sabout %.1f false matches per "
 			 "1,000 unknown faces)", in_force, a->clients, a->clients == 1 ? "" : "s",

@@ -67,8 +67,8 @@ int kf_cmd_status(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		kf_json_int(th, "clients", (int64_t)mg.autot.clients);
 		if (!strcmp(g.engine ? g.engine : "local", "local") && mg.autot.refs)
 			kf_json_num(th, "falseMatchesPer1000",
-				    kf_threshold_expected(mg.autot.mean, mg.autot.sd, mg.autot.refs,
-							  t), 2);
+				    kf_threshold_expected(mg.autot.mean, mg.autot.sd,
+							  mg.autot.clients, t), 2);
 		kf_json_str(th, "why", why);
 		if (g.last_processed_at)
 			kf_json_int(o, "lastProcessedAt", g.last_processed_at);

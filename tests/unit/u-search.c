@@ -1,4 +1,4 @@
-/* u-search.c: descriptor search: similarity mapping, best-of references,
+/* u-search.c: descriptor search: similarity mapping, mean over references,
  * threshold, ordering, best below, and agreement with a brute-force loop. */
 #include "testutil.h"
 
@@ -52,8 +52,8 @@ static void test_query_orders_and_best_below(void **state)
 	(void)state;
 
 	kf_search_init(&s);
-	/* client 7: two references, the second closer; client 9: one; client 11: far */
-	axis_desc(v, 0, 1.2f); assert_int_equal(kf_search_add(&s, 7, v, &err), KF_OK);
+	/* client 7: two references, 0.5 and 0.3 away (mean 0.4); 9: one; 11: far */
+	axis_desc(v, 0, 0.5f); assert_int_equal(kf_search_add(&s, 7, v, &err), KF_OK);
 	axis_desc(v, 0, 0.3f); assert_int_equal(kf_search_add(&s, 7, v, &err), KF_OK);
 	axis_desc(v, 1, 0.45f); assert_int_equal(kf_search_add(&s, 9, v, &err), KF_OK);
 	axis_desc(v, 2, 0.9f); assert_int_equal(kf_search_add(&s, 11, v, &err), KF_OK);
@@ -62,9 +62,9 @@ static void test_query_orders_and_best_below(void **state)
 
 	assert_int_equal(kf_search_query(&s, q, 80.0f, hits, 4, &n, &below, &err), KF_OK);
 	assert_int_equal(n, 2);
-	assert_int_equal(hits[0].client_id, 7);		/* best of its references: 0.3 */
-	assert_float_equal(hits[0].similarity, kf_search_similarity(0.3f), 1e-4);
-	assert_float_equal(hits[0].distance, 0.3f, 1e-6);
+	assert_int_equal(hits[0].client_id, 7);		/* mean of its references: 0.4 */
+	assert_float_equal(hits[0].similarity, kf_search_similarity(0.4f), 1e-4);
+	assert_float_equal(hits[0].distance, 0.4f, 1e-6);
 	assert_int_equal(hits[1].client_id, 9);
 	assert_float_equal(hits[1].similarity, kf_search_similarity(0.45f), 1e-4);
 	assert_int_equal(below.client_id, 11);		/* 0.9: far below */
@@ -76,8 +76,8 @@ static void test_query_orders_and_best_below(void **state)
 	assert_int_equal(hits[0].client_id, 7);
 	assert_int_equal(below.client_id, 0);
 
-	/* nothing at or above 99.999 (client 7 is 99.9989) */
-	assert_int_equal(kf_search_query(&s, q, 99.999f, hits, 4, &n, &below, &err), KF_OK);
+	/* nothing at or above 99.99 (client 7 is 99.968) */
+	assert_int_equal(kf_search_query(&s, q, 99.99f, hits, 4, &n, &below, &err), KF_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(below.client_id, 7);
 	kf_search_release(&s);
@@ -131,14 +131,13 @@ static void test_agrees_with_brute_force(void **state)
 		assert_int_equal(kf_search_query(&s, q, 75.0f, hits, CLIENTS, &n, &below, &err),
 				 KF_OK);
 		for (int c = 0; c < CLIENTS; c++) {
-			double bestd = INFINITY;
+			double bestd = 0;	/* the mean over the client's references */
 
 			for (int r = c; r < CLIENTS * REFS; r += CLIENTS) {
 				double d2 = 0;
 				for (int k = 0; k < KF_DESC_DIM; k++)
 					d2 += ((double)q[k] - refs[r][k]) * ((double)q[k] - refs[r][k]);
-				if (sqrt(d2) < bestd)
-					bestd = sqrt(d2);
+				bestd += sqrt(d2) / REFS;
 			}
 			double sim = 100 / (1 + exp((bestd - 0.6) / 0.03) / 4);
 			int found = 0;

@@ -80,7 +80,7 @@ static void test_grows_with_clients(void **state)
 		if (a.bound == 0) {
 			assert_true(a.expected <= KF_THRESHOLD_TARGET + 1e-9);
 			/* 0.1 lower would be over the target: the least strict that meets it */
-			assert_true(kf_threshold_expected(a.mean, a.sd, a.refs,
+			assert_true(kf_threshold_expected(a.mean, a.sd, a.clients,
 							  a.threshold - 0.1f) > KF_THRESHOLD_TARGET);
 		}
 		prev = a.threshold;
@@ -132,7 +132,7 @@ static void test_sampled_pairs(void **state)
 static void test_expected(void **state)
 {
 	(void)state;
-	/* at the mean half of the impostors are closer: 500 per 1,000 per reference */
+	/* at the mean half of the impostors are closer: 500 per 1,000 per client */
 	assert_float_equal(kf_threshold_expected(0.6, 0.1, 1, 80.0f), 500, 1e-3);
 	assert_float_equal(kf_threshold_expected(0.6, 0.1, 4, 80.0f), 2000, 4e-3);
 	/* one sd below: 158.7 */
