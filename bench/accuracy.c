@@ -71,6 +71,8 @@
 #include "core/image.h"
 #include "core/nn_facerec.h"
 #include "core/nn_landmark.h"
+#include "core/search.h"
+#include "core/threshold.h"
 
 #define MAX_SETS 8
 #define MAX_IDS 64
@@ -736,6 +738,90 @@ static void histograms(void)
 		free(v[k].v);
 }
 
+/* ---- the auto threshold on simulated galleries ----------------------------- */
+
+static uint64_t rng_state = 0x2545f4914f6cdd1du;
+
+static double draw(const struct vec *v)	/* one of v's values, uniformly */
+{
+	rng_state ^= rng_state << 13, rng_state ^= rng_state >> 7, rng_state ^= rng_state << 17;
+	return v->v[rng_state % v->n];
+}
+
+/* Galleries of N clients whose impostor distances follow one of the measured
+ * impostor distributions: kf_threshold_solve() on the pairs such a gallery
+ * would show (up to 20,000 drawn), then 20,000 strangers each compared with
+ * N clients (N draws): how many match somebody, against the promise, and the
+ * share of the genuine pairs the threshold keeps. 10 galleries each. */
+static void auto_thresholds(void)
+{
+	static const int sizes[] = { 10, 100, 1000 };
+	struct vec gen = { 0 }, pool[2] = { { 0 } };
+	static const char *const pool_name[2] = { "all impostors", "one-photo impostors" };
+
+	for (int i = 0; i < g.nfaces; i++)
+		for (int j = i + 1; j < g.nfaces; j++) {
+			int k = pair_kind(&g.faces[i], &g.faces[j]);
+			double d;
+
+			if (k < 0)
+				continue;
+			d = fdist(&g.faces[i], &g.faces[j]);
+			if (k == GEN)
+				push(&gen, d);
+			else
+				push(&pool[k == IMP_PHOTO], d);
+			if (k == IMP_PHOTO)
+				push(&pool[0], d);
+		}
+	printf("\n## auto threshold (core/threshold.h) on simulated galleries: impostor distances"
+	       "\n## drawn from a measured pool; 10 galleries x 20,000 strangers each\n");
+	printf("%-20s %5s %9s %7s %10s %10s %8s\n", "pool", "N", "threshold", "d",
+	       "promised", "measured", "genuine");
+	for (int p = 0; p < 2; p++) {
+		if (pool[p].n < 10 || gen.n == 0)
+			continue;
+		for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+			int n = sizes[z];
+			double t_sum = 0, d_sum = 0, promised = 0, measured = 0, kept = 0;
+
+			for (int trial = 0; trial < 10; trial++) {
+				static float drawn[20000];
+				struct kf_threshold_auto a;
+				size_t pairs = (size_t)n * (n - 1) / 2;
+				double d;
+				long fm = 0;
+
+				pairs = pairs < 20000 ? pairs : 20000;
+				for (size_t k = 0; k < pairs; k++)
+					drawn[k] = (float)draw(&pool[p]);
+				kf_threshold_solve(drawn, pairs, (size_t)n, KF_THRESHOLD_TARGET, &a);
+				d = kf_search_distance_at(a.threshold);
+				for (int st = 0; st < 20000; st++)
+					for (int c = 0; c < n; c++)
+						if (draw(&pool[p]) < d) {
+							fm++;
+							break;
+						}
+				for (size_t k = 0; k < gen.n; k++)
+					kept += gen.v[k] < d;
+				t_sum += a.threshold;
+				d_sum += d;
+				promised += a.expected;
+				measured += (double)fm / 20.0;
+			}
+			printf("%-20s %5d %9.1f %7.3f %10.2f %10.2f %7.1f%%\n", pool_name[p], n,
+			       t_sum / 10, d_sum / 10, promised / 10, measured / 10,
+			       100.0 * kept / (10.0 * (double)gen.n));
+		}
+	}
+	printf("(promised and measured: false matches per 1,000 strangers; genuine: the share "
+	       "of genuine pairs at or above the threshold)\n");
+	free(gen.v);
+	free(pool[0].v);
+	free(pool[1].v);
+}
+
 /* every pair on the wrong side of 0.6 */
 static void errors(void)
 {
@@ -1157,6 +1243,7 @@ int main(int argc, char **argv)
 		printf("\n# descriptors: %s\n", v ? "mirror (mean of the crop's and its mirror's)" :
 						       "plain (face-api's)");
 		histograms();
+		auto_thresholds();
 		separations();
 		errors();
 		for (int s = 0; s < g.nsets; s++)

@@ -3,7 +3,10 @@
 #include "core/threshold.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/alloc.h"
 
 static double phi(double z)	/* standard normal CDF */
 {
@@ -19,39 +22,22 @@ double kf_threshold_expected(double mean, double sd, size_t clients, float t)
 	return 1000.0 * (double)clients * phi((d - mean) / sd);
 }
 
-struct moments {
-	size_t n;
-	double mean, m2;	/* Welford */
-};
-
-static void add(struct moments *m, double x)
+/* Distances between references of different clients, into v (at most
+ * KF_THRESHOLD_MAX_PAIRS: all of them, or a fixed pseudo-random sample when
+ * there are more); returns how many. */
+static size_t impostor_pairs(const struct kf_search *s, float *v)
 {
-	double delta = x - m->mean;
-
-	m->n++;
-	m->mean += delta / (double)m->n;
-	m->m2 += delta * (x - m->mean);
-}
-
-static void pair(const struct kf_search *s, size_t i, size_t j, struct moments *m)
-{
-	if (s->ref_client[i] != s->ref_client[j])
-		add(m, kf_search_distance(s->desc + i * KF_DESC_DIM, s->desc + j * KF_DESC_DIM));
-}
-
-/* Distances between references of different clients: all of them, or a fixed
- * pseudo-random sample of KF_THRESHOLD_MAX_PAIRS when there are more. */
-static void impostor_pairs(const struct kf_search *s, struct moments *m)
-{
-	size_t r = s->nrefs;
+	size_t r = s->nrefs, n = 0;
 
 	if (r < 2)
-		return;
+		return 0;
 	if (r * (r - 1) / 2 <= KF_THRESHOLD_MAX_PAIRS) {
 		for (size_t i = 0; i < r; i++)
 			for (size_t j = i + 1; j < r; j++)
-				pair(s, i, j, m);
-		return;
+				if (s->ref_client[i] != s->ref_client[j])
+					v[n++] = kf_search_distance(s->desc + i * KF_DESC_DIM,
+								    s->desc + j * KF_DESC_DIM);
+		return n;
 	}
 	uint64_t x = 0x9e3779b97f4a7c15u;
 
@@ -59,47 +45,87 @@ static void impostor_pairs(const struct kf_search *s, struct moments *m)
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift64 */
 		size_t i = (size_t)(x % r), j = (size_t)((x >> 32) % r);
 
-		if (i != j)
-			pair(s, i, j, m);
+		if (s->ref_client[i] != s->ref_client[j])
+			v[n++] = kf_search_distance(s->desc + i * KF_DESC_DIM,
+						    s->desc + j * KF_DESC_DIM);
 	}
+	return n;
 }
 
-void kf_threshold_auto(const struct kf_search *s, double target, struct kf_threshold_auto *out)
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The share of the n sorted distances below d. */
+static double below(const float *sorted, size_t n, double d)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sorted[mid] < d)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return n ? (double)lo / (double)n : 0;
+}
+
+/* P(impostor distance < d): the normal model, or the measured share when
+ * that is higher (a few look-alikes in a large gallery) */
+static double p_below(const struct kf_threshold_auto *a, const float *sorted, size_t n, double d)
+{
+	double p = phi((d - a->mean) / a->sd), e = below(sorted, n, d);
+
+	return e > p ? e : p;
+}
+
+void kf_threshold_solve(float *pairs, size_t n, size_t clients, double target,
+			struct kf_threshold_auto *out)
 {
 	const double n0 = KF_THRESHOLD_PRIOR_PAIRS, m0 = KF_THRESHOLD_PRIOR_MEAN;
 	const double v0 = KF_THRESHOLD_PRIOR_SD * KF_THRESHOLD_PRIOR_SD;
-	struct moments m = { 0, 0, 0 };
-	double n, mean, var, lo = -40, hi = 0, p;
+	double sum = 0, sum2 = 0, mean = 0, var = 0, m, lo = 0, hi;
 	float t;
 
-	memset(out, 0, sizeof(*out));
-	out->clients = s->nclients;
-	out->refs = s->nrefs;
-	impostor_pairs(s, &m);
-	out->pairs = m.n;
-	n = (double)m.n;
-	mean = (n * m.mean + n0 * m0) / (n + n0);
-	var = n ? m.m2 / n : 0;
-	var = (n * (var + (m.mean - mean) * (m.mean - mean)) +
-	       n0 * (v0 + (m0 - mean) * (m0 - mean))) / (n + n0);
-	out->mean = mean;
-	out->sd = sqrt(var);
-	if (s->nrefs == 0) {
+	if (n)
+		qsort(pairs, n, sizeof(*pairs), cmp_float);
+	for (size_t i = 0; i < n; i++)
+		sum += pairs[i];
+	if (n) {
+		mean = sum / (double)n;
+		for (size_t i = 0; i < n; i++)
+			sum2 += (pairs[i] - mean) * (pairs[i] - mean);
+		var = sum2 / (double)n;
+	}
+	out->clients = clients;
+	out->pairs = n;
+	m = ((double)n * mean + n0 * m0) / ((double)n + n0);
+	out->mean = m;
+	out->sd = sqrt(((double)n * (var + (mean - m) * (mean - m)) +
+			n0 * (v0 + (m0 - m) * (m0 - m))) / ((double)n + n0));
+	out->bound = 0;
+	if (clients == 0) {
 		out->threshold = KF_THRESHOLD_FLOOR;
+		out->expected = 0;
 		out->bound = -1;
 		return;
 	}
-	/* the z at which one chance per client gives target per 1,000: phi(z) = p */
-	p = target / (1000.0 * (double)s->nclients);
-	for (int i = 0; i < 100; i++) {
-		double z = (lo + hi) / 2;
+	/* the largest distance at which one chance per client stays in target */
+	hi = m;
+	for (int i = 0; i < 60; i++) {
+		double d = (lo + hi) / 2;
 
-		if (phi(z) > p)
-			hi = z;
+		if (1000.0 * (double)clients * p_below(out, pairs, n, d) > target)
+			hi = d;
 		else
-			lo = z;
+			lo = d;
 	}
-	t = kf_search_similarity((float)(mean + lo * out->sd));
+	t = kf_search_similarity((float)lo);
 	t = ceilf(t * 10.0f) / 10.0f;
 	if (t < KF_THRESHOLD_FLOOR) {
 		t = KF_THRESHOLD_FLOOR;
@@ -109,5 +135,23 @@ void kf_threshold_auto(const struct kf_search *s, double target, struct kf_thres
 		out->bound = 1;
 	}
 	out->threshold = t;
-	out->expected = kf_threshold_expected(mean, out->sd, s->nclients, t);
+	out->expected = 1000.0 * (double)clients *
+			p_below(out, pairs, n, kf_search_distance_at(t));
+}
+
+int kf_threshold_auto(const struct kf_search *s, double target, struct kf_threshold_auto *out,
+		      struct kf_err *err)
+{
+	size_t r = s->nrefs, cap = r * (r - 1) / 2, n;
+	float *v = NULL;
+
+	memset(out, 0, sizeof(*out));
+	cap = cap < KF_THRESHOLD_MAX_PAIRS ? cap : KF_THRESHOLD_MAX_PAIRS;
+	if (cap && !(v = kf_malloc_array(cap, sizeof(*v))))
+		return kf_err_set(err, KF_E_NOMEM, "out of memory for the auto threshold");
+	n = impostor_pairs(s, v);
+	kf_threshold_solve(v, n, s->nclients, target, out);
+	out->refs = r;
+	kf_free(v);
+	return KF_OK;
 }

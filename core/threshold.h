@@ -16,14 +16,17 @@
  *     1000 * clients * P(impostor distance < d) <= target
  *
  * (a client's distance is the mean over its references, core/search.h, whose
- * tail is thinner than one pair's: one pair's P is an upper bound).
+ * tail is thinner than one pair's: one pair's P is an upper bound). P is the
+ * normal's, or the share of the gallery's pairs below d when that is higher:
+ * a few look-alikes among many clients are a tail no normal fitted to the
+ * whole gallery sees.
  * never below KF_THRESHOLD_FLOOR (80, face-api's 0.6) nor above
  * KF_THRESHOLD_CEIL. The normal's lower tail is heavier than the measured
  * one, so the real rate is lower than the target (docs/similarity.md).
  *
  * The thresholds of the settings and the options are numbers 0..100 or
  * KF_THRESHOLD_AUTO; a gallery resolves auto with this before matching.
- * Pure computation: no allocation beyond the call, thread-safe.
+ * Pure computation, thread-safe.
  */
 #ifndef KF_THRESHOLD_H
 #define KF_THRESHOLD_H
@@ -51,11 +54,18 @@ struct kf_threshold_auto {
 };
 
 /* The auto threshold of the references in s for target false matches per
- * 1,000 unknown faces (KF_THRESHOLD_TARGET). An empty s gets the floor. */
-void kf_threshold_auto(const struct kf_search *s, double target, struct kf_threshold_auto *out);
+ * 1,000 unknown faces (KF_THRESHOLD_TARGET). An empty s gets the floor.
+ * KF_E_NOMEM (the pairs take up to 2 MB). */
+int kf_threshold_auto(const struct kf_search *s, double target, struct kf_threshold_auto *out,
+		      struct kf_err *err);
 
-/* Expected false matches per 1,000 unknown faces at similarity t for a
- * model (mean, sd) and that many clients. */
+/* The same from n measured impostor distances (sorted in place) for that many
+ * clients; out->refs is left 0. For simulations (bench/accuracy). */
+void kf_threshold_solve(float *pairs, size_t n, size_t clients, double target,
+			struct kf_threshold_auto *out);
+
+/* Expected false matches per 1,000 unknown faces at similarity t for the
+ * normal model (mean, sd) alone and that many clients. */
 double kf_threshold_expected(double mean, double sd, size_t clients, float t);
 
 #endif

@@ -61,7 +61,10 @@ int kf_match_gallery_load(struct kf_store *st, int64_t gallery_id, struct kf_mat
 	}
 	g->nclients = n;
 	kf_store_client_list_free(clients, n);
-	kf_threshold_auto(&g->search, KF_THRESHOLD_TARGET, &g->autot);
+	clients = NULL;
+	n = 0;
+	if ((rc = kf_threshold_auto(&g->search, KF_THRESHOLD_TARGET, &g->autot, err)) < 0)
+		goto fail;
 	return KF_OK;
 fail:
 	kf_store_client_list_free(clients, n);

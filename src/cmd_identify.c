@@ -226,7 +226,10 @@ int kf_cmd_identify(struct kf_cli *cli, const struct kf_command *cmd, struct kf_
 	if (threshold == KF_THRESHOLD_AUTO) {	/* as kf_match_gallery_threshold() */
 		struct kf_threshold_auto at;
 
-		kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &at);
+		if (kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &at, &err) < 0) {
+			kf_cli_error(&err);
+			goto out;
+		}
 		threshold = remote ? KF_THRESHOLD_FLOOR : at.threshold;
 	}
 	q.detect = o;

@@ -36,12 +36,13 @@ static void population(struct kf_search *s, int n, int refs, double spread, unsi
 
 static void test_empty_and_one_client(void **state)
 {
+	struct kf_err err = KF_ERR_INIT;
 	struct kf_threshold_auto a;
 	struct kf_search s;
 	(void)state;
 
 	kf_search_init(&s);
-	kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &a);
+	assert_int_equal(kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &a, &err), KF_OK);
 	assert_float_equal(a.threshold, KF_THRESHOLD_FLOOR, 0);
 	assert_int_equal(a.bound, -1);
 	assert_int_equal(a.refs, 0);
@@ -50,7 +51,7 @@ static void test_empty_and_one_client(void **state)
 	/* one client: no impostor pair, the prior alone (0.82, 0.08): 5 per 1,000
 	 * at d = 0.82 - 2.576 * 0.08 = 0.614, similarity 72: the floor decides */
 	population(&s, 1, 1, 0.05, 1);
-	kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &a);
+	assert_int_equal(kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &a, &err), KF_OK);
 	assert_int_equal(a.pairs, 0);
 	assert_float_equal(a.mean, KF_THRESHOLD_PRIOR_MEAN, 1e-9);
 	assert_float_equal(a.sd, KF_THRESHOLD_PRIOR_SD, 1e-9);
@@ -69,11 +70,12 @@ static void test_grows_with_clients(void **state)
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct kf_err err = KF_ERR_INIT;
 		struct kf_threshold_auto a;
 		struct kf_search s;
 
 		population(&s, sizes[i], 1, 0.055, 7);	/* pairs about 0.88 apart */
-		kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &a);
+		assert_int_equal(kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &a, &err), KF_OK);
 		assert_int_equal(a.clients, (size_t)sizes[i]);
 		assert_true(a.mean > 0.8 && a.mean < 0.95);
 		assert_true(a.threshold > prev);
@@ -92,15 +94,16 @@ static void test_grows_with_clients(void **state)
  * the same number of clients that do not. */
 static void test_alike_population_is_stricter(void **state)
 {
+	struct kf_err err = KF_ERR_INIT;
 	struct kf_threshold_auto alike, apart;
 	struct kf_search s;
 	(void)state;
 
 	population(&s, 50, 2, 0.042, 3);	/* about 0.67 apart */
-	kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &alike);
+	assert_int_equal(kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &alike, &err), KF_OK);
 	kf_search_release(&s);
 	population(&s, 50, 2, 0.062, 3);	/* about 0.99 apart */
-	kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &apart);
+	assert_int_equal(kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &apart, &err), KF_OK);
 	kf_search_release(&s);
 	assert_true(alike.mean < apart.mean);
 	assert_true(alike.threshold > apart.threshold);
@@ -115,13 +118,14 @@ static void test_alike_population_is_stricter(void **state)
  * close to the whole population's. */
 static void test_sampled_pairs(void **state)
 {
+	struct kf_err err = KF_ERR_INIT;
 	struct kf_threshold_auto a, b;
 	struct kf_search s;
 	(void)state;
 
 	population(&s, 1100, 1, 0.055, 11);	/* 604,450 pairs */
-	kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &a);
-	kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &b);
+	assert_int_equal(kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &a, &err), KF_OK);
+	assert_int_equal(kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &b, &err), KF_OK);
 	assert_true(a.pairs <= KF_THRESHOLD_MAX_PAIRS && a.pairs > KF_THRESHOLD_MAX_PAIRS * 9 / 10);
 	assert_float_equal(a.threshold, b.threshold, 0);
 	assert_float_equal(a.mean, b.mean, 0);
