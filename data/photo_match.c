@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/assign.h"
 #include "core/match.h"
 #include "data/photo_fetch.h"
 #include "data/settings.h"
@@ -129,6 +130,8 @@ int kf_match_best_below(const struct kf_match_gallery *g, const struct kf_detail
 
 		for (size_t k = 0; k < f->nmatches; k++)
 			matched |= f->matches[k].client_id == hits[i].client_id;
+		for (size_t k = 0; k < f->nambiguous; k++)
+			matched |= f->ambiguous[k].client_id == hits[i].client_id;
 		if (!matched) {
 			*out = hits[i];
 			break;
@@ -180,12 +183,23 @@ char *kf_photo_match_payload(const struct kf_match_gallery *g, int64_t photo_id,
 		const struct kf_match_face *f = &r->faces[i];
 		float l = f->box.x / r->width, t = f->box.y / r->height;
 		float w = f->box.width / r->width, h = f->box.height / r->height;
-		cJSON *fo = cJSON_CreateObject();
+		cJSON *fo = cJSON_CreateObject(), *amb;
 
 		cJSON_AddNumberToObject(fo, "faceIndex", (double)i);
 		add_box(fo, l, t, w, h);
 		cJSON_AddNumberToObject(fo, "confidence", round(f->score * 1e6) / 1e4);
 		cJSON_AddBoolToObject(fo, "recognizable", !f->too_small);
+		amb = cJSON_AddArrayToObject(fo, "ambiguous");
+		for (size_t k = 0; k < f->nambiguous; k++) {
+			cJSON *c = cJSON_CreateObject();
+
+			cJSON_AddNumberToObject(c, "clientId", (double)f->ambiguous[k].client_id);
+			cJSON_AddStringToObject(c, "clientName",
+						kf_match_gallery_name(g, f->ambiguous[k].client_id));
+			cJSON_AddNumberToObject(c, "similarity",
+						round(f->ambiguous[k].similarity * 100) / 100);
+			cJSON_AddItemToArray(amb, c);
+		}
 		cJSON_AddItemToArray(faces, fo);
 		for (size_t k = 0; k < f->nhits; k++) {
 			cJSON *m = cJSON_CreateObject();
@@ -309,6 +323,7 @@ int kf_photo_match(struct kf_store *st, struct kf_match_engine *me,
 	q.remote_refs = (size_t)g->remote_refs;
 	q.client_ids = g->client_ids;
 	q.nclients = g->nclients;
+	q.margin = KF_MATCH_MARGIN;	/* the engine turns it off without descriptors */
 	calls = kf_match_engine_calls(me);
 	rc = kf_match_engine_match(me, &q, f.buf, f.len, &res, scratch, err);
 	kf_store_gallery_add_calls(st, g->id, (int64_t)(kf_match_engine_calls(me) - calls), NULL);

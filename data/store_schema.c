@@ -186,6 +186,21 @@ static const char *const migrations[] = {
 	"  SELECT 1 FROM photos p JOIN photo_jobs j ON j.photo_id = p.id"
 	"   WHERE p.gallery_id = galleries.id AND j.state = 'done');"
 	"ALTER TABLE photo_faces ADD COLUMN recognizable INTEGER NOT NULL DEFAULT 1;",
+
+	/* 5: one client per photo, and ambiguous faces (core/assign.h). A face
+	 * whose assigned client has a competitor within the margin has no
+	 * face_matches row: its candidates go here, replaced with the matches
+	 * (processing, rematch). distance is the descriptor distance, NULL for
+	 * an engine without descriptors. */
+	"CREATE TABLE face_candidates ("
+	"  id            INTEGER PRIMARY KEY,"
+	"  photo_face_id INTEGER NOT NULL REFERENCES photo_faces(id) ON DELETE CASCADE,"
+	"  client_id     INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
+	"  similarity    REAL NOT NULL,"	/* 0..100 */
+	"  distance      REAL,"
+	"  UNIQUE (photo_face_id, client_id)"
+	");"
+	"CREATE INDEX face_candidates_client ON face_candidates(client_id);",
 };
 
 int kf_store_schema_count(void)

@@ -195,6 +195,10 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 			for (size_t k = 0; k < faces[i].nmatches; k++)
 				cJSON_AddItemToArray(m, client_sim(&mg, faces[i].matches[k].client_id,
 								   faces[i].matches[k].similarity));
+			m = cJSON_AddArrayToObject(f, "ambiguous");
+			for (size_t k = 0; k < faces[i].nambiguous; k++)
+				cJSON_AddItemToArray(m, client_sim(&mg, faces[i].ambiguous[k].client_id,
+								   faces[i].ambiguous[k].similarity));
 			if (below.client_id)
 				cJSON_AddItemToObject(f, "bestBelow",
 						      client_sim(&mg, below.client_id, below.similarity));
@@ -212,7 +216,13 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 			fprintf(cli->out, "%s %s %.1f", k ? "," : "",
 				kf_match_gallery_name(&mg, faces[i].matches[k].client_id),
 				faces[i].matches[k].similarity);
-		if (faces[i].too_small)
+		for (size_t k = 0; k < faces[i].nambiguous; k++)
+			fprintf(cli->out, "%s %s %.1f", k ? " /" : " ambiguous:",
+				kf_match_gallery_name(&mg, faces[i].ambiguous[k].client_id),
+				faces[i].ambiguous[k].similarity);
+		if (faces[i].nambiguous)
+			fputs(" (confirm with a review)", cli->out);
+		else if (faces[i].too_small)
 			fputs(" too small to recognise", cli->out);
 		else if (faces[i].nmatches == 0)
 			fputs(" no client", cli->out);
