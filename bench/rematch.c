@@ -9,23 +9,28 @@
  *       processing would have stored at threshold 80. One transaction.
  *   rematch check DB GALLERY_ID THRESHOLD
  *       recompute every match of the gallery by brute force in double precision
- *       (Euclidean distance between the float32 blobs; similarity =
- *       clamp(100 - 100 d / 3, 0, 100); a client's similarity is its best
- *       reference; kept when >= THRESHOLD; at most KF_MATCH_MAX_HITS per face,
- *       best first) and compare with the face_matches rows.
+ *       (Euclidean distance between the float32 blobs; a client's distance
+ *       is the mean over its references; similarity =
+ *       100 / (1 + exp((d - 0.6) / 0.03) / 4); a hit when >= THRESHOLD; at most KF_MATCH_MAX_HITS per face,
+ *       best first), assign each photo's faces by exhaustive search (the
+ *       assignment of hits with the largest total similarity, a client once a
+ *       photo: core/assign.h, by another method), apply the ambiguity margin
+ *       (KF_MATCH_MARGIN in distance, against the hits and the best below)
+ *       and compare with the face_matches and face_candidates rows.
  *
  * The descriptors: every client is an identity, a random point of norm 1 (two
- * such points are about 1.41 apart: similarity 53); one client in ten is a
+ * such points are about 1.41 apart: similarity 0); one client in ten is a
  * "sibling" placed 0.35 from another client, so some faces match two clients.
  * References are the identity plus noise of sigma 0.025 per component; faces
  * belong to a client (60%) or to one of 300 strangers, with noise of sigma
- * 0.02 to 0.06, which puts their similarity to their own client on both sides
- * of 80 (about 88 down to 75).
+ * 0.02 to 0.06, which puts their distance to their own client on both sides
+ * of 0.6 (similarity 80): about 0.4 up to 0.75.
  *
  * check prints "check faces N rows N expected N missing N extra N similarity N
- * borderline N mismatches N" (exit 1 when mismatches > 0). A pair within 1e-4
- * of the threshold (where float and double may disagree) is counted as
- * borderline, not as a mismatch.
+ * borderline N ambiguous N candidates N mismatches N" (exit 1 when mismatches
+ * > 0). A photo where float and double may disagree is counted as borderline,
+ * not checked: a pair within 1e-4 of the threshold, two assignments within
+ * 1e-3 of the best total, a competitor within 1e-5 of the margin.
  *
  * Build: cc -std=c11 -D_GNU_SOURCE -O2 -I. bench/rematch.c -lsqlite3 -lm -o build-bench/rematch
  */
@@ -36,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/assign.h"
 #include "core/engine.h"
 #include "core/match.h"
 
@@ -118,29 +124,37 @@ static int better(const struct hit *a, const struct hit *b)
 	return a->d < b->d || (a->d == b->d && a->client < b->client);
 }
 
+static double similarity(double d)	/* core/search.h */
+{
+	return 100.0 / (1.0 + exp((d - 0.6) / 0.03) / 4.0);
+}
+
 static size_t search(const float *q, const float *refs, const size_t *ref_client, size_t nrefs,
 		     const int64_t *clients, size_t nclients, double t, double *best,
 		     struct hit *hits, size_t max, size_t *borderline)
 {
 	size_t n = 0;
 
+	double count[nclients];
+
 	for (size_t c = 0; c < nclients; c++)
-		best[c] = INFINITY;
-	for (size_t r = 0; r < nrefs; r++) {
+		best[c] = count[c] = 0;
+	for (size_t r = 0; r < nrefs; r++) {	/* best[c]: the mean distance */
 		double d2 = 0;
 
 		for (int k = 0; k < DIM; k++) {
 			double e = (double)q[k] - (double)refs[r * DIM + k];
 			d2 += e * e;
 		}
-		if (d2 < best[ref_client[r]])
-			best[ref_client[r]] = d2;
+		best[ref_client[r]] += sqrt(d2);
+		count[ref_client[r]] += 1;
 	}
+	for (size_t c = 0; c < nclients; c++)
+		best[c] /= count[c];
 	for (size_t c = 0; c < nclients; c++) {
-		struct hit h = { clients[c], sqrt(best[c]), 0 };
+		struct hit h = { clients[c], best[c], 0 };
 
-		h.sim = 100.0 - 100.0 * h.d / 3.0;
-		h.sim = h.sim < 0 ? 0 : h.sim > 100 ? 100 : h.sim;
+		h.sim = similarity(h.d);
 		if (borderline && fabs(h.sim - t) < 1e-4)
 			(*borderline)++;
 		if (h.sim < t)
@@ -286,25 +300,169 @@ static int gen(sqlite3 *db, int64_t gallery, long nfaces)
 	return 0;
 }
 
-/* The stored matches of one face, as (client, similarity) pairs. */
-struct row {
-	int64_t client;
-	double sim;
+/* One face of the photo being checked: its hits and best below (double), and
+ * what kingface stored. */
+#define MAX_PHOTO 64
+struct cface {
+	size_t n;
+	struct hit hits[KF_MATCH_MAX_HITS], below;
+	int borderline;
+	int64_t got_match;		/* 0: none */
+	double got_sim;
+	size_t ngot_cand;
+	int64_t got_cand[8];
+	int assigned;			/* expected: index of the hit, -1 none */
 };
+
+/* Exhaustive search: the best total similarity over assignments of faces
+ * i.. (a client once), and the second best (for near ties). */
+static void best_assign(struct cface *f, size_t nf, size_t i, int64_t *used, double total,
+			int *cur, double *best, double *second, int *arg)
+{
+	if (i == nf) {
+		if (total > *best) {
+			*second = *best;
+			*best = total;
+			for (size_t k = 0; k < nf; k++)
+				arg[k] = cur[k];
+		} else if (total > *second) {
+			*second = total;
+		}
+		return;
+	}
+	cur[i] = -1;
+	best_assign(f, nf, i + 1, used, total, cur, best, second, arg);
+	for (size_t k = 0; k < f[i].n; k++) {
+		size_t u;
+
+		for (u = 0; u < i && used[u] != f[i].hits[k].client; u++)
+			;
+		if (u < i)
+			continue;
+		used[i] = f[i].hits[k].client;
+		cur[i] = (int)k;
+		best_assign(f, nf, i + 1, used, total + f[i].hits[k].sim, cur, best, second, arg);
+		used[i] = 0;
+	}
+	cur[i] = -1;
+}
+
+struct tally {
+	long rows, expected, missing, extra, simdiff, ambiguous, candidates, cand_mismatch;
+	size_t borderline;
+	double worst;
+};
+
+/* Check one photo's faces against the expected assignment and margin. */
+static void check_photo(struct cface *f, size_t nf, struct tally *t)
+{
+	int cur[MAX_PHOTO], arg[MAX_PHOTO];
+	int64_t used[MAX_PHOTO] = { 0 };
+	double best = -1, second = -1, options = 1;
+	int skip = 0;
+
+	for (size_t i = 0; i < nf; i++) {
+		options *= (double)(f[i].n + 1);
+		skip |= f[i].borderline;
+		arg[i] = -1;
+	}
+	if (options > 1e7 || skip) {
+		t->borderline++;
+		return;
+	}
+	best_assign(f, nf, 0, used, 0, cur, &best, &second, arg);
+	if (second >= 0 && best - second < 1e-3) {
+		t->borderline++;
+		return;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		const struct hit *mine;
+		int64_t cand[8];
+		size_t nc = 1;
+		int edge = 0;
+
+		if (arg[i] < 0) {
+			if (f[i].got_match || f[i].ngot_cand)
+				t->extra++;
+			continue;
+		}
+		mine = &f[i].hits[arg[i]];
+		cand[0] = mine->client;
+		/* competitors: the hits and the best below, not someone else here */
+		for (size_t k = 0; k <= f[i].n; k++) {
+			const struct hit *c = k < f[i].n ? &f[i].hits[k] : &f[i].below;
+			size_t o;
+
+			if ((int)k == arg[i] || c->client == 0)
+				continue;
+			for (o = 0; o < nf && !(o != i && arg[o] >= 0 &&
+						f[o].hits[arg[o]].client == c->client); o++)
+				;
+			if (o < nf)
+				continue;
+			if (fabs(fabs(c->d - mine->d) - KF_MATCH_MARGIN) < 1e-5)
+				edge = 1;
+			if (fabs(c->d - mine->d) <= KF_MATCH_MARGIN && nc < 8)
+				cand[nc++] = c->client;
+		}
+		if (edge) {
+			t->borderline++;
+			continue;
+		}
+		if (nc == 1) {
+			t->expected++;
+			if (f[i].got_match != mine->client) {
+				t->missing++;
+				continue;
+			}
+			double diff = fabs(f[i].got_sim - mine->sim);
+			t->worst = diff > t->worst ? diff : t->worst;
+			if (diff > 1e-3)
+				t->simdiff++;
+			if (f[i].ngot_cand)
+				t->extra++;
+			continue;
+		}
+		/* ambiguous: no match, the candidates (the best KF_MATCH_MAX_AMBIGUOUS) */
+		t->ambiguous++;
+		t->candidates += (long)(nc < KF_MATCH_MAX_AMBIGUOUS ? nc : KF_MATCH_MAX_AMBIGUOUS);
+		if (f[i].got_match)
+			t->extra++;
+		if (nc > KF_MATCH_MAX_AMBIGUOUS)
+			nc = KF_MATCH_MAX_AMBIGUOUS;	/* hits come best first, the best below last */
+		if (f[i].ngot_cand != nc) {
+			t->cand_mismatch++;
+			continue;
+		}
+		for (size_t k = 0; k < nc; k++) {
+			size_t j;
+
+			for (j = 0; j < nc && f[i].got_cand[j] != cand[k]; j++)
+				;
+			if (j == nc) {
+				t->cand_mismatch++;
+				break;
+			}
+		}
+	}
+}
 
 static int check(sqlite3 *db, int64_t gallery, double t)
 {
-	sqlite3_stmt *s, *m;
-	size_t nclients = 0, nrefs = 0, cap = 0, nfaces = 0;
+	sqlite3_stmt *s, *m, *c;
+	size_t nclients = 0, nrefs = 0, cap = 0, nfaces = 0, nf = 0;
 	int64_t *clients = sql_ids(db, "SELECT id FROM clients WHERE gallery_id = ?1 ORDER BY id",
 				   gallery, &nclients);
 	float *refs = NULL;
 	size_t *ref_client = NULL, borderline = 0;
-	long rows = 0, expected = 0, missing = 0, extra = 0, simdiff = 0, mismatches = 0;
-	double *best = malloc((nclients ? nclients : 1) * sizeof(double)), worst = 0;
-	struct hit hits[KF_MATCH_MAX_HITS];
+	int64_t photo = -1;
+	double *best = malloc((nclients ? nclients : 1) * sizeof(double));
+	struct cface *faces = malloc(MAX_PHOTO * sizeof(*faces));
+	struct tally tl;
+	long mismatches;
 
-	if (!best)
+	memset(&tl, 0, sizeof(tl));
+	if (!best || !faces)
 		return 1;
 	/* the references kingface uses: this gallery's clients, its model only */
 	if (sqlite3_prepare_v2(db, "SELECT f.client_id, f.descriptor FROM client_faces f JOIN clients c "
@@ -314,11 +472,11 @@ static int check(sqlite3 *db, int64_t gallery, double t)
 	sqlite3_bind_int64(s, 1, gallery);
 	sqlite3_bind_text(s, 2, KF_ENGINE_MODEL, -1, SQLITE_STATIC);
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		size_t c;
+		size_t k;
 
 		if (sqlite3_column_bytes(s, 1) != DIM * (int)sizeof(float))
 			continue;
-		for (c = 0; c < nclients && clients[c] != sqlite3_column_int64(s, 0); c++)
+		for (k = 0; k < nclients && clients[k] != sqlite3_column_int64(s, 0); k++)
 			;
 		if (nrefs == cap) {
 			cap = cap ? 2 * cap : 1024;
@@ -326,62 +484,76 @@ static int check(sqlite3 *db, int64_t gallery, double t)
 			ref_client = realloc(ref_client, cap * sizeof(size_t));
 		}
 		memcpy(refs + nrefs * DIM, sqlite3_column_blob(s, 1), DIM * sizeof(float));
-		ref_client[nrefs++] = c;
+		ref_client[nrefs++] = k;
 	}
 	sqlite3_finalize(s);
-	if (sqlite3_prepare_v2(db, "SELECT f.id, f.descriptor FROM photo_faces f JOIN photos p ON "
-			       "p.id = f.photo_id WHERE p.gallery_id = ?1 ORDER BY f.id", -1, &s,
-			       NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(db, "SELECT f.id, f.descriptor, f.photo_id FROM photo_faces f JOIN "
+			       "photos p ON p.id = f.photo_id WHERE p.gallery_id = ?1 "
+			       "ORDER BY f.photo_id, f.face_index", -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT client_id, similarity FROM face_matches WHERE "
-			       "photo_face_id = ?1", -1, &m, NULL) != SQLITE_OK)
+			       "photo_face_id = ?1", -1, &m, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT client_id FROM face_candidates WHERE photo_face_id = ?1 "
+			       "ORDER BY similarity DESC, client_id", -1, &c, NULL) != SQLITE_OK)
 		return fail(db, "prepare");
 	sqlite3_bind_int64(s, 1, gallery);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		struct row got[256];
-		size_t ngot = 0, n = 0;
+	for (;;) {
+		int row = sqlite3_step(s) == SQLITE_ROW;
+		struct cface *f;
 		float q[DIM];
+		size_t before;
 
+		if (!row || sqlite3_column_int64(s, 2) != photo || nf == MAX_PHOTO) {
+			if (nf)
+				check_photo(faces, nf, &tl);
+			nf = 0;
+			if (!row)
+				break;
+			photo = sqlite3_column_int64(s, 2);
+		}
 		nfaces++;
+		f = &faces[nf++];
+		memset(f, 0, sizeof(*f));
 		sqlite3_reset(m);
 		sqlite3_bind_int64(m, 1, sqlite3_column_int64(s, 0));
-		while (sqlite3_step(m) == SQLITE_ROW && ngot < 256) {
-			got[ngot].client = sqlite3_column_int64(m, 0);
-			got[ngot++].sim = sqlite3_column_double(m, 1);
+		while (sqlite3_step(m) == SQLITE_ROW) {
+			if (f->got_match)
+				tl.extra++;	/* two matches on one face */
+			f->got_match = sqlite3_column_int64(m, 0);
+			f->got_sim = sqlite3_column_double(m, 1);
+			tl.rows++;
 		}
-		rows += (long)ngot;
-		if (sqlite3_column_bytes(s, 1) == DIM * (int)sizeof(float) && nrefs) {
-			memcpy(q, sqlite3_column_blob(s, 1), sizeof(q));
-			n = search(q, refs, ref_client, nrefs, clients, nclients, t, best, hits,
-				   KF_MATCH_MAX_HITS, &borderline);
-		}
-		expected += (long)n;
-		for (size_t i = 0; i < n; i++) {
-			size_t j;
+		sqlite3_reset(c);
+		sqlite3_bind_int64(c, 1, sqlite3_column_int64(s, 0));
+		while (sqlite3_step(c) == SQLITE_ROW && f->ngot_cand < 8)
+			f->got_cand[f->ngot_cand++] = sqlite3_column_int64(c, 0);
+		if (sqlite3_column_bytes(s, 1) != DIM * (int)sizeof(float) || !nrefs)
+			continue;
+		memcpy(q, sqlite3_column_blob(s, 1), sizeof(q));
+		before = borderline;
+		f->n = search(q, refs, ref_client, nrefs, clients, nclients, t, best, f->hits,
+			      KF_MATCH_MAX_HITS, &borderline);
+		f->borderline = borderline != before;
+		/* the best below the threshold */
+		for (size_t k = 0; k < nclients; k++) {
+			struct hit h = { clients[k], best[k], 0 };
 
-			for (j = 0; j < ngot && got[j].client != hits[i].client; j++)
-				;
-			if (j == ngot) {
-				if (fabs(hits[i].sim - t) >= 1e-4)
-					missing++;
-				continue;
-			}
-			double diff = fabs(got[j].sim - hits[i].sim);
-			worst = diff > worst ? diff : worst;
-			if (diff > 1e-3)
-				simdiff++;
-			got[j].client = 0;	/* matched */
+			h.sim = similarity(h.d);
+			if (h.sim < t && (!f->below.client || better(&h, &f->below)))
+				f->below = h;
 		}
-		for (size_t j = 0; j < ngot; j++)
-			if (got[j].client != 0 && fabs(got[j].sim - t) >= 1e-4)
-				extra++;
 	}
 	sqlite3_finalize(s);
 	sqlite3_finalize(m);
-	mismatches = missing + extra + simdiff;
+	sqlite3_finalize(c);
+	tl.borderline += borderline;
+	mismatches = tl.missing + tl.extra + tl.simdiff + tl.cand_mismatch;
 	printf("check faces %zu references %zu rows %ld expected %ld missing %ld extra %ld "
-	       "similarity %ld borderline %zu max_similarity_diff %.2e mismatches %ld\n",
-	       nfaces, nrefs, rows, expected, missing, extra, simdiff, borderline, worst, mismatches);
+	       "similarity %ld borderline %zu ambiguous %ld candidates %ld candidate_mismatches "
+	       "%ld max_similarity_diff %.2e mismatches %ld\n",
+	       nfaces, nrefs, tl.rows, tl.expected, tl.missing, tl.extra, tl.simdiff,
+	       tl.borderline, tl.ambiguous, tl.candidates, tl.cand_mismatch, tl.worst, mismatches);
 	free(best);
+	free(faces);
 	free(refs);
 	free(ref_client);
 	free(clients);

@@ -6,7 +6,8 @@
  * the largest max_faces, landmarks and descriptor of each face from the full-
  * resolution photo) and searches each descriptor in the gallery's references.
  * A face too small to recognise (core/engine.h) is kept without a descriptor
- * and without hits.
+ * and without hits. The hits are the search's, every client at or above the
+ * threshold: kf_match_engine_match() then assigns them (core/assign.h).
  * Thread-safe: engine and search are read-only; each call brings its arena.
  */
 #ifndef KF_MATCH_H
@@ -20,6 +21,7 @@
 #include "core/search.h"
 
 #define KF_MATCH_MAX_HITS 32	/* clients kept per face, best first */
+#define KF_MATCH_MAX_AMBIGUOUS 4	/* candidates shown for an ambiguous face */
 
 struct kf_match_face {
 	struct kf_box box;		/* pixels of the upright photo */
@@ -31,6 +33,11 @@ struct kf_match_face {
 	size_t nhits;
 	struct kf_search_hit hits[KF_MATCH_MAX_HITS];	/* at or above the threshold */
 	struct kf_search_hit best_below;		/* client_id 0: none */
+	/* an ambiguous face (core/assign.h): nhits 0 and its candidates, best
+	 * first; nambiguous 0 for any other face */
+	size_t nambiguous;
+	struct kf_search_hit ambiguous[KF_MATCH_MAX_AMBIGUOUS];
+	int confirmed;			/* a person said it is hits[0] (core/assign.h) */
 };
 
 struct kf_match_result {

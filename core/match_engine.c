@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "core/assign.h"
+
 static int local_thread(const struct kf_match_engine *me, struct kf_match_engine *out,
 			struct kf_err *err)
 {
@@ -75,7 +77,16 @@ int kf_match_engine_match(struct kf_match_engine *me, const struct kf_match_quer
 			  const uint8_t *buf, size_t len, struct kf_match_result *res,
 			  struct kf_arena *scratch, struct kf_err *err)
 {
-	return me->ops->match(me, q, buf, len, res, scratch, err);
+	float margin = kf_match_engine_has(me, KF_MATCH_ENGINE_DESCRIPTORS) ? q->margin : -1.0f;
+	int rc;
+
+	if ((rc = me->ops->match(me, q, buf, len, res, scratch, err)) < 0)
+		return rc;
+	kf_match_review_apply(res->faces, res->nfaces, res->width, res->height, q->reviews,
+			      q->nreviews, q->search);
+	if ((rc = kf_match_assign(res->faces, res->nfaces, margin, err)) < 0)
+		kf_match_result_release(res);
+	return rc;
 }
 
 int kf_match_engine_enroll(struct kf_match_engine *me, const struct kf_enroll_query *q,

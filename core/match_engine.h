@@ -48,6 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/assign.h"
 #include "core/detect.h"
 #include "core/engine.h"
 #include "core/err.h"
@@ -74,6 +75,12 @@ struct kf_match_query {
 	size_t remote_refs;		/* references in it (0: nothing to search) */
 	const int64_t *client_ids;	/* the gallery's clients: hits of others are dropped */
 	size_t nclients;
+	float margin;			/* ambiguity margin in descriptor distance
+					 * (KF_MATCH_MARGIN, core/assign.h); < 0 off.
+					 * Ignored (off) for an engine without
+					 * descriptors */
+	const struct kf_match_review *reviews;	/* the photo's, applied before the */
+	size_t nreviews;			/* assignment (core/assign.h) */
 };
 
 /* A reference to enroll: one face the local detector found in a photo. */
@@ -129,7 +136,11 @@ int kf_match_engine_thread(const struct kf_match_engine *me, struct kf_match_eng
 void kf_match_engine_close(struct kf_match_engine *me);
 
 /* The faces of the photo in buf and who they are; *res is the caller's
- * (kf_match_result_release), empty on error. */
+ * (kf_match_result_release), empty on error. Whatever the engine, the faces
+ * are then assigned to clients jointly (kf_match_assign, core/assign.h): a
+ * client on at most one face, at most one hit a face, ambiguous faces with no
+ * hit and their candidates (q->margin; never for an engine without
+ * descriptors). */
 int kf_match_engine_match(struct kf_match_engine *me, const struct kf_match_query *q,
 			  const uint8_t *buf, size_t len, struct kf_match_result *res,
 			  struct kf_arena *scratch, struct kf_err *err);

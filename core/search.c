@@ -111,6 +111,27 @@ int kf_search_add(struct kf_search *s, int64_t client_id, const float *desc,
 	return KF_OK;
 }
 
+int kf_search_client(const struct kf_search *s, const float *q, int64_t client_id,
+		     struct kf_search_hit *out)
+{
+	size_t c, n = 0;
+	float sum = 0;
+
+	for (c = 0; c < s->nclients && s->client_ids[c] != client_id; c++)
+		;
+	for (size_t r = 0; c < s->nclients && r < s->nrefs; r++)
+		if (s->ref_client[r] == c) {
+			sum += sqrtf(dist2(q, s->desc + r * KF_DESC_DIM));
+			n++;
+		}
+	if (!n)
+		return KF_E_NOTFOUND;
+	out->client_id = client_id;
+	out->distance = sum / (float)n;
+	out->similarity = kf_search_similarity(out->distance);
+	return KF_OK;
+}
+
 static int better(const struct kf_search_hit *a, const struct kf_search_hit *b)
 {
 	return a->distance < b->distance ||

@@ -59,6 +59,11 @@ int kf_search_query(const struct kf_search *s, const float *q, float threshold,
 		    struct kf_search_hit *hits, size_t max_hits, size_t *nhits,
 		    struct kf_search_hit *best_below, struct kf_err *err);
 
+/* client_id's hit for descriptor q whatever the threshold (its mean distance
+ * and similarity) into *out; KF_E_NOTFOUND when it has no reference. */
+int kf_search_client(const struct kf_search *s, const float *q, int64_t client_id,
+		     struct kf_search_hit *out);
+
 /* Euclidean distance of two descriptors, the similarity it maps to, and the
  * distance a similarity maps back to (0 for 100 and above, INFINITY for 0 and
  * below). The mapping is strictly decreasing in between. */

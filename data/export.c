@@ -291,7 +291,7 @@ static int export_client(struct run *r, const struct kf_client *c, struct kf_err
 		csv_field(r->manifest, rows[i].key, 0);
 		csv_field(r->manifest, face, 0);
 		csv_field(r->manifest, sim, 0);
-		csv_field(r->manifest, "", 1);
+		csv_field(r->manifest, rows[i].confirmed ? "confirmed" : "", 1);
 		r->stats->photos++;
 	}
 	rc = KF_OK;

@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "core/assign.h"
 #include "core/run.h"
 #include "core/image.h"
 #include "core/match.h"
@@ -309,6 +310,9 @@ static int process(struct worker *w, const struct kf_pg_job *job, struct kf_pg_e
 	rc = kf_match_photo(r->engine, &o->detect, &w->g.search, threshold, buf, len, &res,
 			    &w->arena, err);
 	kf_arena_reset(&w->arena);
+	/* as kf_match_engine_match does: one client per photo, ambiguous faces */
+	if (rc == KF_OK)
+		rc = kf_match_assign(res.faces, res.nfaces, KF_MATCH_MARGIN, err);
 	if (rc < 0) {
 		*photo_failed = rc != KF_E_NOMEM;
 		goto out;

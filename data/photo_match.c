@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/assign.h"
 #include "core/match.h"
 #include "data/photo_fetch.h"
 #include "data/settings.h"
+#include "data/store_review.h"
 #include "data/store_client.h"
 #include "data/store_face.h"
 #include "data/store_gallery.h"
@@ -166,6 +168,8 @@ int kf_match_best_below(const struct kf_match_gallery *g, const struct kf_detail
 
 		for (size_t k = 0; k < f->nmatches; k++)
 			matched |= f->matches[k].client_id == hits[i].client_id;
+		for (size_t k = 0; k < f->nambiguous; k++)
+			matched |= f->ambiguous[k].client_id == hits[i].client_id;
 		if (!matched) {
 			*out = hits[i];
 			break;
@@ -217,12 +221,23 @@ char *kf_photo_match_payload(const struct kf_match_gallery *g, int64_t photo_id,
 		const struct kf_match_face *f = &r->faces[i];
 		float l = f->box.x / r->width, t = f->box.y / r->height;
 		float w = f->box.width / r->width, h = f->box.height / r->height;
-		cJSON *fo = cJSON_CreateObject();
+		cJSON *fo = cJSON_CreateObject(), *amb;
 
 		cJSON_AddNumberToObject(fo, "faceIndex", (double)i);
 		add_box(fo, l, t, w, h);
 		cJSON_AddNumberToObject(fo, "confidence", round(f->score * 1e6) / 1e4);
 		cJSON_AddBoolToObject(fo, "recognizable", !f->too_small);
+		amb = cJSON_AddArrayToObject(fo, "ambiguous");
+		for (size_t k = 0; k < f->nambiguous; k++) {
+			cJSON *c = cJSON_CreateObject();
+
+			cJSON_AddNumberToObject(c, "clientId", (double)f->ambiguous[k].client_id);
+			cJSON_AddStringToObject(c, "clientName",
+						kf_match_gallery_name(g, f->ambiguous[k].client_id));
+			cJSON_AddNumberToObject(c, "similarity",
+						round(f->ambiguous[k].similarity * 100) / 100);
+			cJSON_AddItemToArray(amb, c);
+		}
 		cJSON_AddItemToArray(faces, fo);
 		for (size_t k = 0; k < f->nhits; k++) {
 			cJSON *m = cJSON_CreateObject();
@@ -284,6 +299,7 @@ int kf_photo_match(struct kf_store *st, struct kf_match_engine *me,
 {
 	struct kf_match_query q;
 	struct kf_match_result res = { 0, 0, 0, NULL };
+	struct kf_match_review *reviews = NULL;
 	unsigned long calls;
 	struct kf_photo p = { 0 };
 	struct kf_photo_local f = { 0 };
@@ -346,6 +362,10 @@ int kf_photo_match(struct kf_store *st, struct kf_match_engine *me,
 	q.remote_refs = (size_t)g->remote_refs;
 	q.client_ids = g->client_ids;
 	q.nclients = g->nclients;
+	q.margin = KF_MATCH_MARGIN;	/* the engine turns it off without descriptors */
+	if ((rc = kf_store_review_load(st, photo_id, &reviews, &q.nreviews, err)) < 0)
+		goto out;
+	q.reviews = reviews;
 	calls = kf_match_engine_calls(me);
 	rc = kf_match_engine_match(me, &q, f.buf, f.len, &res, scratch, err);
 	kf_store_gallery_add_calls(st, g->id, (int64_t)(kf_match_engine_calls(me) - calls), NULL);
@@ -378,6 +398,7 @@ out:
 		kf_err_context(err, "photo '%s'", p.key ? p.key : ref);
 	kf_free(text);
 	kf_free(hit);
+	kf_free(reviews);
 	kf_photo_local_release(&f);
 	kf_match_result_release(&res);
 	kf_store_photo_release(&p);

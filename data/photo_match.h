@@ -76,7 +76,8 @@ struct kf_photo_match_opts {
 int kf_photo_match_opts_load(struct kf_store *st, struct kf_photo_match_opts *o,
 			     struct kf_err *err);
 
-/* The best client of g not among f's stored matches, from f's descriptor and
+/* The best client of g not among f's stored matches (nor its ambiguous
+ * candidates, which are shown already), from f's descriptor and
  * g's current references: why a client was not matched (the detail view of
  * `kingface detail` and the console). out->client_id is 0 when there is none
  * (every client matched, none enrolled, or f has no descriptor). */

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/assign.h"
 #include "data/store_int.h"
+#include "data/store_review.h"
 
 #define DESC_BYTES (KF_DESC_DIM * sizeof(float))
 
@@ -19,6 +21,25 @@ static int exec1(struct kf_store *st, const char *sql, int64_t a, const char *wh
 	sqlite3_bind_int64(s, 1, a);
 	return kf_store_step_done(st, s, what, err);
 }
+
+static int exec2(struct kf_store *st, const char *sql, int64_t a, int64_t b, const char *what,
+		 struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, sql, err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	return kf_store_step_done(st, s, what, err);
+}
+
+#define INSERT_MATCH \
+	"INSERT INTO face_matches(photo_face_id, client_id, similarity) VALUES (?1, ?2, ?3)"
+#define INSERT_CANDIDATE \
+	"INSERT INTO face_candidates(photo_face_id, client_id, similarity, distance) " \
+	"VALUES (?1, ?2, ?3, ?4)"
 
 /* Insert the matches of one face (already prepared statement m). */
 static int insert_matches(struct kf_store *st, sqlite3_stmt *m, int64_t face_id,
@@ -37,13 +58,36 @@ static int insert_matches(struct kf_store *st, sqlite3_stmt *m, int64_t face_id,
 	return KF_OK;
 }
 
+/* Insert the candidates of an ambiguous face (prepared statement c); the
+ * distance is NULL for a face without a descriptor (Rekognition). */
+static int insert_candidates(struct kf_store *st, sqlite3_stmt *c, int64_t face_id,
+			     const struct kf_match_face *face, struct kf_err *err)
+{
+	for (size_t k = 0; k < face->nambiguous; k++) {
+		const struct kf_search_hit *h = &face->ambiguous[k];
+		int rc;
+
+		sqlite3_reset(c);
+		sqlite3_bind_int64(c, 1, face_id);
+		sqlite3_bind_int64(c, 2, h->client_id);
+		sqlite3_bind_double(c, 3, h->similarity);
+		if (face->no_descriptor)
+			sqlite3_bind_null(c, 4);
+		else
+			sqlite3_bind_double(c, 4, h->distance);
+		if ((rc = sqlite3_step(c)) != SQLITE_DONE)
+			return kf_store_fail(st, rc, "store a candidate", err);
+	}
+	return KF_OK;
+}
+
 int kf_store_result_replace(struct kf_store *st, int64_t photo_id,
 			    const struct kf_match_result *res, struct kf_err *err)
 {
-	sqlite3_stmt *f = NULL, *m = NULL;
+	sqlite3_stmt *f = NULL, *m = NULL, *c = NULL;
 	int rc;
 
-	/* face_matches go with their faces (ON DELETE CASCADE) */
+	/* face_matches and face_candidates go with their faces (ON DELETE CASCADE) */
 	if ((rc = exec1(st, "DELETE FROM photo_faces WHERE photo_id = ?1", photo_id,
 			"replace photo faces", err)) < 0)
 		return rc;
@@ -60,11 +104,12 @@ int kf_store_result_replace(struct kf_store *st, int64_t photo_id,
 				   "box_top, box_width, box_height, confidence, descriptor, "
 				   "recognizable) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 				   err)) < 0 ||
-	    (rc = kf_store_prepare(st, &m, "INSERT INTO face_matches(photo_face_id, client_id, "
-				   "similarity) VALUES (?1, ?2, ?3)", err)) < 0)
+	    (rc = kf_store_prepare(st, &m, INSERT_MATCH, err)) < 0 ||
+	    (rc = kf_store_prepare(st, &c, INSERT_CANDIDATE, err)) < 0)
 		goto out;
 	for (size_t i = 0; i < res->nfaces; i++) {
 		const struct kf_match_face *face = &res->faces[i];
+		int64_t id;
 
 		sqlite3_reset(f);
 		sqlite3_bind_int64(f, 1, photo_id);
@@ -83,14 +128,16 @@ int kf_store_result_replace(struct kf_store *st, int64_t photo_id,
 			rc = kf_store_fail(st, rc, "store a face", err);
 			goto out;
 		}
-		if ((rc = insert_matches(st, m, sqlite3_last_insert_rowid(st->db), face->hits,
-					 face->nhits, err)) < 0)
+		id = sqlite3_last_insert_rowid(st->db);
+		if ((rc = insert_matches(st, m, id, face->hits, face->nhits, err)) < 0 ||
+		    (rc = insert_candidates(st, c, id, face, err)) < 0)
 			goto out;
 	}
 	rc = KF_OK;
 out:
 	sqlite3_finalize(f);
 	sqlite3_finalize(m);
+	sqlite3_finalize(c);
 	return rc;
 }
 
@@ -175,6 +222,7 @@ static int result_read(sqlite3_stmt *s, void *row)
 	r->similarity = (float)sqlite3_column_double(s, 2);
 	r->face_index = sqlite3_column_int(s, 3);
 	read_box(s, 4, &r->box);
+	r->confirmed = sqlite3_column_int(s, 8);
 	return kf_store_col_strdup(s, 1, &r->key) < 0 ? KF_E_NOMEM : KF_OK;
 }
 
@@ -202,7 +250,9 @@ int kf_store_results_client(struct kf_store *st, int64_t client_id, int64_t offs
 	if (rc != SQLITE_ROW)
 		return kf_store_fail(st, rc, "count results", err);
 	if ((rc = kf_store_prepare(st, &s, CLIENT_PHOTOS "SELECT b.photo_id, p.key, b.similarity, "
-				   "b.face_index, b.box_left, b.box_top, b.box_width, b.box_height "
+				   "b.face_index, b.box_left, b.box_top, b.box_width, b.box_height, "
+				   "EXISTS (SELECT 1 FROM face_reviews r WHERE r.photo_id = b.photo_id "
+				   "AND r.client_id = ?1 AND r.verdict = 'confirmed') "
 				   "FROM best b JOIN photos p ON p.id = b.photo_id WHERE b.rn = 1 "
 				   "ORDER BY b.similarity DESC, p.key LIMIT ?2 OFFSET ?3", err)) < 0)
 		return rc;
@@ -278,6 +328,30 @@ int kf_store_detail(struct kf_store *st, int64_t photo_id, struct kf_detail_face
 		}
 	}
 	sqlite3_finalize(s);
+	if ((rc = kf_store_prepare(st, &s, "SELECT client_id, similarity, distance FROM "
+				   "face_candidates WHERE photo_face_id = ?1 "
+				   "ORDER BY similarity DESC, client_id", err)) < 0)
+		goto fail;
+	for (size_t i = 0; i < *n; i++) {
+		struct kf_detail_face *f = &(*out)[i];
+
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, f->id);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
+		       f->nambiguous < KF_MATCH_MAX_AMBIGUOUS) {
+			struct kf_search_hit *h = &f->ambiguous[f->nambiguous++];
+
+			h->client_id = sqlite3_column_int64(s, 0);
+			h->similarity = (float)sqlite3_column_double(s, 1);
+			h->distance = (float)sqlite3_column_double(s, 2);
+		}
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+			sqlite3_finalize(s);
+			rc = kf_store_fail(st, rc, "read candidates", err);
+			goto fail;
+		}
+	}
+	sqlite3_finalize(s);
 	return KF_OK;
 fail:
 	kf_free(*out);
@@ -323,46 +397,121 @@ void kf_store_recognition_free(struct kf_recognition_row *rows, size_t n)
 	kf_free(rows);
 }
 
-int kf_store_rematch(struct kf_store *st, int64_t gallery_id, const struct kf_search *srch,
-		     float threshold, int64_t *faces, int64_t *matches, struct kf_err *err)
+/* The stored faces of one photo being re-matched. */
+struct rematch_photo {
+	int64_t photo_id;
+	size_t n, cap;
+	struct kf_match_face *faces;
+	int64_t *ids;
+};
+
+/* Apply the photo's reviews, assign its faces and store their matches and
+ * candidates. */
+static int rematch_flush(struct kf_store *st, struct rematch_photo *p,
+			 const struct kf_search *srch, float margin, sqlite3_stmt *m,
+			 sqlite3_stmt *c, int64_t *nm, struct kf_err *err)
 {
-	struct kf_search_hit hits[KF_MATCH_MAX_HITS], below;
-	sqlite3_stmt *f = NULL, *m = NULL;
+	struct kf_match_review *reviews;
+	size_t nr;
+	int rc;
+
+	if ((rc = kf_store_review_load(st, p->photo_id, &reviews, &nr, err)) < 0)
+		return rc;
+	kf_match_review_apply(p->faces, p->n, 1, 1, reviews, nr, srch);	/* boxes: fractions */
+	kf_free(reviews);
+	if ((rc = kf_match_assign(p->faces, p->n, margin, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < p->n; i++) {
+		if ((rc = insert_matches(st, m, p->ids[i], p->faces[i].hits, p->faces[i].nhits,
+					 err)) < 0 ||
+		    (rc = insert_candidates(st, c, p->ids[i], &p->faces[i], err)) < 0)
+			return rc;
+		*nm += (int64_t)p->faces[i].nhits;
+	}
+	p->n = 0;
+	return KF_OK;
+}
+
+/* Re-match the gallery's photos, or only photo_id when it is not 0. */
+static int rematch(struct kf_store *st, int64_t gallery_id, int64_t photo_id,
+		   const struct kf_search *srch, float threshold, float margin, int64_t *faces,
+		   int64_t *matches, struct kf_err *err)
+{
+	struct rematch_photo ph = { 0, 0, 0, NULL, NULL };
+	sqlite3_stmt *f = NULL, *m = NULL, *c = NULL;
 	int64_t nf = 0, nm = 0;
-	size_t nh;
 	int rc;
 
 	if ((rc = kf_store_begin(st, err)) < 0)
 		return rc;
-	if ((rc = exec1(st, "DELETE FROM face_matches WHERE photo_face_id IN (SELECT f.id FROM "
-			"photo_faces f JOIN photos p ON p.id = f.photo_id WHERE p.gallery_id = ?1)",
-			gallery_id, "rematch", err)) < 0 ||
-	    (rc = kf_store_cache_drop(st, gallery_id, NULL, err)) < 0 ||
-	    (rc = kf_store_prepare(st, &f, "SELECT f.id, f.descriptor FROM photo_faces f JOIN "
-				   "photos p ON p.id = f.photo_id WHERE p.gallery_id = ?1", err)) < 0 ||
-	    (rc = kf_store_prepare(st, &m, "INSERT INTO face_matches(photo_face_id, client_id, "
-				   "similarity) VALUES (?1, ?2, ?3)", err)) < 0)
+	if ((rc = exec2(st, "DELETE FROM face_matches WHERE photo_face_id IN (SELECT f.id FROM "
+			"photo_faces f JOIN photos p ON p.id = f.photo_id WHERE p.gallery_id = ?1 "
+			"AND (?2 = 0 OR p.id = ?2))", gallery_id, photo_id, "rematch", err)) < 0 ||
+	    (rc = exec2(st, "DELETE FROM face_candidates WHERE photo_face_id IN (SELECT f.id FROM "
+			"photo_faces f JOIN photos p ON p.id = f.photo_id WHERE p.gallery_id = ?1 "
+			"AND (?2 = 0 OR p.id = ?2))", gallery_id, photo_id, "rematch", err)) < 0 ||
+	    (rc = exec2(st, "DELETE FROM processing_cache WHERE gallery_id = ?1 AND "
+			"(?2 = 0 OR photo_id = ?2)", gallery_id, photo_id, "rematch", err)) < 0 ||
+	    /* by photo, each in face order: one photo's faces are assigned together */
+	    (rc = kf_store_prepare(st, &f, "SELECT f.id, f.photo_id, f.descriptor, f.box_left, "
+				   "f.box_top, f.box_width, f.box_height FROM photo_faces f "
+				   "JOIN photos p ON p.id = f.photo_id WHERE p.gallery_id = ?1 "
+				   "AND (?2 = 0 OR p.id = ?2) ORDER BY f.photo_id, f.face_index",
+				   err)) < 0 ||
+	    (rc = kf_store_prepare(st, &m, INSERT_MATCH, err)) < 0 ||
+	    (rc = kf_store_prepare(st, &c, INSERT_CANDIDATE, err)) < 0)
 		goto fail;
 	sqlite3_bind_int64(f, 1, gallery_id);
+	sqlite3_bind_int64(f, 2, photo_id);
 	while ((rc = sqlite3_step(f)) == SQLITE_ROW) {
-		float desc[KF_DESC_DIM];
+		int64_t pid = sqlite3_column_int64(f, 1);
+		struct kf_match_face *face;
 
-		if (sqlite3_column_bytes(f, 1) != (int)DESC_BYTES)
-			continue;
-		memcpy(desc, sqlite3_column_blob(f, 1), DESC_BYTES);
-		if ((rc = kf_search_query(srch, desc, threshold, hits, KF_MATCH_MAX_HITS, &nh,
-					  &below, err)) < 0 ||
-		    (rc = insert_matches(st, m, sqlite3_column_int64(f, 0), hits, nh, err)) < 0)
+		if (sqlite3_column_bytes(f, 2) != (int)DESC_BYTES)
+			continue;	/* too small, or Rekognition's: never matched here */
+		if (ph.n && pid != ph.photo_id &&
+		    (rc = rematch_flush(st, &ph, srch, margin, m, c, &nm, err)) < 0)
+			goto fail;
+		ph.photo_id = pid;
+		if (ph.n == ph.cap) {
+			size_t cap = ph.cap ? 2 * ph.cap : 16;
+			struct kf_match_face *nfaces = kf_realloc(ph.faces, cap * sizeof(*nfaces));
+			int64_t *nids = nfaces ? kf_realloc(ph.ids, cap * sizeof(*nids)) : NULL;
+
+			if (nfaces)
+				ph.faces = nfaces;
+			if (!nids) {
+				rc = kf_err_set(err, KF_E_NOMEM, "out of memory re-matching");
+				goto fail;
+			}
+			ph.ids = nids;
+			ph.cap = cap;
+		}
+		face = &ph.faces[ph.n];
+		memset(face, 0, sizeof(*face));
+		memcpy(face->descriptor, sqlite3_column_blob(f, 2), DESC_BYTES);
+		face->box.x = (float)sqlite3_column_double(f, 3);
+		face->box.y = (float)sqlite3_column_double(f, 4);
+		face->box.width = (float)sqlite3_column_double(f, 5);
+		face->box.height = (float)sqlite3_column_double(f, 6);
+		ph.ids[ph.n++] = sqlite3_column_int64(f, 0);
+		if ((rc = kf_search_query(srch, face->descriptor, threshold, face->hits,
+					  KF_MATCH_MAX_HITS, &face->nhits, &face->best_below,
+					  err)) < 0)
 			goto fail;
 		nf++;
-		nm += (int64_t)nh;
 	}
 	if (rc != SQLITE_DONE) {
 		rc = kf_store_fail(st, rc, "rematch", err);
 		goto fail;
 	}
+	if (ph.n && (rc = rematch_flush(st, &ph, srch, margin, m, c, &nm, err)) < 0)
+		goto fail;
 	sqlite3_finalize(f);
 	sqlite3_finalize(m);
+	sqlite3_finalize(c);
+	kf_free(ph.faces);
+	kf_free(ph.ids);
 	if ((rc = kf_store_commit(st, err)) < 0)
 		return rc;
 	if (faces)
@@ -373,6 +522,23 @@ int kf_store_rematch(struct kf_store *st, int64_t gallery_id, const struct kf_se
 fail:
 	sqlite3_finalize(f);
 	sqlite3_finalize(m);
+	sqlite3_finalize(c);
+	kf_free(ph.faces);
+	kf_free(ph.ids);
 	kf_store_rollback(st);
 	return rc;
+}
+
+int kf_store_rematch(struct kf_store *st, int64_t gallery_id, const struct kf_search *s,
+		     float threshold, float margin, int64_t *faces, int64_t *matches,
+		     struct kf_err *err)
+{
+	return rematch(st, gallery_id, 0, s, threshold, margin, faces, matches, err);
+}
+
+int kf_store_rematch_photo(struct kf_store *st, int64_t gallery_id, int64_t photo_id,
+			   const struct kf_search *s, float threshold, float margin,
+			   struct kf_err *err)
+{
+	return rematch(st, gallery_id, photo_id, s, threshold, margin, NULL, NULL, err);
 }

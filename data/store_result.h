@@ -1,5 +1,7 @@
 /* store_result.h: what matching stores: each photo's faces (photo_faces, with
- * their descriptors), each face's matched clients (face_matches), the cached
+ * their descriptors), each face's matched client (face_matches: at most one,
+ * a client at most once a photo), an ambiguous face's candidates
+ * (face_candidates: no match until a person decides), the cached
  * match payloads (processing_cache), and the queries staff and support use on
  * them (seed step 2). Boxes are fractions of the upright photo; confidence and
  * similarity are 0..100, as Rekognition gives them.
@@ -18,8 +20,8 @@ struct kf_frac_box {
 	float left, top, width, height;
 };
 
-/* Replace the photo's faces and matches with res (call inside a transaction:
- * re-processing never duplicates rows). */
+/* Replace the photo's faces, matches and candidates with res, as assigned
+ * (call inside a transaction: re-processing never duplicates rows). */
 int kf_store_result_replace(struct kf_store *st, int64_t photo_id,
 			    const struct kf_match_result *res, struct kf_err *err);
 
@@ -43,6 +45,7 @@ struct kf_result_row {
 	float similarity;
 	int face_index;
 	struct kf_frac_box box;
+	int confirmed;		/* a person confirmed the client in this photo */
 };
 
 /* The photos client_id was recognised in, best similarity first, a page. */
@@ -62,10 +65,14 @@ struct kf_detail_face {
 	float descriptor[KF_DESC_DIM];
 	size_t nmatches;
 	struct kf_search_hit matches[KF_MATCH_MAX_HITS];	/* best first */
+	/* an ambiguous face's candidates (face_candidates, core/assign.h), best
+	 * first; distance 0 when the engine gave none. nmatches is 0 then. */
+	size_t nambiguous;
+	struct kf_search_hit ambiguous[KF_MATCH_MAX_AMBIGUOUS];
 };
 
-/* The photo's stored faces, by face index, with their stored matches.
- * *out: caller kf_free()s. */
+/* The photo's stored faces, by face index, with their stored matches and
+ * candidates. *out: caller kf_free()s. */
 int kf_store_detail(struct kf_store *st, int64_t photo_id, struct kf_detail_face **out,
 		    size_t *n, struct kf_err *err);
 
@@ -80,10 +87,20 @@ int kf_store_recognition(struct kf_store *st, int64_t gallery_id,
 			 struct kf_recognition_row **out, size_t *n, struct kf_err *err);
 void kf_store_recognition_free(struct kf_recognition_row *rows, size_t n);
 
-/* Re-search every stored face of the gallery against s at threshold and
- * replace all its matches, in one transaction; drops the gallery's cache.
- * Decodes no photo. *faces / *matches (may be NULL) get the counts. */
+/* Re-search every stored face of the gallery against s at threshold, assign
+ * each photo's faces together (kf_match_assign with margin: KF_MATCH_MARGIN,
+ * or < 0 for none) and replace all its matches and candidates, in one
+ * transaction; drops the gallery's cache. Decodes no photo. *faces /
+ * *matches (may be NULL) get the counts. */
 int kf_store_rematch(struct kf_store *st, int64_t gallery_id, const struct kf_search *s,
-		     float threshold, int64_t *faces, int64_t *matches, struct kf_err *err);
+		     float threshold, float margin, int64_t *faces, int64_t *matches,
+		     struct kf_err *err);
+
+/* The same for one photo of the gallery (after a review): its matches,
+ * candidates and cached results replaced. The photo's reviews are applied
+ * before the assignment, as everywhere (store_review.h). */
+int kf_store_rematch_photo(struct kf_store *st, int64_t gallery_id, int64_t photo_id,
+			   const struct kf_search *s, float threshold, float margin,
+			   struct kf_err *err);
 
 #endif

@@ -186,6 +186,43 @@ static const char *const migrations[] = {
 	"  SELECT 1 FROM photos p JOIN photo_jobs j ON j.photo_id = p.id"
 	"   WHERE p.gallery_id = galleries.id AND j.state = 'done');"
 	"ALTER TABLE photo_faces ADD COLUMN recognizable INTEGER NOT NULL DEFAULT 1;",
+
+	/* 5: one client per photo, and ambiguous faces (core/assign.h). A face
+	 * whose assigned client has a competitor within the margin has no
+	 * face_matches row: its candidates go here, replaced with the matches
+	 * (processing, rematch). distance is the descriptor distance, NULL for
+	 * an engine without descriptors. */
+	"CREATE TABLE face_candidates ("
+	"  id            INTEGER PRIMARY KEY,"
+	"  photo_face_id INTEGER NOT NULL REFERENCES photo_faces(id) ON DELETE CASCADE,"
+	"  client_id     INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
+	"  similarity    REAL NOT NULL,"	/* 0..100 */
+	"  distance      REAL,"
+	"  UNIQUE (photo_face_id, client_id)"
+	");"
+	"CREATE INDEX face_candidates_client ON face_candidates(client_id);",
+
+	/* 6: reviews (kingface face confirm|reject). A review is about the face
+	 * of a photo as it was then (its index and box), so that it finds the
+	 * same face after the photo is processed again (core/assign.h:
+	 * kf_match_review_face); confirmed: the face is the client, rejected: it
+	 * is not. A face has at most one confirmed client; a client is
+	 * confirmed on at most one face of a photo. */
+	"CREATE TABLE face_reviews ("
+	"  id          INTEGER PRIMARY KEY,"
+	"  photo_id    INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
+	"  face_index  INTEGER NOT NULL,"
+	"  box_left    REAL NOT NULL,"
+	"  box_top     REAL NOT NULL,"
+	"  box_width   REAL NOT NULL,"
+	"  box_height  REAL NOT NULL,"
+	"  client_id   INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
+	"  verdict     TEXT NOT NULL CHECK (verdict IN ('confirmed','rejected')),"
+	"  created_at  INTEGER NOT NULL,"
+	"  UNIQUE (photo_id, face_index, client_id)"
+	");"
+	"CREATE INDEX face_reviews_photo ON face_reviews(photo_id);"
+	"CREATE INDEX face_reviews_client ON face_reviews(client_id);",
 };
 
 int kf_store_schema_count(void)

@@ -140,6 +140,19 @@ static char *platform_payload(const char *payload, const struct ids *m, int64_t 
 		if (cJSON_IsNumber(c))
 			cJSON_SetNumberValue(c, (double)platform_client(m, (int64_t)c->valuedouble));
 	}
+	/* an ambiguous face's candidates are no match (never in face_matches),
+	 * but the payload names them: the platform's ids there too */
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "faces")) {
+		cJSON *a;
+
+		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(it, "ambiguous")) {
+			cJSON *c = cJSON_GetObjectItemCaseSensitive(a, "clientId");
+
+			if (cJSON_IsNumber(c))
+				cJSON_SetNumberValue(c, (double)platform_client(m,
+								(int64_t)c->valuedouble));
+		}
+	}
 	cJSON_ReplaceItemInObject(o, "cached", cJSON_CreateBool(0));
 	return print_own(o);
 }

@@ -5,6 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "core/assign.h"
 #include "core/engine.h"
 #include "core/match_engine.h"
 #include "core/search.h"
@@ -13,8 +14,6 @@
 #include "data/store_face.h"
 #include "data/store_gallery.h"
 #include "src/cli_engine.h"
-
-#define MAX_HITS 64
 
 struct names {
 	struct kf_client *v;
@@ -39,23 +38,61 @@ static cJSON *hit_json(const struct names *nm, const struct kf_search_hit *h)
 	return o;
 }
 
-/* One image: print its faces and who they are. Returns 0 or the kf error. */
+/* "ambiguous": the candidates of a face (core/assign.h), [] when none. */
+static void ambiguous_json(cJSON *fo, const struct names *nm, const struct kf_match_face *m)
+{
+	cJSON *a = cJSON_AddArrayToObject(fo, "ambiguous");
+
+	for (size_t k = 0; k < m->nambiguous; k++)
+		cJSON_AddItemToArray(a, hit_json(nm, &m->ambiguous[k]));
+}
+
+/* The text of a face's matches: "Ana 84.2", "ambiguous: ... (confirm with a
+ * review)" or "no client". */
+static void print_matches(FILE *out, const struct names *nm, const struct kf_match_face *m)
+{
+	for (size_t k = 0; k < m->nhits; k++)
+		fprintf(out, "%s %s %.1f", k ? "," : "", name_of(nm, m->hits[k].client_id),
+			m->hits[k].similarity);
+	for (size_t k = 0; k < m->nambiguous; k++)
+		fprintf(out, "%s %s %.1f", k ? " /" : " ambiguous:",
+			name_of(nm, m->ambiguous[k].client_id), m->ambiguous[k].similarity);
+	if (m->nambiguous)
+		fputs(" (confirm with a review)", out);
+	else if (m->nhits == 0)
+		fputs(" no client", out);
+}
+
+/* One image: print its faces and who they are, assigned as a photo match
+ * assigns them (kf_match_assign). Returns 0 or the kf error. */
 static int identify_one(struct kf_cli *cli, const struct kf_engine *e,
 			const struct kf_detect_opts *o, unsigned flags, const struct kf_search *s,
 			const struct names *nm, float threshold, const char *path, cJSON *arr,
 			struct kf_arena *arena, struct kf_err *err)
 {
-	struct kf_search_hit hits[MAX_HITS], below;
+	struct kf_match_face *mf = NULL;
 	struct kf_image_info info;
 	struct kf_face *faces = NULL;
 	uint8_t *buf = NULL;
 	cJSON *im = NULL, *fa = NULL;
-	size_t len, n = 0, nh;
+	size_t len, n = 0;
 	int rc;
 
 	if ((rc = kf_image_read_file(path, &buf, &len, err)) < 0 ||
 	    (rc = kf_engine_faces(e, o, buf, len, flags | KF_FIND_DESCRIPTORS | KF_FIND_PAD_RETRY,
 				  &faces, &n, &info, NULL, arena, err)) < 0)
+		goto out;
+	if (n && !(mf = kf_calloc(n, sizeof(*mf)))) {
+		rc = kf_err_set(err, KF_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!faces[i].too_small &&
+		    (rc = kf_search_query(s, faces[i].descriptor, threshold, mf[i].hits,
+					  KF_MATCH_MAX_HITS, &mf[i].nhits, &mf[i].best_below,
+					  err)) < 0)
+			goto out;
+	if ((rc = kf_match_assign(mf, n, KF_MATCH_MARGIN, err)) < 0)
 		goto out;
 	if (arr) {
 		im = cJSON_CreateObject();
@@ -67,23 +104,21 @@ static int identify_one(struct kf_cli *cli, const struct kf_engine *e,
 		fprintf(cli->out, "%s: %zu face%s\n", path, n, n == 1 ? "" : "s");
 	}
 	for (size_t i = 0; i < n; i++) {
-		nh = 0;
-		memset(&below, 0, sizeof(below));
-		if (!faces[i].too_small &&
-		    (rc = kf_search_query(s, faces[i].descriptor, threshold, hits, MAX_HITS, &nh,
-					  &below, err)) < 0)
-			goto out;
+		const struct kf_match_face *m = &mf[i];
+		const struct kf_search_hit *below = &m->best_below;
+
 		if (fa) {
 			struct kf_face f = faces[i];
-			cJSON *fo, *m;
+			cJSON *fo, *ma;
 
 			f.has_landmarks = f.has_descriptor = 0;	/* not asked for here */
 			fo = kf_cli_face_json(&f, info.width, info.height);
-			m = cJSON_AddArrayToObject(fo, "matches");
-			for (size_t k = 0; k < nh; k++)
-				cJSON_AddItemToArray(m, hit_json(nm, &hits[k]));
-			if (below.client_id)
-				cJSON_AddItemToObject(fo, "bestBelow", hit_json(nm, &below));
+			ma = cJSON_AddArrayToObject(fo, "matches");
+			for (size_t k = 0; k < m->nhits; k++)
+				cJSON_AddItemToArray(ma, hit_json(nm, &m->hits[k]));
+			ambiguous_json(fo, nm, m);
+			if (below->client_id)
+				cJSON_AddItemToObject(fo, "bestBelow", hit_json(nm, below));
 			else
 				cJSON_AddNullToObject(fo, "bestBelow");
 			cJSON_AddItemToArray(fa, fo);
@@ -94,14 +129,11 @@ static int identify_one(struct kf_cli *cli, const struct kf_engine *e,
 			faces[i].box.y);
 		if (faces[i].too_small)
 			fputs(" too small to recognise", cli->out);
-		else if (nh == 0)
-			fputs(" no client", cli->out);
-		for (size_t k = 0; k < nh; k++)
-			fprintf(cli->out, "%s %s %.1f", k ? "," : "", name_of(nm, hits[k].client_id),
-				hits[k].similarity);
-		if (below.client_id)
+		else
+			print_matches(cli->out, nm, m);
+		if (below->client_id)
 			fprintf(cli->out, "  (best below %.0f: %s %.1f)", threshold,
-				name_of(nm, below.client_id), below.similarity);
+				name_of(nm, below->client_id), below->similarity);
 		fputc('\n', cli->out);
 	}
 	if (im) {
@@ -110,6 +142,7 @@ static int identify_one(struct kf_cli *cli, const struct kf_engine *e,
 	}
 out:
 	cJSON_Delete(im);
+	kf_free(mf);
 	kf_free(faces);
 	kf_free(buf);
 	return rc;
@@ -153,17 +186,14 @@ static int identify_remote(struct kf_cli *cli, struct kf_match_engine *me,
 			ma = cJSON_AddArrayToObject(fo, "matches");
 			for (size_t k = 0; k < m->nhits; k++)
 				cJSON_AddItemToArray(ma, hit_json(nm, &m->hits[k]));
+			ambiguous_json(fo, nm, m);
 			cJSON_AddNullToObject(fo, "bestBelow");
 			cJSON_AddItemToArray(fa, fo);
 			continue;
 		}
 		fprintf(cli->out, "  face %zu (score %.2f, %.0fx%.0f px at %.0f,%.0f):", i,
 			m->score, m->box.width, m->box.height, m->box.x, m->box.y);
-		if (m->nhits == 0)
-			fputs(" no client", cli->out);
-		for (size_t k = 0; k < m->nhits; k++)
-			fprintf(cli->out, "%s %s %.1f", k ? "," : "", name_of(nm, m->hits[k].client_id),
-				m->hits[k].similarity);
+		print_matches(cli->out, nm, m);
 		fputc('\n', cli->out);
 	}
 	if (im) {
@@ -239,6 +269,7 @@ int kf_cmd_identify(struct kf_cli *cli, const struct kf_command *cmd, struct kf_
 	q.remote_refs = (size_t)nrefs;
 	q.client_ids = ids;
 	q.nclients = nm.n;
+	q.margin = KF_MATCH_MARGIN;	/* the engine turns it off without descriptors */
 	calls = kf_match_engine_calls(&me);
 	if (nrefs == 0)
 		fprintf(stderr, "kingface: note: gallery '%s' has no enrolled faces yet "

@@ -6,6 +6,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "core/assign.h"
 #include "data/photo_match.h"
 #include "data/settings.h"
 #include "data/store_gallery.h"
@@ -140,7 +141,8 @@ int kf_cmd_rematch(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 		goto out;
 	}
 	t = kf_match_gallery_threshold(&mg, (float)t);
-	if (kf_store_rematch(st, g.id, &mg.search, (float)t, &faces, &matches, &err) < 0) {
+	if (kf_store_rematch(st, g.id, &mg.search, (float)t, KF_MATCH_MARGIN, &faces, &matches,
+			     &err) < 0) {
 		kf_cli_error(&err);
 		kf_match_gallery_release(&mg);
 		goto out;

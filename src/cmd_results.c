@@ -12,6 +12,7 @@
 #include "data/store_gallery.h"
 #include "data/store_photo.h"
 #include "data/store_result.h"
+#include "data/store_review.h"
 #include "src/cli_engine.h"
 
 static void box_json(cJSON *o, const struct kf_frac_box *b)
@@ -132,6 +133,7 @@ int kf_cmd_results(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 			kf_json_num(p, "similarity", rows[i].similarity, 2);
 			kf_json_int(p, "faceIndex", rows[i].face_index);
 			box_json(p, &rows[i].box);
+			kf_json_str(p, "review", rows[i].confirmed ? "confirmed" : NULL);
 			cJSON_AddItemToArray(arr, p);
 		}
 		kf_json_int(o, "total", total);
@@ -140,8 +142,9 @@ int kf_cmd_results(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 		rc = kf_cli_print_json(cli, o);
 	} else {
 		for (size_t i = 0; i < n; i++)
-			fprintf(cli->out, "%6lld  %5.1f  face %d  %s\n", (long long)rows[i].photo_id,
-				rows[i].similarity, rows[i].face_index, rows[i].key);
+			fprintf(cli->out, "%6lld  %5.1f  face %d  %s%s\n", (long long)rows[i].photo_id,
+				rows[i].similarity, rows[i].face_index, rows[i].key,
+				rows[i].confirmed ? "  (confirmed)" : "");
 		fprintf(cli->out, "'%s' is in %lld photo(s)%s\n", c.name, (long long)total,
 			total > limit ? " (use --page)" : "");
 		rc = KF_EXIT_OK;
@@ -163,11 +166,67 @@ static cJSON *client_sim(const struct kf_match_gallery *mg, int64_t id, float si
 	return o;
 }
 
+/* What reviews say of each stored face: its confirmed client (0: none) and
+ * the clients rejected for it, latest review last (store_review.h). */
+struct face_review {
+	int64_t confirmed;
+	size_t nrejected;
+	int64_t rejected[16];
+};
+
+static int face_reviews(struct kf_store *st, int64_t photo_id, const struct kf_detail_face *df,
+			size_t n, struct face_review **out, struct kf_err *err)
+{
+	struct kf_review_row *rows = NULL;
+	struct kf_match_face *faces = NULL;
+	size_t nr = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = kf_store_review_list(st, photo_id, &rows, &nr, err)) < 0)
+		return rc;
+	if (n && (!(*out = kf_calloc(n, sizeof(**out))) ||
+		  !(faces = kf_calloc(n, sizeof(*faces))))) {
+		kf_store_review_free(rows, nr);
+		kf_free(*out);
+		*out = NULL;
+		return kf_err_set(err, KF_E_NOMEM, "out of memory reading reviews");
+	}
+	for (size_t i = 0; i < n; i++)
+		faces[i].box = (struct kf_box){ df[i].box.left, df[i].box.top, df[i].box.width,
+						df[i].box.height };
+	for (size_t k = 0; k < nr; k++) {
+		int i = kf_match_review_face(faces, n, 1, 1, &rows[k].r);
+		struct face_review *fr;
+		size_t j = 0;
+
+		if (i < 0)
+			continue;
+		fr = &(*out)[i];
+		for (size_t m = 0; m < fr->nrejected; m++)	/* the latest word counts */
+			if (fr->rejected[m] != rows[k].r.client_id)
+				fr->rejected[j++] = fr->rejected[m];
+		fr->nrejected = j;
+		if (rows[k].r.confirmed)
+			fr->confirmed = rows[k].r.client_id;
+		else {
+			if (fr->confirmed == rows[k].r.client_id)
+				fr->confirmed = 0;
+			if (fr->nrejected < sizeof(fr->rejected) / sizeof(fr->rejected[0]))
+				fr->rejected[fr->nrejected++] = rows[k].r.client_id;
+		}
+	}
+	kf_free(faces);
+	kf_store_review_free(rows, nr);
+	return KF_OK;
+}
+
 int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_match_gallery mg;
 	struct kf_detail_face *faces = NULL;
+	struct face_review *rev = NULL;
 	struct kf_gallery g;
 	struct kf_photo p = { 0 };
 	struct kf_store *st;
@@ -182,6 +241,7 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	rc = KF_EXIT_ERROR;
 	if (kf_store_photo_find(st, g.id, a->pos[1], &p, &err) < 0 ||
 	    kf_store_detail(st, p.id, &faces, &n, &err) < 0 ||
+	    face_reviews(st, p.id, faces, n, &rev, &err) < 0 ||
 	    kf_match_gallery_load(st, g.id, &mg, &err) < 0) {
 		kf_cli_error(&err);
 		goto out;
@@ -210,6 +270,9 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 			kf_cli_error(&err);
 			goto out;
 		}
+		for (size_t k = 0; k < rev[i].nrejected; k++)
+			if (rev[i].rejected[k] == below.client_id)
+				below.client_id = 0;	/* a person said no */
 		if (arr) {
 			cJSON *f = cJSON_CreateObject(), *m;
 
@@ -218,9 +281,26 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 			kf_json_num(f, "confidence", faces[i].confidence, 4);
 			cJSON_AddBoolToObject(f, "recognizable", !faces[i].too_small);
 			m = cJSON_AddArrayToObject(f, "matches");
-			for (size_t k = 0; k < faces[i].nmatches; k++)
-				cJSON_AddItemToArray(m, client_sim(&mg, faces[i].matches[k].client_id,
-								   faces[i].matches[k].similarity));
+			for (size_t k = 0; k < faces[i].nmatches; k++) {
+				cJSON *h = client_sim(&mg, faces[i].matches[k].client_id,
+						      faces[i].matches[k].similarity);
+
+				kf_json_str(h, "review", rev[i].confirmed ==
+					    faces[i].matches[k].client_id ? "confirmed" : NULL);
+				cJSON_AddItemToArray(m, h);
+			}
+			m = cJSON_AddArrayToObject(f, "rejected");
+			for (size_t k = 0; k < rev[i].nrejected; k++) {
+				cJSON *h = cJSON_CreateObject();
+
+				kf_json_int(h, "clientId", rev[i].rejected[k]);
+				kf_json_str(h, "clientName", kf_match_gallery_name(&mg, rev[i].rejected[k]));
+				cJSON_AddItemToArray(m, h);
+			}
+			m = cJSON_AddArrayToObject(f, "ambiguous");
+			for (size_t k = 0; k < faces[i].nambiguous; k++)
+				cJSON_AddItemToArray(m, client_sim(&mg, faces[i].ambiguous[k].client_id,
+								   faces[i].ambiguous[k].similarity));
 			if (below.client_id)
 				cJSON_AddItemToObject(f, "bestBelow",
 						      client_sim(&mg, below.client_id, below.similarity));
@@ -235,13 +315,25 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 			faces[i].face_index, faces[i].confidence, faces[i].box.left, faces[i].box.top,
 			faces[i].box.width, faces[i].box.height);
 		for (size_t k = 0; k < faces[i].nmatches; k++)
-			fprintf(cli->out, "%s %s %.1f", k ? "," : "",
+			fprintf(cli->out, "%s %s %.1f%s", k ? "," : "",
 				kf_match_gallery_name(&mg, faces[i].matches[k].client_id),
-				faces[i].matches[k].similarity);
-		if (faces[i].too_small)
+				faces[i].matches[k].similarity,
+				rev[i].confirmed == faces[i].matches[k].client_id ? " (confirmed)" : "");
+		for (size_t k = 0; k < faces[i].nambiguous; k++)
+			fprintf(cli->out, "%s %s %.1f", k ? " /" : " ambiguous:",
+				kf_match_gallery_name(&mg, faces[i].ambiguous[k].client_id),
+				faces[i].ambiguous[k].similarity);
+		if (faces[i].nambiguous)
+			fputs(" (confirm with a review)", cli->out);
+		else if (faces[i].too_small)
 			fputs(" too small to recognise", cli->out);
 		else if (faces[i].nmatches == 0)
 			fputs(" no client", cli->out);
+		for (size_t k = 0; k < rev[i].nrejected; k++)
+			fprintf(cli->out, "%s %s", k ? "," : "  (not:",
+				kf_match_gallery_name(&mg, rev[i].rejected[k]));
+		if (rev[i].nrejected)
+			fputc(')', cli->out);
 		if (below.client_id)
 			fprintf(cli->out, "  (best other: %s %.1f)",
 				kf_match_gallery_name(&mg, below.client_id), below.similarity);
@@ -253,6 +345,7 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	o = NULL;
 out:
 	cJSON_Delete(o);
+	kf_free(rev);
 	kf_free(faces);
 	kf_match_gallery_release(&mg);
 	kf_store_photo_release(&p);

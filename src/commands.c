@@ -303,6 +303,18 @@ const struct kf_command kf_commands[] = {
 	{ "results", "GALLERY --client CLIENT", "the photos a client was recognised in",
 	  "Best similarity first; each photo once (its best face for the client).",
 	  1, 1, results_opts, kf_cmd_results },
+	{ "face confirm", "GALLERY PHOTO FACE CLIENT", "say that a face is that client",
+	  "The face (its index, as 'kingface detail' shows it) is the client, whether\n"
+	  "or not the engine proposed it: it stays matched through rematch, process\n"
+	  "--all, --no-cache and a threshold change, and counts in results and\n"
+	  "recognition. The client leaves the photo's other faces. The review follows\n"
+	  "the face by its box when the photo is processed again.",
+	  4, 4, NULL, kf_cmd_face_confirm },
+	{ "face reject", "GALLERY PHOTO FACE CLIENT", "say that a face is not that client",
+	  "The match goes and never comes back; the face may take its next-best client.",
+	  4, 4, NULL, kf_cmd_face_reject },
+	{ "face clear", "GALLERY PHOTO FACE", "forget the reviews of a face",
+	  NULL, 3, 3, NULL, kf_cmd_face_clear },
 	{ "export", "GALLERY --to DIR", "a folder per client with its photos, and a manifest",
 	  "Writes DIR/<client name>/ holding exactly the photos 'kingface results\n"
 	  "--client' lists, each under its file name, and DIR/manifest.csv (client,\n"

@@ -1,7 +1,9 @@
 /* kf_ui_detail.c: the face detail of one photo: the photo drawn with half
  * blocks (kf_ui_image.h) with every face's box numbered, and beside it each
- * face's confidence, its matched clients with their similarity, and the best
- * client below the threshold (kf_match_best_below, as `kingface detail`).
+ * face's confidence, its matched client with its similarity, or the
+ * candidates of an ambiguous face (core/assign.h: no match until a person
+ * decides), and the best other client (kf_match_best_below, as `kingface
+ * detail`).
  * Arrows select a face (its box is highlighted); n enrolls the selected face
  * for a client; o opens the photo file with xdg-open. */
 #include <spawn.h>
@@ -224,14 +226,28 @@ static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)
 			len += snprintf(line + len, sizeof(line) - (size_t)len, "%s%s %.1f", k ? ", " : " ",
 					kf_match_gallery_name(&s->mg, f->matches[k].client_id),
 					(double)f->matches[k].similarity);
+		if (f->nambiguous)	/* the candidates follow, a line each */
+			len += snprintf(line + len, sizeof(line) - (size_t)len, " ambiguous:");
 		if (f->too_small)
 			snprintf(line + len, sizeof(line) - (size_t)len, " too small to recognise");
-		else if (f->nmatches == 0)
+		else if (f->nmatches == 0 && f->nambiguous == 0)
 			snprintf(line + len, sizeof(line) - (size_t)len, " no client");
 		mvwhline(w, y, px_x, ' ', panel_w);
 		kf_ui_put(w, y, px_x, panel_w, line);
 		wattrset(w, A_NORMAL);
 		y++;
+		for (size_t k = 0; k < f->nambiguous && y < LINES - 3; k++) {
+			kf_ui_attr(app, w, KF_UI_S_BAD);
+			kf_ui_putf(w, y++, px_x, panel_w, "    %s %s %.1f", k ? "or" : "  ",
+				   kf_match_gallery_name(&s->mg, f->ambiguous[k].client_id),
+				   (double)f->ambiguous[k].similarity);
+			wattrset(w, A_NORMAL);
+		}
+		if (f->nambiguous && y < LINES - 3) {
+			kf_ui_attr(app, w, KF_UI_S_DIM);
+			kf_ui_put(w, y++, px_x, panel_w, "    (confirm with a review)");
+			wattrset(w, A_NORMAL);
+		}
 		if (s->below && s->below[i].client_id && y < LINES - 3) {
 			kf_ui_attr(app, w, KF_UI_S_DIM);
 			kf_ui_putf(w, y, px_x, panel_w, "    best other: %s %.1f",

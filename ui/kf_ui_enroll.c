@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/assign.h"
 #include "data/paths.h"
 #include "data/photo_match.h"
 #include "data/settings.h"
@@ -29,7 +30,8 @@ unsigned kf_ui_enroll_commit(struct kf_ui_app *app, int64_t gallery_id, struct k
 	if (kf_settings_get(app->store, "threshold", &t, &err) < 0 ||
 	    kf_match_gallery_load(app->store, gallery_id, &mg, &err) < 0 ||
 	    kf_store_rematch(app->store, gallery_id, &mg.search,
-			     kf_match_gallery_threshold(&mg, (float)t), &faces, &matches, &err) < 0) {
+			     kf_match_gallery_threshold(&mg, (float)t), KF_MATCH_MARGIN, &faces,
+			     &matches, &err) < 0) {
 		kf_match_gallery_release(&mg);
 		kf_err_context(&err, "enrolled %s for '%s', but re-matching failed", what, client);
 		kf_ui_error(app, &err);

@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 
 #include "core/alloc.h"
+#include "core/assign.h"
 #include "core/image.h"
 #include "core/image_encode.h"
 #include "core/match_engine.h"
@@ -367,6 +368,69 @@ static void test_rek_match(void **state)
 	kf_free(photo);
 }
 
+/* Rekognition's faces are assigned as the local engine's (core/assign.h): a
+ * client on one face, its best; no margin (no distances), so never ambiguous. */
+static void test_rek_match_assigns(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_match_engine me;
+	struct kf_match_result res;
+	struct kf_match_query mq;
+	struct kf_enroll_query q;
+	char ref[KF_MATCH_ENGINE_REF_SIZE];
+	const int64_t gid = 960004, clients[2] = { 11, 12 };
+	uint8_t *photo;
+	size_t len;
+	const char *path;
+	(void)state;
+
+	if (!have_server())
+		skip();
+	open_rek(&me, NULL);
+	/* two faces AWS takes for ana (client 11), one for bob (client 12); box
+	 * sizes of their own (the fake knows a crop by its size) */
+	path = noise_photo("assign.jpg", 900, 600, 5, &photo, &len);
+	fake_ok("/_fake/photo", kf_test_path("{\"path\":\"%s\",\"faces\":["
+		"{\"label\":\"ana\",\"Confidence\":99.5,\"Similarity\":90,\"BoundingBox\":"
+		BOX(0.11, 0.17, 0.1, 0.1) "},"
+		"{\"label\":\"ana\",\"Confidence\":97.5,\"Similarity\":95,\"BoundingBox\":"
+		BOX(0.14, 0.22, 0.4, 0.4) "},"
+		"{\"label\":\"bob\",\"Confidence\":95,\"Similarity\":95,\"BoundingBox\":"
+		BOX(0.08, 0.12, 0.7, 0.3) "}]}", path));
+	memset(&q, 0, sizeof(q));
+	q.gallery_id = gid;
+	q.photo = photo;
+	q.len = len;
+	q.client_id = 11, q.left = 0.1, q.top = 0.1, q.width = 0.11, q.height = 0.17;
+	assert_int_equal(kf_match_engine_enroll(&me, &q, ref, &err), KF_OK);
+	q.client_id = 12, q.left = 0.7, q.top = 0.3, q.width = 0.08, q.height = 0.12;
+	assert_int_equal(kf_match_engine_enroll(&me, &q, ref, &err), KF_OK);
+
+	memset(&mq, 0, sizeof(mq));
+	mq.threshold = 80;
+	mq.gallery_id = gid;
+	mq.remote_refs = 2;
+	mq.client_ids = clients;
+	mq.nclients = 2;
+	mq.margin = KF_MATCH_MARGIN;	/* off: Rekognition gives no distances */
+	if (kf_match_engine_match(&me, &mq, photo, len, &res, NULL, &err) != KF_OK)
+		fail_msg("match: %s", err.msg);
+	assert_int_equal(res.nfaces, 3);
+	/* by score; ana goes to the face she is surer of (95 > 90) */
+	assert_int_equal(res.faces[0].nhits, 0);
+	assert_int_equal(res.faces[1].nhits, 1);
+	assert_int_equal(res.faces[1].hits[0].client_id, 11);
+	assert_float_equal(res.faces[1].hits[0].similarity, 95, 1e-4);
+	assert_int_equal(res.faces[2].nhits, 1);
+	assert_int_equal(res.faces[2].hits[0].client_id, 12);
+	for (size_t i = 0; i < res.nfaces; i++)
+		assert_int_equal(res.faces[i].nambiguous, 0);
+	kf_match_result_release(&res);
+	assert_int_equal(kf_match_engine_drop_gallery(&me, gid, &err), KF_OK);
+	kf_match_engine_close(&me);
+	kf_free(photo);
+}
+
 static void test_rek_wrong_secret(void **state)
 {
 	struct kf_err err = KF_ERR_INIT;
@@ -467,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_missing_credentials),
 		cmocka_unit_test(test_rek_enroll),
 		cmocka_unit_test(test_rek_match),
+		cmocka_unit_test(test_rek_match_assigns),
 		cmocka_unit_test(test_rek_wrong_secret),
 		cmocka_unit_test(test_store_remote_refs),
 	};

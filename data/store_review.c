@@ -1,0 +1,140 @@
+/* store_review.c: face_reviews (store_review.h). */
+#include "data/store_review.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+#include "data/store_int.h"
+
+int kf_store_review_set(struct kf_store *st, int64_t photo_id, int face_index,
+			int64_t client_id, int confirmed, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	double box[4];
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "SELECT box_left, box_top, box_width, box_height "
+				   "FROM photo_faces WHERE photo_id = ?1 AND face_index = ?2",
+				   err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, photo_id);
+	sqlite3_bind_int(s, 2, face_index);
+	rc = sqlite3_step(s);
+	for (int k = 0; k < 4 && rc == SQLITE_ROW; k++)
+		box[k] = sqlite3_column_double(s, k);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return kf_err_set(err, KF_E_NOTFOUND, "photo %lld has no face %d (see kingface "
+				  "detail: faces are numbered from 0)", (long long)photo_id,
+				  face_index);
+	if (rc != SQLITE_ROW)
+		return kf_store_fail(st, rc, "find the face", err);
+	if ((rc = kf_store_prepare(st, &s, confirmed ?
+				   "DELETE FROM face_reviews WHERE photo_id = ?1 AND "
+				   "((face_index = ?2 AND (verdict = 'confirmed' OR client_id = ?3)) OR "
+				   " (client_id = ?3 AND verdict = 'confirmed'))" :
+				   "DELETE FROM face_reviews WHERE photo_id = ?1 AND face_index = ?2 "
+				   "AND client_id = ?3", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, photo_id);
+	sqlite3_bind_int(s, 2, face_index);
+	sqlite3_bind_int64(s, 3, client_id);
+	if ((rc = kf_store_step_done(st, s, "replace reviews", err)) < 0 ||
+	    (rc = kf_store_prepare(st, &s, "INSERT INTO face_reviews(photo_id, face_index, "
+				   "box_left, box_top, box_width, box_height, client_id, verdict, "
+				   "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+				   err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, photo_id);
+	sqlite3_bind_int(s, 2, face_index);
+	for (int k = 0; k < 4; k++)
+		sqlite3_bind_double(s, 3 + k, box[k]);
+	sqlite3_bind_int64(s, 7, client_id);
+	sqlite3_bind_text(s, 8, confirmed ? "confirmed" : "rejected", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, kf_store_now_ms());
+	return kf_store_step_done(st, s, "store a review", err);
+}
+
+int kf_store_review_clear(struct kf_store *st, int64_t photo_id, int face_index,
+			  int64_t *removed, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "DELETE FROM face_reviews WHERE photo_id = ?1 AND "
+				   "face_index = ?2", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, photo_id);
+	sqlite3_bind_int(s, 2, face_index);
+	if ((rc = kf_store_step_done(st, s, "clear reviews", err)) < 0)
+		return rc;
+	if (removed)
+		*removed = sqlite3_changes(st->db);
+	return KF_OK;
+}
+
+static int read_row(sqlite3_stmt *s, void *row)
+{
+	struct kf_review_row *r = row;
+
+	memset(r, 0, sizeof(*r));
+	r->r.face_index = sqlite3_column_int(s, 0);
+	r->r.box.x = (float)sqlite3_column_double(s, 1);
+	r->r.box.y = (float)sqlite3_column_double(s, 2);
+	r->r.box.width = (float)sqlite3_column_double(s, 3);
+	r->r.box.height = (float)sqlite3_column_double(s, 4);
+	r->r.client_id = sqlite3_column_int64(s, 5);
+	r->r.confirmed = strcmp((const char *)sqlite3_column_text(s, 6), "confirmed") == 0;
+	r->created_at = sqlite3_column_int64(s, 8);
+	return kf_store_col_strdup(s, 7, &r->client_name);
+}
+
+static void release_row(void *row)
+{
+	kf_free(((struct kf_review_row *)row)->client_name);
+}
+
+int kf_store_review_list(struct kf_store *st, int64_t photo_id, struct kf_review_row **out,
+			 size_t *n, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = kf_store_prepare(st, &s, "SELECT r.face_index, r.box_left, r.box_top, "
+				   "r.box_width, r.box_height, r.client_id, r.verdict, c.name, "
+				   "r.created_at FROM face_reviews r JOIN clients c ON c.id = "
+				   "r.client_id WHERE r.photo_id = ?1 ORDER BY r.id", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, photo_id);
+	return kf_store_collect(st, s, sizeof(**out), read_row, release_row, (void **)out, n,
+				"read reviews", err);
+}
+
+void kf_store_review_free(struct kf_review_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		release_row(&rows[i]);
+	kf_free(rows);
+}
+
+int kf_store_review_load(struct kf_store *st, int64_t photo_id, struct kf_match_review **out,
+			 size_t *n, struct kf_err *err)
+{
+	struct kf_review_row *rows;
+	int rc;
+
+	*out = NULL;
+	if ((rc = kf_store_review_list(st, photo_id, &rows, n, err)) < 0 || *n == 0)
+		return rc;
+	if (!(*out = kf_calloc(*n, sizeof(**out)))) {
+		kf_store_review_free(rows, *n);
+		*n = 0;
+		return kf_err_set(err, KF_E_NOMEM, "out of memory reading reviews");
+	}
+	for (size_t i = 0; i < *n; i++)
+		(*out)[i] = rows[i].r;
+	kf_store_review_free(rows, *n);
+	return KF_OK;
+}

@@ -1,0 +1,45 @@
+/* store_review.h: what staff said of faces (`kingface face confirm|reject|
+ * clear`): face_reviews (migration 6). A review names the face of a photo as
+ * it was (index and box), so that it still finds that face after the photo is
+ * processed again (core/assign.h: kf_match_review_face); matching applies the
+ * reviews before it assigns (processing, rematch). Rows returned are the
+ * caller's (kf_store_review_free).
+ */
+#ifndef KF_STORE_REVIEW_H
+#define KF_STORE_REVIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/assign.h"
+#include "data/store.h"
+
+struct kf_review_row {
+	struct kf_match_review r;	/* box as fractions of the photo */
+	char *client_name;
+	int64_t created_at;		/* Unix ms */
+};
+
+/* Record that the stored face face_index of photo_id is (confirmed 1) or is
+ * not (0) client_id. A confirmation replaces the face's earlier one, the
+ * client's confirmation on another face of the photo and a rejection of the
+ * same pair; a rejection replaces a confirmation of the same pair. Call in a
+ * transaction with the re-match that applies it. KF_E_NOTFOUND when the
+ * photo has no such face (not processed yet, or processed again without it). */
+int kf_store_review_set(struct kf_store *st, int64_t photo_id, int face_index,
+			int64_t client_id, int confirmed, struct kf_err *err);
+
+/* Forget every review of the face; *removed (may be NULL) gets how many. */
+int kf_store_review_clear(struct kf_store *st, int64_t photo_id, int face_index,
+			  int64_t *removed, struct kf_err *err);
+
+/* The photo's reviews in the order they were made, with client names. */
+int kf_store_review_list(struct kf_store *st, int64_t photo_id, struct kf_review_row **out,
+			 size_t *n, struct kf_err *err);
+void kf_store_review_free(struct kf_review_row *rows, size_t n);
+
+/* The same as bare reviews (kf_free() the array), for matching. */
+int kf_store_review_load(struct kf_store *st, int64_t photo_id, struct kf_match_review **out,
+			 size_t *n, struct kf_err *err);
+
+#endif
