@@ -119,6 +119,28 @@ float kf_match_gallery_threshold_why(const struct kf_match_gallery *g, float t, 
 	return in_force;
 }
 
+int kf_photo_review(struct kf_store *st, const struct kf_match_gallery *g, int64_t photo_id,
+		    int face_index, int64_t client_id, int what, float threshold,
+		    int64_t *removed, struct kf_err *err)
+{
+	int rc;
+
+	if ((rc = kf_store_begin(st, err)) < 0)
+		return rc;
+	if ((rc = what == KF_REVIEW_CLEAR ?
+		  kf_store_review_clear(st, photo_id, face_index, removed, err) :
+		  kf_store_review_set(st, photo_id, face_index, client_id,
+				      what == KF_REVIEW_CONFIRM, err)) < 0 ||
+	    (rc = kf_store_rematch_photo(st, g->id, photo_id, &g->search,
+					 kf_match_gallery_threshold(g, threshold), KF_MATCH_MARGIN,
+					 err)) < 0 ||
+	    (rc = kf_store_commit(st, err)) < 0) {
+		kf_store_rollback(st);
+		return rc;
+	}
+	return KF_OK;
+}
+
 const char *kf_match_gallery_name(const struct kf_match_gallery *g, int64_t client_id)
 {
 	for (size_t i = 0; i < g->nclients; i++)

@@ -222,7 +222,24 @@ static const char *const migrations[] = {
 	"  UNIQUE (photo_id, face_index, client_id)"
 	");"
 	"CREATE INDEX face_reviews_photo ON face_reviews(photo_id);"
-	"CREATE INDEX face_reviews_client ON face_reviews(client_id);",
+	"CREATE INDEX face_reviews_client ON face_reviews(client_id);"
+	/* a review changes the photo's matches: sync pushes them (docs/sync.md) */
+	"CREATE TRIGGER face_reviews_added AFTER INSERT ON face_reviews BEGIN"
+	"  INSERT INTO outbox(gallery_id, kind, ref, created_at)"
+	"   SELECT g.id, 'photo', NEW.photo_id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+	"     FROM photos p JOIN galleries g ON g.id = p.gallery_id"
+	"    WHERE p.id = NEW.photo_id AND g.platform_id IS NOT NULL"
+	"      AND p.platform_id IS NOT NULL"
+	"   ON CONFLICT (kind, ref) DO UPDATE SET seq = seq + 1;"
+	"END;"
+	"CREATE TRIGGER face_reviews_removed AFTER DELETE ON face_reviews BEGIN"
+	"  INSERT INTO outbox(gallery_id, kind, ref, created_at)"
+	"   SELECT g.id, 'photo', OLD.photo_id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+	"     FROM photos p JOIN galleries g ON g.id = p.gallery_id"
+	"    WHERE p.id = OLD.photo_id AND g.platform_id IS NOT NULL"
+	"      AND p.platform_id IS NOT NULL"
+	"   ON CONFLICT (kind, ref) DO UPDATE SET seq = seq + 1;"
+	"END;",
 };
 
 int kf_store_schema_count(void)

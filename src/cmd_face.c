@@ -16,8 +16,6 @@
 #include "data/store_review.h"
 #include "src/cli.h"
 
-enum { CLEAR = -1, REJECT = 0, CONFIRM = 1 };
-
 /* The face's match after the review, for the answer. */
 static int face_now(struct kf_store *st, int64_t photo_id, int face_index,
 		    struct kf_detail_face *out, struct kf_err *err)
@@ -65,23 +63,13 @@ static int review(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		goto out;
 	}
 	if (kf_store_photo_find(st, g.id, a->pos[1], &p, &err) < 0 ||
-	    (what != CLEAR && kf_store_client_find(st, g.id, a->pos[3], &c, &err) < 0) ||
+	    (what != KF_REVIEW_CLEAR && kf_store_client_find(st, g.id, a->pos[3], &c, &err) < 0) ||
 	    kf_settings_get(st, "threshold", &setting, &err) < 0 ||
 	    kf_match_gallery_load(st, g.id, &mg, &err) < 0)
 		goto fail;
-	/* one transaction: the review and the re-match of the photo that applies it */
-	if (kf_store_begin(st, &err) < 0)
-		goto fail;
-	if ((what == CLEAR ? kf_store_review_clear(st, p.id, (int)face, &removed, &err) :
-			     kf_store_review_set(st, p.id, (int)face, c.id, what, &err)) < 0 ||
-	    kf_store_rematch_photo(st, g.id, p.id, &mg.search,
-				   kf_match_gallery_threshold(&mg, (float)setting), KF_MATCH_MARGIN,
-				   &err) < 0 ||
-	    kf_store_commit(st, &err) < 0) {
-		kf_store_rollback(st);
-		goto fail;
-	}
-	if (face_now(st, p.id, (int)face, &now, &err) < 0)
+	if (kf_photo_review(st, &mg, p.id, (int)face, c.id, what, (float)setting, &removed,
+			    &err) < 0 ||
+	    face_now(st, p.id, (int)face, &now, &err) < 0)
 		goto fail;
 	if (cli->json) {
 		cJSON *o = cJSON_CreateObject(), *m;
@@ -89,7 +77,7 @@ static int review(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		kf_json_int(o, "photoId", p.id);
 		kf_json_str(o, "key", p.key);
 		kf_json_int(o, "faceIndex", face);
-		if (what == CLEAR) {
+		if (what == KF_REVIEW_CLEAR) {
 			cJSON_AddNullToObject(o, "review");
 			kf_json_int(o, "removed", removed);
 		} else {
@@ -109,7 +97,7 @@ static int review(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		}
 		rc = kf_cli_print_json(cli, o);
 	} else {
-		if (what == CLEAR)
+		if (what == KF_REVIEW_CLEAR)
 			fprintf(cli->out, "face %ld of %s: %lld review%s forgotten", face, p.key,
 				(long long)removed, removed == 1 ? "" : "s");
 		else
@@ -135,15 +123,15 @@ out:
 
 int kf_cmd_face_confirm(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
-	return review(cli, cmd, a, CONFIRM);
+	return review(cli, cmd, a, KF_REVIEW_CONFIRM);
 }
 
 int kf_cmd_face_reject(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
-	return review(cli, cmd, a, REJECT);
+	return review(cli, cmd, a, KF_REVIEW_REJECT);
 }
 
 int kf_cmd_face_clear(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
-	return review(cli, cmd, a, CLEAR);
+	return review(cli, cmd, a, KF_REVIEW_CLEAR);
 }
