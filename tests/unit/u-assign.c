@@ -364,6 +364,75 @@ static void test_nomem_and_empty(void **state)
 	kf_alloc_fail_at(0);
 }
 
+/* Reviews (kf_match_review_apply): a rejected client leaves the face and the
+ * face takes its next-best; a confirmed one is the face's whatever its
+ * similarity, leaves the other faces, and its face is never ambiguous; a
+ * review finds its face by box when the indices moved, and waits when no
+ * face covers it; the latest word counts. */
+static void box(struct kf_match_face *f, float x)
+{
+	f->box = (struct kf_box){ x, 0.1f, 0.1f, 0.2f };	/* fractions */
+}
+
+static void test_reviews(void **state)
+{
+	struct kf_match_face f[3];
+	struct kf_match_review r[3];
+	(void)state;
+
+	/* face 0: Ana 99 then Bia 95; face 1: Ana 97 */
+	FACE(&f[0], NONE, { 1, 99, 0.40f }, { 2, 95, 0.55f });
+	FACE(&f[1], NONE, { 1, 97, 0.45f });
+	box(&f[0], 0.1f), box(&f[1], 0.5f);
+	r[0] = (struct kf_match_review){ { 0.1f, 0.1f, 0.1f, 0.2f }, 0, 1, 0 };	/* not Ana */
+	kf_match_review_apply(f, 2, 1, 1, r, 1, NULL);
+	assign(f, 2, OFF);
+	assert_int_equal(who(&f[0]), 2);	/* its next-best */
+	assert_int_equal(who(&f[1]), 1);	/* Ana, free now */
+
+	/* confirmed on face 1 although the engine gave it nothing: Bia leaves
+	 * face 0, and a close competitor makes no doubt on a confirmed face */
+	FACE(&f[0], NONE, { 2, 99, 0.40f });
+	FACE(&f[1], ((struct h){ 3, 70, 0.62f }), { 1, 90, 0.60f });
+	box(&f[0], 0.1f), box(&f[1], 0.5f);
+	r[0] = (struct kf_match_review){ { 0.5f, 0.1f, 0.1f, 0.2f }, 1, 2, 1 };
+	kf_match_review_apply(f, 2, 1, 1, r, 1, NULL);
+	assert_true(f[1].confirmed);
+	assign(f, 2, 0.05f);
+	assert_int_equal(who(&f[0]), 0);
+	assert_int_equal(who(&f[1]), 2);
+	assert_int_equal(f[1].nambiguous, 0);
+
+	/* indices moved (a face was found before it): the box finds the face */
+	FACE(&f[0], NONE, { 5, 99, 0.3f });
+	FACE(&f[1], NONE, { 1, 99, 0.3f });
+	FACE(&f[2], NONE, { 2, 99, 0.3f });
+	box(&f[0], 0.0f), box(&f[1], 0.3f), box(&f[2], 0.6f);
+	r[0] = (struct kf_match_review){ { 0.6f, 0.1f, 0.1f, 0.2f }, 1, 2, 0 };	/* was face 1 */
+	assert_int_equal(kf_match_review_face(f, 3, 1, 1, &r[0]), 2);
+	kf_match_review_apply(f, 3, 1, 1, r, 1, NULL);
+	assign(f, 3, OFF);
+	assert_int_equal(who(&f[1]), 1);
+	assert_int_equal(who(&f[2]), 0);
+
+	/* no face where the review was: it waits; pixels scale the box */
+	r[0] = (struct kf_match_review){ { 0.9f, 0.7f, 0.05f, 0.05f }, 0, 5, 0 };
+	assert_int_equal(kf_match_review_face(f, 3, 1, 1, &r[0]), -1);
+	f[0].box = (struct kf_box){ 0, 100, 100, 200 };	/* pixels of 1000 x 1000 */
+	r[0] = (struct kf_match_review){ { 0.0f, 0.1f, 0.1f, 0.2f }, 0, 5, 0 };
+	assert_int_equal(kf_match_review_face(f, 3, 1000, 1000, &r[0]), 0);
+
+	/* the latest word counts: rejected, then confirmed */
+	FACE(&f[0], NONE, { 1, 99, 0.4f });
+	box(&f[0], 0.1f);
+	r[0] = (struct kf_match_review){ { 0.1f, 0.1f, 0.1f, 0.2f }, 0, 1, 0 };
+	r[1] = (struct kf_match_review){ { 0.1f, 0.1f, 0.1f, 0.2f }, 0, 1, 1 };
+	kf_match_review_apply(f, 1, 1, 1, r, 2, NULL);
+	assign(f, 1, OFF);
+	assert_int_equal(who(&f[0]), 1);
+	assert_true(f[0].confirmed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_optimum),
 		cmocka_unit_test(test_nomem_and_empty),
+		cmocka_unit_test(test_reviews),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
