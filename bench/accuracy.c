@@ -71,6 +71,7 @@
 #include "core/image.h"
 #include "core/nn_facerec.h"
 #include "core/nn_landmark.h"
+#include "core/assign.h"
 #include "core/search.h"
 #include "core/threshold.h"
 
@@ -958,6 +959,170 @@ static void protocol(int s)
  * most 16) as the references, the other labelled faces of the set as probes;
  * the sample faces are impostors to every client. Pooled over the choices, so
  * every scoring sees the same splits. */
+/* ---- the operating point: what kingface shows ------------------------------ */
+
+/* One set's clients (its rank-0 faces, one reference each), as the product
+ * searches them; *auto_t gets the gallery's auto threshold. */
+static void clients_of(int s, struct kf_search *srch, float *auto_t)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_threshold_auto a;
+
+	kf_search_init(srch);
+	for (int i = 0; i < g.nfaces; i++)
+		if (g.faces[i].set == s && g.faces[i].rank == 0 &&
+		    kf_search_add(srch, 1 + g.faces[i].id, g.faces[i].desc[g.variant], &err) < 0)
+			die("%s", err.msg);
+	if (kf_threshold_auto(srch, KF_THRESHOLD_TARGET, &a, &err) < 0)
+		die("%s", err.msg);
+	*auto_t = a.threshold;
+}
+
+/* The demo gallery (scripts/demo): clients enrolled from sample1.jpg's three
+ * faces and sample5.jpg's first; every other sample face is a stranger. */
+#define DEMO_RIGHT (-2)
+
+static int demo_client(const struct face *f)
+{
+	const char *name = base(g.photos[f->photo].path);
+
+	if (!strcmp(name, "sample1.jpg") && f->index < 3)
+		return f->index;
+	if (!strcmp(name, "sample5.jpg") && f->index == 0)
+		return 3;
+	return -1;
+}
+
+/* The faces of photo ph (or the one face i when ph < 0) searched at t and
+ * assigned with margin (< 0: off), as processing does; counts by outcome. */
+struct outcome {
+	int hits, misses, falses, ambiguous;
+};
+
+static void match_faces(const struct kf_search *srch, int ph, int i0, float t, float margin,
+			int right, struct outcome *o)
+{
+	struct kf_match_face mf[64];
+	struct kf_err err = KF_ERR_INIT;
+	int idx[64], n = 0;
+
+	for (int i = 0; i < g.nfaces && n < 64; i++) {
+		if (ph >= 0 ? g.faces[i].photo != ph : i != i0)
+			continue;
+		memset(&mf[n], 0, sizeof(mf[n]));
+		memcpy(mf[n].descriptor, g.faces[i].desc[g.variant], sizeof(mf[n].descriptor));
+		if (kf_search_query(srch, mf[n].descriptor, t, mf[n].hits, KF_MATCH_MAX_HITS,
+				    &mf[n].nhits, &mf[n].best_below, &err) < 0)
+			die("%s", err.msg);
+		idx[n++] = i;
+	}
+	/* before: every client over the threshold is a match; now: assigned */
+	if (margin >= 0 && kf_match_assign(mf, (size_t)n, margin, &err) < 0)
+		die("%s", err.msg);
+	for (int k = 0; k < n; k++) {
+		int who = mf[k].nhits ? (int)mf[k].hits[0].client_id - 1 : -1;
+		int wrong = 0;
+
+		int r = right == DEMO_RIGHT ? demo_client(&g.faces[idx[k]]) : right;
+
+		for (size_t h = 0; h < mf[k].nhits; h++)
+			wrong |= (int)mf[k].hits[h].client_id - 1 != r;
+		if (mf[k].nambiguous)
+			o->ambiguous++;
+		else if (wrong)
+			o->falses++;
+		else if (who >= 0 && who == r)
+			o->hits++;
+		else if (r >= 0)
+			o->misses++;
+	}
+}
+
+static void demo_point(const char *mode, float margin, int auto_t)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_threshold_auto a;
+	struct kf_search srch;
+	struct outcome o = { 0 };
+	float t;
+
+	kf_search_init(&srch);
+	for (int i = 0; i < g.nfaces; i++)
+		if (demo_client(&g.faces[i]) >= 0 &&
+		    kf_search_add(&srch, 1 + demo_client(&g.faces[i]), g.faces[i].desc[g.variant],
+				  &err) < 0)
+			die("%s", err.msg);
+	if (srch.nclients != 4) {
+		kf_search_release(&srch);
+		return;
+	}
+	if (kf_threshold_auto(&srch, KF_THRESHOLD_TARGET, &a, &err) < 0)
+		die("%s", err.msg);
+	t = auto_t ? a.threshold : 80.0f;
+	for (int ph = 0; ph < g.nphotos; ph++)
+		if (!strcmp(g.sets[g.photos[ph].set].name, "samples"))
+			match_faces(&srch, ph, -1, t, margin, DEMO_RIGHT, &o);
+	printf("%-10s %-36s %7.1f %5d %6d %6d %9d\n", "demo", mode, t, o.hits, o.misses,
+	       o.falses, o.ambiguous);
+	kf_search_release(&srch);
+}
+
+static void operating_point(void)
+{
+	static const struct {
+		const char *name;
+		int auto_t;
+		float margin;
+		int assign;
+	} modes[] = {
+		{ "80, every client over it (before)", 0, -1, 0 },
+		{ "80, one client a photo + margin", 0, KF_MATCH_MARGIN, 1 },
+		{ "auto, one client a photo + margin", 1, KF_MATCH_MARGIN, 1 },
+	};
+
+	printf("\n## operating point: each labelled set's rank-0 files enrolled as its clients;"
+	       "\n## its other files identified; the strangers' and groups' photos matched against"
+	       "\n## the same clients (every match there is false)\n");
+	printf("%-10s %-36s %7s %5s %6s %6s %9s %12s %12s\n", "clients", "mode", "t", "hits",
+	       "misses", "false", "ambiguous", "photos:false", "photos:ambig");
+	for (int s = 0; s < g.nsets; s++) {
+		struct kf_search srch;
+		float auto_t;
+
+		if (g.sets[s].kind != KIND_LABELLED)
+			continue;
+		clients_of(s, &srch, &auto_t);
+		for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+			struct outcome probes = { 0 }, strangers = { 0 };
+			float t = modes[m].auto_t ? auto_t : 80.0f;
+
+			for (int i = 0; i < g.nfaces; i++)
+				if (g.faces[i].set == s && g.faces[i].rank > 0)
+					match_faces(&srch, -1, i, t, modes[m].assign ? modes[m].margin : -1,
+						    g.faces[i].id, &probes);
+			for (int ph = 0; ph < g.nphotos; ph++) {
+				const struct set *ps = &g.sets[g.photos[ph].set];
+
+				/* the dev cast is in bbt*: not strangers to dev */
+				if (ps->kind == KIND_LABELLED || (!strcmp(ps->name, "bbt") &&
+								  !strcmp(g.sets[s].name, "dev")))
+					continue;
+				match_faces(&srch, ph, -1, t, modes[m].assign ? modes[m].margin : -1,
+					    -1, &strangers);
+			}
+			printf("%-10s %-36s %7.1f %5d %6d %6d %9d %12d %12d\n", g.sets[s].name,
+			       modes[m].name, t, probes.hits, probes.misses, probes.falses,
+			       probes.ambiguous, strangers.falses, strangers.ambiguous);
+		}
+		kf_search_release(&srch);
+	}
+	demo_point(modes[0].name, -1, 0);
+	demo_point(modes[1].name, KF_MATCH_MARGIN, 0);
+	demo_point(modes[2].name, KF_MATCH_MARGIN, 1);
+	printf("(demo: its 4 clients; hits are the 4 faces they were enrolled from, every other "
+	       "match is false)\n");
+}
+
 static void references(void)
 {
 	printf("\n## references per client: every choice of R reference files (same for all identities),\n"
@@ -1249,6 +1414,7 @@ int main(int argc, char **argv)
 		for (int s = 0; s < g.nsets; s++)
 			if (g.sets[s].kind == KIND_LABELLED)
 				protocol(s);
+		operating_point();
 		references();
 		if (quality_check)
 			quality();
