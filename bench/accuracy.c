@@ -1112,8 +1112,9 @@ static void quality(void)
  * The faces of the labelled sets and the strangers (the samples and --groups;
  * not the dev group photos, which show the dev identities' cast) clustered by
  * core/cluster.h at several linking distances, by Chinese whispers weighted
- * (kingface's), unweighted (dlib's example) and by connected components
- * (single linkage, for comparison). Per labelled face: purity (its cluster's
+ * with the photo constraint (kingface's: two faces of one photo never share a
+ * cluster), weighted without it, unweighted without it (dlib's example), and
+ * by connected components (single linkage, for comparison). Per labelled face: purity (its cluster's
  * majority identity, among the cluster's labelled faces, is its own) and
  * completeness (it is in its identity's largest cluster); with strangers, a
  * stranger in a cluster that holds labelled faces is an intruder, counted
@@ -1124,8 +1125,10 @@ static void quality(void)
  * The photos given to --cluster are clustered each alone (dlib's
  * bald_guys.jpg: its example finds 4 people).
  */
-enum cl_method { CL_WEIGHTED, CL_UNWEIGHTED, CL_COMPONENTS, NCL_METHODS };
-static const char *const cl_method_name[NCL_METHODS] = { "whispers", "unweighted", "components" };
+enum cl_method { CL_PHOTO, CL_WEIGHTED, CL_UNWEIGHTED, CL_COMPONENTS, NCL_METHODS };
+static const char *const cl_method_name[NCL_METHODS] = {
+	"photo", "whispers", "unweighted", "components"
+};
 
 static uint32_t cl_find(uint32_t *up, uint32_t i)
 {
@@ -1134,14 +1137,17 @@ static uint32_t cl_find(uint32_t *up, uint32_t i)
 	return i;
 }
 
-/* Cluster the n descriptors d; labels in lab, *k clusters. */
-static void cl_run(const float *d, int n, float t, enum cl_method m, uint32_t *lab, size_t *k)
+/* Cluster the n descriptors d (photo: each face's photo, for CL_PHOTO);
+ * labels in lab, *k clusters. */
+static void cl_run(const float *d, int n, const uint32_t *photo, float t, enum cl_method m,
+		   uint32_t *lab, size_t *k)
 {
 	struct kf_cluster_opts o = KF_CLUSTER_OPTS_DEFAULT;
 	struct kf_err err = KF_ERR_INIT;
 
 	o.threshold = t;
 	o.unweighted = m == CL_UNWEIGHTED;
+	o.group = m == CL_PHOTO ? photo : NULL;
 	if (m != CL_COMPONENTS) {
 		if (kf_cluster(d, (size_t)n, &o, lab, k, &err) < 0)
 			die("%s", err.msg);
@@ -1182,14 +1188,17 @@ static void cl_eval(const int *idx, int n, float t, enum cl_method m, struct cl_
 	enum { IDS = MAX_SETS * MAX_IDS };
 	float *d = malloc((size_t)n * DIM * sizeof(float) + 1);
 	uint32_t *lab = malloc((size_t)n * sizeof(uint32_t) + 1);
+	uint32_t *photo = malloc((size_t)n * sizeof(uint32_t) + 1);
 	int *count, *size, *strangers, best[IDS];
 	size_t k;
 
-	if (!d || !lab)
+	if (!d || !lab || !photo)
 		die("%s", "out of memory");
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		memcpy(d + (size_t)i * DIM, g.faces[idx[i]].desc[g.variant], DIM * sizeof(float));
-	cl_run(d, n, t, m, lab, &k);
+		photo[i] = (uint32_t)g.faces[idx[i]].photo;
+	}
+	cl_run(d, n, photo, t, m, lab, &k);
 	count = calloc(k * IDS + 1, sizeof(int));
 	size = calloc(k + 1, sizeof(int));
 	strangers = calloc(k + 1, sizeof(int));
@@ -1235,6 +1244,7 @@ static void cl_eval(const int *idx, int n, float t, enum cl_method m, struct cl_
 	free(strangers);
 	free(d);
 	free(lab);
+	free(photo);
 }
 
 /* The recognizable faces of photo path into *d (malloc'd), their number. */
@@ -1325,7 +1335,9 @@ static void clustering(const struct kf_engine *e, const char *const *photos, int
 
 				if (!l || !sz)
 					die("%s", "out of memory");
-				cl_run(pd[p], pn[p], ts[x], (enum cl_method)m, l, &k);
+				/* one photo: no photo constraint (it would split everyone) */
+				cl_run(pd[p], pn[p], NULL, ts[x], m == CL_PHOTO ? CL_WEIGHTED :
+				       (enum cl_method)m, l, &k);
 				for (int i = 0; i < pn[p]; i++)
 					sz[l[i]]++;
 				for (size_t q = 0; q < k; q++)

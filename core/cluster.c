@@ -94,8 +94,8 @@ static void offer(struct heaps *hs, size_t i, float d2, uint32_t j)
  * d2(a, b) = |a|^2 + |b|^2 - 2 a.b: the dot products of a tile are one GEMM
  * (core/nn_ops.h), B being the column faces' descriptors times -2, packed
  * once per column tile, with bias |b|^2. */
-static int find_links(const float *desc, size_t n, float t2, struct heaps *hs,
-		      struct kf_err *err)
+static int find_links(const float *desc, size_t n, float t2, const uint32_t *group,
+		      struct heaps *hs, struct kf_err *err)
 {
 	float *buf = kf_malloc_array((size_t)TILE_I * TILE_J, sizeof(float));
 	float *bt = kf_malloc_array((size_t)DIM * TILE_J, sizeof(float));
@@ -134,7 +134,7 @@ static int find_links(const float *desc, size_t n, float t2, struct heaps *hs,
 				for (size_t j = jb > i + 1 ? jb : i + 1; j < j1; j++) {
 					float d2 = o[j - jb] + norm[i];
 
-					if (!(d2 < t2))
+					if (!(d2 < t2) || (group && group[i] == group[j]))
 						continue;
 					d2 = d2 > 0 ? d2 : 0;
 					offer(hs, i, d2, (uint32_t)j);
@@ -232,17 +232,65 @@ static uint64_t next_rand(uint64_t *s)	/* xorshift64* */
 	return *s * 0x2545f4914f6cdd1dull;
 }
 
+static int cmp_member(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;	/* (group, face) pairs */
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* The faces of each group: face i's group is mem[2 * run[i] ...] up to the
+ * first pair of another group (mem: n (group, face) pairs sorted, then a
+ * sentinel). */
+struct groups {
+	uint32_t *mem;
+	uint32_t *run;
+};
+
+static int build_groups(const uint32_t *group, size_t n, struct groups *gs)
+{
+	gs->mem = kf_malloc_array(n + 1, 2 * sizeof(uint32_t));
+	gs->run = kf_malloc_array(n, sizeof(uint32_t));
+	if (!gs->mem || !gs->run)
+		return KF_E_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		gs->mem[2 * i] = group[i];
+		gs->mem[2 * i + 1] = (uint32_t)i;
+	}
+	qsort(gs->mem, n, 2 * sizeof(uint32_t), cmp_member);
+	for (size_t x = 0; x < n; x++)
+		gs->run[gs->mem[2 * x + 1]] = x && gs->mem[2 * x] == gs->mem[2 * x - 2] ?
+					      gs->run[gs->mem[2 * x - 1]] : (uint32_t)x;
+	gs->mem[2 * n] = gs->mem[2 * n - 2] + 1;	/* a sentinel: not the last group */
+	gs->mem[2 * n + 1] = UINT32_MAX;
+	return KF_OK;
+}
+
+/* Another face of i's group holds label l. */
+static int taken(const struct groups *gs, const uint32_t *lab, uint32_t i, uint32_t l)
+{
+	const uint32_t *m = gs->mem + 2 * (size_t)gs->run[i];
+
+	for (uint32_t g = m[0]; m[0] == g; m += 2)
+		if (m[1] != i && lab[m[1]] == l)
+			return 1;
+	return 0;
+}
+
 /* Chinese whispers on gr: lab[i] starts at i. */
-static int whispers(const struct graph *gr, size_t n, int iterations, uint32_t *lab,
-		    struct kf_err *err)
+static int whispers(const struct graph *gr, size_t n, int iterations, const uint32_t *group,
+		    uint32_t *lab, struct kf_err *err)
 {
 	uint32_t *order = kf_malloc_array(n, sizeof(uint32_t));
 	uint32_t *touched = kf_malloc_array(n, sizeof(uint32_t));
 	float *score = kf_calloc(n, sizeof(float));
+	struct groups gs = { NULL, NULL };
 	uint64_t s = SEED;
 	int rc = KF_OK;
 
-	if (!order || !touched || !score) {
+	if (!order || !touched || !score || (group && build_groups(group, n, &gs) < 0)) {
 		rc = kf_err_set(err, KF_E_NOMEM, "out of memory clustering %zu faces", n);
 		goto out;
 	}
@@ -275,7 +323,8 @@ static int whispers(const struct graph *gr, size_t n, int iterations, uint32_t *
 			for (size_t y = 0; y < nt; y++) {
 				uint32_t l = touched[y];
 
-				if (score[l] > top || (score[l] == top && l < best)) {
+				if ((score[l] > top || (score[l] == top && l < best)) &&
+				    !(group && l != lab[i] && taken(&gs, lab, i, l))) {
 					top = score[l];
 					best = l;
 				}
@@ -293,6 +342,8 @@ out:
 	kf_free(order);
 	kf_free(touched);
 	kf_free(score);
+	kf_free(gs.mem);
+	kf_free(gs.run);
 	return rc;
 }
 
@@ -372,13 +423,13 @@ int kf_cluster(const float *desc, size_t n, const struct kf_cluster_opts *o,
 		rc = kf_err_set(err, KF_E_NOMEM, "out of memory clustering %zu faces", n);
 		goto out;
 	}
-	if ((rc = find_links(desc, n, o->threshold * o->threshold, &hs, err)) < 0 ||
+	if ((rc = find_links(desc, n, o->threshold * o->threshold, o->group, &hs, err)) < 0 ||
 	    (rc = build_graph(&hs, n, o->threshold, o->unweighted, &gr, err)) < 0)
 		goto out;
 	kf_free(hs.l);	/* the graph has them now */
 	hs.l = NULL;
 	if ((rc = whispers(&gr, n, o->iterations ? o->iterations : KF_CLUSTER_ITERATIONS,
-			   labels, err)) < 0)
+			   o->group, labels, err)) < 0)
 		goto out;
 	rc = rank_labels(labels, n, nclusters, err);
 out:

@@ -13,6 +13,10 @@
  *     a fixed pseudo-random order (a constant seed) take the label whose
  *     links to them weigh most (ties: the smaller label); rounds stop when one
  *     changes nothing, or after o->iterations;
+ *     with o->group (the photo of each face), two faces of one photo are
+ *     never linked, and a face never takes a label another face of its
+ *     photo holds: one photo does not show a person twice, so no cluster
+ *     ever holds two faces of one photo;
  *  3. clusters are ranked by size, largest first, ties by their smallest face
  *     index: labels[i] is that rank (0 the largest).
  *
@@ -38,7 +42,7 @@
 #include "core/err.h"
 
 /* Linking distance measured on labelled faces (bench/accuracy --cluster). */
-#define KF_CLUSTER_THRESHOLD 0.5f
+#define KF_CLUSTER_THRESHOLD 0.5f	/* docs/similarity.md: the largest with no wrong merge */
 #define KF_CLUSTER_MAX_LINKS 64
 #define KF_CLUSTER_ITERATIONS 100
 
@@ -47,9 +51,11 @@ struct kf_cluster_opts {
 	int max_links;		/* nearest links kept per face; 0: KF_CLUSTER_MAX_LINKS */
 	int iterations;		/* rounds at most; 0: KF_CLUSTER_ITERATIONS */
 	int unweighted;		/* every link weighs 1 (dlib's example), for measuring */
+	const uint32_t *group;	/* NULL, or per face its group (its photo): two faces
+				 * of one group never share a cluster */
 };
 
-#define KF_CLUSTER_OPTS_DEFAULT { KF_CLUSTER_THRESHOLD, 0, 0, 0 }
+#define KF_CLUSTER_OPTS_DEFAULT { KF_CLUSTER_THRESHOLD, 0, 0, 0, NULL }
 
 /* Cluster the n descriptors desc[i * 128 .. i * 128 + 127] (o NULL: the
  * defaults). labels (n entries, the caller's) gets each face's cluster rank,

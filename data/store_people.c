@@ -152,7 +152,8 @@ int kf_store_people_clusters(struct kf_store *st, int64_t gallery_id,
 			     const struct kf_cluster_opts *o, struct kf_people *out,
 			     struct kf_err *err)
 {
-	uint32_t *rep = NULL;
+	struct kf_cluster_opts opts = KF_CLUSTER_OPTS_DEFAULT;
+	uint32_t *rep = NULL, *photo = NULL;
 	float *size = NULL;
 	size_t n;
 	int rc;
@@ -166,9 +167,20 @@ int kf_store_people_clusters(struct kf_store *st, int64_t gallery_id,
 	if (!(out->label = kf_malloc_array(n, sizeof(uint32_t))) ||
 	    !(out->members_ = kf_malloc_array(n, sizeof(size_t))) ||
 	    !(out->photos_ = kf_malloc_array(n, sizeof(char *))) ||
-	    !(size = kf_malloc_array(n, sizeof(float))))
+	    !(size = kf_malloc_array(n, sizeof(float))) ||
+	    !(photo = kf_malloc_array(n, sizeof(uint32_t))))
 		goto nomem;
-	if ((rc = kf_cluster(out->faces.desc, n, o, out->label, &out->nclusters, err)) < 0)
+	/* one photo never shows a person twice: its faces are never clustered
+	 * together (the faces are in key order, so a photo's are consecutive) */
+	for (size_t i = 0, k = 0; i < n; i++) {
+		if (i && out->faces.faces[i].key != out->faces.faces[i - 1].key)
+			k++;
+		photo[i] = (uint32_t)k;
+	}
+	if (o)
+		opts = *o;
+	opts.group = photo;
+	if ((rc = kf_cluster(out->faces.desc, n, &opts, out->label, &out->nclusters, err)) < 0)
 		goto out;
 	if (!(out->clusters = kf_calloc(out->nclusters, sizeof(*out->clusters))) ||
 	    !(rep = kf_malloc_array(out->nclusters, sizeof(uint32_t))))
@@ -186,5 +198,6 @@ nomem:
 out:
 	kf_free(rep);
 	kf_free(size);
+	kf_free(photo);
 	return rc;
 }

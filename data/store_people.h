@@ -70,7 +70,8 @@ struct kf_people {
 };
 
 /* The unknown faces of the gallery, clustered with o (NULL: the defaults,
- * KF_CLUSTER_OPTS_DEFAULT). The caller releases *out with
+ * KF_CLUSTER_OPTS_DEFAULT; o->group is ignored: two faces of one photo never
+ * share a cluster). The caller releases *out with
  * kf_store_people_release, also after an error. */
 int kf_store_people_clusters(struct kf_store *st, int64_t gallery_id,
 			     const struct kf_cluster_opts *o, struct kf_people *out,

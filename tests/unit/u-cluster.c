@@ -1,5 +1,6 @@
 /* u-cluster.c: clustering of descriptors (core/cluster.h): separated groups,
- * a chain, a weak bridge, singletons, ranks, determinism, representatives,
+ * a chain, a weak bridge, singletons, ranks, determinism, groups (photos),
+ * representatives,
  * empty input, one face, bad options and allocation failures. */
 #include "testutil.h"
 
@@ -229,6 +230,50 @@ static void test_max_links(void **state)
 				assert_int_equal(i % 2, j % 2);
 }
 
+/* Groups (photos): two near-identical faces of one photo stay apart, and a
+ * third face close to both joins only one of them; never two faces of one
+ * group in a cluster, on random data either. */
+static void test_groups(void **state)
+{
+	enum { N = 300 };
+	struct kf_cluster_opts o = KF_CLUSTER_OPTS_DEFAULT;
+	struct kf_err err = KF_ERR_INIT;
+	float c[DIM], d[N * DIM];
+	uint32_t lab[N], group[N] = { 7, 7, 9 };
+	size_t k;
+	(void)state;
+
+	axis(c, 3, 0.2f);
+	for (int i = 0; i < 3; i++)
+		around(d + i * DIM, c, 0.05);
+	o.group = group;
+	assert_int_equal(kf_cluster(d, 3, &o, lab, &k, &err), KF_OK);
+	assert_int_equal(k, 2);
+	assert_true(lab[0] != lab[1]);
+	assert_true(lab[2] == lab[0] || lab[2] == lab[1]);
+	o.group = NULL;
+	assert_int_equal(kf_cluster(d, 3, &o, lab, &k, &err), KF_OK);
+	assert_int_equal(k, 1);
+	/* 10 people in 30 photos of 10 faces each, loose enough to tempt merges */
+	for (int p = 0; p < 10; p++) {
+		float *centre = d + (size_t)(N - 1) * DIM;
+
+		around(centre, NULL, 0.3);
+		for (int f = 0; f < 30; f++) {
+			int i = p * 30 + f;
+
+			if (i < N - 1)
+				around(d + (size_t)i * DIM, centre, 0.3);
+			group[i] = (uint32_t)((i * 7) % 30);
+		}
+	}
+	o.group = group;
+	assert_int_equal(kf_cluster(d, N, &o, lab, &k, &err), KF_OK);
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j < i; j++)
+			assert_false(group[i] == group[j] && lab[i] == lab[j]);
+}
+
 static void test_empty_one_and_bad(void **state)
 {
 	struct kf_cluster_opts o = KF_CLUSTER_OPTS_DEFAULT;
@@ -316,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_singletons),
 		cmocka_unit_test(test_identities_and_determinism),
 		cmocka_unit_test(test_max_links),
+		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_empty_one_and_bad),
 		cmocka_unit_test(test_representatives),
 		cmocka_unit_test(test_nomem),
