@@ -8,8 +8,8 @@
  * distances are |a|^2 + |b|^2 - 2 a.b, its dot products one call of the
  * SGEMM kernel the networks use (core/nn_ops.h, AVX2 / AVX-512), written to
  * a small buffer, then scanned for links. Measured against core/search.c's
- * dist2 (one pair at a time, target_clones): 3.1 s against 0.5 s for 20,000
- * faces on one core (bench/people). Each face keeps its
+ * dist2 (one pair at a time, target_clones): kf_cluster on 20,000 faces took
+ * 3.1 s with it, 0.64 s with the GEMM tiles (one core). Each face keeps its
  * max_links nearest links in a bounded max-heap, ordered by (distance,
  * index): a total order, so the links kept do not depend on the order pairs
  * are offered in. The kept links of both ends make an undirected graph in
