@@ -476,7 +476,8 @@ int kf_cluster_representatives(const float *desc, size_t n, const uint32_t *labe
 
 			d2 += d * d;
 		}
-		if (d2 < best[c] || (d2 == best[c] && size && size[i] > size[rep[c]])) {
+		if (rep[c] == UINT32_MAX || d2 < best[c] ||
+		    (d2 == best[c] && size && size[i] > size[rep[c]])) {
 			best[c] = d2;
 			rep[c] = (uint32_t)i;
 		}

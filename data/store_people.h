@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "core/cluster.h"
+#include "core/search.h"	/* KF_DESC_DIM */
 #include "data/store.h"
 
 struct kf_people_face {

@@ -323,18 +323,22 @@ static void test_representatives(void **state)
 static void test_nomem(void **state)
 {
 	enum { N = 30 };
+	struct kf_cluster_opts o = KF_CLUSTER_OPTS_DEFAULT;
 	float d[N * DIM], c[DIM];
-	uint32_t lab[N], rep[N];
+	uint32_t lab[N], rep[N], group[N];
 	struct kf_err err = KF_ERR_INIT;
 	size_t k;
 	long calls;
 	(void)state;
 
 	axis(c, 0, 0.0f);
-	for (int i = 0; i < N; i++)
+	for (int i = 0; i < N; i++) {
 		around(d + i * DIM, c, i % 2 ? 0.1 : 2.0);
+		group[i] = (uint32_t)(i % 7);
+	}
+	o.group = group;
 	kf_alloc_fail_at(0);
-	assert_int_equal(kf_cluster(d, N, NULL, lab, &k, &err), KF_OK);
+	assert_int_equal(kf_cluster(d, N, &o, lab, &k, &err), KF_OK);
 	assert_int_equal(kf_cluster_representatives(d, N, lab, k, NULL, rep, &err), KF_OK);
 	calls = kf_alloc_fail_at(0);
 	assert_true(calls > 0);
@@ -343,7 +347,7 @@ static void test_nomem(void **state)
 		int rc;
 
 		kf_alloc_fail_at(i);
-		rc = kf_cluster(d, N, NULL, lab, &k, &e2);
+		rc = kf_cluster(d, N, &o, lab, &k, &e2);
 		if (rc == KF_OK)
 			rc = kf_cluster_representatives(d, N, lab, k, NULL, rep, &e2);
 		assert_int_equal(rc, KF_E_NOMEM);
