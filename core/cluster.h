@@ -21,12 +21,15 @@
  *     index: labels[i] is that rank (0 the largest).
  *
  * Nothing is random and nothing depends on time or threads: the same input in
- * the same order gives the same labels. Callers order the faces so that index
+ * the same order gives the same labels on the same machine (another CPU's
+ * SGEMM kernel may round a pair lying right at the threshold the other way). Callers order the faces so that index
  * order means something (kingface: photo key, then face index) and the ranks'
  * tie-break is stable too.
  *
- * Cost: all pairs, O(n^2) distances (tiles of faces that stay in cache,
- * vectorised like core/search.c), then O(links) per round. Memory: the
+ * Cost: all pairs, O(n^2) distances (tiles of faces that stay in cache, the
+ * networks' SGEMM kernel), then O(links) per round: 0.64 s for 20,000 faces
+ * of a few faces a person on one core, 2.6 s when all 20,000 are one person
+ * (every pair a link to weigh against the nearest kept). Memory: the
  * descriptors are read in place; about n * max_links * 16 bytes of scratch.
  * See docs/similarity.md ("Unknown faces, clustered") for the threshold and
  * its measurement.
