@@ -14,6 +14,9 @@
  *                       report for each (both); default: the engine's default
  *     --quality         a landmark quality check (yaw, blur; below): what it
  *                       would reject and the separation of what is left
+ *     --cluster [PHOTO...]  the clustering of `kingface people` (below, "clustering"):
+ *                       purity and completeness at several distances; each PHOTO
+ *                       is also clustered alone
  *     --dump FILE       every face as TSV, a header line then one line per face
  *                       and variant: variant (plain, mirror), set, source,
  *                       identity ("" for unlabelled), face index (in
@@ -66,6 +69,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "core/cluster.h"
 #include "core/engine.h"
 #include "core/face.h"
 #include "core/image.h"
@@ -1268,6 +1272,254 @@ static void quality(void)
 		}
 }
 
+/* ---- clustering (kingface people, issue 18) ---------------------------------
+ *
+ * The faces of the labelled sets and the strangers (the samples and --groups;
+ * not the dev group photos, which show the dev identities' cast) clustered by
+ * core/cluster.h at several linking distances, by Chinese whispers weighted
+ * with the photo constraint (kingface's: two faces of one photo never share a
+ * cluster), weighted without it, unweighted without it (dlib's example), and
+ * by connected components (single linkage, for comparison). Per labelled face: purity (its cluster's
+ * majority identity, among the cluster's labelled faces, is its own) and
+ * completeness (it is in its identity's largest cluster); with strangers, a
+ * stranger in a cluster that holds labelled faces is an intruder, counted
+ * against purity (pure labelled faces / (labelled faces + intruders)), and
+ * two faces of one photo in one cluster are a conflict (one photo never
+ * shows a person twice). The identities of strangers across photos are not
+ * known (the samples share people), so their own clusters are only counted.
+ * The photos given to --cluster are clustered each alone (dlib's
+ * bald_guys.jpg: its example finds 4 people).
+ */
+enum cl_method { CL_PHOTO, CL_WEIGHTED, CL_UNWEIGHTED, CL_COMPONENTS, NCL_METHODS };
+static const char *const cl_method_name[NCL_METHODS] = {
+	"photo", "whispers", "unweighted", "components"
+};
+
+static uint32_t cl_find(uint32_t *up, uint32_t i)
+{
+	while (up[i] != i)
+		i = up[i] = up[up[i]];
+	return i;
+}
+
+/* Cluster the n descriptors d (photo: each face's photo, for CL_PHOTO);
+ * labels in lab, *k clusters. */
+static void cl_run(const float *d, int n, const uint32_t *photo, float t, enum cl_method m,
+		   uint32_t *lab, size_t *k)
+{
+	struct kf_cluster_opts o = KF_CLUSTER_OPTS_DEFAULT;
+	struct kf_err err = KF_ERR_INIT;
+
+	o.threshold = t;
+	o.unweighted = m == CL_UNWEIGHTED;
+	o.group = m == CL_PHOTO ? photo : NULL;
+	if (m != CL_COMPONENTS) {
+		if (kf_cluster(d, (size_t)n, &o, lab, k, &err) < 0)
+			die("%s", err.msg);
+		return;
+	}
+	uint32_t *up = malloc((size_t)n * sizeof(*up) + 1), *root = malloc((size_t)n * sizeof(*up) + 1);
+
+	if (!up || !root)
+		die("%s", "out of memory");
+	for (int i = 0; i < n; i++)
+		up[i] = (uint32_t)i;
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			if (kf_search_distance(d + (size_t)i * DIM, d + (size_t)j * DIM) < t)
+				up[cl_find(up, (uint32_t)i)] = cl_find(up, (uint32_t)j);
+	*k = 0;
+	for (int i = 0; i < n; i++)
+		root[i] = UINT32_MAX;
+	for (int i = 0; i < n; i++) {
+		uint32_t r = cl_find(up, (uint32_t)i);
+
+		if (root[r] == UINT32_MAX)
+			root[r] = (uint32_t)(*k)++;
+		lab[i] = root[r];
+	}
+	free(up);
+	free(root);
+}
+
+struct cl_eval {
+	int faces, labelled, pure, complete, intruders, conflicts, clusters, singles,
+	    stranger_clusters;
+};
+
+/* Cluster the faces idx[0..n) of g.faces and score them. */
+static void cl_eval(const int *idx, int n, float t, enum cl_method m, struct cl_eval *ev)
+{
+	enum { IDS = MAX_SETS * MAX_IDS };
+	float *d = malloc((size_t)n * DIM * sizeof(float) + 1);
+	uint32_t *lab = malloc((size_t)n * sizeof(uint32_t) + 1);
+	uint32_t *photo = malloc((size_t)n * sizeof(uint32_t) + 1);
+	int *count, *size, *strangers, best[IDS];
+	size_t k;
+
+	if (!d || !lab || !photo)
+		die("%s", "out of memory");
+	for (int i = 0; i < n; i++) {
+		memcpy(d + (size_t)i * DIM, g.faces[idx[i]].desc[g.variant], DIM * sizeof(float));
+		photo[i] = (uint32_t)g.faces[idx[i]].photo;
+	}
+	cl_run(d, n, photo, t, m, lab, &k);
+	count = calloc(k * IDS + 1, sizeof(int));
+	size = calloc(k + 1, sizeof(int));
+	strangers = calloc(k + 1, sizeof(int));
+	if (!count || !size || !strangers)
+		die("%s", "out of memory");
+	memset(ev, 0, sizeof(*ev));
+	ev->faces = n;
+	for (int i = 0; i < n; i++) {
+		const struct face *f = &g.faces[idx[i]];
+
+		size[lab[i]]++;
+		if (f->id >= 0) {
+			count[lab[i] * IDS + f->set * MAX_IDS + f->id]++;
+			ev->labelled++;
+		} else {
+			strangers[lab[i]]++;
+		}
+		for (int j = 0; j < i; j++)
+			ev->conflicts += lab[j] == lab[i] && g.faces[idx[j]].photo == f->photo;
+	}
+	for (int x = 0; x < IDS; x++)
+		best[x] = 0;
+	for (size_t c = 0; c < k; c++) {
+		int maj = 0, labelled = 0;
+
+		for (int x = 0; x < IDS; x++) {
+			labelled += count[c * IDS + x];
+			maj = count[c * IDS + x] > maj ? count[c * IDS + x] : maj;
+			best[x] = count[c * IDS + x] > best[x] ? count[c * IDS + x] : best[x];
+		}
+		ev->pure += maj;
+		if (labelled)
+			ev->intruders += strangers[c];
+		else if (size[c] >= 2)
+			ev->stranger_clusters++;
+		ev->clusters += size[c] >= 2;
+		ev->singles += size[c] == 1;
+	}
+	for (int x = 0; x < IDS; x++)
+		ev->complete += best[x];
+	free(count);
+	free(size);
+	free(strangers);
+	free(d);
+	free(lab);
+	free(photo);
+}
+
+/* The recognizable faces of photo path into *d (malloc'd), their number. */
+static int cl_photo_faces(const struct kf_engine *e, const char *path, float **d)
+{
+	struct kf_detect_opts o = KF_DETECT_OPTS_DEFAULT;
+	struct kf_arena arena;
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_face *f = NULL;
+	uint8_t *buf = NULL;
+	size_t len, n = 0;
+	int k = 0;
+
+	kf_arena_init(&arena);
+	if (kf_image_read_file(path, &buf, &len, &err) < 0 ||
+	    kf_engine_faces(e, &o, buf, len, KF_FIND_DESCRIPTORS | (g.variant ? KF_FIND_MIRROR : 0),
+			    &f, &n, NULL, NULL, &arena, &err) < 0)
+		die("%s", err.msg);
+	if (!(*d = malloc(n * DIM * sizeof(float) + 1)))
+		die("%s", "out of memory");
+	for (size_t i = 0; i < n; i++)
+		if (!f[i].too_small && f[i].has_descriptor)
+			memcpy(*d + (size_t)k++ * DIM, f[i].descriptor, DIM * sizeof(float));
+	kf_free(f);
+	free(buf);
+	kf_arena_release(&arena);
+	return k;
+}
+
+static void clustering(const struct kf_engine *e, const char *const *photos, int nphotos)
+{
+	static const float ts[] = { 0.40f, 0.45f, 0.50f, 0.55f, 0.60f };
+	int *dev = malloc((size_t)g.nfaces * sizeof(int) + 1);
+	int *lab = malloc((size_t)g.nfaces * sizeof(int) + 1);
+	int *all = malloc((size_t)g.nfaces * sizeof(int) + 1);
+	int ndev = 0, nlab = 0, nall = 0, nsets = 0;
+	float *pd[MAX_PHOTOS];
+	int pn[MAX_PHOTOS];
+
+	if (!dev || !lab || !all)
+		die("%s", "out of memory");
+	for (int i = 0; i < g.nfaces; i++) {
+		const struct set *s = &g.sets[g.faces[i].set];
+
+		if (s->kind == KIND_LABELLED) {
+			if (!strcmp(s->name, "dev"))
+				dev[ndev++] = i;
+			lab[nlab++] = i;
+		} else if (!strcmp(s->name, "bbt")) {
+			continue;	/* the dev identities' cast */
+		}
+		all[nall++] = i;
+	}
+	for (int s = 0; s < g.nsets; s++)
+		nsets += g.sets[s].kind == KIND_LABELLED;
+	for (int p = 0; p < nphotos; p++)
+		pn[p] = cl_photo_faces(e, photos[p], &pd[p]);
+	printf("\n## clustering (kingface people): dev %d faces; labelled (%d sets) %d faces; "
+	       "with strangers %d faces (%d strangers)\n", ndev, nsets, nlab, nall, nall - nlab);
+	printf("## purity / completeness of the labelled faces; clusters of 2+ faces, single faces;\n"
+	       "## with strangers: intruders (strangers in a labelled cluster), conflicts (two faces\n"
+	       "## of one photo in one cluster), clusters of strangers only (2+)\n");
+	printf("%-10s %4s | %-27s | %-27s | %-45s", "method", "t", "dev: pur  compl  cl single",
+	       "labelled: pur compl  cl sgl", "with strangers: pur  compl intr confl  cl sgl str");
+	for (int p = 0; p < nphotos; p++)
+		printf(" | %s (%d faces): cl (2+)", base(photos[p]), pn[p]);
+	putchar('\n');
+	for (int m = 0; m < NCL_METHODS; m++)
+		for (size_t x = 0; x < sizeof(ts) / sizeof(ts[0]); x++) {
+			struct cl_eval a, b, c;
+
+			cl_eval(dev, ndev, ts[x], (enum cl_method)m, &a);
+			cl_eval(lab, nlab, ts[x], (enum cl_method)m, &b);
+			cl_eval(all, nall, ts[x], (enum cl_method)m, &c);
+			printf("%-10s %4.2f | %5.1f%% %5.1f%% %3d %3d | %5.1f%% %5.1f%% %3d %3d | "
+			       "%5.1f%% %5.1f%% %4d %4d %4d %4d %3d", cl_method_name[m], (double)ts[x],
+			       100.0 * a.pure / (a.labelled ? a.labelled : 1),
+			       100.0 * a.complete / (a.labelled ? a.labelled : 1), a.clusters, a.singles,
+			       100.0 * b.pure / (b.labelled ? b.labelled : 1),
+			       100.0 * b.complete / (b.labelled ? b.labelled : 1), b.clusters, b.singles,
+			       100.0 * c.pure / (c.labelled + c.intruders ? c.labelled + c.intruders : 1),
+			       100.0 * c.complete / (c.labelled ? c.labelled : 1), c.intruders,
+			       c.conflicts, c.clusters, c.singles, c.stranger_clusters);
+			for (int p = 0; p < nphotos; p++) {
+				uint32_t *l = malloc((size_t)pn[p] * sizeof(uint32_t) + 1);
+				size_t k;
+				int two = 0, *sz = calloc((size_t)pn[p] + 1, sizeof(int));
+
+				if (!l || !sz)
+					die("%s", "out of memory");
+				/* one photo: no photo constraint (it would split everyone) */
+				cl_run(pd[p], pn[p], NULL, ts[x], m == CL_PHOTO ? CL_WEIGHTED :
+				       (enum cl_method)m, l, &k);
+				for (int i = 0; i < pn[p]; i++)
+					sz[l[i]]++;
+				for (size_t q = 0; q < k; q++)
+					two += sz[q] >= 2;
+				printf(" | %3zu (%d)", k, two);
+				free(l);
+				free(sz);
+			}
+			putchar('\n');
+		}
+	for (int p = 0; p < nphotos; p++)
+		free(pd[p]);
+	free(dev);
+	free(lab);
+	free(all);
+}
+
 /* ---- output ------------------------------------------------------------------ */
 
 static void dump(FILE *f, const int *want)
@@ -1327,14 +1579,15 @@ static void inventory(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: accuracy [--root DIR] [--labelled DIR]... [--groups FILE...] "
-			"[--mirror off|on|both] [--quality] [--dump FILE]\n");
+			"[--mirror off|on|both] [--quality] [--cluster [PHOTO...]] [--dump FILE]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	const char *root = ".", *dump_path = NULL, *labelled[MAX_SETS], *mirror = NULL;
-	const char *groups[MAX_PHOTOS];
+	const char *groups[MAX_PHOTOS], *cluster_photos[MAX_PHOTOS];
+	int cluster_check = 0, ncluster = 0;
 	char models[2048], yunet[2048], dir[2048];
 	int nlab = 0, ngroups = 0, want[2] = { 0, 0 }, quality_check = 0;
 	struct kf_engine *e = NULL;
@@ -1354,6 +1607,10 @@ int main(int argc, char **argv)
 			dump_path = argv[++i];
 		} else if (!strcmp(argv[i], "--quality")) {
 			quality_check = 1;
+		} else if (!strcmp(argv[i], "--cluster")) {
+			cluster_check = 1;
+			while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) && ncluster < MAX_PHOTOS)
+				cluster_photos[ncluster++] = argv[++i];
 		} else {
 			usage();
 		}
@@ -1418,6 +1675,8 @@ int main(int argc, char **argv)
 		references();
 		if (quality_check)
 			quality();
+		if (cluster_check)
+			clustering(e, cluster_photos, ncluster);
 	}
 	if (dump_path) {
 		FILE *f = fopen(dump_path, "w");

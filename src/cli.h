@@ -185,6 +185,7 @@ int kf_cmd_face_reject(struct kf_cli *, const struct kf_command *, struct kf_arg
 int kf_cmd_face_clear(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_detail(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_recognition(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_people(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_queue(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_jobs(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_requeue(struct kf_cli *, const struct kf_command *, struct kf_args *);

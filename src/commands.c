@@ -96,6 +96,12 @@ static const struct kf_opt results_opts[] = {
 	{ NULL, NULL, NULL },
 };
 
+static const struct kf_opt people_opts[] = {
+	{ "min-faces", "N", "smallest cluster listed, 1 to 1000 (default 2); smaller ones "
+	  "are counted as unclustered" },
+	{ NULL, NULL, NULL },
+};
+
 static const struct kf_opt process_opts[] = {
 	KF_DETECT_OPT_ROWS,
 	KF_ENGINE_OPT_ROW,
@@ -329,6 +335,16 @@ const struct kf_command kf_commands[] = {
 	  2, 2, NULL, kf_cmd_detail },
 	{ "recognition", "GALLERY", "every client with the number of photos it appears in",
 	  NULL, 1, 1, NULL, kf_cmd_recognition },
+	{ "people", "GALLERY", "the faces that match no client, clustered into people",
+	  "The gallery's recognisable faces with no match (below the threshold,\n"
+	  "ambiguous, or rejected) grouped by likeness into people, so that they can be\n"
+	  "named: one line per cluster, largest first, with its number of faces and\n"
+	  "photos and a representative face (the closest to the cluster's mean), then\n"
+	  "the number of faces left in clusters smaller than --min-faces. Cluster ids are\n"
+	  "ranks (1 the largest; ties by the first photo key and face index) and stay\n"
+	  "the same from one run to the next while nothing changes. Faces too small to\n"
+	  "recognise are left out. See docs/similarity.md for how faces are grouped.",
+	  1, 1, people_opts, kf_cmd_people },
 	{ "settings get", "[KEY]", "show settings and their defaults", NULL, 0, 1, NULL,
 	  kf_cmd_settings_get },
 	{ "settings set", "KEY VALUE", "change a setting", NULL, 2, 2, NULL,
