@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -12,6 +13,8 @@
 #include "core/match.h"
 #include "data/photo_fetch.h"
 #include "data/settings.h"
+#include "data/store_face.h"
+#include "data/store_people.h"
 #include "data/store_review.h"
 #include "data/store_client.h"
 #include "data/store_face.h"
@@ -139,6 +142,86 @@ int kf_photo_review(struct kf_store *st, const struct kf_match_gallery *g, int64
 		return rc;
 	}
 	return KF_OK;
+}
+
+/* Is face x larger than y (box area, then detector score)? */
+static int larger_face(const struct kf_people_face *x, const struct kf_people_face *y)
+{
+	float ax = x->box_width * x->box_height, ay = y->box_width * y->box_height;
+
+	return ax != ay ? ax > ay : x->confidence > y->confidence;
+}
+
+int kf_people_assign(struct kf_store *st, int64_t gallery_id, int cluster_id,
+		     int64_t client_id, float threshold, size_t *confirmed,
+		     size_t *references, struct kf_err *err)
+{
+	struct kf_match_gallery mg;
+	struct kf_people p;
+	size_t best[KF_PEOPLE_REFERENCES], nref = 0;
+	const struct kf_people_cluster *cl;
+	int rc;
+
+	memset(&mg, 0, sizeof(mg));
+	if ((rc = kf_store_people_clusters(st, gallery_id, NULL, &p, err)) < 0)
+		goto out;
+	if (cluster_id < 1 || (size_t)cluster_id > p.nclusters) {
+		rc = kf_err_set(err, KF_E_NOTFOUND, "no cluster %d (see kingface people)",
+				cluster_id);
+		goto out;
+	}
+	cl = &p.clusters[cluster_id - 1];
+	/* its largest faces become the references */
+	for (; nref < KF_PEOPLE_REFERENCES && nref < cl->nfaces; nref++) {
+		size_t at = SIZE_MAX;
+
+		for (size_t k = 0; k < cl->nfaces; k++) {
+			int taken = 0;
+
+			for (size_t j = 0; j < nref; j++)
+				taken |= best[j] == cl->faces[k];
+			if (!taken && (at == SIZE_MAX || larger_face(&p.faces.faces[cl->faces[k]],
+								     &p.faces.faces[at])))
+				at = cl->faces[k];
+		}
+		best[nref] = at;
+	}
+	if ((rc = kf_store_begin(st, err)) < 0)
+		goto out;
+	for (size_t k = 0; k < cl->nfaces; k++) {
+		const struct kf_people_face *f = &p.faces.faces[cl->faces[k]];
+
+		if ((rc = kf_store_review_set(st, f->photo_id, f->face_index, client_id, 1, err)) < 0)
+			goto fail;
+	}
+	for (size_t k = 0; k < nref; k++) {
+		const struct kf_people_face *f = &p.faces.faces[best[k]];
+		struct kf_face_ref r;
+
+		if ((rc = kf_store_face_from_photo(st, f->photo_id, f->face_index, &r, err)) < 0)
+			goto fail;
+		r.client_id = client_id;
+		r.model = (char *)KF_ENGINE_MODEL;
+		if ((rc = kf_store_face_add(st, &r, NULL, err)) < 0)
+			goto fail;
+	}
+	if ((rc = kf_match_gallery_load(st, gallery_id, &mg, err)) < 0 ||
+	    (rc = kf_store_rematch(st, gallery_id, &mg.search,
+				   kf_match_gallery_threshold(&mg, threshold), KF_MATCH_MARGIN, NULL,
+				   NULL, err)) < 0 ||
+	    (rc = kf_store_commit(st, err)) < 0)
+		goto fail;
+	if (confirmed)
+		*confirmed = cl->nfaces;
+	if (references)
+		*references = nref;
+	goto out;
+fail:
+	kf_store_rollback(st);
+out:
+	kf_match_gallery_release(&mg);
+	kf_store_people_release(&p);
+	return rc;
 }
 
 const char *kf_match_gallery_name(const struct kf_match_gallery *g, int64_t client_id)

@@ -69,6 +69,19 @@ int kf_photo_review(struct kf_store *st, const struct kf_match_gallery *g, int64
 		    int face_index, int64_t client_id, int what, float threshold,
 		    int64_t *removed, struct kf_err *err);
 
+/* Name a cluster of `kingface people` (data/store_people.h, the same ids
+ * while nothing changed): every face of cluster cluster_id of gallery_id
+ * (local engine) confirmed as client_id (a review each), its largest faces
+ * (up to KF_PEOPLE_REFERENCES, by box area then detector score) added as the
+ * client's references, then the gallery re-matched at threshold
+ * (KF_THRESHOLD_AUTO: the gallery's, with the new references), all in one
+ * transaction. *confirmed and *references (may be NULL) get the counts.
+ * KF_E_NOTFOUND: no such cluster. */
+#define KF_PEOPLE_REFERENCES 3
+int kf_people_assign(struct kf_store *st, int64_t gallery_id, int cluster_id,
+		     int64_t client_id, float threshold, size_t *confirmed,
+		     size_t *references, struct kf_err *err);
+
 /* The name of a client of the gallery, "?" when unknown. */
 const char *kf_match_gallery_name(const struct kf_match_gallery *g, int64_t client_id);
 

@@ -180,6 +180,7 @@ int kf_cmd_rematch(struct kf_cli *, const struct kf_command *, struct kf_args *)
 int kf_cmd_status(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_results(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_export(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_people_assign(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_face_confirm(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_face_reject(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_face_clear(struct kf_cli *, const struct kf_command *, struct kf_args *);

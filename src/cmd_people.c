@@ -2,8 +2,12 @@
  * into people, largest first (data/store_people.h). */
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "data/photo_match.h"
+#include "data/settings.h"
+#include "data/store_client.h"
 #include "data/store_gallery.h"
 #include "data/store_people.h"
 #include "src/cli.h"
@@ -109,6 +113,60 @@ int kf_cmd_people(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	}
 out:
 	kf_store_people_release(&p);
+	kf_store_gallery_release(&g);
+	return rc;
+}
+
+int kf_cmd_people_assign(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_client c = { 0 };
+	struct kf_gallery g;
+	struct kf_store *st;
+	size_t confirmed = 0, refs = 0;
+	double setting;
+	char *end;
+	long cluster = strtol(a->pos[1], &end, 10);
+	int rc;
+
+	if (!*a->pos[1] || *end || cluster < 1 || cluster > 1000000)
+		return kf_cli_usage(cmd, "CLUSTER is a cluster id of 'kingface people' (1, 2, ...), "
+				    "not '%s'", a->pos[1]);
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+		return rc;
+	rc = kf_store_client_find(st, g.id, a->pos[2], &c, &err);
+	if (rc == KF_E_NOTFOUND && kf_cli_opt(cmd, a, "create")) {
+		kf_err_clear(&err);
+		if ((rc = kf_store_client_add(st, g.id, a->pos[2], NULL, &c.id, &err)) == KF_OK)
+			rc = kf_store_client_find(st, g.id, a->pos[2], &c, &err);
+	} else if (rc == KF_E_NOTFOUND) {
+		kf_err_clear(&err);
+		rc = kf_err_set(&err, KF_E_NOTFOUND, "no client '%s' in this gallery (add it with "
+				"--create)", a->pos[2]);
+	}
+	if (rc < 0 || kf_settings_get(st, "threshold", &setting, &err) < 0 ||
+	    kf_people_assign(st, g.id, (int)cluster, c.id, (float)setting, &confirmed, &refs,
+			     &err) < 0) {
+		rc = kf_cli_error(&err);
+		goto out;
+	}
+	if (cli->json) {
+		cJSON *o = cJSON_CreateObject();
+
+		kf_json_int(o, "cluster", cluster);
+		kf_json_int(o, "clientId", c.id);
+		kf_json_str(o, "clientName", c.name);
+		kf_json_int(o, "confirmed", (int64_t)confirmed);
+		kf_json_int(o, "references", (int64_t)refs);
+		rc = kf_cli_print_json(cli, o);
+	} else {
+		fprintf(cli->out, "cluster %ld is %s: %zu face%s confirmed, %zu added as references; "
+			"gallery re-matched\n", cluster, c.name, confirmed, confirmed == 1 ? "" : "s",
+			refs);
+		rc = KF_EXIT_OK;
+	}
+out:
+	kf_store_client_release(&c);
 	kf_store_gallery_release(&g);
 	return rc;
 }

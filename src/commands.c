@@ -82,6 +82,11 @@ static const struct kf_opt threshold_opts[] = {
 	{ "threshold", "T|auto", "similarity 0-100 to match, or auto for the gallery (default: the threshold setting, auto)" },
 	{ NULL, NULL, NULL },
 };
+static const struct kf_opt people_assign_opts[] = {
+	{ "create", NULL, "add the client if it does not exist" },
+	{ NULL, NULL, NULL },
+};
+
 static const struct kf_opt export_opts[] = {
 	{ "to", "DIR", "the folder to fill (created if missing); required" },
 	{ "client", "CLIENT", "only this client (id or exact name)" },
@@ -335,6 +340,12 @@ const struct kf_command kf_commands[] = {
 	  2, 2, NULL, kf_cmd_detail },
 	{ "recognition", "GALLERY", "every client with the number of photos it appears in",
 	  NULL, 1, 1, NULL, kf_cmd_recognition },
+	{ "people assign", "GALLERY CLUSTER CLIENT", "name a cluster of 'kingface people'",
+	  "Every face of the cluster is confirmed as the client (as 'kingface face\n"
+	  "confirm' does; the cluster never holds two faces of one photo), its 3 largest\n"
+	  "faces become the client's references, and the gallery is re-matched, in one\n"
+	  "transaction. --create adds the client when it does not exist.",
+	  3, 3, people_assign_opts, kf_cmd_people_assign },
 	{ "people", "GALLERY", "the faces that match no client, clustered into people",
 	  "The gallery's recognisable faces with no match (below the threshold,\n"
 	  "ambiguous, or rejected) grouped by likeness into people, so that they can be\n"

@@ -85,6 +85,22 @@ test_expect_success 'an enrolled client: its faces are matched, no longer listed
 	jq -e "([.clusters[].faces] | add) == 28" after.json
 '
 
+test_expect_success 'people assign: a cluster named, confirmed, references added, re-matched' '
+	kf people dev --json >before.json &&
+	id=$(jq ".clusters[0].id" before.json) && n=$(jq ".clusters[0].faces" before.json) &&
+	who=$(jq -r "$ident"" .clusters[0].photos[0] | ident" before.json) &&
+	! kf people assign dev "$id" "Client $who" 2>err && test_grep err "add it with --create" &&
+	kf people assign dev "$id" "Client $who" --create --json >a.json && cat a.json &&
+	jq -e ".confirmed == $n and .references == ([3, $n] | min)" a.json &&
+	test "$(kf client faces dev "Client $who" --json | jq ".faces | length")" = "$(jq .references a.json)" &&
+	kf results dev --client "Client $who" --json >r.json &&
+	jq -e "[.photos[] | select(.review == \"confirmed\")] | length >= $n" r.json &&
+	kf people dev --json >after2.json &&
+	jq -e "[.clusters[].photos[] | select(startswith(\"$who\"))] == []" after2.json &&
+	! kf people assign dev 999 "Client $who" 2>err && test_grep err "no cluster 999" &&
+	! kf people assign dev x amy 2>err && test_grep err "CLUSTER is a cluster id"
+'
+
 test_expect_code 1 'an unknown gallery is an error' '
 	kf people nosuch
 '
