@@ -68,6 +68,28 @@ test_expect_success 're-processing replaces rows on both sides, none doubled' '
 	test "$(pg_counts)" = "$(local_counts)"
 '
 
+# the platform's matches of a photo, a line per face: index and client name
+pg_matches() {
+	pg_q "$URL" "SELECT f.face_index || ' ' || c.name FROM rekognition_face_matches m
+		JOIN rekognition_photo_faces f ON f.id = m.photo_face_id
+		JOIN king_photos p ON p.id = f.photo_id
+		JOIN king_gallery_clients c ON c.id = m.client_id
+		WHERE p.file_path = '$1' ORDER BY f.face_index"
+}
+
+test_expect_success 'reviews reach the platform: a rejected match deleted, a confirmed one inserted' '
+	P=galleries/1/sample1.jpg &&
+	pg_matches $P >before && printf "0 Ana Souza\n1 Bruno Lima\n" >expect && test_cmp expect before &&
+	kf face reject 1 $P 0 "Ana Souza" >/dev/null &&
+	kf face confirm 1 $P 2 "Carla Rocha" >/dev/null &&
+	kf sync --status --json | jq -e ".[0].pending >= 1" &&
+	kf sync --pg "$URL" >/dev/null &&
+	pg_matches $P >after && printf "1 Bruno Lima\n2 Carla Rocha\n" >expect && test_cmp expect after &&
+	test "$(pg_counts)" = "$(local_counts)" &&
+	kf face clear 1 $P 0 >/dev/null && kf face clear 1 $P 2 >/dev/null &&
+	kf sync --pg "$URL" >/dev/null && pg_matches $P >again && test_cmp before again
+'
+
 test_expect_success 'a second laptop pulls the references and finds the same matches' '
 	KINGFACE_DB=$TRASH/laptop2.db kf gallery pull 1 --pg "$URL" --photos card --json >p2 &&
 	jq -e ".referencesAdded == 2" p2 &&
