@@ -74,6 +74,20 @@ static const char *const migrations[] = {
 	"  created_at   timestamptz NOT NULL DEFAULT now()"
 	");"
 	"CREATE INDEX rekognition_processing_cache_photo ON rekognition_processing_cache(photo_id);",
+
+	/* 2: reviews (kingface face confirm|reject), so that another laptop that
+	 * pulls the gallery applies them too; as the local face_reviews */
+	"CREATE TABLE kingface_face_reviews ("
+	"  id                bigserial PRIMARY KEY,"
+	"  photo_id          bigint NOT NULL REFERENCES king_photos(id) ON DELETE CASCADE,"
+	"  face_index        integer NOT NULL,"
+	"  bounding_box_json jsonb NOT NULL,"		/* the face when it was reviewed */
+	"  client_id         bigint NOT NULL REFERENCES king_gallery_clients(id) ON DELETE CASCADE,"
+	"  verdict           text NOT NULL CHECK (verdict IN ('confirmed','rejected')),"
+	"  created_at        timestamptz NOT NULL DEFAULT now(),"
+	"  UNIQUE (photo_id, face_index, client_id)"
+	");"
+	"CREATE INDEX kingface_face_reviews_photo ON kingface_face_reviews(photo_id);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -138,3 +138,129 @@ int kf_store_review_load(struct kf_store *st, int64_t photo_id, struct kf_match_
 	kf_store_review_free(rows, *n);
 	return KF_OK;
 }
+
+int kf_store_review_pulled(struct kf_store *st, int64_t gallery_id, int64_t platform_photo,
+			   const struct kf_review_row *rows, size_t n, int64_t *photo_id,
+			   int *changed, struct kf_err *err)
+{
+	struct kf_review_row *have = NULL;
+	size_t nhave = 0;
+	sqlite3_stmt *s;
+	int rc, pending = 0, queued = 0, same;
+
+	*photo_id = 0;
+	*changed = 0;
+	if ((rc = kf_store_prepare(st, &s, "SELECT p.id, p.reviews_pending, EXISTS (SELECT 1 "
+				   "FROM outbox o WHERE o.kind = 'photo' AND o.ref = CAST(p.id AS "
+				   "TEXT)) FROM photos p WHERE p.gallery_id = ?1 AND p.platform_id = ?2",
+				   err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, gallery_id);
+	sqlite3_bind_int64(s, 2, platform_photo);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*photo_id = sqlite3_column_int64(s, 0);
+		pending = sqlite3_column_int(s, 1);
+		queued = sqlite3_column_int(s, 2);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return KF_OK;
+	if (rc != SQLITE_ROW)
+		return kf_store_fail(st, rc, "find a pulled photo", err);
+	if (pending)	/* reviews changed here and not pushed yet: they win */
+		return KF_OK;
+	if ((rc = kf_store_review_list(st, *photo_id, &have, &nhave, err)) < 0)
+		return rc;
+	same = nhave == n;
+	for (size_t k = 0; same && k < n; k++)
+		same = have[k].r.face_index == rows[k].r.face_index &&
+		       have[k].r.client_id == rows[k].r.client_id &&
+		       have[k].r.confirmed == rows[k].r.confirmed;
+	kf_store_review_free(have, nhave);
+	if (same)
+		return KF_OK;
+	if ((rc = kf_store_prepare(st, &s, "DELETE FROM face_reviews WHERE photo_id = ?1",
+				   err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, *photo_id);
+	if ((rc = kf_store_step_done(st, s, "replace reviews", err)) < 0)
+		return rc;
+	for (size_t k = 0; k < n; k++) {
+		if ((rc = kf_store_prepare(st, &s, "INSERT OR REPLACE INTO face_reviews(photo_id, "
+					   "face_index, box_left, box_top, box_width, box_height, "
+					   "client_id, verdict, created_at) VALUES (?1, ?2, ?3, ?4, "
+					   "?5, ?6, ?7, ?8, ?9)", err)) < 0)
+			return rc;
+		sqlite3_bind_int64(s, 1, *photo_id);
+		sqlite3_bind_int(s, 2, rows[k].r.face_index);
+		sqlite3_bind_double(s, 3, rows[k].r.box.x);
+		sqlite3_bind_double(s, 4, rows[k].r.box.y);
+		sqlite3_bind_double(s, 5, rows[k].r.box.width);
+		sqlite3_bind_double(s, 6, rows[k].r.box.height);
+		sqlite3_bind_int64(s, 7, rows[k].r.client_id);
+		sqlite3_bind_text(s, 8, rows[k].r.confirmed ? "confirmed" : "rejected", -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(s, 9, rows[k].created_at);
+		if ((rc = kf_store_step_done(st, s, "store a pulled review", err)) < 0)
+			return rc;
+	}
+	/* the platform has these: not a change to push (unless the photo was
+	 * queued anyway, processed here) */
+	if ((rc = kf_store_prepare(st, &s, "UPDATE photos SET reviews_pending = 0 WHERE id = ?1",
+				   err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, *photo_id);
+	if ((rc = kf_store_step_done(st, s, "forget a pulled change", err)) < 0)
+		return rc;
+	if (!queued) {
+		if ((rc = kf_store_prepare(st, &s, "DELETE FROM outbox WHERE kind = 'photo' AND "
+					   "ref = CAST(?1 AS TEXT)", err)) < 0)
+			return rc;
+		sqlite3_bind_int64(s, 1, *photo_id);
+		if ((rc = kf_store_step_done(st, s, "forget a pulled change", err)) < 0)
+			return rc;
+	}
+	*changed = 1;
+	return KF_OK;
+}
+
+static int read_id(sqlite3_stmt *s, void *row)
+{
+	*(int64_t *)row = sqlite3_column_int64(s, 0);
+	return KF_OK;
+}
+
+static void release_nothing(void *row)
+{
+	(void)row;
+}
+
+int kf_store_review_platform_photos(struct kf_store *st, int64_t gallery_id, int64_t **out,
+				    size_t *n, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = kf_store_prepare(st, &s, "SELECT DISTINCT p.platform_id FROM face_reviews r JOIN "
+				   "photos p ON p.id = r.photo_id WHERE p.gallery_id = ?1 AND "
+				   "p.platform_id IS NOT NULL ORDER BY 1", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, gallery_id);
+	return kf_store_collect(st, s, sizeof(**out), read_id, release_nothing, (void **)out, n,
+				"read reviewed photos", err);
+}
+
+int kf_store_review_pushed(struct kf_store *st, int64_t photo_id, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "UPDATE photos SET reviews_pending = 0 WHERE id = ?1",
+				   err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, photo_id);
+	return kf_store_step_done(st, s, "mark reviews pushed", err);
+}

@@ -42,4 +42,22 @@ void kf_store_review_free(struct kf_review_row *rows, size_t n);
 int kf_store_review_load(struct kf_store *st, int64_t photo_id, struct kf_match_review **out,
 			 size_t *n, struct kf_err *err);
 
+/* Pulled from the platform (connected mode): make the reviews of the
+ * gallery's photo with king_photos id platform_photo the n given ones (local
+ * client ids, in order), unless its reviews changed here since the last push
+ * (photos.reviews_pending: they win until then). *photo_id gets the local photo (0: not
+ * here) and *changed 1 when its reviews changed; the outbox entry that the
+ * change queues is dropped, as the platform has them already. */
+int kf_store_review_pulled(struct kf_store *st, int64_t gallery_id, int64_t platform_photo,
+			   const struct kf_review_row *rows, size_t n, int64_t *photo_id,
+			   int *changed, struct kf_err *err);
+
+/* The photo's reviews reached the platform (sync push). */
+int kf_store_review_pushed(struct kf_store *st, int64_t photo_id, struct kf_err *err);
+
+/* The gallery's photos that have reviews and a platform id (king_photos
+ * ids), for pull to clear those the platform no longer has; *out kf_free()d. */
+int kf_store_review_platform_photos(struct kf_store *st, int64_t gallery_id, int64_t **out,
+				    size_t *n, struct kf_err *err);
+
 #endif

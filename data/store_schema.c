@@ -223,8 +223,12 @@ static const char *const migrations[] = {
 	");"
 	"CREATE INDEX face_reviews_photo ON face_reviews(photo_id);"
 	"CREATE INDEX face_reviews_client ON face_reviews(client_id);"
-	/* a review changes the photo's matches: sync pushes them (docs/sync.md) */
+	/* a review changes the photo's matches: sync pushes them with the
+	 * reviews (docs/sync.md); reviews_pending says that the photo's reviews
+	 * changed here since the last push, so a pull keeps them */
+	"ALTER TABLE photos ADD COLUMN reviews_pending INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TRIGGER face_reviews_added AFTER INSERT ON face_reviews BEGIN"
+	"  UPDATE photos SET reviews_pending = 1 WHERE id = NEW.photo_id;"
 	"  INSERT INTO outbox(gallery_id, kind, ref, created_at)"
 	"   SELECT g.id, 'photo', NEW.photo_id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
 	"     FROM photos p JOIN galleries g ON g.id = p.gallery_id"
@@ -233,6 +237,7 @@ static const char *const migrations[] = {
 	"   ON CONFLICT (kind, ref) DO UPDATE SET seq = seq + 1;"
 	"END;"
 	"CREATE TRIGGER face_reviews_removed AFTER DELETE ON face_reviews BEGIN"
+	"  UPDATE photos SET reviews_pending = 1 WHERE id = OLD.photo_id;"
 	"  INSERT INTO outbox(gallery_id, kind, ref, created_at)"
 	"   SELECT g.id, 'photo', OLD.photo_id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
 	"     FROM photos p JOIN galleries g ON g.id = p.gallery_id"

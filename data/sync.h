@@ -41,6 +41,7 @@ struct kf_pull_summary {
 	int64_t photos, photos_added, photos_changed, photos_missing;
 	int64_t photos_local;		/* of them, in the photos folder */
 	int64_t refs_added, refs_removed;
+	int64_t reviews_changed;	/* photos whose reviews came from the platform */
 	int bucket_listed;		/* the other photos' ETags came from the bucket */
 	char bucket_note[KF_ERR_MSG_SIZE];	/* why the bucket was not listed, or "" */
 };

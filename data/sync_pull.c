@@ -12,10 +12,14 @@
 #include "core/alloc.h"
 #include "data/config.h"
 #include "data/pg_gallery.h"
+#include "data/photo_match.h"
 #include "data/s3.h"
+#include "data/settings.h"
 #include "data/source_folder.h"
 #include "data/store_face.h"
 #include "data/store_photo.h"
+#include "data/store_result.h"
+#include "data/store_review.h"
 #include "data/store_sync.h"
 
 /* What PostgreSQL has of the gallery, read before the local transaction. */
@@ -25,6 +29,8 @@ struct remote {
 	PGresult *photos;	/* id, file_path, size_bytes */
 	PGresult *refs;		/* uid, client_id, model, hex descriptor, source_key,
 				 * source_sha256, box json, confidence, created ms */
+	PGresult *reviews;	/* photo_id, face_index, box json, client_id, verdict,
+				 * created ms; by photo, in the order made */
 };
 
 static void remote_release(struct remote *r)
@@ -33,6 +39,7 @@ static void remote_release(struct remote *r)
 	PQclear(r->clients);
 	PQclear(r->photos);
 	PQclear(r->refs);
+	PQclear(r->reviews);
 }
 
 static int remote_select(struct kf_pg *pg, int64_t platform_id, struct remote *r,
@@ -66,7 +73,12 @@ static int remote_select(struct kf_pg *pg, int64_t platform_id, struct remote *r
 			     "(extract(epoch FROM created_at) * 1000)::bigint "
 			     "FROM rekognition_client_faces WHERE gallery_id = $1 AND "
 			     "engine = 'local' AND descriptor IS NOT NULL ORDER BY id", 1, p,
-			     &r->refs, "read the references", err)) < 0)
+			     &r->refs, "read the references", err)) < 0 ||
+	    (rc = kf_pg_exec(pg, "SELECT r.photo_id, r.face_index, r.bounding_box_json::text, "
+			     "r.client_id, r.verdict, (extract(epoch FROM r.created_at) * 1000)::bigint "
+			     "FROM kingface_face_reviews r JOIN king_photos p ON p.id = r.photo_id "
+			     "WHERE p.gallery_id = $1 ORDER BY r.photo_id, r.id", 1, p, &r->reviews,
+			     "read the reviews", err)) < 0)
 		return rc;
 	return KF_OK;
 }
@@ -382,6 +394,94 @@ out:
 	return rc;
 }
 
+/* The platform's reviews, photo by photo (store_review.h): a photo whose
+ * reviews changed is re-matched so that they apply; one that has reviews
+ * here and none there (cleared on another laptop) loses them. */
+static int pull_reviews(struct kf_store *st, const struct remote *r, const int64_t *client_of,
+			struct kf_pull_summary *sum, struct kf_err *err)
+{
+	int n = PQntuples(r->reviews), rc = KF_OK;
+	struct kf_review_row *rows = NULL;
+	int64_t *reviewed = NULL, *changed = NULL;
+	size_t nreviewed = 0, nchanged = 0;
+	struct kf_match_gallery mg;
+	double setting;
+
+	memset(&mg, 0, sizeof(mg));
+	if ((rc = kf_store_review_platform_photos(st, sum->gallery_id, &reviewed, &nreviewed,
+						  err)) < 0)
+		return rc;
+	if (!(rows = kf_calloc((size_t)n + 1, sizeof(*rows))) ||
+	    !(changed = kf_calloc((size_t)n + nreviewed + 1, sizeof(*changed)))) {
+		rc = kf_err_set(err, KF_E_NOMEM, "out of memory");
+		goto out;
+	}
+	/* each platform photo with reviews, then each reviewed here that has none there */
+	for (int i = 0; i < n || nreviewed;) {
+		int64_t photo, local;
+		size_t k = 0;
+		int done;
+
+		if (i < n) {
+			photo = kf_pg_int(r->reviews, i, 0);
+			for (; i < n && kf_pg_int(r->reviews, i, 0) == photo; i++) {
+				int64_t client = kf_pg_int(r->reviews, i, 3), id = 0;
+				cJSON *box = cJSON_Parse(PQgetvalue(r->reviews, i, 2));
+				const cJSON *v;
+
+				for (int c = 0; c < PQntuples(r->clients); c++)
+					if (kf_pg_int(r->clients, c, 0) == client)
+						id = client_of[c];
+				if (!id) {
+					cJSON_Delete(box);
+					continue;	/* a client the platform removed */
+				}
+				rows[k].r.face_index = (int)kf_pg_int(r->reviews, i, 1);
+				rows[k].r.client_id = id;
+				rows[k].r.confirmed = !strcmp(PQgetvalue(r->reviews, i, 4), "confirmed");
+				rows[k].created_at = kf_pg_int(r->reviews, i, 5);
+				if ((v = cJSON_GetObjectItemCaseSensitive(box, "Left")))
+					rows[k].r.box.x = (float)cJSON_GetNumberValue(v);
+				if ((v = cJSON_GetObjectItemCaseSensitive(box, "Top")))
+					rows[k].r.box.y = (float)cJSON_GetNumberValue(v);
+				if ((v = cJSON_GetObjectItemCaseSensitive(box, "Width")))
+					rows[k].r.box.width = (float)cJSON_GetNumberValue(v);
+				if ((v = cJSON_GetObjectItemCaseSensitive(box, "Height")))
+					rows[k].r.box.height = (float)cJSON_GetNumberValue(v);
+				cJSON_Delete(box);
+				k++;
+			}
+		} else {
+			photo = reviewed[--nreviewed];
+		}
+		for (size_t j = 0; j < nreviewed; j++)	/* this photo is handled now */
+			if (reviewed[j] == photo)
+				reviewed[j] = reviewed[--nreviewed];
+		if ((rc = kf_store_review_pulled(st, sum->gallery_id, photo, rows, k, &local, &done,
+						 err)) < 0)
+			goto out;
+		if (done)
+			changed[nchanged++] = local;
+	}
+	sum->reviews_changed = (int64_t)nchanged;
+	if (!nchanged)
+		goto out;
+	if ((rc = kf_settings_get(st, "threshold", &setting, err)) < 0 ||
+	    (rc = kf_match_gallery_load(st, sum->gallery_id, &mg, err)) < 0)
+		goto out;
+	for (size_t j = 0; j < nchanged && !strcmp(mg.engine, KF_MATCH_ENGINE_LOCAL); j++)
+		if ((rc = kf_store_rematch_photo(st, sum->gallery_id, changed[j], &mg.search,
+						 kf_match_gallery_threshold(&mg, (float)setting),
+						 KF_MATCH_MARGIN, err)) < 0)
+			goto out;
+out:
+	kf_match_gallery_release(&mg);
+	kf_free(rows);
+	kf_free(changed);
+	kf_free(reviewed);
+	return rc;
+}
+
 static int pull_clients(struct kf_store *st, const struct remote *r, int64_t *client_of,
 			struct kf_pull_summary *sum, struct kf_err *err)
 {
@@ -437,6 +537,7 @@ int kf_sync_pull(struct kf_store *st, struct kf_pg *pg, const struct kf_pull_opt
 	    (rc = pull_photos(st, &r, sum->gallery_id, o->photos_dir ? dir : NULL, &l, sum,
 			      err)) < 0 ||
 	    (rc = pull_refs(st, &r, client_of, sum, err)) < 0 ||
+	    (rc = pull_reviews(st, &r, client_of, sum, err)) < 0 ||
 	    (rc = kf_store_sync_mark(st, sum->gallery_id, KF_SYNC_PULLED, NULL, err)) < 0 ||
 	    (rc = kf_store_commit(st, err)) < 0)
 		kf_store_rollback(st);

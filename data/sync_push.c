@@ -14,6 +14,7 @@
 #include "data/store_gallery.h"
 #include "data/store_photo.h"
 #include "data/store_result.h"
+#include "data/store_review.h"
 #include "data/store_sync.h"
 
 /* The platform ids a push needs, for one local gallery. */
@@ -216,6 +217,60 @@ static int results_json(const struct ids *m, const struct kf_detail_face *faces,
 	return KF_E_NOMEM;
 }
 
+/* The photo's reviews as one JSON array, [{"i", "box", "client", "v", "at"}],
+ * clients only this laptop has left out; NULL when out of memory. */
+static char *reviews_json(const struct ids *m, const struct kf_review_row *rows, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t k = 0; a && k < n; k++) {
+		int64_t client = platform_client(m, rows[k].r.client_id);
+		cJSON *o, *b;
+
+		if (!client)
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddItemToArray(a, o);
+		cJSON_AddNumberToObject(o, "i", rows[k].r.face_index);
+		b = cJSON_AddObjectToObject(o, "box");
+		cJSON_AddNumberToObject(b, "Width", rows[k].r.box.width);
+		cJSON_AddNumberToObject(b, "Height", rows[k].r.box.height);
+		cJSON_AddNumberToObject(b, "Left", rows[k].r.box.x);
+		cJSON_AddNumberToObject(b, "Top", rows[k].r.box.y);
+		cJSON_AddNumberToObject(o, "client", (double)client);
+		cJSON_AddStringToObject(o, "v", rows[k].r.confirmed ? "confirmed" : "rejected");
+		cJSON_AddNumberToObject(o, "at", (double)rows[k].created_at);
+	}
+	return print_own(a);
+}
+
+/* Replace the photo's reviews on the platform with the local ones. */
+static int push_reviews(struct kf_store *st, struct kf_pg *pg, const struct ids *m,
+			int64_t photo_id, const char *pid, struct kf_err *err)
+{
+	struct kf_review_row *rows = NULL;
+	size_t n = 0;
+	char *rj;
+	int rc;
+
+	if ((rc = kf_store_review_list(st, photo_id, &rows, &n, err)) < 0)
+		return rc;
+	rj = reviews_json(m, rows, n);
+	kf_store_review_free(rows, n);
+	if (!rj)
+		return kf_err_set(err, KF_E_NOMEM, "out of memory");
+	if ((rc = kf_pg_exec(pg, "DELETE FROM kingface_face_reviews WHERE photo_id = $1", 1, &pid,
+			     NULL, "replace the photo's reviews", err)) == KF_OK)
+		rc = kf_pg_exec(pg, "INSERT INTO kingface_face_reviews (photo_id, face_index, "
+				"bounding_box_json, client_id, verdict, created_at) SELECT $1, "
+				"(x->>'i')::int, x->'box', (x->>'client')::bigint, x->>'v', "
+				"to_timestamp((x->>'at')::double precision / 1000) "
+				"FROM jsonb_array_elements($2::jsonb) x", 2,
+				(const char *[]){ pid, rj }, NULL, "push the photo's reviews", err);
+	kf_free(rj);
+	return rc;
+}
+
 /* A done photo's faces, matches and cache entry: three statements whatever
  * the number of faces (round trips are what a sync over a slow link pays). */
 static int push_results(struct kf_store *st, struct kf_pg *pg, const struct ids *m,
@@ -324,7 +379,9 @@ static int push_photo_tx(struct kf_store *st, struct kf_pg *pg, const struct ids
 				     "push the photo's job", err)) < 0)
 			return rc;
 	}
-	if (!strcmp(p->status, "done") && (rc = push_results(st, pg, m, p, pid, err)) < 0)
+	if (!strcmp(p->status, "done") && ((rc = push_results(st, pg, m, p, pid, err)) < 0 ||
+					    (rc = push_reviews(st, pg, m, p->id, pid, err)) < 0 ||
+					    (rc = kf_store_review_pushed(st, p->id, err)) < 0))
 		return rc;
 	*what = PUSHED;
 	return KF_OK;

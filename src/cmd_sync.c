@@ -42,6 +42,7 @@ static void pull_print(struct kf_cli *cli, const struct kf_pull_summary *s, cJSO
 		kf_json_int(o, "photosInFolder", s->photos_local);
 		kf_json_int(o, "referencesAdded", s->refs_added);
 		kf_json_int(o, "referencesRemoved", s->refs_removed);
+		kf_json_int(o, "reviewsChanged", s->reviews_changed);
 		cJSON_AddBoolToObject(o, "bucketListed", s->bucket_listed);
 		kf_json_str(o, "bucketNote", s->bucket_note[0] ? s->bucket_note : NULL);
 		return;
@@ -56,6 +57,9 @@ static void pull_print(struct kf_cli *cli, const struct kf_pull_summary *s, cJSO
 		(long long)(s->photos - s->photos_local));
 	fprintf(cli->out, "  references from other machines: %lld new, %lld removed\n",
 		(long long)s->refs_added, (long long)s->refs_removed);
+	if (s->reviews_changed)
+		fprintf(cli->out, "  reviews from other machines: %lld photo%s re-matched\n",
+			(long long)s->reviews_changed, s->reviews_changed == 1 ? "" : "s");
 	if (s->bucket_note[0])
 		fprintf(cli->out, "  the bucket was not listed (%s): photos not in the folder are "
 			"checked when they are fetched\n", s->bucket_note);

@@ -24,7 +24,7 @@ test_expect_success 'pull: the platform gallery, its clients and its photos from
 	kf gallery show 1 --json | jq -e ".platformId == 1 and .bucket == null" &&
 	kf client list 1 --json | jq -e "[.clients[].name] == [\"Ana Souza\", \"Bruno Lima\", \"Carla Rocha\"]" &&
 	kf client list 1 --json | jq -e "[.clients[].externalId] == [\"1\", \"2\", \"3\"]" &&
-	test "$(pg_q "$URL" "SELECT count(*) FROM kingface_migrations")" = 1
+	test "$(pg_q "$URL" "SELECT count(*) FROM kingface_migrations")" = 2
 '
 
 test_expect_success 'enroll and process offline: the outbox holds the changes' '
@@ -77,8 +77,10 @@ pg_matches() {
 		WHERE p.file_path = '$1' ORDER BY f.face_index"
 }
 
+P=galleries/1/sample1.jpg
+l2() { KINGFACE_DB=$TRASH/reviews2.db kf "$@"; }	# another laptop
 test_expect_success 'reviews reach the platform: a rejected match deleted, a confirmed one inserted' '
-	P=galleries/1/sample1.jpg &&
+
 	pg_matches $P >before && printf "0 Ana Souza\n1 Bruno Lima\n" >expect && test_cmp expect before &&
 	kf face reject 1 $P 0 "Ana Souza" >/dev/null &&
 	kf face confirm 1 $P 2 "Carla Rocha" >/dev/null &&
@@ -86,8 +88,25 @@ test_expect_success 'reviews reach the platform: a rejected match deleted, a con
 	kf sync --pg "$URL" >/dev/null &&
 	pg_matches $P >after && printf "1 Bruno Lima\n2 Carla Rocha\n" >expect && test_cmp expect after &&
 	test "$(pg_counts)" = "$(local_counts)" &&
+	test "$(pg_q "$URL" "SELECT count(*) FROM kingface_face_reviews")" = 2
+'
+
+test_expect_success 'a second laptop pulls the reviews: its own processing applies them' '
+	l2 gallery pull 1 --pg "$URL" --photos card --json >p2 &&
+	l2 process 1 $M >/dev/null &&
+	test "$(l2 detail 1 $P --json | jq -c "[.faces[] | [.faceIndex, (.matches[0].clientName // null)]]")" = \
+		"$(kf detail 1 $P --json | jq -c "[.faces[] | [.faceIndex, (.matches[0].clientName // null)]]")" &&
+	l2 detail 1 $P --json | jq -e ".faces[0].rejected[0].clientName == \"Ana Souza\""
+'
+
+test_expect_success 'reviews cleared here are cleared there at its next sync' '
 	kf face clear 1 $P 0 >/dev/null && kf face clear 1 $P 2 >/dev/null &&
-	kf sync --pg "$URL" >/dev/null && pg_matches $P >again && test_cmp before again
+	kf sync --pg "$URL" >/dev/null && pg_matches $P >again && test_cmp before again &&
+	test "$(pg_q "$URL" "SELECT count(*) FROM kingface_face_reviews")" = 0 &&
+	l2 sync --pg "$URL" --json >s2 && cat s2 &&
+	jq -e ".[0].pulled.reviewsChanged == 1" s2 &&
+	l2 detail 1 $P --json >d2 &&
+	jq -e ".faces[0].matches[0].clientName == \"Ana Souza\" and .faces[0].rejected == []" d2
 '
 
 test_expect_success 'a second laptop pulls the references and finds the same matches' '
