@@ -91,6 +91,26 @@ int kf_store_step_done(struct kf_store *st, sqlite3_stmt *stmt, const char *what
 	return KF_OK;
 }
 
+int kf_store_run_ii(struct kf_store *st, const char *sql, int64_t a, int64_t b,
+		    const char *what, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, sql, err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, a);
+	if (sqlite3_bind_parameter_count(s) >= 2)
+		sqlite3_bind_int64(s, 2, b);
+	return kf_store_step_done(st, s, what, err);
+}
+
+int kf_store_run_i(struct kf_store *st, const char *sql, int64_t a, const char *what,
+		   struct kf_err *err)
+{
+	return kf_store_run_ii(st, sql, a, 0, what, err);
+}
+
 int kf_store_bind_text(sqlite3_stmt *stmt, int i, const char *s)
 {
 	return s ? sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(stmt, i);

@@ -214,18 +214,6 @@ int kf_store_gallery_engine_use(struct kf_store *st, const struct kf_gallery *g,
 	return rc == SQLITE_ROW ? KF_OK : kf_store_fail(st, rc, "read the gallery's engine", err);
 }
 
-static int exec_id(struct kf_store *st, const char *sql, int64_t id, const char *what,
-		   struct kf_err *err)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = kf_store_prepare(st, &s, sql, err)) < 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, id);
-	return kf_store_step_done(st, s, what, err);
-}
-
 /* What a switch sets: the engine (and the detector cleared) or the detector. */
 enum what { SET_ENGINE, SET_DETECTOR };
 
@@ -263,16 +251,17 @@ static int set_gallery(struct kf_store *st, int64_t id, enum what what, const ch
 		goto fail;
 	}
 	if (reset &&
-	    ((rc = exec_id(st, "DELETE FROM photo_faces WHERE photo_id IN (SELECT id FROM photos "
-			   "WHERE gallery_id = ?1)", id, "drop the gallery's faces", err)) < 0 ||
-	     (rc = exec_id(st, "DELETE FROM processing_cache WHERE gallery_id = ?1", id,
-			   "drop the gallery's cache", err)) < 0 ||
-	     (rc = exec_id(st, "UPDATE photo_jobs SET state = 'pending', attempts = 0, "
-			   "last_error = NULL, next_attempt_at = NULL, lease_owner = NULL, "
-			   "lease_expires_at = NULL, etag = NULL, processed_at = NULL, updated_at = "
-			   "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) WHERE "
-			   "photo_id IN (SELECT id FROM photos WHERE gallery_id = ?1)", id,
-			   "re-queue the gallery's photos", err)) < 0))
+	    ((rc = kf_store_run_i(st, "DELETE FROM photo_faces WHERE photo_id IN (SELECT id FROM "
+				  "photos WHERE gallery_id = ?1)", id, "drop the gallery's faces",
+				  err)) < 0 ||
+	     (rc = kf_store_run_i(st, "DELETE FROM processing_cache WHERE gallery_id = ?1", id,
+				  "drop the gallery's cache", err)) < 0 ||
+	     (rc = kf_store_run_i(st, "UPDATE photo_jobs SET state = 'pending', attempts = 0, "
+				  "last_error = NULL, next_attempt_at = NULL, lease_owner = NULL, "
+				  "lease_expires_at = NULL, etag = NULL, processed_at = NULL, "
+				  "updated_at = CAST((julianday('now') - 2440587.5) * 86400000 AS "
+				  "INTEGER) WHERE photo_id IN (SELECT id FROM photos WHERE "
+				  "gallery_id = ?1)", id, "re-queue the gallery's photos", err)) < 0))
 		goto fail;
 	if ((rc = kf_store_prepare(st, &s, what == SET_DETECTOR ?
 				   "UPDATE galleries SET detector = ?2, updated_at = ?3 WHERE id = ?1" :

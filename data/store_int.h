@@ -19,6 +19,12 @@ int kf_store_fail(struct kf_store *st, int rc, const char *what, struct kf_err *
 int kf_store_step_done(struct kf_store *st, sqlite3_stmt *stmt, const char *what,
 		       struct kf_err *err);
 
+/* Prepare sql, bind ?1 (and ?2) to int64 a (and b), run it to completion. */
+int kf_store_run_i(struct kf_store *st, const char *sql, int64_t a, const char *what,
+		   struct kf_err *err);
+int kf_store_run_ii(struct kf_store *st, const char *sql, int64_t a, int64_t b,
+		    const char *what, struct kf_err *err);
+
 /* Bind a text that may be NULL. */
 int kf_store_bind_text(sqlite3_stmt *stmt, int i, const char *s);
 

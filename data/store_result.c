@@ -10,31 +10,6 @@
 
 #define DESC_BYTES (KF_DESC_DIM * sizeof(float))
 
-static int exec1(struct kf_store *st, const char *sql, int64_t a, const char *what,
-		 struct kf_err *err)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = kf_store_prepare(st, &s, sql, err)) < 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, a);
-	return kf_store_step_done(st, s, what, err);
-}
-
-static int exec2(struct kf_store *st, const char *sql, int64_t a, int64_t b, const char *what,
-		 struct kf_err *err)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = kf_store_prepare(st, &s, sql, err)) < 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, a);
-	sqlite3_bind_int64(s, 2, b);
-	return kf_store_step_done(st, s, what, err);
-}
-
 #define INSERT_MATCH \
 	"INSERT INTO face_matches(photo_face_id, client_id, similarity) VALUES (?1, ?2, ?3)"
 #define INSERT_CANDIDATE \
@@ -88,7 +63,7 @@ int kf_store_result_replace(struct kf_store *st, int64_t photo_id,
 	int rc;
 
 	/* face_matches and face_candidates go with their faces (ON DELETE CASCADE) */
-	if ((rc = exec1(st, "DELETE FROM photo_faces WHERE photo_id = ?1", photo_id,
+	if ((rc = kf_store_run_i(st, "DELETE FROM photo_faces WHERE photo_id = ?1", photo_id,
 			"replace photo faces", err)) < 0)
 		return rc;
 	/* the file may have changed since import: its size as decoded */
@@ -172,7 +147,7 @@ int kf_store_cache_put(struct kf_store *st, const char *key, int64_t gallery_id,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = exec1(st, "DELETE FROM processing_cache WHERE photo_id = ?1", photo_id,
+	if ((rc = kf_store_run_i(st, "DELETE FROM processing_cache WHERE photo_id = ?1", photo_id,
 			"write the cache", err)) < 0 ||
 	    (rc = kf_store_prepare(st, &s, "INSERT INTO processing_cache(key, gallery_id, photo_id, "
 				   "payload, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
@@ -192,7 +167,7 @@ int kf_store_cache_put(struct kf_store *st, const char *key, int64_t gallery_id,
 int kf_store_cache_drop(struct kf_store *st, int64_t gallery_id, int64_t *n,
 			struct kf_err *err)
 {
-	int rc = exec1(st, "DELETE FROM processing_cache WHERE gallery_id = ?1", gallery_id,
+	int rc = kf_store_run_i(st, "DELETE FROM processing_cache WHERE gallery_id = ?1", gallery_id,
 		       "drop cached results", err);
 
 	if (rc == KF_OK && n)
@@ -444,14 +419,17 @@ static int rematch(struct kf_store *st, int64_t gallery_id, int64_t photo_id,
 
 	if ((rc = kf_store_begin(st, err)) < 0)
 		return rc;
-	if ((rc = exec2(st, "DELETE FROM face_matches WHERE photo_face_id IN (SELECT f.id FROM "
-			"photo_faces f JOIN photos p ON p.id = f.photo_id WHERE p.gallery_id = ?1 "
-			"AND (?2 = 0 OR p.id = ?2))", gallery_id, photo_id, "rematch", err)) < 0 ||
-	    (rc = exec2(st, "DELETE FROM face_candidates WHERE photo_face_id IN (SELECT f.id FROM "
-			"photo_faces f JOIN photos p ON p.id = f.photo_id WHERE p.gallery_id = ?1 "
-			"AND (?2 = 0 OR p.id = ?2))", gallery_id, photo_id, "rematch", err)) < 0 ||
-	    (rc = exec2(st, "DELETE FROM processing_cache WHERE gallery_id = ?1 AND "
-			"(?2 = 0 OR photo_id = ?2)", gallery_id, photo_id, "rematch", err)) < 0 ||
+	if ((rc = kf_store_run_ii(st, "DELETE FROM face_matches WHERE photo_face_id IN (SELECT "
+				  "f.id FROM photo_faces f JOIN photos p ON p.id = f.photo_id WHERE "
+				  "p.gallery_id = ?1 AND (?2 = 0 OR p.id = ?2))", gallery_id, photo_id,
+				  "rematch", err)) < 0 ||
+	    (rc = kf_store_run_ii(st, "DELETE FROM face_candidates WHERE photo_face_id IN (SELECT "
+				  "f.id FROM photo_faces f JOIN photos p ON p.id = f.photo_id WHERE "
+				  "p.gallery_id = ?1 AND (?2 = 0 OR p.id = ?2))", gallery_id, photo_id,
+				  "rematch", err)) < 0 ||
+	    (rc = kf_store_run_ii(st, "DELETE FROM processing_cache WHERE gallery_id = ?1 AND "
+				  "(?2 = 0 OR photo_id = ?2)", gallery_id, photo_id, "rematch",
+				  err)) < 0 ||
 	    /* by photo, each in face order: one photo's faces are assigned together */
 	    (rc = kf_store_prepare(st, &f, "SELECT f.id, f.photo_id, f.descriptor, f.box_left, "
 				   "f.box_top, f.box_width, f.box_height FROM photo_faces f "

@@ -180,11 +180,8 @@ int kf_store_review_pulled(struct kf_store *st, int64_t gallery_id, int64_t plat
 	kf_store_review_free(have, nhave);
 	if (same)
 		return KF_OK;
-	if ((rc = kf_store_prepare(st, &s, "DELETE FROM face_reviews WHERE photo_id = ?1",
-				   err)) < 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, *photo_id);
-	if ((rc = kf_store_step_done(st, s, "replace reviews", err)) < 0)
+	if ((rc = kf_store_run_i(st, "DELETE FROM face_reviews WHERE photo_id = ?1", *photo_id,
+				 "replace reviews", err)) < 0)
 		return rc;
 	for (size_t k = 0; k < n; k++) {
 		if ((rc = kf_store_prepare(st, &s, "INSERT OR REPLACE INTO face_reviews(photo_id, "
@@ -207,20 +204,12 @@ int kf_store_review_pulled(struct kf_store *st, int64_t gallery_id, int64_t plat
 	}
 	/* the platform has these: not a change to push (unless the photo was
 	 * queued anyway, processed here) */
-	if ((rc = kf_store_prepare(st, &s, "UPDATE photos SET reviews_pending = 0 WHERE id = ?1",
-				   err)) < 0)
+	if ((rc = kf_store_run_i(st, "UPDATE photos SET reviews_pending = 0 WHERE id = ?1",
+				 *photo_id, "forget a pulled change", err)) < 0 ||
+	    (!queued && (rc = kf_store_run_i(st, "DELETE FROM outbox WHERE kind = 'photo' AND "
+					     "ref = CAST(?1 AS TEXT)", *photo_id,
+					     "forget a pulled change", err)) < 0))
 		return rc;
-	sqlite3_bind_int64(s, 1, *photo_id);
-	if ((rc = kf_store_step_done(st, s, "forget a pulled change", err)) < 0)
-		return rc;
-	if (!queued) {
-		if ((rc = kf_store_prepare(st, &s, "DELETE FROM outbox WHERE kind = 'photo' AND "
-					   "ref = CAST(?1 AS TEXT)", err)) < 0)
-			return rc;
-		sqlite3_bind_int64(s, 1, *photo_id);
-		if ((rc = kf_store_step_done(st, s, "forget a pulled change", err)) < 0)
-			return rc;
-	}
 	*changed = 1;
 	return KF_OK;
 }
@@ -255,12 +244,6 @@ int kf_store_review_platform_photos(struct kf_store *st, int64_t gallery_id, int
 
 int kf_store_review_pushed(struct kf_store *st, int64_t photo_id, struct kf_err *err)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = kf_store_prepare(st, &s, "UPDATE photos SET reviews_pending = 0 WHERE id = ?1",
-				   err)) < 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, photo_id);
-	return kf_store_step_done(st, s, "mark reviews pushed", err);
+	return kf_store_run_i(st, "UPDATE photos SET reviews_pending = 0 WHERE id = ?1",
+			      photo_id, "mark reviews pushed", err);
 }

@@ -188,20 +188,6 @@ static int run(struct kf_store *st, const char *sql, int64_t a, const char *b, c
 	return kf_store_step_done(st, s, what, err);
 }
 
-/* Run sql binding ?1 and ?2 to int64 a and b. */
-static int run_ii(struct kf_store *st, const char *sql, int64_t a, int64_t b, const char *what,
-		  struct kf_err *err)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = kf_store_prepare(st, &s, sql, err)) < 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, a);
-	sqlite3_bind_int64(s, 2, b);
-	return kf_store_step_done(st, s, what, err);
-}
-
 int kf_store_sync_gallery(struct kf_store *st, int64_t platform_id, const char *name,
 			  const char *source, const char *bucket, int64_t *id, int *created,
 			  struct kf_err *err)
@@ -222,8 +208,8 @@ int kf_store_sync_gallery(struct kf_store *st, int64_t platform_id, const char *
 		if (rc < 0)
 			return kf_err_set(err, rc, "cannot create the gallery '%s'", name);
 		*created = 1;
-		if ((rc = run_ii(st, "UPDATE galleries SET platform_id = ?2 WHERE id = ?1", *id,
-				 platform_id, "link the gallery", err)) < 0)
+		if ((rc = kf_store_run_ii(st, "UPDATE galleries SET platform_id = ?2 WHERE id = ?1",
+					  *id, platform_id, "link the gallery", err)) < 0)
 			return rc;
 	}
 	if ((rc = run(st, "UPDATE galleries SET source = coalesce(?2, source), "
@@ -281,12 +267,12 @@ int kf_store_sync_client(struct kf_store *st, int64_t gallery_id, int64_t platfo
 		if (!same)
 			*changed = 2;
 		/* adopted: its references were never pushed */
-		if ((rc = run_ii(st, "INSERT INTO outbox(gallery_id, kind, ref, created_at) "
-				 "SELECT c.gallery_id, 'reference', f.uid, ?2 FROM client_faces f "
-				 "JOIN clients c ON c.id = f.client_id WHERE f.client_id = ?1 AND "
-				 "c.external_id IS NULL ON CONFLICT (kind, ref) DO UPDATE SET "
-				 "seq = seq + 1", *client_id, kf_store_now_ms(),
-				 "queue the client's references", err)) < 0)
+		if ((rc = kf_store_run_ii(st, "INSERT INTO outbox(gallery_id, kind, ref, created_at) "
+					  "SELECT c.gallery_id, 'reference', f.uid, ?2 FROM client_faces "
+					  "f JOIN clients c ON c.id = f.client_id WHERE f.client_id = ?1 "
+					  "AND c.external_id IS NULL ON CONFLICT (kind, ref) DO UPDATE "
+					  "SET seq = seq + 1", *client_id, kf_store_now_ms(),
+					  "queue the client's references", err)) < 0)
 			return rc;
 		return run(st, "UPDATE clients SET external_id = ?2, name = ?3 WHERE id = ?1",
 			   *client_id, ext, name, "update the client", err);
@@ -314,8 +300,8 @@ int kf_store_sync_clients_prune(struct kf_store *st, int64_t gallery_id, const c
 int kf_store_sync_photo_link(struct kf_store *st, int64_t photo_id, int64_t platform_id,
 			     struct kf_err *err)
 {
-	return run_ii(st, "UPDATE photos SET platform_id = ?2 WHERE id = ?1", photo_id,
-		      platform_id, "link the photo", err);
+	return kf_store_run_ii(st, "UPDATE photos SET platform_id = ?2 WHERE id = ?1", photo_id,
+			       platform_id, "link the photo", err);
 }
 
 int kf_store_sync_photos_prune(struct kf_store *st, int64_t gallery_id, const char *keep,

@@ -64,7 +64,7 @@ static const struct kf_opt enroll_opts[] = {
 static const struct kf_opt identify_opts[] = {
 	KF_DETECT_OPT_ROWS,
 	KF_ENGINE_OPT_ROW,
-	{ "threshold", "T|auto", "similarity 0-100 to match, or auto for the gallery (default: the threshold setting, auto)" },
+	{ "threshold", "T|auto", "similarity 0-100 to match, or auto (default: the setting, auto)" },
 	{ "any-size", NULL, "describe and search faces too small to recognise too (for "
 	  "measuring that size: bench/small-faces)" },
 	KF_FROM_OPT_ROW,
@@ -74,12 +74,12 @@ static const struct kf_opt identify_opts[] = {
 static const struct kf_opt match_opts[] = {
 	KF_DETECT_OPT_ROWS,
 	KF_ENGINE_OPT_ROW,
-	{ "threshold", "T|auto", "similarity 0-100 to match, or auto for the gallery (default: the threshold setting, auto)" },
+	{ "threshold", "T|auto", "similarity 0-100 to match, or auto (default: the setting, auto)" },
 	{ "no-cache", NULL, "process the photo even when a cached result is valid" },
 	{ NULL, NULL, NULL },
 };
 static const struct kf_opt threshold_opts[] = {
-	{ "threshold", "T|auto", "similarity 0-100 to match, or auto for the gallery (default: the threshold setting, auto)" },
+	{ "threshold", "T|auto", "similarity 0-100 to match, or auto (default: the setting, auto)" },
 	{ NULL, NULL, NULL },
 };
 static const struct kf_opt people_assign_opts[] = {
@@ -110,7 +110,7 @@ static const struct kf_opt people_opts[] = {
 static const struct kf_opt process_opts[] = {
 	KF_DETECT_OPT_ROWS,
 	KF_ENGINE_OPT_ROW,
-	{ "threshold", "T|auto", "similarity 0-100 to match, or auto for the gallery (default: the threshold setting, auto)" },
+	{ "threshold", "T|auto", "similarity 0-100 to match, or auto (default: the setting, auto)" },
 	{ "concurrency", "N", "worker threads (default $WORKER_CONCURRENCY, else one per core)" },
 	{ "all", NULL, "re-queue the photos already done too (answered from the cache)" },
 	{ "no-cache", NULL, "process photos even when a cached result is valid" },
@@ -120,7 +120,7 @@ static const struct kf_opt process_opts[] = {
 static const struct kf_opt worker_opts[] = {
 	KF_DETECT_OPT_ROWS,
 	KF_ENGINE_OPT_ROW,
-	{ "threshold", "T|auto", "similarity 0-100 to match, or auto for the gallery (default: the threshold setting, auto)" },
+	{ "threshold", "T|auto", "similarity 0-100 to match, or auto (default: the setting, auto)" },
 	{ "concurrency", "N", "worker threads (default $WORKER_CONCURRENCY, else one per core)" },
 	{ "gallery", "GALLERY", "only this gallery's jobs (with --pg: a platform gallery id)" },
 	{ "exit-when-empty", NULL, "end when no job is pending, running or waiting to retry" },
