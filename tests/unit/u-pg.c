@@ -32,7 +32,7 @@ static void test_migrate_once(void **state)
 	assert_int_equal(kf_pg_open(&a, url, &err), KF_OK);
 	/* a second connection finds the schema current and applies nothing */
 	assert_int_equal(kf_pg_open(&b, url, &err), KF_OK);
-	assert_int_equal(count(&a, "SELECT count(*) FROM kingface_migrations"), 1);
+	assert_int_equal(count(&a, "SELECT count(*) FROM kingface_migrations"), 2);
 	assert_int_equal(count(&b, "SELECT count(*) FROM rekognition_photo_jobs"), 0);
 	/* the platform's tables are untouched */
 	assert_int_equal(count(&a, "SELECT count(*) FROM king_photos"), 6);
