@@ -42,4 +42,21 @@ void kf_store_review_free(struct kf_review_row *rows, size_t n);
 int kf_store_review_load(struct kf_store *st, int64_t photo_id, struct kf_match_review **out,
 			 size_t *n, struct kf_err *err);
 
+/* What the reviews say of each of a photo's stored faces df[0..n) (from
+ * kf_store_detail): its confirmed client (0: none) and the clients rejected
+ * for it, the latest review winning (a rejection after a confirmation of the
+ * same client undoes it). A review finds its face as matching does
+ * (kf_match_review_face); one that finds none is left out. *out has n
+ * entries (NULL when n is 0): the caller kf_free()s it. Used by `kingface
+ * detail` and the console's face detail. */
+struct kf_face_review {
+	int64_t confirmed;
+	size_t nrejected;
+	int64_t rejected[16];
+};
+struct kf_detail_face;
+int kf_store_review_faces(struct kf_store *st, int64_t photo_id,
+			  const struct kf_detail_face *df, size_t n, struct kf_face_review **out,
+			  struct kf_err *err);
+
 #endif
