@@ -71,6 +71,7 @@ static const struct kf_ui_binding keys[] = {
 
 #define OVERVIEW_SIDE 800	/* long side of the copy the whole photo is drawn from */
 #define CROP_MARGIN 0.3f	/* around a face, on each side, of the box's long side */
+#define CROP_SIDE 384		/* pixels kept of a face crop: more than cells can show */
 #define NREFS 8			/* reference faces kept, one per client */
 
 /* A face cut from the full-resolution photo, for the box it was cut at. */
@@ -152,18 +153,31 @@ static const struct kf_ui_art *art_get(struct art_cache *c, const struct kf_imag
 	return &c->art;
 }
 
-/* Cut the face at box (fractions) out of full with a margin, as a square. */
+/* Cut the face at box (fractions) out of full with a margin, as a square
+ * (less at the photo's edges), reduced to CROP_SIDE when larger. */
 static int cut_face(const struct kf_image *full, float left, float top, float width, float height,
 		    struct kf_image *out, struct kf_err *err)
 {
 	float bw = width * (float)full->width, bh = height * (float)full->height;
 	float side = (bw > bh ? bw : bh) * (1.0f + 2.0f * CROP_MARGIN);
 	float cx = (left + width / 2) * (float)full->width, cy = (top + height / 2) * (float)full->height;
+	struct kf_image c = { 0 };
+	int rc, w, h;
 
 	if (side < 1)
 		side = 1;
-	return kf_image_crop(full, (int)(cx - side / 2), (int)(cy - side / 2), (int)side, (int)side,
-			     out, err);
+	if ((rc = kf_image_crop(full, (int)(cx - side / 2), (int)(cy - side / 2), (int)side,
+				(int)side, &c, err)) < 0)
+		return rc;
+	if (c.width <= CROP_SIDE && c.height <= CROP_SIDE) {
+		*out = c;
+		return KF_OK;
+	}
+	w = c.width >= c.height ? CROP_SIDE : (int)((int64_t)c.width * CROP_SIDE / c.height);
+	h = c.height > c.width ? CROP_SIDE : (int)((int64_t)c.height * CROP_SIDE / c.width);
+	rc = kf_image_resize(&c, w > 0 ? w : 1, h > 0 ? h : 1, out, err);
+	kf_image_release(&c);
+	return rc;
 }
 
 static const struct crop *crop_of(const struct detail *s, const struct kf_detail_face *f)
