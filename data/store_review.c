@@ -5,6 +5,7 @@
 
 #include "core/alloc.h"
 #include "data/store_int.h"
+#include "data/store_result.h"
 
 int kf_store_review_set(struct kf_store *st, int64_t photo_id, int face_index,
 			int64_t client_id, int confirmed, struct kf_err *err)
@@ -246,4 +247,52 @@ int kf_store_review_pushed(struct kf_store *st, int64_t photo_id, struct kf_err 
 {
 	return kf_store_run_i(st, "UPDATE photos SET reviews_pending = 0 WHERE id = ?1",
 			      photo_id, "mark reviews pushed", err);
+}
+
+int kf_store_review_faces(struct kf_store *st, int64_t photo_id,
+			  const struct kf_detail_face *df, size_t n, struct kf_face_review **out,
+			  struct kf_err *err)
+{
+	struct kf_review_row *rows = NULL;
+	struct kf_match_face *faces = NULL;
+	size_t nr = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = kf_store_review_list(st, photo_id, &rows, &nr, err)) < 0)
+		return rc;
+	if (n && (!(*out = kf_calloc(n, sizeof(**out))) ||
+		  !(faces = kf_calloc(n, sizeof(*faces))))) {
+		kf_store_review_free(rows, nr);
+		kf_free(*out);
+		*out = NULL;
+		return kf_err_set(err, KF_E_NOMEM, "out of memory reading reviews");
+	}
+	for (size_t i = 0; i < n; i++)
+		faces[i].box = (struct kf_box){ df[i].box.left, df[i].box.top, df[i].box.width,
+						df[i].box.height };
+	for (size_t k = 0; k < nr; k++) {
+		int i = kf_match_review_face(faces, n, 1, 1, &rows[k].r);
+		struct kf_face_review *fr;
+		size_t j = 0;
+
+		if (i < 0)
+			continue;
+		fr = &(*out)[i];
+		for (size_t m = 0; m < fr->nrejected; m++)	/* the latest word counts */
+			if (fr->rejected[m] != rows[k].r.client_id)
+				fr->rejected[j++] = fr->rejected[m];
+		fr->nrejected = j;
+		if (rows[k].r.confirmed)
+			fr->confirmed = rows[k].r.client_id;
+		else {
+			if (fr->confirmed == rows[k].r.client_id)
+				fr->confirmed = 0;
+			if (fr->nrejected < sizeof(fr->rejected) / sizeof(fr->rejected[0]))
+				fr->rejected[fr->nrejected++] = rows[k].r.client_id;
+		}
+	}
+	kf_free(faces);
+	kf_store_review_free(rows, nr);
+	return KF_OK;
 }

@@ -45,9 +45,9 @@ int kf_store_review_load(struct kf_store *st, int64_t photo_id, struct kf_match_
 /* Pulled from the platform (connected mode): make the reviews of the
  * gallery's photo with king_photos id platform_photo the n given ones (local
  * client ids, in order), unless its reviews changed here since the last push
- * (photos.reviews_pending: they win until then). *photo_id gets the local photo (0: not
- * here) and *changed 1 when its reviews changed; the outbox entry that the
- * change queues is dropped, as the platform has them already. */
+ * (photos.reviews_pending: they win until then). *photo_id gets the local
+ * photo (0: not here) and *changed 1 when its reviews changed; the outbox
+ * entry that the change queues is dropped, as the platform has them already. */
 int kf_store_review_pulled(struct kf_store *st, int64_t gallery_id, int64_t platform_photo,
 			   const struct kf_review_row *rows, size_t n, int64_t *photo_id,
 			   int *changed, struct kf_err *err);
@@ -59,5 +59,22 @@ int kf_store_review_pushed(struct kf_store *st, int64_t photo_id, struct kf_err 
  * ids), for pull to clear those the platform no longer has; *out kf_free()d. */
 int kf_store_review_platform_photos(struct kf_store *st, int64_t gallery_id, int64_t **out,
 				    size_t *n, struct kf_err *err);
+
+/* What the reviews say of each of a photo's stored faces df[0..n) (from
+ * kf_store_detail): its confirmed client (0: none) and the clients rejected
+ * for it, the latest review winning (a rejection after a confirmation of the
+ * same client undoes it). A review finds its face as matching does
+ * (kf_match_review_face); one that finds none is left out. *out has n
+ * entries (NULL when n is 0): the caller kf_free()s it. Used by `kingface
+ * detail` and the console's face detail. */
+struct kf_face_review {
+	int64_t confirmed;
+	size_t nrejected;
+	int64_t rejected[16];
+};
+struct kf_detail_face;
+int kf_store_review_faces(struct kf_store *st, int64_t photo_id,
+			  const struct kf_detail_face *df, size_t n, struct kf_face_review **out,
+			  struct kf_err *err);
 
 #endif

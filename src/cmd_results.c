@@ -166,67 +166,12 @@ static cJSON *client_sim(const struct kf_match_gallery *mg, int64_t id, float si
 	return o;
 }
 
-/* What reviews say of each stored face: its confirmed client (0: none) and
- * the clients rejected for it, latest review last (store_review.h). */
-struct face_review {
-	int64_t confirmed;
-	size_t nrejected;
-	int64_t rejected[16];
-};
-
-static int face_reviews(struct kf_store *st, int64_t photo_id, const struct kf_detail_face *df,
-			size_t n, struct face_review **out, struct kf_err *err)
-{
-	struct kf_review_row *rows = NULL;
-	struct kf_match_face *faces = NULL;
-	size_t nr = 0;
-	int rc;
-
-	*out = NULL;
-	if ((rc = kf_store_review_list(st, photo_id, &rows, &nr, err)) < 0)
-		return rc;
-	if (n && (!(*out = kf_calloc(n, sizeof(**out))) ||
-		  !(faces = kf_calloc(n, sizeof(*faces))))) {
-		kf_store_review_free(rows, nr);
-		kf_free(*out);
-		*out = NULL;
-		return kf_err_set(err, KF_E_NOMEM, "out of memory reading reviews");
-	}
-	for (size_t i = 0; i < n; i++)
-		faces[i].box = (struct kf_box){ df[i].box.left, df[i].box.top, df[i].box.width,
-						df[i].box.height };
-	for (size_t k = 0; k < nr; k++) {
-		int i = kf_match_review_face(faces, n, 1, 1, &rows[k].r);
-		struct face_review *fr;
-		size_t j = 0;
-
-		if (i < 0)
-			continue;
-		fr = &(*out)[i];
-		for (size_t m = 0; m < fr->nrejected; m++)	/* the latest word counts */
-			if (fr->rejected[m] != rows[k].r.client_id)
-				fr->rejected[j++] = fr->rejected[m];
-		fr->nrejected = j;
-		if (rows[k].r.confirmed)
-			fr->confirmed = rows[k].r.client_id;
-		else {
-			if (fr->confirmed == rows[k].r.client_id)
-				fr->confirmed = 0;
-			if (fr->nrejected < sizeof(fr->rejected) / sizeof(fr->rejected[0]))
-				fr->rejected[fr->nrejected++] = rows[k].r.client_id;
-		}
-	}
-	kf_free(faces);
-	kf_store_review_free(rows, nr);
-	return KF_OK;
-}
-
 int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_match_gallery mg;
 	struct kf_detail_face *faces = NULL;
-	struct face_review *rev = NULL;
+	struct kf_face_review *rev = NULL;
 	struct kf_gallery g;
 	struct kf_photo p = { 0 };
 	struct kf_store *st;
@@ -241,7 +186,7 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	rc = KF_EXIT_ERROR;
 	if (kf_store_photo_find(st, g.id, a->pos[1], &p, &err) < 0 ||
 	    kf_store_detail(st, p.id, &faces, &n, &err) < 0 ||
-	    face_reviews(st, p.id, faces, n, &rev, &err) < 0 ||
+	    kf_store_review_faces(st, p.id, faces, n, &rev, &err) < 0 ||
 	    kf_match_gallery_load(st, g.id, &mg, &err) < 0) {
 		kf_cli_error(&err);
 		goto out;

@@ -1,4 +1,5 @@
-/* kf_ui_gallery.c: one gallery, in four tabs: Clients (enroll, add, remove),
+/* kf_ui_gallery.c: one gallery, in four tabs: Clients (enroll, add, remove,
+ * export their photos to a folder),
  * Photos (paged from the store: only the visible rows are fetched), Recognition
  * (photos per client, most first) and Jobs (failed and dead, re-queue). */
 #include <limits.h>
@@ -9,6 +10,7 @@
 #include "core/alloc.h"
 #include "data/engines.h"
 #include "data/enroll.h"
+#include "data/export.h"
 #include "data/paths.h"
 #include "data/photo_match.h"
 #include "data/queue.h"
@@ -25,7 +27,7 @@ enum tab { T_CLIENTS, T_PHOTOS, T_RECOGNITION, T_JOBS, NTABS };
 
 enum {
 	CMD_NEXT = 1, CMD_PREV, CMD_TAB1, CMD_TAB2, CMD_TAB3, CMD_TAB4, CMD_OPEN, CMD_PROCESS,
-	CMD_ADD, CMD_REMOVE, CMD_ENROLL, CMD_REQUEUE,
+	CMD_ADD, CMD_REMOVE, CMD_ENROLL, CMD_REQUEUE, CMD_EXPORT, CMD_EXPORT_ALL,
 };
 
 static const struct kf_ui_binding keys[] = {
@@ -42,6 +44,10 @@ static const struct kf_ui_binding keys[] = {
 	{ 'a', "a", "add", "add a client", CMD_ADD, KF_UI_WRITES, M(T_CLIENTS) },
 	{ 'd', "d", "remove", "remove the client and its enrolled faces (asks first)", CMD_REMOVE,
 	  KF_UI_WRITES, M(T_CLIENTS) },
+	{ 'x', "x", "export", "export the client's photos to a folder, with a manifest (= kingface "
+	  "export --client; Tab completes the path)", CMD_EXPORT, 0, M(T_CLIENTS) },
+	{ 'X', "X", NULL, "export every client's photos to a folder, a folder each", CMD_EXPORT_ALL,
+	  0, M(T_CLIENTS) },
 	{ '\r', "Enter", "open", "the client's photos", CMD_OPEN, 0,
 	  M(T_CLIENTS) | M(T_RECOGNITION) },
 	{ '\r', "Enter", "open", "face detail of the photo", CMD_OPEN, 0, M(T_PHOTOS) | M(T_JOBS) },
@@ -85,6 +91,10 @@ struct gallery {
 	int64_t enroll_client;
 	char enroll_name[128];
 	int enroll_pick;
+	/* export: the client (0: all) and the last folder */
+	int64_t export_client;
+	char export_name[128];
+	char export_dir[4096];
 };
 
 static void set_tab(struct gallery *s, int t)
@@ -490,6 +500,54 @@ static unsigned enroll_path(struct kf_ui_app *app, struct kf_ui_view *v, const c
 	return KF_UI_REDRAW;
 }
 
+/* The folder typed: export the client's photos (every client's) there. */
+static unsigned export_answer(struct kf_ui_app *app, struct kf_ui_view *v, const char *text)
+{
+	struct gallery *s = (struct gallery *)v;
+	struct kf_export_opts o;
+	struct kf_export_stats st;
+	struct kf_err err = KF_ERR_INIT;
+
+	if (!*text)
+		return KF_UI_NONE;
+	if (kf_paths_expand_home(text, s->export_dir, sizeof(s->export_dir), &err) < 0) {
+		kf_ui_error(app, &err);
+		return KF_UI_REDRAW;
+	}
+	memset(&o, 0, sizeof(o));
+	o.dir = s->export_dir;
+	o.client_id = s->export_client;
+	kf_ui_busy(app, "Exporting…");
+	if (kf_export(app->store, s->gid, &o, &st, &err) < 0) {
+		kf_ui_error(app, &err);
+		return KF_UI_REDRAW;
+	}
+	if (s->export_client)
+		kf_ui_message(app, 0, "exported %zu photo%s of '%s' to %s (%zu already there); "
+			      "manifest %s/manifest.csv", st.photos, st.photos == 1 ? "" : "s",
+			      s->export_name, s->export_dir, st.existing, s->export_dir);
+	else
+		kf_ui_message(app, 0, "exported %zu photo%s of %zu client%s to %s (%zu already "
+			      "there); manifest %s/manifest.csv", st.photos, st.photos == 1 ? "" : "s",
+			      st.clients, st.clients == 1 ? "" : "s", s->export_dir, st.existing,
+			      s->export_dir);
+	return KF_UI_REDRAW;
+}
+
+static unsigned export_ask(struct gallery *s, struct kf_ui_app *app, const struct kf_client *c)
+{
+	char label[200];
+
+	s->export_client = c ? c->id : 0;
+	snprintf(s->export_name, sizeof(s->export_name), "%s", c ? c->name : "");
+	if (c)
+		snprintf(label, sizeof(label), "Export the photos of '%.60s' to folder: ", c->name);
+	else
+		snprintf(label, sizeof(label), "Export every client's photos to folder: ");
+	kf_ui_prompt(app, label, s->export_dir, kf_ui_complete_path, export_answer);
+	return KF_UI_REDRAW;
+}
+
 static unsigned open_selected(struct gallery *s, struct kf_ui_app *app)
 {
 	struct kf_ui_list *l = &s->lists[s->tab];
@@ -574,6 +632,14 @@ static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
 		snprintf(label, sizeof(label), "Enroll '%.60s' from photo file: ", c->name);
 		kf_ui_prompt(app, label, "", kf_ui_complete_path, enroll_path);
 		return KF_UI_REDRAW;
+	case CMD_EXPORT:
+		if (!c) {
+			kf_ui_message(app, 1, "no client selected");
+			return KF_UI_REDRAW;
+		}
+		return export_ask(s, app, c);
+	case CMD_EXPORT_ALL:
+		return export_ask(s, app, NULL);
 	case CMD_REQUEUE:
 		if (kf_queue_requeue(app->store, s->gid, KF_REQUEUE_ALL, &n, &err) < 0) {
 			kf_ui_error(app, &err);

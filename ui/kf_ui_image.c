@@ -1,8 +1,11 @@
-/* kf_ui_image.c: photos as half blocks (kf_ui_image.h). */
+/* kf_ui_image.c: photos and face crops as symbol art by libchafa
+ * (kf_ui_image.h). */
 #include "ui/kf_ui_image.h"
 
+#include <chafa.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "core/alloc.h"
 
@@ -17,55 +20,22 @@ enum kf_ui_color_mode kf_ui_color_mode(const struct kf_ui_app *app)
 	return COLORS >= 256 ? KF_UI_256 : KF_UI_GREY;
 }
 
-int kf_ui_image_fit(const struct kf_image *src, int max_cols, int max_rows,
-		    struct kf_image *out, struct kf_err *err)
+void kf_ui_art_size(int w, int h, int max_cols, int max_rows, int *cols, int *rows)
 {
-	int cols, rows, W, H;
+	int c = max_cols > 1 ? max_cols : 1, r;
 
-	memset(out, 0, sizeof(*out));
-	if (src->width <= 0 || src->height <= 0 || max_cols < 1 || max_rows < 1)
-		return kf_err_set(err, KF_E_INVALID, "nothing to draw");
-	/* pixels are square: W x H with W = cols, H = 2 rows */
-	cols = max_cols;
-	rows = (int)((double)cols * src->height / src->width / 2.0 + 0.5);
-	if (rows > max_rows) {
-		rows = max_rows;
-		cols = (int)((double)rows * 2.0 * src->width / src->height + 0.5);
+	if (w < 1 || h < 1 || max_rows < 1) {
+		*cols = *rows = 1;
+		return;
 	}
-	if (cols < 1)
-		cols = 1;
-	if (rows < 1)
-		rows = 1;
-	W = cols;
-	H = rows * 2;
-	if (!(out->rgb = kf_malloc((size_t)W * (size_t)H * 3)))
-		return kf_err_set(err, KF_E_NOMEM, "out of memory drawing the photo");
-	out->width = W;
-	out->height = H;
-	for (int y = 0; y < H; y++) {
-		int y0 = (int)((int64_t)y * src->height / H), y1 = (int)((int64_t)(y + 1) * src->height / H);
-
-		if (y1 <= y0)
-			y1 = y0 + 1;
-		for (int x = 0; x < W; x++) {
-			int x0 = (int)((int64_t)x * src->width / W), x1 = (int)((int64_t)(x + 1) * src->width / W);
-			unsigned long sum[3] = { 0, 0, 0 }, n = 0;
-
-			if (x1 <= x0)
-				x1 = x0 + 1;
-			/* sample at most 8x8 points of the area */
-			int sy = (y1 - y0 + 7) / 8, sx = (x1 - x0 + 7) / 8;
-			for (int yy = y0; yy < y1; yy += sy)
-				for (int xx = x0; xx < x1; xx += sx) {
-					const uint8_t *p = src->rgb + ((size_t)yy * (size_t)src->width + (size_t)xx) * 3;
-					sum[0] += p[0], sum[1] += p[1], sum[2] += p[2], n++;
-				}
-			uint8_t *d = out->rgb + ((size_t)y * (size_t)W + (size_t)x) * 3;
-			for (int c = 0; c < 3; c++)
-				d[c] = (uint8_t)(sum[c] / n);
-		}
+	/* a cell is twice as tall as wide: c cells across hold c * h / w / 2 rows */
+	r = (int)((double)c * h / w / 2.0 + 0.5);
+	if (r > max_rows) {
+		r = max_rows;
+		c = (int)((double)r * 2.0 * w / h + 0.5);
 	}
-	return KF_OK;
+	*cols = c < 1 ? 1 : c > max_cols ? max_cols : c;
+	*rows = r < 1 ? 1 : r;
 }
 
 static const int cube[6] = { 0, 95, 135, 175, 215, 255 };
@@ -93,66 +63,129 @@ static int color256(int r, int g, int b)
 	return dg < dc ? 232 + gl : 16 + 36 * ri + 6 * gi + bi;
 }
 
-static int color_of(const uint8_t *p, enum kf_ui_color_mode mode)
+/* A direct colour as curses takes it: values below 8 are the terminal's
+ * ANSI palette there, so near-black 0x000001..7 becomes 8 (invisible). */
+static int direct(int rgb)
 {
-	if (mode == KF_UI_DIRECT) {
-		/* direct colours below 8 are the terminal's ANSI palette */
-		int v = (p[0] << 16) | (p[1] << 8) | p[2];
-		return v < 8 ? 8 : v;
-	}
-	return color256(p[0], p[1], p[2]);
+	return rgb < 0 ? -1 : rgb < 8 ? 8 : rgb;
 }
 
-void kf_ui_image_draw(struct kf_ui_app *app, WINDOW *w, int y, int x, const struct kf_image *px,
-		      enum kf_ui_color_mode mode)
+void kf_ui_art_release(struct kf_ui_art *a)
 {
-	static const wchar_t shades_u[] = L" ░▒▓█";
-	static const char shades_a[] = " .:-=+*#%@";
+	if (!a)
+		return;
+	kf_free(a->ch);
+	kf_free(a->fg);
+	kf_free(a->bg);
+	memset(a, 0, sizeof(*a));
+}
 
-	for (int r = 0; r < px->height / 2; r++) {
-		for (int c = 0; c < px->width; c++) {
-			const uint8_t *up = px->rgb + ((size_t)(2 * r) * (size_t)px->width + (size_t)c) * 3;
-			const uint8_t *lo = up + (size_t)px->width * 3;
+int kf_ui_art_make(const struct kf_image *src, int max_cols, int max_rows,
+		   enum kf_ui_color_mode mode, int utf8, struct kf_ui_art *out,
+		   struct kf_err *err)
+{
+	static int threads_set;
+	ChafaCanvasConfig *cfg;
+	ChafaSymbolMap *map;
+	ChafaCanvas *cv;
+	ChafaSymbolTags tags;
+	int cols, rows;
+	size_t n;
 
-			if (mode == KF_UI_GREY) {
-				int l = (up[0] * 30 + up[1] * 59 + up[2] * 11 + lo[0] * 30 + lo[1] * 59 +
-					 lo[2] * 11) / 200;	/* 0..255 */
-				if (app->utf8) {
-					wchar_t s[2] = { shades_u[l * 5 / 256], 0 };
-					mvwaddnwstr(w, y + r, x + c, s, 1);
-				} else {
-					mvwaddch(w, y + r, x + c, (chtype)shades_a[l * 10 / 256]);
-				}
-				continue;
+	memset(out, 0, sizeof(*out));
+	if (!src->rgb || src->width <= 0 || src->height <= 0 || max_cols < 1 || max_rows < 1)
+		return kf_err_set(err, KF_E_INVALID, "nothing to draw");
+	kf_ui_art_size(src->width, src->height, max_cols, max_rows, &cols, &rows);
+	n = (size_t)cols * (size_t)rows;
+	if (!(out->ch = kf_calloc(n, sizeof(*out->ch))) || !(out->fg = kf_calloc(n, sizeof(int))) ||
+	    !(out->bg = kf_calloc(n, sizeof(int)))) {
+		kf_ui_art_release(out);
+		return kf_err_set(err, KF_E_NOMEM, "out of memory drawing the photo");
+	}
+	out->cols = cols;
+	out->rows = rows;
+	if (!threads_set) {	/* render on this thread: a few thousand cells */
+		chafa_set_n_threads(1);
+		threads_set = 1;
+	}
+	/* chafa allocates with GLib, which aborts when memory runs out */
+	cfg = chafa_canvas_config_new();
+	chafa_canvas_config_set_geometry(cfg, cols, rows);
+	chafa_canvas_config_set_canvas_mode(cfg, mode == KF_UI_DIRECT ? CHAFA_CANVAS_MODE_TRUECOLOR :
+					    mode == KF_UI_256 ? CHAFA_CANVAS_MODE_INDEXED_240 :
+					    CHAFA_CANVAS_MODE_FGBG);
+	/* block elements (halves, quadrants, eighths): no box-drawing lines,
+	 * which would look like the face boxes drawn over the photo; narrow
+	 * symbols only, a cell each as curses counts them */
+	tags = utf8 ? CHAFA_SYMBOL_TAG_BLOCK | CHAFA_SYMBOL_TAG_SPACE : CHAFA_SYMBOL_TAG_ASCII;
+	if (utf8 && mode == KF_UI_GREY)		/* shades stand in for colours */
+		tags |= CHAFA_SYMBOL_TAG_STIPPLE;
+	map = chafa_symbol_map_new();
+	chafa_symbol_map_add_by_tags(map, tags);
+	chafa_symbol_map_remove_by_tags(map, CHAFA_SYMBOL_TAG_WIDE | CHAFA_SYMBOL_TAG_BAD);
+	chafa_canvas_config_set_symbol_map(cfg, map);
+	cv = chafa_canvas_new(cfg);
+	chafa_canvas_draw_all_pixels(cv, CHAFA_PIXEL_RGB8, src->rgb, src->width, src->height,
+				     src->width * 3);
+	for (int y = 0; y < rows; y++) {
+		for (int x = 0; x < cols; x++) {
+			size_t i = (size_t)y * (size_t)cols + (size_t)x;
+			gunichar c = chafa_canvas_get_char_at(cv, x, y);
+			int fg = -1, bg = -1;
+
+			if (c < 0x20 || wcwidth((wchar_t)c) != 1)
+				c = ' ';
+			if (mode == KF_UI_DIRECT) {
+				chafa_canvas_get_colors_at(cv, x, y, &fg, &bg);
+				fg = direct(fg);
+				bg = direct(bg);
+			} else if (mode == KF_UI_256) {
+				chafa_canvas_get_raw_colors_at(cv, x, y, &fg, &bg);
+				fg = fg >= 16 && fg <= 255 ? fg : -1;
+				bg = bg >= 16 && bg <= 255 ? bg : -1;
 			}
-			int pair = alloc_pair(color_of(up, mode), color_of(lo, mode));
+			if (c == ' ' || fg < 0)		/* only the background shows */
+				fg = bg;
+			out->ch[i] = (uint32_t)c;
+			out->fg[i] = fg;
+			out->bg[i] = bg;
+		}
+	}
+	chafa_canvas_unref(cv);
+	chafa_symbol_map_unref(map);
+	chafa_canvas_config_unref(cfg);
+	return KF_OK;
+}
 
+void kf_ui_art_draw(WINDOW *w, int y, int x, const struct kf_ui_art *a)
+{
+	for (int r = 0; r < a->rows; r++) {
+		for (int c = 0; c < a->cols; c++) {
+			size_t i = (size_t)r * (size_t)a->cols + (size_t)c;
+			wchar_t s[2] = { (wchar_t)a->ch[i], 0 };
+			int pair = 0;
+
+			if (a->fg[i] >= 0 || a->bg[i] >= 0)
+				pair = alloc_pair(a->fg[i], a->bg[i]);
 			if (pair < 0)
 				pair = 0;
 			wattr_set(w, A_NORMAL, 0, &pair);
-			if (app->utf8) {
-				mvwaddnwstr(w, y + r, x + c, L"\u2580", 1);
-			} else {
-				/* one pixel a cell: the lower one as the background of a space */
-				int p2 = alloc_pair(color_of(lo, mode), color_of(lo, mode));
-				if (p2 < 0)
-					p2 = 0;
-				wattr_set(w, A_NORMAL, 0, &p2);
-				mvwaddch(w, y + r, x + c, ' ');
-			}
+			if (a->ch[i] < 0x80)
+				mvwaddch(w, y + r, x + c, (chtype)a->ch[i]);
+			else
+				mvwaddnwstr(w, y + r, x + c, s, 1);
 		}
 	}
 	wattrset(w, A_NORMAL);
 }
 
-int kf_ui_image_pair(const struct kf_image *px, int cx, int cy, int fg_r, int fg_g, int fg_b,
-		     enum kf_ui_color_mode mode)
+int kf_ui_art_pair(const struct kf_ui_art *a, int cx, int cy, int r, int g, int b,
+		   enum kf_ui_color_mode mode)
 {
-	uint8_t fg[3] = { (uint8_t)fg_r, (uint8_t)fg_g, (uint8_t)fg_b };
-	const uint8_t *p;
+	int fg;
 
-	if (mode == KF_UI_GREY || cx < 0 || cy < 0 || cx >= px->width || 2 * cy + 1 >= px->height)
+	if (mode == KF_UI_GREY || cx < 0 || cy < 0 || cx >= a->cols || cy >= a->rows)
 		return -1;
-	p = px->rgb + ((size_t)(2 * cy + 1) * (size_t)px->width + (size_t)cx) * 3;
-	return alloc_pair(color_of(fg, mode), color_of(p, mode));
+	fg = mode == KF_UI_DIRECT ? direct((r << 16) | (g << 8) | b) : color256(r, g, b);
+	return alloc_pair(fg, a->bg[(size_t)cy * (size_t)a->cols + (size_t)cx]);
 }

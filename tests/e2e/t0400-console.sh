@@ -35,6 +35,18 @@ wait_for() {
 	cat screen.txt
 	return 1
 }
+# wait_gone SESSION TEXT [SECONDS]: poll the screen until it no longer shows TEXT
+wait_gone() {
+	local i
+	for i in $(seq 1 $(( ${3:-20} * 10 ))); do
+		tm capture-pane -p -t "$1" >screen.txt 2>/dev/null
+		grep -qF -- "$2" screen.txt || return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for '$2' to go; the screen:"
+	cat screen.txt
+	return 1
+}
 # save SESSION VIEW: keep the screen for the report
 save() { tm capture-pane -p -t "$1" >"screens/$2"; }
 keys() { local s=$1; shift; tm send-keys -t "$s" "$@"; }
@@ -88,7 +100,8 @@ test_expect_success 'the Recognition tab has the counts of kingface recognition 
 test_expect_success 'Enter lists the client photos, Enter again the face detail' '
 	keys kf Enter && wait_for kf "SIMILARITY" && save kf 8-client-photos &&
 	test_grep screens/8-client-photos "sample1.jpg" &&
-	keys kf Enter && wait_for kf "face detail" && save kf 9-detail &&
+	keys kf Enter && wait_for kf "face detail" && wait_gone kf "Loading the photo" &&
+	save kf 9-detail &&
 	kf detail wedding sample1.jpg --json >detail.json &&
 	test "$(grep -c "conf [0-9]" screens/9-detail)" = "$(jq ".faces | length" detail.json)" &&
 	for name in $(jq -r ".faces[].matches[].clientName" detail.json); do
@@ -128,7 +141,7 @@ test_expect_success '--readonly refuses a delete (80x24)' '
 '
 
 test_expect_success 'NO_COLOR: the photo in shades of grey, no colour escapes' '
-	keys ro Enter && wait_for ro "SIMILARITY" && keys ro Enter && wait_for ro "face detail" &&
+	keys ro Enter && wait_for ro "SIMILARITY" && keys ro Enter && wait_for ro "face detail" && wait_gone ro "Loading the photo" &&
 	tm capture-pane -p -e -t ro >colors.txt && save ro 12-detail-no-color &&
 	! grep -q "\[[34]8;5;" colors.txt && grep -q "[░▒▓█]" screens/12-detail-no-color &&
 	keys ro Q && ended_ok ro
