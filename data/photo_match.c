@@ -152,13 +152,21 @@ static int larger_face(const struct kf_people_face *x, const struct kf_people_fa
 	return ax != ay ? ax > ay : x->confidence > y->confidence;
 }
 
+static int skipped(const struct kf_people_face *f, const int64_t *skip, size_t nskip)
+{
+	for (size_t k = 0; k < nskip; k++)
+		if (skip[k] == f->id)
+			return 1;
+	return 0;
+}
+
 int kf_people_assign(struct kf_store *st, int64_t gallery_id, int cluster_id,
-		     int64_t client_id, float threshold, size_t *confirmed,
-		     size_t *references, struct kf_err *err)
+		     int64_t client_id, float threshold, const int64_t *skip, size_t nskip,
+		     size_t *confirmed, size_t *references, struct kf_err *err)
 {
 	struct kf_match_gallery mg;
 	struct kf_people p;
-	size_t best[KF_PEOPLE_REFERENCES], nref = 0;
+	size_t best[KF_PEOPLE_REFERENCES], nref = 0, ncon = 0;
 	const struct kf_people_cluster *cl;
 	int rc;
 
@@ -172,18 +180,20 @@ int kf_people_assign(struct kf_store *st, int64_t gallery_id, int cluster_id,
 	}
 	cl = &p.clusters[cluster_id - 1];
 	/* its largest faces become the references */
-	for (; nref < KF_PEOPLE_REFERENCES && nref < cl->nfaces; nref++) {
+	for (; nref < KF_PEOPLE_REFERENCES; nref++) {
 		size_t at = SIZE_MAX;
 
 		for (size_t k = 0; k < cl->nfaces; k++) {
-			int taken = 0;
+			const struct kf_people_face *f = &p.faces.faces[cl->faces[k]];
+			int taken = skipped(f, skip, nskip);
 
 			for (size_t j = 0; j < nref; j++)
 				taken |= best[j] == cl->faces[k];
-			if (!taken && (at == SIZE_MAX || larger_face(&p.faces.faces[cl->faces[k]],
-								     &p.faces.faces[at])))
+			if (!taken && (at == SIZE_MAX || larger_face(f, &p.faces.faces[at])))
 				at = cl->faces[k];
 		}
+		if (at == SIZE_MAX)
+			break;
 		best[nref] = at;
 	}
 	if ((rc = kf_store_begin(st, err)) < 0)
@@ -191,8 +201,11 @@ int kf_people_assign(struct kf_store *st, int64_t gallery_id, int cluster_id,
 	for (size_t k = 0; k < cl->nfaces; k++) {
 		const struct kf_people_face *f = &p.faces.faces[cl->faces[k]];
 
+		if (skipped(f, skip, nskip))
+			continue;
 		if ((rc = kf_store_review_set(st, f->photo_id, f->face_index, client_id, 1, err)) < 0)
 			goto fail;
+		ncon++;
 	}
 	for (size_t k = 0; k < nref; k++) {
 		const struct kf_people_face *f = &p.faces.faces[best[k]];
@@ -212,7 +225,7 @@ int kf_people_assign(struct kf_store *st, int64_t gallery_id, int cluster_id,
 	    (rc = kf_store_commit(st, err)) < 0)
 		goto fail;
 	if (confirmed)
-		*confirmed = cl->nfaces;
+		*confirmed = ncon;
 	if (references)
 		*references = nref;
 	goto out;

@@ -75,12 +75,13 @@ int kf_photo_review(struct kf_store *st, const struct kf_match_gallery *g, int64
  * (up to KF_PEOPLE_REFERENCES, by box area then detector score) added as the
  * client's references, then the gallery re-matched at threshold
  * (KF_THRESHOLD_AUTO: the gallery's, with the new references), all in one
- * transaction. *confirmed and *references (may be NULL) get the counts.
- * KF_E_NOTFOUND: no such cluster. */
+ * transaction, except the nskip faces in skip (photo_faces ids: faces staff
+ * took out of the cluster). *confirmed and *references (may be NULL) get the
+ * counts. KF_E_NOTFOUND: no such cluster. */
 #define KF_PEOPLE_REFERENCES 3
 int kf_people_assign(struct kf_store *st, int64_t gallery_id, int cluster_id,
-		     int64_t client_id, float threshold, size_t *confirmed,
-		     size_t *references, struct kf_err *err);
+		     int64_t client_id, float threshold, const int64_t *skip, size_t nskip,
+		     size_t *confirmed, size_t *references, struct kf_err *err);
 
 /* The name of a client of the gallery, "?" when unknown. */
 const char *kf_match_gallery_name(const struct kf_match_gallery *g, int64_t client_id);

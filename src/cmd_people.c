@@ -145,8 +145,8 @@ int kf_cmd_people_assign(struct kf_cli *cli, const struct kf_command *cmd, struc
 				"--create)", a->pos[2]);
 	}
 	if (rc < 0 || kf_settings_get(st, "threshold", &setting, &err) < 0 ||
-	    kf_people_assign(st, g.id, (int)cluster, c.id, (float)setting, &confirmed, &refs,
-			     &err) < 0) {
+	    kf_people_assign(st, g.id, (int)cluster, c.id, (float)setting, NULL, 0, &confirmed,
+			     &refs, &err) < 0) {
 		rc = kf_cli_error(&err);
 		goto out;
 	}
