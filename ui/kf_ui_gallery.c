@@ -16,6 +16,7 @@
 #include "data/queue.h"
 #include "data/settings.h"
 #include "data/store_client.h"
+#include "data/store_face.h"
 #include "data/store_gallery.h"
 #include "data/store_photo.h"
 #include "data/store_result.h"
@@ -69,6 +70,9 @@ struct gallery {
 	struct kf_gallery g;
 	int have_g;
 	char threshold[256];	/* which threshold is in force and why, "" unknown */
+	int64_t threshold_refs;	/* ... for these references (kf_store_face_version) */
+	double threshold_set;	/* ... and this setting */
+	char threshold_engine[32];	/* ... and this engine */
 	enum tab tab;
 	struct kf_ui_list lists[NTABS];
 	/* clients */
@@ -175,18 +179,31 @@ static void photos_page(struct gallery *s, struct kf_ui_app *app, int h)
 	kf_ui_list_clamp(l, h);
 }
 
+/* The threshold line, computed again only when the references or the
+ * setting changed (the auto threshold looks at every pair of references). */
 static void threshold_line(struct gallery *s, struct kf_ui_app *app)
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_match_gallery mg;
+	int64_t refs;
 	double t;
 
-	s->threshold[0] = '\0';
 	if (kf_settings_get(app->store, "threshold", &t, &err) < 0 ||
-	    kf_match_gallery_load(app->store, s->gid, &mg, &err) < 0)
+	    kf_store_face_version(app->store, s->gid, &refs, &err) < 0) {
+		s->threshold[0] = '\0';
+		return;
+	}
+	if (s->threshold[0] && refs == s->threshold_refs && t == s->threshold_set &&
+	    s->have_g && s->g.engine && !strcmp(s->g.engine, s->threshold_engine))
+		return;
+	s->threshold[0] = '\0';
+	if (kf_match_gallery_load(app->store, s->gid, &mg, &err) < 0)
 		return;
 	kf_match_gallery_threshold_why(&mg, (float)t, s->threshold, sizeof(s->threshold));
+	snprintf(s->threshold_engine, sizeof(s->threshold_engine), "%s", mg.engine);
 	kf_match_gallery_release(&mg);
+	s->threshold_refs = refs;
+	s->threshold_set = t;
 }
 
 static void reload(struct kf_ui_view *v, struct kf_ui_app *app)
