@@ -87,7 +87,8 @@ test_expect_success 'p processes in the background up to X/X' '
 	keys kf 2 && wait_for kf "STATUS" &&
 	wait_for kf "Processed 2/2" 240 && save kf 6-processed &&
 	kf status wedding --json | jq -e ".done == 2" &&
-	grep -E "sample1.jpg +done +3" screens/6-processed
+	grep -E "sample1.jpg +done +3" screens/6-processed &&
+	grep -F "$(kf status wedding --json | jq -r .threshold.why)" screens/6-processed
 '
 
 test_expect_success 'the Recognition tab has the counts of kingface recognition --json' '
