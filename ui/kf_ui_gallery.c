@@ -57,9 +57,8 @@ static const struct kf_ui_binding keys[] = {
 	  M(T_CLIENTS) | M(T_RECOGNITION) },
 	{ '\r', "Enter", "open", "face detail of the photo", CMD_OPEN, 0, M(T_PHOTOS) | M(T_JOBS) },
 	{ '\r', "Enter", "open", "the cluster's faces", CMD_OPEN, 0, M(T_PEOPLE) },
-	{ 'a', "a", "assign", "assign the cluster to a client: confirms its faces, adds 3 as "
-	  "references (Tab completes; a new name adds one)", CMD_PEOPLE_ASSIGN, KF_UI_WRITES,
-	  M(T_PEOPLE) },
+	{ 'a', "a", "assign", "assign the cluster to a client, new or existing", CMD_PEOPLE_ASSIGN,
+	  KF_UI_WRITES, M(T_PEOPLE) },
 	{ 'r', "r", "requeue", "re-queue the failed and dead jobs", CMD_REQUEUE, KF_UI_WRITES,
 	  M(T_JOBS) },
 	{ 'p', "p", "process", "process the gallery's photos in the background", CMD_PROCESS,

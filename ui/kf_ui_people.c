@@ -199,11 +199,20 @@ static void people_load(struct kf_ui_people *pe, struct kf_ui_app *app)
 		kf_ui_message(app, 1, "out of memory");
 		return;
 	}
-	/* a face taken out stays out while it is in the same cluster */
+	/* a face taken out stays out while it is unknown and in a cluster listed,
+	 * under that cluster's id now (ids are ranks: they move) */
 	k = 0;
-	for (size_t i = 0; i < pe->nskips; i++)
-		if (cluster_has(pe, cluster_by_id(pe, pe->skips[i].cluster), pe->skips[i].face_id))
-			pe->skips[k++] = pe->skips[i];
+	for (size_t i = 0; i < pe->nskips; i++) {
+		const struct kf_people_cluster *c = NULL;
+
+		for (size_t f = 0; !c && f < pe->pp.faces.n; f++)
+			if (pe->pp.faces.faces[f].id == pe->skips[i].face_id)
+				c = cluster_by_id(pe, (int)pe->pp.label[f] + 1);
+		if (c && c->nfaces >= PEOPLE_MIN_FACES) {
+			pe->skips[k] = pe->skips[i];
+			pe->skips[k++].cluster = c->id;
+		}
+	}
 	pe->nskips = k;
 	kf_ui_people_refilter(pe);
 }
@@ -327,7 +336,7 @@ static void crop_draw(struct face_crop *c, struct kf_ui_app *app, WINDOW *w, int
  * column *x; 0 when there is none. */
 static int crop_room(int width, int h, int *x, int *cw, int *ch)
 {
-	int panel = width * 2 / 5;
+	int panel = width / 3;
 
 	if (panel > 48)
 		panel = 48;
@@ -353,7 +362,7 @@ static void cluster_row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int 
 	(void)app, (void)sel;
 	if (out)
 		snprintf(extra, sizeof(extra), "  (%zu out)", out);
-	kf_ui_putf(w, y, x, width, " %7d  %3zu faces in %3zu photos  %s, face %d%s", c->id,
+	kf_ui_putf(w, y, x, width, " %3d  %3zu faces in %3zu photos  %s, face %d%s", c->id,
 		   c->nfaces, c->nphotos, r->key, r->face_index, extra);
 }
 
@@ -376,7 +385,7 @@ void kf_ui_people_draw(struct kf_ui_people *pe, struct kf_ui_app *app, WINDOW *w
 	if (crop_room(width, h, &cx, &cw, &ch))
 		lw = cx - 1;
 	kf_ui_attr(app, w, KF_UI_S_HEAD);
-	kf_ui_putf(w, y, 0, lw, " %7s  %s", "CLUSTER", "FACES / PHOTOS · REPRESENTATIVE");
+	kf_ui_putf(w, y, 0, lw, " %3s  %s", "ID", "CLUSTER · REPRESENTATIVE FACE");
 	wattrset(w, A_NORMAL);
 	kf_ui_list_draw(&pe->list, app, w, y + 1, 0, h - 1, lw, cluster_row, pe,
 			pe->pp.faces.n ? "no cluster of 2 or more unknown faces"
@@ -577,10 +586,8 @@ enum { CMD_OPEN = 1, CMD_OUT, CMD_ASSIGN, CMD_PROCESS };
 
 static const struct kf_ui_binding cluster_keys[] = {
 	{ '\r', "Enter", "detail", "face detail of the photo, that face selected", CMD_OPEN, 0, 0 },
-	{ 'x', "x", "out/in", "take the face out of the cluster for the assignment (x again puts it "
-	  "back)", CMD_OUT, 0, 0 },
-	{ 'a', "a", "assign", "assign the cluster (but the faces out) to a client: confirms its "
-	  "faces, adds 3 as references (Tab completes; a new name adds one)", CMD_ASSIGN,
+	{ 'x', "x", "out/in", "take the face out of the cluster; again: back in", CMD_OUT, 0, 0 },
+	{ 'a', "a", "assign", "assign the cluster but the faces out to a client", CMD_ASSIGN,
 	  KF_UI_WRITES, 0 },
 	{ 'p', "p", NULL, "process the gallery's photos in the background", CMD_PROCESS,
 	  KF_UI_WRITES, 0 },

@@ -7,7 +7,7 @@
  * The gallery screen owns one struct kf_ui_people and draws it in its People
  * tab; the cluster screen it opens points to it, which is safe because a
  * screen below is freed only after the screens above it. The faces taken out
- * of a cluster (x) are kept here, by cluster, until the clusters change.
+ * of a cluster (x) are kept here while they are in a listed cluster.
  * UI thread only, like every screen.
  */
 #ifndef KF_UI_PEOPLE_H

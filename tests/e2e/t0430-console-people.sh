@@ -74,12 +74,12 @@ console kf 120x34
 
 test_expect_success 'the People tab lists the clusters as kingface people does' '
 	test "$c1_faces" -ge 3 &&
-	wait_for kf "Galleries (2)" && people kf dev && wait_for kf "CLUSTER" && save kf 1-people &&
+	wait_for kf "Galleries (2)" && people kf dev && wait_for kf "REPRESENTATIVE" && save kf 1-people &&
 	test_grep screens/1-people "5 People" &&
 	test "$(grep -cE "^ +[0-9]+ +[0-9]+ faces in +[0-9]+ photos" screens/1-people)" = \
 		"$(jq ".clusters | length" before.json)" &&
 	grep -E "^ +1 +$c1_faces faces in +$c1_photos photos  $c1_rep, face 0" screens/1-people &&
-	grep -E "REPRESENTATIVE +$c1_rep, face 0" screens/1-people &&
+	grep -E "REPRESENTATIVE FACE +$c1_rep, face 0" screens/1-people &&
 	grep -F "$(jq .unclustered before.json) unclustered faces" screens/1-people
 '
 
@@ -147,7 +147,7 @@ test_expect_success 'a Rekognition gallery: no people, and why' '
 console ro 100x30 --readonly
 
 test_expect_success '--readonly refuses a, on the tab and in a cluster' '
-	wait_for ro "Galleries (2)" && people ro dev && wait_for ro "CLUSTER" &&
+	wait_for ro "Galleries (2)" && people ro dev && wait_for ro "REPRESENTATIVE" &&
 	keys ro a && wait_for ro "read-only console: a" &&
 	keys ro Enter && wait_for ro "faces in" && keys ro a && wait_for ro "read-only console: a" &&
 	test "$(confirmed "Amy Pond" | wc -l)" = "$((c1_faces - 1))" &&
