@@ -180,7 +180,7 @@ static void people_load(struct kf_ui_people *pe, struct kf_ui_app *app)
 		snprintf(pe->note, sizeof(pe->note), "%s", err.msg);
 		return;
 	}
-	pe->local = !g.engine || !strcmp(g.engine, KF_MATCH_ENGINE_LOCAL);
+	pe->local = !g.engine || !g.engine[0] || !strcmp(g.engine, KF_MATCH_ENGINE_LOCAL);
 	if (!pe->local)
 		snprintf(pe->note, sizeof(pe->note), "this gallery uses the %s engine, which keeps no "
 			 "face descriptors: people needs the local engine's", g.engine);
@@ -389,7 +389,8 @@ void kf_ui_people_draw(struct kf_ui_people *pe, struct kf_ui_app *app, WINDOW *w
 	wattrset(w, A_NORMAL);
 	kf_ui_list_draw(&pe->list, app, w, y + 1, 0, h - 1, lw, cluster_row, pe,
 			pe->pp.faces.n ? "no cluster of 2 or more unknown faces"
-				       : "no unknown faces: every face found matches a client");
+				       : "no unknown faces: every face found matches a client (or "
+					 "nothing is processed yet: p)");
 	if (lw == width || !(c = selected(pe))) {
 		kf_ui_attr(app, w, KF_UI_S_DIM);
 		if (pe->pp.faces.n)
@@ -462,6 +463,8 @@ static unsigned assign_commit(struct kf_ui_people *pe, struct kf_ui_app *app, in
 	kf_ui_busy(app, "Assigning the cluster…");
 	app->msg[0] = '\0';
 	people_load(pe, app);
+	if (!pe->loaded)	/* its error is on the status line */
+		return KF_UI_REDRAW;
 	c = cluster_by_id(pe, cluster);
 	same = c && c->nfaces == pe->nassign;
 	for (size_t k = 0; same && k < c->nfaces; k++)
