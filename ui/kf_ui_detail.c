@@ -70,8 +70,6 @@ static const struct kf_ui_binding keys[] = {
 };
 
 #define OVERVIEW_SIDE 800	/* long side of the copy the whole photo is drawn from */
-#define CROP_MARGIN 0.3f	/* around a face, on each side, of the box's long side */
-#define CROP_SIDE 384		/* pixels kept of a face crop: more than cells can show */
 #define NREFS 8			/* reference faces kept, one per client */
 
 /* A face cut from the full-resolution photo, for the box it was cut at. */
@@ -87,16 +85,6 @@ struct ref_crop {
 	int64_t client_id;
 	struct kf_image img;
 	char note[64];
-};
-
-/* Art made from an image for a key (which face, which client), a room and
- * colours: made again when one changes. */
-struct art_cache {
-	struct kf_ui_art art;
-	int valid;
-	int64_t key;
-	int w, h, utf8;
-	enum kf_ui_color_mode mode;
 };
 
 struct detail {
@@ -118,67 +106,12 @@ struct detail {
 	size_t ncrops;
 	struct ref_crop refs[NREFS];
 	size_t nrefs;
-	struct art_cache photo_art, face_art, ref_art;
+	struct kf_ui_art_cache photo_art, face_art, ref_art;
 	/* a review waiting for the answer to a prompt */
 	int pick_what;
 	char assign_name[128];
 	pid_t opener;			/* xdg-open running, 0: none */
 };
-
-static void art_invalidate(struct art_cache *c)
-{
-	kf_ui_art_release(&c->art);
-	c->valid = 0;
-}
-
-/* The art of img for key in w x h cells, NULL when there is nothing to draw. */
-static const struct kf_ui_art *art_get(struct art_cache *c, const struct kf_image *img,
-				       int64_t key, int w, int h, enum kf_ui_color_mode mode,
-				       int utf8)
-{
-	struct kf_err err = KF_ERR_INIT;
-
-	if (c->valid && c->key == key && c->w == w && c->h == h && c->mode == mode &&
-	    c->utf8 == utf8)
-		return &c->art;
-	art_invalidate(c);
-	if (!img || !img->rgb || kf_ui_art_make(img, w, h, mode, utf8, &c->art, &err) < 0)
-		return NULL;
-	c->valid = 1;
-	c->key = key;
-	c->w = w;
-	c->h = h;
-	c->mode = mode;
-	c->utf8 = utf8;
-	return &c->art;
-}
-
-/* Cut the face at box (fractions) out of full with a margin, as a square
- * (less at the photo's edges), reduced to CROP_SIDE when larger. */
-static int cut_face(const struct kf_image *full, float left, float top, float width, float height,
-		    struct kf_image *out, struct kf_err *err)
-{
-	float bw = width * (float)full->width, bh = height * (float)full->height;
-	float side = (bw > bh ? bw : bh) * (1.0f + 2.0f * CROP_MARGIN);
-	float cx = (left + width / 2) * (float)full->width, cy = (top + height / 2) * (float)full->height;
-	struct kf_image c = { 0 };
-	int rc, w, h;
-
-	if (side < 1)
-		side = 1;
-	if ((rc = kf_image_crop(full, (int)(cx - side / 2), (int)(cy - side / 2), (int)side,
-				(int)side, &c, err)) < 0)
-		return rc;
-	if (c.width <= CROP_SIDE && c.height <= CROP_SIDE) {
-		*out = c;
-		return KF_OK;
-	}
-	w = c.width >= c.height ? CROP_SIDE : (int)((int64_t)c.width * CROP_SIDE / c.height);
-	h = c.height > c.width ? CROP_SIDE : (int)((int64_t)c.height * CROP_SIDE / c.width);
-	rc = kf_image_resize(&c, w > 0 ? w : 1, h > 0 ? h : 1, out, err);
-	kf_image_release(&c);
-	return rc;
-}
 
 static const struct crop *crop_of(const struct detail *s, const struct kf_detail_face *f)
 {
@@ -196,7 +129,7 @@ static void crops_free(struct detail *s)
 	free(s->crops);
 	s->crops = NULL;
 	s->ncrops = 0;
-	art_invalidate(&s->face_art);
+	kf_ui_art_cache_release(&s->face_art);
 }
 
 static void refs_free(struct detail *s)
@@ -204,7 +137,7 @@ static void refs_free(struct detail *s)
 	for (size_t i = 0; i < s->nrefs; i++)
 		kf_image_release(&s->refs[i].img);
 	s->nrefs = 0;
-	art_invalidate(&s->ref_art);
+	kf_ui_art_cache_release(&s->ref_art);
 }
 
 /* Decode the photo at full resolution: keep a reduced copy to draw and cut
@@ -242,7 +175,7 @@ static void load_photo(struct detail *s, struct kf_ui_app *app)
 		}
 		if (kf_image_resize(&full, w > 0 ? w : 1, h > 0 ? h : 1, &s->img, &err) < 0)
 			snprintf(s->img_error, sizeof(s->img_error), "%s", err.msg);
-		art_invalidate(&s->photo_art);
+		kf_ui_art_cache_release(&s->photo_art);
 	}
 	crops_free(s);
 	if (s->n && (s->crops = calloc(s->n, sizeof(*s->crops)))) {
@@ -253,8 +186,8 @@ static void load_photo(struct detail *s, struct kf_ui_app *app)
 			s->crops[i].face_index = f->face_index;
 			s->crops[i].box = f->box;
 			/* a box off the photo leaves the crop empty: nothing drawn */
-			cut_face(&full, f->box.left, f->box.top, f->box.width, f->box.height,
-				 &s->crops[i].img, &cerr);
+			kf_ui_face_cut(&full, f->box.left, f->box.top, f->box.width,
+				       f->box.height, &s->crops[i].img, &cerr);
 		}
 		s->ncrops = s->n;
 	}
@@ -290,8 +223,8 @@ static void ref_load(struct detail *s, struct kf_ui_app *app, struct ref_crop *r
 			path = have_p && !p.missing ? p.path : NULL;
 		}
 		if (path && kf_image_load(path, 0, &full, NULL, &err) == KF_OK)
-			cut_face(&full, r->box_left, r->box_top, r->box_width, r->box_height, &rc->img,
-				 &err);
+			kf_ui_face_cut(&full, r->box_left, r->box_top, r->box_width,
+				       r->box_height, &rc->img, &err);
 		kf_image_release(&full);
 		if (have_p)
 			kf_store_photo_release(&p);
@@ -312,7 +245,7 @@ static const struct ref_crop *ref_of(struct detail *s, struct kf_ui_app *app, in
 		kf_image_release(&s->refs[0].img);
 		memmove(&s->refs[0], &s->refs[1], (NREFS - 1) * sizeof(s->refs[0]));
 		s->nrefs--;
-		art_invalidate(&s->ref_art);
+		kf_ui_art_cache_release(&s->ref_art);
 	}
 	rc = &s->refs[s->nrefs++];
 	memset(rc, 0, sizeof(*rc));
@@ -483,9 +416,10 @@ static int draw_faces(struct detail *s, struct kf_ui_app *app, WINDOW *w, int y,
 	else
 		kf_ui_put(w, y, rx, width - cw - 2, "no client");
 	wattrset(w, A_NORMAL);
-	if (c && (a = art_get(&s->face_art, &c->img, f->face_index, cw, ch, mode, app->utf8)))
+	if (c && (a = kf_ui_art_cache_get(&s->face_art, &c->img, f->face_index, cw, ch, mode,
+					  app->utf8)))
 		kf_ui_art_draw(w, y + 1, x, a);
-	if (rc && (a = art_get(&s->ref_art, &rc->img, id, cw, ch, mode, app->utf8))) {
+	if (rc && (a = kf_ui_art_cache_get(&s->ref_art, &rc->img, id, cw, ch, mode, app->utf8))) {
 		kf_ui_art_draw(w, y + 1, rx, a);
 	} else if (rc) {
 		kf_ui_attr(app, w, KF_UI_S_DIM);
@@ -588,7 +522,8 @@ static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)
 	}
 	/* the photo */
 	if (img_w >= 4 && avail_rows >= 2)
-		a = art_get(&s->photo_art, &s->img, 0, img_w, avail_rows, mode, app->utf8);
+		a = kf_ui_art_cache_get(&s->photo_art, &s->img, 0, img_w, avail_rows, mode,
+					app->utf8);
 	if (a) {
 		kf_ui_art_draw(w, top, 0, a);
 		for (size_t i = 0; i < s->n; i++)
@@ -970,7 +905,7 @@ static void dfree(struct kf_ui_view *v)
 	release_rows(s);
 	crops_free(s);
 	refs_free(s);
-	art_invalidate(&s->photo_art);
+	kf_ui_art_cache_release(&s->photo_art);
 	kf_image_release(&s->img);
 	free(s);
 }

@@ -1,7 +1,9 @@
-/* kf_ui_gallery.c: one gallery, in four tabs: Clients (enroll, add, remove,
+/* kf_ui_gallery.c: one gallery, in five tabs: Clients (enroll, add, remove,
  * export their photos to a folder),
  * Photos (paged from the store: only the visible rows are fetched), Recognition
- * (photos per client, most first) and Jobs (failed and dead, re-queue). */
+ * (photos per client, most first), Jobs (failed and dead, re-queue) and People
+ * (the unknown faces clustered, named as clients: kf_ui_people.c). */
+#include <assert.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,17 +24,19 @@
 #include "data/store_result.h"
 #include "ui/kf_ui_app.h"
 #include "ui/kf_ui_list.h"
+#include "ui/kf_ui_people.h"
 
-enum tab { T_CLIENTS, T_PHOTOS, T_RECOGNITION, T_JOBS, NTABS };
+enum tab { T_CLIENTS, T_PHOTOS, T_RECOGNITION, T_JOBS, T_PEOPLE, NTABS };
 #define M(t) (1u << (t))
 
 enum {
-	CMD_NEXT = 1, CMD_PREV, CMD_TAB1, CMD_TAB2, CMD_TAB3, CMD_TAB4, CMD_OPEN, CMD_PROCESS,
-	CMD_ADD, CMD_REMOVE, CMD_ENROLL, CMD_REQUEUE, CMD_EXPORT, CMD_EXPORT_ALL,
+	CMD_NEXT = 1, CMD_PREV, CMD_TAB1, CMD_TAB2, CMD_TAB3, CMD_TAB4, CMD_TAB5, CMD_OPEN,
+	CMD_PROCESS, CMD_ADD, CMD_REMOVE, CMD_ENROLL, CMD_REQUEUE, CMD_EXPORT, CMD_EXPORT_ALL,
+	CMD_PEOPLE_ASSIGN,
 };
 
 static const struct kf_ui_binding keys[] = {
-	{ '\t', "Tab", "next tab", "next tab (Shift-Tab previous; 1-4 pick one)", CMD_NEXT, 0, 0 },
+	{ '\t', "Tab", "next tab", "next tab (Shift-Tab previous; 1-5 pick one)", CMD_NEXT, 0, 0 },
 	{ KEY_BTAB, "S-Tab", NULL, "previous tab", CMD_PREV, 0, 0 },
 	{ KEY_RIGHT, "Right", NULL, "next tab", CMD_NEXT, 0, 0 },
 	{ KEY_LEFT, "Left", NULL, "previous tab", CMD_PREV, 0, 0 },
@@ -40,6 +44,7 @@ static const struct kf_ui_binding keys[] = {
 	{ '2', "2", NULL, "Photos tab", CMD_TAB2, 0, 0 },
 	{ '3', "3", NULL, "Recognition tab", CMD_TAB3, 0, 0 },
 	{ '4', "4", NULL, "Jobs tab", CMD_TAB4, 0, 0 },
+	{ '5', "5", NULL, "People tab", CMD_TAB5, 0, 0 },
 	{ 'e', "e", "enroll", "enroll a face of the client from a photo file (Tab completes the path)",
 	  CMD_ENROLL, KF_UI_WRITES, M(T_CLIENTS) },
 	{ 'a', "a", "add", "add a client", CMD_ADD, KF_UI_WRITES, M(T_CLIENTS) },
@@ -52,6 +57,9 @@ static const struct kf_ui_binding keys[] = {
 	{ '\r', "Enter", "open", "the client's photos", CMD_OPEN, 0,
 	  M(T_CLIENTS) | M(T_RECOGNITION) },
 	{ '\r', "Enter", "open", "face detail of the photo", CMD_OPEN, 0, M(T_PHOTOS) | M(T_JOBS) },
+	{ '\r', "Enter", "open", "the cluster's faces", CMD_OPEN, 0, M(T_PEOPLE) },
+	{ 'a', "a", "assign", "assign the cluster to a client, new or existing", CMD_PEOPLE_ASSIGN,
+	  KF_UI_WRITES, M(T_PEOPLE) },
 	{ 'r', "r", "requeue", "re-queue the failed and dead jobs", CMD_REQUEUE, KF_UI_WRITES,
 	  M(T_JOBS) },
 	{ 'p', "p", "process", "process the gallery's photos in the background", CMD_PROCESS,
@@ -59,7 +67,8 @@ static const struct kf_ui_binding keys[] = {
 	{ 0, NULL, NULL, NULL, 0, 0, 0 },
 };
 
-static const char *const tab_names[NTABS] = { "Clients", "Photos", "Recognition", "Jobs" };
+static const char *const tab_names[NTABS] = { "Clients", "Photos", "Recognition", "Jobs",
+					       "People" };
 
 #define PAGE_EXTRA 100
 
@@ -99,12 +108,14 @@ struct gallery {
 	int64_t export_client;
 	char export_name[128];
 	char export_dir[4096];
+	/* people: its own list and clusters */
+	struct kf_ui_people *people;
 };
 
 static void set_tab(struct gallery *s, int t)
 {
 	s->tab = (enum tab)((t + NTABS) % NTABS);
-	s->v.list = &s->lists[s->tab];
+	s->v.list = s->tab == T_PEOPLE ? kf_ui_people_list(s->people) : &s->lists[s->tab];
 	s->v.mode = M(s->tab);
 	snprintf(s->v.title, sizeof(s->v.title), "%s │ %s", s->name, tab_names[s->tab]);
 }
@@ -145,7 +156,7 @@ static void refilter(struct gallery *s)
 			s->jidx[k++] = i;
 	l->n = (int64_t)k;
 	for (int t = 0; t < NTABS; t++)
-		if (t != T_PHOTOS)
+		if (t != T_PHOTOS && t != T_PEOPLE)
 			kf_ui_list_clamp(&s->lists[t], s->lists[t].height);
 }
 
@@ -234,6 +245,7 @@ static void reload(struct kf_ui_view *v, struct kf_ui_app *app)
 	    grow(&s->jidx, s->njf + s->njd) < 0)
 		kf_ui_message(app, 1, "out of memory");
 	s->photos_stale = 1;
+	kf_ui_people_stale(s->people);
 	refilter(s);
 }
 
@@ -368,6 +380,10 @@ static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)
 				"no failed or dead jobs");
 		break;
 	}
+	case T_PEOPLE:
+		wattrset(w, A_NORMAL);
+		kf_ui_people_draw(s->people, app, w, y, h + 1, width);
+		break;
 	default:
 		break;
 	}
@@ -567,9 +583,9 @@ static unsigned export_ask(struct gallery *s, struct kf_ui_app *app, const struc
 
 static unsigned open_selected(struct gallery *s, struct kf_ui_app *app)
 {
-	struct kf_ui_list *l = &s->lists[s->tab];
+	struct kf_ui_list *l = s->v.list;
 
-	if (l->n == 0)
+	if (s->tab != T_PEOPLE && l->n == 0)
 		return KF_UI_NONE;
 	switch (s->tab) {
 	case T_CLIENTS: {
@@ -592,6 +608,8 @@ static unsigned open_selected(struct gallery *s, struct kf_ui_app *app)
 	case T_JOBS:
 		kf_ui_push(app, kf_ui_detail_new(s->gid, job_at(s, s->jidx[l->sel])->photo_id, -1));
 		break;
+	case T_PEOPLE:
+		return kf_ui_people_open(s->people, app);
 	default:
 		break;
 	}
@@ -601,7 +619,7 @@ static unsigned open_selected(struct gallery *s, struct kf_ui_app *app)
 static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
 {
 	struct gallery *s = (struct gallery *)v;
-	struct kf_ui_list *l = &s->lists[s->tab];
+	struct kf_ui_list *l = s->v.list;
 	const struct kf_client *c = s->tab == T_CLIENTS && l->n ? &s->clients[s->cidx[l->sel]] : NULL;
 	struct kf_err err = KF_ERR_INIT;
 	char label[200];
@@ -611,6 +629,8 @@ static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
 	case KF_UI_CMD_FILTER:
 		if (s->tab == T_PHOTOS)
 			s->photos_stale = 1;
+		else if (s->tab == T_PEOPLE)
+			kf_ui_people_refilter(s->people);
 		else
 			refilter(s);
 		return KF_UI_REDRAW;
@@ -620,7 +640,7 @@ static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
 	case CMD_PREV:
 		set_tab(s, (int)s->tab - 1);
 		return KF_UI_REDRAW;
-	case CMD_TAB1: case CMD_TAB2: case CMD_TAB3: case CMD_TAB4:
+	case CMD_TAB1: case CMD_TAB2: case CMD_TAB3: case CMD_TAB4: case CMD_TAB5:
 		set_tab(s, cmd - CMD_TAB1);
 		return KF_UI_REDRAW;
 	case CMD_OPEN:
@@ -657,6 +677,8 @@ static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
 		return export_ask(s, app, c);
 	case CMD_EXPORT_ALL:
 		return export_ask(s, app, NULL);
+	case CMD_PEOPLE_ASSIGN:
+		return kf_ui_people_assign(s->people, app);
 	case CMD_REQUEUE:
 		if (kf_queue_requeue(app->store, s->gid, KF_REQUEUE_ALL, &n, &err) < 0) {
 			kf_ui_error(app, &err);
@@ -682,6 +704,7 @@ static void gfree(struct kf_ui_view *v)
 	kf_queue_list_free(s->jf, s->njf);
 	kf_queue_list_free(s->jd, s->njd);
 	kf_enroll_file_release(&s->ef);
+	kf_ui_people_destroy(s->people);
 	free(s->cidx);
 	free(s->ridx);
 	free(s->jidx);
@@ -701,11 +724,19 @@ struct kf_ui_view *kf_ui_gallery_new(int64_t gallery_id, const char *name)
 {
 	struct gallery *s = calloc(1, sizeof(*s));
 
-	if (!s)
+	if (!s || !(s->people = kf_ui_people_create(gallery_id))) {
+		free(s);
 		return NULL;
+	}
 	s->v.screen = &gallery_screen;
 	s->v.gallery_id = s->gid = gallery_id;
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	set_tab(s, T_CLIENTS);
 	return &s->v;
+}
+
+struct kf_ui_people *kf_ui_gallery_people(struct kf_ui_view *v)
+{
+	assert(v->screen == &gallery_screen);
+	return ((struct gallery *)v)->people;
 }

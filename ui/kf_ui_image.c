@@ -189,3 +189,60 @@ int kf_ui_art_pair(const struct kf_ui_art *a, int cx, int cy, int r, int g, int 
 	fg = mode == KF_UI_DIRECT ? direct((r << 16) | (g << 8) | b) : color256(r, g, b);
 	return alloc_pair(fg, a->bg[(size_t)cy * (size_t)a->cols + (size_t)cx]);
 }
+
+void kf_ui_art_cache_release(struct kf_ui_art_cache *c)
+{
+	if (!c)
+		return;
+	kf_ui_art_release(&c->art);
+	c->valid = 0;
+}
+
+const struct kf_ui_art *kf_ui_art_cache_get(struct kf_ui_art_cache *c, const struct kf_image *img,
+					    int64_t key, int w, int h, enum kf_ui_color_mode mode,
+					    int utf8)
+{
+	struct kf_err err = KF_ERR_INIT;
+
+	if (c->valid && c->key == key && c->w == w && c->h == h && c->mode == mode &&
+	    c->utf8 == utf8)
+		return &c->art;
+	kf_ui_art_cache_release(c);
+	if (!img || !img->rgb || kf_ui_art_make(img, w, h, mode, utf8, &c->art, &err) < 0)
+		return NULL;
+	c->valid = 1;
+	c->key = key;
+	c->w = w;
+	c->h = h;
+	c->mode = mode;
+	c->utf8 = utf8;
+	return &c->art;
+}
+
+int kf_ui_face_cut(const struct kf_image *full, float left, float top, float width, float height,
+		   struct kf_image *out, struct kf_err *err)
+{
+	float bw = width * (float)full->width, bh = height * (float)full->height;
+	float side = (bw > bh ? bw : bh) * (1.0f + 2.0f * KF_UI_CROP_MARGIN);
+	float cx = (left + width / 2) * (float)full->width;
+	float cy = (top + height / 2) * (float)full->height;
+	struct kf_image c = { 0 };
+	int rc, w, h;
+
+	if (side < 1)
+		side = 1;
+	if ((rc = kf_image_crop(full, (int)(cx - side / 2), (int)(cy - side / 2), (int)side,
+				(int)side, &c, err)) < 0)
+		return rc;
+	if (c.width <= KF_UI_CROP_SIDE && c.height <= KF_UI_CROP_SIDE) {
+		*out = c;
+		return KF_OK;
+	}
+	w = c.width >= c.height ? KF_UI_CROP_SIDE
+				: (int)((int64_t)c.width * KF_UI_CROP_SIDE / c.height);
+	h = c.height > c.width ? KF_UI_CROP_SIDE
+			       : (int)((int64_t)c.height * KF_UI_CROP_SIDE / c.width);
+	rc = kf_image_resize(&c, w > 0 ? w : 1, h > 0 ? h : 1, out, err);
+	kf_image_release(&c);
+	return rc;
+}

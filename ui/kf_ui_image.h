@@ -59,4 +59,34 @@ int kf_ui_art_pair(const struct kf_ui_art *a, int cx, int cy, int r, int g, int 
 
 void kf_ui_art_release(struct kf_ui_art *a);
 
+/* Art made from an image for a key (which face, which client), a room and
+ * colours, kept until one of them changes. All zero is empty; release with
+ * kf_ui_art_cache_release (then empty again). */
+struct kf_ui_art_cache {
+	struct kf_ui_art art;
+	int valid;
+	int64_t key;
+	int w, h, utf8;
+	enum kf_ui_color_mode mode;
+};
+
+/* The art of img for key in w x h cells, made again only when the key, the
+ * room or the colours changed; NULL when there is nothing to draw (no image,
+ * or chafa failed). The art is owned by c. */
+const struct kf_ui_art *kf_ui_art_cache_get(struct kf_ui_art_cache *c, const struct kf_image *img,
+					    int64_t key, int w, int h, enum kf_ui_color_mode mode,
+					    int utf8);
+void kf_ui_art_cache_release(struct kf_ui_art_cache *c);
+
+#define KF_UI_CROP_MARGIN 0.3f	/* around a face, on each side, of the box's long side */
+#define KF_UI_CROP_SIDE 384	/* pixels kept of a face crop: more than cells can show */
+
+/* Cut the face at box (fractions of full) out of full with KF_UI_CROP_MARGIN,
+ * as a square (less at the photo's edges), reduced to KF_UI_CROP_SIDE when
+ * larger, into *out (the caller releases it with kf_image_release). Errors
+ * as kf_image_crop (a box off the photo) and kf_image_resize; *out stays
+ * empty then. */
+int kf_ui_face_cut(const struct kf_image *full, float left, float top, float width, float height,
+		   struct kf_image *out, struct kf_err *err);
+
 #endif

@@ -1,6 +1,7 @@
 /* u-ui.c: the console's pure parts: a photo as symbol art on the cell grid
- * (kf_ui_art_size, kf_ui_art_make: libchafa) and the list's selection and
- * scrolling (kf_ui_list). No terminal needed. */
+ * (kf_ui_art_size, kf_ui_art_make: libchafa), face crops and the art cache
+ * (kf_ui_face_cut, kf_ui_art_cache) and the list's selection and scrolling
+ * (kf_ui_list). No terminal needed. */
 #include "testutil.h"
 
 #include <string.h>
@@ -55,6 +56,51 @@ static void test_art_keeps_aspect_and_colours(void **state)
 	kf_image_release(&src);
 }
 
+static void test_face_cut_and_art_cache(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_image full = { 1000, 800, NULL }, c = { 0 };
+	struct kf_ui_art_cache ac;
+	const struct kf_ui_art *a, *b;
+	(void)state;
+
+	/* table: a box (fractions) -> the crop: its side with the margin, clamped
+	 * to the photo, reduced to KF_UI_CROP_SIDE */
+	const struct { float l, t, w, h; int rc, want_w, want_h; } cuts[] = {
+		{ 0.4f, 0.4f, 0.1f, 0.1f, KF_OK, 160, 160 },	/* 100 px wide, 1.6x */
+		{ 0.0f, 0.0f, 0.1f, 0.1f, KF_OK, 130, 120 },	/* at the corner: clamped */
+		{ 0.0f, 0.0f, 1.0f, 1.0f, KF_OK, 384, 307 },	/* the whole photo: reduced */
+		{ 2.0f, 2.0f, 0.1f, 0.1f, KF_E_INVALID, 0, 0 },	/* off the photo */
+	};
+	full.rgb = kf_calloc((size_t)1000 * 800 * 3, 1);
+	assert_non_null(full.rgb);
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		kf_err_clear(&err);
+		assert_int_equal(kf_ui_face_cut(&full, cuts[i].l, cuts[i].t, cuts[i].w, cuts[i].h, &c,
+						&err), cuts[i].rc);
+		assert_int_equal(c.width, cuts[i].want_w);
+		assert_int_equal(c.height, cuts[i].want_h);
+		kf_image_release(&c);
+	}
+	/* the cache makes art again only for another key or room */
+	memset(&ac, 0, sizeof(ac));
+	kf_ui_face_cut(&full, 0.4f, 0.4f, 0.1f, 0.1f, &c, &err);
+	a = kf_ui_art_cache_get(&ac, &c, 7, 20, 10, KF_UI_256, 1);
+	assert_non_null(a);
+	assert_int_equal(a->cols, 20);
+	b = kf_ui_art_cache_get(&ac, &c, 7, 20, 10, KF_UI_256, 1);
+	assert_ptr_equal(a, b);
+	assert_ptr_equal(b->ch, ac.art.ch);
+	b = kf_ui_art_cache_get(&ac, &c, 7, 10, 5, KF_UI_256, 1);
+	assert_int_equal(b->cols, 10);
+	assert_null(kf_ui_art_cache_get(&ac, NULL, 8, 10, 5, KF_UI_256, 1));
+	assert_false(ac.valid);
+	kf_ui_art_cache_release(&ac);
+	kf_ui_art_cache_release(NULL);
+	kf_image_release(&c);
+	kf_image_release(&full);
+}
+
 static void test_list_moves_and_scrolls(void **state)
 {
 	struct kf_ui_list l;
@@ -91,6 +137,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_art_keeps_aspect_and_colours),
+		cmocka_unit_test(test_face_cut_and_art_cache),
 		cmocka_unit_test(test_list_moves_and_scrolls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
