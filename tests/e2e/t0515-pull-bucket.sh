@@ -41,6 +41,15 @@ test_expect_success 'offline: processing again reads the photo cache, no request
 	kf status 1 --json | jq -e ".done == 6"
 '
 
+test_expect_success 'export: photos only in the bucket come from the photo cache, offline' '
+	AWS_ENDPOINT_URL=http://127.0.0.1:1 kf export 1 --to delivered --json >ex &&
+	jq -e ".photos >= 1 and .linked + .copied == .photos" ex &&
+	kf results 1 --client "Ana Souza" --json | jq -r ".photos[].key" >keys &&
+	while read -r k; do
+		cmp "delivered/Ana Souza/${k##*/}" "$KF_TEST_DEMO/${k##*/}" || return 1
+	done <keys
+'
+
 test_expect_success 'pull offline: the gallery stays usable, the bucket note says why' '
 	AWS_ENDPOINT_URL=http://127.0.0.1:1 kf gallery pull 1 --pg "$URL" --json >p2 &&
 	jq -e ".bucketListed == false and (.bucketNote | length > 0) and .photosChanged == 0" p2
