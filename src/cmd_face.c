@@ -8,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/assign.h"
 #include "data/photo_match.h"
+#include "data/review.h"
 #include "data/settings.h"
 #include "data/store_client.h"
 #include "data/store_gallery.h"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "data/photo_match.h"
+#include "data/review.h"
 #include "data/settings.h"
 #include "data/store_client.h"
 #include "data/store_gallery.h"

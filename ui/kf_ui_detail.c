@@ -10,7 +10,7 @@
  * `kingface detail` shows them.
  *
  * The keys on the selected face are reviews (kf_photo_review in
- * data/photo_match.h, as `kingface face confirm|reject|clear`): y confirms
+ * data/review.h, as `kingface face confirm|reject|clear`): y confirms
  * its client (an ambiguous face asks which candidate), x rejects it, n
  * confirms it as a client named at a prompt, c forgets its reviews. Each
  * stores the review and re-matches the photo in one transaction; the view
@@ -32,6 +32,7 @@
 #include "data/engines.h"
 #include "data/enroll.h"
 #include "data/photo_match.h"
+#include "data/review.h"
 #include "data/settings.h"
 #include "data/store_client.h"
 #include "data/store_face.h"

@@ -2,7 +2,7 @@
  * gallery's unknown faces clustered into people (data/store_people.h, as
  * `kingface people`), each cluster's faces on a screen of their own, faces
  * taken out of a cluster, and a cluster named as a client (kf_people_assign
- * in data/photo_match.h, as `kingface people assign`).
+ * in data/review.h, as `kingface people assign`).
  *
  * The gallery screen owns one struct kf_ui_people and draws it in its People
  * tab; the cluster screen it opens points to it, which is safe because a
