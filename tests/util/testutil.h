@@ -30,6 +30,8 @@ void kf_test_write_file(const char *path, const void *data, size_t len);
 /* snprintf into a static rotating buffer (8 slots): for building paths inline. */
 const char *kf_test_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The two below are in testutil_net.c, which a KF_CORE_ONLY build leaves out. */
+
 /* GET url (body NULL) or POST body to it; *status gets the HTTP status.
  * Returns the answer, NUL-terminated (caller frees). Fails the test when the
  * server cannot be reached. For the test servers' control paths. */
