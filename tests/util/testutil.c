@@ -80,3 +80,11 @@ const char *kf_test_path(const char *fmt, ...)
 	va_end(ap);
 	return p;
 }
+
+void kf_test_slow(void)
+{
+	const char *q = getenv("KF_TEST_QUICK");
+
+	if (q && *q && strcmp(q, "0"))
+		skip();
+}
