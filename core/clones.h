@@ -7,7 +7,11 @@
  * yet: the binary dies with SIGSEGV before main (GCC 12; clang until its
  * multiversion resolvers got disable_sanitizer_instrumentation, llvm-project
  * #167516). So a TSan build keeps only the default version: same code, narrower
- * vectors. ASan has no such problem and keeps the clones. */
+ * vectors. ASan has no such problem and keeps the clones.
+ *
+ * The clones name x86 instruction sets and need ifunc, an ELF feature: on any
+ * other CPU (ARM64), or on macOS (Mach-O), the macro is empty and the function
+ * is compiled once, for the target's own baseline. */
 #ifndef KF_CLONES_H
 #define KF_CLONES_H
 
@@ -19,7 +23,7 @@
 #endif
 #endif
 
-#ifdef KF_TSAN
+#if defined(KF_TSAN) || !(defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__))
 #define KF_TARGET_CLONES
 #else
 #define KF_TARGET_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))

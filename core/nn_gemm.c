@@ -12,7 +12,6 @@
  */
 #include "core/nn_ops.h"
 
-#include <immintrin.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +97,7 @@ static void tile_generic(int mr, int nr, int kc, const float *A, int lda, const 
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
 #define KF_X86 1
 
 __attribute__((target("avx512f")))

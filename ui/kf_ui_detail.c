@@ -806,6 +806,13 @@ static unsigned enroll_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 
 /* ---- the photo file ---- */
 
+/* The desktop's "open this file with its viewer" command */
+#ifdef __APPLE__
+#define OPENER "open"
+#else
+#define OPENER "xdg-open"
+#endif
+
 static unsigned open_file(struct kf_ui_app *app, struct detail *s)
 {
 	posix_spawn_file_actions_t fa;
@@ -817,7 +824,7 @@ static unsigned open_file(struct kf_ui_app *app, struct detail *s)
 		kf_ui_message(app, 1, "the photo file is missing");
 		return KF_UI_REDRAW;
 	}
-	argv[0] = (char *)"xdg-open";
+	argv[0] = (char *)OPENER;
 	argv[1] = s->p.path;
 	argv[2] = NULL;
 	/* xdg-open must not draw over the console: no terminal for it */
@@ -825,10 +832,10 @@ static unsigned open_file(struct kf_ui_app *app, struct detail *s)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", 0, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", 1, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", 1, 0);
-	rc = posix_spawnp(&pid, "xdg-open", &fa, NULL, argv, environ);
+	rc = posix_spawnp(&pid, OPENER, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0) {
-		kf_ui_message(app, 1, "cannot run xdg-open: %s", strerror(rc));
+		kf_ui_message(app, 1, "cannot run " OPENER ": %s", strerror(rc));
 		return KF_UI_REDRAW;
 	}
 	/* xdg-open hands the file to a viewer; on_tick reaps it, never blocking */
@@ -846,7 +853,7 @@ static unsigned on_tick(struct kf_ui_view *v, struct kf_ui_app *app)
 		return KF_UI_NONE;
 	s->opener = 0;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		kf_ui_message(app, 1, "xdg-open could not open '%s' (status %d)",
+		kf_ui_message(app, 1, OPENER " could not open '%s' (status %d)",
 			      s->have_p && s->p.path ? s->p.path : "?", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	else
 		kf_ui_message(app, 0, "opened '%s'", s->have_p && s->p.path ? s->p.path : "?");

@@ -120,6 +120,7 @@ static void check_parity(enum kf_detector_kind kind, const char *name)
 static void test_ssd_parity(void **state)
 {
 	(void)state;
+	kf_test_slow();
 	check_parity(KF_DETECTOR_SSD, "ssd");
 }
 
@@ -180,6 +181,7 @@ static void test_max_faces_keeps_largest(void **state)
 	struct kf_image_info info;
 	size_t n, n2;
 	(void)state;
+	kf_test_slow();
 
 	o.detector = KF_DETECTOR_SSD;
 	o.tiles = KF_TILES_OFF;
@@ -229,6 +231,7 @@ static void test_tiles_find_small_faces(void **state)
 	size_t n, nfound;
 	int hits_off = 0, hits_auto = 0;
 	(void)state;
+	kf_test_slow();
 
 	o.detector = KF_DETECTOR_SSD;
 	canvas.rgb = malloc((size_t)W * H * 3);
@@ -280,6 +283,7 @@ static void test_yunet_close_up(void **state)
 	struct kf_detection *found;
 	size_t n;
 	(void)state;
+	kf_test_slow();
 
 	assert_int_equal(kf_image_load(kf_test_path("%s/sample4.jpg", KF_TEST_DEMO), 0, &src, NULL,
 				       &err), KF_OK);

@@ -51,6 +51,7 @@ static uint8_t *shrunk_sample1(int width, size_t *len)
 
 static void test_small_faces_are_not_described(void **state)
 {
+	kf_test_slow();	/* before anything is allocated */
 	struct kf_detect_opts o = KF_DETECT_OPTS_DEFAULT;
 	struct kf_arena arena = KF_ARENA_INIT;
 	struct kf_err err = KF_ERR_INIT;

@@ -412,6 +412,7 @@ static void test_samples(void **state)
 {
 	struct worst w[2];
 	(void)state;
+	kf_test_slow();
 
 	memset(w, 0, sizeof(w));
 	for (int n = 1; n <= 6; n++)
@@ -509,6 +510,7 @@ static void test_errors(void **state)
  * On the jpeg-js decode, all six faces of that photo match face-api's. */
 static void test_box_outside(void **state)
 {
+	kf_test_slow();	/* before anything is allocated */
 	cJSON *doc = load_json(KF_TEST_DATA "/reference/dev-padded/groups__bbt2.jpg.json"), *face;
 	const struct kf_face_nets nets = { lm_net, fr_net };
 	struct kf_image img = { 0 };
@@ -593,6 +595,7 @@ static void *describe_all(void *arg)
  * give the same bits as one (run under TSan with -DKF_SANITIZE=thread). */
 static void test_threads(void **state)
 {
+	kf_test_slow();	/* before anything is allocated */
 	struct kf_image img = { 0 };
 	struct kf_err err = KF_ERR_INIT;
 	struct thread_job *j = calloc(3, sizeof(*j));
@@ -624,6 +627,7 @@ static void test_threads(void **state)
  * mirrored, made here by hand. */
 static void test_mirror(void **state)
 {
+	kf_test_slow();	/* before anything is allocated */
 	const struct kf_face_nets nets = { lm_net, fr_net };
 	struct kf_image img = { 0 };
 	struct kf_err err = KF_ERR_INIT;

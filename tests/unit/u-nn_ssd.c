@@ -301,6 +301,7 @@ static void *run_job(void *arg)
 /* One loaded net, two threads with their own arenas: same bits as one thread. */
 static void test_threads(void **state)
 {
+	kf_test_slow();	/* before anything is allocated */
 	struct fixture *fx = *state;
 	struct job *j = calloc(3, sizeof(*j));
 	pthread_t t[2];
@@ -323,6 +324,7 @@ static void test_threads(void **state)
  * fails in turn: KF_E_NOMEM, nothing leaks (LeakSanitizer), outputs untouched. */
 static void test_alloc_failure(void **state)
 {
+	kf_test_slow();	/* before anything is allocated */
 	struct fixture *fx = *state;
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_ssd *net;

@@ -89,6 +89,7 @@ static void test_parity(void **state)
 	double worst_iou = 1, worst_ds = 0, worst_lm = 0;
 	int checked = 0;
 	(void)state;
+	kf_test_slow();
 
 	for (size_t k = 0; k < sizeof(images) / sizeof(images[0]); k++) {
 		cJSON *doc = kf_test_load_json(kf_test_path("%s%s.json", EXPECTED, images[k]));
@@ -162,6 +163,7 @@ static void test_bands(void **state)
 	struct kf_yunet_face *whole, *banded;
 	size_t n, nb;
 	(void)state;
+	kf_test_slow();
 
 	assert_int_equal(kf_image_load(image_path("sample5.jpg"), 0, &img, NULL, &err), KF_OK);
 	whole = run(&img, &n);

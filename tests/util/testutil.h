@@ -30,6 +30,14 @@ void kf_test_write_file(const char *path, const void *data, size_t len);
 /* snprintf into a static rotating buffer (8 slots): for building paths inline. */
 const char *kf_test_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* First thing in a test case that runs a network over whole photos (a minute
+ * or more under qemu-user): skips the case when $KF_TEST_QUICK is set, as
+ * tests/CMakeLists.txt does for tests run through an emulator (the ARM64 step
+ * of scripts/test; docs/internals/arm64.md lists the cases). */
+void kf_test_slow(void);
+
+/* The two below are in testutil_net.c, which a KF_CORE_ONLY build leaves out. */
+
 /* GET url (body NULL) or POST body to it; *status gets the HTTP status.
  * Returns the answer, NUL-terminated (caller frees). Fails the test when the
  * server cannot be reached. For the test servers' control paths. */
