@@ -169,6 +169,8 @@ unsigned kf_ui_enroll_commit(struct kf_ui_app *app, int64_t gallery_id, struct k
 			     const char *client, const char *what);
 /* Tab completion of a file path (data/paths.h kf_paths_complete). */
 void kf_ui_complete_path(struct kf_ui_app *app, const char *in, char *out, size_t n);
+/* Tab completion of a client name of app->top's gallery. */
+void kf_ui_complete_client(struct kf_ui_app *app, const char *in, char *out, size_t n);
 
 /* Screens (one module each). */
 struct kf_ui_view *kf_ui_galleries_new(void);

@@ -41,6 +41,7 @@
 #include "data/store_review.h"
 #include "ui/kf_ui_app.h"
 #include "ui/kf_ui_image.h"
+#include "ui/kf_ui_people.h"
 
 extern char **environ;
 
@@ -686,40 +687,6 @@ static unsigned name_answer(struct kf_ui_app *app, struct kf_ui_view *v, const c
 	return KF_UI_REDRAW;
 }
 
-/* Tab completes a client's name. */
-static void complete_client(struct kf_ui_app *app, const char *in, char *out, size_t n)
-{
-	struct detail *s = (struct detail *)app->top;
-	size_t len = strlen(in), common = 0;
-	const char *first = NULL;
-	int count = 0;
-
-	snprintf(out, n, "%s", in);
-	for (size_t i = 0; i < s->mg.nclients; i++) {
-		const char *c = s->mg.client_names[i];
-		size_t k;
-
-		if (strncmp(c, in, len) != 0)
-			continue;
-		if (count++ == 0) {
-			first = c;
-			common = strlen(c);
-			continue;
-		}
-		for (k = 0; k < common && first[k] == c[k]; k++)
-			;
-		common = k;
-	}
-	if (first)
-		snprintf(out, n, "%.*s", (int)common, first);
-	if (count > 1)
-		kf_ui_message(app, 0, "%d clients match", count);
-	else if (count == 0)
-		kf_ui_message(app, 1, "no client starts with '%s'", in);
-	else
-		app->msg[0] = '\0';
-}
-
 /* ---- enrolling the face ---- */
 
 /* Enroll the face with the gallery's remote engine: its crop from the photo
@@ -889,12 +856,12 @@ static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
 	case CMD_NAME:
 		snprintf(label, sizeof(label), "Face %d is client (Tab completes): ",
 			 s->faces[s->sel].face_index);
-		kf_ui_prompt(app, label, "", complete_client, name_answer);
+		kf_ui_prompt(app, label, "", kf_ui_complete_client, name_answer);
 		return KF_UI_REDRAW;
 	case CMD_ENROLL:
 		snprintf(label, sizeof(label), "Enroll face %d for client (Tab completes; a new name "
 			 "adds one): ", s->faces[s->sel].face_index);
-		kf_ui_prompt(app, label, "", complete_client, enroll_answer);
+		kf_ui_prompt(app, label, "", kf_ui_complete_client, enroll_answer);
 		return KF_UI_REDRAW;
 	case CMD_OPEN_FILE:
 		return open_file(app, s);

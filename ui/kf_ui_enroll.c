@@ -1,7 +1,8 @@
 /* kf_ui_enroll.c: enrolling a reference face from the console, shared by the
  * Clients tab (a photo file) and the face detail (a stored face): store the
  * reference, then re-search the gallery's stored faces (kf_store_rematch, no
- * photo decoded) so every view shows the new matches at once. */
+ * photo decoded) so every view shows the new matches at once. And the Tab
+ * completions of the prompts: a path, a client's name. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "data/paths.h"
 #include "data/photo_match.h"
 #include "data/settings.h"
+#include "data/store_client.h"
 #include "data/store_face.h"
 #include "data/store_result.h"
 #include "ui/kf_ui_app.h"
@@ -60,4 +62,45 @@ void kf_ui_complete_path(struct kf_ui_app *app, const char *in, char *out, size_
 		kf_ui_message(app, 1, "no file matches");
 	else
 		app->msg[0] = '\0';
+}
+
+/* Tab completion: the clients of the top view's gallery starting with the
+ * text typed (the People tab and the face detail). */
+void kf_ui_complete_client(struct kf_ui_app *app, const char *in, char *out, size_t n)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_client *cl = NULL;
+	size_t ncl = 0, len = strlen(in), common = 0;
+	const char *first = NULL;
+	int count = 0;
+
+	snprintf(out, n, "%s", in);
+	if (kf_store_client_list(app->store, app->top->gallery_id, &cl, &ncl, &err) < 0) {
+		kf_ui_error(app, &err);
+		return;
+	}
+	for (size_t i = 0; i < ncl; i++) {
+		const char *c = cl[i].name;
+		size_t k;
+
+		if (strncmp(c, in, len) != 0)
+			continue;
+		if (count++ == 0) {
+			first = c;
+			common = strlen(c);
+			continue;
+		}
+		for (k = 0; k < common && first[k] == c[k]; k++)
+			;
+		common = k;
+	}
+	if (first)
+		snprintf(out, n, "%.*s", (int)common, first);
+	if (count > 1)
+		kf_ui_message(app, 0, "%d clients match", count);
+	else if (count == 0)
+		kf_ui_message(app, 1, "no client starts with '%s'", in);
+	else
+		app->msg[0] = '\0';
+	kf_store_client_list_free(cl, ncl);
 }

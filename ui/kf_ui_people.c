@@ -410,46 +410,6 @@ void kf_ui_people_draw(struct kf_ui_people *pe, struct kf_ui_app *app, WINDOW *w
 
 static struct kf_ui_people *people_of(struct kf_ui_view *v);
 
-/* Tab completion: the clients of the gallery starting with the text typed. */
-void kf_ui_complete_client(struct kf_ui_app *app, const char *in, char *out, size_t n)
-{
-	struct kf_err err = KF_ERR_INIT;
-	struct kf_client *cl = NULL;
-	size_t ncl = 0, len = strlen(in), common = 0;
-	const char *first = NULL;
-	int count = 0;
-
-	snprintf(out, n, "%s", in);
-	if (kf_store_client_list(app->store, app->top->gallery_id, &cl, &ncl, &err) < 0) {
-		kf_ui_error(app, &err);
-		return;
-	}
-	for (size_t i = 0; i < ncl; i++) {
-		const char *c = cl[i].name;
-		size_t k;
-
-		if (strncmp(c, in, len) != 0)
-			continue;
-		if (count++ == 0) {
-			first = c;
-			common = strlen(c);
-			continue;
-		}
-		for (k = 0; k < common && first[k] == c[k]; k++)
-			;
-		common = k;
-	}
-	if (first)
-		snprintf(out, n, "%.*s", (int)common, first);
-	if (count > 1)
-		kf_ui_message(app, 0, "%d clients match", count);
-	else if (count == 0)
-		kf_ui_message(app, 1, "no client starts with '%s' (a new name adds one)", in);
-	else
-		app->msg[0] = '\0';
-	kf_store_client_list_free(cl, ncl);
-}
-
 /* Name the cluster asked for as client_id, if it still holds the faces shown. */
 static unsigned assign_commit(struct kf_ui_people *pe, struct kf_ui_app *app, int64_t client_id,
 			      const char *name)

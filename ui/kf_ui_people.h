@@ -48,7 +48,4 @@ unsigned kf_ui_people_assign(struct kf_ui_people *pe, struct kf_ui_app *app);
  * answers, which get the view. */
 struct kf_ui_people *kf_ui_gallery_people(struct kf_ui_view *v);
 
-/* Tab completion of a client name of app->top's gallery. */
-void kf_ui_complete_client(struct kf_ui_app *app, const char *in, char *out, size_t n);
-
 #endif

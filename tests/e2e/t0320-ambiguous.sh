@@ -7,10 +7,9 @@
 # its cache hit, after rematch and in the console's face detail. It counts as
 # no match: no face_matches row, not in results or recognition.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-tmux.sh"
 
 D="$KF_TEST_DATA/datasets/dev/identities/sheldon"
-SOCK="kf-e2e-$$"
-trap 'tmux -L "$SOCK" kill-server 2>/dev/null; [ -f "$TRASH/.pids" ] && kill -9 $(cat "$TRASH/.pids") 2>/dev/null; rm -rf "$TRASH"' EXIT
 
 mkdir g && cp "$D/sheldon3.png" g/
 kf gallery import g --name amb >/dev/null
@@ -80,19 +79,6 @@ test_expect_success 'deleting a candidate client settles it at the next rematch'
 	test "$(sqlite3 "$KINGFACE_DB" "SELECT count(*) FROM face_candidates")" = 0
 '
 
-# the console's face detail, with the twin back
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
-wait_for() {
-	local i
-	for i in $(seq 1 $(( ${3:-20} * 10 ))); do
-		tm capture-pane -p -t "$1" >screen.txt 2>/dev/null
-		grep -qF -- "$2" screen.txt && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for '$2'; the screen:"
-	cat screen.txt
-	return 1
-}
 
 test_expect_success 'the console face detail shows both candidates' '
 	kf client add amb "Sheldon Twin" >/dev/null &&

@@ -8,10 +8,9 @@
 # client's reference face. x / X on the Clients tab export a client's (every
 # client's) photos as `kingface export` does.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-tmux.sh"
 
-SOCK="kf-e2e-$$"
 unset COLORTERM NO_COLOR
-trap 'tmux -L "$SOCK" kill-server 2>/dev/null; [ -f "$TRASH/.pids" ] && kill -9 $(cat "$TRASH/.pids") 2>/dev/null; rm -rf "$TRASH"' EXIT
 mkdir -p screens
 
 demo_photos photos
@@ -35,41 +34,6 @@ kf client add twins "Sheldon Twin" >/dev/null &&
 	kf enroll twins "Sheldon Twin" "$D/sheldon2.png" >/dev/null
 kf process twins >/dev/null 2>&1
 
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
-console() {
-	local name=$1 w=${2%x*} h=${2#*x}
-	shift 2
-	tm new-session -d -s "$name" -x "$w" -y "$h" -c "$TRASH" \
-		"TERM=xterm-256color LANG=C.UTF-8 '$KINGFACE' $* 2>$name.err; echo \$? >$name.exit; sleep 600"
-}
-wait_for() {
-	local i
-	for i in $(seq 1 $(( ${3:-20} * 10 ))); do
-		tm capture-pane -p -t "$1" >screen.txt 2>/dev/null
-		grep -qF -- "$2" screen.txt && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for '$2'; the screen:"
-	cat screen.txt
-	return 1
-}
-wait_gone() {
-	local i
-	for i in $(seq 1 $(( ${3:-20} * 10 ))); do
-		tm capture-pane -p -t "$1" >screen.txt 2>/dev/null
-		grep -qF -- "$2" screen.txt || return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for '$2' to go; the screen:"
-	cat screen.txt
-	return 1
-}
-save() { tm capture-pane -p -t "$1" >"screens/$2"; }
-keys() { local s=$1; shift; tm send-keys -t "$s" "$@"; }
-ended_ok() {
-	for i in $(seq 1 100); do [ -f "$1.exit" ] && break; sleep 0.1; done
-	test "$(cat "$1.exit")" = 0 && ! grep -i sanitizer "$1.err"
-}
 # face GALLERY PHOTO FACE JQ: `kingface detail --json` of that face satisfies JQ
 face() {
 	kf detail "$1" "$2" --json >face.json &&

@@ -9,10 +9,9 @@
 # same database. A Rekognition gallery says why it has no people; --readonly
 # refuses a.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-tmux.sh"
 
-SOCK="kf-e2e-$$"
 unset COLORTERM NO_COLOR
-trap 'tmux -L "$SOCK" kill-server 2>/dev/null; [ -f "$TRASH/.pids" ] && kill -9 $(cat "$TRASH/.pids") 2>/dev/null; rm -rf "$TRASH"' EXIT
 mkdir -p screens
 
 D="$KF_TEST_DATA/datasets/dev/identities"
@@ -29,30 +28,6 @@ kf people dev --json >before.json
 kf gallery import one --name rek >/dev/null
 kf gallery engine rek rekognition --yes >/dev/null 2>&1
 
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
-console() {
-	local name=$1 w=${2%x*} h=${2#*x}
-	shift 2
-	tm new-session -d -s "$name" -x "$w" -y "$h" -c "$TRASH" \
-		"TERM=xterm-256color LANG=C.UTF-8 '$KINGFACE' $* 2>$name.err; echo \$? >$name.exit; sleep 600"
-}
-wait_for() {
-	local i
-	for i in $(seq 1 $(( ${3:-20} * 10 ))); do
-		tm capture-pane -p -t "$1" >screen.txt 2>/dev/null
-		grep -qF -- "$2" screen.txt && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for '$2'; the screen:"
-	cat screen.txt
-	return 1
-}
-save() { tm capture-pane -p -t "$1" >"screens/$2"; }
-keys() { local s=$1; shift; tm send-keys -t "$s" "$@"; }
-ended_ok() {
-	for i in $(seq 1 100); do [ -f "$1.exit" ] && break; sleep 0.1; done
-	test "$(cat "$1.exit")" = 0 && ! grep -i sanitizer "$1.err"
-}
 # people SESSION GALLERY: the gallery's People tab, from the galleries list
 people() {
 	keys "$1" / C-u && keys "$1" -l "$2" && keys "$1" Enter Enter && wait_for "$1" "1 Clients" &&
