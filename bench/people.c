@@ -27,26 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/synth.h"
 #include "core/search.h"
 
 #define DIM KF_DESC_DIM
-
-static uint64_t rng_state = 88172645463325252ull;
-
-static double uniform(void)	/* xorshift64*, [0, 1) */
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (double)((rng_state * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
-
-static double gauss(void)
-{
-	double u = uniform(), v = uniform();
-
-	return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
-}
 
 static void random_dir(double *c, double norm)
 {
@@ -132,27 +116,13 @@ static int gen(sqlite3 *db, int64_t gallery, long unknown, long matched)
 			       "VALUES (?1, ?2, 99.5)", -1, &match, NULL) != SQLITE_OK)
 		return fail(db, "prepare");
 	while (made < total) {
-		char key[64], etag[33];
 		int k = 1 + (int)(uniform() * 6);
 		int64_t photo_id;
 
 		if (k > total - made)
 			k = (int)(total - made);
-		photo++;
-		snprintf(key, sizeof(key), "synthetic/IMG_%05ld.jpg", photo);
-		snprintf(etag, sizeof(etag), "%032lx", photo);
-		sqlite3_reset(ph);
-		sqlite3_bind_int64(ph, 1, gallery);
-		sqlite3_bind_text(ph, 2, key, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ph, 3, etag, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(ph) != SQLITE_DONE)
-			return fail(db, "insert a photo");
-		photo_id = sqlite3_last_insert_rowid(db);
-		sqlite3_reset(job);
-		sqlite3_bind_int64(job, 1, photo_id);
-		sqlite3_bind_text(job, 2, etag, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(job) != SQLITE_DONE)
-			return fail(db, "insert a job");
+		if (synth_photo(db, ph, job, gallery, &photo, &photo_id, "people"))
+			return 1;
 		for (int i = 0; i < k; i++, made++) {
 			long id = who[made] < 0 ? nid : who[made];
 			double sigma = 0.02 + 0.012 * uniform(), w = 0.04 + 0.06 * uniform();
