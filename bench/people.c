@@ -103,12 +103,8 @@ static int gen(sqlite3 *db, int64_t gallery, long unknown, long matched)
 	}
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return fail(db, "begin");
-	if (sqlite3_prepare_v2(db, "INSERT INTO photos(gallery_id, key, path, etag, size, mtime_ns, "
-			       "width, height, created_at, updated_at) VALUES (?1, ?2, NULL, ?3, "
-			       "5000000, 0, 6000, 4000, 0, 0)", -1, &ph, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO photo_jobs(photo_id, state, attempts, etag, "
-			       "processed_at, updated_at) VALUES (?1, 'done', 1, ?2, 0, 0)",
-			       -1, &job, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(db, SYNTH_PHOTO_SQL, -1, &ph, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, SYNTH_JOB_SQL, -1, &job, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "INSERT INTO photo_faces(photo_id, face_index, box_left, box_top, "
 			       "box_width, box_height, confidence, descriptor) VALUES "
 			       "(?1, ?2, ?3, 0.3, ?4, ?5, 99.0, ?6)", -1, &face, NULL) != SQLITE_OK ||

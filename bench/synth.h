@@ -27,6 +27,14 @@ static double gauss(void)
 	return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
 }
 
+/* The statements synth_photo() runs, prepared by the bench as ph and job. */
+#define SYNTH_PHOTO_SQL \
+	"INSERT INTO photos(gallery_id, key, path, etag, size, mtime_ns, width, height, " \
+	"created_at, updated_at) VALUES (?1, ?2, NULL, ?3, 5000000, 0, 6000, 4000, 0, 0)"
+#define SYNTH_JOB_SQL \
+	"INSERT INTO photo_jobs(photo_id, state, attempts, etag, processed_at, updated_at) " \
+	"VALUES (?1, 'done', 1, ?2, 0, 0)"
+
 /* Photo number *photo + 1 of gallery (key synthetic/IMG_NNNNN.jpg, a made-up
  * ETag) and its done job, with the statements ph (gallery, key, etag) and
  * job (photo id, etag); *photo_id gets its row id. 0, or 1 with the reason

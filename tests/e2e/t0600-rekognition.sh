@@ -263,20 +263,7 @@ test_expect_success 'a worker for every gallery runs each gallery'"'"'s own engi
 '
 
 # the console, in tmux as t0400-console.sh drives it
-SOCK="kf-e2e-rek-$$"
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
-trap 'tmux -L "$SOCK" kill-server 2>/dev/null; [ -f "$TRASH/.pids" ] && kill -9 $(cat "$TRASH/.pids") 2>/dev/null; rm -rf "$TRASH"' EXIT
-wait_for() {
-	local i
-	for i in $(seq 1 $(( ${3:-20} * 10 ))); do
-		tm capture-pane -p -t "$1" >screen.txt 2>/dev/null
-		grep -qF -- "$2" screen.txt && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for '$2'; the screen:"
-	cat screen.txt
-	return 1
-}
+. "$(dirname "$0")/lib-tmux.sh"
 
 test_expect_success 'the console asks before processing a Rekognition gallery, then does' '
 	kf queue g --all >/dev/null &&
