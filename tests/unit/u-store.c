@@ -26,18 +26,6 @@ static struct kf_store *open_fresh(const char **path_out)
 	return st;
 }
 
-static int exec_int(struct kf_store *st, const char *sql)
-{
-	sqlite3_stmt *s;
-	int v;
-
-	assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
-
 static void test_open_migrates_and_reopens(void **state)
 {
 	struct kf_err err = KF_ERR_INIT;
@@ -45,11 +33,11 @@ static void test_open_migrates_and_reopens(void **state)
 	struct kf_store *st = open_fresh(&path);
 	(void)state;
 
-	assert_int_equal(exec_int(st, "PRAGMA user_version"), kf_store_schema_count());
-	assert_int_equal(exec_int(st, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(kf_test_sql_int(st, "PRAGMA user_version"), kf_store_schema_count());
+	assert_int_equal(kf_test_sql_int(st, "PRAGMA foreign_keys"), 1);
 	kf_store_close(st);
 	assert_int_equal(kf_store_open(&st, path, 0, &err), KF_OK);
-	assert_int_equal(exec_int(st, "PRAGMA user_version"), kf_store_schema_count());
+	assert_int_equal(kf_test_sql_int(st, "PRAGMA user_version"), kf_store_schema_count());
 	kf_store_close(st);
 	kf_store_close(NULL);
 }
@@ -132,7 +120,7 @@ static void test_migration_4_detector(void **state)
 	sqlite3_close(db);
 
 	assert_int_equal(kf_store_open(&st, path, 0, &err), KF_OK);
-	assert_int_equal(exec_int(st, "PRAGMA user_version"), kf_store_schema_count());
+	assert_int_equal(kf_test_sql_int(st, "PRAGMA user_version"), kf_store_schema_count());
 	assert_int_equal(kf_store_gallery_get(st, 1, &g, &err), KF_OK);
 	assert_string_equal(g.detector, "ssd");
 	kf_store_gallery_release(&g);
@@ -142,7 +130,7 @@ static void test_migration_4_detector(void **state)
 	assert_int_equal(kf_store_gallery_get(st, 3, &g, &err), KF_OK);
 	assert_null(g.detector);	/* Rekognition's results: no local detector */
 	kf_store_gallery_release(&g);
-	assert_int_equal(exec_int(st, "SELECT recognizable FROM photo_faces"), 1);
+	assert_int_equal(kf_test_sql_int(st, "SELECT recognizable FROM photo_faces"), 1);
 	kf_store_close(st);
 }
 
@@ -182,15 +170,16 @@ static void test_gallery_detector(void **state)
 	assert_int_equal(kf_store_gallery_set_detector(st, gid, "ssd", 1, &requeued, &err),
 			 KF_E_BUSY);
 	kf_err_clear(&err);
-	assert_int_equal(exec_int(st, "SELECT count(*) FROM photo_faces"), 2);
+	assert_int_equal(kf_test_sql_int(st, "SELECT count(*) FROM photo_faces"), 2);
 	exec_ok(st, "UPDATE photo_jobs SET state = 'done' WHERE photo_id = 2");
 
 	assert_int_equal(kf_store_gallery_set_detector(st, gid, "ssd", 1, &requeued, &err), KF_OK);
 	assert_int_equal(requeued, 2);
-	assert_int_equal(exec_int(st, "SELECT count(*) FROM photo_faces"), 0);
-	assert_int_equal(exec_int(st, "SELECT count(*) FROM face_matches"), 0);
-	assert_int_equal(exec_int(st, "SELECT count(*) FROM processing_cache"), 0);
-	assert_int_equal(exec_int(st, "SELECT count(*) FROM photo_jobs WHERE state = 'pending'"), 2);
+	assert_int_equal(kf_test_sql_int(st, "SELECT count(*) FROM photo_faces"), 0);
+	assert_int_equal(kf_test_sql_int(st, "SELECT count(*) FROM face_matches"), 0);
+	assert_int_equal(kf_test_sql_int(st, "SELECT count(*) FROM processing_cache"), 0);
+	assert_int_equal(kf_test_sql_int(st, "SELECT count(*) FROM photo_jobs "
+					     "WHERE state = 'pending'"), 2);
 	assert_int_equal(kf_store_gallery_get(st, gid, &g, &err), KF_OK);
 	assert_string_equal(g.detector, "ssd");
 	assert_int_equal(g.pending, 2);
@@ -338,10 +327,10 @@ static void test_gallery_client_photo_rows(void **state)
 
 	/* removing the gallery cascades to every table */
 	assert_int_equal(kf_store_gallery_remove(st, gid, &err), KF_OK);
-	assert_int_equal(exec_int(st, "SELECT count(*) FROM photos"), 0);
-	assert_int_equal(exec_int(st, "SELECT count(*) FROM photo_jobs"), 0);
-	assert_int_equal(exec_int(st, "SELECT count(*) FROM photo_faces"), 0);
-	assert_int_equal(exec_int(st, "SELECT count(*) FROM clients"), 0);
+	assert_int_equal(kf_test_sql_int(st, "SELECT count(*) FROM photos"), 0);
+	assert_int_equal(kf_test_sql_int(st, "SELECT count(*) FROM photo_jobs"), 0);
+	assert_int_equal(kf_test_sql_int(st, "SELECT count(*) FROM photo_faces"), 0);
+	assert_int_equal(kf_test_sql_int(st, "SELECT count(*) FROM clients"), 0);
 	kf_store_close(st);
 }
 

@@ -28,24 +28,12 @@ static struct kf_store *open_fresh(void)
 	return st;
 }
 
-static int exec_int(struct kf_store *st, const char *sql)
-{
-	sqlite3_stmt *s;
-	int v;
-
-	assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
-
 static int64_t count(struct kf_store *st, const char *table)
 {
 	char sql[128];
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
-	return exec_int(st, sql);
+	return kf_test_sql_int(st, sql);
 }
 
 /* face 0 ambiguous between a and b, face 1 matched to c */

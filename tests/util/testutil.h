@@ -36,7 +36,13 @@ const char *kf_test_path(const char *fmt, ...) __attribute__((format(printf, 1, 
  * of scripts/test; docs/internals/arm64.md lists the cases). */
 void kf_test_slow(void);
 
-/* The two below are in testutil_net.c, which a KF_CORE_ONLY build leaves out. */
+/* The ones below are in testutil_net.c, which a KF_CORE_ONLY build leaves out. */
+
+struct kf_store;
+
+/* The integer of the first column of the first row sql gives on st's
+ * database; fails the test when there is no row. */
+int kf_test_sql_int(struct kf_store *st, const char *sql);
 
 /* GET url (body NULL) or POST body to it; *status gets the HTTP status.
  * Returns the answer, NUL-terminated (caller frees). Fails the test when the

@@ -1,5 +1,6 @@
-/* testutil_net.c: the helpers of testutil.h that talk to the test servers
- * (libpq, libcurl); not built by KF_CORE_ONLY. */
+/* testutil_net.c: the helpers of testutil.h that need more than core: the
+ * test servers (libpq, libcurl) and the store's database; not built by
+ * KF_CORE_ONLY. */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -8,6 +9,9 @@
 
 #include <curl/curl.h>
 #include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "data/store.h"
 
 static void pg_run(const char *url, const char *sql)
 {
@@ -85,4 +89,16 @@ char *kf_test_http(const char *url, const char *body, long *status)
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	curl_easy_cleanup(c);
 	return b.data ? b.data : strdup("");
+}
+
+int kf_test_sql_int(struct kf_store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	int v;
+
+	assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
 }
