@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "core/nn_gemm_q8.h"
 #include "core/weights.h"
 
 static const float fr_mean[3] = { 122.782f, 117.001f, 104.298f };
@@ -27,10 +28,12 @@ static const struct fr_layer {
 #define N_RES (int)(sizeof(fr_layers) / sizeof(fr_layers[0]))
 
 /* A conv layer with its scale layer folded in, the filter packed for the GEMM
- * (kf_nn_conv2d_packed): shape only in f (f.data is NULL), packed, bias b. */
+ * (kf_nn_conv2d_packed) in float32 and int8: shape only in f (f.data is
+ * NULL), packed, q8, bias b. */
 struct fr_conv {
 	struct kf_tensor f;
 	float *packed, *b;
+	struct kf_gemm_q8 *q8;
 };
 
 struct kf_facerec {
@@ -43,6 +46,7 @@ static void conv_release(struct fr_conv *c)
 {
 	kf_free(c->packed);
 	kf_free(c->b);
+	kf_gemm_q8_free(c->q8);
 }
 
 /* B [K, N] packed for kf_gemm_packed, 64-byte aligned; NULL when out of memory. */
@@ -76,6 +80,7 @@ static int load_conv(const struct kf_weights *w, const char *prefix, int k, int 
 	char name[96];
 	const float *f, *bias, *sw, *sb;
 	size_t n = (size_t)k * k * cin * cout;
+	int rc = KF_E_NOMEM;
 	float *tmp;
 
 	snprintf(name, sizeof(name), "%s/conv/filters", prefix);
@@ -99,9 +104,12 @@ static int load_conv(const struct kf_weights *w, const char *prefix, int k, int 
 		memcpy(c->b, bias, (size_t)cout * sizeof(float));
 		kf_nn_fold_affine(tmp, n, cout, c->b, sw, sb);
 		c->packed = pack(tmp, k * k * cin, cout);
+		/* two-byte weights: with one byte, descriptors move by up to
+		 * 0.025 (u-precision; docs/internals/nn.md, "Int8") */
+		rc = kf_gemm_q8_pack(k * k * cin, cout, tmp, cout, 2, &c->q8);
 	}
 	kf_free(tmp);
-	if (!c->packed)
+	if (!c->packed || rc < 0)
 		return kf_err_set(err, KF_E_NOMEM, "out of memory");
 	return KF_OK;
 }
@@ -188,6 +196,12 @@ static void merge_down(struct kf_tensor *dst, const struct kf_tensor *pooled,
 			}
 }
 
+static int conv(struct kf_tensor *dst, const struct kf_tensor *src, const struct fr_conv *c,
+		const struct kf_conv_params *p, struct kf_arena *a)
+{
+	return kf_nn_conv2d_packed(dst, src, &c->f, c->packed, c->q8, c->b, p, a, 0, 1);
+}
+
 static int residual(const struct fr_conv *cv, const struct fr_layer *l, struct kf_tensor **x,
 		    struct kf_arena *a)
 {
@@ -201,8 +215,8 @@ static int residual(const struct fr_conv *cv, const struct fr_layer *l, struct k
 		if (!(t = conv_out(a, *x, 3, 1, KF_PAD_SAME, l->cout)) ||
 		    !(b = conv_out(a, t, 3, 1, KF_PAD_SAME, l->cout)))
 			return KF_E_NOMEM;
-		if ((rc = kf_nn_conv2d_packed(t, *x, &cv[0].f, cv[0].packed, cv[0].b, &same_relu, a, 0, 1)) < 0 ||
-		    (rc = kf_nn_conv2d_packed(b, t, &cv[1].f, cv[1].packed, cv[1].b, &same, a, 0, 1)) < 0)
+		if ((rc = conv(t, *x, &cv[0], &same_relu, a)) < 0 ||
+		    (rc = conv(b, t, &cv[1], &same, a)) < 0)
 			return rc;
 		kf_nn_add(b, b, *x, KF_ACT_RELU, 0, 1);
 		*x = b;
@@ -213,8 +227,8 @@ static int residual(const struct fr_conv *cv, const struct fr_layer *l, struct k
 	    !(pooled = conv_out(a, *x, 2, 2, KF_PAD_VALID, l->cin)) ||
 	    !(out = kf_tensor_nhwc(a, pooled->ne[3], pooled->ne[2], pooled->ne[1], l->cout)))
 		return KF_E_NOMEM;
-	if ((rc = kf_nn_conv2d_packed(t, *x, &cv[0].f, cv[0].packed, cv[0].b, &down, a, 0, 1)) < 0 ||
-	    (rc = kf_nn_conv2d_packed(b, t, &cv[1].f, cv[1].packed, cv[1].b, &same, a, 0, 1)) < 0)
+	if ((rc = conv(t, *x, &cv[0], &down, a)) < 0 ||
+	    (rc = conv(b, t, &cv[1], &same, a)) < 0)
 		return rc;
 	kf_nn_avgpool(pooled, *x, 2, 2, 0, 1);
 	merge_down(out, pooled, b);
@@ -235,8 +249,7 @@ int kf_facerec_forward_stages(const struct kf_facerec *net, const float *in, flo
 	kf_nn_normalize_mean(x->data, in, (size_t)S * S, fr_mean, 255.0f);
 	STAGE("input_normalized", x);
 	if (!(y = conv_out(scratch, x, 7, 2, KF_PAD_VALID, 32)) ||
-	    kf_nn_conv2d_packed(y, x, &net->first.f, net->first.packed, net->first.b, &first,
-				scratch, 0, 1) < 0)
+	    conv(y, x, &net->first, &first, scratch) < 0)
 		goto nomem;
 	STAGE("conv32_down", y);
 	if (!(x = conv_out(scratch, y, 3, 2, KF_PAD_VALID, 32)))

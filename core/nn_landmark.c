@@ -121,7 +121,7 @@ static int sep_conv(struct kf_tensor **dst, const struct kf_tensor *src, const s
 	kf_nn_depthwise(d, src, s->dw, NULL, &dw, 0, 1);
 	if (!(*dst = kf_tensor_nhwc(a, src->ne[3], h, w, s->pw->ne[0])))
 		return KF_E_NOMEM;
-	return kf_nn_conv2d_packed(*dst, d, s->pw, s->pw_packed, s->b, &pw, a, 0, 1);
+	return kf_nn_conv2d_packed(*dst, d, s->pw, s->pw_packed, NULL, s->b, &pw, a, 0, 1);
 }
 
 /* One dense block (see nn_landmark.h); *x becomes its output. */
@@ -139,7 +139,7 @@ static int dense_block(const struct kf_landmark *net, int d, struct kf_tensor **
 
 		if (!(o1 = kf_tensor_nhwc(a, (*x)->ne[3], h, w, lm_ch[1])))
 			return KF_E_NOMEM;
-		if ((rc = kf_nn_conv2d_packed(o1, *x, net->conv0_f, net->conv0_packed, net->conv0_b,
+		if ((rc = kf_nn_conv2d_packed(o1, *x, net->conv0_f, net->conv0_packed, NULL, net->conv0_b,
 					       &c0, a, 0, 1)) < 0)
 			return rc;
 	} else if ((rc = sep_conv(&o1, *x, &net->sep[d][0], 2, KF_ACT_RELU, a)) < 0) {

@@ -10,6 +10,7 @@
 #include "core/arena.h"
 #include "core/clones.h"
 #include "core/err.h"
+#include "core/nn_gemm_q8.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -131,10 +132,11 @@ static void im2col_row(const struct geom *g, const struct kf_tensor *src, int64_
 }
 
 /* kf_nn_conv2d and kf_nn_conv2d_packed: packed is w packed by kf_gemm_pack_b,
- * or NULL to pack it here (into scratch). */
+ * or NULL to pack it here (into scratch); q8, when not NULL and int8 is on,
+ * is used instead. */
 static int conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const struct kf_tensor *w,
-		  const float *packed, const float *bias, const struct kf_conv_params *p,
-		  struct kf_arena *scratch, int ith, int nth)
+		  const float *packed, const struct kf_gemm_q8 *q8, const float *bias,
+		  const struct kf_conv_params *p, struct kf_arena *scratch, int ith, int nth)
 {
 	struct geom g;
 	int64_t r0, r1, q0, q1, chunk;
@@ -150,6 +152,9 @@ static int conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const stru
 	q1 = r1 * g.OW;
 	if (g.kh == 1 && g.kw == 1 && g.s == 1 && !g.pt && !g.pb && !g.pl && !g.pr &&
 	    kf_tensor_is_contiguous(src)) {
+		if (q8)
+			return kf_gemm_q8((int)(q1 - q0), (const float *)src->data + q0 * K, K, q8,
+					  out + q0 * g.CO, g.CO, bias, p->act, scratch);
 		if (!packed)
 			return kf_gemm((int)(q1 - q0), g.CO, K, (const float *)src->data + q0 * K, K,
 				       w->data, g.CO, out + q0 * g.CO, g.CO, bias, p->act, scratch);
@@ -158,12 +163,14 @@ static int conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const stru
 		return KF_OK;
 	}
 
-	/* im2col in chunks of about 1 MB, so the rows stay in L2 */
-	chunk = (256 * 1024) / K;
+	/* im2col in chunks of about 1 MB, so the rows stay in L2; for the int8
+	 * GEMM, which reads each row once to quantise it, in chunks of 48 rows
+	 * so they are still in L1 */
+	chunk = q8 ? 48 : (256 * 1024) / K;
 	chunk = chunk < 6 ? 6 : chunk - chunk % 6;
 	if (chunk > q1 - q0)
 		chunk = q1 - q0;
-	if (!packed) {
+	if (!packed && !q8) {
 		if (!(pk = kf_arena_alloc_array(scratch, kf_gemm_packed_size(K, g.CO) + 1, sizeof(float))))
 			return KF_E_NOMEM;
 		kf_gemm_pack_b(K, g.CO, w->data, g.CO, pk);
@@ -176,6 +183,14 @@ static int conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const stru
 
 		for (int64_t i = 0; i < m; i++)
 			im2col_row(&g, src, q + i, buf + i * K);
+		if (q8) {
+			int rc = kf_gemm_q8((int)m, buf, K, q8, out + q * g.CO, g.CO, bias, p->act,
+					    scratch);
+
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		kf_gemm_packed((int)m, g.CO, K, buf, K, packed, out + q * g.CO, g.CO, bias, p->act);
 	}
 	return KF_OK;
@@ -185,15 +200,18 @@ int kf_nn_conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const struc
 		 const float *bias, const struct kf_conv_params *p, struct kf_arena *scratch,
 		 int ith, int nth)
 {
-	return conv2d(dst, src, w, NULL, bias, p, scratch, ith, nth);
+	return conv2d(dst, src, w, NULL, NULL, bias, p, scratch, ith, nth);
 }
 
 int kf_nn_conv2d_packed(struct kf_tensor *dst, const struct kf_tensor *src,
-			const struct kf_tensor *w, const float *packed, const float *bias,
+			const struct kf_tensor *w, const float *packed,
+			const struct kf_gemm_q8 *q8, const float *bias,
 			const struct kf_conv_params *p, struct kf_arena *scratch, int ith, int nth)
 {
 	assert(packed);
-	return conv2d(dst, src, w, packed, bias, p, scratch, ith, nth);
+	if (q8 && !kf_gemm_q8_active())
+		q8 = NULL;
+	return conv2d(dst, src, w, packed, q8, bias, p, scratch, ith, nth);
 }
 
 void kf_nn_conv2d_ref(struct kf_tensor *dst, const struct kf_tensor *src,

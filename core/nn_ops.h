@@ -33,6 +33,7 @@
 #include "core/tensor.h"
 
 struct kf_arena;
+struct kf_gemm_q8;
 
 enum kf_act {
 	KF_ACT_NONE = 0,
@@ -77,9 +78,13 @@ void kf_nn_conv2d_ref(struct kf_tensor *dst, const struct kf_tensor *src,
  * be NULL). Saves re-packing the filter on every call (8% of the SSD forward
  * pass; for the recognition net's large filters as much as the arithmetic) and
  * the scratch space for it. Same numbers as kf_nn_conv2d; its _ref twin is
- * kf_nn_conv2d_ref. */
+ * kf_nn_conv2d_ref.
+ * q8 (may be NULL) is the same filter for the int8 GEMM (kf_gemm_q8_pack,
+ * nn_gemm_q8.h): used instead of packed while kf_gemm_q8_active(), with the
+ * int8 path's accuracy rather than the NMSE above. */
 int kf_nn_conv2d_packed(struct kf_tensor *dst, const struct kf_tensor *src,
-			const struct kf_tensor *w, const float *packed, const float *bias,
+			const struct kf_tensor *w, const float *packed,
+			const struct kf_gemm_q8 *q8, const float *bias,
 			const struct kf_conv_params *p, struct kf_arena *scratch, int ith, int nth);
 
 /* Depthwise conv, channel multiplier 1: w [kh,kw,C,1] (ne = {1,C,kw,kh});

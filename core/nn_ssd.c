@@ -318,7 +318,7 @@ static struct kf_tensor *conv(struct acts *s, const struct kf_tensor *src,
 	oh = kf_nn_out_size((int)src->ne[2], (int)c->w->ne[3], stride, KF_PAD_SAME, 0, 0, &lo, &hi);
 	ow = kf_nn_out_size((int)src->ne[1], (int)c->w->ne[2], stride, KF_PAD_SAME, 0, 0, &lo, &hi);
 	if (!(dst = act_new(s, keep, oh, ow, c->w->ne[0])) ||
-	    kf_nn_conv2d_packed(dst, src, c->w, c->packed, c->b, &p, s->a, 0, 1) < 0)
+	    kf_nn_conv2d_packed(dst, src, c->w, c->packed, NULL, c->b, &p, s->a, 0, 1) < 0)
 		return NULL;
 	return dst;
 }
@@ -405,13 +405,13 @@ int kf_ssd_forward_stages(const struct kf_ssd *net, const float *in, float *boxe
 		const struct kf_tensor *f = feat[i];
 
 		kf_tensor_init(&t, KF_F32, 4 * na, f->ne[1], f->ne[2], 1, (float *)enc->data + 4 * off);
-		if (kf_nn_conv2d_packed(&t, f, net->box[i].w, net->box[i].packed, net->box[i].b, &head,
+		if (kf_nn_conv2d_packed(&t, f, net->box[i].w, net->box[i].packed, NULL, net->box[i].b, &head,
 					scratch, 0, 1) < 0)
 			goto nomem;
 		snprintf(name, sizeof(name), "box_predictor_%d_box_encoding", i);
 		STAGE(name, &t);
 		kf_tensor_init(&t, KF_F32, 3 * na, f->ne[1], f->ne[2], 1, (float *)logits->data + 3 * off);
-		if (kf_nn_conv2d_packed(&t, f, net->cls[i].w, net->cls[i].packed, net->cls[i].b, &head,
+		if (kf_nn_conv2d_packed(&t, f, net->cls[i].w, net->cls[i].packed, NULL, net->cls[i].b, &head,
 					scratch, 0, 1) < 0)
 			goto nomem;
 		snprintf(name, sizeof(name), "box_predictor_%d_class", i);

@@ -203,7 +203,7 @@ static int pw_rows(const struct yn_conv *c, const struct rows *in, float *buf, s
 	const struct kf_conv_params p = { 1, KF_PAD_VALID, 0, 0, 0, 0, KF_ACT_NONE };
 
 	rows_init(out, buf, in->lo, in->hi, in->full, (int)in->t.ne[1], (int)c->f.ne[0]);
-	return kf_nn_conv2d_packed(&out->t, &in->t, &c->f, c->packed, c->b, &p, scratch, 0, 1);
+	return kf_nn_conv2d_packed(&out->t, &in->t, &c->f, c->packed, NULL, c->b, &p, scratch, 0, 1);
 }
 
 /* A 3x3 depthwise conv on rows [lo, hi) gives rows [lo + 1, hi - 1), or down to
@@ -268,7 +268,7 @@ static int stem_rows(const struct kf_yunet *net, const uint8_t *rgb, int w, int 
 	}
 	kf_tensor_init(&src, KF_F32, 3, cols, rows, 1, in);
 	rows_init(out, buf, a, b, hp / 2, wp / 2, 16);
-	return kf_nn_conv2d_packed(&out->t, &src, &net->stem.f, net->stem.packed, net->stem.b, &p,
+	return kf_nn_conv2d_packed(&out->t, &src, &net->stem.f, net->stem.packed, NULL, net->stem.b, &p,
 				   scratch, 0, 1);
 }
 

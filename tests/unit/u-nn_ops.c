@@ -182,7 +182,7 @@ static void run_conv(const struct conv_case *cc, bool depthwise, bool strided)
 				if (depthwise)
 					kf_nn_depthwise(got, src, w, bias->data, &p, ith, nth);
 				else if (packed)
-					assert_int_equal(kf_nn_conv2d_packed(got, src, w, packed, bias->data,
+					assert_int_equal(kf_nn_conv2d_packed(got, src, w, packed, NULL, bias->data,
 									     &p, &a, ith, nth), KF_OK);
 				else
 					assert_int_equal(kf_nn_conv2d(got, src, w, bias->data, &p, &a, ith, nth),

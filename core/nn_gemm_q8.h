@@ -1,0 +1,85 @@
+/* nn_gemm_q8.h: the int8 GEMM, the reduced-precision path of the face nets'
+ * convolutions (docs/internals/nn.md, "Int8").
+ *
+ * C[M,N] = act(A[M,K] . B[K,N] + bias[N]) computed as
+ *   sw[n] * (sa[m] * sum_k qa[m][k] * qb[k][n] + mn[m] * sum_k qb[k][n])
+ * with B quantised once per output column to signed 8 bits (qb = round(B /
+ * sw[n]), sw[n] = max_k |B[k][n]| / 127) and each row of A quantised when it
+ * is used to unsigned 8 bits over its own range (qa = round((A - mn[m]) /
+ * sa[m]), mn[m] its minimum, sa[m] = (max - min) / 255): int32 sums, nothing
+ * calibrated, so nothing to keep in step with the weights. A row after a
+ * ReLU uses all 256 steps for its values (a symmetric int8 row would use
+ * 128); the dot-product instructions take unsigned times signed bytes.
+ *
+ * Every kernel computes the same integers and scales them in the same order
+ * of operations, so all give the same floats.
+ *
+ * PRECISION: int8 runs only when the process precision is KF_PRECISION_AUTO
+ * (the default) and the CPU has integer dot products (AVX512-VNNI, AVX-VNNI,
+ * AArch64 dotprod): kf_gemm_q8_kernel_name() says which, or "off". Elsewhere
+ * the callers keep the float32 GEMM (nn_ops.h). KF_GEMM_INT8 in the
+ * environment forces a kernel ("generic", "avxvnni", "avx512vnni",
+ * "neondot") or "off"; one this CPU cannot run falls back to the best it can,
+ * so forcing never reaches an illegal instruction.
+ */
+#ifndef KF_NN_GEMM_Q8_H
+#define KF_NN_GEMM_Q8_H
+
+#include <stdint.h>
+
+#include "core/nn_ops.h"
+
+struct kf_arena;
+
+enum kf_precision {
+	KF_PRECISION_AUTO = 0,	/* int8 where the CPU has dot products, else float32 */
+	KF_PRECISION_FP32,	/* float32 everywhere */
+};
+
+/* B quantised and packed: panels of 32 columns (zero-padded), each
+ * [K4/4][32][4] int8, i.e. for every 4 consecutive k the 4 values of column
+ * 0, then of column 1... (what VPDPBUSD and SDOT read). One allocation, owned
+ * by the caller of kf_gemm_q8_pack, freed with kf_gemm_q8_free; read-only
+ * afterwards, shared by any number of threads. */
+struct kf_gemm_q8 {
+	int K, N, K4;		/* K4 = K rounded up to a multiple of 4 */
+	const int8_t *hi;	/* ceil(N/32) panels of 32 * K4 bytes: qb */
+	const int8_t *lo;	/* NULL, or as hi: the rounding error of qb in
+				 * steps of 1 / KF_Q8_LO_STEPS */
+	const float *scale;	/* N: sw */
+	const float *colsum;	/* N: sum_k of the column (hi + lo / KF_Q8_LO_STEPS) */
+};
+
+/* Two-byte weights: qb + lo / KF_Q8_LO_STEPS, about 15 bits. */
+#define KF_Q8_LO_STEPS 254.0f
+
+/* Quantise and pack B [K,N] (row-major, leading dimension ldb) to `bytes`
+ * (1 or 2) bytes a weight. KF_E_NOMEM. */
+int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int bytes, struct kf_gemm_q8 **out);
+void kf_gemm_q8_free(struct kf_gemm_q8 *q);
+
+/* C = act(A . B + bias) through the int8 kernel in use (the generic one when
+ * int8 is off: callers normally check kf_gemm_q8_active() first). Takes
+ * about 48 * K4 bytes of scratch; KF_E_NOMEM. */
+int kf_gemm_q8(int M, const float *A, int lda, const struct kf_gemm_q8 *q, float *C, int ldc,
+	       const float *bias, enum kf_act act, struct kf_arena *scratch);
+
+/* The process precision (default KF_PRECISION_AUTO). Set it before
+ * inference starts; not thread-safe with running ops. */
+void kf_nn_set_precision(enum kf_precision p);
+enum kf_precision kf_nn_precision(void);
+/* "auto" -> KF_PRECISION_AUTO, "fp32" -> KF_PRECISION_FP32; -1 otherwise. */
+int kf_precision_parse(const char *s);
+const char *kf_precision_name(enum kf_precision p);
+
+/* Whether the convolutions given int8 weights use them now. */
+int kf_gemm_q8_active(void);
+/* The int8 kernel in use: "avx512vnni", "avxvnni", "neondot", "generic", or
+ * "off" (precision fp32, or no dot-product instructions). */
+const char *kf_gemm_q8_kernel_name(void);
+/* Test and bench hook: use int8 kernel `name` (as above, "off" included) from
+ * now on, whatever the precision. KF_E_UNSUPPORTED if this CPU cannot run it.
+ * Not thread-safe with running ops. */
+int kf_gemm_q8_set_kernel(const char *name);
+
+#endif
