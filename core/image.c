@@ -31,6 +31,7 @@
 #endif
 
 #define NET_INPUT_MAX 4096
+#define NET_COL_CHUNK 512	/* columns per table of taps (6 KB of stack) */
 
 enum kf_image_format kf_image_sniff(const uint8_t *buf, size_t len)
 {
@@ -372,9 +373,9 @@ static inline float padded_px(const uint8_t *rgb, int stride, int rw, int rh, in
 int kf_image_to_net_input(const struct kf_image *img, int x, int y, int w, int h, int size,
 			  int center, float *dst, struct kf_err *err)
 {
-	static _Thread_local struct {
-		int x0[NET_INPUT_MAX], x1[NET_INPUT_MAX];
-		float fx[NET_INPUT_MAX];
+	struct {
+		int x0[NET_COL_CHUNK], x1[NET_COL_CHUNK];
+		float fx[NET_COL_CHUNK];
 	} cols;
 	const uint8_t *base;
 	int rc, s, offx = 0, offy = 0, stride;
@@ -400,55 +401,62 @@ int kf_image_to_net_input(const struct kf_image *img, int x, int y, int w, int h
 	stride = img->width * 3;
 	base = img->rgb + ((size_t)y * (size_t)img->width + (size_t)x) * 3;
 	scale = (float)s / (float)size;
-	/* the column taps and weights are the same for every row */
-	for (int col = 0; col < size; col++) {
-		float sx = scale * (float)col, fx0 = floorf(sx);
-		int x1 = (int)ceilf(sx);
+	/* The column taps and weights are the same for every row: computed once
+	 * per chunk of columns, in a table on the stack. (A thread-local table
+	 * of NET_INPUT_MAX columns broke the -O3 AArch64 build: GCC addressed it
+	 * at negative offsets, which a local-exec TLS relocation cannot hold.) */
+	for (int c0 = 0; c0 < size; c0 += NET_COL_CHUNK) {
+		int nc = size - c0 < NET_COL_CHUNK ? size - c0 : NET_COL_CHUNK;
 
-		if (x1 > s - 1)
-			x1 = s - 1;
-		cols.fx[col] = sx - fx0;
-		cols.x0[col] = (int)fx0 - offx;
-		cols.x1[col] = x1 - offx;
-	}
-	for (int r = 0; r < size; r++) {
-		float sy = scale * (float)r, fy0 = floorf(sy), fy = sy - fy0;
-		int y0 = (int)fy0, y1 = (int)ceilf(sy);
-		float *o = dst + (size_t)r * (size_t)size * 3;
+		for (int i = 0; i < nc; i++) {
+			float sx = scale * (float)(c0 + i), fx0 = floorf(sx);
+			int x1 = (int)ceilf(sx);
 
-		if (y1 > s - 1)
-			y1 = s - 1;
-		y0 -= offy;
-		y1 -= offy;
-		for (int col = 0; col < size; col++, o += 3) {
-			int x0 = cols.x0[col], x1 = cols.x1[col];
-			float fx = cols.fx[col];
+			if (x1 > s - 1)
+				x1 = s - 1;
+			cols.fx[i] = sx - fx0;
+			cols.x0[i] = (int)fx0 - offx;
+			cols.x1[i] = x1 - offx;
+		}
+		for (int r = 0; r < size; r++) {
+			float sy = scale * (float)r, fy0 = floorf(sy), fy = sy - fy0;
+			int y0 = (int)fy0, y1 = (int)ceilf(sy);
+			float *o = dst + ((size_t)r * (size_t)size + (size_t)c0) * 3;
 
-			if (y0 >= 0 && y1 < h && x0 >= 0 && x1 < w) {
-				/* inside the image: no padding to look up */
-				const uint8_t *t0 = base + (size_t)y0 * (size_t)stride + (size_t)x0 * 3;
-				const uint8_t *t1 = base + (size_t)y0 * (size_t)stride + (size_t)x1 * 3;
-				const uint8_t *b0 = base + (size_t)y1 * (size_t)stride + (size_t)x0 * 3;
-				const uint8_t *b1 = base + (size_t)y1 * (size_t)stride + (size_t)x1 * 3;
+			if (y1 > s - 1)
+				y1 = s - 1;
+			y0 -= offy;
+			y1 -= offy;
+			for (int i = 0; i < nc; i++, o += 3) {
+				int x0 = cols.x0[i], x1 = cols.x1[i];
+				float fx = cols.fx[i];
 
+				if (y0 >= 0 && y1 < h && x0 >= 0 && x1 < w) {
+					/* inside the image: no padding to look up */
+					const uint8_t *t0 = base + (size_t)y0 * (size_t)stride + (size_t)x0 * 3;
+					const uint8_t *t1 = base + (size_t)y0 * (size_t)stride + (size_t)x1 * 3;
+					const uint8_t *b0 = base + (size_t)y1 * (size_t)stride + (size_t)x0 * 3;
+					const uint8_t *b1 = base + (size_t)y1 * (size_t)stride + (size_t)x1 * 3;
+
+					for (int c = 0; c < 3; c++) {
+						float tl = t0[c], tr = t1[c], bl = b0[c], br = b1[c];
+						float top = tl + (tr - tl) * fx;
+						float bottom = bl + (br - bl) * fx;
+
+						o[c] = top + (bottom - top) * fy;
+					}
+					continue;
+				}
 				for (int c = 0; c < 3; c++) {
-					float tl = t0[c], tr = t1[c], bl = b0[c], br = b1[c];
+					float tl = padded_px(base, stride, w, h, y0, x0, c);
+					float tr = padded_px(base, stride, w, h, y0, x1, c);
+					float bl = padded_px(base, stride, w, h, y1, x0, c);
+					float br = padded_px(base, stride, w, h, y1, x1, c);
 					float top = tl + (tr - tl) * fx;
 					float bottom = bl + (br - bl) * fx;
 
 					o[c] = top + (bottom - top) * fy;
 				}
-				continue;
-			}
-			for (int c = 0; c < 3; c++) {
-				float tl = padded_px(base, stride, w, h, y0, x0, c);
-				float tr = padded_px(base, stride, w, h, y0, x1, c);
-				float bl = padded_px(base, stride, w, h, y1, x0, c);
-				float br = padded_px(base, stride, w, h, y1, x1, c);
-				float top = tl + (tr - tl) * fx;
-				float bottom = bl + (br - bl) * fx;
-
-				o[c] = top + (bottom - top) * fy;
 			}
 		}
 	}

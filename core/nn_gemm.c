@@ -6,9 +6,10 @@
  * Loops, outer to inner: 256-column blocks of B (8 panels, 256 KB at kc 256,
  * kept in L2) -> kc = 256 slices of K -> 6-row tiles of A (6 KB, L1) -> panels.
  * The 6x32 AVX-512 tile keeps 12 zmm accumulators; the AVX2 kernel does the
- * same tile as two 6x16 halves. Partial tiles: missing rows re-read the last
- * valid row and are not stored; missing columns are masked. Bias and the
- * activation are applied when the last K slice is stored.
+ * same tile as two 6x16 halves, and so does the AArch64 NEON kernel (a half's
+ * accumulators take 24 of its 32 vector registers). Partial tiles: missing
+ * rows re-read the last valid row and are not stored; missing columns are
+ * masked. Bias and the activation are applied when the last K slice is stored.
  */
 #include "core/nn_ops.h"
 
@@ -259,7 +260,136 @@ static void tile_avx2(int mr, int nr, int kc, const float *A, int lda, const flo
 }
 #endif
 
-static atomic_int kernel_choice;	/* 0 unknown, 1 generic, 2 avx2, 3 avx512 */
+#if defined(__aarch64__)
+/* NEON is part of the AArch64 base ISA: no run-time check. */
+#include <arm_neon.h>
+#define KF_NEON 1
+
+/* The activation on 4 lanes, as kf_nn_act_ref. FMAXNM/FMINNM rather than
+ * FMAX/FMIN: a NaN sum becomes 0, as with the scalar compare (and x86's max),
+ * instead of passing through. */
+static inline float32x4_t act_neon(float32x4_t v, enum kf_act act)
+{
+	float32x4_t z = vdupq_n_f32(0.0f), m;
+
+	switch (act) {
+	case KF_ACT_NONE: return v;
+	case KF_ACT_RELU: return vmaxnmq_f32(v, z);
+	case KF_ACT_RELU6: return vminnmq_f32(vmaxnmq_f32(v, z), vdupq_n_f32(6.0f));
+	case KF_ACT_LEAKY:
+		m = vmulq_n_f32(v, 0.1f);
+		return vaddq_f32(vmaxnmq_f32(vsubq_f32(v, m), z), m);
+	}
+	return v;
+}
+
+/* Four finished columns: add what C holds (not the first K slice), then on
+ * the last slice the bias and the activation. */
+static inline void store_neon(float *cr, float32x4_t v, const float *bias, int first, int last,
+			      enum kf_act act)
+{
+	if (!first)
+		v = vaddq_f32(v, vld1q_f32(cr));
+	if (last) {
+		if (bias)
+			v = vaddq_f32(v, vld1q_f32(bias));
+		v = act_neon(v, act);
+	}
+	vst1q_f32(cr, v);
+}
+
+/* GCC's first scheduling pass moves every load of a k step above its FMAs:
+ * 24 accumulators + 4 B + 6 A are more than the 32 vector registers, and it
+ * then spilled accumulators on every k. Without that pass the loop below
+ * uses 31 registers and spills nothing. Clang's scheduler does not need it. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define KF_NO_SCHED1 __attribute__((optimize("no-schedule-insns")))
+#else
+#define KF_NO_SCHED1
+#endif
+
+/* 6x16 half of a panel: Bp points at column `off` of the 32-wide panel. The
+ * whole 6x32 tile would need 48 accumulators; a half takes 24 of the 32
+ * vector registers. A[r][k] is used by element (FMLA v.4s, v.4s, v.s[0]), so
+ * it needs no broadcast. */
+KF_NO_SCHED1
+static void half_neon(int mr, int nr, int kc, const float *const a[MR], const float *Bp,
+		      float *C, int ldc, int first, int last, const float *bias,
+		      enum kf_act act)
+{
+	/* named accumulators: GCC keeps an array indexed by the row in memory */
+	const float32x4_t z = vdupq_n_f32(0.0f);
+	float32x4_t c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+	float32x4_t c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
+	float32x4_t c40 = z, c41 = z, c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z;
+	float tmp[16];
+
+	for (int k = 0; k < kc; k++) {
+		const float *b = Bp + (size_t)k * NR;
+		float a0 = a[0][k], a1 = a[1][k], a2 = a[2][k];
+		float a3 = a[3][k], a4 = a[4][k], a5 = a[5][k];
+		float32x4_t bj;
+
+		/* one B vector at a time against the six rows */
+#define KF_COL(j) do { bj = vld1q_f32(b + 4 * (j)); \
+		c0##j = vfmaq_n_f32(c0##j, bj, a0); \
+		c1##j = vfmaq_n_f32(c1##j, bj, a1); \
+		c2##j = vfmaq_n_f32(c2##j, bj, a2); \
+		c3##j = vfmaq_n_f32(c3##j, bj, a3); \
+		c4##j = vfmaq_n_f32(c4##j, bj, a4); \
+		c5##j = vfmaq_n_f32(c5##j, bj, a5); } while (0)
+		KF_COL(0); KF_COL(1); KF_COL(2); KF_COL(3);
+#undef KF_COL
+	}
+	const float32x4_t c[MR][4] = {
+		{ c00, c01, c02, c03 }, { c10, c11, c12, c13 }, { c20, c21, c22, c23 },
+		{ c30, c31, c32, c33 }, { c40, c41, c42, c43 }, { c50, c51, c52, c53 },
+	};
+
+	for (int r = 0; r < mr; r++) {
+		float *cr = C + (size_t)r * (size_t)ldc;
+
+		if (nr == 16) {
+			store_neon(cr, c[r][0], bias, first, last, act);
+			store_neon(cr + 4, c[r][1], bias ? bias + 4 : NULL, first, last, act);
+			store_neon(cr + 8, c[r][2], bias ? bias + 8 : NULL, first, last, act);
+			store_neon(cr + 12, c[r][3], bias ? bias + 12 : NULL, first, last, act);
+			continue;
+		}
+		/* the last panel's partial columns: C past nr must not be touched */
+		vst1q_f32(tmp, c[r][0]);
+		vst1q_f32(tmp + 4, c[r][1]);
+		vst1q_f32(tmp + 8, c[r][2]);
+		vst1q_f32(tmp + 12, c[r][3]);
+		for (int j = 0; j < nr; j++) {
+			float v = first ? tmp[j] : tmp[j] + cr[j];
+
+			if (last)
+				v = kf_nn_act_ref(bias ? v + bias[j] : v, act);
+			cr[j] = v;
+		}
+	}
+}
+
+/* Missing rows (mr < 6) re-read the last valid row and are not stored; a
+ * panel with nr <= 16 is zero padding past column 16, so its second half is
+ * skipped (thin outputs). */
+static void tile_neon(int mr, int nr, int kc, const float *A, int lda, const float *Bp,
+		      float *C, int ldc, int first, int last, const float *bias,
+		      enum kf_act act)
+{
+	const float *a[MR];
+
+	for (int r = 0; r < MR; r++)
+		a[r] = A + (size_t)(r < mr ? r : mr - 1) * (size_t)lda;
+	half_neon(mr, nr < 16 ? nr : 16, kc, a, Bp, C, ldc, first, last, bias, act);
+	if (nr > 16)
+		half_neon(mr, nr - 16, kc, a, Bp + 16, C + 16, ldc, first, last,
+			  bias ? bias + 16 : NULL, act);
+}
+#endif
+
+static atomic_int kernel_choice;	/* 0 unknown, 1 generic, 2 avx2, 3 avx512, 4 neon */
 
 static int choose_kernel(void)
 {
@@ -276,10 +406,13 @@ static int choose_kernel(void)
 	if (__builtin_cpu_supports("avx512f"))
 		k = 3;
 #endif
+#ifdef KF_NEON
+	k = 4;
+#endif
 	if ((e = getenv("KF_GEMM_KERNEL"))) {
 		if (!strcmp(e, "generic"))
 			k = 1;
-		else if (!strcmp(e, "avx2") && k > 2)
+		else if (!strcmp(e, "avx2") && k == 3)
 			k = 2;
 	}
 	atomic_store_explicit(&kernel_choice, k, memory_order_relaxed);
@@ -288,7 +421,7 @@ static int choose_kernel(void)
 
 const char *kf_gemm_kernel_name(void)
 {
-	static const char *const names[] = { "?", "generic", "avx2", "avx512" };
+	static const char *const names[] = { "?", "generic", "avx2", "avx512", "neon" };
 
 	return names[choose_kernel()];
 }
@@ -305,7 +438,10 @@ int kf_gemm_set_kernel(const char *name)
 		k = 2;
 	else if (!strcmp(name, "avx512"))
 		k = 3;
-	if (!k || k > best)
+	else if (!strcmp(name, "neon"))
+		k = 4;
+	/* the portable tile runs anywhere; AVX2 also where AVX-512 does */
+	if (!k || (k != 1 && k != best && !(k == 2 && best == 3)))
 		return KF_E_UNSUPPORTED;
 	atomic_store(&kernel_choice, k);
 	return KF_OK;
@@ -317,6 +453,9 @@ static tile_fn pick_tile(void)
 #ifdef KF_X86
 	case 3: return tile_avx512;
 	case 2: return tile_avx2;
+#endif
+#ifdef KF_NEON
+	case 4: return tile_neon;
 #endif
 	default: return tile_generic;
 	}

@@ -16,6 +16,10 @@
 #include <immintrin.h>
 #define KF_X86 1
 #endif
+#if defined(__aarch64__)
+#include <arm_neon.h>	/* baseline on AArch64: no run-time check */
+#define KF_NEON 1
+#endif
 
 int kf_nn_out_size(int in, int k, int stride, enum kf_pad pad, int exp_lo, int exp_hi,
 		   int *lo, int *hi)
@@ -509,6 +513,71 @@ static void dw_pixel_avx2(const struct geom *g, const struct kf_tensor *src, con
 }
 #endif
 
+#ifdef KF_NEON
+/* The activation on 4 lanes, as kf_nn_act_ref (and act_neon in nn_gemm.c):
+ * FMAXNM turns a NaN into 0 like the scalar compare. */
+static inline float32x4_t dw_act_neon(float32x4_t s, enum kf_act act)
+{
+	float32x4_t z = vdupq_n_f32(0.0f), t;
+
+	switch (act) {
+	case KF_ACT_NONE: break;
+	case KF_ACT_RELU: s = vmaxnmq_f32(s, z); break;
+	case KF_ACT_RELU6: s = vminnmq_f32(vmaxnmq_f32(s, z), vdupq_n_f32(6.0f)); break;
+	case KF_ACT_LEAKY:
+		t = vmulq_n_f32(s, 0.1f);
+		s = vaddq_f32(vmaxnmq_f32(vsubq_f32(s, t), z), t);
+		break;
+	}
+	return s;
+}
+
+static inline void dw_store_neon(float *out, float32x4_t s, const float *bias, enum kf_act act)
+{
+	if (bias)
+		s = vaddq_f32(s, vld1q_f32(bias));
+	vst1q_f32(out, dw_act_neon(s, act));
+}
+
+/* As dw_pixel_avx2, 4 lanes wide: the sums stay in registers over the taps
+ * (dw_pixel_rows loads and stores out[] once per tap), 16 channels at a time
+ * in four independent FMA chains, then 4 at a time; the last C % 4 channels
+ * go the scalar way. Same tap order as _ref, only fused. */
+static void dw_pixel_neon(const struct geom *g, const struct kf_tensor *src, const float *wf,
+			  const float *bias, enum kf_act act, int n, int oy, int ox, float *out)
+{
+	const float *tap[64];
+	const float *tw[64];
+	int c = 0, nt = dw_taps(g, src, wf, n, oy, ox, tap, tw);
+
+	for (; c + 16 <= g->C; c += 16) {
+		float32x4_t s0 = vdupq_n_f32(0.0f), s1 = s0, s2 = s0, s3 = s0;
+
+		for (int i = 0; i < nt; i++) {
+			const float *x = tap[i] + c, *w = tw[i] + c;
+
+			s0 = vfmaq_f32(s0, vld1q_f32(x), vld1q_f32(w));
+			s1 = vfmaq_f32(s1, vld1q_f32(x + 4), vld1q_f32(w + 4));
+			s2 = vfmaq_f32(s2, vld1q_f32(x + 8), vld1q_f32(w + 8));
+			s3 = vfmaq_f32(s3, vld1q_f32(x + 12), vld1q_f32(w + 12));
+		}
+		dw_store_neon(out + c, s0, bias ? bias + c : NULL, act);
+		dw_store_neon(out + c + 4, s1, bias ? bias + c + 4 : NULL, act);
+		dw_store_neon(out + c + 8, s2, bias ? bias + c + 8 : NULL, act);
+		dw_store_neon(out + c + 12, s3, bias ? bias + c + 12 : NULL, act);
+	}
+	for (; c + 4 <= g->C; c += 4) {
+		float32x4_t s = vdupq_n_f32(0.0f);
+
+		for (int i = 0; i < nt; i++)
+			s = vfmaq_f32(s, vld1q_f32(tap[i] + c), vld1q_f32(tw[i] + c));
+		dw_store_neon(out + c, s, bias ? bias + c : NULL, act);
+	}
+	if (c < g->C)
+		dw_pixel_scalar(g, src, wf, bias, act, n, oy, ox, c, out);
+}
+#endif
+
 void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
 		     const struct kf_tensor *w, const float *bias,
 		     const struct kf_conv_params *p, int ith, int nth)
@@ -516,7 +585,7 @@ void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
 	struct geom g;
 	int64_t r0, r1;
 	float *out = dst->data;
-	int fast = 0;	/* 2 avx2, 3 avx512, 4 avx512 3x3 rows: follows the GEMM kernel choice */
+	int fast = 0;	/* 2 avx2, 3 avx512, 4 avx512 3x3 rows, 5 neon: follows the GEMM kernel choice */
 
 	dw_geom(&g, dst, src, w, p);
 	row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
@@ -526,6 +595,10 @@ void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
 		       !strcmp(kf_gemm_kernel_name(), "avx2") ? 2 : 0;
 	if (fast == 3 && g.kh == 3 && g.kw == 3)
 		fast = 4;	/* whole rows */
+#endif
+#ifdef KF_NEON
+	if (src->nb[0] == sizeof(float) && g.kh * g.kw <= 64 && !strcmp(kf_gemm_kernel_name(), "neon"))
+		fast = 5;
 #endif
 	for (int64_t r = r0; r < r1; r++) {
 		int n = (int)(r / g.OH), oy = (int)(r % g.OH);
@@ -543,6 +616,12 @@ void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
 			}
 			if (fast == 2) {
 				dw_pixel_avx2(&g, src, w->data, bias, p->act, n, oy, ox, o);
+				continue;
+			}
+#endif
+#ifdef KF_NEON
+			if (fast == 5) {
+				dw_pixel_neon(&g, src, w->data, bias, p->act, n, oy, ox, o);
 				continue;
 			}
 #endif

@@ -4,7 +4,7 @@
  * Each op is a plain function with a scalar _ref twin (same arguments, naive
  * loops, no scratch) that the tests compare against; the fast versions use
  * AVX-512 or AVX2+FMA kernels picked at run time (__builtin_cpu_supports),
- * with a portable C fallback. Numbers differ from _ref only by summation order
+ * NEON kernels on AArch64 (part of its base ISA), with a portable C fallback. Numbers differ from _ref only by summation order
  * (see docs/internals/nn.md for the NMSE tolerance).
  *
  * ROW RANGE: the ops that take (ith, nth) compute only output rows
@@ -178,12 +178,13 @@ void kf_gemm_pack_b(int K, int N, const float *B, int ldb, float *packed);
 void kf_gemm_packed(int M, int N, int K, const float *A, int lda, const float *packed,
 		    float *C, int ldc, const float *bias, enum kf_act act);
 
-/* Which kernel kf_gemm uses: "avx512", "avx2" or "generic". KF_GEMM_KERNEL
- * in the environment ("generic", "avx2") forces a slower one (tests, bench). */
+/* Which kernel kf_gemm uses: "avx512", "avx2", "neon" or "generic".
+ * KF_GEMM_KERNEL in the environment ("generic", "avx2") forces a slower one
+ * (tests, bench). The depthwise conv follows the same choice. */
 const char *kf_gemm_kernel_name(void);
-/* Test and bench hook: use kernel `name` ("avx512", "avx2", "generic") from
- * now on, process-wide. KF_E_UNSUPPORTED if this CPU cannot run it. Not
- * thread-safe with running ops. */
+/* Test and bench hook: use kernel `name` ("avx512", "avx2", "neon",
+ * "generic") from now on, process-wide. KF_E_UNSUPPORTED if this CPU cannot
+ * run it. Not thread-safe with running ops. */
 int kf_gemm_set_kernel(const char *name);
 
 #endif

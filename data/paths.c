@@ -250,3 +250,12 @@ int kf_paths_complete(const char *in, char *out, size_t n, int *matches, struct 
 	}
 	return KF_OK;
 }
+
+int64_t kf_stat_mtime_ns(const struct stat *sb)
+{
+#ifdef __APPLE__
+	return (int64_t)sb->st_mtimespec.tv_sec * 1000000000 + sb->st_mtimespec.tv_nsec;
+#else
+	return (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+#endif
+}

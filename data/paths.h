@@ -10,8 +10,11 @@
 #define KF_PATHS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
+
+struct stat;
 
 /* Resolve the database path into out (size n). `flag` is the --db value or NULL.
  * When the path is the default one, its parent folders are created (0700). */
@@ -56,5 +59,9 @@ int kf_paths_mkdirs(const char *dir, unsigned mode, struct kf_err *err);
  * Returns 0, msg untouched, when nothing is readable or `db` does not exist.
  * Thread-safe (reads the environment). */
 int kf_paths_db_exposed(const char *db, char *msg, size_t n);
+
+/* A file's modification time in nanoseconds since the epoch. POSIX names the
+ * timespec st_mtim (Linux); macOS names it st_mtimespec. */
+int64_t kf_stat_mtime_ns(const struct stat *sb);
 
 #endif

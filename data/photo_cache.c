@@ -180,7 +180,7 @@ static int scan_shard(const char *dir, struct entry **list, size_t *n, size_t *c
 			break;
 		}
 		(*list)[*n].size = sb.st_size;
-		(*list)[*n].mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+		(*list)[*n].mtime_ns = kf_stat_mtime_ns(&sb);
 		*total += sb.st_size;
 		(*n)++;
 	}

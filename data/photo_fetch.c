@@ -8,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/image.h"
 #include "data/config.h"
+#include "data/paths.h"
 #include "data/photo_cache.h"
 #include "data/source_folder.h"
 #include "data/store_gallery.h"
@@ -34,7 +35,7 @@ static int from_file(struct kf_store *st, const struct kf_photo *p, struct kf_ph
 	out->own_failure = 1;
 	if (stat(p->path, &sb) != 0)
 		return kf_err_errno(err, KF_E_IO, "cannot read photo file '%s'", p->path);
-	mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+	mtime_ns = kf_stat_mtime_ns(&sb);
 	if (!(out->path = kf_strdup(p->path))) {
 		out->own_failure = 0;
 		return kf_err_set(err, KF_E_NOMEM, "out of memory");

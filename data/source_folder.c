@@ -13,6 +13,7 @@
 
 #include "core/alloc.h"
 #include "core/image.h"
+#include "data/paths.h"
 #include "data/store_gallery.h"
 #include "data/store_photo.h"
 
@@ -123,7 +124,7 @@ static int one_file(struct scan *s, const char *path, const char *key, const str
 {
 	struct kf_photo *old = s->nold ? bsearch(key, s->old, s->nold, sizeof(*s->old), cmp_key)
 					: NULL;
-	int64_t mtime_ns = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+	int64_t mtime_ns = kf_stat_mtime_ns(sb);
 	struct kf_photo_file f = { .key = key, .path = path, .size = sb->st_size,
 				   .mtime_ns = mtime_ns };
 	struct kf_image_info info;

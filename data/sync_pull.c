@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "data/config.h"
+#include "data/paths.h"
 #include "data/pg_gallery.h"
 #include "data/photo_match.h"
 #include "data/s3.h"
@@ -237,7 +238,7 @@ static int one_photo(struct kf_store *st, int64_t gallery_id, const char *dir,
 	int rc;
 
 	if (in_dir(dir, key, path, sizeof(path), &sb)) {
-		int64_t mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+		int64_t mtime_ns = kf_stat_mtime_ns(&sb);
 
 		sum->photos_local++;
 		f.path = path;

@@ -51,11 +51,13 @@ static double nmse(const struct kf_tensor *a, const struct kf_tensor *b)
 	return den > 0 ? num / den : num;
 }
 
-static const char *kernels[] = { "avx512", "avx2", "generic" };
+/* fastest first: restore_kernel() picks the first this CPU runs */
+static const char *kernels[] = { "avx512", "avx2", "neon", "generic" };
+#define N_KERNELS (sizeof(kernels) / sizeof(kernels[0]))
 
 static void restore_kernel(void)
 {
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < N_KERNELS; i++)
 		if (kf_gemm_set_kernel(kernels[i]) == KF_OK)
 			return;
 }
@@ -167,7 +169,7 @@ static void run_conv(const struct conv_case *cc, bool depthwise, bool strided)
 		assert_non_null(pk);
 		kf_gemm_pack_b(K, cc->co, w->data, cc->co, pk);
 	}
-	for (size_t ki = 0; ki < 3; ki++) {
+	for (size_t ki = 0; ki < N_KERNELS; ki++) {
 		if (kf_gemm_set_kernel(kernels[ki]) < 0)
 			continue;
 		/* conv: each kernel and thread count both ways, the filter packed
@@ -227,7 +229,7 @@ static void test_gemm(void **state)
 	struct kf_arena a = KF_ARENA_INIT;
 	(void)state;
 
-	for (size_t ki = 0; ki < 3; ki++) {
+	for (size_t ki = 0; ki < N_KERNELS; ki++) {
 		if (kf_gemm_set_kernel(kernels[ki]) < 0)
 			continue;
 		for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
@@ -247,6 +249,108 @@ static void test_gemm(void **state)
 				fail_msg("gemm %s %dx%dx%d nmse %g", kernels[ki], M, N, K, nmse(C, R));
 		}
 	}
+	restore_kernel();
+	kf_arena_release(&a);
+}
+
+/* C = act(A.B + bias) by kernel `name` (NULL: the one in force), into C with
+ * ldc = N + 5 and one row more than M, all preset to a sentinel. */
+#define SENTINEL 12345.0f
+
+static void gemm_into(const char *name, int M, int N, int K, const float *A, const float *B,
+		      const float *bias, enum kf_act act, float *C, struct kf_arena *a)
+{
+	for (int i = 0; i < (M + 1) * (N + 5); i++)
+		C[i] = SENTINEL;
+	if (name)
+		assert_int_equal(kf_gemm_set_kernel(name), KF_OK);
+	assert_int_equal(kf_gemm(M, N, K, A, K, B, N, C, N + 5, bias, act, a), KF_OK);
+}
+
+/* NMSE of x against y over the M x N block (leading dimension ld); fails if
+ * anything outside it lost its sentinel (a partial tile stored too much). */
+static double gemm_nmse(const float *x, const float *y, int M, int N, int ld)
+{
+	double num = 0, den = 0;
+
+	for (int m = 0; m <= M; m++)
+		for (int n = 0; n < ld; n++) {
+			double d = (double)x[m * ld + n] - (double)y[m * ld + n];
+
+			if (m == M || n >= N) {
+				if (x[m * ld + n] != SENTINEL)
+					fail_msg("gemm %dx%d: C[%d][%d] written", M, N, m, n);
+				continue;
+			}
+			num += d * d;
+			den += (double)y[m * ld + n] * y[m * ld + n];
+		}
+	return den > 0 ? num / den : num;
+}
+
+/* The fastest kernel (NEON on ARM64, AVX-512 or AVX2 on x86) against the
+ * portable tile forced with kf_gemm_set_kernel("generic"), and both against
+ * kf_gemm_ref: every partial tile (1..5 rows left over, columns around the
+ * 16-column halves and 32-column panels), K around the 256-wide slices, all
+ * activations, with and without bias, C wider than N. */
+static void test_gemm_kernels(void **state)
+{
+	static const int Ms[] = { 1, 5, 6, 7, 13 };
+	static const int Ns[] = { 1, 3, 4, 15, 16, 17, 31, 32, 33, 48, 67 };
+	static const int Ks[] = { 1, 7, 256, 300 };
+	struct kf_arena a = KF_ARENA_INIT;
+	const char *best;
+	int i = 0;
+	(void)state;
+
+	restore_kernel();
+	best = kf_gemm_kernel_name();
+#if defined(__aarch64__)
+	/* NEON is baseline there: chosen unless KF_GEMM_KERNEL says otherwise */
+	if (!getenv("KF_GEMM_KERNEL"))
+		assert_string_equal(best, "neon");
+	assert_int_equal(kf_gemm_set_kernel("avx2"), KF_E_UNSUPPORTED);
+	assert_int_equal(kf_gemm_set_kernel("avx512"), KF_E_UNSUPPORTED);
+#else
+	assert_int_equal(kf_gemm_set_kernel("neon"), KF_E_UNSUPPORTED);
+#endif
+	assert_int_equal(kf_gemm_set_kernel("nonesuch"), KF_E_UNSUPPORTED);
+	for (size_t mi = 0; mi < sizeof(Ms) / sizeof(Ms[0]); mi++)
+		for (size_t ni = 0; ni < sizeof(Ns) / sizeof(Ns[0]); ni++)
+			for (size_t ki = 0; ki < sizeof(Ks) / sizeof(Ks[0]); ki++, i++) {
+				int M = Ms[mi], N = Ns[ni], K = Ks[ki], ld = N + 5;
+				enum kf_act act = (enum kf_act)(i % 4);
+				float *A = kf_arena_alloc_array(&a, (size_t)M * K, sizeof(float));
+				float *B = kf_arena_alloc_array(&a, (size_t)K * N, sizeof(float));
+				float *bias = kf_arena_alloc_array(&a, (size_t)N, sizeof(float));
+				float *fast = kf_arena_alloc_array(&a, (size_t)(M + 1) * ld, sizeof(float));
+				float *gen = kf_arena_alloc_array(&a, (size_t)(M + 1) * ld, sizeof(float));
+				float *ref = kf_arena_alloc_array(&a, (size_t)(M + 1) * ld, sizeof(float));
+				const float *bp;
+				double e_fast, e_gen, e_both;
+
+				assert_non_null(A && B && bias && fast && gen && ref);
+				for (int j = 0; j < M * K; j++)
+					A[j] = frand();
+				for (int j = 0; j < K * N; j++)
+					B[j] = frand();
+				for (int j = 0; j < N; j++)
+					bias[j] = frand();
+				bp = i % 3 ? bias : NULL;
+				gemm_into(best, M, N, K, A, B, bp, act, fast, &a);
+				gemm_into("generic", M, N, K, A, B, bp, act, gen, &a);
+				for (int j = 0; j < (M + 1) * ld; j++)
+					ref[j] = SENTINEL;
+				kf_gemm_ref(M, N, K, A, K, B, N, ref, ld, bp, act);
+				e_fast = gemm_nmse(fast, ref, M, N, ld);
+				e_gen = gemm_nmse(gen, ref, M, N, ld);
+				e_both = gemm_nmse(fast, gen, M, N, ld);
+				if (!(e_fast <= NMSE_MAX && e_gen <= NMSE_MAX && e_both <= NMSE_MAX))
+					fail_msg("gemm %dx%dx%d act %d%s: nmse %s %g, generic %g, "
+						 "%s vs generic %g", M, N, K, (int)act,
+						 bp ? " bias" : "", best, e_fast, e_gen, best, e_both);
+				kf_arena_reset(&a);
+			}
 	restore_kernel();
 	kf_arena_release(&a);
 }
@@ -522,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_out_size),
 		cmocka_unit_test(test_act),
 		cmocka_unit_test(test_gemm),
+		cmocka_unit_test(test_gemm_kernels),
 		cmocka_unit_test(test_conv2d),
 		cmocka_unit_test(test_depthwise),
 		cmocka_unit_test(test_pool),

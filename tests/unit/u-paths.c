@@ -2,10 +2,12 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "data/paths.h"
@@ -184,6 +186,21 @@ static void test_complete(void **state)
 	assert_int_equal(kf_paths_complete("~/x", out, 4, &m, &err), KF_E_INVALID);
 }
 
+/* kf_stat_mtime_ns reads the seconds and the nanoseconds utimensat set. */
+static void test_stat_mtime_ns(void **state)
+{
+	const char *dir = kf_test_tmpdir();
+	const char *path = kf_test_path("%s/mtime.jpg", dir);
+	const struct timespec ts[2] = { { 1700000000, 0 }, { 1700000123, 456789012 } };
+	struct stat sb;
+	(void)state;
+
+	fclose(fopen(path, "w"));
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(kf_stat_mtime_ns(&sb) == INT64_C(1700000123456789012));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_db_exposed),
 		cmocka_unit_test(test_models_order_and_errors),
 		cmocka_unit_test(test_complete),
+		cmocka_unit_test(test_stat_mtime_ns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
