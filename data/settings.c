@@ -6,15 +6,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/nn_gemm_q8.h"
 #include "core/threshold.h"
+
+/* kf_precision_parse's words, in enum kf_precision's order */
+static const char *const precisions[] = { "auto", "fp32", NULL };
 
 const struct kf_setting_def kf_settings[] = {
 	{ "threshold", KF_THRESHOLD_AUTO, 0, 100, 0, 1,
-	  "similarity (0-100) at which a face matches a client, or auto (for the gallery's size)" },
-	{ "max-faces", 100, 1, 1000, 1, 0, "faces kept per photo, the largest first" },
-	{ "cache-ttl-days", 7, 0, 3650, 0, 0, "days a cached match result stays valid" },
-	{ "max-attempts", 3, 1, 100, 1, 0, "failed attempts before a photo's job is dead" },
-	{ NULL, 0, 0, 0, 0, 0, NULL },
+	  "similarity (0-100) at which a face matches a client, or auto (for the gallery's size)",
+	  NULL },
+	{ "max-faces", 100, 1, 1000, 1, 0, "faces kept per photo, the largest first", NULL },
+	{ "cache-ttl-days", 7, 0, 3650, 0, 0, "days a cached match result stays valid", NULL },
+	{ "max-attempts", 3, 1, 100, 1, 0, "failed attempts before a photo's job is dead", NULL },
+	{ "precision", KF_PRECISION_AUTO, 0, 1, 1, 0,
+	  "auto: the recognition net in int8 where the CPU has dot products; fp32: float32 only",
+	  precisions },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
 const struct kf_setting_def *kf_settings_find(const char *key)
@@ -33,6 +41,21 @@ static int parse(const struct kf_setting_def *d, const char *text, double *v, st
 	if (d->can_auto && strcmp(text, "auto") == 0) {
 		*v = KF_THRESHOLD_AUTO;
 		return KF_OK;
+	}
+	if (d->choices) {
+		char words[128] = "";
+		int i;
+
+		for (i = 0; d->choices[i]; i++) {
+			if (!strcmp(text, d->choices[i])) {
+				*v = i;
+				return KF_OK;
+			}
+			snprintf(words + strlen(words), sizeof(words) - strlen(words), "%s%s",
+				 !i ? "" : d->choices[i + 1] ? ", " : " or ", d->choices[i]);
+		}
+		return kf_err_set(err, KF_E_INVALID, "setting '%s' must be %s, not '%s' (kingface "
+				  "settings set %s VALUE)", d->key, words, text, d->key);
 	}
 	x = strtod(text, &end);
 	if (!*text || *end || !(x >= d->min && x <= d->max) || (d->integer && x != floor(x)))
@@ -67,6 +90,8 @@ const char *kf_settings_text(const struct kf_setting_def *d, double v, char *buf
 {
 	if (d->can_auto && v == KF_THRESHOLD_AUTO)
 		snprintf(buf, n, "auto");
+	else if (d->choices)
+		snprintf(buf, n, "%s", d->choices[(int)v]);
 	else
 		snprintf(buf, n, "%g", v);
 	return buf;

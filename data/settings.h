@@ -14,6 +14,8 @@ struct kf_setting_def {
 	int integer;		/* whole numbers only */
 	int can_auto;		/* "auto" is a value: KF_THRESHOLD_AUTO (-1) */
 	const char *help;
+	const char *const *choices;	/* NULL, or the words it takes (NULL-terminated):
+					 * the value is the word's index */
 };
 
 /* The known settings, NULL-key terminated. */

@@ -1,6 +1,6 @@
 /* cli_engine.c: the engine options every face command takes (--detector,
- * --min-score, --max-faces, --tiles, --tiny-size), parsed in one place so
- * detect, enroll, identify, match and the workers agree. */
+ * --min-score, --max-faces, --tiles, --tiny-size, --precision), parsed in one
+ * place so detect, enroll, identify, match and the workers agree. */
 #include "src/cli_engine.h"
 
 #include <stdio.h>
@@ -10,11 +10,16 @@
 #include "core/alloc.h"
 #include "core/engine.h"
 #include "core/match_engine.h"
+#include "core/nn_gemm_q8.h"
 #include "core/threshold.h"
 #include "data/engines.h"
 #include "data/paths.h"
 #include "data/settings.h"
 #include "data/store_gallery.h"
+
+/* --precision was given: it wins over the setting (load_engine). The
+ * precision is the process's (kf_nn_set_precision), like the engine. */
+static int precision_given;
 
 int kf_cli_detect_opts(const struct kf_command *cmd, const struct kf_args *a,
 		       struct kf_detect_opts *o)
@@ -32,6 +37,14 @@ int kf_cli_detect_opts(const struct kf_command *cmd, const struct kf_args *a,
 		if (k < 0)
 			return kf_cli_usage(cmd, "--detector must be yunet, ssd or tiny, not '%s'", v);
 		o->detector = (enum kf_detector_kind)k;
+	}
+	if ((v = kf_cli_opt(cmd, a, "precision"))) {
+		int p = kf_precision_parse(v);
+
+		if (p < 0)
+			return kf_cli_usage(cmd, "--precision must be auto or fp32, not '%s'", v);
+		kf_nn_set_precision((enum kf_precision)p);
+		precision_given = 1;
 	}
 	if ((v = kf_cli_opt(cmd, a, "tiles"))) {
 		if (!strcmp(v, "auto"))
@@ -96,7 +109,8 @@ int kf_cli_threshold(struct kf_cli *cli, const struct kf_command *cmd, const str
 }
 
 /* Load face-api's and YuNet's networks: the detectors of load_flags, with
- * landmarks and descriptors. */
+ * landmarks and descriptors, in the precision of --precision, else of the
+ * setting when the command opened the database. */
 static int load_engine(struct kf_cli *cli, unsigned load_flags, struct kf_engine **e)
 {
 	struct kf_err err = KF_ERR_INIT;
@@ -105,6 +119,13 @@ static int load_engine(struct kf_cli *cli, unsigned load_flags, struct kf_engine
 
 	if ((rc = kf_cli_models(cli, models, yunet)) != KF_EXIT_OK)
 		return rc;
+	if (!precision_given && cli->store) {
+		double p;
+
+		if (kf_settings_get(cli->store, "precision", &p, &err) < 0)
+			return kf_cli_error(&err);
+		kf_nn_set_precision((enum kf_precision)p);
+	}
 	if (kf_engine_load(e, models, yunet, load_flags | KF_ENGINE_DESCRIPTORS, &err) < 0)
 		return kf_cli_error(&err);
 	return KF_EXIT_OK;

@@ -17,7 +17,9 @@
 	{ "tiles", "auto|off", "ssd and tiny: tile large photos to find small faces " \
 	  "(default auto; off = face-api's single pass); no effect with yunet" }, \
 	{ "tiny-size", "N", "tiny detector input size, multiple of 32, 128 to 608 " \
-	  "(default 416)" }
+	  "(default 416)" }, \
+	{ "precision", "auto|fp32", "auto: the recognition net in int8 where the CPU has " \
+	  "dot products; fp32: float32 only (default: the setting, auto)" }
 
 /* The --engine row of enroll, identify, match, process and worker. */
 #define KF_ENGINE_OPT_ROW \

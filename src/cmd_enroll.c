@@ -25,21 +25,19 @@ static int face_from_file(struct kf_cli *cli, const struct kf_command *cmd, stru
 	struct kf_engine *e = NULL;
 	struct kf_detect_opts o;
 	int64_t pick = -1;
-	char models[KF_CLI_PATH], yunet[KF_CLI_PATH], why[160];
+	char why[160];
 	size_t n;
 	int rc;
 
+	/* the local detector finds the face whatever the engine: a remote one is
+	 * only ever sent the face chosen here */
 	if ((rc = kf_cli_detect_opts(cmd, a, &o)) != KF_EXIT_OK ||
 	    (rc = kf_cli_detector(cmd, a, st, g, 0, &o)) != KF_EXIT_OK ||
 	    (rc = kf_cli_opt_int(cmd, a, "face", 0, 999, &pick)) != KF_EXIT_OK ||
-	    (rc = kf_cli_models(cli, models, yunet)) != KF_EXIT_OK)
+	    (rc = kf_cli_load_engine(cli, &o, &e)) != KF_EXIT_OK)
 		return rc;
 	rc = KF_EXIT_ERROR;
-	/* the local detector finds the face whatever the engine: a remote one is
-	 * only ever sent the face chosen here */
-	if (kf_engine_load(&e, models, yunet, kf_engine_detector_flag(o.detector) |
-			   KF_ENGINE_DESCRIPTORS, &err) < 0 ||
-	    kf_enroll_detect(e, &o, path, ef, &err) < 0) {
+	if (kf_enroll_detect(e, &o, path, ef, &err) < 0) {
 		if (!strstr(err.msg, path))
 			kf_err_context(&err, "'%s'", path);
 		kf_cli_error(&err);

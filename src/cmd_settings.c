@@ -30,7 +30,7 @@ int kf_cmd_settings_get(struct kf_cli *cli, const struct kf_command *cmd, struct
 			return kf_cli_error(&err);
 		}
 		kf_settings_text(d, v, text, sizeof(text));
-		if (o && d->can_auto && v == KF_THRESHOLD_AUTO)
+		if (o && ((d->can_auto && v == KF_THRESHOLD_AUTO) || d->choices))
 			kf_json_str(o, d->key, text);
 		else if (o)
 			cJSON_AddNumberToObject(o, d->key, v);

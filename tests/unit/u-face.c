@@ -33,6 +33,7 @@
 #include "core/arena.h"
 #include "core/face.h"
 #include "core/nn_facerec.h"
+#include "core/nn_gemm_q8.h"
 #include "core/nn_landmark.h"
 
 static struct kf_landmark *lm_net;
@@ -731,5 +732,8 @@ int main(void)
 		cmocka_unit_test(test_mirror),
 		cmocka_unit_test(test_nomem),
 	};
+
+	/* face-api parity is the float32 path's (u-precision checks int8) */
+	kf_nn_set_precision(KF_PRECISION_FP32);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -16,6 +16,7 @@
 #include "core/alloc.h"
 #include "core/arena.h"
 #include "core/nn_facerec.h"
+#include "core/nn_gemm_q8.h"
 
 #define REF KF_TEST_DATA "/reference/layers/"
 
@@ -110,5 +111,8 @@ int main(void)
 		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_load_nomem),
 	};
+
+	/* face-api parity is the float32 path's (u-precision checks int8) */
+	kf_nn_set_precision(KF_PRECISION_FP32);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
