@@ -395,6 +395,58 @@ static void quant_avx2(int K, int K4, const float *a, uint8_t *q, float *scale, 
 }
 
 /* The sums of 6 rows with 16 columns of a panel (Bp at the first), AVX-VNNI. */
+__attribute__((target("avx2,fma")))
+static inline __m256 act256(__m256 v, enum kf_act act)
+{
+	__m256 z = _mm256_setzero_ps(), m;
+
+	switch (act) {
+	case KF_ACT_NONE: return v;
+	case KF_ACT_RELU: return _mm256_max_ps(v, z);
+	case KF_ACT_RELU6: return _mm256_min_ps(_mm256_max_ps(v, z), _mm256_set1_ps(6.0f));
+	case KF_ACT_LEAKY:
+		m = _mm256_mul_ps(v, _mm256_set1_ps(0.1f));
+		return _mm256_add_ps(_mm256_max_ps(_mm256_sub_ps(v, m), z), m);
+	}
+	return v;
+}
+
+/* store_generic 8 columns at a time (dequant()'s operations in its order),
+ * the last columns of a partial panel as store_generic. */
+__attribute__((target("avx2,fma")))
+static void store_avx2(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR], float *C, int ldc,
+		       const float *sa, const float *mn, const float *sw, const float *colsum,
+		       const float *bias, enum kf_act act)
+{
+	const __m256 lo = _mm256_set1_ps(1.0f / KF_Q8_LO_STEPS);
+	int j8 = nr & ~7;
+
+	for (int r = 0; r < mr; r++) {
+		float *cr = C + (size_t)r * (size_t)ldc;
+		__m256 a = _mm256_set1_ps(sa[r]), m = _mm256_set1_ps(mn[r]);
+
+		for (int j = 0; j < j8; j += 8) {
+			__m256i i1 = _mm256_loadu_si256((const __m256i *)(s1[r] + j));
+			__m256i i2 = _mm256_loadu_si256((const __m256i *)(s2[r] + j));
+			__m256 x = _mm256_add_ps(_mm256_cvtepi32_ps(i1),
+						 _mm256_mul_ps(_mm256_cvtepi32_ps(i2), lo));
+			__m256 t = _mm256_mul_ps(a, x), u = _mm256_mul_ps(m, _mm256_loadu_ps(colsum + j));
+			__m256 v = _mm256_mul_ps(_mm256_loadu_ps(sw + j), _mm256_add_ps(t, u));
+
+			if (bias)
+				v = _mm256_add_ps(v, _mm256_loadu_ps(bias + j));
+			_mm256_storeu_ps(cr + j, act256(v, act));
+		}
+		for (int j = j8; j < nr; j++) {
+			float v = dequant(s1[r][j], s2[r][j], sa[r], mn[r], sw[j], colsum[j]);
+
+			if (bias)
+				v += bias[j];
+			cr[j] = kf_nn_act_ref(v, act);
+		}
+	}
+}
+
 /* The VEX form (AVX-VNNI): the same instruction on ymm registers 0-15. */
 #define KF_DPBUSD_VEX(acc, a, b) __asm__("%{vex%} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(a), "x"(b))
 
@@ -440,7 +492,7 @@ static void tile_avxvnni(int mr, int nr, int K4, const uint8_t *A, int lda, cons
 		if (Bl)
 			dots_avxvnni(K4, a, Bl + 64 * h, s2, 16 * h);
 	}
-	store_generic(mr, nr, s1, s2, C, ldc, sa, mn, sw, colsum, bias, act);
+	store_avx2(mr, nr, s1, s2, C, ldc, sa, mn, sw, colsum, bias, act);
 }
 #endif
 
