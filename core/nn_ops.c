@@ -168,9 +168,9 @@ static int conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const stru
 	}
 
 	/* im2col in chunks of about 1 MB, so the rows stay in L2; for the int8
-	 * GEMM, which reads each row once to quantise it, in chunks of 48 rows
-	 * so they are still in L1 */
-	chunk = q8 ? 48 : (256 * 1024) / K;
+	 * GEMM, which reads each row once to quantise it, of about 16 KB, so they
+	 * are still in L1 (measured: 3% of the recognition net against 48 rows) */
+	chunk = q8 ? 4096 / K : (256 * 1024) / K;
 	chunk = chunk < 6 ? 6 : chunk - chunk % 6;
 	if (chunk > q1 - q0)
 		chunk = q1 - q0;
