@@ -98,24 +98,8 @@ static void tile_generic(int mr, int nr, int kc, const float *A, int lda, const 
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "core/nn_act_x86.h"
 #define KF_X86 1
-
-__attribute__((target("avx512f")))
-static inline __m512 act512(__m512 v, enum kf_act act)
-{
-	__m512 z = _mm512_setzero_ps(), m;
-
-	switch (act) {
-	case KF_ACT_NONE: return v;
-	case KF_ACT_RELU: return _mm512_max_ps(v, z);
-	case KF_ACT_RELU6: return _mm512_min_ps(_mm512_max_ps(v, z), _mm512_set1_ps(6.0f));
-	case KF_ACT_LEAKY:
-		m = _mm512_mul_ps(v, _mm512_set1_ps(0.1f));
-		return _mm512_add_ps(_mm512_max_ps(_mm512_sub_ps(v, m), z), m);
-	}
-	return v;
-}
 
 __attribute__((target("avx512f")))
 static void tile_avx512(int mr, int nr, int kc, const float *A, int lda, const float *Bp,
@@ -171,22 +155,6 @@ static void tile_avx512(int mr, int nr, int kc, const float *A, int lda, const f
 		_mm512_mask_storeu_ps(cr, m0, v0);
 		_mm512_mask_storeu_ps(cr + 16, m1, v1);
 	}
-}
-
-__attribute__((target("avx2,fma")))
-static inline __m256 act256(__m256 v, enum kf_act act)
-{
-	__m256 z = _mm256_setzero_ps(), m;
-
-	switch (act) {
-	case KF_ACT_NONE: return v;
-	case KF_ACT_RELU: return _mm256_max_ps(v, z);
-	case KF_ACT_RELU6: return _mm256_min_ps(_mm256_max_ps(v, z), _mm256_set1_ps(6.0f));
-	case KF_ACT_LEAKY:
-		m = _mm256_mul_ps(v, _mm256_set1_ps(0.1f));
-		return _mm256_add_ps(_mm256_max_ps(_mm256_sub_ps(v, m), z), m);
-	}
-	return v;
 }
 
 /* 6x16 half of a panel: Bp points at column `off` of the 32-wide panel. */

@@ -184,24 +184,8 @@ static void tile_generic(int mr, int nr, int K4, const uint8_t *A, int lda, cons
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "core/nn_act_x86.h"
 #define KF_X86 1
-
-__attribute__((target("avx512f,avx512bw")))
-static inline __m512 act512(__m512 v, enum kf_act act)
-{
-	__m512 z = _mm512_setzero_ps(), m;
-
-	switch (act) {
-	case KF_ACT_NONE: return v;
-	case KF_ACT_RELU: return _mm512_max_ps(v, z);
-	case KF_ACT_RELU6: return _mm512_min_ps(_mm512_max_ps(v, z), _mm512_set1_ps(6.0f));
-	case KF_ACT_LEAKY:
-		m = _mm512_mul_ps(v, _mm512_set1_ps(0.1f));
-		return _mm512_add_ps(_mm512_max_ps(_mm512_sub_ps(v, m), z), m);
-	}
-	return v;
-}
 
 /* The same numbers as quant_generic: min and max, one subtraction and one
  * multiply, round to nearest even (the default MXCSR mode). The values are
@@ -395,22 +379,6 @@ static void quant_avx2(int K, int K4, const float *a, uint8_t *q, float *scale, 
 }
 
 /* The sums of 6 rows with 16 columns of a panel (Bp at the first), AVX-VNNI. */
-__attribute__((target("avx2,fma")))
-static inline __m256 act256(__m256 v, enum kf_act act)
-{
-	__m256 z = _mm256_setzero_ps(), m;
-
-	switch (act) {
-	case KF_ACT_NONE: return v;
-	case KF_ACT_RELU: return _mm256_max_ps(v, z);
-	case KF_ACT_RELU6: return _mm256_min_ps(_mm256_max_ps(v, z), _mm256_set1_ps(6.0f));
-	case KF_ACT_LEAKY:
-		m = _mm256_mul_ps(v, _mm256_set1_ps(0.1f));
-		return _mm256_add_ps(_mm256_max_ps(_mm256_sub_ps(v, m), z), m);
-	}
-	return v;
-}
-
 /* store_generic 8 columns at a time (dequant()'s operations in its order),
  * the last columns of a partial panel as store_generic. */
 __attribute__((target("avx2,fma")))
