@@ -46,15 +46,21 @@ int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int bytes, struct kf_
 	struct kf_gemm_q8 *q;
 	int8_t *hi, *lo = NULL;
 	float *scale, *colsum;
+	int32_t *sum_hi, *sum_lo = NULL;
 
 	*out = NULL;
-	if (!(q = kf_aligned_alloc(64, 64 + nb * (size_t)bytes + (size_t)np * NR * 2 * sizeof(float))))
+	/* one block: the struct, the panels, then 4 arrays of np * NR floats or
+	 * int32 (nb is a multiple of 128, so they stay aligned) */
+	if (!(q = kf_aligned_alloc(64, 64 + nb * (size_t)bytes + (size_t)np * NR * 4 * sizeof(float))))
 		return KF_E_NOMEM;
 	hi = (int8_t *)q + 64;
 	if (bytes == 2)
 		lo = hi + nb;
 	scale = (float *)(hi + nb * (size_t)bytes);
 	colsum = scale + (size_t)np * NR;
+	sum_hi = (int32_t *)(colsum + (size_t)np * NR);
+	if (lo)
+		sum_lo = sum_hi + (size_t)np * NR;
 	memset(hi, 0, nb * (size_t)bytes);
 	for (int n = 0; n < np * NR; n++) {
 		float amax = 0.0f, inv;
@@ -78,6 +84,9 @@ int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int bytes, struct kf_
 		}
 		scale[n] = amax / 127.0f;
 		colsum[n] = (float)s1 + (float)s2 * (1.0f / KF_Q8_LO_STEPS);
+		sum_hi[n] = s1;
+		if (sum_lo)
+			sum_lo[n] = s2;
 	}
 	q->K = K;
 	q->N = N;
@@ -86,6 +95,8 @@ int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int bytes, struct kf_
 	q->lo = lo;
 	q->scale = scale;
 	q->colsum = colsum;
+	q->sum_hi = sum_hi;
+	q->sum_lo = sum_lo;
 	*out = q;
 	return KF_OK;
 }
@@ -104,10 +115,12 @@ typedef void (*quant_fn)(int K, int K4, const float *a, uint8_t *q, float *scale
 /* One tile: C[mr x nr] = act(sw[j] * (sa[r] * S[r][j] + mn[r] * colsum[j]) +
  * bias[j]) with S the sums of A's rows (mr rows of K4 bytes, lda apart) times
  * the panel Bh's columns, plus those times Bl's / KF_Q8_LO_STEPS when Bl is
- * not NULL (two-byte weights). */
+ * not NULL (two-byte weights). sh, sl: the panel's integer column sums of Bh
+ * and Bl (sl NULL with Bl), for kernels whose quant_fn stores A - 128. */
 typedef void (*tile_fn)(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bh,
 			const int8_t *Bl, float *C, int ldc, const float *sa, const float *mn,
-			const float *sw, const float *colsum, const float *bias, enum kf_act act);
+			const float *sw, const float *colsum, const int32_t *sh, const int32_t *sl,
+			const float *bias, enum kf_act act);
 
 static void quant_generic(int K, int K4, const float *a, uint8_t *q, float *scale, float *min)
 {
@@ -174,10 +187,12 @@ static void store_generic(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR]
 
 static void tile_generic(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bh,
 			 const int8_t *Bl, float *C, int ldc, const float *sa, const float *mn,
-			 const float *sw, const float *colsum, const float *bias, enum kf_act act)
+			 const float *sw, const float *colsum, const int32_t *sh, const int32_t *sl,
+			 const float *bias, enum kf_act act)
 {
 	int32_t s1[MR][NR], s2[MR][NR];
 
+	(void)sh, (void)sl;	/* A is unsigned here */
 	dots_generic(mr, nr, K4, A, lda, Bh, s1);
 	dots_generic(mr, nr, K4, A, lda, Bl, s2);
 	store_generic(mr, nr, s1, s2, C, ldc, sa, mn, sw, colsum, bias, act);
@@ -290,13 +305,15 @@ static inline void store512(float *cr, __m512i c0, __m512i c1, __m512i d0, __m51
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
 static void tile_avx512vnni(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bh,
 			    const int8_t *Bl, float *C, int ldc, const float *sa, const float *mn,
-			    const float *sw, const float *colsum, const float *bias, enum kf_act act)
+			    const float *sw, const float *colsum, const int32_t *sh, const int32_t *sl,
+			    const float *bias, enum kf_act act)
 {
 	__m512i c[MR][2], d[MR][2];
 	const uint8_t *a[MR];
 	__mmask16 m0 = (__mmask16)(nr >= 16 ? 0xffff : (1u << nr) - 1);
 	__mmask16 m1 = (__mmask16)(nr >= 32 ? 0xffff : nr <= 16 ? 0 : (1u << (nr - 16)) - 1);
 
+	(void)sh, (void)sl;	/* VPDPBUSD takes A unsigned */
 	for (int r = 0; r < MR; r++)
 		a[r] = A + (size_t)(r < mr ? r : mr - 1) * (size_t)lda;
 #define KF_ALL(X) X(0); X(1); X(2); X(3); X(4); X(5)
@@ -427,11 +444,13 @@ static void dots_avxvnni(int K4, const uint8_t *const a[MR], const int8_t *Bp,
 __attribute__((target("avx2,fma,avxvnni")))
 static void tile_avxvnni(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bh,
 			 const int8_t *Bl, float *C, int ldc, const float *sa, const float *mn,
-			 const float *sw, const float *colsum, const float *bias, enum kf_act act)
+			 const float *sw, const float *colsum, const int32_t *sh, const int32_t *sl,
+			 const float *bias, enum kf_act act)
 {
 	int32_t s1[MR][NR], s2[MR][NR];
 	const uint8_t *a[MR];
 
+	(void)sh, (void)sl;	/* VPDPBUSD takes A unsigned */
 	for (int r = 0; r < MR; r++)
 		a[r] = A + (size_t)(r < mr ? r : mr - 1) * (size_t)lda;
 	memset(s2, 0, sizeof(s2));
@@ -581,6 +600,7 @@ int kf_gemm_q8(int M, const float *A, int lda, const struct kf_gemm_q8 *q, float
 					 q->lo ? q->lo + (size_t)p * NR * (size_t)K4 : NULL,
 					 C + (size_t)(m0 + t) * (size_t)ldc + p * NR, ldc, sa + t,
 					 mn + t, q->scale + p * NR, q->colsum + p * NR,
+					 q->sum_hi + p * NR, q->lo ? q->sum_lo + p * NR : NULL,
 					 bias ? bias + p * NR : NULL, act);
 		}
 	}
