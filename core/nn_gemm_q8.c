@@ -484,17 +484,35 @@ static const struct q8_kernel {
 static atomic_int precision;	/* enum kf_precision */
 static atomic_int kernel_choice;
 
+/* Can this CPU run kernel k? Each kernel asks for its own instructions: a
+ * CPU with AVX512-VNNI may lack AVX-VNNI (Ice Lake, Zen 4). */
+static int runnable(int k)
+{
+	switch (k) {
+	case K_OFF:
+	case K_GENERIC:
+		return 1;
+#ifdef KF_X86
+	case K_AVXVNNI:
+		__builtin_cpu_init();
+		return __builtin_cpu_supports("avxvnni") && __builtin_cpu_supports("avx2") &&
+		       __builtin_cpu_supports("fma");
+	case K_AVX512VNNI:
+		__builtin_cpu_init();
+		return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
+#endif
+	}
+	return 0;
+}
+
 /* The best int8 kernel this CPU runs (K_OFF when it has no dot products). */
 static int best_kernel(void)
 {
-#ifdef KF_X86
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw"))
-		return K_AVX512VNNI;
-	if (__builtin_cpu_supports("avxvnni") && __builtin_cpu_supports("avx2") &&
-	    __builtin_cpu_supports("fma"))
-		return K_AVXVNNI;
-#endif
+	static const int order[] = { K_AVX512VNNI, K_AVXVNNI };
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (runnable(order[i]))
+			return order[i];
 	return K_OFF;
 }
 
@@ -504,13 +522,6 @@ static int kernel_by_name(const char *name)
 		if (kernels[k].name && !strcmp(kernels[k].name, name))
 			return k;
 	return K_UNKNOWN;
-}
-
-/* Can this CPU run kernel k? The x86 ones are ordered: each needs less than
- * the next. */
-static int runnable(int k, int best)
-{
-	return k == K_OFF || k == K_GENERIC || (best >= K_AVXVNNI && k >= K_AVXVNNI && k <= best);
 }
 
 static int choose(void)
@@ -523,7 +534,7 @@ static int choose(void)
 	best = best_kernel();
 	k = atomic_load(&precision) == KF_PRECISION_FP32 ? K_OFF : best;
 	if ((e = getenv("KF_GEMM_INT8")) && (f = kernel_by_name(e)) != K_UNKNOWN)
-		k = runnable(f, best) ? f : best;
+		k = runnable(f) ? f : best;
 	atomic_store_explicit(&kernel_choice, k, memory_order_relaxed);
 	return k;
 }
@@ -567,7 +578,7 @@ int kf_gemm_q8_set_kernel(const char *name)
 {
 	int k = kernel_by_name(name);
 
-	if (k == K_UNKNOWN || !runnable(k, best_kernel()))
+	if (k == K_UNKNOWN || !runnable(k))
 		return KF_E_UNSUPPORTED;
 	atomic_store(&kernel_choice, k);
 	return KF_OK;
