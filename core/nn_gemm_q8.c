@@ -485,7 +485,7 @@ static void tile_avxvnni(int mr, int nr, int K4, const uint8_t *A, int lda, cons
 #include <sys/sysctl.h>
 #endif
 
-/* SDOT and UDOT are optional before ARMv8.4: only the kernel's dot loop is
+/* SDOT and UDOT are optional before ARMv8.4: only the kernel's dot loops are
  * compiled for them, and best_kernel() asks the OS before using it. GCC's
  * arm_neon.h declares them for armv8.2-a+dotprod, and an intrinsic inlines
  * only into a function with at least its features, so "+dotprod" alone is
@@ -496,8 +496,8 @@ static void tile_avxvnni(int mr, int nr, int K4, const uint8_t *A, int lda, cons
 #define KF_DOTPROD __attribute__((target("arch=armv8.2-a+dotprod")))
 #endif
 
-/* GCC's first scheduling pass moves the B loads of a k step above its
- * SDOTs, and then spilled 3 accumulators on every step: as for nn_gemm.c's
+/* GCC's first scheduling pass moves the B loads above the SDOTs that use
+ * them, and then spilled 3 accumulators on every 16 k: as for nn_gemm.c's
  * half_neon, the dot loop is compiled without that pass. */
 #if defined(__GNUC__) && !defined(__clang__)
 #define KF_NO_SCHED1_Q8 __attribute__((optimize("no-schedule-insns")))
@@ -613,9 +613,9 @@ static void dots_tail_neondot(int k, int K4, const int8_t *const a[MR], const in
  * at the first), into acc[r][off..off+16). Each accumulator starts at 128 *
  * its column's sum (sum[j]): sum_k (a - 128) * b + 128 * sum_k b is the
  * generic kernel's sum_k a * b, exactly (int32 arithmetic wraps, and the
- * final sum fits). 24 accumulators, then 16 bytes of each row (4 k) used by
- * lane (SDOT v.4s, v.16b, v.4b[i]): 30 registers, the B vectors loaded one
- * at a time. The K4 % 16 left over: dots_tail_neondot. */
+ * final sum fits). 24 accumulators and 16 bytes of each row (4 k) used by
+ * lane (SDOT v.4s, v.16b, v.4b[i]) take 30 registers, so the B vectors are
+ * loaded one at a time. The K4 % 16 left over: dots_tail_neondot. */
 KF_DOTPROD KF_NO_SCHED1_Q8
 static void dots_neondot(int K4, const int8_t *const a[MR], const int8_t *Bp, const int32_t *sum,
 			 int32_t acc[MR][NR], int off)
@@ -702,7 +702,6 @@ static void store_neon(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR], f
  * registers), each weight byte a pass of its own; the sums go to memory,
  * then the store. Missing rows re-read the last one and are not stored; a
  * panel with nr <= 16 skips its second half. */
-KF_DOTPROD
 static void tile_neondot(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bh,
 			 const int8_t *Bl, float *C, int ldc, const float *sa, const float *mn,
 			 const float *sw, const float *colsum, const int32_t *sh, const int32_t *sl,
