@@ -9,7 +9,12 @@
  * slicing: the largest K of the face nets (2304) keeps a panel at 72 KB.
  *
  * Overflow: |qa * qb| <= 255 * 127, so K up to 66,000 fits an int32 sum;
- * the nets' K is at most 2304.
+ * the nets' K is at most 2304. The NEON kernel's partial sums (128 * the
+ * column sum, plus (qa - 128) * qb) stay under 256 * 127 * K: the same bound.
+ *
+ * AArch64: SDOT multiplies signed bytes by signed bytes, so the NEON kernel
+ * quantises A as above and stores qa - 128; its sums start at 128 * the
+ * column's integer sum (sum_hi, sum_lo), which gives the same integers.
  */
 #include "core/nn_gemm_q8.h"
 
@@ -46,15 +51,21 @@ int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int bytes, struct kf_
 	struct kf_gemm_q8 *q;
 	int8_t *hi, *lo = NULL;
 	float *scale, *colsum;
+	int32_t *sum_hi, *sum_lo = NULL;
 
 	*out = NULL;
-	if (!(q = kf_aligned_alloc(64, 64 + nb * (size_t)bytes + (size_t)np * NR * 2 * sizeof(float))))
+	/* one block: the struct, the panels, then 4 arrays of np * NR floats or
+	 * int32 (nb is a multiple of 128, so they stay aligned) */
+	if (!(q = kf_aligned_alloc(64, 64 + nb * (size_t)bytes + (size_t)np * NR * 4 * sizeof(float))))
 		return KF_E_NOMEM;
 	hi = (int8_t *)q + 64;
 	if (bytes == 2)
 		lo = hi + nb;
 	scale = (float *)(hi + nb * (size_t)bytes);
 	colsum = scale + (size_t)np * NR;
+	sum_hi = (int32_t *)(colsum + (size_t)np * NR);
+	if (lo)
+		sum_lo = sum_hi + (size_t)np * NR;
 	memset(hi, 0, nb * (size_t)bytes);
 	for (int n = 0; n < np * NR; n++) {
 		float amax = 0.0f, inv;
@@ -78,6 +89,9 @@ int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int bytes, struct kf_
 		}
 		scale[n] = amax / 127.0f;
 		colsum[n] = (float)s1 + (float)s2 * (1.0f / KF_Q8_LO_STEPS);
+		sum_hi[n] = s1;
+		if (sum_lo)
+			sum_lo[n] = s2;
 	}
 	q->K = K;
 	q->N = N;
@@ -86,6 +100,8 @@ int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int bytes, struct kf_
 	q->lo = lo;
 	q->scale = scale;
 	q->colsum = colsum;
+	q->sum_hi = sum_hi;
+	q->sum_lo = sum_lo;
 	*out = q;
 	return KF_OK;
 }
@@ -104,10 +120,12 @@ typedef void (*quant_fn)(int K, int K4, const float *a, uint8_t *q, float *scale
 /* One tile: C[mr x nr] = act(sw[j] * (sa[r] * S[r][j] + mn[r] * colsum[j]) +
  * bias[j]) with S the sums of A's rows (mr rows of K4 bytes, lda apart) times
  * the panel Bh's columns, plus those times Bl's / KF_Q8_LO_STEPS when Bl is
- * not NULL (two-byte weights). */
+ * not NULL (two-byte weights). sh, sl: the panel's integer column sums of Bh
+ * and Bl (sl NULL with Bl), for kernels whose quant_fn stores A - 128. */
 typedef void (*tile_fn)(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bh,
 			const int8_t *Bl, float *C, int ldc, const float *sa, const float *mn,
-			const float *sw, const float *colsum, const float *bias, enum kf_act act);
+			const float *sw, const float *colsum, const int32_t *sh, const int32_t *sl,
+			const float *bias, enum kf_act act);
 
 static void quant_generic(int K, int K4, const float *a, uint8_t *q, float *scale, float *min)
 {
@@ -174,10 +192,12 @@ static void store_generic(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR]
 
 static void tile_generic(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bh,
 			 const int8_t *Bl, float *C, int ldc, const float *sa, const float *mn,
-			 const float *sw, const float *colsum, const float *bias, enum kf_act act)
+			 const float *sw, const float *colsum, const int32_t *sh, const int32_t *sl,
+			 const float *bias, enum kf_act act)
 {
 	int32_t s1[MR][NR], s2[MR][NR];
 
+	(void)sh, (void)sl;	/* A is unsigned here */
 	dots_generic(mr, nr, K4, A, lda, Bh, s1);
 	dots_generic(mr, nr, K4, A, lda, Bl, s2);
 	store_generic(mr, nr, s1, s2, C, ldc, sa, mn, sw, colsum, bias, act);
@@ -274,13 +294,15 @@ static inline void store512(float *cr, __m512i c0, __m512i c1, __m512i d0, __m51
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
 static void tile_avx512vnni(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bh,
 			    const int8_t *Bl, float *C, int ldc, const float *sa, const float *mn,
-			    const float *sw, const float *colsum, const float *bias, enum kf_act act)
+			    const float *sw, const float *colsum, const int32_t *sh, const int32_t *sl,
+			    const float *bias, enum kf_act act)
 {
 	__m512i c[MR][2], d[MR][2];
 	const uint8_t *a[MR];
 	__mmask16 m0 = (__mmask16)(nr >= 16 ? 0xffff : (1u << nr) - 1);
 	__mmask16 m1 = (__mmask16)(nr >= 32 ? 0xffff : nr <= 16 ? 0 : (1u << (nr - 16)) - 1);
 
+	(void)sh, (void)sl;	/* VPDPBUSD takes A unsigned */
 	for (int r = 0; r < MR; r++)
 		a[r] = A + (size_t)(r < mr ? r : mr - 1) * (size_t)lda;
 #define KF_ALL(X) X(0); X(1); X(2); X(3); X(4); X(5)
@@ -447,11 +469,13 @@ static void dots_avxvnni(int K4, const uint8_t *const a[MR], const int8_t *Bp,
 __attribute__((target("avx2,fma,avxvnni")))
 static void tile_avxvnni(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bh,
 			 const int8_t *Bl, float *C, int ldc, const float *sa, const float *mn,
-			 const float *sw, const float *colsum, const float *bias, enum kf_act act)
+			 const float *sw, const float *colsum, const int32_t *sh, const int32_t *sl,
+			 const float *bias, enum kf_act act)
 {
 	int32_t s1[MR][NR], s2[MR][NR];
 	const uint8_t *a[MR];
 
+	(void)sh, (void)sl;	/* VPDPBUSD takes A unsigned */
 	for (int r = 0; r < MR; r++)
 		a[r] = A + (size_t)(r < mr ? r : mr - 1) * (size_t)lda;
 	memset(s2, 0, sizeof(s2));
@@ -464,9 +488,264 @@ static void tile_avxvnni(int mr, int nr, int K4, const uint8_t *A, int lda, cons
 }
 #endif
 
+/* GCC's arm_neon.h declares the dot-product intrinsics for any function
+ * compiled for them, clang's only since clang 16 (before, only when the whole
+ * build targets dotprod, as Apple's clang does by default): with an older
+ * clang for a baseline ARMv8 there is no int8 kernel. */
+#if defined(__aarch64__) && \
+	(defined(__ARM_FEATURE_DOTPROD) || !defined(__clang__) || __clang_major__ >= 16)
+#include <arm_neon.h>
+#define KF_NEONDOT 1
+#if defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1 << 20)	/* Linux's bit for SDOT/UDOT (asm/hwcap.h) */
+#endif
+#elif defined(__APPLE__)
+#include <sys/sysctl.h>
+#endif
+
+/* SDOT and UDOT are optional before ARMv8.4: only the kernel's dot loops are
+ * compiled for them, and best_kernel() asks the OS before using it. GCC's
+ * arm_neon.h declares them for armv8.2-a+dotprod, and an intrinsic inlines
+ * only into a function with at least its features, so "+dotprod" alone is
+ * refused. Clang spells the feature "dotprod". */
+#if defined(__clang__)
+#define KF_DOTPROD __attribute__((target("dotprod")))
+#else
+#define KF_DOTPROD __attribute__((target("arch=armv8.2-a+dotprod")))
+#endif
+
+/* GCC's first scheduling pass moves the B loads above the SDOTs that use
+ * them, and then spilled 3 accumulators on every 16 k: as for nn_gemm.c's
+ * half_neon, the dot loop is compiled without that pass. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define KF_NO_SCHED1_Q8 __attribute__((optimize("no-schedule-insns")))
+#else
+#define KF_NO_SCHED1_Q8
+#endif
+
+/* Does this CPU have the dot-product instructions? */
+static int has_dotprod(void)
+{
+#if defined(__ARM_FEATURE_DOTPROD)
+	return 1;	/* the whole build already assumes them */
+#elif defined(__linux__)
+	return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+#elif defined(__APPLE__)
+	int v = 0;
+	size_t len = sizeof(v);
+
+	return sysctlbyname("hw.optional.arm.FEAT_DotProd", &v, &len, NULL, 0) == 0 && v;
+#else
+	return 0;
+#endif
+}
+
+/* The activation on 4 lanes, as kf_nn_act_ref: FMAXNM/FMINNM turn a NaN
+ * into 0 as the scalar compare does (nn_gemm.c's act_neon). */
+static inline float32x4_t act_q8_neon(float32x4_t v, enum kf_act act)
+{
+	float32x4_t z = vdupq_n_f32(0.0f), m;
+
+	switch (act) {
+	case KF_ACT_NONE: return v;
+	case KF_ACT_RELU: return vmaxnmq_f32(v, z);
+	case KF_ACT_RELU6: return vminnmq_f32(vmaxnmq_f32(v, z), vdupq_n_f32(6.0f));
+	case KF_ACT_LEAKY:
+		m = vmulq_n_f32(v, 0.1f);
+		return vaddq_f32(vmaxnmq_f32(vsubq_f32(v, m), z), m);
+	}
+	return v;
+}
+
+/* quant_generic's numbers, stored minus 128 (q ^ 0x80, as signed bytes):
+ * SDOT multiplies signed by signed, UDOT unsigned by unsigned, and the
+ * weights are signed. FMINNM/FMAXNM skip NaNs as fminf/fmaxf do, FCVTNS
+ * rounds to nearest even (nearbyintf in the default mode), SQXTUN and UQXTN
+ * saturate to 0..255. */
+static void quant_neon(int K, int K4, const float *a, uint8_t *q, float *scale, float *min)
+{
+	float32x4_t lo = vdupq_n_f32(a[0]), hi = lo, mn, inv;
+	const uint8x16_t flip = vdupq_n_u8(0x80);
+	float l, h, fi;
+	int k;
+
+	for (k = 0; k + 4 <= K; k += 4) {
+		float32x4_t v = vld1q_f32(a + k);
+
+		lo = vminnmq_f32(lo, v);
+		hi = vmaxnmq_f32(hi, v);
+	}
+	l = vminnmvq_f32(lo);
+	h = vmaxnmvq_f32(hi);
+	for (; k < K; k++) {
+		l = fminf(l, a[k]);
+		h = fmaxf(h, a[k]);
+	}
+	fi = h > l ? 255.0f / (h - l) : 0.0f;
+	mn = vdupq_n_f32(l);
+	inv = vdupq_n_f32(fi);
+#define KF_Q(p) vqmovun_s32(vcvtnq_s32_f32(vmulq_f32(vsubq_f32(vld1q_f32(p), mn), inv)))
+	for (k = 0; k + 16 <= K; k += 16) {
+		uint8x8_t b0 = vqmovn_u16(vcombine_u16(KF_Q(a + k), KF_Q(a + k + 4)));
+		uint8x8_t b1 = vqmovn_u16(vcombine_u16(KF_Q(a + k + 8), KF_Q(a + k + 12)));
+
+		vst1q_u8(q + k, veorq_u8(vcombine_u8(b0, b1), flip));
+	}
+#undef KF_Q
+	for (; k < K4; k++) {
+		float v = k < K ? nearbyintf((a[k] - l) * fi) : 0.0f;
+
+		q[k] = (uint8_t)((v > 255.0f ? 255 : v < 0.0f ? 0 : (int)v) ^ 0x80);
+	}
+	*scale = (h - l) / 255.0f;
+	*min = l;
+}
+
+/* dots_neondot's last K4 % 16 k (4, 8 or 12), added to acc[r][off..off+16):
+ * 4 bytes of each row at a time, broadcast. A function of its own: with this
+ * loop inline, GCC spilled an accumulator in the main loop. */
+KF_DOTPROD __attribute__((noinline))
+static void dots_tail_neondot(int k, int K4, const int8_t *const a[MR], const int8_t *Bp,
+			      int32_t acc[MR][NR], int off)
+{
+	for (; k < K4; k += 4) {
+		const int8_t *b = Bp + (size_t)k * NR;
+		int8x16_t b0 = vld1q_s8(b), b1 = vld1q_s8(b + 16), b2 = vld1q_s8(b + 32);
+		int8x16_t b3 = vld1q_s8(b + 48);
+
+		for (int r = 0; r < MR; r++) {
+			int32_t *c = acc[r] + off, w;
+			int8x16_t ar;
+
+			memcpy(&w, a[r] + k, 4);
+			ar = vreinterpretq_s8_s32(vdupq_n_s32(w));
+			vst1q_s32(c, vdotq_s32(vld1q_s32(c), b0, ar));
+			vst1q_s32(c + 4, vdotq_s32(vld1q_s32(c + 4), b1, ar));
+			vst1q_s32(c + 8, vdotq_s32(vld1q_s32(c + 8), b2, ar));
+			vst1q_s32(c + 12, vdotq_s32(vld1q_s32(c + 12), b3, ar));
+		}
+	}
+}
+
+/* The sums of 6 rows (a[r]: A - 128, signed) with 16 columns of a panel (Bp
+ * at the first), into acc[r][off..off+16). Each accumulator starts at 128 *
+ * its column's sum (sum[j]): sum_k (a - 128) * b + 128 * sum_k b is the
+ * generic kernel's sum_k a * b, exactly (int32 arithmetic wraps, and the
+ * final sum fits). 24 accumulators and 16 bytes of each row (4 k) used by
+ * lane (SDOT v.4s, v.16b, v.4b[i]) take 30 registers, so the B vectors are
+ * loaded one at a time. The K4 % 16 left over: dots_tail_neondot. */
+KF_DOTPROD KF_NO_SCHED1_Q8
+static void dots_neondot(int K4, const int8_t *const a[MR], const int8_t *Bp, const int32_t *sum,
+			 int32_t acc[MR][NR], int off)
+{
+	/* named accumulators: GCC keeps an array indexed by the row in memory */
+	const int32x4_t i0 = vshlq_n_s32(vld1q_s32(sum), 7), i1 = vshlq_n_s32(vld1q_s32(sum + 4), 7);
+	const int32x4_t i2 = vshlq_n_s32(vld1q_s32(sum + 8), 7);
+	const int32x4_t i3 = vshlq_n_s32(vld1q_s32(sum + 12), 7);
+	int32x4_t c00 = i0, c01 = i1, c02 = i2, c03 = i3, c10 = i0, c11 = i1, c12 = i2, c13 = i3;
+	int32x4_t c20 = i0, c21 = i1, c22 = i2, c23 = i3, c30 = i0, c31 = i1, c32 = i2, c33 = i3;
+	int32x4_t c40 = i0, c41 = i1, c42 = i2, c43 = i3, c50 = i0, c51 = i1, c52 = i2, c53 = i3;
+	int8x16_t a0, a1, a2, a3, a4, a5, bj;
+	int k = 0;
+
+	/* one B vector (4 columns x 4 k) at a time against the six rows */
+#define KF_COL(j, l) do { bj = vld1q_s8(b + 16 * (j)); \
+	c0##j = vdotq_laneq_s32(c0##j, bj, a0, l); \
+	c1##j = vdotq_laneq_s32(c1##j, bj, a1, l); \
+	c2##j = vdotq_laneq_s32(c2##j, bj, a2, l); \
+	c3##j = vdotq_laneq_s32(c3##j, bj, a3, l); \
+	c4##j = vdotq_laneq_s32(c4##j, bj, a4, l); \
+	c5##j = vdotq_laneq_s32(c5##j, bj, a5, l); } while (0)
+#define KF_STEP(l) do { KF_COL(0, l); KF_COL(1, l); KF_COL(2, l); KF_COL(3, l); \
+	b += 4 * NR; } while (0)
+	for (; k + 16 <= K4; k += 16) {
+		const int8_t *b = Bp + (size_t)k * NR;
+
+		a0 = vld1q_s8(a[0] + k);
+		a1 = vld1q_s8(a[1] + k);
+		a2 = vld1q_s8(a[2] + k);
+		a3 = vld1q_s8(a[3] + k);
+		a4 = vld1q_s8(a[4] + k);
+		a5 = vld1q_s8(a[5] + k);
+		KF_STEP(0);
+		KF_STEP(1);
+		KF_STEP(2);
+		KF_STEP(3);
+	}
+#undef KF_STEP
+#undef KF_COL
+#define KF_ROW(r) do { vst1q_s32(acc[r] + off, c##r##0); vst1q_s32(acc[r] + off + 4, c##r##1); \
+	vst1q_s32(acc[r] + off + 8, c##r##2); vst1q_s32(acc[r] + off + 12, c##r##3); } while (0)
+	KF_ROW(0); KF_ROW(1); KF_ROW(2); KF_ROW(3); KF_ROW(4); KF_ROW(5);
+#undef KF_ROW
+	if (k < K4)
+		dots_tail_neondot(k, K4, a, Bp, acc, off);
+}
+
+/* store_generic on 4 columns at a time, the same operations in the same
+ * order (no FMA: dequant() rounds each product), the last nr % 4 columns
+ * with store_generic's loop. */
+static void store_neon(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR], float *C, int ldc,
+		       const float *sa, const float *mn, const float *sw, const float *colsum,
+		       const float *bias, enum kf_act act)
+{
+	const float32x4_t step = vdupq_n_f32(1.0f / KF_Q8_LO_STEPS);
+	int n4 = nr & ~3;
+
+	for (int r = 0; r < mr; r++) {
+		float32x4_t sar = vdupq_n_f32(sa[r]), mnr = vdupq_n_f32(mn[r]);
+		float *cr = C + (size_t)r * (size_t)ldc;
+
+		for (int j = 0; j < n4; j += 4) {
+			float32x4_t s = vaddq_f32(vcvtq_f32_s32(vld1q_s32(s1[r] + j)),
+						  vmulq_f32(vcvtq_f32_s32(vld1q_s32(s2[r] + j)), step));
+			float32x4_t t = vmulq_f32(sar, s), u = vmulq_f32(mnr, vld1q_f32(colsum + j));
+			float32x4_t v = vmulq_f32(vld1q_f32(sw + j), vaddq_f32(t, u));
+
+			if (bias)
+				v = vaddq_f32(v, vld1q_f32(bias + j));
+			vst1q_f32(cr + j, act_q8_neon(v, act));
+		}
+		for (int j = n4; j < nr; j++) {
+			float v = dequant(s1[r][j], s2[r][j], sa[r], mn[r], sw[j], colsum[j]);
+
+			if (bias)
+				v += bias[j];
+			cr[j] = kf_nn_act_ref(v, act);
+		}
+	}
+}
+
+/* The 6x32 tile as 6x16 halves (48 accumulators would not fit in 32
+ * registers), each weight byte a pass of its own; the sums go to memory,
+ * then the store. Missing rows re-read the last one and are not stored; a
+ * panel with nr <= 16 skips its second half. */
+static void tile_neondot(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bh,
+			 const int8_t *Bl, float *C, int ldc, const float *sa, const float *mn,
+			 const float *sw, const float *colsum, const int32_t *sh, const int32_t *sl,
+			 const float *bias, enum kf_act act)
+{
+	int32_t s1[MR][NR], s2[MR][NR];
+	const int8_t *a[MR];
+
+	for (int r = 0; r < MR; r++)
+		a[r] = (const int8_t *)A + (size_t)(r < mr ? r : mr - 1) * (size_t)lda;
+	if (!Bl)
+		memset(s2, 0, sizeof(s2));
+	for (int h = 0; h < (nr > 16 ? 2 : 1); h++) {
+		dots_neondot(K4, a, Bh + 64 * h, sh + 16 * h, s1, 16 * h);
+		if (Bl)
+			dots_neondot(K4, a, Bl + 64 * h, sl + 16 * h, s2, 16 * h);
+	}
+	store_neon(mr, nr, s1, s2, C, ldc, sa, mn, sw, colsum, bias, act);
+}
+#endif
+
 /* ---- dispatch ------------------------------------------------------------ */
 
-enum { K_UNKNOWN, K_OFF, K_GENERIC, K_AVXVNNI, K_AVX512VNNI };
+enum { K_UNKNOWN, K_OFF, K_GENERIC, K_AVXVNNI, K_AVX512VNNI, K_NEONDOT };
 
 static const struct q8_kernel {
 	const char *name;
@@ -480,22 +759,48 @@ static const struct q8_kernel {
 	[K_AVXVNNI] = { "avxvnni", quant_avx2, tile_avxvnni },
 	[K_AVX512VNNI] = { "avx512vnni", quant_avx512, tile_avx512vnni },
 #endif
+#ifdef KF_NEONDOT
+	/* quant_neon stores A - 128 for tile_neondot: the two go together */
+	[K_NEONDOT] = { "neondot", quant_neon, tile_neondot },
+#endif
 };
 
 static atomic_int precision;	/* enum kf_precision */
 static atomic_int kernel_choice;
 
+/* Can this CPU run kernel k? Each kernel asks for its own instructions: a
+ * CPU with AVX512-VNNI may lack AVX-VNNI (Ice Lake, Zen 4). */
+static int runnable(int k)
+{
+	switch (k) {
+	case K_OFF:
+	case K_GENERIC:
+		return 1;
+#ifdef KF_X86
+	case K_AVXVNNI:
+		__builtin_cpu_init();
+		return __builtin_cpu_supports("avxvnni") && __builtin_cpu_supports("avx2") &&
+		       __builtin_cpu_supports("fma");
+	case K_AVX512VNNI:
+		__builtin_cpu_init();
+		return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
+#endif
+#ifdef KF_NEONDOT
+	case K_NEONDOT:
+		return has_dotprod();
+#endif
+	}
+	return 0;
+}
+
 /* The best int8 kernel this CPU runs (K_OFF when it has no dot products). */
 static int best_kernel(void)
 {
-#ifdef KF_X86
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw"))
-		return K_AVX512VNNI;
-	if (__builtin_cpu_supports("avxvnni") && __builtin_cpu_supports("avx2") &&
-	    __builtin_cpu_supports("fma"))
-		return K_AVXVNNI;
-#endif
+	static const int order[] = { K_AVX512VNNI, K_AVXVNNI, K_NEONDOT };
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (runnable(order[i]))
+			return order[i];
 	return K_OFF;
 }
 
@@ -505,13 +810,6 @@ static int kernel_by_name(const char *name)
 		if (kernels[k].name && !strcmp(kernels[k].name, name))
 			return k;
 	return K_UNKNOWN;
-}
-
-/* Can this CPU run kernel k? The x86 ones are ordered: each needs less than
- * the next. */
-static int runnable(int k, int best)
-{
-	return k == K_OFF || k == K_GENERIC || (best >= K_AVXVNNI && k >= K_AVXVNNI && k <= best);
 }
 
 static int choose(void)
@@ -524,7 +822,7 @@ static int choose(void)
 	best = best_kernel();
 	k = atomic_load(&precision) == KF_PRECISION_FP32 ? K_OFF : best;
 	if ((e = getenv("KF_GEMM_INT8")) && (f = kernel_by_name(e)) != K_UNKNOWN)
-		k = runnable(f, best) ? f : best;
+		k = runnable(f) ? f : best;
 	atomic_store_explicit(&kernel_choice, k, memory_order_relaxed);
 	return k;
 }
@@ -568,7 +866,7 @@ int kf_gemm_q8_set_kernel(const char *name)
 {
 	int k = kernel_by_name(name);
 
-	if (k == K_UNKNOWN || !runnable(k, best_kernel()))
+	if (k == K_UNKNOWN || !runnable(k))
 		return KF_E_UNSUPPORTED;
 	atomic_store(&kernel_choice, k);
 	return KF_OK;
@@ -601,6 +899,7 @@ int kf_gemm_q8(int M, const float *A, int lda, const struct kf_gemm_q8 *q, float
 					 q->lo ? q->lo + (size_t)p * NR * (size_t)K4 : NULL,
 					 C + (size_t)(m0 + t) * (size_t)ldc + p * NR, ldc, sa + t,
 					 mn + t, q->scale + p * NR, q->colsum + p * NR,
+					 q->sum_hi + p * NR, q->lo ? q->sum_lo + p * NR : NULL,
 					 bias ? bias + p * NR : NULL, act);
 		}
 	}

@@ -48,6 +48,11 @@ struct kf_gemm_q8 {
 				 * steps of 1 / KF_Q8_LO_STEPS */
 	const float *scale;	/* N: sw */
 	const float *colsum;	/* N: sum_k of the column (hi + lo / KF_Q8_LO_STEPS) */
+	const int32_t *sum_hi;	/* N: sum_k of the column's hi bytes, as integers */
+	const int32_t *sum_lo;	/* NULL, or N: sum_k of its lo bytes. SDOT (AArch64)
+				 * multiplies signed by signed: the NEON kernel
+				 * stores each activation minus 128 and adds
+				 * 128 * these sums back, exactly. */
 };
 
 /* Two-byte weights: qb + lo / KF_Q8_LO_STEPS, about 15 bits. */

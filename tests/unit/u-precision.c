@@ -21,6 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#endif
 
 #include "core/alloc.h"
 #include "core/arena.h"
@@ -49,6 +52,7 @@ static void test_gemm_kernels_agree(void **state)
 	};
 	struct kf_arena arena = KF_ARENA_INIT;
 	unsigned seed = 7;
+	char ran[64] = "";
 	(void)state;
 
 	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
@@ -87,6 +91,10 @@ static void test_gemm_kernels_agree(void **state)
 		for (size_t k = 1; k < sizeof(q8_kernels) / sizeof(q8_kernels[0]); k++) {
 			if (kf_gemm_q8_set_kernel(q8_kernels[k]) < 0)
 				continue;
+			if (!s) {
+				strcat(ran, " ");
+				strcat(ran, q8_kernels[k]);
+			}
 			memset(got, 0, (size_t)M * N * sizeof(float));
 			assert_int_equal(kf_gemm_q8(M, A, K, q, got, N, bias, KF_ACT_LEAKY, &arena),
 					 KF_OK);
@@ -101,6 +109,7 @@ static void test_gemm_kernels_agree(void **state)
 	}
 	kf_arena_release(&arena);
 	kf_nn_set_precision(KF_PRECISION_AUTO);
+	print_message("int8 kernels checked against generic:%s\n", ran[0] ? ran : " none");
 }
 
 static void test_forcing_is_safe(void **state)
@@ -112,6 +121,11 @@ static void test_forcing_is_safe(void **state)
 	best = kf_gemm_q8_kernel_name();
 	assert_true(!strcmp(best, "off") || !strcmp(best, "avxvnni") ||
 		    !strcmp(best, "avx512vnni") || !strcmp(best, "neondot"));
+	/* AArch64 with SDOT (qemu's default CPU has it): the NEON kernel */
+#if defined(__aarch64__) && defined(__linux__)
+	if (getauxval(AT_HWCAP) & (1ul << 20))	/* HWCAP_ASIMDDP */
+		assert_string_equal(best, "neondot");
+#endif
 	/* a kernel the CPU lacks is refused, the one in use stays */
 	for (size_t k = 1; k < sizeof(q8_kernels) / sizeof(q8_kernels[0]); k++) {
 		int rc = kf_gemm_q8_set_kernel(q8_kernels[k]);
