@@ -879,6 +879,8 @@ int kf_gemm_q8(int M, const float *A, int lda, const struct kf_gemm_q8 *q, float
 {
 	const struct q8_kernel *kn = &kernels[choose()];
 	int K4 = q->K4, np = (q->N + NR - 1) / NR;
+	/* given back at the end: a conv calls this once per im2col chunk */
+	struct kf_arena_mark mark = kf_arena_mark(scratch);
 	uint8_t *buf = kf_arena_alloc(scratch, (size_t)MB * (size_t)K4);
 	float sa[MB], mn[MB];
 
@@ -903,5 +905,6 @@ int kf_gemm_q8(int M, const float *A, int lda, const struct kf_gemm_q8 *q, float
 					 bias ? bias + p * NR : NULL, act);
 		}
 	}
+	kf_arena_rewind(scratch, mark);
 	return KF_OK;
 }

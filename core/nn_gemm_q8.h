@@ -65,7 +65,7 @@ void kf_gemm_q8_free(struct kf_gemm_q8 *q);
 
 /* C = act(A . B + bias) through the int8 kernel in use (the generic one when
  * int8 is off: callers normally check kf_gemm_q8_active() first). Takes
- * about 48 * K4 bytes of scratch; KF_E_NOMEM. */
+ * 48 * K4 bytes of scratch and gives them back; KF_E_NOMEM. */
 int kf_gemm_q8(int M, const float *A, int lda, const struct kf_gemm_q8 *q, float *C, int ldc,
 	       const float *bias, enum kf_act act, struct kf_arena *scratch);
 
