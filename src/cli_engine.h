@@ -19,7 +19,8 @@
 	{ "tiny-size", "N", "tiny detector input size, multiple of 32, 128 to 608 " \
 	  "(default 416)" }, \
 	{ "precision", "auto|fp32", "auto: the recognition net in int8 where the CPU has " \
-	  "dot products; fp32: float32 only (default: the setting, auto)" }
+	  "dot products; fp32: float32 only (default: the setting 'precision'; detect: " \
+	  "auto)" }
 
 /* The --engine row of enroll, identify, match, process and worker. */
 #define KF_ENGINE_OPT_ROW \
