@@ -19,6 +19,7 @@
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/nn_act_simd.h"
 
 #define NR 32	/* panel width */
 #define MR 6	/* rows per tile */
@@ -98,7 +99,7 @@ static void tile_generic(int mr, int nr, int kc, const float *A, int lda, const 
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include "core/nn_act_x86.h"
+#include <immintrin.h>
 #define KF_X86 1
 
 __attribute__((target("avx512f")))
@@ -232,24 +233,6 @@ static void tile_avx2(int mr, int nr, int kc, const float *A, int lda, const flo
 /* NEON is part of the AArch64 base ISA: no run-time check. */
 #include <arm_neon.h>
 #define KF_NEON 1
-
-/* The activation on 4 lanes, as kf_nn_act_ref. FMAXNM/FMINNM rather than
- * FMAX/FMIN: a NaN sum becomes 0, as with the scalar compare (and x86's max),
- * instead of passing through. */
-static inline float32x4_t act_neon(float32x4_t v, enum kf_act act)
-{
-	float32x4_t z = vdupq_n_f32(0.0f), m;
-
-	switch (act) {
-	case KF_ACT_NONE: return v;
-	case KF_ACT_RELU: return vmaxnmq_f32(v, z);
-	case KF_ACT_RELU6: return vminnmq_f32(vmaxnmq_f32(v, z), vdupq_n_f32(6.0f));
-	case KF_ACT_LEAKY:
-		m = vmulq_n_f32(v, 0.1f);
-		return vaddq_f32(vmaxnmq_f32(vsubq_f32(v, m), z), m);
-	}
-	return v;
-}
 
 /* Four finished columns: add what C holds (not the first K slice), then on
  * the last slice the bias and the activation. */

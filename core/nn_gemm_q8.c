@@ -26,6 +26,7 @@
 #include "core/alloc.h"
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/nn_act_simd.h"
 
 #define NR 32	/* panel width */
 #define MR 6	/* rows per tile */
@@ -204,7 +205,7 @@ static void tile_generic(int mr, int nr, int K4, const uint8_t *A, int lda, cons
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include "core/nn_act_x86.h"
+#include <immintrin.h>
 #define KF_X86 1
 
 /* The same numbers as quant_generic: min and max, one subtraction and one
@@ -542,23 +543,6 @@ static int has_dotprod(void)
 #endif
 }
 
-/* The activation on 4 lanes, as kf_nn_act_ref: FMAXNM/FMINNM turn a NaN
- * into 0 as the scalar compare does (nn_gemm.c's act_neon). */
-static inline float32x4_t act_q8_neon(float32x4_t v, enum kf_act act)
-{
-	float32x4_t z = vdupq_n_f32(0.0f), m;
-
-	switch (act) {
-	case KF_ACT_NONE: return v;
-	case KF_ACT_RELU: return vmaxnmq_f32(v, z);
-	case KF_ACT_RELU6: return vminnmq_f32(vmaxnmq_f32(v, z), vdupq_n_f32(6.0f));
-	case KF_ACT_LEAKY:
-		m = vmulq_n_f32(v, 0.1f);
-		return vaddq_f32(vmaxnmq_f32(vsubq_f32(v, m), z), m);
-	}
-	return v;
-}
-
 /* quant_generic's numbers, stored minus 128 (q ^ 0x80, as signed bytes):
  * SDOT multiplies signed by signed, UDOT unsigned by unsigned, and the
  * weights are signed. FMINNM/FMAXNM skip NaNs as fminf/fmaxf do, FCVTNS
@@ -706,7 +690,7 @@ static void store_neon(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR], f
 
 			if (bias)
 				v = vaddq_f32(v, vld1q_f32(bias + j));
-			vst1q_f32(cr + j, act_q8_neon(v, act));
+			vst1q_f32(cr + j, act_neon(v, act));
 		}
 		for (int j = n4; j < nr; j++) {
 			float v = dequant(s1[r][j], s2[r][j], sa[r], mn[r], sw[j], colsum[j]);

@@ -10,6 +10,7 @@
 #include "core/arena.h"
 #include "core/clones.h"
 #include "core/err.h"
+#include "core/nn_act_simd.h"
 #include "core/nn_gemm_q8.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -514,29 +515,11 @@ static void dw_pixel_avx2(const struct geom *g, const struct kf_tensor *src, con
 #endif
 
 #ifdef KF_NEON
-/* The activation on 4 lanes, as kf_nn_act_ref (and act_neon in nn_gemm.c):
- * FMAXNM turns a NaN into 0 like the scalar compare. */
-static inline float32x4_t dw_act_neon(float32x4_t s, enum kf_act act)
-{
-	float32x4_t z = vdupq_n_f32(0.0f), t;
-
-	switch (act) {
-	case KF_ACT_NONE: break;
-	case KF_ACT_RELU: s = vmaxnmq_f32(s, z); break;
-	case KF_ACT_RELU6: s = vminnmq_f32(vmaxnmq_f32(s, z), vdupq_n_f32(6.0f)); break;
-	case KF_ACT_LEAKY:
-		t = vmulq_n_f32(s, 0.1f);
-		s = vaddq_f32(vmaxnmq_f32(vsubq_f32(s, t), z), t);
-		break;
-	}
-	return s;
-}
-
 static inline void dw_store_neon(float *out, float32x4_t s, const float *bias, enum kf_act act)
 {
 	if (bias)
 		s = vaddq_f32(s, vld1q_f32(bias));
-	vst1q_f32(out, dw_act_neon(s, act));
+	vst1q_f32(out, act_neon(s, act));
 }
 
 /* As dw_pixel_avx2, 4 lanes wide: the sums stay in registers over the taps
