@@ -175,13 +175,14 @@ static void dots_generic(int mr, int nr, int K4, const uint8_t *A, int lda, cons
 	}
 }
 
-/* The scalar store from the sums (also the partial tiles of the AVX-VNNI kernel). */
-static void store_generic(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR], float *C,
-			  int ldc, const float *sa, const float *mn, const float *sw,
+/* The scalar store from the sums, of columns j0..nr-1 (the vector stores
+ * leave it the last columns of a partial panel). */
+static void store_generic(int mr, int j0, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR],
+			  float *C, int ldc, const float *sa, const float *mn, const float *sw,
 			  const float *colsum, const float *bias, enum kf_act act)
 {
 	for (int r = 0; r < mr; r++) {
-		for (int j = 0; j < nr; j++) {
+		for (int j = j0; j < nr; j++) {
 			float v = dequant(s1[r][j], s2[r][j], sa[r], mn[r], sw[j], colsum[j]);
 
 			if (bias)
@@ -201,7 +202,7 @@ static void tile_generic(int mr, int nr, int K4, const uint8_t *A, int lda, cons
 	(void)sh, (void)sl;	/* A is unsigned here */
 	dots_generic(mr, nr, K4, A, lda, Bh, s1);
 	dots_generic(mr, nr, K4, A, lda, Bl, s2);
-	store_generic(mr, nr, s1, s2, C, ldc, sa, mn, sw, colsum, bias, act);
+	store_generic(mr, 0, nr, s1, s2, C, ldc, sa, mn, sw, colsum, bias, act);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -401,9 +402,8 @@ static void quant_avx2(int K, int K4, const float *a, uint8_t *q, float *scale, 
 	*min = l;
 }
 
-/* The sums of 6 rows with 16 columns of a panel (Bp at the first), AVX-VNNI. */
 /* store_generic 8 columns at a time (dequant()'s operations in its order),
- * the last columns of a partial panel as store_generic. */
+ * the last columns of a partial panel by store_generic. */
 __attribute__((target("avx2,fma")))
 static void store_avx2(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR], float *C, int ldc,
 		       const float *sa, const float *mn, const float *sw, const float *colsum,
@@ -428,19 +428,14 @@ static void store_avx2(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR], f
 				v = _mm256_add_ps(v, _mm256_loadu_ps(bias + j));
 			_mm256_storeu_ps(cr + j, act256(v, act));
 		}
-		for (int j = j8; j < nr; j++) {
-			float v = dequant(s1[r][j], s2[r][j], sa[r], mn[r], sw[j], colsum[j]);
-
-			if (bias)
-				v += bias[j];
-			cr[j] = kf_nn_act_ref(v, act);
-		}
 	}
+	store_generic(mr, j8, nr, s1, s2, C, ldc, sa, mn, sw, colsum, bias, act);
 }
 
 /* The VEX form (AVX-VNNI): the same instruction on ymm registers 0-15. */
 #define KF_DPBUSD_VEX(acc, a, b) __asm__("%{vex%} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(a), "x"(b))
 
+/* The sums of 6 rows with 16 columns of a panel (Bp at the first), AVX-VNNI. */
 __attribute__((target("avx2,fma,avxvnni")))
 static void dots_avxvnni(int K4, const uint8_t *const a[MR], const int8_t *Bp,
 			 int32_t acc[MR][NR], int off)
@@ -466,7 +461,7 @@ static void dots_avxvnni(int K4, const uint8_t *const a[MR], const int8_t *Bp,
 }
 
 /* 16 registers of 8 lanes: the sums of each half panel and weight byte go to
- * memory, then the scalar store (the int8 work dominates). */
+ * memory, then the store. */
 __attribute__((target("avx2,fma,avxvnni")))
 static void tile_avxvnni(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bh,
 			 const int8_t *Bl, float *C, int ldc, const float *sa, const float *mn,
@@ -670,7 +665,7 @@ static void dots_neondot(int K4, const int8_t *const a[MR], const int8_t *Bp, co
 
 /* store_generic on 4 columns at a time, the same operations in the same
  * order (no FMA: dequant() rounds each product), the last nr % 4 columns
- * with store_generic's loop. */
+ * by store_generic. */
 static void store_neon(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR], float *C, int ldc,
 		       const float *sa, const float *mn, const float *sw, const float *colsum,
 		       const float *bias, enum kf_act act)
@@ -692,14 +687,8 @@ static void store_neon(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR], f
 				v = vaddq_f32(v, vld1q_f32(bias + j));
 			vst1q_f32(cr + j, act_neon(v, act));
 		}
-		for (int j = n4; j < nr; j++) {
-			float v = dequant(s1[r][j], s2[r][j], sa[r], mn[r], sw[j], colsum[j]);
-
-			if (bias)
-				v += bias[j];
-			cr[j] = kf_nn_act_ref(v, act);
-		}
 	}
+	store_generic(mr, n4, nr, s1, s2, C, ldc, sa, mn, sw, colsum, bias, act);
 }
 
 /* The 6x32 tile as 6x16 halves (48 accumulators would not fit in 32
@@ -817,23 +806,14 @@ void kf_nn_set_precision(enum kf_precision p)
 	atomic_store(&kernel_choice, K_UNKNOWN);
 }
 
-enum kf_precision kf_nn_precision(void)
-{
-	return (enum kf_precision)atomic_load(&precision);
-}
+const char *const kf_precision_words[] = { "auto", "fp32", NULL };
 
 int kf_precision_parse(const char *s)
 {
-	if (!strcmp(s, "auto"))
-		return KF_PRECISION_AUTO;
-	if (!strcmp(s, "fp32"))
-		return KF_PRECISION_FP32;
+	for (int i = 0; kf_precision_words[i]; i++)
+		if (!strcmp(s, kf_precision_words[i]))
+			return i;
 	return -1;
-}
-
-const char *kf_precision_name(enum kf_precision p)
-{
-	return p == KF_PRECISION_FP32 ? "fp32" : "auto";
 }
 
 int kf_gemm_q8_active(void)

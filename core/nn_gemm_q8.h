@@ -72,10 +72,10 @@ int kf_gemm_q8(int M, const float *A, int lda, const struct kf_gemm_q8 *q, float
 /* The process precision (default KF_PRECISION_AUTO). Set it before
  * inference starts; not thread-safe with running ops. */
 void kf_nn_set_precision(enum kf_precision p);
-enum kf_precision kf_nn_precision(void);
+/* The words of the precisions, indexed by enum kf_precision, NULL-terminated. */
+extern const char *const kf_precision_words[];
 /* "auto" -> KF_PRECISION_AUTO, "fp32" -> KF_PRECISION_FP32; -1 otherwise. */
 int kf_precision_parse(const char *s);
-const char *kf_precision_name(enum kf_precision p);
 
 /* Whether the convolutions given int8 weights use them now. */
 int kf_gemm_q8_active(void);

@@ -9,9 +9,6 @@
 #include "core/nn_gemm_q8.h"
 #include "core/threshold.h"
 
-/* kf_precision_parse's words, in enum kf_precision's order */
-static const char *const precisions[] = { "auto", "fp32", NULL };
-
 const struct kf_setting_def kf_settings[] = {
 	{ "threshold", KF_THRESHOLD_AUTO, 0, 100, 0, 1,
 	  "similarity (0-100) at which a face matches a client, or auto (for the gallery's size)",
@@ -21,7 +18,7 @@ const struct kf_setting_def kf_settings[] = {
 	{ "max-attempts", 3, 1, 100, 1, 0, "failed attempts before a photo's job is dead", NULL },
 	{ "precision", KF_PRECISION_AUTO, 0, 1, 1, 0,
 	  "auto: the recognition net in int8 where the CPU has dot products; fp32: float32 only",
-	  precisions },
+	  kf_precision_words },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
