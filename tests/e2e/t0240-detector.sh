@@ -56,10 +56,8 @@ test_expect_success 'process again: ssd results, nothing from the old cache' '
 
 # one face pasted small (about 37 px wide) on a grey photo, one large
 mkdir s &&
-convert -size 640x480 "xc:gray(128)" \( "$D/leonard/leonard2.png" -resize 40x40 \) \
-	-geometry +300+200 -composite s/small.jpg &&
-convert -size 640x480 "xc:gray(128)" "$D/leonard/leonard2.png" -geometry +240+160 -composite \
-	s/large.jpg
+"$KF_TOOL_SMALLFACES" --paste 640 480 "$D/leonard/leonard2.png" 40 300 200 s/small.jpg &&
+"$KF_TOOL_SMALLFACES" --paste 640 480 "$D/leonard/leonard2.png" 0 240 160 s/large.jpg
 kf gallery import s >/dev/null && kf client add s Leonard >/dev/null &&
 kf enroll s Leonard "$D/leonard/leonard1.png" >/dev/null
 

@@ -2,7 +2,12 @@
  * "The small-face test set") that tests/e2e/t0250-smallfaces.sh judges detectors on.
  *
  *   smallfaces --demo DIR --ref DIR --dev DIR --out DIR [--preview DIR [--preview-side N]]
+ *   smallfaces --paste W H IMAGE SIZE X Y OUT
  *
+ * --paste writes one image for a test that needs a face at a known size
+ * (t0240): IMAGE scaled to SIZE px wide (its aspect kept; 0: as it is) on a
+ * W x H grey (128) canvas with its top-left corner at X, Y; OUT is a PNG or
+ * (any other name) a JPEG of quality 95.
  * --demo  face-api's demo photos sample1..6.jpg (.deps/face-api/demo)
  * --ref   face-api's results on them, sample1..6.json (tests/data/reference)
  * --dev   the dev identity crops identities/NAME/NAMEk.png and faceapi-ssd-boxes.tsv,
@@ -606,8 +611,33 @@ static void rotations(struct set *set)
 static void usage(void)
 {
 	fputs("usage: smallfaces --demo DIR --ref DIR --dev DIR --out DIR"
-	      " [--preview DIR [--preview-side N]]\n", stderr);
+	      " [--preview DIR [--preview-side N]]\n"
+	      "       smallfaces --paste W H IMAGE SIZE X Y OUT\n", stderr);
 	exit(2);
+}
+
+static int paste_one(char **argv)
+{
+	int w = atoi(argv[0]), h = atoi(argv[1]), size = atoi(argv[3]);
+	int x = atoi(argv[4]), y = atoi(argv[5]);
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_image img, bg;
+
+	if (w < 1 || h < 1 || w > 20000 || h > 20000 || size < 0 || size > 20000)
+		usage();
+	check(kf_image_load(argv[2], 0, &img, NULL, &err), &err);
+	if (size > 0) {
+		struct kf_image r = resize(&img, size, (int)lround((double)img.height * size /
+								    img.width));
+		kf_image_release(&img);
+		img = r;
+	}
+	bg = canvas(w, h, GREY);
+	paste(&bg, &img, x, y);
+	write_image(argv[6], &bg);
+	kf_image_release(&img);
+	kf_image_release(&bg);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -619,6 +649,10 @@ int main(int argc, char **argv)
 	const char *demo = NULL, *ref = NULL, *dev = NULL;
 	char path[1024];
 
+	if (argc == 9 && !strcmp(argv[1], "--paste")) {
+		kf_free(set);
+		return paste_one(argv + 2);
+	}
 	set->preview_side = 1600;
 	for (int i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
