@@ -13,6 +13,7 @@
  */
 #include "core/nn_ops.h"
 
+#include <assert.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -466,6 +467,29 @@ void kf_gemm_packed(int M, int N, int K, const float *A, int lda, const float *p
 					     bias ? bias + p * NR : NULL, act);
 				}
 			}
+		}
+	}
+}
+
+void kf_gemm_packed_sum(int M, int N, int ks, int nsl, const float *const *A, int lda,
+			const float *packed, float *C, int ldc, const float *bias,
+			enum kf_act act)
+{
+	tile_fn tile = pick_tile();
+	int np = (N + NR - 1) / NR, K = ks * nsl;
+
+	assert(ks >= 1 && nsl >= 1);
+	for (int m0 = 0; m0 < M; m0 += MR) {
+		int mr = M - m0 < MR ? M - m0 : MR;
+
+		for (int p = 0; p < np; p++) {
+			int nr = N - p * NR < NR ? N - p * NR : NR;
+
+			for (int s = 0; s < nsl; s++)
+				tile(mr, nr, ks, A[s] + (size_t)m0 * (size_t)lda, lda,
+				     packed + (size_t)p * NR * (size_t)K + (size_t)s * ks * NR,
+				     C + (size_t)m0 * (size_t)ldc + p * NR, ldc, s == 0, s == nsl - 1,
+				     bias ? bias + p * NR : NULL, act);
 		}
 	}
 }

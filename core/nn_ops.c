@@ -168,6 +168,24 @@ static int conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const stru
 		return KF_OK;
 	}
 
+	/* no padding (every window inside the input) and each window row
+	 * contiguous: the GEMM reads the input in place, one filter row a slice */
+	if (!q8 && packed && g.pt == 0 && g.pl == 0 && g.kh <= 16 &&
+	    (g.OH - 1) * g.s + g.kh <= g.H && (g.OW - 1) * g.s + g.kw <= g.W &&
+	    src->nb[0] == sizeof(float) && src->nb[1] == (size_t)g.C * sizeof(float)) {
+		const float *a[16];
+
+		for (int64_t r = r0; r < r1; r++) {
+			int n = (int)(r / g.OH), oy = (int)(r % g.OH);
+
+			for (int ky = 0; ky < g.kh; ky++)
+				a[ky] = px(src, n, oy * g.s + ky, 0);
+			kf_gemm_packed_sum(g.OW, g.CO, g.kw * g.C, g.kh, a, g.s * g.C, packed,
+					   out + r * g.OW * g.CO, g.CO, bias, p->act);
+		}
+		return KF_OK;
+	}
+
 	/* im2col in chunks of about 1 MB, so the rows stay in L2; for the int8
 	 * GEMM, which reads each row once to quantise it, of about 16 KB, so they
 	 * are still in L1 (measured: 3% of the recognition net against 48 rows) */
@@ -337,6 +355,35 @@ static void dw_pixel_rows(const struct geom *g, const struct kf_tensor *src, con
 }
 
 #ifdef KF_X86
+/* Output row oy of a 3x3 depthwise conv: its three input rows (a row outside
+ * the image points at one inside, and ok[] says to weight it 0: fma(x, 0, s)
+ * == s for finite x) and its interior columns [*ox0, *ox1), those whose three
+ * input columns are all in range (empty: both OW). */
+static void dw_row3_setup(const struct geom *g, const struct kf_tensor *src, int n, int oy,
+			  const char *row[3], bool ok[3], int *ox0, int *ox1)
+{
+	bool any = false;
+	int s = g->s;
+
+	for (int ky = 0; ky < 3; ky++) {
+		int iy = oy * s - g->pt + ky;
+
+		ok[ky] = iy >= 0 && iy < g->H;
+		any |= ok[ky];
+		row[ky] = ok[ky] ? (const char *)px(src, n, iy, 0) : NULL;
+	}
+	/* interior: 0 <= ox*s - pl and ox*s - pl + 2 <= W - 1 */
+	*ox0 = (g->pl + s - 1) / s;
+	*ox1 = g->W - 3 + g->pl < 0 ? 0 : (g->W - 3 + g->pl) / s + 1;
+	if (*ox1 > g->OW)
+		*ox1 = g->OW;
+	if (!any || *ox0 >= *ox1)
+		*ox0 = *ox1 = g->OW;
+	for (int ky = 0; ky < 3; ky++)
+		if (!ok[ky])
+			row[ky] = row[ok[0] ? 0 : ok[1] ? 1 : 2];
+}
+
 __attribute__((target("avx512f")))
 static void dw_pixel_avx512(const struct geom *g, const struct kf_tensor *src, const float *wf,
 			    const float *bias, enum kf_act act, int n, int oy, int ox, float *out)
@@ -397,27 +444,11 @@ static void dw_row3_avx512(const struct geom *g, const struct kf_tensor *src, co
 			   const float *bias, enum kf_act act, int n, int oy, float *out)
 {
 	const char *row[3];
-	bool ok[3], any = false;
+	bool ok[3];
 	int s = g->s, C = g->C, ox0, ox1;
 	size_t pxb = src->nb[1];
 
-	for (int ky = 0; ky < 3; ky++) {
-		int iy = oy * s - g->pt + ky;
-
-		ok[ky] = iy >= 0 && iy < g->H;
-		any |= ok[ky];
-		row[ky] = ok[ky] ? (const char *)px(src, n, iy, 0) : NULL;
-	}
-	/* interior: 0 <= ox*s - pl and ox*s - pl + 2 <= W - 1 */
-	ox0 = (g->pl + s - 1) / s;
-	ox1 = g->W - 3 + g->pl < 0 ? 0 : (g->W - 3 + g->pl) / s + 1;
-	if (ox1 > g->OW)
-		ox1 = g->OW;
-	if (!any || ox0 >= ox1)
-		ox0 = ox1 = g->OW;
-	for (int ky = 0; ky < 3; ky++)
-		if (!ok[ky])
-			row[ky] = row[ok[0] ? 0 : ok[1] ? 1 : 2];	/* read, weighted 0 */
+	dw_row3_setup(g, src, n, oy, row, ok, &ox0, &ox1);
 	for (int ox = 0; ox < g->OW; ox++)
 		if (ox < ox0 || ox >= ox1)
 			dw_pixel_avx512(g, src, wf, bias, act, n, oy, ox, out + (size_t)ox * C);
@@ -512,6 +543,94 @@ static void dw_pixel_avx2(const struct geom *g, const struct kf_tensor *src, con
 	if (c < g->C)
 		dw_pixel_scalar(g, src, wf, bias, act, n, oy, ox, c, out);
 }
+
+/* As dw_row3_avx512, 8 lanes (C a multiple of 8). Stride 1: four output
+ * pixels at a time, and for each, every channel block: per input row, its 3
+ * filter vectors and the 6 input pixels the four share, 12 FMAs (13 of the 16
+ * ymm registers); the group's input stays in L1 across the channel blocks. An
+ * input row outside the image is skipped, as dw_pixel_avx2 skips its taps.
+ * Other strides, and the columns left over, go tap by tap with the 9 filter
+ * vectors in registers. Edge columns go through dw_pixel_avx2. The sums are
+ * the same, in the same order. */
+__attribute__((target("avx2,fma")))
+static void dw_row3_avx2(const struct geom *g, const struct kf_tensor *src, const float *wf,
+			 const float *bias, enum kf_act act, int n, int oy, float *out)
+{
+	const char *row[3];
+	bool ok[3];
+	int s = g->s, C = g->C, ox0, ox1, ox;
+	size_t pxb = src->nb[1], pxf = pxb / sizeof(float);
+
+	dw_row3_setup(g, src, n, oy, row, ok, &ox0, &ox1);
+	for (ox = 0; ox < g->OW; ox++)
+		if (ox < ox0 || ox >= ox1)
+			dw_pixel_avx2(g, src, wf, bias, act, n, oy, ox, out + (size_t)ox * C);
+#define KF_END(acc, o) do { if (bias) acc = _mm256_add_ps(acc, _mm256_loadu_ps(bias + c)); \
+		_mm256_storeu_ps(out + (size_t)(o) * C + c, act256(acc, act)); } while (0)
+	for (ox = ox0; s == 1 && ox + 4 <= ox1; ox += 4) {
+		size_t x0 = (size_t)(ox - g->pl) * pxb;
+
+		for (int c = 0; c < C; c += 8) {
+			__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+
+			for (int ky = 0; ky < 3; ky++) {
+				const float *q = (const float *)(row[ky] + x0) + c;
+				const float *w = wf + (size_t)ky * 3 * C + c;
+				__m256 w0, w1, w2, p0, p1, p2, p3, p4, p5;
+
+				if (!ok[ky])
+					continue;
+				w0 = _mm256_loadu_ps(w);
+				w1 = _mm256_loadu_ps(w + C);
+				w2 = _mm256_loadu_ps(w + 2 * C);
+				p0 = _mm256_loadu_ps(q);
+				p1 = _mm256_loadu_ps(q + pxf);
+				p2 = _mm256_loadu_ps(q + 2 * pxf);
+				p3 = _mm256_loadu_ps(q + 3 * pxf);
+				p4 = _mm256_loadu_ps(q + 4 * pxf);
+				p5 = _mm256_loadu_ps(q + 5 * pxf);
+				a0 = _mm256_fmadd_ps(p0, w0, a0);
+				a1 = _mm256_fmadd_ps(p1, w0, a1);
+				a2 = _mm256_fmadd_ps(p2, w0, a2);
+				a3 = _mm256_fmadd_ps(p3, w0, a3);
+				a0 = _mm256_fmadd_ps(p1, w1, a0);
+				a1 = _mm256_fmadd_ps(p2, w1, a1);
+				a2 = _mm256_fmadd_ps(p3, w1, a2);
+				a3 = _mm256_fmadd_ps(p4, w1, a3);
+				a0 = _mm256_fmadd_ps(p2, w2, a0);
+				a1 = _mm256_fmadd_ps(p3, w2, a1);
+				a2 = _mm256_fmadd_ps(p4, w2, a2);
+				a3 = _mm256_fmadd_ps(p5, w2, a3);
+			}
+			KF_END(a0, ox);
+			KF_END(a1, ox + 1);
+			KF_END(a2, ox + 2);
+			KF_END(a3, ox + 3);
+		}
+	}
+	for (int c = 0, ox2 = ox; c < C; c += 8) {
+		__m256 w[9];
+
+		for (int t = 0; t < 9; t++)
+			w[t] = _mm256_loadu_ps(wf + (size_t)t * C + c);
+		for (ox = ox2; ox < ox1; ox++) {
+			__m256 a0 = _mm256_setzero_ps();
+
+			for (int ky = 0; ky < 3; ky++) {
+				const float *q;
+
+				if (!ok[ky])
+					continue;
+				q = (const float *)(row[ky] + (size_t)(ox * s - g->pl) * pxb) + c;
+				for (int kx = 0; kx < 3; kx++)
+					a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + kx * pxf),
+							     w[ky * 3 + kx], a0);
+			}
+			KF_END(a0, ox);
+		}
+	}
+#undef KF_END
+}
 #endif
 
 #ifdef KF_NEON
@@ -568,7 +687,8 @@ void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
 	struct geom g;
 	int64_t r0, r1;
 	float *out = dst->data;
-	int fast = 0;	/* 2 avx2, 3 avx512, 4 avx512 3x3 rows, 5 neon: follows the GEMM kernel choice */
+	int fast = 0;	/* 2 avx2, 3 avx512, 4 avx512 3x3 rows, 5 neon, 6 avx2 3x3 rows:
+			 * follows the GEMM kernel choice */
 
 	dw_geom(&g, dst, src, w, p);
 	row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
@@ -578,6 +698,8 @@ void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
 		       !strcmp(kf_gemm_kernel_name(), "avx2") ? 2 : 0;
 	if (fast == 3 && g.kh == 3 && g.kw == 3)
 		fast = 4;	/* whole rows */
+	if (fast == 2 && g.kh == 3 && g.kw == 3 && g.C % 8 == 0)
+		fast = 6;
 #endif
 #ifdef KF_NEON
 	if (src->nb[0] == sizeof(float) && g.kh * g.kw <= 64 && !strcmp(kf_gemm_kernel_name(), "neon"))
@@ -591,6 +713,10 @@ void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
 #ifdef KF_X86
 			if (fast == 4) {
 				dw_row3_avx512(&g, src, w->data, bias, p->act, n, oy, o);
+				break;
+			}
+			if (fast == 6) {
+				dw_row3_avx2(&g, src, w->data, bias, p->act, n, oy, o);
 				break;
 			}
 			if (fast == 3) {
@@ -707,6 +833,18 @@ static void maxpool2_rows(const struct geom *g, const struct kf_tensor *src, flo
 					if (ix >= 0 && ix < g->W)
 						tap[nt++] = px(src, n, iy, ix);
 				}
+			}
+			if (nt == 4) {	/* the interior: one pass, no trip count to test */
+				const float *t0 = tap[0], *t1 = tap[1], *t2 = tap[2], *t3 = tap[3];
+
+				for (int c = 0; c < g->C; c++) {
+					float m = t0[c];
+
+					m = t1[c] > m ? t1[c] : m;
+					m = t2[c] > m ? t2[c] : m;
+					o[c] = t3[c] > m ? t3[c] : m;
+				}
+				continue;
 			}
 			for (int c = 0; c < g->C; c += 16) {
 				float m[16];

@@ -177,6 +177,13 @@ size_t kf_gemm_packed_size(int K, int N);	/* floats */
 void kf_gemm_pack_b(int K, int N, const float *B, int ldb, float *packed);
 void kf_gemm_packed(int M, int N, int K, const float *A, int lda, const float *packed,
 		    float *C, int ldc, const float *bias, enum kf_act act);
+/* As kf_gemm_packed with K split into nsl >= 1 slices of ks >= 1 whose A rows lie
+ * in different places: C = act(sum over s of A[s][M,ks] . B[s*ks .., N] + bias).
+ * A convolution over an input it can read in place (each filter row's window
+ * contiguous) needs no im2col this way. */
+void kf_gemm_packed_sum(int M, int N, int ks, int nsl, const float *const *A, int lda,
+			const float *packed, float *C, int ldc, const float *bias,
+			enum kf_act act);
 
 /* Which kernel kf_gemm uses: "avx512", "avx2", "neon" or "generic".
  * KF_GEMM_KERNEL in the environment ("generic", "avx2") forces a slower one
