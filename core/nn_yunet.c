@@ -13,7 +13,7 @@
 
 #define N_DP 14		/* backbone DP blocks 0..10, neck lateral convs 11..13 */
 #define HEAD_CH 16	/* cls, obj, box 4, landmarks 10 */
-#define HALO 18		/* stride-2 rows a band recomputes on each side (17, even) */
+#define HALO 10		/* stride-2 rows a band recomputes on each side (9, even) */
 #define BAND_BYTES ((size_t)48 << 20)	/* target scratch of the banded layers */
 
 /* A 1x1 (or the stem's 3x3) conv with its filter packed for the GEMM: shape in f
@@ -257,14 +257,17 @@ static int stem_rows(const struct kf_yunet *net, const uint8_t *rgb, int w, int 
 	struct kf_tensor src;
 
 	/* input row i is image row 2a - 1 + i, input column j image column j - 1 */
-	memset(in, 0, (size_t)rows * (size_t)cols * 3 * sizeof(float));
 	for (int i = 0; i < rows; i++) {
 		int y = 2 * a - 1 + i;
+		float *r = in + (size_t)i * (size_t)cols * 3;
 
-		if (y < 0 || y >= h)
+		if (y < 0 || y >= h) {
+			memset(r, 0, (size_t)cols * 3 * sizeof(float));
 			continue;
-		kf_nn_u8_to_f32(in + ((size_t)i * (size_t)cols + 1) * 3, rgb + (size_t)y * stride,
-				(size_t)w * 3);
+		}
+		memset(r, 0, 3 * sizeof(float));
+		kf_nn_u8_to_f32(r + 3, rgb + (size_t)y * stride, (size_t)w * 3);
+		memset(r + (size_t)(w + 1) * 3, 0, (size_t)(cols - 1 - w) * 3 * sizeof(float));
 	}
 	kf_tensor_init(&src, KF_F32, 3, cols, rows, 1, in);
 	rows_init(out, buf, a, b, hp / 2, wp / 2, 16);
@@ -279,10 +282,11 @@ void kf_yunet_set_band_rows(int rows)
 	band_rows_override = rows > 0 ? rows : 0;
 }
 
-/* fb1 (stride 8, 64 channels, whole) from the image, band by band. */
-static int backbone_fb1(const struct kf_yunet *net, const uint8_t *rgb, int w, int h,
-			size_t stride, int wp, int hp, struct kf_tensor *fb1,
-			struct kf_arena *scratch)
+/* The input of dp5 (stride 8, 64 channels: stage 2's pool, whole) from the
+ * image, band by band. */
+static int backbone_s8(const struct kf_yunet *net, const uint8_t *rgb, int w, int h,
+		       size_t stride, int wp, int hp, struct kf_tensor *s8,
+		       struct kf_arena *scratch)
 {
 	int h2 = hp / 2, h8 = hp / 8, w2 = wp / 2;
 	/* per stride-2 row: two buffers of 16 x w2 floats, the stem's input 2 x (wp + 1) x 3 */
@@ -305,7 +309,7 @@ static int backbone_fb1(const struct kf_yunet *net, const uint8_t *rgb, int w, i
 	    !(in = kf_arena_alloc_array(scratch, (size_t)(8 * band + 4 * HALO + 1) * (size_t)(wp + 1) * 3,
 					sizeof(float))))
 		return KF_E_NOMEM;
-	for (int r0 = 0; r0 < h8; r0 += (int)band) {
+	for (int r0 = 0; r0 < h8 && rc >= 0; r0 += (int)band) {
 		int r1 = r0 + band < h8 ? r0 + (int)band : h8;
 		int a = 4 * r0 - HALO > 0 ? 4 * r0 - HALO : 0;
 		int b = 4 * r1 + HALO < h2 ? 4 * r1 + HALO : h2;
@@ -313,27 +317,21 @@ static int backbone_fb1(const struct kf_yunet *net, const uint8_t *rgb, int w, i
 		struct rows x, y;
 		int cur = 0;
 
-		if ((rc = stem_rows(net, rgb, w, h, stride, wp, hp, a, b, in, buf[0], &x, scratch)) < 0)
-			break;
-		if ((rc = dp_rows(&net->dp[0], &x, buf, &cur, scratch)) < 0)
+		if ((rc = stem_rows(net, rgb, w, h, stride, wp, hp, a, b, in, buf[0], &x, scratch)) < 0 ||
+		    (rc = dp_rows(&net->dp[0], &x, buf, &cur, scratch)) < 0)
 			break;
 		pool_rows(&x, buf[cur ^ 1], &y);
 		x = y;
 		cur ^= 1;
-		for (int i = 1; i <= 6 && rc >= 0; i++) {
+		for (int i = 1; i <= 4 && rc >= 0; i++)
 			rc = dp_rows(&net->dp[i], &x, buf, &cur, scratch);
-			if (i == 4 && rc >= 0) {
-				pool_rows(&x, buf[cur ^ 1], &y);
-				x = y;
-				cur ^= 1;
-			}
-		}
 		if (rc < 0)
 			break;
-		assert(x.lo <= r0 && x.hi >= r1 && x.full == h8);
-		memcpy((float *)fb1->data + (size_t)r0 * (size_t)(fb1->ne[1] * 64),
-		       (float *)x.t.data + (size_t)(r0 - x.lo) * (size_t)(x.t.ne[1] * 64),
-		       (size_t)(r1 - r0) * (size_t)(x.t.ne[1] * 64) * sizeof(float));
+		/* stage 2's pool on the band's own rows only, straight into s8 */
+		assert(x.lo <= 2 * r0 && x.hi >= 2 * r1 && x.full == 2 * h8);
+		rows_init(&y, (float *)x.t.data + (size_t)(2 * r0 - x.lo) * (size_t)(x.t.ne[1] * 64),
+			  2 * r0, 2 * r1, x.full, (int)x.t.ne[1], 64);
+		pool_rows(&y, (float *)s8->data + (size_t)r0 * (size_t)(s8->ne[1] * 64), &x);
 		kf_arena_rewind(scratch, m);
 	}
 	kf_arena_rewind(scratch, mark);
@@ -375,12 +373,13 @@ static struct kf_tensor *pool_whole(const struct kf_tensor *x, struct kf_arena *
 	return y;
 }
 
+/* Two DP blocks of 64 channels on x, in place (x is the result). */
 static struct kf_tensor *dp2_whole(const struct kf_yunet *net, int i, struct kf_tensor *x,
 				   struct kf_arena *scratch)
 {
 	const struct yn_dp *a = &net->dp[i], *b = &net->dp[i + 1];
 
-	if (!(x = dp_whole(&a->pw, a->dw, a->dw_b, KF_ACT_RELU, x, NULL, scratch)))
+	if (!(x = dp_whole(&a->pw, a->dw, a->dw_b, KF_ACT_RELU, x, x, scratch)))
 		return NULL;
 	return dp_whole(&b->pw, b->dw, b->dw_b, KF_ACT_RELU, x, x, scratch);
 }
@@ -511,7 +510,8 @@ int kf_yunet_detect_stages(const struct kf_yunet *net, const uint8_t *rgb, int w
 				  w, h, KF_YUNET_MAX_SIDE);
 	if (!(fb1 = kf_tensor_nhwc(scratch, 1, hp / 8, wp / 8, 64)))
 		goto nomem;
-	if ((rc = backbone_fb1(net, rgb, w, h, stride, wp, hp, fb1, scratch)) < 0)
+	if ((rc = backbone_s8(net, rgb, w, h, stride, wp, hp, fb1, scratch)) < 0 ||
+	    !(fb1 = dp2_whole(net, 5, fb1, scratch)))
 		goto nomem;
 	STAGE("fb1", fb1);
 	if (!(fb2 = pool_whole(fb1, scratch)) || !(fb2 = dp2_whole(net, 7, fb2, scratch)))

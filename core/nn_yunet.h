@@ -25,9 +25,10 @@
  *
  * MEMORY: the stride-2 and stride-4 layers (the bulk of the activations) run in
  * row bands of the image, with the rows their 3x3 windows need recomputed at
- * each band's edges, so a band's results are exactly the whole image's; only
- * stride 8 and coarser live whole (a pointwise output there is given back
- * after its depthwise conv). A 3000x2000 input needs about 71 MB of scratch.
+ * each band's edges (9 stride-2 rows), so a band's results are exactly the
+ * whole image's; stride 8 and coarser live whole (a DP block there works in
+ * place, its pointwise output given back after the depthwise conv). A
+ * 3000x2000 input needs about 71 MB of scratch.
  *
  * A loaded net is read-only: threads may share it, each with its own arena.
  */
