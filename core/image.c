@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/clones.h"
 #include "core/image_codec.h"
 
 #if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD != 0
@@ -270,6 +271,50 @@ static int area_taps(int in, int out, struct area_tap *t, float *pool)
 	return used;
 }
 
+/* kf_image_resize's arithmetic: for each output row, the input rows of its
+ * band weighted into `row` (floats, one input row long), then the columns. */
+KF_TARGET_CLONES
+static void resize_rows(const struct kf_image *img, const struct area_tap *tx,
+			const struct area_tap *ty, float *row, struct kf_image *out)
+{
+	int w = out->width, h = out->height;
+
+	for (int y = 0; y < h; y++) {
+		uint8_t *o = out->rgb + (size_t)y * (size_t)w * 3;
+
+		/* the rows of the band, weighted, then the columns (the first row
+		 * sets `row`: 0 + x == x) */
+		for (int k = 0; k < ty[y].n; k++) {
+			const uint8_t *src = img->rgb + (size_t)(ty[y].first + k) * (size_t)img->width * 3;
+			float f = ty[y].w[k];
+
+			if (k == 0)
+				for (int i = 0; i < img->width * 3; i++)
+					row[i] = f * (float)src[i];
+			else
+				for (int i = 0; i < img->width * 3; i++)
+					row[i] += f * (float)src[i];
+		}
+		for (int x = 0; x < w; x++) {
+			float acc[3] = { 0, 0, 0 };
+
+			for (int k = 0; k < tx[x].n; k++) {
+				const float *p = row + (size_t)(tx[x].first + k) * 3;
+				float f = tx[x].w[k];
+
+				acc[0] += f * p[0];
+				acc[1] += f * p[1];
+				acc[2] += f * p[2];
+			}
+			for (int c = 0; c < 3; c++) {
+				float v = acc[c] + 0.5f;
+
+				o[3 * x + c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+			}
+		}
+	}
+}
+
 int kf_image_resize(const struct kf_image *img, int w, int h, struct kf_image *out,
 		    struct kf_err *err)
 {
@@ -297,36 +342,7 @@ int kf_image_resize(const struct kf_image *img, int w, int h, struct kf_image *o
 		goto out;
 	area_taps(img->width, w, tx, wx);
 	area_taps(img->height, h, ty, wy);
-	for (int y = 0; y < h; y++) {
-		uint8_t *o = out->rgb + (size_t)y * (size_t)w * 3;
-
-		/* the rows of the band, weighted, then the columns */
-		memset(row, 0, (size_t)img->width * 3 * sizeof(float));
-		for (int k = 0; k < ty[y].n; k++) {
-			const uint8_t *src = img->rgb + (size_t)(ty[y].first + k) * (size_t)img->width * 3;
-			float f = ty[y].w[k];
-
-			for (int i = 0; i < img->width * 3; i++)
-				row[i] += f * (float)src[i];
-		}
-		for (int x = 0; x < w; x++) {
-			float acc[3] = { 0, 0, 0 };
-
-			for (int k = 0; k < tx[x].n; k++) {
-				const float *p = row + (size_t)(tx[x].first + k) * 3;
-				float f = tx[x].w[k];
-
-				acc[0] += f * p[0];
-				acc[1] += f * p[1];
-				acc[2] += f * p[2];
-			}
-			for (int c = 0; c < 3; c++) {
-				float v = acc[c] + 0.5f;
-
-				o[3 * x + c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-			}
-		}
-	}
+	resize_rows(img, tx, ty, row, out);
 	rc = KF_OK;
 out:
 	kf_free(tx);
