@@ -231,13 +231,16 @@ int kf_engine_faces(const struct kf_engine *e, const struct kf_detect_opts *o,
 		    (nd == 0 || dets[0].score < KF_ENGINE_SURE_SCORE);
 	if (nd == 0 && !retry)
 		goto out;
-	/* faces come from the full-resolution photo */
+	/* faces come from the full-resolution photo (the detector's copy is
+	 * given back first: a worker then holds one decoded photo at a time) */
 	if (need_full || retry) {
 		if (small.width == inf.width && small.height == inf.height) {
 			full = small;
 			small.rgb = NULL;
-		} else if ((rc = kf_image_decode(buf, len, 0, &full, NULL, err)) < 0) {
-			goto out;
+		} else {
+			kf_image_release(&small);
+			if ((rc = kf_image_decode(buf, len, 0, &full, NULL, err)) < 0)
+				goto out;
 		}
 	}
 	if (retry) {

@@ -136,6 +136,61 @@ static void im2col_row(const struct geom *g, const struct kf_tensor *src, int64_
 	}
 }
 
+/* A convolution without im2col: each window row is contiguous in the input,
+ * or is made so by a copy of the input with its left and right padding; the
+ * GEMM then reads the window rows in place, one filter row a slice
+ * (kf_gemm_packed_sum), and rows above or below the input read a row of zeros.
+ * Output rows [r0, r1). */
+static int conv_in_place(const struct geom *g, const struct kf_tensor *src, const float *packed,
+			 const float *bias, enum kf_act act, float *out, int64_t r0, int64_t r1,
+			 struct kf_arena *scratch)
+{
+	int wp = g->W + g->pl + g->pr;
+	size_t row = (size_t)wp * (size_t)g->C, img = (size_t)g->H * row;	/* floats */
+	const float *base = src->data, *a[16], *zero = NULL;
+	struct kf_arena_mark mark = kf_arena_mark(scratch);
+
+	if (g->pl || g->pr || src->nb[1] != (size_t)g->C * sizeof(float) ||
+	    src->nb[2] != (size_t)g->W * src->nb[1] || src->nb[3] != (size_t)g->H * src->nb[2]) {
+		float *b = kf_arena_alloc_array(scratch, (size_t)g->N * img, sizeof(float));
+
+		if (!b)
+			return KF_E_NOMEM;
+		for (int n = 0; n < g->N; n++)
+			for (int y = 0; y < g->H; y++) {
+				float *d = b + (size_t)n * img + (size_t)y * row;
+
+				memset(d, 0, (size_t)g->pl * (size_t)g->C * sizeof(float));
+				d += (size_t)g->pl * (size_t)g->C;
+				for (int x = 0; x < g->W; x++, d += g->C)
+					memcpy(d, px(src, n, y, x), (size_t)g->C * sizeof(float));
+				memset(d, 0, (size_t)g->pr * (size_t)g->C * sizeof(float));
+			}
+		base = b;
+	}
+	if (g->pt || (g->OH - 1) * g->s - g->pt + g->kh > g->H) {
+		float *z = kf_arena_alloc_array(scratch, row, sizeof(float));
+
+		if (!z)
+			return KF_E_NOMEM;
+		memset(z, 0, row * sizeof(float));
+		zero = z;
+	}
+	for (int64_t r = r0; r < r1; r++) {
+		int n = (int)(r / g->OH), oy = (int)(r % g->OH);
+
+		for (int ky = 0; ky < g->kh; ky++) {
+			int iy = oy * g->s - g->pt + ky;
+
+			a[ky] = iy < 0 || iy >= g->H ? zero : base + (size_t)n * img + (size_t)iy * row;
+		}
+		kf_gemm_packed_sum(g->OW, g->CO, g->kw * g->C, g->kh, a, g->s * g->C, packed,
+				   out + r * g->OW * g->CO, g->CO, bias, act);
+	}
+	kf_arena_rewind(scratch, mark);
+	return KF_OK;
+}
+
 /* kf_nn_conv2d and kf_nn_conv2d_packed: packed is w packed by kf_gemm_pack_b,
  * or NULL to pack it here (into scratch); q8, when not NULL and int8 is on,
  * is used instead. */
@@ -168,23 +223,8 @@ static int conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const stru
 		return KF_OK;
 	}
 
-	/* no padding (every window inside the input) and each window row
-	 * contiguous: the GEMM reads the input in place, one filter row a slice */
-	if (!q8 && packed && g.pt == 0 && g.pl == 0 && g.kh <= 16 &&
-	    (g.OH - 1) * g.s + g.kh <= g.H && (g.OW - 1) * g.s + g.kw <= g.W &&
-	    src->nb[0] == sizeof(float) && src->nb[1] == (size_t)g.C * sizeof(float)) {
-		const float *a[16];
-
-		for (int64_t r = r0; r < r1; r++) {
-			int n = (int)(r / g.OH), oy = (int)(r % g.OH);
-
-			for (int ky = 0; ky < g.kh; ky++)
-				a[ky] = px(src, n, oy * g.s + ky, 0);
-			kf_gemm_packed_sum(g.OW, g.CO, g.kw * g.C, g.kh, a, g.s * g.C, packed,
-					   out + r * g.OW * g.CO, g.CO, bias, p->act);
-		}
-		return KF_OK;
-	}
+	if (!q8 && packed && nth == 1 && g.kh <= 16 && src->nb[0] == sizeof(float))
+		return conv_in_place(&g, src, packed, bias, p->act, out, r0, r1, scratch);
 
 	/* im2col in chunks of about 1 MB, so the rows stay in L2; for the int8
 	 * GEMM, which reads each row once to quantise it, of about 16 KB, so they
