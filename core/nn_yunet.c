@@ -147,6 +147,7 @@ int kf_yunet_load(struct kf_yunet **out, const char *model_dir, struct kf_err *e
 	struct kf_yunet *net;
 	const struct kf_tensor *stem;
 	const float *stem_b;
+	float stem_w[27 * 16];
 	char n[64];
 	int rc;
 
@@ -157,7 +158,12 @@ int kf_yunet_load(struct kf_yunet **out, const char *model_dir, struct kf_err *e
 		goto fail;
 	if ((rc = get_layer(net->w, "backbone__model0_pw", 3, 3, 16, 0, &stem, &stem_b, err)) < 0)
 		goto fail;
-	if (pack_conv(&net->stem, stem->data, stem_b, 3, 3, 16) < 0)
+	/* the stem's filter kx-major (stem_rows): [kx][ky][c][out] */
+	for (int ky = 0; ky < 3; ky++)
+		for (int kx = 0; kx < 3; kx++)
+			memcpy(stem_w + (kx * 3 + ky) * 3 * 16,
+			       (const float *)stem->data + (ky * 3 + kx) * 3 * 16, 3 * 16 * sizeof(float));
+	if (pack_conv(&net->stem, stem_w, stem_b, 3, 3, 16) < 0)
 		goto nomem;
 	for (int i = 0; i < N_DP; i++) {
 		if (i == 0)
@@ -247,32 +253,38 @@ static void pool_rows(const struct rows *in, float *buf, struct rows *out)
 }
 
 /* The stem on stride-2 rows [a, b): a 3x3 stride-2 conv of the RGB image (w x h,
- * zero beyond it) for output columns [0, wp/2). */
-static int stem_rows(const struct kf_yunet *net, const uint8_t *rgb, int w, int h, size_t stride,
-		     int wp, int hp, int a, int b, float *in, float *buf, struct rows *out,
-		     struct kf_arena *scratch)
+ * zero beyond it) for output columns [0, wp/2). For each output row, its three
+ * input rows go side by side into s, 9 floats a column (row, then channel;
+ * column j is image column j - 1), so a window's 27 inputs are contiguous and
+ * the GEMM reads them in place, every other column (the filter is packed in
+ * that order: net->stem, kx-major). s holds 9 x (wp + 1) floats. */
+static void stem_rows(const struct kf_yunet *net, const uint8_t *rgb, int w, int h, size_t stride,
+		      int wp, int hp, int a, int b, float *s, float *buf, struct rows *out)
 {
-	const struct kf_conv_params p = { 2, KF_PAD_VALID, 0, 0, 0, 0, KF_ACT_RELU };
-	int rows = 2 * (b - a) + 1, cols = wp + 1;
-	struct kf_tensor src;
+	int w2 = wp / 2, cols = wp + 1;
 
-	/* input row i is image row 2a - 1 + i, input column j image column j - 1 */
-	for (int i = 0; i < rows; i++) {
-		int y = 2 * a - 1 + i;
-		float *r = in + (size_t)i * (size_t)cols * 3;
+	rows_init(out, buf, a, b, hp / 2, w2, 16);
+	for (int oy = a; oy < b; oy++) {
+		for (int ky = 0; ky < 3; ky++) {
+			int y = 2 * oy - 1 + ky, j = 1;
+			float *d = s + ky * 3;
 
-		if (y < 0 || y >= h) {
-			memset(r, 0, (size_t)cols * 3 * sizeof(float));
-			continue;
+			if (y >= 0 && y < h) {
+				const uint8_t *r = rgb + (size_t)y * stride;
+
+				for (; j <= w; j++, r += 3) {
+					d[(size_t)j * 9] = (float)r[0];
+					d[(size_t)j * 9 + 1] = (float)r[1];
+					d[(size_t)j * 9 + 2] = (float)r[2];
+				}
+			}
+			d[0] = d[1] = d[2] = 0.0f;	/* column 0, and right of the image */
+			for (; j < cols; j++)
+				d[(size_t)j * 9] = d[(size_t)j * 9 + 1] = d[(size_t)j * 9 + 2] = 0.0f;
 		}
-		memset(r, 0, 3 * sizeof(float));
-		kf_nn_u8_to_f32(r + 3, rgb + (size_t)y * stride, (size_t)w * 3);
-		memset(r + (size_t)(w + 1) * 3, 0, (size_t)(cols - 1 - w) * 3 * sizeof(float));
+		kf_gemm_packed(w2, 16, 27, s, 18, net->stem.packed,
+			       buf + (size_t)(oy - a) * (size_t)w2 * 16, 16, net->stem.b, KF_ACT_RELU);
 	}
-	kf_tensor_init(&src, KF_F32, 3, cols, rows, 1, in);
-	rows_init(out, buf, a, b, hp / 2, wp / 2, 16);
-	return kf_nn_conv2d_packed(&out->t, &src, &net->stem.f, net->stem.packed, NULL, net->stem.b, &p,
-				   scratch, 0, 1);
 }
 
 static int band_rows_override;
@@ -289,11 +301,11 @@ static int backbone_s8(const struct kf_yunet *net, const uint8_t *rgb, int w, in
 		       struct kf_arena *scratch)
 {
 	int h2 = hp / 2, h8 = hp / 8, w2 = wp / 2;
-	/* per stride-2 row: two buffers of 16 x w2 floats, the stem's input 2 x (wp + 1) x 3 */
-	size_t per_row = (size_t)w2 * 16 * 2 * sizeof(float) + (size_t)(wp + 1) * 6 * sizeof(float);
+	/* per stride-2 row: two buffers of 16 x w2 floats */
+	size_t per_row = (size_t)w2 * 16 * 2 * sizeof(float);
 	long band = ((long)(BAND_BYTES / per_row) - 2 * HALO) / 4;
 	struct kf_arena_mark mark = kf_arena_mark(scratch);
-	float *buf[2], *in;
+	float *buf[2], *stem;
 	size_t cap;
 	int rc = KF_OK;
 
@@ -306,8 +318,7 @@ static int backbone_s8(const struct kf_yunet *net, const uint8_t *rgb, int w, in
 	cap = (size_t)(4 * band + 2 * HALO) * (size_t)w2 * 16;	/* floats */
 	if (!(buf[0] = kf_arena_alloc_array(scratch, cap, sizeof(float))) ||
 	    !(buf[1] = kf_arena_alloc_array(scratch, cap, sizeof(float))) ||
-	    !(in = kf_arena_alloc_array(scratch, (size_t)(8 * band + 4 * HALO + 1) * (size_t)(wp + 1) * 3,
-					sizeof(float))))
+	    !(stem = kf_arena_alloc_array(scratch, (size_t)(wp + 1) * 9, sizeof(float))))
 		return KF_E_NOMEM;
 	for (int r0 = 0; r0 < h8 && rc >= 0; r0 += (int)band) {
 		int r1 = r0 + band < h8 ? r0 + (int)band : h8;
@@ -317,8 +328,8 @@ static int backbone_s8(const struct kf_yunet *net, const uint8_t *rgb, int w, in
 		struct rows x, y;
 		int cur = 0;
 
-		if ((rc = stem_rows(net, rgb, w, h, stride, wp, hp, a, b, in, buf[0], &x, scratch)) < 0 ||
-		    (rc = dp_rows(&net->dp[0], &x, buf, &cur, scratch)) < 0)
+		stem_rows(net, rgb, w, h, stride, wp, hp, a, b, stem, buf[0], &x);
+		if ((rc = dp_rows(&net->dp[0], &x, buf, &cur, scratch)) < 0)
 			break;
 		pool_rows(&x, buf[cur ^ 1], &y);
 		x = y;
