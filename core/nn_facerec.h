@@ -22,6 +22,10 @@
  *                     is one pixel smaller (8 -> 3 vs 4, 4 -> 1 vs 2).
  * The scale layers are folded into the conv weights at load time.
  *
+ * ARITHMETIC: where int8 runs (nn_gemm_q8.h), every conv is an int8 GEMM;
+ * in float32, the 3x3 stride-1 convs use Winograd's F(2x2, 3x3) (nn_wino.h)
+ * and the others the direct GEMM (nn_ops.h).
+ *
  * A loaded net is read-only: threads may share it, each with its own arena.
  */
 #ifndef KF_NN_FACEREC_H

@@ -12,6 +12,7 @@
 #include "core/alloc.h"
 #include "core/arena.h"
 #include "core/nn_ops.h"
+#include "core/nn_wino.h"
 #include "core/weights.h"
 
 #include <cjson/cJSON.h>
@@ -219,6 +220,52 @@ static void test_depthwise(void **state)
 	for (size_t i = 0; i < sizeof(conv_cases) / sizeof(conv_cases[0]); i++) {
 		run_conv(&conv_cases[i], true, false);
 		run_conv(&conv_cases[i], true, true);
+	}
+}
+
+/* Winograd F(2x2, 3x3) against the direct convolution: odd and even sizes
+ * (partial edge tiles), 'same' and explicit padding, channels that are not a
+ * multiple of 8, two images, more tiles than one chunk, each GEMM kernel. */
+static void test_wino(void **state)
+{
+	static const struct conv_case cases[] = {
+		{ 1, 35, 35, 32, 32, 3, 1, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU },
+		{ 2, 17, 16, 13, 21, 3, 1, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_NONE },
+		{ 1, 8, 9, 64, 64, 3, 1, KF_PAD_EXPLICIT, 1, 0, 0, 1, KF_ACT_RELU },
+		{ 1, 5, 7, 3, 5, 3, 1, KF_PAD_VALID, 0, 0, 0, 0, KF_ACT_LEAKY },
+		{ 1, 1, 1, 8, 8, 3, 1, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_NONE },
+		{ 1, 40, 33, 8, 8, 3, 1, KF_PAD_SAME, 0, 0, 0, 0, KF_ACT_RELU6 },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct conv_case *cc = &cases[i];
+		struct kf_arena a = KF_ARENA_INIT;
+		struct kf_conv_params p = { 1, cc->pad, cc->pt, cc->pb, cc->pl, cc->pr, cc->act };
+		struct kf_tensor *src = kf_tensor_nhwc(&a, cc->n, cc->h, cc->w, cc->c);
+		struct kf_tensor *w = kf_tensor_new(&a, KF_F32, cc->co, cc->c, 3, 3);
+		struct kf_tensor *bias = kf_tensor_new(&a, KF_F32, cc->co, 1, 1, 1);
+		struct kf_tensor *want = conv_dst(&a, cc, cc->co), *got = conv_dst(&a, cc, cc->co);
+		struct kf_wino *wn;
+
+		assert_non_null(src && w && bias && want && got);
+		fill(src);
+		fill(w);
+		fill(bias);
+		assert_int_equal(kf_wino_prepare(w->data, cc->c, cc->co, &wn), KF_OK);
+		kf_nn_conv2d_ref(want, src, w, bias->data, &p, 0, 1);
+		for (size_t ki = 0; ki < N_KERNELS; ki++) {
+			if (kf_gemm_set_kernel(kernels[ki]) < 0)
+				continue;
+			memset(got->data, 0xff, kf_tensor_nbytes(got));	/* NaN */
+			assert_int_equal(kf_nn_conv3x3_wino(got, src, wn, bias->data, &p, &a), KF_OK);
+			if (!(nmse(got, want) <= NMSE_MAX))
+				fail_msg("winograd %s %dx%dx%d -> %d: nmse %g", kernels[ki], cc->h, cc->w,
+					 cc->c, cc->co, nmse(got, want));
+		}
+		restore_kernel();
+		kf_wino_free(wn);
+		kf_arena_release(&a);
 	}
 }
 
@@ -629,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_gemm_kernels),
 		cmocka_unit_test(test_conv2d),
 		cmocka_unit_test(test_depthwise),
+		cmocka_unit_test(test_wino),
 		cmocka_unit_test(test_pool),
 		cmocka_unit_test(test_elementwise_fc),
 		cmocka_unit_test(test_normalize_fold),
