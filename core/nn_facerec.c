@@ -30,8 +30,8 @@ static const struct fr_layer {
 
 /* A conv layer with its scale layer folded in, the filter packed for the GEMM
  * (kf_nn_conv2d_packed) in float32 and int8: shape only in f (f.data is
- * NULL), packed, q8, bias b; and for a 3x3 stride-1 conv, its Winograd
- * transform (wino), which the float32 path uses instead. */
+ * NULL), packed, q8, bias b; or, for a 3x3 stride-1 conv, its Winograd
+ * transform (wino) in place of packed: float32 runs that instead. */
 struct fr_conv {
 	struct kf_tensor f;
 	float *packed, *b;
@@ -108,7 +108,9 @@ static int load_conv(const struct kf_weights *w, const char *prefix, int k, int 
 		memcpy(tmp, f, n * sizeof(float));
 		memcpy(c->b, bias, (size_t)cout * sizeof(float));
 		kf_nn_fold_affine(tmp, n, cout, c->b, sw, sb);
-		c->packed = pack(tmp, k * k * cin, cout);
+		/* with Winograd, float32 never reads the packed filter */
+		if (!wino)
+			c->packed = pack(tmp, k * k * cin, cout);
 		/* two-byte weights: with one byte, descriptors move by up to
 		 * 0.025 (u-precision; docs/internals/nn.md, "Int8") */
 		rc = kf_gemm_q8_pack(k * k * cin, cout, tmp, cout, 2, &c->q8);
@@ -116,7 +118,7 @@ static int load_conv(const struct kf_weights *w, const char *prefix, int k, int 
 			rc = kf_wino_prepare(tmp, cin, cout, &c->wino);
 	}
 	kf_free(tmp);
-	if (!c->packed || rc < 0)
+	if ((!wino && !c->packed) || rc < 0)
 		return kf_err_set(err, KF_E_NOMEM, "out of memory");
 	return KF_OK;
 }
@@ -139,14 +141,17 @@ int kf_facerec_load(struct kf_facerec **out, const char *model_dir, struct kf_er
 	for (int i = 0; i < N_RES; i++) {
 		const struct fr_layer *l = &fr_layers[i];
 
-		/* Winograd for every 3x3 stride-1 conv: 1.2 to 2.5 times faster
-		 * than the direct one on these shapes (docs/internals/nn.md) */
+		/* Winograd for the 3x3 stride-1 convs up to 128 channels: 1.2 to
+		 * 2.5 times faster than the direct ones (docs/internals/nn.md); at
+		 * 256 channels (3x3 pixels) 1.5 times, for 21 MB more weights */
+		int wino = l->cout <= 128;
+
 		snprintf(prefix, sizeof(prefix), "%s/conv1", l->name);
-		if ((rc = load_conv(w, prefix, 3, l->cin, l->cout, !l->down, &net->res[i][0],
-				    err)) < 0)
+		if ((rc = load_conv(w, prefix, 3, l->cin, l->cout, wino && !l->down,
+				    &net->res[i][0], err)) < 0)
 			goto fail;
 		snprintf(prefix, sizeof(prefix), "%s/conv2", l->name);
-		if ((rc = load_conv(w, prefix, 3, l->cout, l->cout, 1, &net->res[i][1], err)) < 0)
+		if ((rc = load_conv(w, prefix, 3, l->cout, l->cout, wino, &net->res[i][1], err)) < 0)
 			goto fail;
 	}
 	rc = KF_E_FORMAT;

@@ -271,9 +271,9 @@ int kf_nn_conv2d_packed(struct kf_tensor *dst, const struct kf_tensor *src,
 			const struct kf_gemm_q8 *q8, const float *bias,
 			const struct kf_conv_params *p, struct kf_arena *scratch, int ith, int nth)
 {
-	assert(packed);
 	if (q8 && !kf_gemm_q8_active())
 		q8 = NULL;
+	assert(packed || q8);
 	return conv2d(dst, src, w, packed, q8, bias, p, scratch, ith, nth);
 }
 
@@ -616,31 +616,20 @@ static void dw_row3_avx2(const struct geom *g, const struct kf_tensor *src, cons
 			for (int ky = 0; ky < 3; ky++) {
 				const float *q = (const float *)(row[ky] + x0) + c;
 				const float *w = wf + (size_t)ky * 3 * C + c;
-				__m256 w0, w1, w2, p0, p1, p2, p3, p4, p5;
+				__m256 wk[3], pix[6];
 
 				if (!ok[ky])
 					continue;
-				w0 = _mm256_loadu_ps(w);
-				w1 = _mm256_loadu_ps(w + C);
-				w2 = _mm256_loadu_ps(w + 2 * C);
-				p0 = _mm256_loadu_ps(q);
-				p1 = _mm256_loadu_ps(q + pxf);
-				p2 = _mm256_loadu_ps(q + 2 * pxf);
-				p3 = _mm256_loadu_ps(q + 3 * pxf);
-				p4 = _mm256_loadu_ps(q + 4 * pxf);
-				p5 = _mm256_loadu_ps(q + 5 * pxf);
-				a0 = _mm256_fmadd_ps(p0, w0, a0);
-				a1 = _mm256_fmadd_ps(p1, w0, a1);
-				a2 = _mm256_fmadd_ps(p2, w0, a2);
-				a3 = _mm256_fmadd_ps(p3, w0, a3);
-				a0 = _mm256_fmadd_ps(p1, w1, a0);
-				a1 = _mm256_fmadd_ps(p2, w1, a1);
-				a2 = _mm256_fmadd_ps(p3, w1, a2);
-				a3 = _mm256_fmadd_ps(p4, w1, a3);
-				a0 = _mm256_fmadd_ps(p2, w2, a0);
-				a1 = _mm256_fmadd_ps(p3, w2, a1);
-				a2 = _mm256_fmadd_ps(p4, w2, a2);
-				a3 = _mm256_fmadd_ps(p5, w2, a3);
+				for (int kx = 0; kx < 3; kx++)
+					wk[kx] = _mm256_loadu_ps(w + (size_t)kx * C);
+				for (int i = 0; i < 6; i++)
+					pix[i] = _mm256_loadu_ps(q + (size_t)i * pxf);
+				for (int kx = 0; kx < 3; kx++) {
+					a0 = _mm256_fmadd_ps(pix[kx], wk[kx], a0);
+					a1 = _mm256_fmadd_ps(pix[kx + 1], wk[kx], a1);
+					a2 = _mm256_fmadd_ps(pix[kx + 2], wk[kx], a2);
+					a3 = _mm256_fmadd_ps(pix[kx + 3], wk[kx], a3);
+				}
 			}
 			KF_END(a0, ox);
 			KF_END(a1, ox + 1);

@@ -81,7 +81,8 @@ void kf_nn_conv2d_ref(struct kf_tensor *dst, const struct kf_tensor *src,
  * kf_nn_conv2d_ref.
  * q8 (may be NULL) is the same filter for the int8 GEMM (kf_gemm_q8_pack,
  * nn_gemm_q8.h): used instead of packed while kf_gemm_q8_active(), with the
- * int8 path's accuracy rather than the NMSE above. */
+ * int8 path's accuracy rather than the NMSE above; packed may then be NULL
+ * (a caller whose float32 path is Winograd's, nn_wino.h). */
 int kf_nn_conv2d_packed(struct kf_tensor *dst, const struct kf_tensor *src,
 			const struct kf_tensor *w, const float *packed,
 			const struct kf_gemm_q8 *q8, const float *bias,

@@ -28,7 +28,7 @@
  * each band's edges (9 stride-2 rows), so a band's results are exactly the
  * whole image's; stride 8 and coarser live whole (a DP block there works in
  * place, its pointwise output given back after the depthwise conv). A
- * 3000x2000 input needs about 71 MB of scratch.
+ * 3000x2000 input needs about 55 MB of scratch (bands of 32 MB).
  *
  * A loaded net is read-only: threads may share it, each with its own arena.
  */
