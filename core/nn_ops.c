@@ -1129,12 +1129,6 @@ void kf_nn_normalize_scale(float *dst, const float *src, size_t n, float div, fl
 		dst[i] = src[i] / div - sub;
 }
 
-void kf_nn_u8_to_f32(float *dst, const uint8_t *src, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		dst[i] = (float)src[i];
-}
-
 void kf_nn_bn_factors(int n, const float *mean, const float *var, const float *scale,
 		      const float *offset, float *f, float *add)
 {

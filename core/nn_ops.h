@@ -139,8 +139,6 @@ void kf_nn_normalize_mean(float *dst, const float *src, size_t n_pixels, const f
 			  float div);
 /* dst = src / div - sub, float32: divide, then subtract (SSD: 127.5, 1). */
 void kf_nn_normalize_scale(float *dst, const float *src, size_t n, float div, float sub);
-/* uint8 to float. */
-void kf_nn_u8_to_f32(float *dst, const uint8_t *src, size_t n);
 
 /* ---- folding at load time ---------------------------------------------- */
 
