@@ -1014,6 +1014,22 @@ void kf_nn_add_upsample2x(struct kf_tensor *dst, const struct kf_tensor *src)
 	}
 }
 
+/* d = x + y, then ReLU when relu, over n floats (kf_nn_add's contiguous case). */
+KF_TARGET_CLONES
+static void add_flat(float *d, const float *x, const float *y, int64_t n, bool relu)
+{
+	if (!relu) {
+		for (int64_t i = 0; i < n; i++)
+			d[i] = x[i] + y[i];
+		return;
+	}
+	for (int64_t i = 0; i < n; i++) {
+		float v = x[i] + y[i];
+
+		d[i] = v > 0.0f ? v : 0.0f;
+	}
+}
+
 void kf_nn_add(struct kf_tensor *dst, const struct kf_tensor *a, const struct kf_tensor *b,
 	       enum kf_act act, int ith, int nth)
 {
@@ -1029,15 +1045,8 @@ void kf_nn_add(struct kf_tensor *dst, const struct kf_tensor *a, const struct kf
 		const float *x = (const float *)a->data + r0 * row, *y = (const float *)b->data + r0 * row;
 		int64_t n = (r1 - r0) * row;
 
-		if (act == KF_ACT_NONE) {
-			for (int64_t i = 0; i < n; i++)
-				d[i] = x[i] + y[i];
-		} else if (act == KF_ACT_RELU) {
-			for (int64_t i = 0; i < n; i++) {
-				float v = x[i] + y[i];
-
-				d[i] = v > 0.0f ? v : 0.0f;
-			}
+		if (act == KF_ACT_NONE || act == KF_ACT_RELU) {
+			add_flat(d, x, y, n, act == KF_ACT_RELU);
 		} else {
 			for (int64_t i = 0; i < n; i++)
 				d[i] = kf_nn_act_ref(x[i] + y[i], act);
