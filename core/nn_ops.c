@@ -394,7 +394,7 @@ static void dw_pixel_rows(const struct geom *g, const struct kf_tensor *src, con
 		out[c] = kf_nn_act_ref(bias ? out[c] + bias[c] : out[c], act);
 }
 
-#ifdef KF_X86
+#if defined(KF_X86) || defined(KF_NEON)
 /* Output row oy of a 3x3 depthwise conv: its three input rows (a row outside
  * the image points at one inside, and ok[] says to weight it 0: fma(x, 0, s)
  * == s for finite x) and its interior columns [*ox0, *ox1), those whose three
@@ -423,7 +423,9 @@ static void dw_row3_setup(const struct geom *g, const struct kf_tensor *src, int
 		if (!ok[ky])
 			row[ky] = row[ok[0] ? 0 : ok[1] ? 1 : 2];
 }
+#endif
 
+#ifdef KF_X86
 __attribute__((target("avx512f")))
 static void dw_pixel_avx512(const struct geom *g, const struct kf_tensor *src, const float *wf,
 			    const float *bias, enum kf_act act, int n, int oy, int ox, float *out)
@@ -707,6 +709,67 @@ static void dw_pixel_neon(const struct geom *g, const struct kf_tensor *src, con
 	if (c < g->C)
 		dw_pixel_scalar(g, src, wf, bias, act, n, oy, ox, c, out);
 }
+
+/* As dw_row3_avx2, 4 lanes (C a multiple of 4): at stride 1 four output
+ * pixels at a time, per input row its 3 filter vectors and the 6 input pixels
+ * the four share; other strides and the columns left over tap by tap; edge
+ * columns through dw_pixel_neon. The same sums in the same order. */
+static void dw_row3_neon(const struct geom *g, const struct kf_tensor *src, const float *wf,
+			 const float *bias, enum kf_act act, int n, int oy, float *out)
+{
+	const char *row[3];
+	bool ok[3];
+	int s = g->s, C = g->C, ox0, ox1, ox;
+	size_t pxb = src->nb[1], pxf = pxb / sizeof(float);
+
+	dw_row3_setup(g, src, n, oy, row, ok, &ox0, &ox1);
+	for (ox = 0; ox < g->OW; ox++)
+		if (ox < ox0 || ox >= ox1)
+			dw_pixel_neon(g, src, wf, bias, act, n, oy, ox, out + (size_t)ox * C);
+	for (ox = ox0; s == 1 && ox + 4 <= ox1; ox += 4) {
+		size_t x0 = (size_t)(ox - g->pl) * pxb;
+
+		for (int c = 0; c < C; c += 4) {
+			float32x4_t a[4] = { vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f),
+					     vdupq_n_f32(0.0f) };
+
+			for (int ky = 0; ky < 3; ky++) {
+				const float *q = (const float *)(row[ky] + x0) + c;
+				const float *w = wf + (size_t)ky * 3 * C + c;
+				float32x4_t wk[3], pix[6];
+
+				if (!ok[ky])
+					continue;
+				for (int kx = 0; kx < 3; kx++)
+					wk[kx] = vld1q_f32(w + (size_t)kx * C);
+				for (int i = 0; i < 6; i++)
+					pix[i] = vld1q_f32(q + (size_t)i * pxf);
+				for (int kx = 0; kx < 3; kx++)
+					for (int j = 0; j < 4; j++)
+						a[j] = vfmaq_f32(a[j], pix[j + kx], wk[kx]);
+			}
+			for (int j = 0; j < 4; j++)
+				dw_store_neon(out + (size_t)(ox + j) * C + c, a[j], bias ? bias + c : NULL,
+					      act);
+		}
+	}
+	for (int c = 0, ox2 = ox; c < C; c += 4)
+		for (ox = ox2; ox < ox1; ox++) {
+			float32x4_t a0 = vdupq_n_f32(0.0f);
+
+			for (int ky = 0; ky < 3; ky++) {
+				const float *q;
+
+				if (!ok[ky])
+					continue;
+				q = (const float *)(row[ky] + (size_t)(ox * s - g->pl) * pxb) + c;
+				for (int kx = 0; kx < 3; kx++)
+					a0 = vfmaq_f32(a0, vld1q_f32(q + kx * pxf),
+						       vld1q_f32(wf + (size_t)(ky * 3 + kx) * C + c));
+			}
+			dw_store_neon(out + (size_t)ox * C + c, a0, bias ? bias + c : NULL, act);
+		}
+}
 #endif
 
 void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
@@ -716,8 +779,8 @@ void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
 	struct geom g;
 	int64_t r0, r1;
 	float *out = dst->data;
-	int fast = 0;	/* 2 avx2, 3 avx512, 4 avx512 3x3 rows, 5 neon, 6 avx2 3x3 rows:
-			 * follows the GEMM kernel choice */
+	int fast = 0;	/* 2 avx2, 3 avx512, 4 avx512 3x3 rows, 5 neon, 6 avx2 3x3 rows,
+			 * 7 neon 3x3 rows: follows the GEMM kernel choice */
 
 	dw_geom(&g, dst, src, w, p);
 	row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
@@ -732,7 +795,7 @@ void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
 #endif
 #ifdef KF_NEON
 	if (src->nb[0] == sizeof(float) && g.kh * g.kw <= 64 && !strcmp(kf_gemm_kernel_name(), "neon"))
-		fast = 5;
+		fast = g.kh == 3 && g.kw == 3 && g.C % 4 == 0 ? 7 : 5;
 #endif
 	for (int64_t r = r0; r < r1; r++) {
 		int n = (int)(r / g.OH), oy = (int)(r % g.OH);
@@ -758,6 +821,10 @@ void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,
 			}
 #endif
 #ifdef KF_NEON
+			if (fast == 7) {
+				dw_row3_neon(&g, src, w->data, bias, p->act, n, oy, o);
+				break;
+			}
 			if (fast == 5) {
 				dw_pixel_neon(&g, src, w->data, bias, p->act, n, oy, ox, o);
 				continue;
