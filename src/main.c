@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/nn_gemm_q8.h"
 #include "data/store.h"
 #include "src/cli.h"
 
@@ -232,7 +233,9 @@ int main(int argc, char **argv)
 		return KF_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("kingface %s\n", KF_VERSION);
+		/* the kernels this CPU runs: what a slow machine's report needs */
+		printf("kingface %s\nkernels: float32 %s, int8 %s (with --precision auto)\n",
+		       KF_VERSION, kf_gemm_kernel_name(), kf_gemm_q8_kernel_name());
 		return KF_EXIT_OK;
 	}
 	/* global options may also come before the command */

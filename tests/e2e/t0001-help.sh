@@ -32,7 +32,9 @@ test_expect_success 'usage errors say what is wrong and where to look' '
 '
 
 test_expect_success '--version prints the version' '
-	kf --version | grep -q "^kingface [0-9]"
+	kf --version >out &&
+	grep -q "^kingface [0-9]" out &&
+	grep -Eq "^kernels: float32 (avx512|avx2|neon|generic), int8 (avx512vnni|avxvnni|neondot|generic|off) " out
 '
 
 test_done
