@@ -102,37 +102,41 @@ static void mirror_input(float *in, int side)
 	}
 }
 
-/* The recognition net on in; with KF_FACE_MIRROR also on in mirrored (in is
- * changed), desc = the mean of both. The second pass reuses the first's scratch. */
-static int recognise(const struct kf_facerec *net, float *in, unsigned flags, float *desc,
-		     struct kf_arena *scratch, struct kf_err *err)
+int kf_face_recognise(const struct kf_face_nets *nets, float *in, int n, unsigned flags,
+		      float *desc, struct kf_arena *scratch, struct kf_err *err)
 {
+	const size_t side = KF_FACEREC_INPUT;
 	struct kf_arena_mark m = kf_arena_mark(scratch);
-	float flip[KF_FACEREC_DIM];
+	float *flip;
 	int rc;
 
-	if ((rc = kf_facerec_forward(net, in, desc, scratch, err)) < 0 || !(flags & KF_FACE_MIRROR))
+	if (!nets || !nets->facerec)
+		return kf_err_set(err, KF_E_INVALID, "face pipeline: network not loaded");
+	if ((rc = kf_facerec_forward_batch(nets->facerec, in, n, desc, scratch, err)) < 0 ||
+	    !(flags & KF_FACE_MIRROR))
 		return rc;
 	kf_arena_rewind(scratch, m);
-	mirror_input(in, KF_FACEREC_INPUT);
-	if ((rc = kf_facerec_forward(net, in, flip, scratch, err)) < 0)
+	if (!(flip = kf_arena_alloc_array(scratch, (size_t)n * KF_FACEREC_DIM, sizeof(float))))
+		return kf_err_set(err, KF_E_NOMEM, "face pipeline: out of memory");
+	for (int i = 0; i < n; i++)
+		mirror_input(in + (size_t)i * side * side * 3, (int)side);
+	if ((rc = kf_facerec_forward_batch(nets->facerec, in, n, flip, scratch, err)) < 0)
 		return rc;
-	for (int i = 0; i < KF_FACEREC_DIM; i++)
+	for (size_t i = 0; i < (size_t)n * KF_FACEREC_DIM; i++)
 		desc[i] = (desc[i] + flip[i]) * 0.5f;
 	return KF_OK;
 }
 
-int kf_face_describe_flags(const struct kf_face_nets *nets, const struct kf_image *img,
-			   const struct kf_box *det, unsigned flags, float *landmarks, float *desc,
-			   struct kf_face_crops *crops, struct kf_arena *scratch,
-			   struct kf_err *err)
+int kf_face_prepare(const struct kf_face_nets *nets, const struct kf_image *img,
+		    const struct kf_box *det, float *landmarks, float *input,
+		    struct kf_face_crops *crops, struct kf_arena *scratch, struct kf_err *err)
 {
 	struct kf_face_rect lc, al, dc;
 	double pts[2 * KF_LANDMARK_POINTS];
 	float rel[2 * KF_LANDMARK_POINTS], *in;
 	int rc;
 
-	if (!nets || !nets->landmark || (desc && !nets->facerec))
+	if (!nets || !nets->landmark)
 		return kf_err_set(err, KF_E_INVALID, "face pipeline: network not loaded");
 	if (!img || !img->rgb || img->width < 1 || img->height < 1)
 		return kf_err_set(err, KF_E_INVALID, "face pipeline: empty image");
@@ -145,7 +149,7 @@ int kf_face_describe_flags(const struct kf_face_nets *nets, const struct kf_imag
 	if (crops)
 		crops->landmark = lc;
 
-	if (!(in = kf_arena_alloc_array(scratch, (size_t)KF_FACEREC_INPUT * KF_FACEREC_INPUT * 3,
+	if (!(in = kf_arena_alloc_array(scratch, (size_t)KF_LANDMARK_INPUT * KF_LANDMARK_INPUT * 3,
 					sizeof(float))))
 		return kf_err_set(err, KF_E_NOMEM, "face pipeline: out of memory");
 	if ((rc = kf_image_to_net_input(img, lc.x, lc.y, lc.width, lc.height, KF_LANDMARK_INPUT, 1,
@@ -162,7 +166,7 @@ int kf_face_describe_flags(const struct kf_face_nets *nets, const struct kf_imag
 			landmarks[2 * i + 1] = (float)pts[2 * i + 1];
 		}
 	}
-	if (!desc)
+	if (!input)
 		return KF_OK;
 
 	kf_face_align_dlib(pts, lc.width, lc.height, &al);
@@ -173,10 +177,26 @@ int kf_face_describe_flags(const struct kf_face_nets *nets, const struct kf_imag
 				  al.x, al.y, al.width, al.height, img->width, img->height);
 	if (crops)
 		crops->descriptor = dc;
-	if ((rc = kf_image_to_net_input(img, dc.x, dc.y, dc.width, dc.height, KF_FACEREC_INPUT, 1,
-					in, err)) < 0)
+	return kf_image_to_net_input(img, dc.x, dc.y, dc.width, dc.height, KF_FACEREC_INPUT, 1,
+				     input, err);
+}
+
+int kf_face_describe_flags(const struct kf_face_nets *nets, const struct kf_image *img,
+			   const struct kf_box *det, unsigned flags, float *landmarks, float *desc,
+			   struct kf_face_crops *crops, struct kf_arena *scratch,
+			   struct kf_err *err)
+{
+	float *in = NULL;
+	int rc;
+
+	if (desc && (!nets || !nets->facerec))
+		return kf_err_set(err, KF_E_INVALID, "face pipeline: network not loaded");
+	if (desc && !(in = kf_arena_alloc_array(scratch, (size_t)KF_FACEREC_INPUT *
+						KF_FACEREC_INPUT * 3, sizeof(float))))
+		return kf_err_set(err, KF_E_NOMEM, "face pipeline: out of memory");
+	if ((rc = kf_face_prepare(nets, img, det, landmarks, in, crops, scratch, err)) < 0 || !desc)
 		return rc;
-	return recognise(nets->facerec, in, flags, desc, scratch, err);
+	return kf_face_recognise(nets, in, 1, flags, desc, scratch, err);
 }
 
 int kf_face_describe_crops(const struct kf_face_nets *nets, const struct kf_image *img,

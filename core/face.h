@@ -117,4 +117,19 @@ int kf_face_describe_flags(const struct kf_face_nets *nets, const struct kf_imag
 			   struct kf_face_crops *crops, struct kf_arena *scratch,
 			   struct kf_err *err);
 
+/* kf_face_describe_flags in two steps, so that the recognition net can run
+ * on several faces at once (it is then faster a face: nn_facerec.h).
+ * kf_face_prepare: the landmarks (may be NULL) and, when input is not NULL,
+ * the recognition net's input for the face (KF_FACEREC_INPUT^2 x 3 floats,
+ * the caller's); errors as kf_face_describe. kf_face_recognise: the
+ * descriptors of n such inputs back to back (in is changed with
+ * KF_FACE_MIRROR), 128 floats each into desc; the same numbers as
+ * kf_face_describe_flags gives each face alone. Scratch as kf_face_describe,
+ * about 3 MB a face for kf_face_recognise. */
+int kf_face_prepare(const struct kf_face_nets *nets, const struct kf_image *img,
+		    const struct kf_box *det, float *landmarks, float *input,
+		    struct kf_face_crops *crops, struct kf_arena *scratch, struct kf_err *err);
+int kf_face_recognise(const struct kf_face_nets *nets, float *in, int n, unsigned flags,
+		      float *desc, struct kf_arena *scratch, struct kf_err *err);
+
 #endif

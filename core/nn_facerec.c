@@ -253,17 +253,19 @@ static int residual(const struct fr_conv *cv, const struct fr_layer *l, struct k
 	return KF_OK;
 }
 
-int kf_facerec_forward_stages(const struct kf_facerec *net, const float *in, float *desc,
-			      struct kf_arena *scratch, kf_nn_stage_fn fn, void *ctx,
-			      struct kf_err *err)
+/* The net on n faces (in: n inputs back to back; desc: n descriptors). */
+static int forward(const struct kf_facerec *net, const float *in, int n, float *desc,
+		   struct kf_arena *scratch, kf_nn_stage_fn fn, void *ctx, struct kf_err *err)
 {
 	const struct kf_conv_params first = { 2, KF_PAD_VALID, 0, 0, 0, 0, KF_ACT_RELU };
 	const int S = KF_FACEREC_INPUT;
 	struct kf_tensor *x, *y, *avg, out;
 
-	if (!(x = kf_tensor_nhwc(scratch, 1, S, S, 3)))
+	if (n < 1)
+		return kf_err_set(err, KF_E_INVALID, "face recognition net: %d faces", n);
+	if (!(x = kf_tensor_nhwc(scratch, n, S, S, 3)))
 		goto nomem;
-	kf_nn_normalize_mean(x->data, in, (size_t)S * S, fr_mean, 255.0f);
+	kf_nn_normalize_mean(x->data, in, (size_t)S * S * (size_t)n, fr_mean, 255.0f);
 	STAGE("input_normalized", x);
 	if (!(y = conv_out(scratch, x, 7, 2, KF_PAD_VALID, 32)) ||
 	    conv(y, x, &net->first, &first, scratch) < 0)
@@ -278,21 +280,34 @@ int kf_facerec_forward_stages(const struct kf_facerec *net, const float *in, flo
 			goto nomem;
 		STAGE(fr_layers[i].name, x);
 	}
-	if (!(avg = kf_tensor_nhwc(scratch, 1, 1, 1, x->ne[0])))
+	if (!(avg = kf_tensor_nhwc(scratch, n, 1, 1, x->ne[0])))
 		goto nomem;
 	kf_nn_global_avgpool(avg, x);
 	STAGE("global_avg", avg);
-	kf_gemm_packed(1, KF_FACEREC_DIM, 256, avg->data, 256, net->fc, desc, KF_FACEREC_DIM, NULL,
+	kf_gemm_packed(n, KF_FACEREC_DIM, 256, avg->data, 256, net->fc, desc, KF_FACEREC_DIM, NULL,
 		       KF_ACT_NONE);
-	kf_tensor_init(&out, KF_F32, KF_FACEREC_DIM, 1, 1, 1, desc);
+	kf_tensor_init(&out, KF_F32, KF_FACEREC_DIM, 1, 1, n, desc);
 	STAGE("fc_descriptor", &out);
 	return KF_OK;
 nomem:
 	return kf_err_set(err, KF_E_NOMEM, "face recognition net: out of memory");
 }
 
+int kf_facerec_forward_stages(const struct kf_facerec *net, const float *in, float *desc,
+			      struct kf_arena *scratch, kf_nn_stage_fn fn, void *ctx,
+			      struct kf_err *err)
+{
+	return forward(net, in, 1, desc, scratch, fn, ctx, err);
+}
+
+int kf_facerec_forward_batch(const struct kf_facerec *net, const float *in, int n, float *desc,
+			     struct kf_arena *scratch, struct kf_err *err)
+{
+	return forward(net, in, n, desc, scratch, NULL, NULL, err);
+}
+
 int kf_facerec_forward(const struct kf_facerec *net, const float *in, float *desc,
 		       struct kf_arena *scratch, struct kf_err *err)
 {
-	return kf_facerec_forward_stages(net, in, desc, scratch, NULL, NULL, err);
+	return forward(net, in, 1, desc, scratch, NULL, NULL, err);
 }
