@@ -685,6 +685,46 @@ static void test_mirror(void **state)
 	kf_image_release(&img);
 }
 
+/* kf_face_prepare + kf_face_recognise on sample1's three faces as one batch,
+ * with and without KF_FACE_MIRROR: each face's landmarks and descriptor are
+ * kf_face_describe_flags's to the bit. */
+static void test_batch(void **state)
+{
+	kf_test_slow();	/* before anything is allocated */
+	const struct kf_face_nets nets = { lm_net, fr_net };
+	const size_t one = 150 * 150 * 3;
+	struct kf_image img = { 0 };
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_arena a = KF_ARENA_INIT;
+	float lm[3][136], want_lm[136], want[128], desc[3 * 128];
+	float *in = malloc(3 * one * sizeof(float));
+	(void)state;
+
+	assert_non_null(in);
+	if (kf_image_load(KF_TEST_DEMO "/sample1.jpg", 0, &img, NULL, &err) < 0)
+		fail_msg("%s", err.msg);
+	for (unsigned flags = 0; flags <= KF_FACE_MIRROR; flags += KF_FACE_MIRROR) {
+		for (int i = 0; i < 3; i++) {
+			kf_arena_reset(&a);
+			assert_int_equal(kf_face_prepare(&nets, &img, &sample1_boxes[i], lm[i],
+							 in + i * one, NULL, &a, &err), KF_OK);
+		}
+		kf_arena_reset(&a);
+		assert_int_equal(kf_face_recognise(&nets, in, 3, flags, desc, &a, &err), KF_OK);
+		for (int i = 0; i < 3; i++) {
+			kf_arena_reset(&a);
+			assert_int_equal(kf_face_describe_flags(&nets, &img, &sample1_boxes[i], flags,
+								want_lm, want, NULL, &a, &err), KF_OK);
+			assert_memory_equal(lm[i], want_lm, sizeof(want_lm));
+			assert_memory_equal(desc + i * 128, want, sizeof(want));
+		}
+	}
+	assert_int_equal(kf_face_recognise(&nets, in, 0, 0, desc, &a, &err), KF_E_INVALID);
+	free(in);
+	kf_arena_release(&a);
+	kf_image_release(&img);
+}
+
 /* Every allocation of a call (the arena growing) fails in turn: KF_E_NOMEM,
  * nothing leaks, and the next call with memory works. */
 static void test_nomem(void **state)
@@ -730,6 +770,7 @@ int main(void)
 		cmocka_unit_test(test_box_outside),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_mirror),
+		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_nomem),
 	};
 
