@@ -84,7 +84,7 @@ void kf_face_align_dlib(const double *landmarks, int crop_w, int crop_h,
  * landmarks (136 floats, may be NULL) get the 68 points x0,y0,x1,y1,... in
  * image pixels; desc (128 floats, may be NULL: then only landmarks are
  * computed and nets->facerec is not used) gets the descriptor.
- * Intermediates (net inputs, activations, im2col rows: about 25 MB) come
+ * Intermediates (net inputs and activations: about 7 MB) come
  * from scratch, which is not reset here: reset it between faces.
  * Errors: KF_E_NOFACE when a crop is empty (the box or the aligned box lies
  * outside the image), KF_E_INVALID for a bad image, no box or a missing net,
