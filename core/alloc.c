@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static atomic_long fail_countdown;	/* > 0: fail when it reaches 0 */
 static atomic_long alloc_count;
@@ -58,6 +59,22 @@ void *kf_aligned_alloc(size_t align, size_t size)
 		return NULL;
 	if (posix_memalign(&p, align, size ? size : 1) != 0)
 		return NULL;
+	return p;
+}
+
+void *kf_malloc_large(size_t size)
+{
+	/* 2 MB: the huge page size of x86-64 and of AArch64 with 4 KB pages */
+	const size_t huge = (size_t)2 << 20;
+	void *p;
+
+	if (size < 2 * huge)
+		return kf_malloc(size);
+	if (!(p = kf_aligned_alloc(huge, size)))
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, size & ~(huge - 1), MADV_HUGEPAGE);
+#endif
 	return p;
 }
 

@@ -20,6 +20,13 @@ void *kf_calloc(size_t n, size_t size);
 void *kf_realloc(void *p, size_t size);
 /* Aligned to `align` (a power of two, >= sizeof(void *)); free with kf_free. */
 void *kf_aligned_alloc(size_t align, size_t size);
+/* As kf_malloc, for buffers of megabytes (a decoded photo, a network's
+ * scratch): from 4 MB up, aligned to 2 MB and advised onto huge pages where
+ * the system gives them on request (Linux's transparent huge pages in
+ * "madvise" mode). First touching a decoded 24-megapixel photo was 18,000
+ * page faults on 4 KB pages, 36 on 2 MB ones. Only a hint: nothing depends
+ * on it. Free with kf_free. */
+void *kf_malloc_large(size_t size);
 char *kf_strdup(const char *s);
 /* The first n bytes of s (which must hold them) and a NUL. */
 char *kf_strndup(const char *s, size_t n);

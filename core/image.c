@@ -66,8 +66,8 @@ int kf_image_alloc(struct kf_image *img, int w, int h, struct kf_err *err)
 {
 	if (w <= 0 || h <= 0 || w > KF_IMAGE_MAX_SIDE || h > KF_IMAGE_MAX_SIDE)
 		return kf_err_set(err, KF_E_INVALID, "bad image size %dx%d", w, h);
-	/* (size_t)w * h <= 2^30, times 3 fits any 64-bit size_t; kf_malloc_array checks anyway */
-	if (!(img->rgb = kf_malloc_array((size_t)w * (size_t)h, 3)))
+	/* (size_t)w * h <= 2^30, times 3 fits any 64-bit size_t */
+	if (!(img->rgb = kf_malloc_large((size_t)w * (size_t)h * 3)))
 		return kf_err_set(err, KF_E_NOMEM, "out of memory for a %dx%d image", w, h);
 	img->width = w;
 	img->height = h;
