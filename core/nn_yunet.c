@@ -14,7 +14,7 @@
 #define N_DP 14		/* backbone DP blocks 0..10, neck lateral convs 11..13 */
 #define HEAD_CH 16	/* cls, obj, box 4, landmarks 10 */
 #define HALO 10		/* stride-2 rows a band recomputes on each side (9, even) */
-#define BAND_BYTES ((size_t)32 << 20)	/* target scratch of the banded layers */
+#define BAND_BYTES ((size_t)16 << 20)	/* target scratch of the banded layers */
 
 /* A 1x1 (or the stem's 3x3) conv with its filter packed for the GEMM: shape in f
  * (f.data NULL), packed, bias b (points into the weights). */
