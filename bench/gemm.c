@@ -40,6 +40,9 @@ int main(void)
 		{ 35 * 35, 32, 288, "facerec conv32 3x3x32" },
 		{ 9 * 9, 256, 2304, "facerec conv256 3x3x256" },
 		{ 104 * 104, 64, 32, "tiny conv2 pointwise" },
+		{ 1500 * 16, 16, 16, "yunet dp0 pointwise 16->16 (a band)" },
+		{ 750 * 16, 32, 16, "yunet dp2 pointwise 16->32 (a band)" },
+		{ 375 * 16, 64, 32, "yunet dp4 pointwise 32->64 (a band)" },
 		{ 1000, 1000, 1000, "square 1000" },
 	};
 	struct kf_arena arena = KF_ARENA_INIT;
