@@ -337,12 +337,13 @@ static double gemm_nmse(const float *x, const float *y, int M, int N, int ld)
 
 /* The fastest kernel (NEON on ARM64, AVX-512 or AVX2 on x86) against the
  * portable tile forced with kf_gemm_set_kernel("generic"), and both against
- * kf_gemm_ref: every partial tile (1..5 rows left over, columns around the
- * 16-column halves and 32-column panels), K around the 256-wide slices, all
+ * kf_gemm_ref: every partial tile (1..5 rows left over, 1..11 for AVX-512's
+ * 12-row tile of at most 16 columns; columns around the 16-column halves and
+ * 32-column panels), K around the 256-wide slices, all
  * activations, with and without bias, C wider than N. */
 static void test_gemm_kernels(void **state)
 {
-	static const int Ms[] = { 1, 5, 6, 7, 13 };
+	static const int Ms[] = { 1, 5, 6, 7, 11, 12, 13, 25 };
 	static const int Ns[] = { 1, 3, 4, 15, 16, 17, 31, 32, 33, 48, 67 };
 	static const int Ks[] = { 1, 7, 256, 300 };
 	struct kf_arena a = KF_ARENA_INIT;
