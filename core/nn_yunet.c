@@ -1,4 +1,4 @@
-/* nn_yunet.c: YuNet forward pass, banded backbone, decoding and NMS (nn_yunet.h). */
+/* nn_yunet.c: YuNet forward pass, streamed backbone, decoding and NMS (nn_yunet.h). */
 #include "core/nn_yunet.h"
 
 #include <assert.h>
@@ -13,8 +13,7 @@
 
 #define N_DP 14		/* backbone DP blocks 0..10, neck lateral convs 11..13 */
 #define HEAD_CH 16	/* cls, obj, box 4, landmarks 10 */
-#define HALO 10		/* stride-2 rows a band recomputes on each side (9, even) */
-#define BAND_BYTES ((size_t)16 << 20)	/* target scratch of the banded layers */
+#define CHUNK 16	/* stride-2 rows the stem gives at a time (a multiple of 4) */
 
 /* A 1x1 (or the stem's 3x3) conv with its filter packed for the GEMM: shape in f
  * (f.data NULL), packed, bias b (points into the weights). */
@@ -226,15 +225,35 @@ static void dw_rows(const struct kf_tensor *w, const float *b, enum kf_act act,
 	kf_nn_depthwise(&out->t, &in->t, w, b, &p, 0, 1);
 }
 
-static int dp_rows(const struct yn_dp *d, struct rows *x, float *buf[2], int *cur,
+/* A DP block fed its input a few rows at a time, top to bottom (the
+ * backbone's stride-2 and stride-4 layers: nothing of them is held whole).
+ * t keeps the pointwise output of the rows [a, b) seen last; the two
+ * bottom ones are the top of the next window, whose depthwise rows follow. */
+struct dp_stage {
+	const struct yn_dp *d;
+	float *t, *o;		/* pointwise and depthwise rows, cap each */
+	int a, b, cap;
+};
+
+/* Feed x (rows [x->lo, x->hi), x->lo == the rows fed so far); out gets the
+ * depthwise rows that are now complete (in s->o), down to the last one once
+ * x reaches the bottom. The same sums as the whole layer. */
+static int dp_push(struct dp_stage *s, const struct rows *x, struct rows *out,
 		   struct kf_arena *scratch)
 {
+	int w = (int)x->t.ne[1], cout = (int)s->d->pw.f.ne[0], rc;
+	int keep = s->b - s->a < 2 ? s->b - s->a : 2;
+	size_t row = (size_t)w * (size_t)cout;
 	struct rows y;
-	int rc;
 
-	if ((rc = pw_rows(&d->pw, x, buf[*cur ^ 1], &y, scratch)) < 0)
+	assert(x->lo == s->b && keep + x->hi - x->lo <= s->cap);
+	memmove(s->t, s->t + (size_t)(s->b - keep - s->a) * row, (size_t)keep * row * sizeof(float));
+	if ((rc = pw_rows(&s->d->pw, x, s->t + (size_t)keep * row, &y, scratch)) < 0)
 		return rc;
-	dw_rows(d->dw, d->dw_b, KF_ACT_RELU, &y, buf[*cur], x);
+	s->a = s->b - keep;
+	s->b = x->hi;
+	rows_init(&y, s->t, s->a, s->b, x->full, w, cout);
+	dw_rows(s->d->dw, s->d->dw_b, KF_ACT_RELU, &y, s->o, out);
 	return KF_OK;
 }
 
@@ -287,63 +306,68 @@ static void stem_rows(const struct kf_yunet *net, const uint8_t *rgb, int w, int
 	}
 }
 
-static int band_rows_override;
+static int chunk_override;
 
-void kf_yunet_set_band_rows(int rows)
+void kf_yunet_set_chunk_rows(int rows)
 {
-	band_rows_override = rows > 0 ? rows : 0;
+	chunk_override = rows > 0 ? rows : 0;
 }
 
 /* The input of dp5 (stride 8, 64 channels: stage 2's pool, whole) from the
- * image, band by band. */
+ * image, streamed: the stem gives CHUNK stride-2 rows at a time, and each
+ * layer after it passes on the rows it can finish (dp_push), so the
+ * stride-2 and stride-4 layers hold a few rows each, in cache, and compute
+ * every row once. The stem's windows end at rows 4k + 1, so every DP
+ * block's output ends on the row its 2x2 pool needs (each block's output
+ * ends a row above its input's; the first pool halves it). */
 static int backbone_s8(const struct kf_yunet *net, const uint8_t *rgb, int w, int h,
 		       size_t stride, int wp, int hp, struct kf_tensor *s8,
 		       struct kf_arena *scratch)
 {
-	int h2 = hp / 2, h8 = hp / 8, w2 = wp / 2;
-	/* per stride-2 row: two buffers of 16 x w2 floats */
-	size_t per_row = (size_t)w2 * 16 * 2 * sizeof(float);
-	long band = ((long)(BAND_BYTES / per_row) - 2 * HALO) / 4;
+	int h2 = hp / 2, w2 = wp / 2, step = chunk_override ? 4 * chunk_override : CHUNK;
+	/* rows a stage may hold: 2 carried, a window, 1 more at the bottom */
+	int cap2, cap4;
 	struct kf_arena_mark mark = kf_arena_mark(scratch);
-	float *buf[2], *stem;
-	size_t cap;
+	struct dp_stage dp[5];
+	float *stem, *x2, *x4;
 	int rc = KF_OK;
 
-	if (band_rows_override)
-		band = band_rows_override;
-	if (band < 1)
-		band = 1;
-	if (band > h8)
-		band = h8;
-	cap = (size_t)(4 * band + 2 * HALO) * (size_t)w2 * 16;	/* floats */
-	if (!(buf[0] = kf_arena_alloc_array(scratch, cap, sizeof(float))) ||
-	    !(buf[1] = kf_arena_alloc_array(scratch, cap, sizeof(float))) ||
-	    !(stem = kf_arena_alloc_array(scratch, (size_t)(wp + 1) * 9, sizeof(float))))
+	/* at least 12: dp4's first window then still has the 3 rows (padding
+	 * included) its depthwise conv needs, though each block's output is a
+	 * row shorter than its input */
+	step = step < 12 ? 12 : step > h2 ? (h2 + 3) / 4 * 4 : step;
+	cap2 = step + 4;
+	cap4 = step / 2 + 8;
+	if (!(stem = kf_arena_alloc_array(scratch, (size_t)(wp + 1) * 9, sizeof(float))) ||
+	    !(x2 = kf_arena_alloc_array(scratch, (size_t)cap2 * w2 * 16, sizeof(float))) ||
+	    !(x4 = kf_arena_alloc_array(scratch, (size_t)cap4 * (w2 / 2) * 16, sizeof(float))))
 		return KF_E_NOMEM;
-	for (int r0 = 0; r0 < h8 && rc >= 0; r0 += (int)band) {
-		int r1 = r0 + band < h8 ? r0 + (int)band : h8;
-		int a = 4 * r0 - HALO > 0 ? 4 * r0 - HALO : 0;
-		int b = 4 * r1 + HALO < h2 ? 4 * r1 + HALO : h2;
-		struct kf_arena_mark m = kf_arena_mark(scratch);
-		struct rows x, y;
-		int cur = 0;
+	for (int i = 0; i < 5; i++) {
+		int cap = i ? cap4 : cap2;
+		size_t n = (size_t)cap * (size_t)(i ? w2 / 2 : w2) * (size_t)dp_out[i];
 
-		stem_rows(net, rgb, w, h, stride, wp, hp, a, b, stem, buf[0], &x);
-		if ((rc = dp_rows(&net->dp[0], &x, buf, &cur, scratch)) < 0)
+		dp[i] = (struct dp_stage){ &net->dp[i], NULL, NULL, 0, 0, cap };
+		if (!(dp[i].t = kf_arena_alloc_array(scratch, n, sizeof(float))) ||
+		    !(dp[i].o = kf_arena_alloc_array(scratch, n, sizeof(float))))
+			return KF_E_NOMEM;
+	}
+	for (int a = 0, b; a < h2 && rc >= 0; a = b) {
+		struct rows x, y;
+
+		b = a ? a + step : step + 1;
+		b = b < h2 ? b : h2;
+		stem_rows(net, rgb, w, h, stride, wp, hp, a, b, stem, x2, &x);
+		if ((rc = dp_push(&dp[0], &x, &y, scratch)) < 0)
 			break;
-		pool_rows(&x, buf[cur ^ 1], &y);
-		x = y;
-		cur ^= 1;
-		for (int i = 1; i <= 4 && rc >= 0; i++)
-			rc = dp_rows(&net->dp[i], &x, buf, &cur, scratch);
+		pool_rows(&y, x4, &x);
+		for (int i = 1; i <= 4 && rc >= 0; i++) {
+			rc = dp_push(&dp[i], &x, &y, scratch);
+			x = y;
+		}
 		if (rc < 0)
 			break;
-		/* stage 2's pool on the band's own rows only, straight into s8 */
-		assert(x.lo <= 2 * r0 && x.hi >= 2 * r1 && x.full == 2 * h8);
-		rows_init(&y, (float *)x.t.data + (size_t)(2 * r0 - x.lo) * (size_t)(x.t.ne[1] * 64),
-			  2 * r0, 2 * r1, x.full, (int)x.t.ne[1], 64);
-		pool_rows(&y, (float *)s8->data + (size_t)r0 * (size_t)(s8->ne[1] * 64), &x);
-		kf_arena_rewind(scratch, m);
+		assert(x.lo % 2 == 0 && (x.hi % 2 == 0 || x.hi == x.full));
+		pool_rows(&x, (float *)s8->data + (size_t)(x.lo / 2) * (size_t)(s8->ne[1] * 64), &y);
 	}
 	kf_arena_rewind(scratch, mark);
 	return rc;

@@ -23,12 +23,14 @@
  * kept, greedy NMS at IoU > nms_iou, at most KF_YUNET_MAX_FACES out: the
  * original's order and rules.
  *
- * MEMORY: the stride-2 and stride-4 layers (the bulk of the activations) run in
- * row bands of the image, with the rows their 3x3 windows need recomputed at
- * each band's edges (9 stride-2 rows), so a band's results are exactly the
- * whole image's; stride 8 and coarser live whole (a DP block there works in
+ * MEMORY: the stride-2 and stride-4 layers (the bulk of the activations) are
+ * streamed: the stem gives them a few rows at a time and each passes on the
+ * rows it can finish, holding only those and the two its 3x3 window shares
+ * with the next rows; every row is computed once and the numbers are the
+ * whole image's. Stride 8 and coarser live whole (a DP block there works in
  * place, its pointwise output given back after the depthwise conv). A
- * 3000x2000 input needs about 55 MB of scratch (bands of 32 MB).
+ * 3000x2000 input needs about 55 MB of scratch, most of it the stride-8
+ * tensors.
  *
  * A loaded net is read-only: threads may share it, each with its own arena.
  */
@@ -81,9 +83,9 @@ int kf_yunet_detect_stages(const struct kf_yunet *net, const uint8_t *rgb, int w
 			   struct kf_yunet_face **out, size_t *n, struct kf_arena *scratch,
 			   kf_nn_stage_fn fn, void *ctx, struct kf_err *err);
 
-/* Test hook: run the banded layers `rows` stride-8 rows at a time (0: the
- * default, from the memory budget), process-wide. Not thread-safe with
+/* Test hook: the stem gives the streamed layers 4 * rows stride-2 rows at a
+ * time (at least 12; 0: the default, 16), process-wide. Not thread-safe with
  * running passes. */
-void kf_yunet_set_band_rows(int rows);
+void kf_yunet_set_chunk_rows(int rows);
 
 #endif

@@ -4,8 +4,8 @@
  * and aspect ratios. Every face the original finds scoring >= CHECK_SCORE must
  * be found with IoU >= 0.95 and a score within 0.01, with landmarks within 2 px
  * (the original truncates its floats to ints), and nothing else may score that
- * high. Also: bands of any height give the whole image's numbers, tiny and
- * extreme images, a damaged weight file. */
+ * high. Also: the streamed layers fed any number of rows at a time give the
+ * whole image's numbers, tiny and extreme images, a damaged weight file. */
 #include "testutil.h"
 #include "stages.h"
 
@@ -155,31 +155,34 @@ static void test_parity(void **state)
 	assert_true(checked >= 55);	/* 60 faces score >= CHECK_SCORE */
 }
 
-/* Bands only split the work: any band height gives the whole image's faces. */
-static void test_bands(void **state)
+/* Streaming only splits the work: the stem's rows given 12, 16 (the
+ * default), 28, 40 or 52 at a time give the very numbers of one pass over
+ * the whole image. */
+static void test_chunks(void **state)
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_image img = { 0, 0, NULL };
-	struct kf_yunet_face *whole, *banded;
-	size_t n, nb;
+	struct kf_yunet_face *whole, *chunked;
+	size_t n, nc;
 	(void)state;
 	kf_test_slow();
 
 	assert_int_equal(kf_image_load(image_path("sample5.jpg"), 0, &img, NULL, &err), KF_OK);
+	kf_yunet_set_chunk_rows(1 << 20);
 	whole = run(&img, &n);
 	assert_true(n >= 5);
-	for (int rows = 1; rows <= 13; rows += 6) {
-		kf_yunet_set_band_rows(rows);
-		banded = run(&img, &nb);
-		assert_int_equal(nb, n);
+	for (int rows = 1; rows <= 13; rows += 3) {
+		kf_yunet_set_chunk_rows(rows);
+		chunked = run(&img, &nc);
+		assert_int_equal(nc, n);
 		for (size_t i = 0; i < n; i++) {
-			assert_true(fabsf(banded[i].score - whole[i].score) < 1e-5f);
-			assert_true(fabsf(banded[i].x0 - whole[i].x0) < 1e-3f);
-			assert_true(fabsf(banded[i].y1 - whole[i].y1) < 1e-3f);
+			assert_true(chunked[i].score == whole[i].score);
+			assert_true(chunked[i].x0 == whole[i].x0 && chunked[i].y0 == whole[i].y0);
+			assert_true(chunked[i].x1 == whole[i].x1 && chunked[i].y1 == whole[i].y1);
 		}
-		kf_free(banded);
+		kf_free(chunked);
 	}
-	kf_yunet_set_band_rows(0);
+	kf_yunet_set_chunk_rows(0);
 	kf_free(whole);
 	kf_image_release(&img);
 }
@@ -247,7 +250,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parity),
-		cmocka_unit_test(test_bands),
+		cmocka_unit_test(test_chunks),
 		cmocka_unit_test(test_odd_sizes),
 		cmocka_unit_test(test_damaged_weights),
 	};
