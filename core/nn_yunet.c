@@ -211,12 +211,13 @@ static int pw_rows(const struct yn_conv *c, const struct rows *in, float *buf, s
 	return kf_nn_conv2d_packed(&out->t, &in->t, &c->f, c->packed, NULL, c->b, &p, scratch, 0, 1);
 }
 
-/* A 3x3 depthwise conv on rows [lo, hi) gives rows [lo + 1, hi - 1), or down to
- * the edge where the range touches the layer's edge (zero padding there). */
+/* A 3x3 depthwise conv on rows [lo, hi) gives rows [lo + 1, hi - 1), or from
+ * row 0 with pt (lo is 0: zero padding above), down to the last row where the
+ * range reaches the layer's bottom (zero padding below). */
 static void dw_rows(const struct kf_tensor *w, const float *b, enum kf_act act,
-		    const struct rows *in, float *buf, struct rows *out)
+		    const struct rows *in, int pt, float *buf, struct rows *out)
 {
-	int pt = in->lo == 0, pb = in->hi == in->full;
+	int pb = in->hi == in->full;
 	const struct kf_conv_params p = { 1, KF_PAD_EXPLICIT, pt, pb, 1, 1, act };
 
 	assert(in->hi - in->lo + pt + pb >= 3);
@@ -226,34 +227,42 @@ static void dw_rows(const struct kf_tensor *w, const float *b, enum kf_act act,
 }
 
 /* A DP block fed its input a few rows at a time, top to bottom (the
- * backbone's stride-2 and stride-4 layers: nothing of them is held whole).
- * t keeps the pointwise output of the rows [a, b) seen last; the two
- * bottom ones are the top of the next window, whose depthwise rows follow. */
+ * backbone up to stride 8: nothing of it is held whole). t keeps the
+ * pointwise output of the rows [a, b) that the depthwise rows from `done` on
+ * still need: the two above them, or the first rows until they make a
+ * window. */
 struct dp_stage {
 	const struct yn_dp *d;
 	float *t, *o;		/* pointwise and depthwise rows, cap each */
-	int a, b, cap;
+	int a, b, done, cap;
 };
 
 /* Feed x (rows [x->lo, x->hi), x->lo == the rows fed so far); out gets the
- * depthwise rows that are now complete (in s->o), down to the last one once
- * x reaches the bottom. The same sums as the whole layer. */
+ * depthwise rows now complete (in s->o; maybe none), down to the last one
+ * once x reaches the bottom: they end a row above x, or at the bottom. The
+ * same sums as the whole layer. */
 static int dp_push(struct dp_stage *s, const struct rows *x, struct rows *out,
 		   struct kf_arena *scratch)
 {
 	int w = (int)x->t.ne[1], cout = (int)s->d->pw.f.ne[0], rc;
-	int keep = s->b - s->a < 2 ? s->b - s->a : 2;
+	int a = s->done > 0 ? s->done - 1 : 0;
 	size_t row = (size_t)w * (size_t)cout;
 	struct rows y;
 
-	assert(x->lo == s->b && keep + x->hi - x->lo <= s->cap);
-	memmove(s->t, s->t + (size_t)(s->b - keep - s->a) * row, (size_t)keep * row * sizeof(float));
-	if ((rc = pw_rows(&s->d->pw, x, s->t + (size_t)keep * row, &y, scratch)) < 0)
+	assert(x->lo == s->b && a >= s->a && s->b - a + x->hi - x->lo <= s->cap);
+	memmove(s->t, s->t + (size_t)(a - s->a) * row, (size_t)(s->b - a) * row * sizeof(float));
+	if ((rc = pw_rows(&s->d->pw, x, s->t + (size_t)(s->b - a) * row, &y, scratch)) < 0)
 		return rc;
-	s->a = s->b - keep;
+	s->a = a;
 	s->b = x->hi;
-	rows_init(&y, s->t, s->a, s->b, x->full, w, cout);
-	dw_rows(s->d->dw, s->d->dw_b, KF_ACT_RELU, &y, s->o, out);
+	if (s->b - a + (s->done == 0) + (s->b == x->full) < 3) {	/* no window yet */
+		rows_init(out, s->o, s->done, s->done, x->full, w, cout);
+		return KF_OK;
+	}
+	rows_init(&y, s->t, a, s->b, x->full, w, cout);
+	dw_rows(s->d->dw, s->d->dw_b, KF_ACT_RELU, &y, s->done == 0, s->o, out);
+	assert(out->lo == s->done);
+	s->done = out->hi;
 	return KF_OK;
 }
 
@@ -313,61 +322,66 @@ void kf_yunet_set_chunk_rows(int rows)
 	chunk_override = rows > 0 ? rows : 0;
 }
 
-/* The input of dp5 (stride 8, 64 channels: stage 2's pool, whole) from the
+/* fb1, the backbone's stride-8 output (dp6's, 64 channels, whole), from the
  * image, streamed: the stem gives CHUNK stride-2 rows at a time, and each
- * layer after it passes on the rows it can finish (dp_push), so the
- * stride-2 and stride-4 layers hold a few rows each, in cache, and compute
- * every row once. The stem's windows end at rows 4k + 1, so every DP
- * block's output ends on the row its 2x2 pool needs (each block's output
- * ends a row above its input's; the first pool halves it). */
-static int backbone_s8(const struct kf_yunet *net, const uint8_t *rgb, int w, int h,
-		       size_t stride, int wp, int hp, struct kf_tensor *s8,
-		       struct kf_arena *scratch)
+ * layer after it passes on the rows it can finish (dp_push), so the layers
+ * up to dp6 hold a few rows each, in cache, and compute every row once; dp6
+ * writes into fb1. The stem's windows end at rows 4k + 1, so the rows
+ * reaching each 2x2 pool end on an even row (each DP block's output ends a
+ * row above its input's; the first pool halves it). */
+static int backbone_fb1(const struct kf_yunet *net, const uint8_t *rgb, int w, int h,
+			size_t stride, int wp, int hp, struct kf_tensor *fb1,
+			struct kf_arena *scratch)
 {
 	int h2 = hp / 2, w2 = wp / 2, step = chunk_override ? 4 * chunk_override : CHUNK;
-	/* rows a stage may hold: 2 carried, a window, 1 more at the bottom */
-	int cap2, cap4;
 	struct kf_arena_mark mark = kf_arena_mark(scratch);
-	struct dp_stage dp[5];
-	float *stem, *x2, *x4;
-	int rc = KF_OK;
+	struct dp_stage dp[7];
+	float *stem, *x2, *x4, *x8;
+	size_t row8 = (size_t)(w2 / 4) * 64;
+	int cap[3], rc = KF_OK;
 
-	/* at least 12: dp4's first window then still has the 3 rows (padding
-	 * included) its depthwise conv needs, though each block's output is a
-	 * row shorter than its input */
-	step = step < 12 ? 12 : step > h2 ? (h2 + 3) / 4 * 4 : step;
-	cap2 = step + 4;
-	cap4 = step / 2 + 8;
+	step = step > h2 ? (h2 + 3) / 4 * 4 : step;
+	/* rows a stage holds at most, by stride: 2 kept, the most it gets at a
+	 * time (the stem's first window, halved by each pool, a row more from
+	 * each block at the bottom) */
+	cap[0] = step + 4;
+	cap[1] = step / 2 + 8;
+	cap[2] = step / 4 + 12;
 	if (!(stem = kf_arena_alloc_array(scratch, (size_t)(wp + 1) * 9, sizeof(float))) ||
-	    !(x2 = kf_arena_alloc_array(scratch, (size_t)cap2 * w2 * 16, sizeof(float))) ||
-	    !(x4 = kf_arena_alloc_array(scratch, (size_t)cap4 * (w2 / 2) * 16, sizeof(float))))
+	    !(x2 = kf_arena_alloc_array(scratch, (size_t)cap[0] * w2 * 16, sizeof(float))) ||
+	    !(x4 = kf_arena_alloc_array(scratch, (size_t)cap[1] * (w2 / 2) * 16, sizeof(float))) ||
+	    !(x8 = kf_arena_alloc_array(scratch, (size_t)cap[2] * row8, sizeof(float))))
 		return KF_E_NOMEM;
-	for (int i = 0; i < 5; i++) {
-		int cap = i ? cap4 : cap2;
-		size_t n = (size_t)cap * (size_t)(i ? w2 / 2 : w2) * (size_t)dp_out[i];
+	for (int i = 0; i < 7; i++) {
+		int lv = i == 0 ? 0 : i <= 4 ? 1 : 2;	/* stride 2, 4, 8 */
+		size_t n = (size_t)cap[lv] * (size_t)(w2 >> lv) * (size_t)dp_out[i];
 
-		dp[i] = (struct dp_stage){ &net->dp[i], NULL, NULL, 0, 0, cap };
+		dp[i] = (struct dp_stage){ &net->dp[i], NULL, NULL, 0, 0, 0, cap[lv] };
 		if (!(dp[i].t = kf_arena_alloc_array(scratch, n, sizeof(float))) ||
-		    !(dp[i].o = kf_arena_alloc_array(scratch, n, sizeof(float))))
+		    (i < 6 && !(dp[i].o = kf_arena_alloc_array(scratch, n, sizeof(float)))))
 			return KF_E_NOMEM;
 	}
 	for (int a = 0, b; a < h2 && rc >= 0; a = b) {
 		struct rows x, y;
+		int i;
 
 		b = a ? a + step : step + 1;
 		b = b < h2 ? b : h2;
 		stem_rows(net, rgb, w, h, stride, wp, hp, a, b, stem, x2, &x);
-		if ((rc = dp_push(&dp[0], &x, &y, scratch)) < 0)
-			break;
-		pool_rows(&y, x4, &x);
-		for (int i = 1; i <= 4 && rc >= 0; i++) {
-			rc = dp_push(&dp[i], &x, &y, scratch);
+		for (i = 0; i < 7; i++) {
+			if (i == 1 || i == 5) {	/* the 2x2 pools before dp1 and dp5 */
+				assert(x.lo % 2 == 0 && (x.hi % 2 == 0 || x.hi == x.full));
+				if (x.hi / 2 <= x.lo / 2)
+					break;
+				pool_rows(&x, i == 1 ? x4 : x8, &y);
+				x = y;
+			}
+			if (i == 6)	/* the last block writes into fb1 */
+				dp[6].o = (float *)fb1->data + (size_t)dp[6].done * row8;
+			if ((rc = dp_push(&dp[i], &x, &y, scratch)) < 0 || y.hi == y.lo)
+				break;
 			x = y;
 		}
-		if (rc < 0)
-			break;
-		assert(x.lo % 2 == 0 && (x.hi % 2 == 0 || x.hi == x.full));
-		pool_rows(&x, (float *)s8->data + (size_t)(x.lo / 2) * (size_t)(s8->ne[1] * 64), &y);
 	}
 	kf_arena_rewind(scratch, mark);
 	return rc;
@@ -545,8 +559,7 @@ int kf_yunet_detect_stages(const struct kf_yunet *net, const uint8_t *rgb, int w
 				  w, h, KF_YUNET_MAX_SIDE);
 	if (!(fb1 = kf_tensor_nhwc(scratch, 1, hp / 8, wp / 8, 64)))
 		goto nomem;
-	if ((rc = backbone_s8(net, rgb, w, h, stride, wp, hp, fb1, scratch)) < 0 ||
-	    !(fb1 = dp2_whole(net, 5, fb1, scratch)))
+	if ((rc = backbone_fb1(net, rgb, w, h, stride, wp, hp, fb1, scratch)) < 0)
 		goto nomem;
 	STAGE("fb1", fb1);
 	if (!(fb2 = pool_whole(fb1, scratch)) || !(fb2 = dp2_whole(net, 7, fb2, scratch)))

@@ -84,8 +84,8 @@ int kf_yunet_detect_stages(const struct kf_yunet *net, const uint8_t *rgb, int w
 			   kf_nn_stage_fn fn, void *ctx, struct kf_err *err);
 
 /* Test hook: the stem gives the streamed layers 4 * rows stride-2 rows at a
- * time (at least 12; 0: the default, 16), process-wide. Not thread-safe with
- * running passes. */
+ * time (0: the default, 16), process-wide. Not thread-safe with running
+ * passes. */
 void kf_yunet_set_chunk_rows(int rows);
 
 #endif

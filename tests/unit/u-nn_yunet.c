@@ -155,9 +155,9 @@ static void test_parity(void **state)
 	assert_true(checked >= 55);	/* 60 faces score >= CHECK_SCORE */
 }
 
-/* Streaming only splits the work: the stem's rows given 12, 16 (the
- * default), 28, 40 or 52 at a time give the very numbers of one pass over
- * the whole image. */
+/* Streaming only splits the work: the stem's rows given 4, 16 (the default),
+ * 28, 40 or 52 at a time give the very numbers of one pass over the whole
+ * image. */
 static void test_chunks(void **state)
 {
 	struct kf_err err = KF_ERR_INIT;
