@@ -120,20 +120,20 @@ void kf_arena_reset(struct kf_arena *a)
 {
 	struct kf_arena_block *b = a->head;
 
+	a->used_total = 0;
+	if (b && !b->next && b->size >= a->high_water) {
+		b->used = 0;
+		free_blocks(a->spare);
+		a->spare = NULL;
+		return;
+	}
+	/* Several blocks, or fewer than the high-water mark took (a rewind let
+	 * the later ones go): one block that fits it, so that the next round
+	 * takes no new memory. */
+	free_blocks(a->head);
 	free_blocks(a->spare);
 	a->spare = NULL;
-	if (!b)
-		return;
-	if (b->next) {
-		/* Several blocks: replace them with one that fits the high-water mark. */
-		struct kf_arena_block *one = block_new(a->high_water);
-
-		free_blocks(b);
-		a->head = one;	/* NULL if that failed: the next alloc retries */
-	} else {
-		b->used = 0;
-	}
-	a->used_total = 0;
+	a->head = a->high_water ? block_new(a->high_water) : NULL;	/* NULL: the next alloc retries */
 }
 
 void kf_arena_release(struct kf_arena *a)

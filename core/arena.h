@@ -6,8 +6,9 @@
  *
  * kf_arena_alloc() returns 64-byte aligned memory valid until the next
  * kf_arena_reset() or kf_arena_release(). When the current block is full a new
- * block is chained; kf_arena_reset() then merges them into one block big enough
- * for the high-water mark, so steady state is a single block.
+ * block is chained; kf_arena_reset() then replaces them with one block big
+ * enough for the high-water mark (also when a rewind let the later blocks go),
+ * so steady state is a single block and takes no new pages.
  * Not thread-safe: one arena per thread.
  */
 #ifndef KF_ARENA_H

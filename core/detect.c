@@ -347,11 +347,10 @@ static int run_tiny(const struct kf_detector *d, const struct kf_detect_opts *o,
 	return KF_OK;
 }
 
-static int run_region(const struct kf_detector *d, const struct kf_detect_opts *o,
-		      const struct kf_image *img, int rx, int ry, int rw, int rh,
-		      struct dets *out, struct kf_arena *a, struct kf_err *err)
+static int run_net(const struct kf_detector *d, const struct kf_detect_opts *o,
+		   const struct kf_image *img, int rx, int ry, int rw, int rh,
+		   struct dets *out, struct kf_arena *a, struct kf_err *err)
 {
-	kf_arena_reset(a);	/* each pass starts afresh: nothing in it outlives a pass */
 	if (o->detector == KF_DETECTOR_YUNET)
 		return kf_err_set(err, KF_E_INVALID, "tiling is not for YuNet");
 	if (o->detector == KF_DETECTOR_SSD) {
@@ -362,6 +361,18 @@ static int run_region(const struct kf_detector *d, const struct kf_detect_opts *
 	if (!d->tiny)
 		return kf_err_set(err, KF_E_INVALID, "the tiny detector is not loaded");
 	return run_tiny(d, o, img, rx, ry, rw, rh, out, a, err);
+}
+
+static int run_region(const struct kf_detector *d, const struct kf_detect_opts *o,
+		      const struct kf_image *img, int rx, int ry, int rw, int rh,
+		      struct dets *out, struct kf_arena *a, struct kf_err *err)
+{
+	/* nothing of a pass outlives it: its scratch is given back */
+	struct kf_arena_mark m = kf_arena_mark(a);
+	int rc = run_net(d, o, img, rx, ry, rw, rh, out, a, err);
+
+	kf_arena_rewind(a, m);
+	return rc;
 }
 
 static int by_score(const void *a, const void *b)
@@ -508,6 +519,7 @@ static int yunet_pass(const struct kf_detector *d, const struct kf_detect_opts *
 	const struct kf_image *in = img;
 	int longest = img->width > img->height ? img->width : img->height, rc;
 	struct kf_yunet_face *f = NULL;
+	struct kf_arena_mark m;
 	size_t nf = 0;
 	float back;
 
@@ -520,9 +532,10 @@ static int yunet_pass(const struct kf_detector *d, const struct kf_detect_opts *
 		in = &scaled;
 	}
 	back = (float)img->width / (float)in->width;
-	kf_arena_reset(a);
+	m = kf_arena_mark(a);
 	rc = kf_yunet_detect(d->yunet, in->rgb, in->width, in->height, (size_t)in->width * 3,
 			     o->min_score, KF_YUNET_NMS_IOU, &f, &nf, a, err);
+	kf_arena_rewind(a, m);
 	for (size_t i = 0; rc == KF_OK && i < nf; i++) {
 		struct kf_detection *k;
 		float x0 = f[i].x0, y0 = f[i].y0, x1 = f[i].x1, y1 = f[i].y1;

@@ -142,8 +142,8 @@ int kf_detect_tiled(const struct kf_detect_opts *o, int full_w, int full_h);
 /* Detect faces in img, an upright decode of a full_w x full_h photo at any
  * scale. On success *out (caller frees with kf_free; NULL when none) holds *n
  * detections in full-resolution pixels, sorted by score, highest first.
- * Temporary memory comes from scratch, which is reset before each pass: it
- * must hold nothing the caller still needs. */
+ * Temporary memory comes from scratch and is given back after each pass
+ * (kf_arena_rewind): what the caller holds in it, img included, stays. */
 int kf_detect(const struct kf_detector *d, const struct kf_detect_opts *o,
 	      const struct kf_image *img, int full_w, int full_h, struct kf_detection **out,
 	      size_t *n, struct kf_arena *scratch, struct kf_err *err);

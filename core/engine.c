@@ -116,11 +116,12 @@ static int recognise(const struct kf_face_nets *nets, float *in, const size_t *i
 		     struct kf_err *err)
 {
 	float desc[DESCRIBE_BATCH * KF_FACEREC_DIM];
-	int rc;
+	struct kf_arena_mark m = kf_arena_mark(a);
+	int rc = kf_face_recognise(nets, in, nb, flags & KF_FIND_MIRROR ? KF_FACE_MIRROR : 0, desc,
+				   a, err);
 
-	kf_arena_reset(a);
-	if ((rc = kf_face_recognise(nets, in, nb, flags & KF_FIND_MIRROR ? KF_FACE_MIRROR : 0, desc,
-				    a, err)) < 0)
+	kf_arena_rewind(a, m);
+	if (rc < 0)
 		return rc;
 	for (int k = 0; k < nb; k++) {
 		memcpy(faces[idx[k]].descriptor, desc + (size_t)k * KF_FACEREC_DIM,
@@ -132,7 +133,8 @@ static int recognise(const struct kf_face_nets *nets, float *in, const size_t *i
 
 /* Landmarks and descriptors of each detection not too small, on the full image img, whose
  * origin is (dx, dy) in photo pixels (a padded canvas has negative offsets). The
- * recognition net runs on DESCRIBE_BATCH faces at a time. */
+ * recognition net runs on DESCRIBE_BATCH faces at a time. Scratch from a is
+ * given back face by face (img may live in it). */
 static int describe(const struct kf_engine *e, const struct kf_image *img,
 		    const struct kf_detection *dets, size_t n, double dx, double dy,
 		    unsigned flags, struct kf_face *faces, struct kf_arena *a, struct kf_err *err)
@@ -141,6 +143,7 @@ static int describe(const struct kf_engine *e, const struct kf_image *img,
 	struct kf_face_nets nets = { e->landmark, e->facerec };
 	int want_desc = (flags & KF_FIND_DESCRIPTORS) != 0, nb = 0, rc = KF_OK;
 	size_t idx[DESCRIBE_BATCH];
+	struct kf_arena_mark m = kf_arena_mark(a);
 	float *in = NULL;
 
 	if (!e->landmark || (want_desc && !e->facerec))
@@ -154,7 +157,7 @@ static int describe(const struct kf_engine *e, const struct kf_image *img,
 
 		if (faces[i].too_small)
 			continue;
-		kf_arena_reset(a);
+		kf_arena_rewind(a, m);
 		if ((edge = edge_canvas(img, &box, &canvas, &ox, &oy, err)) < 0) {
 			rc = edge;
 			break;
@@ -182,6 +185,7 @@ static int describe(const struct kf_engine *e, const struct kf_image *img,
 	}
 	if (rc == KF_OK && nb > 0)
 		rc = recognise(&nets, in, idx, nb, flags, faces, a, err);
+	kf_arena_rewind(a, m);
 	kf_free(in);
 	return rc;
 }
@@ -249,7 +253,9 @@ int kf_engine_faces(const struct kf_engine *e, const struct kf_detect_opts *o,
 		    size_t *n, struct kf_image_info *info, double *pad, struct kf_arena *scratch,
 		    struct kf_err *err)
 {
+	/* the decoded photos live in scratch: no fresh pages a photo */
 	struct kf_image small = { 0, 0, NULL }, full = { 0, 0, NULL };
+	struct kf_arena_mark start = kf_arena_mark(scratch);
 	struct kf_detection *dets = NULL;
 	struct kf_image_info inf;
 	struct kf_face *faces = NULL;
@@ -260,8 +266,8 @@ int kf_engine_faces(const struct kf_engine *e, const struct kf_detect_opts *o,
 	*out = NULL;
 	*n = 0;
 	if ((rc = kf_image_probe(buf, len, &inf, err)) < 0 ||
-	    (rc = kf_image_decode(buf, len, kf_detect_min_side(o, inf.width, inf.height), &small,
-				  &inf, err)) < 0)
+	    (rc = kf_image_decode_in(scratch, buf, len, kf_detect_min_side(o, inf.width, inf.height),
+				     &small, &inf, err)) < 0)
 		goto out;
 	if ((rc = kf_detect(e->det, o, &small, inf.width, inf.height, &dets, &nd, scratch, err)) < 0)
 		goto out;
@@ -276,10 +282,9 @@ int kf_engine_faces(const struct kf_engine *e, const struct kf_detect_opts *o,
 	if (need_full || retry) {
 		if (small.width == inf.width && small.height == inf.height) {
 			full = small;
-			small.rgb = NULL;
 		} else {
-			kf_image_release(&small);
-			if ((rc = kf_image_decode(buf, len, 0, &full, NULL, err)) < 0)
+			kf_arena_rewind(scratch, start);
+			if ((rc = kf_image_decode_in(scratch, buf, len, 0, &full, NULL, err)) < 0)
 				goto out;
 		}
 	}
@@ -325,7 +330,6 @@ out:
 		kf_free(faces);
 	}
 	kf_free(dets);
-	kf_image_release(&small);
-	kf_image_release(&full);
+	kf_arena_rewind(scratch, start);
 	return rc;
 }

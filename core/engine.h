@@ -92,7 +92,9 @@ void kf_engine_free(struct kf_engine *e);
  * NULL) the photo's upright size and orientation; *pad (may be NULL) gets the
  * canvas factor that found them (0: the photo itself). Errors: the decoder's
  * (KF_E_FORMAT with the reason), KF_E_INVALID for options or a network the
- * engine did not load, KF_E_NOMEM. scratch is reset as the work proceeds. */
+ * engine did not load, KF_E_NOMEM. scratch holds the decoded photo and the
+ * nets' memory while the work proceeds, and is given back at the end (what
+ * the caller had in it stays). */
 int kf_engine_faces(const struct kf_engine *e, const struct kf_detect_opts *o,
 		    const uint8_t *buf, size_t len, unsigned flags, struct kf_face **out,
 		    size_t *n, struct kf_image_info *info, double *pad, struct kf_arena *scratch,

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/arena.h"
 #include "core/clones.h"
 #include "core/image_codec.h"
 
@@ -62,12 +63,15 @@ int kf_image_check_size(const char *format, long long w, long long h, struct kf_
 	return KF_OK;
 }
 
-int kf_image_alloc(struct kf_image *img, int w, int h, struct kf_err *err)
+int kf_image_alloc(struct kf_image *img, int w, int h, struct kf_arena *a, struct kf_err *err)
 {
+	size_t n;
+
 	if (w <= 0 || h <= 0 || w > KF_IMAGE_MAX_SIDE || h > KF_IMAGE_MAX_SIDE)
 		return kf_err_set(err, KF_E_INVALID, "bad image size %dx%d", w, h);
 	/* (size_t)w * h <= 2^30, times 3 fits any 64-bit size_t */
-	if (!(img->rgb = kf_malloc_large((size_t)w * (size_t)h * 3)))
+	n = (size_t)w * (size_t)h * 3;
+	if (!(img->rgb = a ? kf_arena_alloc(a, n) : kf_malloc_large(n)))
 		return kf_err_set(err, KF_E_NOMEM, "out of memory for a %dx%d image", w, h);
 	img->width = w;
 	img->height = h;
@@ -117,19 +121,34 @@ int kf_image_decode(const uint8_t *buf, size_t len, int min_side, struct kf_imag
 	return kf_image_decode_ex(buf, len, min_side, 0, out, info, err);
 }
 
-int kf_image_decode_ex(const uint8_t *buf, size_t len, int min_side, unsigned flags,
-		       struct kf_image *out, struct kf_image_info *info, struct kf_err *err)
+static int decode(const uint8_t *buf, size_t len, int min_side, unsigned flags,
+		  struct kf_arena *a, struct kf_image *out, struct kf_image_info *info,
+		  struct kf_err *err)
 {
 	if (!out)
 		return kf_err_set(err, KF_E_INVALID, "no output image");
 	memset(out, 0, sizeof(*out));
 	switch (kf_image_sniff(buf, len)) {
 	case KF_IMAGE_JPEG:
-		return kf_image_jpeg_decode(buf, len, min_side, flags, out, info, err);
+		return kf_image_jpeg_decode(buf, len, min_side, flags, a, out, info, err);
 	case KF_IMAGE_PNG:
-		return kf_image_png_decode(buf, len, out, info, err);
+		return kf_image_png_decode(buf, len, a, out, info, err);
 	}
 	return kf_err_set(err, KF_E_FORMAT, "not a JPEG or PNG file");
+}
+
+int kf_image_decode_ex(const uint8_t *buf, size_t len, int min_side, unsigned flags,
+		       struct kf_image *out, struct kf_image_info *info, struct kf_err *err)
+{
+	return decode(buf, len, min_side, flags, NULL, out, info, err);
+}
+
+int kf_image_decode_in(struct kf_arena *a, const uint8_t *buf, size_t len, int min_side,
+		       struct kf_image *out, struct kf_image_info *info, struct kf_err *err)
+{
+	if (!a)
+		return kf_err_set(err, KF_E_INVALID, "no arena");
+	return decode(buf, len, min_side, 0, a, out, info, err);
 }
 
 int kf_image_read_file(const char *path, uint8_t **buf, size_t *len, struct kf_err *err)
@@ -230,7 +249,7 @@ int kf_image_crop(const struct kf_image *img, int x, int y, int w, int h,
 	if (!clamp_rect(img, &x, &y, &w, &h))
 		return kf_err_set(err, KF_E_INVALID, "crop %d,%d %dx%d is outside the %dx%d image",
 				  x, y, w, h, img->width, img->height);
-	if ((rc = kf_image_alloc(out, w, h, err)) < 0)
+	if ((rc = kf_image_alloc(out, w, h, NULL, err)) < 0)
 		return rc;
 	for (int r = 0; r < h; r++)
 		memcpy(out->rgb + (size_t)r * (size_t)w * 3,
@@ -338,7 +357,7 @@ int kf_image_resize(const struct kf_image *img, int w, int h, struct kf_image *o
 				img->width, img->height);
 		goto out;
 	}
-	if ((rc = kf_image_alloc(out, w, h, err)) < 0)
+	if ((rc = kf_image_alloc(out, w, h, NULL, err)) < 0)
 		goto out;
 	area_taps(img->width, w, tx, wx);
 	area_taps(img->height, h, ty, wy);
@@ -363,7 +382,7 @@ int kf_image_pad(const struct kf_image *img, int min_w, int min_h, uint8_t fill,
 		return rc;
 	cw = img->width > min_w ? img->width : min_w;
 	ch = img->height > min_h ? img->height : min_h;
-	if ((rc = kf_image_alloc(out, cw, ch, err)) < 0)
+	if ((rc = kf_image_alloc(out, cw, ch, NULL, err)) < 0)
 		return rc;
 	ox = (cw - img->width) / 2;
 	oy = (ch - img->height) / 2;

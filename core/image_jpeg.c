@@ -39,6 +39,7 @@
 #include <jerror.h>
 
 #include "core/alloc.h"
+#include "core/arena.h"
 #include "core/exif.h"
 
 #define JPEG_MAX_SCANS 256
@@ -57,6 +58,7 @@ struct jdec {
 	size_t len;
 	int min_side;
 	unsigned flags;
+	struct kf_arena *arena;			/* the pixels' memory, or NULL: kf_malloc */
 	/* results and memory that must survive a longjmp */
 	struct kf_image *out;
 	struct kf_image_info info;
@@ -307,7 +309,8 @@ static int decode_run(struct jdec *d)
 	if (c->output_components != (cmyk ? 4 : 3))
 		fail_jump(d, KF_E_UNSUPPORTED, "unexpected number of color components");
 	if (kf_image_alloc(d->out, (int)(d->info.orientation >= 5 ? c->output_height : c->output_width),
-			   (int)(d->info.orientation >= 5 ? c->output_width : c->output_height), &e) < 0)
+			   (int)(d->info.orientation >= 5 ? c->output_width : c->output_height), d->arena,
+			   &e) < 0)
 		fail_err(d, &e);
 	if (d->info.orientation != 1 || cmyk || jsc) {
 		if (!(d->row = kf_malloc_array((size_t)c->output_width * 4, BLOCK_ROWS)))
@@ -340,7 +343,8 @@ static int decode_run(struct jdec *d)
 }
 
 int kf_image_jpeg_decode(const uint8_t *buf, size_t len, int min_side, unsigned flags,
-			 struct kf_image *out, struct kf_image_info *info, struct kf_err *err)
+			 struct kf_arena *a, struct kf_image *out, struct kf_image_info *info,
+			 struct kf_err *err)
 {
 	struct jdec d;
 	int rc;
@@ -350,12 +354,16 @@ int kf_image_jpeg_decode(const uint8_t *buf, size_t len, int min_side, unsigned 
 	d.len = len;
 	d.min_side = min_side;
 	d.flags = flags;
+	d.arena = a;
 	d.out = out;
 	rc = decode_run(&d);
 	jpeg_destroy_decompress(&d.cinfo);
 	kf_free(d.row);
 	if (rc < 0) {
-		kf_image_release(out);
+		if (a)	/* the caller's arena takes its memory back */
+			memset(out, 0, sizeof(*out));
+		else
+			kf_image_release(out);
 		return kf_err_set(err, rc, "%s", d.msg);
 	}
 	if (info)

@@ -27,6 +27,7 @@
 #include <png.h>
 
 #include "core/alloc.h"
+#include "core/arena.h"
 
 struct pdec {
 	png_structp png;
@@ -37,6 +38,7 @@ struct pdec {
 	const uint8_t *buf;
 	size_t len, pos;
 	int want_pixels;
+	struct kf_arena *arena;			/* the pixels' memory, or NULL: kf_malloc */
 	struct kf_image *out;
 	struct kf_image_info kinfo;
 	png_bytep *rows;
@@ -129,7 +131,8 @@ static int png_run(struct pdec *d)
 		fail_jump(d, KF_E_UNSUPPORTED, "unexpected pixel layout after conversion");
 
 	/* w * h <= KF_IMAGE_MAX_PIXELS, so w * h * 4 fits a size_t */
-	if (!(d->pixels = kf_malloc_array((size_t)w * h, ch)) ||
+	if (!(d->pixels = d->arena ? kf_arena_alloc(d->arena, (size_t)w * h * ch)
+				   : kf_malloc_array((size_t)w * h, ch)) ||
 	    !(d->rows = kf_malloc_array(h, sizeof(*d->rows))))
 		fail_jump(d, KF_E_NOMEM, "pixel buffer");
 	for (png_uint_32 y = 0; y < h; y++)
@@ -154,7 +157,7 @@ static int png_run(struct pdec *d)
 	return KF_OK;
 }
 
-static int png_call(const uint8_t *buf, size_t len, struct kf_image *out,
+static int png_call(const uint8_t *buf, size_t len, struct kf_arena *a, struct kf_image *out,
 		    struct kf_image_info *info, struct kf_err *err)
 {
 	struct pdec d;
@@ -163,12 +166,14 @@ static int png_call(const uint8_t *buf, size_t len, struct kf_image *out,
 	memset(&d, 0, sizeof(d));
 	d.buf = buf;
 	d.len = len;
+	d.arena = a;
 	d.out = out;
 	d.want_pixels = out != NULL;
 	rc = png_run(&d);
 	png_destroy_read_struct(d.png ? &d.png : NULL, d.info ? &d.info : NULL, NULL);
 	kf_free(d.rows);
-	kf_free(d.pixels);
+	if (!a)	/* else the caller's arena takes it back */
+		kf_free(d.pixels);
 	if (rc < 0)
 		return kf_err_set(err, rc, "%s", d.msg);
 	if (info)
@@ -179,11 +184,11 @@ static int png_call(const uint8_t *buf, size_t len, struct kf_image *out,
 int kf_image_png_probe(const uint8_t *buf, size_t len, struct kf_image_info *info,
 		       struct kf_err *err)
 {
-	return png_call(buf, len, NULL, info, err);
+	return png_call(buf, len, NULL, NULL, info, err);
 }
 
-int kf_image_png_decode(const uint8_t *buf, size_t len, struct kf_image *out,
-			struct kf_image_info *info, struct kf_err *err)
+int kf_image_png_decode(const uint8_t *buf, size_t len, struct kf_arena *a,
+			struct kf_image *out, struct kf_image_info *info, struct kf_err *err)
 {
-	return png_call(buf, len, out, info, err);
+	return png_call(buf, len, a, out, info, err);
 }

@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "core/alloc.h"
+#include "core/arena.h"
 #include "core/exif.h"
 #include "core/image.h"
 
@@ -986,9 +987,54 @@ static void test_alloc_failures(void **state)
 	free(px);
 }
 
+/* kf_image_decode_in: the same pixels from an arena, JPEG (rotated too) and
+ * PNG with alpha; a broken file leaves *out zeroed and its memory to the
+ * arena (ASan would catch a free of it), which is given back whole. */
+static void test_decode_in(void **state)
+{
+	uint8_t *px = quadrants(40, 24), *rgba = noise(40, 24, 4);
+	struct buf j = encode_jpeg(px, 40, 24, 3, 90, 6, 0);
+	struct buf p = encode_png(rgba, 40, 24, 8, PNG_COLOR_TYPE_RGB_ALPHA, 0, NULL, 0, NULL, 0);
+	const struct buf *files[2] = { &j, &p };
+	struct kf_arena a = KF_ARENA_INIT;
+	struct kf_err err = KF_ERR_INIT;
+	(void)state;
+
+	for (int f = 0; f < 2; f++) {
+		struct kf_image heap = { 0 }, in = { 0 };
+		struct kf_image_info hi, ii;
+		struct kf_arena_mark m = kf_arena_mark(&a);
+
+		assert_int_equal(kf_image_decode(files[f]->data, files[f]->len, 0, &heap, &hi, &err),
+				 KF_OK);
+		assert_int_equal(kf_image_decode_in(&a, files[f]->data, files[f]->len, 0, &in, &ii,
+						    &err), KF_OK);
+		assert_int_equal(in.width, heap.width);
+		assert_int_equal(in.height, heap.height);
+		assert_int_equal(ii.orientation, hi.orientation);
+		assert_memory_equal(in.rgb, heap.rgb, (size_t)heap.width * heap.height * 3);
+		assert_true(a.used_total > 0);
+		kf_image_release(&heap);
+		assert_int_equal(kf_image_decode_in(&a, files[f]->data, files[f]->len / 2, 0, &in, NULL,
+						    &err), KF_E_FORMAT);
+		assert_null(in.rgb);
+		assert_int_equal(in.width, 0);
+		kf_arena_rewind(&a, m);
+		assert_int_equal(a.used_total, 0);
+	}
+	assert_int_equal(kf_image_decode_in(NULL, j.data, j.len, 0, &(struct kf_image){ 0 }, NULL,
+					    &err), KF_E_INVALID);
+	kf_arena_release(&a);
+	free(j.data);
+	free(p.data);
+	free(rgba);
+	free(px);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decode_in),
 		cmocka_unit_test(test_not_an_image),
 		cmocka_unit_test(test_exif_parser),
 		cmocka_unit_test(test_orientations),
