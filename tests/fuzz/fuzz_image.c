@@ -1,4 +1,5 @@
-/* fuzz_image.c: kf_image_probe / kf_image_decode on arbitrary bytes.
+/* fuzz_image.c: kf_image_probe / kf_image_decode / kf_image_decode_in on
+ * arbitrary bytes.
  *
  * Modelled on stb's stbi_read_fuzzer: cap the input, probe, decode (full size
  * and at the detector's DCT scale), run the pixel operations on what decoded,
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "core/image.h"
 
 #define FUZZ_MAX_INPUT (1u << 20)
@@ -55,6 +57,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (!probed)
 			break;	/* decode reads the same header: one failing try is enough */
+	}
+	if (probed) {	/* into an arena, as the engine decodes: its own error paths */
+		struct kf_arena a = KF_ARENA_INIT;
+		struct kf_image img = { 0 };
+
+		if (kf_image_decode_in(&a, data, size, 512, &img, &info, &err) == KF_OK)
+			exercise(&img);
+		kf_arena_release(&a);
 	}
 	return 0;
 }
