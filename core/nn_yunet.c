@@ -383,6 +383,7 @@ static int backbone_fb1(const struct kf_yunet *net, const uint8_t *rgb, int w, i
 			x = y;
 		}
 	}
+	assert(rc < 0 || dp[6].done == hp / 8);
 	kf_arena_rewind(scratch, mark);
 	return rc;
 }
