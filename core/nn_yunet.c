@@ -232,7 +232,10 @@ static void dw_rows(const struct kf_tensor *w, const float *b, enum kf_act act,
  * still need: the two above them, or the first rows until they make a
  * window. */
 struct dp_stage {
-	const struct yn_dp *d;
+	const struct yn_conv *pw;
+	const struct kf_tensor *dw;
+	const float *dw_b;
+	enum kf_act act;	/* after the depthwise conv */
 	float *t, *o;		/* pointwise and depthwise rows, cap each */
 	int a, b, done, cap;
 };
@@ -244,14 +247,14 @@ struct dp_stage {
 static int dp_push(struct dp_stage *s, const struct rows *x, struct rows *out,
 		   struct kf_arena *scratch)
 {
-	int w = (int)x->t.ne[1], cout = (int)s->d->pw.f.ne[0], rc;
+	int w = (int)x->t.ne[1], cout = (int)s->pw->f.ne[0], rc;
 	int a = s->done > 0 ? s->done - 1 : 0;
 	size_t row = (size_t)w * (size_t)cout;
 	struct rows y;
 
 	assert(x->lo == s->b && a >= s->a && s->b - a + x->hi - x->lo <= s->cap);
 	memmove(s->t, s->t + (size_t)(a - s->a) * row, (size_t)(s->b - a) * row * sizeof(float));
-	if ((rc = pw_rows(&s->d->pw, x, s->t + (size_t)(s->b - a) * row, &y, scratch)) < 0)
+	if ((rc = pw_rows(s->pw, x, s->t + (size_t)(s->b - a) * row, &y, scratch)) < 0)
 		return rc;
 	s->a = a;
 	s->b = x->hi;
@@ -260,7 +263,7 @@ static int dp_push(struct dp_stage *s, const struct rows *x, struct rows *out,
 		return KF_OK;
 	}
 	rows_init(&y, s->t, a, s->b, x->full, w, cout);
-	dw_rows(s->d->dw, s->d->dw_b, KF_ACT_RELU, &y, s->done == 0, s->o, out);
+	dw_rows(s->dw, s->dw_b, s->act, &y, s->done == 0, s->o, out);
 	assert(out->lo == s->done);
 	s->done = out->hi;
 	return KF_OK;
@@ -356,7 +359,10 @@ static int backbone_fb1(const struct kf_yunet *net, const uint8_t *rgb, int w, i
 		int lv = i == 0 ? 0 : i <= 4 ? 1 : 2;	/* stride 2, 4, 8 */
 		size_t n = (size_t)cap[lv] * (size_t)(w2 >> lv) * (size_t)dp_out[i];
 
-		dp[i] = (struct dp_stage){ &net->dp[i], NULL, NULL, 0, 0, 0, cap[lv] };
+		const struct yn_dp *d = &net->dp[i];
+
+		dp[i] = (struct dp_stage){ &d->pw, d->dw, d->dw_b, KF_ACT_RELU, NULL, NULL, 0, 0, 0,
+					   cap[lv] };
 		if (!(dp[i].t = kf_arena_alloc_array(scratch, n, sizeof(float))) ||
 		    (i < 6 && !(dp[i].o = kf_arena_alloc_array(scratch, n, sizeof(float)))))
 			return KF_E_NOMEM;
@@ -390,28 +396,34 @@ static int backbone_fb1(const struct kf_yunet *net, const uint8_t *rgb, int w, i
 
 /* ---- whole tensors (stride 8 and coarser) ------------------------------- */
 
-/* DP on a whole tensor; the depthwise output goes to `into` when given (it may
- * be x itself: x is dead once the pointwise conv has read it). The pointwise
- * output is scratch given back before returning. */
+/* DP on a whole tensor, streamed as the backbone is (dp_push, CHUNK rows at
+ * a time), so no whole pointwise output is ever held; the depthwise output
+ * goes to `into` when given (it may be x itself: a row is written only once
+ * the pointwise conv has read it, and the block does not widen the rows). */
 static struct kf_tensor *dp_whole(const struct yn_conv *pw, const struct kf_tensor *dw,
 				  const float *dw_b, enum kf_act act, struct kf_tensor *x,
 				  struct kf_tensor *into, struct kf_arena *scratch)
 {
-	const struct kf_conv_params p = { 1, KF_PAD_EXPLICIT, 1, 1, 1, 1, act };
-	int64_t h = x->ne[2], w = x->ne[1], c = pw->f.ne[0];
+	int h = (int)x->ne[2], w = (int)x->ne[1], cin = (int)x->ne[0], c = (int)pw->f.ne[0];
 	struct kf_tensor *out = into && into->ne[0] == c ? into : kf_tensor_nhwc(scratch, 1, h, w, c);
 	struct kf_arena_mark mark = kf_arena_mark(scratch);
-	struct rows in, y;
-	float *buf;
+	struct dp_stage s = { pw, dw, dw_b, act, NULL, NULL, 0, 0, 0, CHUNK + 3 };
+	int rc = KF_OK;
 
-	if (!out || !(buf = kf_arena_alloc_array(scratch, (size_t)(h * w * c), sizeof(float))))
+	assert(out != x || c <= cin);
+	if (!out || !(s.t = kf_arena_alloc_array(scratch, (size_t)s.cap * w * c, sizeof(float))))
 		return NULL;
-	rows_init(&in, x->data, 0, (int)h, (int)h, (int)w, (int)x->ne[0]);
-	if (pw_rows(pw, &in, buf, &y, scratch) < 0)
-		return NULL;
-	kf_nn_depthwise(out, &y.t, dw, dw_b, &p, 0, 1);
+	for (int lo = 0; lo < h && rc == KF_OK; lo += CHUNK) {
+		struct rows in, y;
+
+		rows_init(&in, (float *)x->data + (size_t)lo * w * cin, lo, lo + CHUNK < h ? lo + CHUNK : h,
+			  h, w, cin);
+		s.o = (float *)out->data + (size_t)s.done * w * c;
+		rc = dp_push(&s, &in, &y, scratch);
+	}
+	assert(rc < 0 || s.done == h);
 	kf_arena_rewind(scratch, mark);
-	return out;
+	return rc < 0 ? NULL : out;
 }
 
 static struct kf_tensor *pool_whole(const struct kf_tensor *x, struct kf_arena *scratch)

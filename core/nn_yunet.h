@@ -27,10 +27,9 @@
  * streamed: the stem gives them a few rows at a time and each passes on the
  * rows it can finish, holding only those and the two its 3x3 window shares
  * with the next rows; every row is computed once and the numbers are the
- * whole image's. Stride 8 and coarser live whole (a DP block there works in
- * place, its pointwise output given back after the depthwise conv). A
- * 3000x2000 input needs about 55 MB of scratch, most of it the stride-8
- * tensors.
+ * whole image's. Stride 8 and coarser live whole (a DP block there streams
+ * its input the same way, writing in place). A 3000x2000 input needs about
+ * 49 MB of scratch, most of it the stride-8 tensors.
  *
  * A loaded net is read-only: threads may share it, each with its own arena.
  */
