@@ -1024,6 +1024,17 @@ static void test_decode_in(void **state)
 	}
 	assert_int_equal(kf_image_decode_in(NULL, j.data, j.len, 0, &(struct kf_image){ 0 }, NULL,
 					    &err), KF_E_INVALID);
+	for (int f = 0; f < 2; f++) {	/* the arena cannot grow: KF_E_NOMEM, nothing to free */
+		struct kf_arena fresh = KF_ARENA_INIT;
+		struct kf_image in = { 0 };
+
+		kf_alloc_fail_at(1);
+		assert_int_equal(kf_image_decode_in(&fresh, files[f]->data, files[f]->len, 0, &in, NULL,
+						    &err), KF_E_NOMEM);
+		kf_alloc_fail_at(0);
+		assert_null(in.rgb);
+		kf_arena_release(&fresh);
+	}
 	kf_arena_release(&a);
 	free(j.data);
 	free(p.data);
