@@ -136,6 +136,14 @@ void kf_arena_reset(struct kf_arena *a)
 	a->head = a->high_water ? block_new(a->high_water) : NULL;	/* NULL: the next alloc retries */
 }
 
+void kf_arena_trim(struct kf_arena *a, size_t keep)
+{
+	if (a->high_water > keep)
+		kf_arena_release(a);
+	else
+		kf_arena_reset(a);
+}
+
 void kf_arena_release(struct kf_arena *a)
 {
 	free_blocks(a->head);

@@ -52,6 +52,13 @@ void kf_arena_rewind(struct kf_arena *a, struct kf_arena_mark m);
 
 /* Forget every allocation; keep (one block of) the memory for reuse. */
 void kf_arena_reset(struct kf_arena *a);
+/* kf_arena_reset, but when the high-water mark is over keep bytes give all
+ * the memory back instead: a worker that met one panorama does not hold its
+ * memory through the photos after it. */
+void kf_arena_trim(struct kf_arena *a, size_t keep);
+/* What a worker keeps between photos: a 45-megapixel photo decoded whole
+ * with its faces' scratch fits. */
+#define KF_ARENA_KEEP ((size_t)256 << 20)
 
 /* Free all memory; the arena may be used again after kf_arena_init(). */
 void kf_arena_release(struct kf_arena *a);

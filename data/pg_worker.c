@@ -309,7 +309,7 @@ static int process(struct worker *w, const struct kf_pg_job *job, struct kf_pg_e
 	}
 	rc = kf_match_photo(r->engine, &o->detect, &w->g.search, threshold, buf, len, &res,
 			    &w->arena, err);
-	kf_arena_reset(&w->arena);
+	kf_arena_trim(&w->arena, KF_ARENA_KEEP);
 	/* as kf_match_engine_match does: one client per photo, ambiguous faces */
 	if (rc == KF_OK)
 		rc = kf_match_assign(res.faces, res.nfaces, KF_MATCH_MARGIN, err);

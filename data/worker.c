@@ -135,7 +135,7 @@ static void work(void *ctx, int index, struct kf_pool *pool)
 		if (rc == KF_OK)
 			rc = kf_photo_match(st, uses(&other, &g) ? &other : &me, &g, job.photo_id,
 					    owner, job.id, &mo, &res, &arena, &err);
-		kf_arena_reset(&arena);
+		kf_arena_trim(&arena, KF_ARENA_KEEP);
 		kf_pool_add(pool, KF_POOL_RUNNING, -1);
 		atomic_store(&r->slot[index], 0);
 		if (rc == KF_OK)

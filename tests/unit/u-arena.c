@@ -67,11 +67,30 @@ static void test_rewind_then_reset(void **state)
 	kf_arena_release(&a);
 }
 
+/* Over the limit, trimming gives every block back; under it, it is a reset. */
+static void test_trim(void **state)
+{
+	struct kf_arena a = KF_ARENA_INIT;
+	(void)state;
+
+	assert_non_null(kf_arena_alloc(&a, (size_t)3 << 20));
+	kf_arena_trim(&a, (size_t)4 << 20);
+	assert_non_null(a.head);
+	assert_int_equal(a.used_total, 0);
+	assert_non_null(kf_arena_alloc(&a, (size_t)5 << 20));
+	kf_arena_trim(&a, (size_t)4 << 20);
+	assert_null(a.head);
+	assert_int_equal(a.high_water, 0);
+	assert_non_null(kf_arena_alloc(&a, 100));
+	kf_arena_release(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alloc_align_reset),
 		cmocka_unit_test(test_rewind_then_reset),
+		cmocka_unit_test(test_trim),
 		cmocka_unit_test(test_alloc_failure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
