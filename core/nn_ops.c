@@ -395,12 +395,18 @@ static void dw_pixel_rows(const struct geom *g, const struct kf_tensor *src, con
 }
 
 #if defined(KF_X86) || defined(KF_NEON)
+typedef void (*dw_pixel_fn)(const struct geom *g, const struct kf_tensor *src, const float *wf,
+			    const float *bias, enum kf_act act, int n, int oy, int ox, float *out);
+
 /* Output row oy of a 3x3 depthwise conv: its three input rows (a row outside
  * the image points at one inside, and ok[] says to weight it 0: fma(x, 0, s)
  * == s for finite x) and its interior columns [*ox0, *ox1), those whose three
- * input columns are all in range (empty: both OW). */
-static void dw_row3_setup(const struct geom *g, const struct kf_tensor *src, int n, int oy,
-			  const char *row[3], bool ok[3], int *ox0, int *ox1)
+ * input columns are all in range (empty: both OW); the columns outside them
+ * are done here, each by the ISA's per-pixel kernel `edge`. */
+
+static void dw_row3_setup(const struct geom *g, const struct kf_tensor *src, const float *wf,
+			  const float *bias, enum kf_act act, int n, int oy, float *out,
+			  dw_pixel_fn edge, const char *row[3], bool ok[3], int *ox0, int *ox1)
 {
 	bool any = false;
 	int s = g->s;
@@ -422,6 +428,9 @@ static void dw_row3_setup(const struct geom *g, const struct kf_tensor *src, int
 	for (int ky = 0; ky < 3; ky++)
 		if (!ok[ky])
 			row[ky] = row[ok[0] ? 0 : ok[1] ? 1 : 2];
+	for (int ox = 0; ox < g->OW; ox++)
+		if (ox < *ox0 || ox >= *ox1)
+			edge(g, src, wf, bias, act, n, oy, ox, out + (size_t)ox * g->C);
 }
 #endif
 
@@ -490,10 +499,7 @@ static void dw_row3_avx512(const struct geom *g, const struct kf_tensor *src, co
 	int s = g->s, C = g->C, ox0, ox1;
 	size_t pxb = src->nb[1];
 
-	dw_row3_setup(g, src, n, oy, row, ok, &ox0, &ox1);
-	for (int ox = 0; ox < g->OW; ox++)
-		if (ox < ox0 || ox >= ox1)
-			dw_pixel_avx512(g, src, wf, bias, act, n, oy, ox, out + (size_t)ox * C);
+	dw_row3_setup(g, src, wf, bias, act, n, oy, out, dw_pixel_avx512, row, ok, &ox0, &ox1);
 
 	for (int c = 0; c < C; c += 16) {
 		__mmask16 m = (__mmask16)(C - c >= 16 ? 0xffff : (1u << (C - c)) - 1);
@@ -603,10 +609,7 @@ static void dw_row3_avx2(const struct geom *g, const struct kf_tensor *src, cons
 	int s = g->s, C = g->C, ox0, ox1, ox;
 	size_t pxb = src->nb[1], pxf = pxb / sizeof(float);
 
-	dw_row3_setup(g, src, n, oy, row, ok, &ox0, &ox1);
-	for (ox = 0; ox < g->OW; ox++)
-		if (ox < ox0 || ox >= ox1)
-			dw_pixel_avx2(g, src, wf, bias, act, n, oy, ox, out + (size_t)ox * C);
+	dw_row3_setup(g, src, wf, bias, act, n, oy, out, dw_pixel_avx2, row, ok, &ox0, &ox1);
 #define KF_END(acc, o) do { if (bias) acc = _mm256_add_ps(acc, _mm256_loadu_ps(bias + c)); \
 		_mm256_storeu_ps(out + (size_t)(o) * C + c, act256(acc, act)); } while (0)
 	for (ox = ox0; s == 1 && ox + 4 <= ox1; ox += 4) {
@@ -722,10 +725,7 @@ static void dw_row3_neon(const struct geom *g, const struct kf_tensor *src, cons
 	int s = g->s, C = g->C, ox0, ox1, ox;
 	size_t pxb = src->nb[1], pxf = pxb / sizeof(float);
 
-	dw_row3_setup(g, src, n, oy, row, ok, &ox0, &ox1);
-	for (ox = 0; ox < g->OW; ox++)
-		if (ox < ox0 || ox >= ox1)
-			dw_pixel_neon(g, src, wf, bias, act, n, oy, ox, out + (size_t)ox * C);
+	dw_row3_setup(g, src, wf, bias, act, n, oy, out, dw_pixel_neon, row, ok, &ox0, &ox1);
 	for (ox = ox0; s == 1 && ox + 4 <= ox1; ox += 4) {
 		size_t x0 = (size_t)(ox - g->pl) * pxb;
 
