@@ -96,6 +96,12 @@ static void count_macs(void *ctx, const char *name, const struct kf_tensor *t)
 	m->cin = (int)t->ne[0];
 }
 
+static void fail(const struct kf_err *err)
+{
+	fprintf(stderr, "%s\n", err->msg);
+	exit(1);
+}
+
 /* The medians of n runs of each part, with the arena's high water. */
 static void run(const struct kf_face_nets *nets, const struct kf_image *img,
 		const float *in112, const float *in150, int n, double *t_lm, double *t_fr,
@@ -119,25 +125,19 @@ static void run(const struct kf_face_nets *nets, const struct kf_image *img,
 		kf_facerec_forward(nets->facerec, in150, desc, a, &err);
 		kf_arena_reset(a);
 		t2 = now();
-		if (kf_face_describe(nets, img, &det, out, desc, a, &err) < 0) {
-			fprintf(stderr, "%s\n", err.msg);
-			exit(1);
-		}
+		if (kf_face_describe(nets, img, &det, out, desc, a, &err) < 0)
+			fail(&err);
 		t3 = now();
 		*high = a->high_water > *high ? a->high_water : *high;
 		kf_arena_reset(a);
 		for (int k = 0; k < BATCH; k++) {
 			if (kf_face_prepare(nets, img, &det, out, batch_in + k * 150 * 150 * 3, NULL,
-					    a, &err) < 0) {
-				fprintf(stderr, "%s\n", err.msg);
-				exit(1);
-			}
+					    a, &err) < 0)
+				fail(&err);
 			kf_arena_reset(a);
 		}
-		if (kf_face_recognise(nets, batch_in, BATCH, 0, batch_desc, a, &err) < 0) {
-			fprintf(stderr, "%s\n", err.msg);
-			exit(1);
-		}
+		if (kf_face_recognise(nets, batch_in, BATCH, 0, batch_desc, a, &err) < 0)
+			fail(&err);
 		t4 = now();
 		if (i >= 0) {
 			t_lm[i] = t1 - t0;

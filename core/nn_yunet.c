@@ -376,9 +376,7 @@ static int backbone_fb1(const struct kf_yunet *net, const uint8_t *rgb, int w, i
 		stem_rows(net, rgb, w, h, stride, wp, hp, a, b, stem, x2, &x);
 		for (i = 0; i < 7; i++) {
 			if (i == 1 || i == 5) {	/* the 2x2 pools before dp1 and dp5 */
-				assert(x.lo % 2 == 0 && (x.hi % 2 == 0 || x.hi == x.full));
-				if (x.hi / 2 <= x.lo / 2)
-					break;
+				assert(x.lo % 2 == 0 && x.hi % 2 == 0);
 				pool_rows(&x, i == 1 ? x4 : x8, &y);
 				x = y;
 			}
