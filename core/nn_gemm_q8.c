@@ -3,7 +3,8 @@
  * DESIGN: B is packed once into 32-column panels of 4-k groups, the layout the
  * dot-product instructions read: one 512-bit load holds 4 k of 16 columns.
  * A is quantised 48 rows at a time (each row over its whole K, with its own
- * scale) into a small buffer; then for each panel of B (K4 * 32 bytes, L2) the
+ * scale; a convolution gathers each row from its input's pixels,
+ * kf_q8_quant_row) into a small buffer; then for each panel of B (K4 * 32 bytes, L2) the
  * 6-row tiles of that buffer (L1) run the whole K in int32 accumulators, and
  * the tile's store scales, adds the bias and applies the activation. No K
  * slicing: the largest K of the face nets (2304) keeps a panel at 72 KB.
@@ -114,9 +115,12 @@ void kf_gemm_q8_free(struct kf_gemm_q8 *q)
 
 /* ---- kernels ------------------------------------------------------------- */
 
-/* Quantise one row: a[0..K) -> q[0..K4) (zeros after K), *scale = sa,
- * *min = the row's minimum. */
-typedef void (*quant_fn)(int K, int K4, const float *a, uint8_t *q, float *scale, float *min);
+/* A row's range: *lo, *hi = the minimum and maximum of its np >= 1 pieces
+ * p[i][0..len), len >= 1 (kf_q8_quant_row). */
+typedef void (*range_fn)(const float *const *p, int np, int len, float *lo, float *hi);
+/* n values of a row to the bytes the tile reads, q = round((a - lo) * inv)
+ * in 0..255 (kf_q8_quant_row). */
+typedef void (*quant_fn)(const float *a, int n, float lo, float inv, uint8_t *q);
 
 /* One tile: C[mr x nr] = act(sw[j] * (sa[r] * S[r][j] + mn[r] * colsum[j]) +
  * bias[j]) with S the sums of A's rows (mr rows of K4 bytes, lda apart) times
@@ -128,22 +132,26 @@ typedef void (*tile_fn)(int mr, int nr, int K4, const uint8_t *A, int lda, const
 			const float *sw, const float *colsum, const int32_t *sh, const int32_t *sl,
 			const float *bias, enum kf_act act);
 
-static void quant_generic(int K, int K4, const float *a, uint8_t *q, float *scale, float *min)
+static void range_generic(const float *const *p, int np, int len, float *lo, float *hi)
 {
-	float lo = a[0], hi = a[0], inv;
+	float l = p[0][0], h = p[0][0];
 
-	for (int k = 1; k < K; k++) {
-		lo = fminf(lo, a[k]);
-		hi = fmaxf(hi, a[k]);
-	}
-	inv = hi > lo ? 255.0f / (hi - lo) : 0.0f;
-	for (int k = 0; k < K4; k++) {
-		float v = k < K ? nearbyintf((a[k] - lo) * inv) : 0.0f;
+	for (int i = 0; i < np; i++)
+		for (int k = 0; k < len; k++) {
+			l = fminf(l, p[i][k]);
+			h = fmaxf(h, p[i][k]);
+		}
+	*lo = l;
+	*hi = h;
+}
+
+static void quant_generic(const float *a, int n, float lo, float inv, uint8_t *q)
+{
+	for (int k = 0; k < n; k++) {
+		float v = nearbyintf((a[k] - lo) * inv);
 
 		q[k] = (uint8_t)(v > 255.0f ? 255 : v < 0.0f ? 0 : (int)v);
 	}
-	*scale = (hi - lo) / 255.0f;
-	*min = lo;
 }
 
 /* The store of every kernel, in this order of operations: s1, s2 the sums
@@ -209,48 +217,49 @@ static void tile_generic(int mr, int nr, int K4, const uint8_t *A, int lda, cons
 #include <immintrin.h>
 #define KF_X86 1
 
-/* The same numbers as quant_generic: min and max, one subtraction and one
- * multiply, round to nearest even (the default MXCSR mode). The values are
- * in 0..255, so the packs' saturation never clips; 64 values go to bytes
+/* The same numbers as range_generic and quant_generic: one subtraction and
+ * one multiply, round to nearest even (the default MXCSR mode). The values
+ * are in 0..255, so the packs' saturation never clips; 64 values go to bytes
  * with two packs and a dword permutation (the packs work within 128-bit
  * lanes). */
+__attribute__((target("avx512f")))
+static void range_avx512(const float *const *p, int np, int len, float *lo, float *hi)
+{
+	__m512 l = _mm512_set1_ps(p[0][0]), h = l;
+
+	for (int i = 0; i < np; i++)
+		for (int k = 0; k < len; k += 16) {
+			__mmask16 m = (__mmask16)(len - k >= 16 ? 0xffff : (1u << (len - k)) - 1);
+			__m512 v = _mm512_maskz_loadu_ps(m, p[i] + k);
+
+			l = _mm512_mask_min_ps(l, m, l, v);
+			h = _mm512_mask_max_ps(h, m, h, v);
+		}
+	*lo = _mm512_reduce_min_ps(l);
+	*hi = _mm512_reduce_max_ps(h);
+}
+
 __attribute__((target("avx512f,avx512bw")))
-static void quant_avx512(int K, int K4, const float *a, uint8_t *q, float *scale, float *min)
+static void quant_avx512(const float *a, int n, float lo, float inv, uint8_t *q)
 {
 	const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-	__m512 lo = _mm512_set1_ps(a[0]), hi = lo, inv, mn;
-	float l, h;
+	const __m512 mn = _mm512_set1_ps(lo), s = _mm512_set1_ps(inv);
 	int k;
 
-	for (k = 0; k < K; k += 16) {
-		__mmask16 m = (__mmask16)(K - k >= 16 ? 0xffff : (1u << (K - k)) - 1);
-
-		lo = _mm512_mask_min_ps(lo, m, lo, _mm512_maskz_loadu_ps(m, a + k));
-		hi = _mm512_mask_max_ps(hi, m, hi, _mm512_maskz_loadu_ps(m, a + k));
-	}
-	l = _mm512_reduce_min_ps(lo);
-	h = _mm512_reduce_max_ps(hi);
-	mn = _mm512_set1_ps(l);
-	inv = _mm512_set1_ps(h > l ? 255.0f / (h - l) : 0.0f);
-#define KF_Q(p) _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(p), mn), inv))
-	for (k = 0; k + 64 <= K; k += 64) {
+#define KF_Q(p) _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(p), mn), s))
+	for (k = 0; k + 64 <= n; k += 64) {
 		__m512i w0 = _mm512_packs_epi32(KF_Q(a + k), KF_Q(a + k + 16));
 		__m512i w1 = _mm512_packs_epi32(KF_Q(a + k + 32), KF_Q(a + k + 48));
 
 		_mm512_storeu_si512(q + k, _mm512_permutexvar_epi32(order, _mm512_packus_epi16(w0, w1)));
 	}
 #undef KF_Q
-	for (; k < K4; k += 16) {
-		__mmask16 ml = (__mmask16)(K - k >= 16 ? 0xffff : (1u << (K - k)) - 1);
-		__m512 v = _mm512_maskz_mul_ps(ml, _mm512_sub_ps(_mm512_maskz_loadu_ps(ml, a + k), mn),
-					       inv);
-		uint8_t tmp[16];
+	for (; k < n; k += 16) {
+		__mmask16 m = (__mmask16)(n - k >= 16 ? 0xffff : (1u << (n - k)) - 1);
+		__m512 v = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, a + k), mn), s);
 
-		_mm_storeu_si128((__m128i *)tmp, _mm512_cvtusepi32_epi8(_mm512_cvtps_epi32(v)));
-		memcpy(q + k, tmp, (size_t)(K4 - k < 16 ? K4 - k : 16));
+		_mm512_mask_cvtusepi32_storeu_epi8(q + k, m, _mm512_cvtps_epi32(v));
 	}
-	*scale = (h - l) / 255.0f;
-	*min = l;
 }
 
 /* dequant() on 16 columns. */
@@ -360,46 +369,48 @@ static void tile_avx512vnni(int mr, int nr, int K4, const uint8_t *A, int lda, c
 #undef KF_ALL
 }
 
-/* quant_generic with AVX2: 8 values at a time, the tail as quant_generic. */
+/* range_generic and quant_generic with AVX2: 8 values at a time, the tail
+ * as the generic ones. */
 __attribute__((target("avx2,fma")))
-static void quant_avx2(int K, int K4, const float *a, uint8_t *q, float *scale, float *min)
+static void range_avx2(const float *const *p, int np, int len, float *lo, float *hi)
 {
-	__m256 lo = _mm256_set1_ps(a[0]), hi = lo, inv, mn;
+	__m256 l8 = _mm256_set1_ps(p[0][0]), h8 = l8;
 	__m128 l4, h4;
-	float l, h, fi;
-	int k;
+	float l, h;
 
-	for (k = 0; k + 8 <= K; k += 8) {
-		lo = _mm256_min_ps(lo, _mm256_loadu_ps(a + k));
-		hi = _mm256_max_ps(hi, _mm256_loadu_ps(a + k));
-	}
-	l4 = _mm_min_ps(_mm256_castps256_ps128(lo), _mm256_extractf128_ps(lo, 1));
+	for (int i = 0; i < np; i++)
+		for (int k = 0; k + 8 <= len; k += 8) {
+			l8 = _mm256_min_ps(l8, _mm256_loadu_ps(p[i] + k));
+			h8 = _mm256_max_ps(h8, _mm256_loadu_ps(p[i] + k));
+		}
+	l4 = _mm_min_ps(_mm256_castps256_ps128(l8), _mm256_extractf128_ps(l8, 1));
 	l4 = _mm_min_ps(l4, _mm_movehl_ps(l4, l4));
 	l = _mm_cvtss_f32(_mm_min_ss(l4, _mm_shuffle_ps(l4, l4, 1)));
-	h4 = _mm_max_ps(_mm256_castps256_ps128(hi), _mm256_extractf128_ps(hi, 1));
+	h4 = _mm_max_ps(_mm256_castps256_ps128(h8), _mm256_extractf128_ps(h8, 1));
 	h4 = _mm_max_ps(h4, _mm_movehl_ps(h4, h4));
 	h = _mm_cvtss_f32(_mm_max_ss(h4, _mm_shuffle_ps(h4, h4, 1)));
-	for (; k < K; k++) {
-		l = fminf(l, a[k]);
-		h = fmaxf(h, a[k]);
-	}
-	fi = h > l ? 255.0f / (h - l) : 0.0f;
-	mn = _mm256_set1_ps(l);
-	inv = _mm256_set1_ps(fi);
-	for (k = 0; k + 8 <= K; k += 8) {
-		__m256i i = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(a + k), mn),
-							     inv));
+	for (int i = 0; i < np; i++)
+		for (int k = len & ~7; k < len; k++) {
+			l = fminf(l, p[i][k]);
+			h = fmaxf(h, p[i][k]);
+		}
+	*lo = l;
+	*hi = h;
+}
+
+__attribute__((target("avx2,fma")))
+static void quant_avx2(const float *a, int n, float lo, float inv, uint8_t *q)
+{
+	const __m256 mn = _mm256_set1_ps(lo), s = _mm256_set1_ps(inv);
+	int k;
+
+	for (k = 0; k + 8 <= n; k += 8) {
+		__m256i i = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(a + k), mn), s));
 		__m128i w = _mm_packs_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
 
 		_mm_storel_epi64((__m128i *)(q + k), _mm_packus_epi16(w, w));
 	}
-	for (; k < K4; k++) {
-		float v = k < K ? nearbyintf((a[k] - l) * fi) : 0.0f;
-
-		q[k] = (uint8_t)(v > 255.0f ? 255 : v < 0.0f ? 0 : (int)v);
-	}
-	*scale = (h - l) / 255.0f;
-	*min = l;
+	quant_generic(a + k, n - k, lo, inv, q + k);
 }
 
 /* store_generic 8 columns at a time (dequant()'s operations in its order),
@@ -538,48 +549,51 @@ static int has_dotprod(void)
 #endif
 }
 
+/* range_generic with NEON: FMINNM/FMAXNM skip NaNs as fminf/fmaxf do. */
+static void range_neon(const float *const *p, int np, int len, float *lo, float *hi)
+{
+	float32x4_t l4 = vdupq_n_f32(p[0][0]), h4 = l4;
+	float l, h;
+
+	for (int i = 0; i < np; i++)
+		for (int k = 0; k + 4 <= len; k += 4) {
+			float32x4_t v = vld1q_f32(p[i] + k);
+
+			l4 = vminnmq_f32(l4, v);
+			h4 = vmaxnmq_f32(h4, v);
+		}
+	l = vminnmvq_f32(l4);
+	h = vmaxnmvq_f32(h4);
+	for (int i = 0; i < np; i++)
+		for (int k = len & ~3; k < len; k++) {
+			l = fminf(l, p[i][k]);
+			h = fmaxf(h, p[i][k]);
+		}
+	*lo = l;
+	*hi = h;
+}
+
 /* quant_generic's numbers, stored minus 128 (q ^ 0x80, as signed bytes):
  * SDOT multiplies signed by signed, UDOT unsigned by unsigned, and the
- * weights are signed. FMINNM/FMAXNM skip NaNs as fminf/fmaxf do, FCVTNS
- * rounds to nearest even (nearbyintf in the default mode), SQXTUN and UQXTN
- * saturate to 0..255. */
-static void quant_neon(int K, int K4, const float *a, uint8_t *q, float *scale, float *min)
+ * weights are signed. FCVTNS rounds to nearest even (nearbyintf in the
+ * default mode), SQXTUN and UQXTN saturate to 0..255. */
+static void quant_neon(const float *a, int n, float lo, float inv, uint8_t *q)
 {
-	float32x4_t lo = vdupq_n_f32(a[0]), hi = lo, mn, inv;
+	const float32x4_t mn = vdupq_n_f32(lo), s = vdupq_n_f32(inv);
 	const uint8x16_t flip = vdupq_n_u8(0x80);
-	float l, h, fi;
 	int k;
 
-	for (k = 0; k + 4 <= K; k += 4) {
-		float32x4_t v = vld1q_f32(a + k);
-
-		lo = vminnmq_f32(lo, v);
-		hi = vmaxnmq_f32(hi, v);
-	}
-	l = vminnmvq_f32(lo);
-	h = vmaxnmvq_f32(hi);
-	for (; k < K; k++) {
-		l = fminf(l, a[k]);
-		h = fmaxf(h, a[k]);
-	}
-	fi = h > l ? 255.0f / (h - l) : 0.0f;
-	mn = vdupq_n_f32(l);
-	inv = vdupq_n_f32(fi);
-#define KF_Q(p) vqmovun_s32(vcvtnq_s32_f32(vmulq_f32(vsubq_f32(vld1q_f32(p), mn), inv)))
-	for (k = 0; k + 16 <= K; k += 16) {
+#define KF_Q(p) vqmovun_s32(vcvtnq_s32_f32(vmulq_f32(vsubq_f32(vld1q_f32(p), mn), s)))
+	for (k = 0; k + 16 <= n; k += 16) {
 		uint8x8_t b0 = vqmovn_u16(vcombine_u16(KF_Q(a + k), KF_Q(a + k + 4)));
 		uint8x8_t b1 = vqmovn_u16(vcombine_u16(KF_Q(a + k + 8), KF_Q(a + k + 12)));
 
 		vst1q_u8(q + k, veorq_u8(vcombine_u8(b0, b1), flip));
 	}
 #undef KF_Q
-	for (; k < K4; k++) {
-		float v = k < K ? nearbyintf((a[k] - l) * fi) : 0.0f;
-
-		q[k] = (uint8_t)((v > 255.0f ? 255 : v < 0.0f ? 0 : (int)v) ^ 0x80);
-	}
-	*scale = (h - l) / 255.0f;
-	*min = l;
+	quant_generic(a + k, n - k, lo, inv, q + k);
+	for (; k < n; k++)
+		q[k] ^= 0x80;
 }
 
 /* dots_neondot's last K4 % 16 k (4, 8 or 12), added to acc[r][off..off+16):
@@ -722,19 +736,20 @@ enum { K_UNKNOWN, K_OFF, K_GENERIC, K_AVXVNNI, K_AVX512VNNI, K_NEONDOT };
 
 static const struct q8_kernel {
 	const char *name;
+	range_fn range;
 	quant_fn quant;
 	tile_fn tile;
 } kernels[] = {
 	[K_UNKNOWN] = { "?", NULL, NULL },
-	[K_OFF] = { "off", quant_generic, tile_generic },
-	[K_GENERIC] = { "generic", quant_generic, tile_generic },
+	[K_OFF] = { "off", range_generic, quant_generic, tile_generic },
+	[K_GENERIC] = { "generic", range_generic, quant_generic, tile_generic },
 #ifdef KF_X86
-	[K_AVXVNNI] = { "avxvnni", quant_avx2, tile_avxvnni },
-	[K_AVX512VNNI] = { "avx512vnni", quant_avx512, tile_avx512vnni },
+	[K_AVXVNNI] = { "avxvnni", range_avx2, quant_avx2, tile_avxvnni },
+	[K_AVX512VNNI] = { "avx512vnni", range_avx512, quant_avx512, tile_avx512vnni },
 #endif
 #ifdef KF_NEONDOT
 	/* quant_neon stores A - 128 for tile_neondot: the two go together */
-	[K_NEONDOT] = { "neondot", quant_neon, tile_neondot },
+	[K_NEONDOT] = { "neondot", range_neon, quant_neon, tile_neondot },
 #endif
 };
 
@@ -838,12 +853,64 @@ int kf_gemm_q8_set_kernel(const char *name)
 
 /* ---- the GEMM ------------------------------------------------------------ */
 
-int kf_gemm_q8(int M, const float *A, int lda, const struct kf_gemm_q8 *q, float *C, int ldc,
-	       const float *bias, enum kf_act act, struct kf_arena *scratch)
+void kf_q8_quant_row(const float *const *piece, int np, int len, int K4, uint8_t *q, float *sa,
+		     float *mn)
+{
+	const struct q8_kernel *kn = &kernels[choose()];
+	const float *p[KF_Q8_MAX_PIECES], zero = 0.0f;
+	int n = 0, edge = 0;
+	float lo = 0.0f, hi = 0.0f, inv;
+	uint8_t z = 0;
+
+	for (int i = 0; i < np; i++) {
+		if (piece[i])
+			p[n++] = piece[i];
+		edge |= !piece[i];
+	}
+	if (n)
+		kn->range(p, n, len, &lo, &hi);
+	if (edge) {
+		lo = lo < 0.0f ? lo : 0.0f;
+		hi = hi > 0.0f ? hi : 0.0f;
+	}
+	*sa = (hi - lo) / 255.0f;
+	*mn = lo;
+	inv = hi > lo ? 255.0f / (hi - lo) : 0.0f;
+	if (edge)
+		kn->quant(&zero, 1, lo, inv, &z);
+	for (int i = 0; i < np; i++, q += len) {
+		if (piece[i])
+			kn->quant(piece[i], len, lo, inv, q);
+		else
+			memset(q, z, (size_t)len);
+	}
+	memset(q, 0, (size_t)(K4 - np * len));
+}
+
+void kf_gemm_q8_rows(int M, const uint8_t *A, int lda, const float *sa, const float *mn,
+		     const struct kf_gemm_q8 *q, float *C, int ldc, const float *bias,
+		     enum kf_act act)
 {
 	const struct q8_kernel *kn = &kernels[choose()];
 	int K4 = q->K4, np = (q->N + NR - 1) / NR;
-	/* given back at the end: a conv calls this once per im2col chunk */
+
+	for (int p = 0; p < np; p++) {
+		int nr = q->N - p * NR < NR ? q->N - p * NR : NR;
+
+		for (int t = 0; t < M; t += MR)
+			kn->tile(M - t < MR ? M - t : MR, nr, K4, A + (size_t)t * (size_t)lda, lda,
+				 q->hi + (size_t)p * NR * (size_t)K4,
+				 q->lo ? q->lo + (size_t)p * NR * (size_t)K4 : NULL,
+				 C + (size_t)t * (size_t)ldc + p * NR, ldc, sa + t, mn + t,
+				 q->scale + p * NR, q->colsum + p * NR, q->sum_hi + p * NR,
+				 q->lo ? q->sum_lo + p * NR : NULL, bias ? bias + p * NR : NULL, act);
+	}
+}
+
+int kf_gemm_q8(int M, const float *A, int lda, const struct kf_gemm_q8 *q, float *C, int ldc,
+	       const float *bias, enum kf_act act, struct kf_arena *scratch)
+{
+	int K = q->K, K4 = q->K4;
 	struct kf_arena_mark mark = kf_arena_mark(scratch);
 	uint8_t *buf = kf_arena_alloc(scratch, (size_t)MB * (size_t)K4);
 	float sa[MB], mn[MB];
@@ -853,21 +920,12 @@ int kf_gemm_q8(int M, const float *A, int lda, const struct kf_gemm_q8 *q, float
 	for (int m0 = 0; m0 < M; m0 += MB) {
 		int mb = M - m0 < MB ? M - m0 : MB;
 
-		for (int i = 0; i < mb; i++)
-			kn->quant(q->K, K4, A + (size_t)(m0 + i) * (size_t)lda, buf + (size_t)i * K4,
-				  &sa[i], &mn[i]);
-		for (int p = 0; p < np; p++) {
-			int nr = q->N - p * NR < NR ? q->N - p * NR : NR;
+		for (int i = 0; i < mb; i++) {
+			const float *a = A + (size_t)(m0 + i) * (size_t)lda;
 
-			for (int t = 0; t < mb; t += MR)
-				kn->tile(mb - t < MR ? mb - t : MR, nr, K4, buf + (size_t)t * K4, K4,
-					 q->hi + (size_t)p * NR * (size_t)K4,
-					 q->lo ? q->lo + (size_t)p * NR * (size_t)K4 : NULL,
-					 C + (size_t)(m0 + t) * (size_t)ldc + p * NR, ldc, sa + t,
-					 mn + t, q->scale + p * NR, q->colsum + p * NR,
-					 q->sum_hi + p * NR, q->lo ? q->sum_lo + p * NR : NULL,
-					 bias ? bias + p * NR : NULL, act);
+			kf_q8_quant_row(&a, 1, K, K4, buf + (size_t)i * K4, &sa[i], &mn[i]);
 		}
+		kf_gemm_q8_rows(mb, buf, K4, sa, mn, q, C + (size_t)m0 * (size_t)ldc, ldc, bias, act);
 	}
 	kf_arena_rewind(scratch, mark);
 	return KF_OK;

@@ -69,6 +69,21 @@ void kf_gemm_q8_free(struct kf_gemm_q8 *q);
 int kf_gemm_q8(int M, const float *A, int lda, const struct kf_gemm_q8 *q, float *C, int ldc,
 	       const float *bias, enum kf_act act, struct kf_arena *scratch);
 
+/* The same GEMM for a caller that gathers each row of A from pieces (a
+ * convolution reading its windows straight from its input, nn_ops.c):
+ *   kf_q8_quant_row: the row made of np <= KF_Q8_MAX_PIECES pieces of len
+ *     floats (piece[i] NULL: zeros) to the bytes q[0..K4) the kernel in use
+ *     reads, with its step *sa and minimum *mn: the bytes kf_gemm_q8 makes
+ *     of the whole row (np * len <= K4; bytes after the row set to 0);
+ *   kf_gemm_q8_rows: C = act(A . B + bias) for M such rows of q->K4 bytes,
+ *     lda apart, with their steps sa[M] and minima mn[M]. */
+#define KF_Q8_MAX_PIECES 256
+void kf_q8_quant_row(const float *const *piece, int np, int len, int K4, uint8_t *q, float *sa,
+		     float *mn);
+void kf_gemm_q8_rows(int M, const uint8_t *A, int lda, const float *sa, const float *mn,
+		     const struct kf_gemm_q8 *q, float *C, int ldc, const float *bias,
+		     enum kf_act act);
+
 /* The process precision (default KF_PRECISION_AUTO). Set it before
  * inference starts; not thread-safe with running ops. */
 void kf_nn_set_precision(enum kf_precision p);

@@ -191,6 +191,57 @@ static int conv_in_place(const struct geom *g, const struct kf_tensor *src, cons
 	return KF_OK;
 }
 
+/* The int8 convolution without im2col: each row of the im2col matrix (one
+ * output pixel's window) is quantised straight from the input
+ * (kf_q8_quant_row): a window inside the image as its kh rows, one at the
+ * edge pixel by pixel, NULL (zeros) past the edge. The bytes kf_gemm_q8
+ * makes of an im2col row, without the float copy. Q8_ROWS rows at a time;
+ * output pixels [q0, q1); src dense NHWC, kh * kw <= KF_Q8_MAX_PIECES. */
+#define Q8_ROWS 48
+
+static int conv_q8(const struct geom *g, const struct kf_tensor *src, const struct kf_gemm_q8 *q8,
+		   const float *bias, enum kf_act act, float *out, int64_t q0, int64_t q1,
+		   struct kf_arena *scratch)
+{
+	int64_t hw = (int64_t)g->OH * g->OW;
+	int C = g->C, K4 = q8->K4;
+	struct kf_arena_mark mark = kf_arena_mark(scratch);
+	uint8_t *rows = kf_arena_alloc(scratch, (size_t)Q8_ROWS * (size_t)K4);
+	const float *piece[KF_Q8_MAX_PIECES];
+	float sa[Q8_ROWS], mn[Q8_ROWS];
+
+	assert(g->kh * g->kw <= KF_Q8_MAX_PIECES);
+	if (!rows)
+		return KF_E_NOMEM;
+	for (int64_t q = q0; q < q1; q += Q8_ROWS) {
+		int m = q1 - q < Q8_ROWS ? (int)(q1 - q) : Q8_ROWS;
+
+		for (int i = 0; i < m; i++) {
+			int n = (int)((q + i) / hw), oy = (int)((q + i) % hw / g->OW);
+			int x0 = (int)((q + i) % g->OW) * g->s - g->pl, y0 = oy * g->s - g->pt;
+			uint8_t *row = rows + (size_t)i * K4;
+
+			if (y0 >= 0 && y0 + g->kh <= g->H && x0 >= 0 && x0 + g->kw <= g->W) {
+				for (int ky = 0; ky < g->kh; ky++)
+					piece[ky] = px(src, n, y0 + ky, x0);
+				kf_q8_quant_row(piece, g->kh, g->kw * C, K4, row, &sa[i], &mn[i]);
+				continue;
+			}
+			for (int ky = 0; ky < g->kh; ky++)
+				for (int kx = 0; kx < g->kw; kx++) {
+					int y = y0 + ky, x = x0 + kx;
+
+					piece[ky * g->kw + kx] = y >= 0 && y < g->H && x >= 0 &&
+						x < g->W ? px(src, n, y, x) : NULL;
+				}
+			kf_q8_quant_row(piece, g->kh * g->kw, C, K4, row, &sa[i], &mn[i]);
+		}
+		kf_gemm_q8_rows(m, rows, K4, sa, mn, q8, out + q * g->CO, g->CO, bias, act);
+	}
+	kf_arena_rewind(scratch, mark);
+	return KF_OK;
+}
+
 /* kf_nn_conv2d and kf_nn_conv2d_packed: packed is w packed by kf_gemm_pack_b,
  * or NULL to pack it here (into scratch); q8, when not NULL and int8 is on,
  * is used instead. */
@@ -225,6 +276,9 @@ static int conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const stru
 
 	if (!q8 && packed && nth == 1 && g.kh <= 16 && src->nb[0] == sizeof(float))
 		return conv_in_place(&g, src, packed, bias, p->act, out, r0, r1, scratch);
+	if (q8 && g.kh <= 16 && g.kw <= 16 && src->nb[0] == sizeof(float) &&
+	    src->nb[1] == (size_t)g.C * sizeof(float))
+		return conv_q8(&g, src, q8, bias, p->act, out, q0, q1, scratch);
 
 	/* im2col in chunks of about 1 MB, so the rows stay in L2; for the int8
 	 * GEMM, which reads each row once to quantise it, of about 16 KB, so they

@@ -112,6 +112,83 @@ static void test_gemm_kernels_agree(void **state)
 	print_message("int8 kernels checked against generic:%s\n", ran[0] ? ran : " none");
 }
 
+/* A convolution quantises each window straight from its input
+ * (nn_ops.c, conv_q8): the same numbers as kf_gemm_q8 on the im2col rows,
+ * padding as zeros, for every kernel this CPU runs. */
+static void test_conv_windows_match_im2col(void **state)
+{
+	static const struct { int N, H, W, C, k, s, CO; enum kf_pad pad; } cases[] = {
+		{ 2, 9, 7, 32, 3, 1, 32, KF_PAD_SAME },	/* a residual conv */
+		{ 1, 9, 9, 16, 3, 2, 40, KF_PAD_VALID },		/* residualDown */
+		{ 2, 15, 15, 3, 7, 2, 32, KF_PAD_VALID },		/* conv32_down */
+		{ 1, 6, 11, 5, 3, 1, 7, KF_PAD_SAME },			/* odd sizes */
+	};
+	struct kf_arena arena = KF_ARENA_INIT;
+	unsigned seed = 11;
+	(void)state;
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		int N = cases[c].N, H = cases[c].H, W = cases[c].W, C = cases[c].C;
+		int k = cases[c].k, s = cases[c].s, CO = cases[c].CO;
+		int K = k * k * C, pt, pb, pl, pr;
+		int OH = kf_nn_out_size(H, k, s, cases[c].pad, 0, 0, &pt, &pb);
+		int OW = kf_nn_out_size(W, k, s, cases[c].pad, 0, 0, &pl, &pr);
+		struct kf_conv_params p = { s, cases[c].pad, 0, 0, 0, 0, KF_ACT_RELU };
+		struct kf_tensor *src = kf_tensor_nhwc(&arena, N, H, W, C);
+		struct kf_tensor *dst = kf_tensor_nhwc(&arena, N, OH, OW, CO), w;
+		float *wd = kf_arena_alloc_array(&arena, (size_t)K * CO, sizeof(float));
+		float *bias = kf_arena_alloc_array(&arena, (size_t)CO, sizeof(float));
+		float *rows = kf_arena_alloc_array(&arena, (size_t)N * OH * OW * K, sizeof(float));
+		float *want = kf_arena_alloc_array(&arena, (size_t)N * OH * OW * CO, sizeof(float));
+		struct kf_gemm_q8 *q;
+
+		assert_non_null(src);
+		assert_non_null(dst);
+		assert_non_null(wd);
+		assert_non_null(bias);
+		assert_non_null(rows);
+		assert_non_null(want);
+		for (size_t i = 0; i < (size_t)N * H * W * C; i++)	/* some rows all >= 0 */
+			((float *)src->data)[i] = frand(&seed) + (i % 97 < 40 ? 1.0f : 0.0f);
+		for (int i = 0; i < K * CO; i++)
+			wd[i] = frand(&seed);
+		for (int i = 0; i < CO; i++)
+			bias[i] = frand(&seed);
+		kf_tensor_init(&w, KF_F32, CO, C, k, k, wd);
+		assert_int_equal(kf_gemm_q8_pack(K, CO, wd, CO, 1, &q), KF_OK);
+		/* im2col: (ky, kx, c) of each window, zeros past the edge */
+		for (int n = 0; n < N; n++)
+			for (int oy = 0; oy < OH; oy++)
+				for (int ox = 0; ox < OW; ox++) {
+					float *r = rows + (((size_t)n * OH + oy) * OW + ox) * K;
+
+					for (int ky = 0; ky < k; ky++)
+						for (int kx = 0; kx < k; kx++)
+							for (int ch = 0; ch < C; ch++) {
+								int y = oy * s - pt + ky, x = ox * s - pl + kx;
+
+								*r++ = y < 0 || y >= H || x < 0 || x >= W ? 0.0f :
+									((float *)src->data)[(((size_t)n * H + y) * W + x) * C + ch];
+							}
+				}
+		for (size_t kn = 0; kn < sizeof(q8_kernels) / sizeof(q8_kernels[0]); kn++) {
+			if (kf_gemm_q8_set_kernel(q8_kernels[kn]) < 0)
+				continue;
+			assert_int_equal(kf_gemm_q8(N * OH * OW, rows, K, q, want, CO, bias, KF_ACT_RELU,
+						    &arena), KF_OK);
+			assert_int_equal(kf_nn_conv2d_packed(dst, src, &w, NULL, q, bias, &p, &arena, 0, 1),
+					 KF_OK);
+			if (memcmp(dst->data, want, (size_t)N * OH * OW * CO * sizeof(float)))
+				fail_msg("%s, case %zu: the windows' numbers differ from im2col's",
+					 q8_kernels[kn], c);
+		}
+		kf_gemm_q8_free(q);
+		kf_arena_reset(&arena);
+	}
+	kf_arena_release(&arena);
+	kf_nn_set_precision(KF_PRECISION_AUTO);
+}
+
 static void test_forcing_is_safe(void **state)
 {
 	const char *best;
@@ -314,6 +391,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gemm_kernels_agree),
+		cmocka_unit_test(test_conv_windows_match_im2col),
 		cmocka_unit_test(test_forcing_is_safe),
 		cmocka_unit_test(test_int8_keeps_accuracy),
 	};
