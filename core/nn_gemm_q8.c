@@ -46,20 +46,52 @@ static int8_t round_s8(float v)
 	return (int8_t)(v > 127.0f ? 127 : v < -127.0f ? -127 : v);
 }
 
-int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int bytes, struct kf_gemm_q8 **out)
+/* Move the values q[0], q[stride], ... (n of them, each v rounded to
+ * nearest) by one step, those nearest half a step first, until their sum is
+ * within half a step of v's: the least squared error with that sum. */
+static void keep_sum(const float *v, int8_t *q, int n, int stride)
+{
+	float r = 0.0f;
+
+	for (int i = 0; i < n; i += stride)
+		r += (float)q[i] - v[i];
+	while (r > 0.5f || r < -0.5f) {
+		int dir = r > 0.0f ? -1 : 1, best = -1;
+		float cost = 2.0f;
+
+		for (int i = 0; i < n; i += stride) {
+			float c = fabsf((float)(q[i] + dir) - v[i]);
+
+			if (q[i] + dir >= -127 && q[i] + dir <= 127 && c < cost) {
+				cost = c;
+				best = i;
+			}
+		}
+		if (best < 0 || cost > 1.0f)
+			break;
+		q[best] = (int8_t)(q[best] + dir);
+		r += (float)dir;
+	}
+}
+
+int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int bytes, int group,
+		    struct kf_gemm_q8 **out)
 {
 	int K4 = (K + 3) & ~3, np = (N + NR - 1) / NR;
 	size_t nb = (size_t)np * NR * (size_t)K4;
 	struct kf_gemm_q8 *q;
-	int8_t *hi, *lo = NULL;
-	float *scale, *colsum;
+	int8_t *hi, *lo = NULL, *h = kf_malloc((size_t)K);
+	float *scale, *colsum, *v = kf_malloc_array((size_t)K, sizeof(float));
 	int32_t *sum_hi, *sum_lo = NULL;
 
 	*out = NULL;
 	/* one block: the struct, the panels, then 4 arrays of np * NR floats or
 	 * int32 (nb is a multiple of 128, so they stay aligned) */
-	if (!(q = kf_aligned_alloc(64, 64 + nb * (size_t)bytes + (size_t)np * NR * 4 * sizeof(float))))
+	q = kf_aligned_alloc(64, 64 + nb * (size_t)bytes + (size_t)np * NR * 4 * sizeof(float));
+	if (!q || !h || !v) {
+		kf_free(q), kf_free(h), kf_free(v);
 		return KF_E_NOMEM;
+	}
 	hi = (int8_t *)q + 64;
 	if (bytes == 2)
 		lo = hi + nb;
@@ -77,13 +109,19 @@ int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int bytes, struct kf_
 			amax = fmaxf(amax, fabsf(B[(size_t)k * (size_t)ldb + n]));
 		inv = amax > 0.0f ? 127.0f / amax : 0.0f;
 		for (int k = 0; n < N && k < K; k++) {
-			float v = B[(size_t)k * (size_t)ldb + n] * inv;
-			int8_t h = round_s8(v);
-
-			hi[at(K4, k, n)] = h;
-			s1 += h;
+			v[k] = B[(size_t)k * (size_t)ldb + n] * inv;
+			h[k] = round_s8(v[k]);
+		}
+		if (n < N && bytes == 1 && group > 0) {
+			for (int g = 0; g < group && g < K; g++)
+				keep_sum(v + g, h + g, K - g, group);
+			keep_sum(v, h, K, 1);
+		}
+		for (int k = 0; n < N && k < K; k++) {
+			hi[at(K4, k, n)] = h[k];
+			s1 += h[k];
 			if (lo) {
-				int8_t l = round_s8((v - h) * KF_Q8_LO_STEPS);
+				int8_t l = round_s8((v[k] - h[k]) * KF_Q8_LO_STEPS);
 
 				lo[at(K4, k, n)] = l;
 				s2 += l;
@@ -95,6 +133,8 @@ int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int bytes, struct kf_
 		if (sum_lo)
 			sum_lo[n] = s2;
 	}
+	kf_free(h);
+	kf_free(v);
 	q->K = K;
 	q->N = N;
 	q->K4 = K4;

@@ -59,8 +59,16 @@ struct kf_gemm_q8 {
 #define KF_Q8_LO_STEPS 254.0f
 
 /* Quantise and pack B [K,N] (row-major, leading dimension ldb) to `bytes`
- * (1 or 2) bytes a weight. KF_E_NOMEM. */
-int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int bytes, struct kf_gemm_q8 **out);
+ * (1 or 2) bytes a weight. One-byte weights with group > 0 are rounded so
+ * that in each column the sums of the weights k = g, g + group, g + 2 group
+ * ... (for a convolution's filter with `group` input channels: the taps of
+ * one input channel, whose inputs are neighbouring pixels and so alike), and
+ * then the whole column's sum, stay within half a step of the float sums:
+ * each weight still within one step, with the least squared error those
+ * sums allow (docs/internals/nn.md, "Int8"). group 0: each weight rounded to
+ * nearest. KF_E_NOMEM. */
+int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int bytes, int group,
+		    struct kf_gemm_q8 **out);
 void kf_gemm_q8_free(struct kf_gemm_q8 *q);
 
 /* C = act(A . B + bias) through the int8 kernel in use (the generic one when

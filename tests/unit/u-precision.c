@@ -78,7 +78,7 @@ static void test_gemm_kernels_agree(void **state)
 			B[i] = frand(&seed);
 		for (int i = 0; i < N; i++)
 			bias[i] = frand(&seed);
-		assert_int_equal(kf_gemm_q8_pack(K, N, B, N, 1 + (int)(s % 2), &q), KF_OK);
+		assert_int_equal(kf_gemm_q8_pack(K, N, B, N, 1 + (int)(s % 2), (int)(s % 3), &q), KF_OK);
 		kf_gemm_ref(M, N, K, A, K, B, N, ref, N, bias, KF_ACT_LEAKY);
 		assert_int_equal(kf_gemm_q8_set_kernel("generic"), KF_OK);
 		assert_int_equal(kf_gemm_q8(M, A, K, q, gen, N, bias, KF_ACT_LEAKY, &arena), KF_OK);
@@ -155,7 +155,7 @@ static void test_conv_windows_match_im2col(void **state)
 		for (int i = 0; i < CO; i++)
 			bias[i] = frand(&seed);
 		kf_tensor_init(&w, KF_F32, CO, C, k, k, wd);
-		assert_int_equal(kf_gemm_q8_pack(K, CO, wd, CO, 1, &q), KF_OK);
+		assert_int_equal(kf_gemm_q8_pack(K, CO, wd, CO, 1, C, &q), KF_OK);
 		/* im2col: (ky, kx, c) of each window, zeros past the edge */
 		for (int n = 0; n < N; n++)
 			for (int oy = 0; oy < OH; oy++)
