@@ -114,7 +114,7 @@ static int load_conv(const struct kf_weights *w, const char *prefix, int k, int 
 		/* one-byte weights keeping the sums of each input channel's
 		 * taps: descriptors within 0.015 of float32, against 0.025
 		 * rounded to nearest (u-precision; docs/internals/nn.md, "Int8") */
-		rc = kf_gemm_q8_pack(k * k * cin, cout, tmp, cout, 1, cin, &c->q8);
+		rc = kf_gemm_q8_pack(k * k * cin, cout, tmp, cout, cin, &c->q8);
 		if (rc == KF_OK && wino)
 			rc = kf_wino_prepare(tmp, cin, cout, &c->wino);
 	}

@@ -15,7 +15,7 @@
  *
  * AArch64: SDOT multiplies signed bytes by signed bytes, so the NEON kernel
  * quantises A as above and stores qa - 128; its sums start at 128 * the
- * column's integer sum (sum_hi, sum_lo), which gives the same integers.
+ * column's integer sum (isum), which gives the same integers.
  */
 #include "core/nn_gemm_q8.h"
 
@@ -74,36 +74,31 @@ static void keep_sum(const float *v, int8_t *q, int n, int stride)
 	}
 }
 
-int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int bytes, int group,
-		    struct kf_gemm_q8 **out)
+int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int group, struct kf_gemm_q8 **out)
 {
 	int K4 = (K + 3) & ~3, np = (N + NR - 1) / NR;
 	size_t nb = (size_t)np * NR * (size_t)K4;
 	struct kf_gemm_q8 *q;
-	int8_t *hi, *lo = NULL, *h = kf_malloc((size_t)K);
+	int8_t *qb, *h = kf_malloc((size_t)K);
 	float *scale, *colsum, *v = kf_malloc_array((size_t)K, sizeof(float));
-	int32_t *sum_hi, *sum_lo = NULL;
+	int32_t *isum;
 
 	*out = NULL;
-	/* one block: the struct, the panels, then 4 arrays of np * NR floats or
+	/* one block: the struct, the panels, then 3 arrays of np * NR floats or
 	 * int32 (nb is a multiple of 128, so they stay aligned) */
-	q = kf_aligned_alloc(64, 64 + nb * (size_t)bytes + (size_t)np * NR * 4 * sizeof(float));
+	q = kf_aligned_alloc(64, 64 + nb + (size_t)np * NR * 3 * sizeof(float));
 	if (!q || !h || !v) {
 		kf_free(q), kf_free(h), kf_free(v);
 		return KF_E_NOMEM;
 	}
-	hi = (int8_t *)q + 64;
-	if (bytes == 2)
-		lo = hi + nb;
-	scale = (float *)(hi + nb * (size_t)bytes);
+	qb = (int8_t *)q + 64;
+	scale = (float *)(qb + nb);
 	colsum = scale + (size_t)np * NR;
-	sum_hi = (int32_t *)(colsum + (size_t)np * NR);
-	if (lo)
-		sum_lo = sum_hi + (size_t)np * NR;
-	memset(hi, 0, nb * (size_t)bytes);
+	isum = (int32_t *)(colsum + (size_t)np * NR);
+	memset(qb, 0, nb);
 	for (int n = 0; n < np * NR; n++) {
 		float amax = 0.0f, inv;
-		int32_t s1 = 0, s2 = 0;
+		int32_t sum = 0;
 
 		for (int k = 0; n < N && k < K; k++)
 			amax = fmaxf(amax, fabsf(B[(size_t)k * (size_t)ldb + n]));
@@ -112,38 +107,28 @@ int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int bytes, int group,
 			v[k] = B[(size_t)k * (size_t)ldb + n] * inv;
 			h[k] = round_s8(v[k]);
 		}
-		if (n < N && bytes == 1 && group > 0) {
+		if (n < N && group > 0) {
 			for (int g = 0; g < group && g < K; g++)
 				keep_sum(v + g, h + g, K - g, group);
 			keep_sum(v, h, K, 1);
 		}
 		for (int k = 0; n < N && k < K; k++) {
-			hi[at(K4, k, n)] = h[k];
-			s1 += h[k];
-			if (lo) {
-				int8_t l = round_s8((v[k] - h[k]) * KF_Q8_LO_STEPS);
-
-				lo[at(K4, k, n)] = l;
-				s2 += l;
-			}
+			qb[at(K4, k, n)] = h[k];
+			sum += h[k];
 		}
 		scale[n] = amax / 127.0f;
-		colsum[n] = (float)s1 + (float)s2 * (1.0f / KF_Q8_LO_STEPS);
-		sum_hi[n] = s1;
-		if (sum_lo)
-			sum_lo[n] = s2;
+		colsum[n] = (float)sum;
+		isum[n] = sum;
 	}
 	kf_free(h);
 	kf_free(v);
 	q->K = K;
 	q->N = N;
 	q->K4 = K4;
-	q->hi = hi;
-	q->lo = lo;
+	q->qb = qb;
 	q->scale = scale;
 	q->colsum = colsum;
-	q->sum_hi = sum_hi;
-	q->sum_lo = sum_lo;
+	q->isum = isum;
 	*out = q;
 	return KF_OK;
 }
@@ -164,13 +149,11 @@ typedef void (*quant_fn)(const float *a, int n, float lo, float inv, uint8_t *q)
 
 /* One tile: C[mr x nr] = act(sw[j] * (sa[r] * S[r][j] + mn[r] * colsum[j]) +
  * bias[j]) with S the sums of A's rows (mr rows of K4 bytes, lda apart) times
- * the panel Bh's columns, plus those times Bl's / KF_Q8_LO_STEPS when Bl is
- * not NULL (two-byte weights). sh, sl: the panel's integer column sums of Bh
- * and Bl (sl NULL with Bl), for kernels whose quant_fn stores A - 128. */
-typedef void (*tile_fn)(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bh,
-			const int8_t *Bl, float *C, int ldc, const float *sa, const float *mn,
-			const float *sw, const float *colsum, const int32_t *sh, const int32_t *sl,
-			const float *bias, enum kf_act act);
+ * the panel Bp's columns. is: the panel's integer column sums, for kernels
+ * whose quant_fn stores A - 128. */
+typedef void (*tile_fn)(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bp,
+			float *C, int ldc, const float *sa, const float *mn, const float *sw,
+			const float *colsum, const int32_t *is, const float *bias, enum kf_act act);
 
 static void range_generic(const float *const *p, int np, int len, float *lo, float *hi)
 {
@@ -194,12 +177,10 @@ static void quant_generic(const float *a, int n, float lo, float inv, uint8_t *q
 	}
 }
 
-/* The store of every kernel, in this order of operations: s1, s2 the sums
- * with the high and low bytes of the weights. */
-static inline float dequant(int32_t s1, int32_t s2, float sa, float mn, float sw, float colsum)
+/* The store of every kernel, in this order of operations. */
+static inline float dequant(int32_t s1, float sa, float mn, float sw, float colsum)
 {
-	float s = (float)s1 + (float)s2 * (1.0f / KF_Q8_LO_STEPS);
-	float t = sa * s, u = mn * colsum;
+	float t = sa * (float)s1, u = mn * colsum;
 
 	return sw * (t + u);
 }
@@ -208,8 +189,6 @@ static void dots_generic(int mr, int nr, int K4, const uint8_t *A, int lda, cons
 			 int32_t acc[MR][NR])
 {
 	memset(acc, 0, sizeof(int32_t) * MR * NR);
-	if (!Bp)
-		return;
 	for (int k = 0; k < K4; k += 4) {
 		const int8_t *b = Bp + (size_t)k * NR;
 
@@ -225,13 +204,13 @@ static void dots_generic(int mr, int nr, int K4, const uint8_t *A, int lda, cons
 
 /* The scalar store from the sums, of columns j0..nr-1 (the vector stores
  * leave it the last columns of a partial panel). */
-static void store_generic(int mr, int j0, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR],
-			  float *C, int ldc, const float *sa, const float *mn, const float *sw,
-			  const float *colsum, const float *bias, enum kf_act act)
+static void store_generic(int mr, int j0, int nr, int32_t s1[MR][NR], float *C, int ldc,
+			  const float *sa, const float *mn, const float *sw, const float *colsum,
+			  const float *bias, enum kf_act act)
 {
 	for (int r = 0; r < mr; r++) {
 		for (int j = j0; j < nr; j++) {
-			float v = dequant(s1[r][j], s2[r][j], sa[r], mn[r], sw[j], colsum[j]);
+			float v = dequant(s1[r][j], sa[r], mn[r], sw[j], colsum[j]);
 
 			if (bias)
 				v += bias[j];
@@ -240,17 +219,15 @@ static void store_generic(int mr, int j0, int nr, int32_t s1[MR][NR], int32_t s2
 	}
 }
 
-static void tile_generic(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bh,
-			 const int8_t *Bl, float *C, int ldc, const float *sa, const float *mn,
-			 const float *sw, const float *colsum, const int32_t *sh, const int32_t *sl,
-			 const float *bias, enum kf_act act)
+static void tile_generic(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bp,
+			 float *C, int ldc, const float *sa, const float *mn, const float *sw,
+			 const float *colsum, const int32_t *is, const float *bias, enum kf_act act)
 {
-	int32_t s1[MR][NR], s2[MR][NR];
+	int32_t s1[MR][NR];
 
-	(void)sh, (void)sl;	/* A is unsigned here */
-	dots_generic(mr, nr, K4, A, lda, Bh, s1);
-	dots_generic(mr, nr, K4, A, lda, Bl, s2);
-	store_generic(mr, 0, nr, s1, s2, C, ldc, sa, mn, sw, colsum, bias, act);
+	(void)is;	/* A is unsigned here */
+	dots_generic(mr, nr, K4, A, lda, Bp, s1);
+	store_generic(mr, 0, nr, s1, C, ldc, sa, mn, sw, colsum, bias, act);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -304,25 +281,23 @@ static void quant_avx512(const float *a, int n, float lo, float inv, uint8_t *q)
 
 /* dequant() on 16 columns. */
 __attribute__((target("avx512f")))
-static inline __m512 dequant512(__m512i s1, __m512i s2, __m512 sa, __m512 mn, const float *sw,
+static inline __m512 dequant512(__m512i s1, __m512 sa, __m512 mn, const float *sw,
 				const float *colsum, __mmask16 m)
 {
-	__m512 s = _mm512_add_ps(_mm512_cvtepi32_ps(s1), _mm512_mul_ps(_mm512_cvtepi32_ps(s2),
-					_mm512_set1_ps(1.0f / KF_Q8_LO_STEPS)));
-	__m512 t = _mm512_mul_ps(sa, s), u = _mm512_mul_ps(mn, _mm512_maskz_loadu_ps(m, colsum));
+	__m512 t = _mm512_mul_ps(sa, _mm512_cvtepi32_ps(s1)), u = _mm512_mul_ps(mn, _mm512_maskz_loadu_ps(m, colsum));
 
 	return _mm512_mul_ps(_mm512_maskz_loadu_ps(m, sw), _mm512_add_ps(t, u));
 }
 
 /* One row of the 6x32 tile: dequant, bias, activation, masked store. */
 __attribute__((target("avx512f,avx512bw")))
-static inline void store512(float *cr, __m512i c0, __m512i c1, __m512i d0, __m512i d1, float sa,
-			    float mn, const float *sw, const float *colsum, const float *bias,
-			    enum kf_act act, __mmask16 m0, __mmask16 m1)
+static inline void store512(float *cr, __m512i c0, __m512i c1, float sa, float mn,
+			    const float *sw, const float *colsum, const float *bias, enum kf_act act,
+			    __mmask16 m0, __mmask16 m1)
 {
 	__m512 s = _mm512_set1_ps(sa), l = _mm512_set1_ps(mn);
-	__m512 v0 = dequant512(c0, d0, s, l, sw, colsum, m0);
-	__m512 v1 = dequant512(c1, d1, s, l, sw + 16, colsum + 16, m1);
+	__m512 v0 = dequant512(c0, s, l, sw, colsum, m0);
+	__m512 v1 = dequant512(c1, s, l, sw + 16, colsum + 16, m1);
 
 	if (bias) {
 		v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, bias));
@@ -338,63 +313,42 @@ static inline void store512(float *cr, __m512i c0, __m512i c1, __m512i d0, __m51
  * accumulators); the instruction itself keeps them in place. */
 #define KF_DPBUSD(acc, a, b) __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b))
 
-/* The 6x32 tile: for each 4 k, 2 loads of each weight panel, 6 broadcasts of
- * 4 activation bytes, 12 (24 with Bl) VPDPBUSD into as many accumulators. A
- * panel whose second half is padding (nr <= 16: YuNet's 16 channels) does
- * half the work. */
+/* The 6x32 tile: for each 4 k, 2 loads of the weight panel, 6 broadcasts of
+ * 4 activation bytes, 12 VPDPBUSD into as many accumulators. A panel whose
+ * second half is padding (nr <= 16) does half the work. */
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
-static void tile_avx512vnni(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bh,
-			    const int8_t *Bl, float *C, int ldc, const float *sa, const float *mn,
-			    const float *sw, const float *colsum, const int32_t *sh, const int32_t *sl,
-			    const float *bias, enum kf_act act)
+static void tile_avx512vnni(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bp,
+			    float *C, int ldc, const float *sa, const float *mn, const float *sw,
+			    const float *colsum, const int32_t *is, const float *bias,
+			    enum kf_act act)
 {
-	__m512i c[MR][2], d[MR][2];
+	__m512i c[MR][2];
 	const uint8_t *a[MR];
 	__mmask16 m0 = (__mmask16)(nr >= 16 ? 0xffff : (1u << nr) - 1);
 	__mmask16 m1 = (__mmask16)(nr >= 32 ? 0xffff : nr <= 16 ? 0 : (1u << (nr - 16)) - 1);
 
-	(void)sh, (void)sl;	/* VPDPBUSD takes A unsigned */
+	(void)is;	/* VPDPBUSD takes A unsigned */
 	for (int r = 0; r < MR; r++)
 		a[r] = A + (size_t)(r < mr ? r : mr - 1) * (size_t)lda;
 #define KF_ALL(X) X(0); X(1); X(2); X(3); X(4); X(5)
-#define KF_ZERO(r) c[r][0] = c[r][1] = d[r][0] = d[r][1] = _mm512_setzero_si512()
+#define KF_ZERO(r) c[r][0] = c[r][1] = _mm512_setzero_si512()
 	KF_ALL(KF_ZERO);
 #undef KF_ZERO
-#define KF_B(p, h) _mm512_loadu_si512((p) + (size_t)k * NR + 64 * (h))
+#define KF_B(h) _mm512_loadu_si512(Bp + (size_t)k * NR + 64 * (h))
 #define KF_A(r) _mm512_set1_epi32(*(const int32_t *)(a[r] + k))
-	if (nr <= 16 && !Bl) {
+	if (nr <= 16) {
 		for (int k = 0; k < K4; k += 4) {
-			__m512i b0 = KF_B(Bh, 0);
+			__m512i b0 = KF_B(0);
 #define KF_ROW(r) KF_DPBUSD(c[r][0], KF_A(r), b0)
-			KF_ALL(KF_ROW);
-#undef KF_ROW
-		}
-	} else if (!Bl) {
-		for (int k = 0; k < K4; k += 4) {
-			__m512i b0 = KF_B(Bh, 0), b1 = KF_B(Bh, 1);
-#define KF_ROW(r) do { __m512i av = KF_A(r); \
-			KF_DPBUSD(c[r][0], av, b0); \
-			KF_DPBUSD(c[r][1], av, b1); } while (0)
-			KF_ALL(KF_ROW);
-#undef KF_ROW
-		}
-	} else if (nr <= 16) {
-		for (int k = 0; k < K4; k += 4) {
-			__m512i b0 = KF_B(Bh, 0), l0 = KF_B(Bl, 0);
-#define KF_ROW(r) do { __m512i av = KF_A(r); \
-			KF_DPBUSD(c[r][0], av, b0); \
-			KF_DPBUSD(d[r][0], av, l0); } while (0)
 			KF_ALL(KF_ROW);
 #undef KF_ROW
 		}
 	} else {
 		for (int k = 0; k < K4; k += 4) {
-			__m512i b0 = KF_B(Bh, 0), b1 = KF_B(Bh, 1), l0 = KF_B(Bl, 0), l1 = KF_B(Bl, 1);
+			__m512i b0 = KF_B(0), b1 = KF_B(1);
 #define KF_ROW(r) do { __m512i av = KF_A(r); \
 			KF_DPBUSD(c[r][0], av, b0); \
-			KF_DPBUSD(c[r][1], av, b1); \
-			KF_DPBUSD(d[r][0], av, l0); \
-			KF_DPBUSD(d[r][1], av, l1); } while (0)
+			KF_DPBUSD(c[r][1], av, b1); } while (0)
 			KF_ALL(KF_ROW);
 #undef KF_ROW
 		}
@@ -402,8 +356,8 @@ static void tile_avx512vnni(int mr, int nr, int K4, const uint8_t *A, int lda, c
 #undef KF_B
 #undef KF_A
 	/* constant row indices, so the accumulators stay in registers */
-#define KF_STORE(r) if (r < mr) store512(C + (size_t)(r) * (size_t)ldc, c[r][0], c[r][1], d[r][0], \
-					 d[r][1], sa[r], mn[r], sw, colsum, bias, act, m0, m1)
+#define KF_STORE(r) if (r < mr) store512(C + (size_t)(r) * (size_t)ldc, c[r][0], c[r][1], sa[r], \
+					 mn[r], sw, colsum, bias, act, m0, m1)
 	KF_ALL(KF_STORE);
 #undef KF_STORE
 #undef KF_ALL
@@ -456,11 +410,10 @@ static void quant_avx2(const float *a, int n, float lo, float inv, uint8_t *q)
 /* store_generic 8 columns at a time (dequant()'s operations in its order),
  * the last columns of a partial panel by store_generic. */
 __attribute__((target("avx2,fma")))
-static void store_avx2(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR], float *C, int ldc,
-		       const float *sa, const float *mn, const float *sw, const float *colsum,
-		       const float *bias, enum kf_act act)
+static void store_avx2(int mr, int nr, int32_t s1[MR][NR], float *C, int ldc, const float *sa,
+		       const float *mn, const float *sw, const float *colsum, const float *bias,
+		       enum kf_act act)
 {
-	const __m256 lo = _mm256_set1_ps(1.0f / KF_Q8_LO_STEPS);
 	int j8 = nr & ~7;
 
 	for (int r = 0; r < mr; r++) {
@@ -469,10 +422,7 @@ static void store_avx2(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR], f
 
 		for (int j = 0; j < j8; j += 8) {
 			__m256i i1 = _mm256_loadu_si256((const __m256i *)(s1[r] + j));
-			__m256i i2 = _mm256_loadu_si256((const __m256i *)(s2[r] + j));
-			__m256 x = _mm256_add_ps(_mm256_cvtepi32_ps(i1),
-						 _mm256_mul_ps(_mm256_cvtepi32_ps(i2), lo));
-			__m256 t = _mm256_mul_ps(a, x), u = _mm256_mul_ps(m, _mm256_loadu_ps(colsum + j));
+			__m256 t = _mm256_mul_ps(a, _mm256_cvtepi32_ps(i1)), u = _mm256_mul_ps(m, _mm256_loadu_ps(colsum + j));
 			__m256 v = _mm256_mul_ps(_mm256_loadu_ps(sw + j), _mm256_add_ps(t, u));
 
 			if (bias)
@@ -480,7 +430,7 @@ static void store_avx2(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR], f
 			_mm256_storeu_ps(cr + j, act256(v, act));
 		}
 	}
-	store_generic(mr, j8, nr, s1, s2, C, ldc, sa, mn, sw, colsum, bias, act);
+	store_generic(mr, j8, nr, s1, C, ldc, sa, mn, sw, colsum, bias, act);
 }
 
 /* The VEX form (AVX-VNNI): the same instruction on ymm registers 0-15. */
@@ -511,27 +461,22 @@ static void dots_avxvnni(int K4, const uint8_t *const a[MR], const int8_t *Bp,
 	}
 }
 
-/* 16 registers of 8 lanes: the sums of each half panel and weight byte go to
- * memory, then the store. */
+/* 16 registers of 8 lanes: the sums of each half panel go to memory, then
+ * the store. */
 __attribute__((target("avx2,fma,avxvnni")))
-static void tile_avxvnni(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bh,
-			 const int8_t *Bl, float *C, int ldc, const float *sa, const float *mn,
-			 const float *sw, const float *colsum, const int32_t *sh, const int32_t *sl,
-			 const float *bias, enum kf_act act)
+static void tile_avxvnni(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bp,
+			 float *C, int ldc, const float *sa, const float *mn, const float *sw,
+			 const float *colsum, const int32_t *is, const float *bias, enum kf_act act)
 {
-	int32_t s1[MR][NR], s2[MR][NR];
+	int32_t s1[MR][NR];
 	const uint8_t *a[MR];
 
-	(void)sh, (void)sl;	/* VPDPBUSD takes A unsigned */
+	(void)is;	/* VPDPBUSD takes A unsigned */
 	for (int r = 0; r < MR; r++)
 		a[r] = A + (size_t)(r < mr ? r : mr - 1) * (size_t)lda;
-	memset(s2, 0, sizeof(s2));
-	for (int h = 0; h < (nr > 16 ? 2 : 1); h++) {
-		dots_avxvnni(K4, a, Bh + 64 * h, s1, 16 * h);
-		if (Bl)
-			dots_avxvnni(K4, a, Bl + 64 * h, s2, 16 * h);
-	}
-	store_avx2(mr, nr, s1, s2, C, ldc, sa, mn, sw, colsum, bias, act);
+	for (int h = 0; h < (nr > 16 ? 2 : 1); h++)
+		dots_avxvnni(K4, a, Bp + 64 * h, s1, 16 * h);
+	store_avx2(mr, nr, s1, C, ldc, sa, mn, sw, colsum, bias, act);
 }
 #endif
 
@@ -720,11 +665,10 @@ static void dots_neondot(int K4, const int8_t *const a[MR], const int8_t *Bp, co
 /* store_generic on 4 columns at a time, the same operations in the same
  * order (no FMA: dequant() rounds each product), the last nr % 4 columns
  * by store_generic. */
-static void store_neon(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR], float *C, int ldc,
-		       const float *sa, const float *mn, const float *sw, const float *colsum,
-		       const float *bias, enum kf_act act)
+static void store_neon(int mr, int nr, int32_t s1[MR][NR], float *C, int ldc, const float *sa,
+		       const float *mn, const float *sw, const float *colsum, const float *bias,
+		       enum kf_act act)
 {
-	const float32x4_t step = vdupq_n_f32(1.0f / KF_Q8_LO_STEPS);
 	int n4 = nr & ~3;
 
 	for (int r = 0; r < mr; r++) {
@@ -732,9 +676,8 @@ static void store_neon(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR], f
 		float *cr = C + (size_t)r * (size_t)ldc;
 
 		for (int j = 0; j < n4; j += 4) {
-			float32x4_t s = vaddq_f32(vcvtq_f32_s32(vld1q_s32(s1[r] + j)),
-						  vmulq_f32(vcvtq_f32_s32(vld1q_s32(s2[r] + j)), step));
-			float32x4_t t = vmulq_f32(sar, s), u = vmulq_f32(mnr, vld1q_f32(colsum + j));
+			float32x4_t t = vmulq_f32(sar, vcvtq_f32_s32(vld1q_s32(s1[r] + j)));
+			float32x4_t u = vmulq_f32(mnr, vld1q_f32(colsum + j));
 			float32x4_t v = vmulq_f32(vld1q_f32(sw + j), vaddq_f32(t, u));
 
 			if (bias)
@@ -742,31 +685,25 @@ static void store_neon(int mr, int nr, int32_t s1[MR][NR], int32_t s2[MR][NR], f
 			vst1q_f32(cr + j, act_neon(v, act));
 		}
 	}
-	store_generic(mr, n4, nr, s1, s2, C, ldc, sa, mn, sw, colsum, bias, act);
+	store_generic(mr, n4, nr, s1, C, ldc, sa, mn, sw, colsum, bias, act);
 }
 
 /* The 6x32 tile as 6x16 halves (48 accumulators would not fit in 32
- * registers), each weight byte a pass of its own; the sums go to memory,
- * then the store. Missing rows re-read the last one and are not stored; a
- * panel with nr <= 16 skips its second half. */
-static void tile_neondot(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bh,
-			 const int8_t *Bl, float *C, int ldc, const float *sa, const float *mn,
-			 const float *sw, const float *colsum, const int32_t *sh, const int32_t *sl,
-			 const float *bias, enum kf_act act)
+ * registers); the sums go to memory, then the store. Missing rows re-read
+ * the last one and are not stored; a panel with nr <= 16 skips its second
+ * half. */
+static void tile_neondot(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bp,
+			 float *C, int ldc, const float *sa, const float *mn, const float *sw,
+			 const float *colsum, const int32_t *is, const float *bias, enum kf_act act)
 {
-	int32_t s1[MR][NR], s2[MR][NR];
+	int32_t s1[MR][NR];
 	const int8_t *a[MR];
 
 	for (int r = 0; r < MR; r++)
 		a[r] = (const int8_t *)A + (size_t)(r < mr ? r : mr - 1) * (size_t)lda;
-	if (!Bl)
-		memset(s2, 0, sizeof(s2));
-	for (int h = 0; h < (nr > 16 ? 2 : 1); h++) {
-		dots_neondot(K4, a, Bh + 64 * h, sh + 16 * h, s1, 16 * h);
-		if (Bl)
-			dots_neondot(K4, a, Bl + 64 * h, sl + 16 * h, s2, 16 * h);
-	}
-	store_neon(mr, nr, s1, s2, C, ldc, sa, mn, sw, colsum, bias, act);
+	for (int h = 0; h < (nr > 16 ? 2 : 1); h++)
+		dots_neondot(K4, a, Bp + 64 * h, is + 16 * h, s1, 16 * h);
+	store_neon(mr, nr, s1, C, ldc, sa, mn, sw, colsum, bias, act);
 }
 #endif
 
@@ -939,11 +876,9 @@ void kf_gemm_q8_rows(int M, const uint8_t *A, int lda, const float *sa, const fl
 
 		for (int t = 0; t < M; t += MR)
 			kn->tile(M - t < MR ? M - t : MR, nr, K4, A + (size_t)t * (size_t)lda, lda,
-				 q->hi + (size_t)p * NR * (size_t)K4,
-				 q->lo ? q->lo + (size_t)p * NR * (size_t)K4 : NULL,
-				 C + (size_t)t * (size_t)ldc + p * NR, ldc, sa + t, mn + t,
-				 q->scale + p * NR, q->colsum + p * NR, q->sum_hi + p * NR,
-				 q->lo ? q->sum_lo + p * NR : NULL, bias ? bias + p * NR : NULL, act);
+				 q->qb + (size_t)p * NR * (size_t)K4, C + (size_t)t * (size_t)ldc + p * NR,
+				 ldc, sa + t, mn + t, q->scale + p * NR, q->colsum + p * NR,
+				 q->isum + p * NR, bias ? bias + p * NR : NULL, act);
 	}
 }
 

@@ -3,8 +3,8 @@
  *
  * C[M,N] = act(A[M,K] . B[K,N] + bias[N]) computed as
  *   sw[n] * (sa[m] * sum_k qa[m][k] * qb[k][n] + mn[m] * sum_k qb[k][n])
- * with B quantised once per output column to signed 8 bits (qb = round(B /
- * sw[n]), sw[n] = max_k |B[k][n]| / 127) and each row of A quantised when it
+ * with B quantised once per output column to signed 8 bits (qb = B / sw[n]
+ * rounded, kf_gemm_q8_pack; sw[n] = max_k |B[k][n]| / 127) and each row of A quantised when it
  * is used to unsigned 8 bits over its own range (qa = round((A - mn[m]) /
  * sa[m]), mn[m] its minimum, sa[m] = (max - min) / 255): int32 sums, nothing
  * calibrated, so nothing to keep in step with the weights. A row after a
@@ -43,32 +43,25 @@ enum kf_precision {
  * afterwards, shared by any number of threads. */
 struct kf_gemm_q8 {
 	int K, N, K4;		/* K4 = K rounded up to a multiple of 4 */
-	const int8_t *hi;	/* ceil(N/32) panels of 32 * K4 bytes: qb */
-	const int8_t *lo;	/* NULL, or as hi: the rounding error of qb in
-				 * steps of 1 / KF_Q8_LO_STEPS */
+	const int8_t *qb;	/* ceil(N/32) panels of 32 * K4 bytes */
 	const float *scale;	/* N: sw */
-	const float *colsum;	/* N: sum_k of the column (hi + lo / KF_Q8_LO_STEPS) */
-	const int32_t *sum_hi;	/* N: sum_k of the column's hi bytes, as integers */
-	const int32_t *sum_lo;	/* NULL, or N: sum_k of its lo bytes. SDOT (AArch64)
+	const float *colsum;	/* N: sum_k of the column's bytes */
+	const int32_t *isum;	/* the same, as integers. SDOT (AArch64)
 				 * multiplies signed by signed: the NEON kernel
 				 * stores each activation minus 128 and adds
 				 * 128 * these sums back, exactly. */
 };
 
-/* Two-byte weights: qb + lo / KF_Q8_LO_STEPS, about 15 bits. */
-#define KF_Q8_LO_STEPS 254.0f
-
-/* Quantise and pack B [K,N] (row-major, leading dimension ldb) to `bytes`
- * (1 or 2) bytes a weight. One-byte weights with group > 0 are rounded so
- * that in each column the sums of the weights k = g, g + group, g + 2 group
- * ... (for a convolution's filter with `group` input channels: the taps of
- * one input channel, whose inputs are neighbouring pixels and so alike), and
- * then the whole column's sum, stay within half a step of the float sums:
- * each weight still within one step, with the least squared error those
- * sums allow (docs/internals/nn.md, "Int8"). group 0: each weight rounded to
- * nearest. KF_E_NOMEM. */
-int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int bytes, int group,
-		    struct kf_gemm_q8 **out);
+/* Quantise and pack B [K,N] (row-major, leading dimension ldb), one byte a
+ * weight. With group > 0 each column is rounded so that the sums of its
+ * weights k = g, g + group, g + 2 group ... (for a convolution's filter with
+ * `group` input channels: the taps of one input channel, whose inputs are
+ * neighbouring pixels and so alike) stay within half a step of the float
+ * sums, and then the whole column's sum too (which moves a group's sum by
+ * one more step at most): each weight still within one step, the values
+ * nearest half a step moved first (docs/internals/nn.md, "Int8"). group 0:
+ * each weight rounded to nearest. KF_E_NOMEM. */
+int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int group, struct kf_gemm_q8 **out);
 void kf_gemm_q8_free(struct kf_gemm_q8 *q);
 
 /* C = act(A . B + bias) through the int8 kernel in use (the generic one when

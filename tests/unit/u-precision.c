@@ -78,7 +78,7 @@ static void test_gemm_kernels_agree(void **state)
 			B[i] = frand(&seed);
 		for (int i = 0; i < N; i++)
 			bias[i] = frand(&seed);
-		assert_int_equal(kf_gemm_q8_pack(K, N, B, N, 1 + (int)(s % 2), (int)(s % 3), &q), KF_OK);
+		assert_int_equal(kf_gemm_q8_pack(K, N, B, N, (int)(s % 3), &q), KF_OK);
 		kf_gemm_ref(M, N, K, A, K, B, N, ref, N, bias, KF_ACT_LEAKY);
 		assert_int_equal(kf_gemm_q8_set_kernel("generic"), KF_OK);
 		assert_int_equal(kf_gemm_q8(M, A, K, q, gen, N, bias, KF_ACT_LEAKY, &arena), KF_OK);
@@ -110,6 +110,62 @@ static void test_gemm_kernels_agree(void **state)
 	kf_arena_release(&arena);
 	kf_nn_set_precision(KF_PRECISION_AUTO);
 	print_message("int8 kernels checked against generic:%s\n", ran[0] ? ran : " none");
+}
+
+/* kf_gemm_q8_pack's rounding, read back through the GEMM: a row of A that
+ * is 1 at some k and 0 elsewhere quantises exactly (0 and 255), so C[n] =
+ * sw[n] times the sum of those weights' bytes. Rounded to nearest, each
+ * byte is within half a step; keeping sums (group G), each within one step,
+ * each column's sum within half a step, and each group's within one and a
+ * half (the column's correction moves a group by one more step at most). */
+static void test_pack_keeps_sums(void **state)
+{
+	enum { K = 3 * 3 * 8, N = 20, G = 8 };
+	struct kf_arena arena = KF_ARENA_INIT;
+	static float B[K * N], A[(K + G + 1) * K], C[(K + G + 1) * N];
+	float sw[N];
+	unsigned seed = 5;
+	(void)state;
+
+	for (int i = 0; i < K * N; i++)
+		B[i] = frand(&seed) * (i % 11 ? 0.3f : 1.0f);
+	for (int n = 0; n < N; n++) {
+		sw[n] = 0.0f;
+		for (int k = 0; k < K; k++)
+			sw[n] = fmaxf(sw[n], fabsf(B[k * N + n]));
+		sw[n] /= 127.0f;
+	}
+	/* rows: each k alone, then each group, then all of K */
+	memset(A, 0, sizeof(A));
+	for (int k = 0; k < K; k++) {
+		A[k * K + k] = 1.0f;
+		A[(K + k % G) * K + k] = 1.0f;
+		A[(K + G) * K + k] = 1.0f;
+	}
+	assert_int_equal(kf_gemm_q8_set_kernel("generic"), KF_OK);
+	for (int group = 0; group <= G; group += G) {
+		struct kf_gemm_q8 *q;
+
+		assert_int_equal(kf_gemm_q8_pack(K, N, B, N, group, &q), KF_OK);
+		assert_int_equal(kf_gemm_q8(K + G + 1, A, K, q, C, N, NULL, KF_ACT_NONE, &arena), KF_OK);
+		for (int n = 0; n < N; n++)
+			for (int r = 0; r < K + G + 1; r++) {
+				double want = 0.0, steps;
+
+				for (int k = 0; k < K; k++)
+					want += A[r * K + k] * B[k * N + n];
+				steps = fabs(C[r * N + n] - want) / sw[n];
+				if (r < K)
+					assert_true(steps <= (group ? 1.0 : 0.5) + 1e-3);
+				else if (group && r < K + G)
+					assert_true(steps <= 1.5 + 1e-3);
+				else if (group)
+					assert_true(steps <= 0.5 + 1e-3);
+			}
+		kf_gemm_q8_free(q);
+	}
+	kf_arena_release(&arena);
+	kf_nn_set_precision(KF_PRECISION_AUTO);
 }
 
 /* A convolution quantises each window straight from its input
@@ -155,7 +211,7 @@ static void test_conv_windows_match_im2col(void **state)
 		for (int i = 0; i < CO; i++)
 			bias[i] = frand(&seed);
 		kf_tensor_init(&w, KF_F32, CO, C, k, k, wd);
-		assert_int_equal(kf_gemm_q8_pack(K, CO, wd, CO, 1, C, &q), KF_OK);
+		assert_int_equal(kf_gemm_q8_pack(K, CO, wd, CO, C, &q), KF_OK);
 		/* im2col: (ky, kx, c) of each window, zeros past the edge */
 		for (int n = 0; n < N; n++)
 			for (int oy = 0; oy < OH; oy++)
@@ -391,6 +447,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gemm_kernels_agree),
+		cmocka_unit_test(test_pack_keeps_sums),
 		cmocka_unit_test(test_conv_windows_match_im2col),
 		cmocka_unit_test(test_forcing_is_safe),
 		cmocka_unit_test(test_int8_keeps_accuracy),
