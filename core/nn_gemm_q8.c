@@ -830,14 +830,44 @@ int kf_gemm_q8_set_kernel(const char *name)
 
 /* ---- the GEMM ------------------------------------------------------------ */
 
+void kf_q8_pixel_range(const float *a, int npix, int C, float *lo, float *hi)
+{
+	range_fn range = kernels[choose()].range;
+
+	for (int i = 0; i < npix; i++, a += C)
+		range(&a, 1, C, &lo[i], &hi[i]);
+}
+
+void kf_q8_quant_row_in(const float *const *piece, int np, int len, int K4, float lo, float hi,
+			uint8_t *q, float *sa, float *mn)
+{
+	const struct q8_kernel *kn = &kernels[choose()];
+	const float zero = 0.0f;
+	float inv = hi > lo ? 255.0f / (hi - lo) : 0.0f;
+	uint8_t z;
+	int have_z = 0;
+
+	*sa = (hi - lo) / 255.0f;
+	*mn = lo;
+	for (int i = 0; i < np; i++, q += len) {
+		if (piece[i]) {
+			kn->quant(piece[i], len, lo, inv, q);
+			continue;
+		}
+		if (!have_z)	/* the byte of a 0 past the edge */
+			kn->quant(&zero, 1, lo, inv, &z);
+		have_z = 1;
+		memset(q, z, (size_t)len);
+	}
+	memset(q, 0, (size_t)(K4 - np * len));
+}
+
 void kf_q8_quant_row(const float *const *piece, int np, int len, int K4, uint8_t *q, float *sa,
 		     float *mn)
 {
-	const struct q8_kernel *kn = &kernels[choose()];
-	const float *p[KF_Q8_MAX_PIECES], zero = 0.0f;
+	const float *p[KF_Q8_MAX_PIECES];
 	int n = 0, edge = 0;
-	float lo = 0.0f, hi = 0.0f, inv;
-	uint8_t z = 0;
+	float lo = 0.0f, hi = 0.0f;
 
 	for (int i = 0; i < np; i++) {
 		if (piece[i])
@@ -845,23 +875,12 @@ void kf_q8_quant_row(const float *const *piece, int np, int len, int K4, uint8_t
 		edge |= !piece[i];
 	}
 	if (n)
-		kn->range(p, n, len, &lo, &hi);
+		kernels[choose()].range(p, n, len, &lo, &hi);
 	if (edge) {
 		lo = lo < 0.0f ? lo : 0.0f;
 		hi = hi > 0.0f ? hi : 0.0f;
 	}
-	*sa = (hi - lo) / 255.0f;
-	*mn = lo;
-	inv = hi > lo ? 255.0f / (hi - lo) : 0.0f;
-	if (edge)
-		kn->quant(&zero, 1, lo, inv, &z);
-	for (int i = 0; i < np; i++, q += len) {
-		if (piece[i])
-			kn->quant(piece[i], len, lo, inv, q);
-		else
-			memset(q, z, (size_t)len);
-	}
-	memset(q, 0, (size_t)(K4 - np * len));
+	kf_q8_quant_row_in(piece, np, len, K4, lo, hi, q, sa, mn);
 }
 
 void kf_gemm_q8_rows(int M, const uint8_t *A, int lda, const float *sa, const float *mn,

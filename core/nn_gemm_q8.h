@@ -76,11 +76,18 @@ int kf_gemm_q8(int M, const float *A, int lda, const struct kf_gemm_q8 *q, float
  *     floats (piece[i] NULL: zeros) to the bytes q[0..K4) the kernel in use
  *     reads, with its step *sa and minimum *mn: the bytes kf_gemm_q8 makes
  *     of the whole row (np * len <= K4; bytes after the row set to 0);
+ *   kf_q8_quant_row_in: the same with the row's range [lo, hi] given (0
+ *     in it when a piece is NULL), e.g. from kf_q8_pixel_range;
+ *   kf_q8_pixel_range: lo[i], hi[i] = the range of a[i * C .. i * C + C),
+ *     for npix pixels of C >= 1 channels;
  *   kf_gemm_q8_rows: C = act(A . B + bias) for M such rows of q->K4 bytes,
  *     lda apart, with their steps sa[M] and minima mn[M]. */
 #define KF_Q8_MAX_PIECES 256
 void kf_q8_quant_row(const float *const *piece, int np, int len, int K4, uint8_t *q, float *sa,
 		     float *mn);
+void kf_q8_quant_row_in(const float *const *piece, int np, int len, int K4, float lo, float hi,
+			uint8_t *q, float *sa, float *mn);
+void kf_q8_pixel_range(const float *a, int npix, int C, float *lo, float *hi);
 void kf_gemm_q8_rows(int M, const uint8_t *A, int lda, const float *sa, const float *mn,
 		     const struct kf_gemm_q8 *q, float *C, int ldc, const float *bias,
 		     enum kf_act act);

@@ -191,50 +191,118 @@ static int conv_in_place(const struct geom *g, const struct kf_tensor *src, cons
 	return KF_OK;
 }
 
+/* The range of every window of output rows [r0, r1) (r = n * OH + oy) from
+ * its pixels' ranges (plo, phi: kf_q8_pixel_range over the input), 0 in it
+ * when the window runs past the edge: the minimum over the window's rows,
+ * then over its columns. wlo, whi: by output pixel from r0 * OW; v: 2 * W
+ * floats of room. */
+static void window_ranges(const struct geom *g, const float *plo, const float *phi, int64_t r0,
+			  int64_t r1, float *v, float *wlo, float *whi)
+{
+	float *vlo = v, *vhi = v + g->W;
+
+	for (int64_t r = r0; r < r1; r++) {
+		int n = (int)(r / g->OH), y0 = (int)(r % g->OH) * g->s - g->pt;
+		int ya = y0 < 0 ? 0 : y0, yb = y0 + g->kh < g->H ? y0 + g->kh : g->H;
+		size_t at = ((size_t)n * (size_t)g->H + (size_t)ya) * (size_t)g->W;
+		float *wl = wlo + (r - r0) * g->OW, *wh = whi + (r - r0) * g->OW;
+
+		if (ya >= yb) {
+			memset(wl, 0, (size_t)g->OW * sizeof(float));
+			memset(wh, 0, (size_t)g->OW * sizeof(float));
+			continue;
+		}
+		memcpy(vlo, plo + at, (size_t)g->W * sizeof(float));
+		memcpy(vhi, phi + at, (size_t)g->W * sizeof(float));
+		for (int y = ya + 1; y < yb; y++) {
+			const float *l = plo + at + (size_t)(y - ya) * g->W;
+			const float *h = phi + at + (size_t)(y - ya) * g->W;
+
+			for (int x = 0; x < g->W; x++) {
+				vlo[x] = l[x] < vlo[x] ? l[x] : vlo[x];
+				vhi[x] = h[x] > vhi[x] ? h[x] : vhi[x];
+			}
+		}
+		for (int ox = 0; ox < g->OW; ox++) {
+			int x0 = ox * g->s - g->pl, xa = x0 < 0 ? 0 : x0;
+			int xb = x0 + g->kw < g->W ? x0 + g->kw : g->W;
+			float lo = 0.0f, hi = 0.0f;
+
+			if (xa < xb) {
+				lo = vlo[xa];
+				hi = vhi[xa];
+				for (int x = xa + 1; x < xb; x++) {
+					lo = vlo[x] < lo ? vlo[x] : lo;
+					hi = vhi[x] > hi ? vhi[x] : hi;
+				}
+				if (yb - ya < g->kh || xb - xa < g->kw) {
+					lo = lo < 0.0f ? lo : 0.0f;
+					hi = hi > 0.0f ? hi : 0.0f;
+				}
+			}
+			wl[ox] = lo;
+			wh[ox] = hi;
+		}
+	}
+}
+
 /* The int8 convolution without im2col: each row of the im2col matrix (one
  * output pixel's window) is quantised straight from the input
  * (kf_q8_quant_row): a window inside the image as its kh rows, one at the
  * edge pixel by pixel, NULL (zeros) past the edge. The bytes kf_gemm_q8
- * makes of an im2col row, without the float copy. Q8_ROWS rows at a time;
- * output pixels [q0, q1); src dense NHWC, kh * kw <= KF_Q8_MAX_PIECES. */
+ * makes of an im2col row, without the float copy. With 16 channels or more
+ * each pixel's range is found once (kf_q8_pixel_range: a pixel is in up to
+ * kh * kw windows) and the windows' from them (window_ranges). Q8_ROWS rows
+ * at a time; output rows [r0, r1); src dense NHWC, kh * kw <=
+ * KF_Q8_MAX_PIECES. */
 #define Q8_ROWS 48
 
 static int conv_q8(const struct geom *g, const struct kf_tensor *src, const struct kf_gemm_q8 *q8,
-		   const float *bias, enum kf_act act, float *out, int64_t q0, int64_t q1,
+		   const float *bias, enum kf_act act, float *out, int64_t r0, int64_t r1,
 		   struct kf_arena *scratch)
 {
-	int64_t hw = (int64_t)g->OH * g->OW;
+	int64_t hw = (int64_t)g->OH * g->OW, q0 = r0 * g->OW, q1 = r1 * g->OW;
 	int C = g->C, K4 = q8->K4;
+	size_t npx = (size_t)g->N * (size_t)g->H * (size_t)g->W, nq = (size_t)(q1 - q0);
 	struct kf_arena_mark mark = kf_arena_mark(scratch);
 	uint8_t *rows = kf_arena_alloc(scratch, (size_t)Q8_ROWS * (size_t)K4);
+	float *plo = NULL, *wlo = NULL, *v;
 	const float *piece[KF_Q8_MAX_PIECES];
 	float sa[Q8_ROWS], mn[Q8_ROWS];
 
 	assert(g->kh * g->kw <= KF_Q8_MAX_PIECES);
 	if (!rows)
 		return KF_E_NOMEM;
+	if (C >= 16 && kf_tensor_is_contiguous(src)) {
+		if (!(plo = kf_arena_alloc_array(scratch, 2 * npx, sizeof(float))) ||
+		    !(wlo = kf_arena_alloc_array(scratch, 2 * nq, sizeof(float))) ||
+		    !(v = kf_arena_alloc_array(scratch, 2 * (size_t)g->W, sizeof(float))))
+			return KF_E_NOMEM;
+		kf_q8_pixel_range(src->data, (int)npx, C, plo, plo + npx);
+		window_ranges(g, plo, plo + npx, r0, r1, v, wlo, wlo + nq);
+	}
 	for (int64_t q = q0; q < q1; q += Q8_ROWS) {
 		int m = q1 - q < Q8_ROWS ? (int)(q1 - q) : Q8_ROWS;
 
 		for (int i = 0; i < m; i++) {
 			int n = (int)((q + i) / hw), oy = (int)((q + i) % hw / g->OW);
 			int x0 = (int)((q + i) % g->OW) * g->s - g->pl, y0 = oy * g->s - g->pt;
+			int inside = y0 >= 0 && y0 + g->kh <= g->H && x0 >= 0 && x0 + g->kw <= g->W;
+			int np = inside ? g->kh : g->kh * g->kw, len = inside ? g->kw * C : C;
 			uint8_t *row = rows + (size_t)i * K4;
 
-			if (y0 >= 0 && y0 + g->kh <= g->H && x0 >= 0 && x0 + g->kw <= g->W) {
-				for (int ky = 0; ky < g->kh; ky++)
-					piece[ky] = px(src, n, y0 + ky, x0);
-				kf_q8_quant_row(piece, g->kh, g->kw * C, K4, row, &sa[i], &mn[i]);
-				continue;
-			}
 			for (int ky = 0; ky < g->kh; ky++)
-				for (int kx = 0; kx < g->kw; kx++) {
+				for (int kx = 0; kx < (inside ? 1 : g->kw); kx++) {
 					int y = y0 + ky, x = x0 + kx;
 
-					piece[ky * g->kw + kx] = y >= 0 && y < g->H && x >= 0 &&
-						x < g->W ? px(src, n, y, x) : NULL;
+					piece[ky * (inside ? 1 : g->kw) + kx] = y >= 0 && y < g->H &&
+						x >= 0 && x < g->W ? px(src, n, y, x) : NULL;
 				}
-			kf_q8_quant_row(piece, g->kh * g->kw, C, K4, row, &sa[i], &mn[i]);
+			if (wlo)
+				kf_q8_quant_row_in(piece, np, len, K4, wlo[q + i - q0],
+						   wlo[nq + (size_t)(q + i - q0)], row, &sa[i], &mn[i]);
+			else
+				kf_q8_quant_row(piece, np, len, K4, row, &sa[i], &mn[i]);
 		}
 		kf_gemm_q8_rows(m, rows, K4, sa, mn, q8, out + q * g->CO, g->CO, bias, act);
 	}
@@ -278,7 +346,7 @@ static int conv2d(struct kf_tensor *dst, const struct kf_tensor *src, const stru
 		return conv_in_place(&g, src, packed, bias, p->act, out, r0, r1, scratch);
 	if (q8 && g.kh <= 16 && g.kw <= 16 && src->nb[0] == sizeof(float) &&
 	    src->nb[1] == (size_t)g.C * sizeof(float))
-		return conv_q8(&g, src, q8, bias, p->act, out, q0, q1, scratch);
+		return conv_q8(&g, src, q8, bias, p->act, out, r0, r1, scratch);
 
 	/* im2col in chunks of about 1 MB, so the rows stay in L2; for the int8
 	 * GEMM, which reads each row once to quantise it, of about 16 KB, so they
