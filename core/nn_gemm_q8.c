@@ -284,7 +284,8 @@ __attribute__((target("avx512f")))
 static inline __m512 dequant512(__m512i s1, __m512 sa, __m512 mn, const float *sw,
 				const float *colsum, __mmask16 m)
 {
-	__m512 t = _mm512_mul_ps(sa, _mm512_cvtepi32_ps(s1)), u = _mm512_mul_ps(mn, _mm512_maskz_loadu_ps(m, colsum));
+	__m512 t = _mm512_mul_ps(sa, _mm512_cvtepi32_ps(s1));
+	__m512 u = _mm512_mul_ps(mn, _mm512_maskz_loadu_ps(m, colsum));
 
 	return _mm512_mul_ps(_mm512_maskz_loadu_ps(m, sw), _mm512_add_ps(t, u));
 }
@@ -422,7 +423,8 @@ static void store_avx2(int mr, int nr, int32_t s1[MR][NR], float *C, int ldc, co
 
 		for (int j = 0; j < j8; j += 8) {
 			__m256i i1 = _mm256_loadu_si256((const __m256i *)(s1[r] + j));
-			__m256 t = _mm256_mul_ps(a, _mm256_cvtepi32_ps(i1)), u = _mm256_mul_ps(m, _mm256_loadu_ps(colsum + j));
+			__m256 t = _mm256_mul_ps(a, _mm256_cvtepi32_ps(i1));
+			__m256 u = _mm256_mul_ps(m, _mm256_loadu_ps(colsum + j));
 			__m256 v = _mm256_mul_ps(_mm256_loadu_ps(sw + j), _mm256_add_ps(t, u));
 
 			if (bias)
