@@ -832,11 +832,11 @@ int kf_gemm_q8_set_kernel(const char *name)
 
 /* ---- the GEMM ------------------------------------------------------------ */
 
-void kf_q8_pixel_range(const float *a, int npix, int C, float *lo, float *hi)
+void kf_q8_pixel_range(const float *a, size_t npix, int C, float *lo, float *hi)
 {
 	range_fn range = kernels[choose()].range;
 
-	for (int i = 0; i < npix; i++, a += C)
+	for (size_t i = 0; i < npix; i++, a += C)
 		range(&a, 1, C, &lo[i], &hi[i]);
 }
 
@@ -846,7 +846,7 @@ void kf_q8_quant_row_in(const float *const *piece, int np, int len, int K4, floa
 	const struct q8_kernel *kn = &kernels[choose()];
 	const float zero = 0.0f;
 	float inv = hi > lo ? 255.0f / (hi - lo) : 0.0f;
-	uint8_t z;
+	uint8_t z = 0;
 	int have_z = 0;
 
 	*sa = (hi - lo) / 255.0f;

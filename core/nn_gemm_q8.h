@@ -25,6 +25,7 @@
 #ifndef KF_NN_GEMM_Q8_H
 #define KF_NN_GEMM_Q8_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/nn_ops.h"
@@ -87,7 +88,7 @@ void kf_q8_quant_row(const float *const *piece, int np, int len, int K4, uint8_t
 		     float *mn);
 void kf_q8_quant_row_in(const float *const *piece, int np, int len, int K4, float lo, float hi,
 			uint8_t *q, float *sa, float *mn);
-void kf_q8_pixel_range(const float *a, int npix, int C, float *lo, float *hi);
+void kf_q8_pixel_range(const float *a, size_t npix, int C, float *lo, float *hi);
 void kf_gemm_q8_rows(int M, const uint8_t *A, int lda, const float *sa, const float *mn,
 		     const struct kf_gemm_q8 *q, float *C, int ldc, const float *bias,
 		     enum kf_act act);

@@ -278,7 +278,7 @@ static int conv_q8(const struct geom *g, const struct kf_tensor *src, const stru
 		    !(wlo = kf_arena_alloc_array(scratch, 2 * nq, sizeof(float))) ||
 		    !(v = kf_arena_alloc_array(scratch, 2 * (size_t)g->W, sizeof(float))))
 			return KF_E_NOMEM;
-		kf_q8_pixel_range(src->data, (int)npx, C, plo, plo + npx);
+		kf_q8_pixel_range(src->data, npx, C, plo, plo + npx);
 		window_ranges(g, plo, plo + npx, r0, r1, v, wlo, wlo + nq);
 	}
 	for (int64_t q = q0; q < q1; q += Q8_ROWS) {
