@@ -836,8 +836,20 @@ void kf_q8_pixel_range(const float *a, size_t npix, int C, float *lo, float *hi)
 {
 	range_fn range = kernels[choose()].range;
 
-	for (size_t i = 0; i < npix; i++, a += C)
-		range(&a, 1, C, &lo[i], &hi[i]);
+	for (size_t i = 0; i < npix; i++, a += C) {
+		float l = a[0], h = a[0];
+
+		if (C >= 16) {	/* a vector's worth: the kernel's */
+			range(&a, 1, C, &lo[i], &hi[i]);
+			continue;
+		}
+		for (int c = 1; c < C; c++) {
+			l = a[c] < l ? a[c] : l;
+			h = a[c] > h ? a[c] : h;
+		}
+		lo[i] = l;
+		hi[i] = h;
+	}
 }
 
 void kf_q8_quant_row_in(const float *const *piece, int np, int len, int K4, float lo, float hi,

@@ -250,11 +250,10 @@ static void window_ranges(const struct geom *g, const float *plo, const float *p
  * output pixel's window) is quantised straight from the input
  * (kf_q8_quant_row): a window inside the image as its kh rows, one at the
  * edge pixel by pixel, NULL (zeros) past the edge. The bytes kf_gemm_q8
- * makes of an im2col row, without the float copy. With 16 channels or more
- * each pixel's range is found once (kf_q8_pixel_range: a pixel is in up to
- * kh * kw windows) and the windows' from them (window_ranges). Q8_ROWS rows
- * at a time; output rows [r0, r1); src dense NHWC, kh * kw <=
- * KF_Q8_MAX_PIECES. */
+ * makes of an im2col row, without the float copy. Each pixel's range is
+ * found once (kf_q8_pixel_range: a pixel is in up to kh * kw windows) and
+ * the windows' from them (window_ranges). Q8_ROWS rows at a time; output
+ * rows [r0, r1); src dense NHWC, kh * kw <= KF_Q8_MAX_PIECES. */
 #define Q8_ROWS 48
 
 static int conv_q8(const struct geom *g, const struct kf_tensor *src, const struct kf_gemm_q8 *q8,
@@ -273,7 +272,7 @@ static int conv_q8(const struct geom *g, const struct kf_tensor *src, const stru
 	assert(g->kh * g->kw <= KF_Q8_MAX_PIECES);
 	if (!rows)
 		return KF_E_NOMEM;
-	if (C >= 16 && kf_tensor_is_contiguous(src)) {
+	if (kf_tensor_is_contiguous(src)) {
 		if (!(plo = kf_arena_alloc_array(scratch, 2 * npx, sizeof(float))) ||
 		    !(wlo = kf_arena_alloc_array(scratch, 2 * nq, sizeof(float))) ||
 		    !(v = kf_arena_alloc_array(scratch, 2 * (size_t)g->W, sizeof(float))))
