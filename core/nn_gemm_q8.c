@@ -143,9 +143,30 @@ void kf_gemm_q8_free(struct kf_gemm_q8 *q)
 /* A row's range: *lo, *hi = the minimum and maximum of its np >= 1 pieces
  * p[i][0..len), len >= 1 (kf_q8_quant_row). */
 typedef void (*range_fn)(const float *const *p, int np, int len, float *lo, float *hi);
-/* n values of a row to the bytes the tile reads, q = round((a - lo) * inv)
- * in 0..255 (kf_q8_quant_row). */
-typedef void (*quant_fn)(const float *a, int n, float lo, float inv, uint8_t *q);
+/* A row of np pieces p[i][0..len) (p[i] NULL: zeros) to the bytes the tile
+ * reads, q = round((a - lo) * inv) in 0..255 (kf_q8_quant_row). Each kernel
+ * writes the quantiser of n values (quant1_*) and KF_QUANT_PIECES makes this
+ * of it, so a row is one call. */
+typedef void (*quant_fn)(const float *const *p, int np, int len, float lo, float inv, uint8_t *q);
+
+#define KF_QUANT_PIECES(name, one, attr) \
+	attr static void name(const float *const *p, int np, int len, float lo, float inv, \
+			      uint8_t *q) \
+	{ \
+		const float zero = 0.0f; \
+		uint8_t z = 0; \
+		int have_z = 0; \
+		for (int i = 0; i < np; i++, q += len) { \
+			if (p[i]) { \
+				one(p[i], len, lo, inv, q); \
+				continue; \
+			} \
+			if (!have_z) /* the byte of a 0 past the edge */ \
+				one(&zero, 1, lo, inv, &z); \
+			have_z = 1; \
+			memset(q, z, (size_t)len); \
+		} \
+	}
 
 /* One tile: C[mr x nr] = act(sw[j] * (sa[r] * S[r][j] + mn[r] * colsum[j]) +
  * bias[j]) with S the sums of A's rows (mr rows of K4 bytes, lda apart) times
@@ -168,7 +189,7 @@ static void range_generic(const float *const *p, int np, int len, float *lo, flo
 	*hi = h;
 }
 
-static void quant_generic(const float *a, int n, float lo, float inv, uint8_t *q)
+static inline void quant1_generic(const float *a, int n, float lo, float inv, uint8_t *q)
 {
 	for (int k = 0; k < n; k++) {
 		float v = nearbyintf((a[k] - lo) * inv);
@@ -176,6 +197,8 @@ static void quant_generic(const float *a, int n, float lo, float inv, uint8_t *q
 		q[k] = (uint8_t)(v > 255.0f ? 255 : v < 0.0f ? 0 : (int)v);
 	}
 }
+
+KF_QUANT_PIECES(quant_generic, quant1_generic, )
 
 /* The store of every kernel, in this order of operations. */
 static inline float dequant(int32_t s1, float sa, float mn, float sw, float colsum)
@@ -257,7 +280,7 @@ static void range_avx512(const float *const *p, int np, int len, float *lo, floa
 }
 
 __attribute__((target("avx512f,avx512bw")))
-static void quant_avx512(const float *a, int n, float lo, float inv, uint8_t *q)
+static inline void quant1_avx512(const float *a, int n, float lo, float inv, uint8_t *q)
 {
 	const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
 	const __m512 mn = _mm512_set1_ps(lo), s = _mm512_set1_ps(inv);
@@ -278,6 +301,8 @@ static void quant_avx512(const float *a, int n, float lo, float inv, uint8_t *q)
 		_mm512_mask_cvtusepi32_storeu_epi8(q + k, m, _mm512_cvtps_epi32(v));
 	}
 }
+
+KF_QUANT_PIECES(quant_avx512, quant1_avx512, __attribute__((target("avx512f,avx512bw"))))
 
 /* dequant() on 16 columns. */
 __attribute__((target("avx512f")))
@@ -394,7 +419,7 @@ static void range_avx2(const float *const *p, int np, int len, float *lo, float 
 }
 
 __attribute__((target("avx2,fma")))
-static void quant_avx2(const float *a, int n, float lo, float inv, uint8_t *q)
+static inline void quant1_avx2(const float *a, int n, float lo, float inv, uint8_t *q)
 {
 	const __m256 mn = _mm256_set1_ps(lo), s = _mm256_set1_ps(inv);
 	int k;
@@ -405,8 +430,10 @@ static void quant_avx2(const float *a, int n, float lo, float inv, uint8_t *q)
 
 		_mm_storel_epi64((__m128i *)(q + k), _mm_packus_epi16(w, w));
 	}
-	quant_generic(a + k, n - k, lo, inv, q + k);
+	quant1_generic(a + k, n - k, lo, inv, q + k);
 }
+
+KF_QUANT_PIECES(quant_avx2, quant1_avx2, __attribute__((target("avx2,fma"))))
 
 /* store_generic 8 columns at a time (dequant()'s operations in its order),
  * the last columns of a partial panel by store_generic. */
@@ -560,11 +587,11 @@ static void range_neon(const float *const *p, int np, int len, float *lo, float 
 	*hi = h;
 }
 
-/* quant_generic's numbers, stored minus 128 (q ^ 0x80, as signed bytes):
+/* quant1_generic's numbers, stored minus 128 (q ^ 0x80, as signed bytes):
  * SDOT multiplies signed by signed, UDOT unsigned by unsigned, and the
  * weights are signed. FCVTNS rounds to nearest even (nearbyintf in the
  * default mode), SQXTUN and UQXTN saturate to 0..255. */
-static void quant_neon(const float *a, int n, float lo, float inv, uint8_t *q)
+static inline void quant1_neon(const float *a, int n, float lo, float inv, uint8_t *q)
 {
 	const float32x4_t mn = vdupq_n_f32(lo), s = vdupq_n_f32(inv);
 	const uint8x16_t flip = vdupq_n_u8(0x80);
@@ -578,10 +605,12 @@ static void quant_neon(const float *a, int n, float lo, float inv, uint8_t *q)
 		vst1q_u8(q + k, veorq_u8(vcombine_u8(b0, b1), flip));
 	}
 #undef KF_Q
-	quant_generic(a + k, n - k, lo, inv, q + k);
+	quant1_generic(a + k, n - k, lo, inv, q + k);
 	for (; k < n; k++)
 		q[k] ^= 0x80;
 }
+
+KF_QUANT_PIECES(quant_neon, quant1_neon, )
 
 /* dots_neondot's last K4 % 16 k (4, 8 or 12), added to acc[r][off..off+16):
  * 4 bytes of each row at a time, broadcast. A function of its own: with this
@@ -855,25 +884,10 @@ void kf_q8_pixel_range(const float *a, size_t npix, int C, float *lo, float *hi)
 void kf_q8_quant_row_in(const float *const *piece, int np, int len, int K4, float lo, float hi,
 			uint8_t *q, float *sa, float *mn)
 {
-	const struct q8_kernel *kn = &kernels[choose()];
-	const float zero = 0.0f;
-	float inv = hi > lo ? 255.0f / (hi - lo) : 0.0f;
-	uint8_t z = 0;
-	int have_z = 0;
-
 	*sa = (hi - lo) / 255.0f;
 	*mn = lo;
-	for (int i = 0; i < np; i++, q += len) {
-		if (piece[i]) {
-			kn->quant(piece[i], len, lo, inv, q);
-			continue;
-		}
-		if (!have_z)	/* the byte of a 0 past the edge */
-			kn->quant(&zero, 1, lo, inv, &z);
-		have_z = 1;
-		memset(q, z, (size_t)len);
-	}
-	memset(q, 0, (size_t)(K4 - np * len));
+	kernels[choose()].quant(piece, np, len, lo, hi > lo ? 255.0f / (hi - lo) : 0.0f, q);
+	memset(q + np * len, 0, (size_t)(K4 - np * len));
 }
 
 void kf_q8_quant_row(const float *const *piece, int np, int len, int K4, uint8_t *q, float *sa,
