@@ -4,12 +4,13 @@
  * C[M,N] = act(A[M,K] . B[K,N] + bias[N]) computed as
  *   sw[n] * (sa[m] * sum_k qa[m][k] * qb[k][n] + mn[m] * sum_k qb[k][n])
  * with B quantised once per output column to signed 8 bits (qb = B / sw[n]
- * rounded, kf_gemm_q8_pack; sw[n] = max_k |B[k][n]| / 127) and each row of A quantised when it
- * is used to unsigned 8 bits over its own range (qa = round((A - mn[m]) /
- * sa[m]), mn[m] its minimum, sa[m] = (max - min) / 255): int32 sums, nothing
- * calibrated, so nothing to keep in step with the weights. A row after a
- * ReLU uses all 256 steps for its values (a symmetric int8 row would use
- * 128); the dot-product instructions take unsigned times signed bytes.
+ * rounded, kf_gemm_q8_pack; sw[n] = max_k |B[k][n]| / 127) and each row of
+ * A quantised when it is used to unsigned 8 bits over its own range (qa =
+ * round((A - mn[m]) / sa[m]), mn[m] its minimum, sa[m] = (max - min) /
+ * 255): int32 sums, nothing calibrated, so nothing to keep in step with the
+ * weights. A row after a ReLU uses all 256 steps for its values (a symmetric
+ * int8 row would use 128); the dot-product instructions take unsigned times
+ * signed bytes.
  *
  * Every kernel computes the same integers and scales them in the same order
  * of operations, so all give the same floats.
