@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -405,13 +406,50 @@ static inline float padded_px(const uint8_t *rgb, int stride, int rw, int rh, in
 	return (float)rgb[(size_t)py * (size_t)stride + (size_t)px * 3 + (size_t)c];
 }
 
+/* The column taps and weights of a chunk of output columns. */
+struct net_cols {
+	int x0[NET_COL_CHUNK], x1[NET_COL_CHUNK];
+	float fx[NET_COL_CHUNK];
+};
+
+/* Source row y (of the w x h rectangle at base, zeros outside) interpolated
+ * across the chunk's nc columns: out[i * 3 + c] = left + (right - left) * fx,
+ * the first half of tfjs's bilinear arithmetic. */
+static void net_row(const struct net_cols *cols, int nc, const uint8_t *base, int stride, int w,
+		    int h, int y, float *out)
+{
+	for (int i = 0; i < nc; i++, out += 3) {
+		int x0 = cols->x0[i], x1 = cols->x1[i];
+		float fx = cols->fx[i];
+
+		if (y >= 0 && y < h && x0 >= 0 && x1 < w) {
+			const uint8_t *l = base + (size_t)y * (size_t)stride + (size_t)x0 * 3;
+			const uint8_t *r = base + (size_t)y * (size_t)stride + (size_t)x1 * 3;
+
+			for (int c = 0; c < 3; c++) {
+				float a = l[c], b = r[c];
+
+				out[c] = a + (b - a) * fx;
+			}
+			continue;
+		}
+		for (int c = 0; c < 3; c++) {
+			float a = padded_px(base, stride, w, h, y, x0, c);
+			float b = padded_px(base, stride, w, h, y, x1, c);
+
+			out[c] = a + (b - a) * fx;
+		}
+	}
+}
+
 int kf_image_to_net_input(const struct kf_image *img, int x, int y, int w, int h, int size,
 			  int center, float *dst, struct kf_err *err)
 {
-	struct {
-		int x0[NET_COL_CHUNK], x1[NET_COL_CHUNK];
-		float fx[NET_COL_CHUNK];
-	} cols;
+	struct net_cols cols;
+	/* the last two source rows interpolated across the chunk (hy: which
+	 * rows): an enlarged crop reads each source row for several rows */
+	float hbuf[2][NET_COL_CHUNK * 3];
+	int hy[2];
 	const uint8_t *base;
 	int rc, s, offx = 0, offy = 0, stride;
 	float scale;
@@ -453,46 +491,29 @@ int kf_image_to_net_input(const struct kf_image *img, int x, int y, int w, int h
 			cols.x0[i] = (int)fx0 - offx;
 			cols.x1[i] = x1 - offx;
 		}
+		hy[0] = hy[1] = INT_MIN;
 		for (int r = 0; r < size; r++) {
 			float sy = scale * (float)r, fy0 = floorf(sy), fy = sy - fy0;
-			int y0 = (int)fy0, y1 = (int)ceilf(sy);
+			int want[2] = { (int)fy0, (int)ceilf(sy) };
 			float *o = dst + ((size_t)r * (size_t)size + (size_t)c0) * 3;
+			const float *top, *bottom;
 
-			if (y1 > s - 1)
-				y1 = s - 1;
-			y0 -= offy;
-			y1 -= offy;
-			for (int i = 0; i < nc; i++, o += 3) {
-				int x0 = cols.x0[i], x1 = cols.x1[i];
-				float fx = cols.fx[i];
+			if (want[1] > s - 1)
+				want[1] = s - 1;
+			want[0] -= offy;
+			want[1] -= offy;
+			for (int k = 0; k < 2; k++) {
+				int slot = hy[0] == want[1 - k] ? 1 : 0;
 
-				if (y0 >= 0 && y1 < h && x0 >= 0 && x1 < w) {
-					/* inside the image: no padding to look up */
-					const uint8_t *t0 = base + (size_t)y0 * (size_t)stride + (size_t)x0 * 3;
-					const uint8_t *t1 = base + (size_t)y0 * (size_t)stride + (size_t)x1 * 3;
-					const uint8_t *b0 = base + (size_t)y1 * (size_t)stride + (size_t)x0 * 3;
-					const uint8_t *b1 = base + (size_t)y1 * (size_t)stride + (size_t)x1 * 3;
-
-					for (int c = 0; c < 3; c++) {
-						float tl = t0[c], tr = t1[c], bl = b0[c], br = b1[c];
-						float top = tl + (tr - tl) * fx;
-						float bottom = bl + (br - bl) * fx;
-
-						o[c] = top + (bottom - top) * fy;
-					}
+				if (hy[0] == want[k] || hy[1] == want[k])
 					continue;
-				}
-				for (int c = 0; c < 3; c++) {
-					float tl = padded_px(base, stride, w, h, y0, x0, c);
-					float tr = padded_px(base, stride, w, h, y0, x1, c);
-					float bl = padded_px(base, stride, w, h, y1, x0, c);
-					float br = padded_px(base, stride, w, h, y1, x1, c);
-					float top = tl + (tr - tl) * fx;
-					float bottom = bl + (br - bl) * fx;
-
-					o[c] = top + (bottom - top) * fy;
-				}
+				net_row(&cols, nc, base, stride, w, h, want[k], hbuf[slot]);
+				hy[slot] = want[k];
 			}
+			top = hbuf[hy[0] == want[0] ? 0 : 1];
+			bottom = hbuf[hy[0] == want[1] ? 0 : 1];
+			for (int i = 0; i < nc * 3; i++)
+				o[i] = top[i] + (bottom[i] - top[i]) * fy;
 		}
 	}
 	return KF_OK;
