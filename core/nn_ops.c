@@ -260,8 +260,8 @@ static int conv_q8(const struct geom *g, const struct kf_tensor *src, const stru
 		   const float *bias, enum kf_act act, float *out, int64_t r0, int64_t r1,
 		   struct kf_arena *scratch)
 {
-	int64_t hw = (int64_t)g->OH * g->OW, q0 = r0 * g->OW, q1 = r1 * g->OW;
-	int C = g->C, K4 = q8->K4;
+	int64_t q0 = r0 * g->OW, q1 = r1 * g->OW;
+	int C = g->C, K4 = q8->K4, n, oy, ox;
 	size_t npx = (size_t)g->N * (size_t)g->H * (size_t)g->W, nq = (size_t)(q1 - q0);
 	struct kf_arena_mark mark = kf_arena_mark(scratch);
 	uint8_t *rows = kf_arena_alloc(scratch, (size_t)Q8_ROWS * (size_t)K4);
@@ -280,16 +280,29 @@ static int conv_q8(const struct geom *g, const struct kf_tensor *src, const stru
 		kf_q8_pixel_range(src->data, npx, C, plo, plo + npx);
 		window_ranges(g, plo, plo + npx, r0, r1, v, wlo, wlo + nq);
 	}
+	/* the output pixel q + i is (n, oy, ox), counted along */
+	n = (int)(r0 / g->OH);
+	oy = (int)(r0 % g->OH);
+	ox = 0;
 	for (int64_t q = q0; q < q1; q += Q8_ROWS) {
 		int m = q1 - q < Q8_ROWS ? (int)(q1 - q) : Q8_ROWS;
 
-		for (int i = 0; i < m; i++) {
-			int n = (int)((q + i) / hw), oy = (int)((q + i) % hw / g->OW);
-			int x0 = (int)((q + i) % g->OW) * g->s - g->pl, y0 = oy * g->s - g->pt;
-			int inside = y0 >= 0 && y0 + g->kh <= g->H && x0 >= 0 && x0 + g->kw <= g->W;
-			int np = inside ? g->kh : g->kh * g->kw, len = inside ? g->kw * C : C;
+		for (int i = 0; i < m; i++, ox++) {
 			uint8_t *row = rows + (size_t)i * K4;
+			int x0, y0, inside, np, len;
 
+			if (ox == g->OW) {
+				ox = 0;
+				if (++oy == g->OH) {
+					oy = 0;
+					n++;
+				}
+			}
+			x0 = ox * g->s - g->pl;
+			y0 = oy * g->s - g->pt;
+			inside = y0 >= 0 && y0 + g->kh <= g->H && x0 >= 0 && x0 + g->kw <= g->W;
+			np = inside ? g->kh : g->kh * g->kw;
+			len = inside ? g->kw * C : C;
 			for (int ky = 0; ky < g->kh; ky++)
 				for (int kx = 0; kx < (inside ? 1 : g->kw); kx++) {
 					int y = y0 + ky, x = x0 + kx;
