@@ -275,8 +275,10 @@ static int conv_q8(const struct geom *g, const struct kf_tensor *src, const stru
 	if (kf_tensor_is_contiguous(src)) {
 		if (!(plo = kf_arena_alloc_array(scratch, 2 * npx, sizeof(float))) ||
 		    !(wlo = kf_arena_alloc_array(scratch, 2 * nq, sizeof(float))) ||
-		    !(v = kf_arena_alloc_array(scratch, 2 * (size_t)g->W, sizeof(float))))
+		    !(v = kf_arena_alloc_array(scratch, 2 * (size_t)g->W, sizeof(float)))) {
+			kf_arena_rewind(scratch, mark);
 			return KF_E_NOMEM;
+		}
 		kf_q8_pixel_range(src->data, npx, C, plo, plo + npx);
 		window_ranges(g, plo, plo + npx, r0, r1, v, wlo, wlo + nq);
 	}
