@@ -254,6 +254,7 @@ static void tile_generic(int mr, int nr, int K4, const uint8_t *A, int lda, cons
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define KF_X86 1
 
@@ -748,7 +749,7 @@ static const struct q8_kernel {
 	quant_fn quant;
 	tile_fn tile;
 } kernels[] = {
-	[K_UNKNOWN] = { "?", NULL, NULL },
+	[K_UNKNOWN] = { "?", NULL, NULL, NULL },
 	[K_OFF] = { "off", range_generic, quant_generic, tile_generic },
 	[K_GENERIC] = { "generic", range_generic, quant_generic, tile_generic },
 #ifdef KF_X86
@@ -773,10 +774,16 @@ static int runnable(int k)
 	case K_GENERIC:
 		return 1;
 #ifdef KF_X86
-	case K_AVXVNNI:
+	case K_AVXVNNI: {
+		/* CPUID leaf 7 sub-leaf 1, EAX bit 4: clang before 16 has no
+		 * "avxvnni" for __builtin_cpu_supports (the AVX checks below
+		 * also say the OS saves the ymm state) */
+		unsigned a = 0, b, c, d;
+
 		__builtin_cpu_init();
-		return __builtin_cpu_supports("avxvnni") && __builtin_cpu_supports("avx2") &&
-		       __builtin_cpu_supports("fma");
+		return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4)) &&
+		       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	}
 	case K_AVX512VNNI:
 		__builtin_cpu_init();
 		return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
