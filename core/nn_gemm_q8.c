@@ -4,10 +4,11 @@
  * dot-product instructions read: one 512-bit load holds 4 k of 16 columns.
  * A is quantised 48 rows at a time (each row over its whole K, with its own
  * scale; a convolution gathers each row from its input's pixels,
- * kf_q8_quant_row) into a small buffer; then for each panel of B (K4 * 32 bytes, L2) the
- * 6-row tiles of that buffer (L1) run the whole K in int32 accumulators, and
- * the tile's store scales, adds the bias and applies the activation. No K
- * slicing: the largest K of the face nets (2304) keeps a panel at 72 KB.
+ * kf_q8_quant_row) into a small buffer; then for each panel of B (K4 * 32
+ * bytes, L2) the 6-row tiles of that buffer (L1) run the whole K in int32
+ * accumulators, and the tile's store scales, adds the bias and applies the
+ * activation. No K slicing: the largest K of the face nets (2304) keeps a
+ * panel at 72 KB.
  *
  * Overflow: |qa * qb| <= 255 * 127, so K up to 66,000 fits an int32 sum;
  * the nets' K is at most 2304. The NEON kernel's partial sums (128 * the
