@@ -464,11 +464,30 @@ static void store_avx2(int mr, int nr, int32_t s1[MR][NR], float *C, int ldc, co
 	store_generic(mr, j8, nr, s1, C, ldc, sa, mn, sw, colsum, bias, act);
 }
 
+#ifdef KF_Q8_EMULATE_AVXVNNI
+/* Tests only (tests/CMakeLists.txt, unit.precision-avxvnni): VPDPBUSD on ymm
+ * made of AVX2, so that the AVX-VNNI kernel runs, and is checked, on any CPU
+ * with AVX2. The same int32 sums: the even and the odd bytes widened to 16
+ * bits, multiplied and added in pairs (at most 2 x 255 x 128: no overflow). */
+__attribute__((target("avx2")))
+static inline __m256i dpbusd_avx2(__m256i acc, __m256i a, __m256i b)
+{
+	__m256i ae = _mm256_and_si256(a, _mm256_set1_epi16(0xff)), ao = _mm256_srli_epi16(a, 8);
+	__m256i be = _mm256_srai_epi16(_mm256_slli_epi16(b, 8), 8), bo = _mm256_srai_epi16(b, 8);
+
+	acc = _mm256_add_epi32(acc, _mm256_madd_epi16(ae, be));
+	return _mm256_add_epi32(acc, _mm256_madd_epi16(ao, bo));
+}
+#define KF_DPBUSD_VEX(acc, a, b) ((acc) = dpbusd_avx2((acc), (a), (b)))
+#define KF_AVXVNNI_TARGET "avx2,fma"
+#else
 /* The VEX form (AVX-VNNI): the same instruction on ymm registers 0-15. */
 #define KF_DPBUSD_VEX(acc, a, b) __asm__("%{vex%} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(a), "x"(b))
+#define KF_AVXVNNI_TARGET "avx2,fma,avxvnni"
+#endif
 
 /* The sums of 6 rows with 16 columns of a panel (Bp at the first), AVX-VNNI. */
-__attribute__((target("avx2,fma,avxvnni")))
+__attribute__((target(KF_AVXVNNI_TARGET)))
 static void dots_avxvnni(int K4, const uint8_t *const a[MR], const int8_t *Bp,
 			 int32_t acc[MR][NR], int off)
 {
@@ -494,7 +513,7 @@ static void dots_avxvnni(int K4, const uint8_t *const a[MR], const int8_t *Bp,
 
 /* 16 registers of 8 lanes: the sums of each half panel go to memory, then
  * the store. */
-__attribute__((target("avx2,fma,avxvnni")))
+__attribute__((target(KF_AVXVNNI_TARGET)))
 static void tile_avxvnni(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bp,
 			 float *C, int ldc, const float *sa, const float *mn, const float *sw,
 			 const float *colsum, const int32_t *is, const float *bias, enum kf_act act)
@@ -782,8 +801,13 @@ static int runnable(int k)
 		unsigned a = 0, b, c, d;
 
 		__builtin_cpu_init();
-		return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4)) &&
-		       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+		if (!__get_cpuid_count(7, 1, &a, &b, &c, &d))
+			a = 0;
+#ifdef KF_Q8_EMULATE_AVXVNNI
+		a |= 1u << 4;	/* tests: VPDPBUSD made of AVX2 (above) */
+#endif
+		return (a & (1u << 4)) && __builtin_cpu_supports("avx2") &&
+		       __builtin_cpu_supports("fma");
 	}
 	case K_AVX512VNNI:
 		__builtin_cpu_init();

@@ -4,6 +4,9 @@
  *   numbers, and all stay within the quantisation error of kf_gemm_ref.
  * - Forcing: KF_GEMM_INT8 / kf_gemm_q8_set_kernel never select a kernel the
  *   CPU lacks; precision fp32 turns int8 off.
+ * - Built with KF_Q8_EMULATE_AVXVNNI (test unit.precision-avxvnni), the
+ *   AVX-VNNI kernel runs on any CPU with AVX2, its VPDPBUSD made of AVX2
+ *   instructions: all of the above, and the accuracy below with it.
  * - The accuracy bar, int8 against float32, on the faces of the sample photos,
  *   the dev group photos and the dev identity crops: detection boxes IoU >=
  *   0.95 and scores within 0.02, landmarks within 0.5% of the box width,
@@ -110,6 +113,11 @@ static void test_gemm_kernels_agree(void **state)
 	kf_arena_release(&arena);
 	kf_nn_set_precision(KF_PRECISION_AUTO);
 	print_message("int8 kernels checked against generic:%s\n", ran[0] ? ran : " none");
+#ifdef KF_Q8_EMULATE_AVXVNNI
+	/* the point of this build: the AVX-VNNI kernel ran */
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		assert_non_null(strstr(ran, " avxvnni"));
+#endif
 }
 
 /* kf_gemm_q8_pack's rounding, read back through the GEMM: a row of A that
@@ -417,6 +425,9 @@ static void test_int8_keeps_accuracy(void **state)
 	(void)state;
 
 	kf_nn_set_precision(KF_PRECISION_AUTO);
+#ifdef KF_Q8_EMULATE_AVXVNNI
+	kf_gemm_q8_set_kernel("avxvnni");	/* through the nets too (fails without AVX2) */
+#endif
 	if (!kf_gemm_q8_active())
 		assert_int_equal(kf_gemm_q8_set_kernel("generic"), KF_OK);
 	if (kf_engine_load(&engine, KF_TEST_MODELS, KF_TEST_YUNET, KF_ENGINE_YUNET, &err) < 0 ||
