@@ -78,10 +78,10 @@ static void keep_sum(const float *v, int8_t *q, int n, int stride)
 int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int group, struct kf_gemm_q8 **out)
 {
 	int K4 = (K + 3) & ~3, np = (N + NR - 1) / NR;
-	size_t nb = (size_t)np * NR * (size_t)K4;
+	size_t nb = (size_t)np * NR * (size_t)K4, kn = (size_t)K * (size_t)(N > 0 ? N : 1);
 	struct kf_gemm_q8 *q;
-	int8_t *qb, *h = kf_malloc((size_t)K);
-	float *scale, *colsum, *v = kf_malloc_array((size_t)K, sizeof(float));
+	int8_t *qb, *h = kf_malloc(kn);
+	float *scale, *colsum, *v = kf_malloc_array(kn, sizeof(float));
 	int32_t *isum;
 
 	*out = NULL;
@@ -97,27 +97,39 @@ int kf_gemm_q8_pack(int K, int N, const float *B, int ldb, int group, struct kf_
 	colsum = scale + (size_t)np * NR;
 	isum = (int32_t *)(colsum + (size_t)np * NR);
 	memset(qb, 0, nb);
-	for (int n = 0; n < np * NR; n++) {
-		float amax = 0.0f, inv;
+	memset(scale, 0, (size_t)np * NR * 3 * sizeof(float));
+	/* B is read by rows (a column at a time missed the cache at every k: half
+	 * of loading the recognition net); v and h hold it by columns */
+	for (int k = 0; k < K; k++)
+		for (int n = 0; n < N; n++) {
+			float a = fabsf(B[(size_t)k * (size_t)ldb + n]);
+
+			scale[n] = a > scale[n] ? a : scale[n];
+		}
+	for (int n = 0; n < N; n++)	/* colsum holds the inverse steps until the sums */
+		colsum[n] = scale[n] > 0.0f ? 127.0f / scale[n] : 0.0f;
+	for (int k = 0; k < K; k++)
+		for (int n = 0; n < N; n++) {
+			size_t i = (size_t)n * (size_t)K + (size_t)k;
+
+			v[i] = B[(size_t)k * (size_t)ldb + n] * colsum[n];
+			h[i] = round_s8(v[i]);
+		}
+	for (int n = 0; n < N; n++) {
+		float *vn = v + (size_t)n * (size_t)K;
+		int8_t *hn = h + (size_t)n * (size_t)K;
 		int32_t sum = 0;
 
-		for (int k = 0; n < N && k < K; k++)
-			amax = fmaxf(amax, fabsf(B[(size_t)k * (size_t)ldb + n]));
-		inv = amax > 0.0f ? 127.0f / amax : 0.0f;
-		for (int k = 0; n < N && k < K; k++) {
-			v[k] = B[(size_t)k * (size_t)ldb + n] * inv;
-			h[k] = round_s8(v[k]);
-		}
-		if (n < N && group > 0) {
+		if (group > 0) {
 			for (int g = 0; g < group && g < K; g++)
-				keep_sum(v + g, h + g, K - g, group);
-			keep_sum(v, h, K, 1);
+				keep_sum(vn + g, hn + g, K - g, group);
+			keep_sum(vn, hn, K, 1);
 		}
-		for (int k = 0; n < N && k < K; k++) {
-			qb[at(K4, k, n)] = h[k];
-			sum += h[k];
+		for (int k = 0; k < K; k++) {
+			qb[at(K4, k, n)] = hn[k];
+			sum += hn[k];
 		}
-		scale[n] = amax / 127.0f;
+		scale[n] /= 127.0f;
 		colsum[n] = (float)sum;
 		isum[n] = sum;
 	}
