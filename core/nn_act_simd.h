@@ -1,6 +1,7 @@
 /* nn_act_simd.h: the activations of nn_ops.h (kf_nn_act_ref) on vector
- * registers, for the kernels of nn_gemm.c, nn_gemm_q8.c and nn_ops.c: AVX-512
- * and AVX2 (functions with target attributes) on x86-64, NEON on AArch64.
+ * registers, for the kernels of nn_gemm.c, nn_gemm_q8.c and nn_depthwise.c:
+ * AVX-512 and AVX2 (functions with target attributes) on x86-64, NEON on
+ * AArch64.
  * Each gives kf_nn_act_ref's numbers, NaN included (a NaN sum becomes 0). */
 #ifndef KF_NN_ACT_SIMD_H
 #define KF_NN_ACT_SIMD_H
