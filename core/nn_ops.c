@@ -471,43 +471,53 @@ static void maxpool_pixel(const struct kf_nn_geom *g, const struct kf_tensor *sr
 			o[c] = -INFINITY;
 }
 
-/* The 2x2 pools of the tiny detector (channels a multiple of 16, contiguous):
- * the max of the in-range taps straight into the output, 16 channels at a
- * time with a fixed trip count so each block is one vector max. Same values
- * as maxpool_pixel (max is exact whatever the order). */
+/* The 2x2 pools of YuNet and the tiny detector (channels a multiple of 16,
+ * contiguous): the max of the in-range taps straight into the output, 16
+ * channels at a time with a fixed trip count so each block is one vector
+ * max; inside the input, a row's windows by pointers moved along its two
+ * input rows. Same values as maxpool_pixel (max is exact whatever the order). */
 KF_TARGET_CLONES
 static void maxpool2_rows(const struct kf_nn_geom *g, const struct kf_tensor *src, float *out,
 			  int64_t r0, int64_t r1)
 {
+	size_t dx = src->nb[1] / sizeof(float), step = (size_t)g->s * dx;
+	/* the windows [x0, x1) of a row lie inside the input's width */
+	int x0 = (g->pl + g->s - 1) / g->s, x1 = (g->W - 2 + g->pl) / g->s + 1;
+
+	x1 = x1 < g->OW ? x1 : g->OW;
 	for (int64_t r = r0; r < r1; r++) {
-		int n = (int)(r / g->OH), oy = (int)(r % g->OH);
+		int n = (int)(r / g->OH), oy = (int)(r % g->OH), iy = oy * g->s - g->pt;
+		int inside = iy >= 0 && iy + 1 < g->H && x0 < x1;
 
 		for (int ox = 0; ox < g->OW; ox++) {
 			const float *tap[4];
 			float *o = out + (r * g->OW + ox) * g->C;
 			int nt = 0;
 
-			for (int ky = 0; ky < 2; ky++) {
-				int iy = oy * g->s - g->pt + ky;
+			if (inside && ox == x0) {
+				const float *t0 = kf_nn_px(src, n, iy, ox * g->s - g->pl);
+				const float *t2 = kf_nn_px(src, n, iy + 1, ox * g->s - g->pl);
 
-				for (int kx = 0; kx < 2 && iy >= 0 && iy < g->H; kx++) {
-					int ix = ox * g->s - g->pl + kx;
+				for (; ox < x1; ox++, o += g->C, t0 += step, t2 += step)
+					for (int c = 0; c < g->C; c++) {
+						float m = t0[c];
 
-					if (ix >= 0 && ix < g->W)
-						tap[nt++] = kf_nn_px(src, n, iy, ix);
-				}
+						m = t0[dx + c] > m ? t0[dx + c] : m;
+						m = t2[c] > m ? t2[c] : m;
+						o[c] = t2[dx + c] > m ? t2[dx + c] : m;
+					}
+				if (ox == g->OW)
+					break;
 			}
-			if (nt == 4) {	/* the interior: one pass, no trip count to test */
-				const float *t0 = tap[0], *t1 = tap[1], *t2 = tap[2], *t3 = tap[3];
+			for (int ky = 0; ky < 2; ky++) {
+				int y = iy + ky;
 
-				for (int c = 0; c < g->C; c++) {
-					float m = t0[c];
+				for (int kx = 0; kx < 2 && y >= 0 && y < g->H; kx++) {
+					int x = ox * g->s - g->pl + kx;
 
-					m = t1[c] > m ? t1[c] : m;
-					m = t2[c] > m ? t2[c] : m;
-					o[c] = t3[c] > m ? t3[c] : m;
+					if (x >= 0 && x < g->W)
+						tap[nt++] = kf_nn_px(src, n, y, x);
 				}
-				continue;
 			}
 			for (int c = 0; c < g->C; c += 16) {
 				float m[16];
