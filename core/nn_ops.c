@@ -471,11 +471,9 @@ static void maxpool_pixel(const struct kf_nn_geom *g, const struct kf_tensor *sr
 			o[c] = -INFINITY;
 }
 
-/* The 2x2 pools of YuNet and the tiny detector (channels a multiple of 16,
- * contiguous): the max of the in-range taps straight into the output, 16
- * channels at a time with a fixed trip count so each block is one vector
- * max; inside the input, a row's windows by pointers moved along its two
- * input rows. Same values as maxpool_pixel (max is exact whatever the order). */
+/* The 2x2 pools of YuNet and the tiny detector (channels contiguous): inside
+ * the input, a row's windows by pointers moved along its two input rows;
+ * at the edges, maxpool_pixel. The same values (max is exact). */
 KF_TARGET_CLONES
 static void maxpool2_rows(const struct kf_nn_geom *g, const struct kf_tensor *src, float *out,
 			  int64_t r0, int64_t r1)
@@ -490,9 +488,7 @@ static void maxpool2_rows(const struct kf_nn_geom *g, const struct kf_tensor *sr
 		int inside = iy >= 0 && iy + 1 < g->H && x0 < x1;
 
 		for (int ox = 0; ox < g->OW; ox++) {
-			const float *tap[4];
 			float *o = out + (r * g->OW + ox) * g->C;
-			int nt = 0;
 
 			if (inside && ox == x0) {
 				const float *t0 = kf_nn_px(src, n, iy, ox * g->s - g->pl);
@@ -509,27 +505,7 @@ static void maxpool2_rows(const struct kf_nn_geom *g, const struct kf_tensor *sr
 				if (ox == g->OW)
 					break;
 			}
-			for (int ky = 0; ky < 2; ky++) {
-				int y = iy + ky;
-
-				for (int kx = 0; kx < 2 && y >= 0 && y < g->H; kx++) {
-					int x = ox * g->s - g->pl + kx;
-
-					if (x >= 0 && x < g->W)
-						tap[nt++] = kf_nn_px(src, n, y, x);
-				}
-			}
-			for (int c = 0; c < g->C; c += 16) {
-				float m[16];
-
-				for (int j = 0; j < 16; j++)
-					m[j] = tap[0][c + j];
-				for (int t = 1; t < nt; t++)
-					for (int j = 0; j < 16; j++)
-						m[j] = tap[t][c + j] > m[j] ? tap[t][c + j] : m[j];
-				for (int j = 0; j < 16; j++)
-					o[c + j] = m[j];
-			}
+			maxpool_pixel(g, src, n, oy, ox, o);
 		}
 	}
 }
@@ -543,7 +519,7 @@ void kf_nn_maxpool(struct kf_tensor *dst, const struct kf_tensor *src, int k, in
 
 	pool_geom(&g, dst, src, k, stride, pad);
 	kf_nn_row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
-	if (k == 2 && src->nb[0] == sizeof(float) && g.C % 16 == 0) {
+	if (k == 2 && src->nb[0] == sizeof(float)) {
 		maxpool2_rows(&g, src, out, r0, r1);
 		return;
 	}

@@ -409,7 +409,8 @@ static void test_pool(void **state)
 		{ 207, 207, 5, 2, 2, KF_PAD_SAME }, { 14, 14, 3, 2, 2, KF_PAD_SAME },
 		{ 13, 13, 17, 2, 1, KF_PAD_SAME }, { 7, 9, 4, 3, 2, KF_PAD_VALID },
 		{ 72, 72, 3, 3, 2, KF_PAD_VALID },
-		/* the 2x2 fast path: channels a multiple of 16 */
+		/* 2x2 pools (all above and below): windows inside by rows, the
+		 * edges by the pixel; YuNet's and the tiny detector's channels */
 		{ 15, 15, 16, 2, 2, KF_PAD_SAME }, { 13, 13, 32, 2, 1, KF_PAD_SAME },
 		{ 8, 9, 48, 2, 2, KF_PAD_VALID },
 	};
