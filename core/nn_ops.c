@@ -471,37 +471,62 @@ static void maxpool_pixel(const struct kf_nn_geom *g, const struct kf_tensor *sr
 			o[c] = -INFINITY;
 }
 
-/* The 2x2 pools of YuNet and the tiny detector (channels contiguous): inside
- * the input, a row's windows by pointers moved along its two input rows;
- * at the edges, maxpool_pixel. The same values (max is exact). */
-KF_TARGET_CLONES
-static void maxpool2_rows(const struct kf_nn_geom *g, const struct kf_tensor *src, float *out,
-			  int64_t r0, int64_t r1)
+/* One window inside the input: the max of its k x k pixels from t (dx floats
+ * between pixels, dy between rows) into o, the taps in maxpool_pixel's order:
+ * 2x2 in one pass over the channels, 3x3 tap by tap (measured faster, 16
+ * to 64 channels). */
+static inline void max_window(const float *restrict t, size_t dx, size_t dy, int k, int C,
+			      float *restrict o)
 {
-	size_t dx = src->nb[1] / sizeof(float), step = (size_t)g->s * dx;
+	if (k == 2) {
+		for (int c = 0; c < C; c++) {
+			float m = t[c];
+
+			m = t[dx + c] > m ? t[dx + c] : m;
+			m = t[dy + c] > m ? t[dy + c] : m;
+			o[c] = t[dy + dx + c] > m ? t[dy + dx + c] : m;
+		}
+		return;
+	}
+	memcpy(o, t, (size_t)C * sizeof(float));
+	for (int ky = 0; ky < k; ky++)
+		for (int kx = ky ? 0 : 1; kx < k; kx++) {
+			const float *restrict p = t + (size_t)ky * dy + (size_t)kx * dx;
+
+			for (int c = 0; c < C; c++)
+				o[c] = p[c] > o[c] ? p[c] : o[c];
+		}
+}
+
+/* The 2x2 and 3x3 pools (YuNet, the tiny detector, the recognition net;
+ * channels contiguous): inside the input, a row's windows by a pointer
+ * moved along its input rows; at the edges, maxpool_pixel. The same values. */
+KF_TARGET_CLONES
+static void maxpool_rows(const struct kf_nn_geom *g, const struct kf_tensor *src, float *out,
+			 int64_t r0, int64_t r1)
+{
+	size_t dx = src->nb[1] / sizeof(float), dy = src->nb[2] / sizeof(float);
+	size_t step = (size_t)g->s * dx;
+	int k = g->kh;
 	/* the windows [x0, x1) of a row lie inside the input's width */
-	int x0 = (g->pl + g->s - 1) / g->s, x1 = (g->W - 2 + g->pl) / g->s + 1;
+	int x0 = (g->pl + g->s - 1) / g->s, x1 = (g->W - k + g->pl) / g->s + 1;
 
 	x1 = x1 < g->OW ? x1 : g->OW;
 	for (int64_t r = r0; r < r1; r++) {
 		int n = (int)(r / g->OH), oy = (int)(r % g->OH), iy = oy * g->s - g->pt;
-		int inside = iy >= 0 && iy + 1 < g->H && x0 < x1;
+		int inside = iy >= 0 && iy + k <= g->H && x0 < x1;
 
 		for (int ox = 0; ox < g->OW; ox++) {
 			float *o = out + (r * g->OW + ox) * g->C;
 
 			if (inside && ox == x0) {
-				const float *t0 = kf_nn_px(src, n, iy, ox * g->s - g->pl);
-				const float *t2 = kf_nn_px(src, n, iy + 1, ox * g->s - g->pl);
+				const float *t = kf_nn_px(src, n, iy, ox * g->s - g->pl);
 
-				for (; ox < x1; ox++, o += g->C, t0 += step, t2 += step)
-					for (int c = 0; c < g->C; c++) {
-						float m = t0[c];
-
-						m = t0[dx + c] > m ? t0[dx + c] : m;
-						m = t2[c] > m ? t2[c] : m;
-						o[c] = t2[dx + c] > m ? t2[dx + c] : m;
-					}
+				for (; ox < x1; ox++, o += g->C, t += step)
+					if (k == 2)	/* constant k: the taps unrolled */
+						max_window(t, dx, dy, 2, g->C, o);
+					else
+						max_window(t, dx, dy, 3, g->C, o);
 				if (ox == g->OW)
 					break;
 			}
@@ -519,8 +544,8 @@ void kf_nn_maxpool(struct kf_tensor *dst, const struct kf_tensor *src, int k, in
 
 	pool_geom(&g, dst, src, k, stride, pad);
 	kf_nn_row_range((int64_t)g.N * g.OH, ith, nth, &r0, &r1);
-	if (k == 2 && src->nb[0] == sizeof(float)) {
-		maxpool2_rows(&g, src, out, r0, r1);
+	if ((k == 2 || k == 3) && src->nb[0] == sizeof(float)) {
+		maxpool_rows(&g, src, out, r0, r1);
 		return;
 	}
 	for (int64_t r = r0; r < r1; r++)

@@ -408,9 +408,10 @@ static void test_pool(void **state)
 	static const struct { int h, w, c, k, s; enum kf_pad pad; } rows[] = {
 		{ 207, 207, 5, 2, 2, KF_PAD_SAME }, { 14, 14, 3, 2, 2, KF_PAD_SAME },
 		{ 13, 13, 17, 2, 1, KF_PAD_SAME }, { 7, 9, 4, 3, 2, KF_PAD_VALID },
-		{ 72, 72, 3, 3, 2, KF_PAD_VALID },
-		/* 2x2 pools (all above and below): windows inside by rows, the
-		 * edges by the pixel; YuNet's and the tiny detector's channels */
+		{ 72, 72, 3, 3, 2, KF_PAD_VALID }, { 21, 20, 32, 3, 2, KF_PAD_VALID },
+		/* 2x2 and 3x3 pools (all above and below): windows inside by
+		 * rows, the edges by the pixel; YuNet's, the tiny detector's and
+		 * the recognition net's channels */
 		{ 15, 15, 16, 2, 2, KF_PAD_SAME }, { 13, 13, 32, 2, 1, KF_PAD_SAME },
 		{ 8, 9, 48, 2, 2, KF_PAD_VALID },
 	};
