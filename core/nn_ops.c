@@ -509,7 +509,8 @@ static void maxpool_rows(const struct kf_nn_geom *g, const struct kf_tensor *src
 	size_t step = (size_t)g->s * dx;
 	int k = g->kh;
 	/* the windows [x0, x1) of a row lie inside the input's width */
-	int x0 = (g->pl + g->s - 1) / g->s, x1 = (g->W - k + g->pl) / g->s + 1;
+	int x0 = (g->pl + g->s - 1) / g->s;
+	int x1 = g->W + g->pl >= k ? (g->W + g->pl - k) / g->s + 1 : 0;
 
 	x1 = x1 < g->OW ? x1 : g->OW;
 	for (int64_t r = r0; r < r1; r++) {

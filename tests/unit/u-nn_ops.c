@@ -414,6 +414,9 @@ static void test_pool(void **state)
 		 * the recognition net's channels */
 		{ 15, 15, 16, 2, 2, KF_PAD_SAME }, { 13, 13, 32, 2, 1, KF_PAD_SAME },
 		{ 8, 9, 48, 2, 2, KF_PAD_VALID },
+		/* inputs narrower or shorter than the window: edges only */
+		{ 4, 1, 16, 2, 2, KF_PAD_SAME }, { 1, 1, 16, 2, 2, KF_PAD_SAME },
+		{ 2, 1, 5, 3, 2, KF_PAD_SAME },
 	};
 	struct kf_arena a = KF_ARENA_INIT;
 	(void)state;
