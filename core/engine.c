@@ -8,6 +8,7 @@
 #include "core/arena.h"
 #include "core/face.h"
 #include "core/nn_facerec.h"
+#include "core/nn_gemm_q8.h"
 #include "core/nn_landmark.h"
 
 struct kf_engine {
@@ -39,7 +40,10 @@ int kf_engine_load(struct kf_engine **out, const char *model_dir, const char *yu
 	if ((flags & (KF_ENGINE_LANDMARKS | KF_ENGINE_DESCRIPTORS)) &&
 	    (rc = kf_landmark_load(&e->landmark, model_dir, err)) < 0)
 		goto fail;
-	if ((flags & KF_ENGINE_DESCRIPTORS) && (rc = kf_facerec_load(&e->facerec, model_dir, err)) < 0)
+	/* the recognition net's weights for the process's precision only */
+	if ((flags & KF_ENGINE_DESCRIPTORS) &&
+	    (rc = kf_facerec_load_for(&e->facerec, model_dir, kf_gemm_q8_active() ?
+				      KF_FACEREC_INT8 : KF_FACEREC_FP32, err)) < 0)
 		goto fail;
 	*out = e;
 	return KF_OK;

@@ -81,8 +81,10 @@ struct kf_face {
 struct kf_engine;
 
 /* Load the networks named by flags: face-api's from model_dir, YuNet from
- * yunet_dir. *out is owned by the caller (kf_engine_free). Errors name the
- * weight file and tensor. */
+ * yunet_dir. The recognition net gets the weights of the precision the
+ * process runs now only (kf_nn_set_precision first: nn_facerec.h). *out is
+ * owned by the caller (kf_engine_free). Errors name the weight file and
+ * tensor. */
 int kf_engine_load(struct kf_engine **out, const char *model_dir, const char *yunet_dir,
 		   unsigned flags, struct kf_err *err);
 void kf_engine_free(struct kf_engine *e);

@@ -40,6 +40,7 @@ struct fr_conv {
 };
 
 struct kf_facerec {
+	unsigned which;				/* enum kf_facerec_weights */
 	struct fr_conv first;			/* conv32_down */
 	struct fr_conv res[N_RES][2];		/* conv1, conv2 of each residual layer */
 	float *fc;				/* [256, 128] packed (kf_gemm_pack_b) */
@@ -78,9 +79,10 @@ void kf_facerec_free(struct kf_facerec *net)
 
 /* Copy <prefix>/conv/{filters,bias} and fold <prefix>/scale/{weights,biases}:
  * scale(conv(x) + bias) = conv'(x) + bias' with w' = w * s, bias' = bias * s + b.
- * wino: a 3x3 stride-1 conv, prepared for Winograd too. */
+ * which: the precisions to prepare (enum kf_facerec_weights); wino: a 3x3
+ * stride-1 conv, whose float32 filter is Winograd's transform. */
 static int load_conv(const struct kf_weights *w, const char *prefix, int k, int cin, int cout,
-		     int wino, struct fr_conv *c, struct kf_err *err)
+		     unsigned which, int wino, struct fr_conv *c, struct kf_err *err)
 {
 	char name[96];
 	const float *f, *bias, *sw, *sb;
@@ -108,23 +110,32 @@ static int load_conv(const struct kf_weights *w, const char *prefix, int k, int 
 		memcpy(tmp, f, n * sizeof(float));
 		memcpy(c->b, bias, (size_t)cout * sizeof(float));
 		kf_nn_fold_affine(tmp, n, cout, c->b, sw, sb);
-		/* with Winograd, float32 never reads the packed filter */
-		if (!wino)
-			c->packed = pack(tmp, k * k * cin, cout);
+		rc = KF_OK;
 		/* one-byte weights keeping the sums of each input channel's
 		 * taps: descriptors within 0.015 of float32, against 0.025
 		 * rounded to nearest (u-precision; docs/internals/nn.md, "Int8") */
-		rc = kf_gemm_q8_pack(k * k * cin, cout, tmp, cout, cin, &c->q8);
-		if (rc == KF_OK && wino)
+		if (which & KF_FACEREC_INT8)
+			rc = kf_gemm_q8_pack(k * k * cin, cout, tmp, cout, cin, &c->q8);
+		/* with Winograd, float32 never reads the packed filter */
+		if (rc == KF_OK && (which & KF_FACEREC_FP32) && wino)
 			rc = kf_wino_prepare(tmp, cin, cout, &c->wino);
+		else if (rc == KF_OK && (which & KF_FACEREC_FP32) &&
+			 !(c->packed = pack(tmp, k * k * cin, cout)))
+			rc = KF_E_NOMEM;
 	}
 	kf_free(tmp);
-	if ((!wino && !c->packed) || rc < 0)
+	if (rc < 0)
 		return kf_err_set(err, KF_E_NOMEM, "out of memory");
 	return KF_OK;
 }
 
 int kf_facerec_load(struct kf_facerec **out, const char *model_dir, struct kf_err *err)
+{
+	return kf_facerec_load_for(out, model_dir, KF_FACEREC_FP32 | KF_FACEREC_INT8, err);
+}
+
+int kf_facerec_load_for(struct kf_facerec **out, const char *model_dir, unsigned which,
+			struct kf_err *err)
 {
 	struct kf_facerec *net;
 	struct kf_weights *w = NULL;
@@ -133,26 +144,28 @@ int kf_facerec_load(struct kf_facerec **out, const char *model_dir, struct kf_er
 	int rc;
 
 	*out = NULL;
+	if (!which || (which & ~(unsigned)(KF_FACEREC_FP32 | KF_FACEREC_INT8)))
+		return kf_err_set(err, KF_E_INVALID, "face recognition net: bad weights %#x", which);
 	if (!(net = kf_calloc(1, sizeof(*net))))
 		return kf_err_set(err, KF_E_NOMEM, "out of memory");
+	net->which = which;
 	if ((rc = kf_weights_load(&w, model_dir, "face_recognition_model", 0, err)) < 0)
 		goto fail;
-	if ((rc = load_conv(w, "conv32_down", 7, 3, 32, 0, &net->first, err)) < 0)
+	if ((rc = load_conv(w, "conv32_down", 7, 3, 32, which, 0, &net->first, err)) < 0)
 		goto fail;
 	for (int i = 0; i < N_RES; i++) {
 		const struct fr_layer *l = &fr_layers[i];
 
-		/* Winograd for the 3x3 stride-1 convs up to 128 channels: 1.2 to
-		 * 2.5 times faster than the direct ones (docs/internals/nn.md); at
-		 * 256 channels (3x3 pixels) 1.5 times, for 21 MB more weights */
-		int wino = l->cout <= 128;
-
+		/* Winograd for every 3x3 stride-1 conv: 1.2 to 2.5 times faster
+		 * than the direct ones (docs/internals/nn.md); at 256 channels (3x3
+		 * pixels, 9 MB more weights) it pays only with faces in batches */
 		snprintf(prefix, sizeof(prefix), "%s/conv1", l->name);
-		if ((rc = load_conv(w, prefix, 3, l->cin, l->cout, wino && !l->down,
+		if ((rc = load_conv(w, prefix, 3, l->cin, l->cout, which, !l->down,
 				    &net->res[i][0], err)) < 0)
 			goto fail;
 		snprintf(prefix, sizeof(prefix), "%s/conv2", l->name);
-		if ((rc = load_conv(w, prefix, 3, l->cout, l->cout, wino, &net->res[i][1], err)) < 0)
+		if ((rc = load_conv(w, prefix, 3, l->cout, l->cout, which, 1, &net->res[i][1],
+				    err)) < 0)
 			goto fail;
 	}
 	rc = KF_E_FORMAT;
@@ -264,6 +277,10 @@ static int forward(const struct kf_facerec *net, const float *in, int n, float *
 
 	if (n < 1)
 		return kf_err_set(err, KF_E_INVALID, "face recognition net: %d faces", n);
+	if (!(net->which & (kf_gemm_q8_active() ? KF_FACEREC_INT8 : KF_FACEREC_FP32)))
+		return kf_err_set(err, KF_E_INVALID, "face recognition net: loaded without its %s "
+				  "weights (the precision changed after loading)",
+				  kf_gemm_q8_active() ? "int8" : "float32");
 	if (!(x = kf_tensor_nhwc(scratch, n, S, S, 3)))
 		goto nomem;
 	kf_nn_normalize_mean(x->data, in, (size_t)S * S * (size_t)n, fr_mean, 255.0f);

@@ -45,6 +45,22 @@ struct kf_facerec;
  * On success *out is owned by the caller (kf_facerec_free); on error *out =
  * NULL and err names the file and tensor. */
 int kf_facerec_load(struct kf_facerec **out, const char *model_dir, struct kf_err *err);
+
+/* The weights a net holds: kf_facerec_load makes both, so a process may run
+ * it in either precision (tests and benches switch); the engine asks for the
+ * one its process runs (kf_gemm_q8_active() when it loads): with int8 it
+ * then holds 33 MB less (no float32 filters, no Winograd transforms), with
+ * float32 6 MB less and it loads in a third of the time (no int8 packing).
+ * A forward in a precision whose weights the net lacks fails (KF_E_INVALID). */
+enum kf_facerec_weights {
+	KF_FACEREC_FP32 = 1 << 0,
+	KF_FACEREC_INT8 = 1 << 1,
+};
+
+/* kf_facerec_load with the weights `which` (enum kf_facerec_weights, one or
+ * both). */
+int kf_facerec_load_for(struct kf_facerec **out, const char *model_dir, unsigned which,
+			struct kf_err *err);
 void kf_facerec_free(struct kf_facerec *net);
 
 /* Run the net on in (150*150*3 floats, RGB 0..255, NHWC); desc gets 128 floats.

@@ -104,12 +104,56 @@ static void test_load_nomem(void **state)
 	kf_alloc_fail_at(0);
 }
 
+/* A net loaded for one precision: the same descriptors as a net with both in
+ * that precision, a clear refusal in the other one. */
+static void test_load_for(void **state)
+{
+	static const struct { unsigned which; const char *kernel; } cases[] = {
+		{ KF_FACEREC_FP32, "off" }, { KF_FACEREC_INT8, "generic" },
+	};
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_arena a = KF_ARENA_INIT;
+	struct kf_facerec *both = NULL, *one = (struct kf_facerec *)&err;
+	float *in = malloc(2 * 150 * 150 * 3 * sizeof(float)), want[256], got[256];
+	(void)state;
+
+	assert_non_null(in);
+	for (size_t i = 0; i < 2 * 150 * 150 * 3; i++)
+		in[i] = (float)((i * 2654435761u) >> 24);
+	assert_int_equal(kf_facerec_load_for(&one, KF_TEST_MODELS, 0, &err), KF_E_INVALID);
+	assert_null(one);
+	assert_int_equal(kf_facerec_load_for(&one, KF_TEST_MODELS, 4, &err), KF_E_INVALID);
+	assert_int_equal(kf_facerec_load(&both, KF_TEST_MODELS, &err), KF_OK);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		const char *other = c ? "off" : "generic";
+
+		assert_int_equal(kf_gemm_q8_set_kernel(cases[c].kernel), KF_OK);
+		assert_int_equal(kf_facerec_load_for(&one, KF_TEST_MODELS, cases[c].which, &err),
+				 KF_OK);
+		assert_int_equal(kf_facerec_forward_batch(both, in, 2, want, &a, &err), KF_OK);
+		kf_arena_reset(&a);
+		assert_int_equal(kf_facerec_forward_batch(one, in, 2, got, &a, &err), KF_OK);
+		kf_arena_reset(&a);
+		assert_memory_equal(got, want, sizeof(want));
+		assert_int_equal(kf_gemm_q8_set_kernel(other), KF_OK);
+		kf_err_clear(&err);
+		assert_int_equal(kf_facerec_forward(one, in, got, &a, &err), KF_E_INVALID);
+		assert_non_null(strstr(err.msg, "precision changed"));
+		kf_facerec_free(one);
+	}
+	kf_nn_set_precision(KF_PRECISION_FP32);
+	kf_facerec_free(both);
+	kf_arena_release(&a);
+	free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sample1),
 		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_load_nomem),
+		cmocka_unit_test(test_load_for),
 	};
 
 	/* face-api parity is the float32 path's (u-precision checks int8) */
