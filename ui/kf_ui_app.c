@@ -16,9 +16,11 @@
 #include <wchar.h>
 
 #include "core/engine.h"
+#include "core/nn_gemm_q8.h"
 #include "data/engines.h"
 #include "data/photo_match.h"
 #include "data/queue.h"
+#include "data/settings.h"
 #include "data/store.h"
 #include "data/store_gallery.h"
 #include "data/worker.h"
@@ -229,6 +231,7 @@ void kf_ui_busy(struct kf_ui_app *app, const char *msg)
 struct kf_engine *kf_ui_engine(struct kf_ui_app *app)
 {
 	struct kf_err err = KF_ERR_INIT;
+	double precision;
 
 	if (app->engine)
 		return app->engine;
@@ -237,6 +240,12 @@ struct kf_engine *kf_ui_engine(struct kf_ui_app *app)
 					    : "the face models are missing: run scripts/setup");
 		return NULL;
 	}
+	/* the precision setting, as the commands take it (src/cli_engine.c) */
+	if (kf_settings_get(app->store, "precision", &precision, &err) < 0) {
+		kf_ui_error(app, &err);
+		return NULL;
+	}
+	kf_nn_set_precision((enum kf_precision)precision);
 	kf_ui_busy(app, "Loading the face models…");
 	if (kf_engine_load(&app->engine, app->opts->models_dir, app->opts->yunet_dir,
 			   KF_ENGINE_YUNET | KF_ENGINE_SSD | KF_ENGINE_TINY | KF_ENGINE_DESCRIPTORS,
