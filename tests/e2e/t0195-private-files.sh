@@ -7,6 +7,10 @@
 
 mkdir g && cp "$KF_TEST_DEMO"/sample1.jpg "$KF_TEST_DEMO"/sample2.jpg g/
 M="--tiles off --concurrency 1"
+# slow: a gallery that takes a few seconds, so that a `process` is still
+# running (its -wal and -shm there) when it is killed, however fast it got
+mkdir slow && for i in 1 2 3 4 5 6; do for k in a b c d; do
+	cp "$KF_TEST_DEMO/sample$i.jpg" "slow/$k$i.jpg"; done; done
 
 # modes DIR...: "mode path" of everything under the folders, themselves included
 modes() {
@@ -29,7 +33,8 @@ for u in 022 000; do
 		export XDG_DATA_HOME="$TRASH/xdg-$u" &&
 		db="$XDG_DATA_HOME/kingface/kingface.db" &&
 		kf_default $u gallery import g >/dev/null &&
-		(umask $u && env -u KINGFACE_DB "$KINGFACE" process g $M >run.out 2>&1 & echo $! >pid) &&
+		kf_default $u gallery import slow >/dev/null &&
+		(umask $u && env -u KINGFACE_DB "$KINGFACE" process slow $M >run.out 2>&1 & echo $! >pid) &&
 		for i in $(seq 1 300); do [ -e "$db-shm" ] && break; sleep 0.1; done &&
 		kill -9 "$(cat pid)" && sleep 0.2 &&
 		test -e "$db-wal" && test -e "$db-shm" && all_private "$XDG_DATA_HOME" &&
@@ -44,8 +49,8 @@ done
 
 test_expect_success 'umask 000: a --db file and its -wal/-shm are 0600' '
 	mkdir dbdir &&
-	(umask 000 && kf --db dbdir/k.db gallery import g >/dev/null) &&
-	(umask 000 && kf --db dbdir/k.db process g $M >run.out 2>&1 & echo $! >pid) &&
+	(umask 000 && kf --db dbdir/k.db gallery import slow >/dev/null) &&
+	(umask 000 && kf --db dbdir/k.db process slow $M >run.out 2>&1 & echo $! >pid) &&
 	for i in $(seq 1 300); do [ -e dbdir/k.db-shm ] && break; sleep 0.1; done &&
 	kill -9 "$(cat pid)" && sleep 0.2 &&
 	modes dbdir >m && cat m &&
@@ -57,7 +62,7 @@ test_expect_success 'a database others can read: one warning naming the chmod' '
 	db="$XDG_DATA_HOME/kingface/kingface.db" &&
 	chmod 644 "$db" &&
 	env -u KINGFACE_DB "$KINGFACE" gallery list --json >out 2>err &&
-	jq -e ".galleries | length == 1" out &&
+	jq -e ".galleries | length == 2" out &&
 	echo "kingface: warning: '"'"'$db'"'"' is readable by other users; run: chmod 600 '"'"'$db'"'"'" >expect &&
 	test_cmp expect err &&
 	chmod 755 "$XDG_DATA_HOME/kingface" &&
