@@ -45,5 +45,8 @@ save() { mkdir -p screens && tm capture-pane -p -t "$1" >"screens/$2"; }
 ended_ok() {
 	local i
 	for i in $(seq 1 100); do [ -f "$1.exit" ] && break; sleep 0.1; done
-	test "$(cat "$1.exit")" = 0 && ! grep -i sanitizer "$1.err"
+	test "$(cat "$1.exit" 2>/dev/null)" = 0 && ! grep -qi sanitizer "$1.err" && return 0
+	echo "kingface ($1) ended with status '$(cat "$1.exit" 2>/dev/null)'; its stderr:"
+	cat "$1.err"
+	return 1
 }
