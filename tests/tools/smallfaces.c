@@ -654,8 +654,9 @@ int main(int argc, char **argv)
 		return paste_one(argv + 2);
 	}
 	set->preview_side = 1600;
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {	/* --option value pairs */
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
 		if (!v)
 			usage();
 		if (!strcmp(argv[i], "--demo"))
@@ -672,7 +673,6 @@ int main(int argc, char **argv)
 			set->preview_side = atoi(v);
 		else
 			usage();
-		i++;
 	}
 	if (!demo || !ref || !dev || !set->out)
 		usage();

@@ -122,12 +122,12 @@ static void test_agrees_with_brute_force(void **state)
 	kf_search_init(&s);
 	for (int r = 0; r < CLIENTS * REFS; r++) {
 		for (int k = 0; k < KF_DESC_DIM; k++)
-			refs[r][k] = (float)rand() / RAND_MAX * 0.2f - 0.1f;
+			refs[r][k] = (float)rand() / (float)RAND_MAX * 0.2f - 0.1f;
 		assert_int_equal(kf_search_add(&s, 100 + r % CLIENTS, refs[r], &err), KF_OK);
 	}
 	for (int f = 0; f < FACES; f++) {
 		for (int k = 0; k < KF_DESC_DIM; k++)
-			q[k] = refs[f % (CLIENTS * REFS)][k] + ((float)rand() / RAND_MAX - 0.5f) * 0.05f;
+			q[k] = refs[f % (CLIENTS * REFS)][k] + ((float)rand() / (float)RAND_MAX - 0.5f) * 0.05f;
 		assert_int_equal(kf_search_query(&s, q, 75.0f, hits, CLIENTS, &n, &below, &err),
 				 KF_OK);
 		for (int c = 0; c < CLIENTS; c++) {
