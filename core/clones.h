@@ -11,7 +11,11 @@
  *
  * The clones name x86 instruction sets and need ifunc, an ELF feature: on any
  * other CPU (ARM64), or on macOS (Mach-O), the macro is empty and the function
- * is compiled once, for the target's own baseline. */
+ * is compiled once, for the target's own baseline.
+ *
+ * Put it on static functions only: clang 14 emits a multiversioned function
+ * only in a file that calls it, so an extern one called from elsewhere is
+ * undefined at link (kf_nn_normalize_mean calls a static one). */
 #ifndef KF_CLONES_H
 #define KF_CLONES_H
 
