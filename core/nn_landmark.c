@@ -127,7 +127,8 @@ static int sep_conv(struct kf_tensor **dst, const struct kf_tensor *src, const s
 
 /* d = relu(a + b), relu(a + (b + c)) or relu(a + (b + (c + e))) element by
  * element (c, e NULL for fewer terms): a dense block's sums in face-api's
- * order (nn_landmark.h), in one pass over n floats instead of one an add. */
+ * order (nn_landmark.h), in one pass over the n floats instead of a pass an
+ * addition. */
 KF_TARGET_CLONES
 static void dense_sum(float *restrict d, const float *a, const float *b, const float *c,
 		      const float *e, size_t n)

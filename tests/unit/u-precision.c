@@ -426,7 +426,7 @@ static void test_int8_keeps_accuracy(void **state)
 
 	kf_nn_set_precision(KF_PRECISION_AUTO);
 #ifdef KF_Q8_EMULATE_AVXVNNI
-	kf_gemm_q8_set_kernel("avxvnni");	/* through the nets too (fails without AVX2) */
+	kf_gemm_q8_set_kernel("avxvnni");	/* through the nets too (refused without AVX2) */
 #endif
 	if (!kf_gemm_q8_active())
 		assert_int_equal(kf_gemm_q8_set_kernel("generic"), KF_OK);
