@@ -34,19 +34,9 @@ static void dw_pixel_scalar(const struct kf_nn_geom *g, const struct kf_tensor *
 	for (int c = c0; c < g->C; c++) {
 		float s = 0.0f;
 
-		for (int ky = 0; ky < g->kh; ky++) {
-			int iy = oy * g->s - g->pt + ky;
-
-			if (iy < 0 || iy >= g->H)
-				continue;
-			for (int kx = 0; kx < g->kw; kx++) {
-				int ix = ox * g->s - g->pl + kx;
-
-				if (ix < 0 || ix >= g->W)
-					continue;
-				s += kf_nn_src_at(src, n, iy, ix, c) * wf[((size_t)ky * g->kw + kx) * g->C + c];
-			}
-		}
+		for (struct kf_nn_tap t = kf_nn_tap_first(g, oy, ox); kf_nn_tap_inside(g, &t); t.kx++)
+			s += kf_nn_src_at(src, n, t.y0 + t.ky, t.x0 + t.kx, c) *
+			     wf[((size_t)t.ky * g->kw + t.kx) * g->C + c];
 		out[c] = kf_nn_act_ref(bias ? s + bias[c] : s, act);
 	}
 }
@@ -58,19 +48,9 @@ static inline int dw_taps(const struct kf_nn_geom *g, const struct kf_tensor *sr
 {
 	int nt = 0;
 
-	for (int ky = 0; ky < g->kh; ky++) {
-		int iy = oy * g->s - g->pt + ky;
-
-		if (iy < 0 || iy >= g->H)
-			continue;
-		for (int kx = 0; kx < g->kw; kx++) {
-			int ix = ox * g->s - g->pl + kx;
-
-			if (ix < 0 || ix >= g->W)
-				continue;
-			tap[nt] = kf_nn_px(src, n, iy, ix);
-			tw[nt++] = wf + ((size_t)ky * g->kw + kx) * g->C;
-		}
+	for (struct kf_nn_tap t = kf_nn_tap_first(g, oy, ox); kf_nn_tap_inside(g, &t); t.kx++) {
+		tap[nt] = kf_nn_px(src, n, t.y0 + t.ky, t.x0 + t.kx);
+		tw[nt++] = wf + ((size_t)t.ky * g->kw + t.kx) * g->C;
 	}
 	return nt;
 }

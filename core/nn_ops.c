@@ -438,33 +438,25 @@ static void maxpool_pixel(const struct kf_nn_geom *g, const struct kf_tensor *sr
 {
 	bool any = false;
 
-	for (int ky = 0; ky < g->kh; ky++) {
-		int iy = oy * g->s - g->pt + ky;
+	for (struct kf_nn_tap t = kf_nn_tap_first(g, oy, ox); kf_nn_tap_inside(g, &t); t.kx++) {
+		int iy = t.y0 + t.ky, ix = t.x0 + t.kx;
 
-		if (iy < 0 || iy >= g->H)
-			continue;
-		for (int kx = 0; kx < g->kw; kx++) {
-			int ix = ox * g->s - g->pl + kx;
+		if (src->nb[0] == sizeof(float)) {
+			const float *in = kf_nn_px(src, n, iy, ix);
 
-			if (ix < 0 || ix >= g->W)
-				continue;
-			if (src->nb[0] == sizeof(float)) {
-				const float *in = kf_nn_px(src, n, iy, ix);
+			if (!any)
+				memcpy(o, in, (size_t)g->C * sizeof(float));
+			else
+				for (int c = 0; c < g->C; c++)
+					o[c] = in[c] > o[c] ? in[c] : o[c];
+		} else {
+			for (int c = 0; c < g->C; c++) {
+				float v = kf_nn_src_at(src, n, iy, ix, c);
 
-				if (!any)
-					memcpy(o, in, (size_t)g->C * sizeof(float));
-				else
-					for (int c = 0; c < g->C; c++)
-						o[c] = in[c] > o[c] ? in[c] : o[c];
-			} else {
-				for (int c = 0; c < g->C; c++) {
-					float v = kf_nn_src_at(src, n, iy, ix, c);
-
-					o[c] = !any || v > o[c] ? v : o[c];
-				}
+				o[c] = !any || v > o[c] ? v : o[c];
 			}
-			any = true;
 		}
+		any = true;
 	}
 	if (!any)
 		for (int c = 0; c < g->C; c++)

@@ -22,6 +22,41 @@ void kf_nn_window_geom(struct kf_nn_geom *g, const struct kf_tensor *dst,
 		       const struct kf_tensor *src, int kh, int kw, int stride, enum kf_pad pad,
 		       int pt, int pb, int pl, int pr);
 
+/* The taps of output pixel (oy, ox)'s window that lie inside the input, row
+ * by row, each once:
+ *	for (struct kf_nn_tap t = kf_nn_tap_first(g, oy, ox); kf_nn_tap_inside(g, &t); t.kx++)
+ *		... input pixel (t.y0 + t.ky, t.x0 + t.kx), window position (t.ky, t.kx) ...
+ */
+struct kf_nn_tap {
+	int y0, x0;	/* the window's top-left corner in the input (may be outside) */
+	int ky, kx;
+};
+
+static inline struct kf_nn_tap kf_nn_tap_first(const struct kf_nn_geom *g, int oy, int ox)
+{
+	struct kf_nn_tap t = { oy * g->s - g->pt, ox * g->s - g->pl, 0, 0 };
+
+	return t;
+}
+
+/* Moves t to the first tap inside the input from where it is; 0 when none is left. */
+static inline int kf_nn_tap_inside(const struct kf_nn_geom *g, struct kf_nn_tap *t)
+{
+	for (; t->ky < g->kh; t->ky++, t->kx = 0) {
+		int iy = t->y0 + t->ky;
+
+		if (iy < 0 || iy >= g->H)
+			continue;
+		for (; t->kx < g->kw; t->kx++) {
+			int ix = t->x0 + t->kx;
+
+			if (ix >= 0 && ix < g->W)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* Rows [*r0, *r1) of R for part ith of nth. */
 static inline void kf_nn_row_range(int64_t R, int ith, int nth, int64_t *r0, int64_t *r1)
 {
