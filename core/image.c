@@ -34,7 +34,7 @@
 #endif
 
 #define NET_INPUT_MAX 4096
-#define NET_COL_CHUNK 512	/* columns per table of taps (6 KB of stack) */
+#define NET_COL_CHUNK 512	/* columns per table of taps (18 KB of stack) */
 
 enum kf_image_format kf_image_sniff(const uint8_t *buf, size_t len)
 {
@@ -403,47 +403,45 @@ int kf_image_pad(const struct kf_image *img, int min_w, int min_h, uint8_t fill,
 	return KF_OK;
 }
 
-/* Source pixel (row py, column px) of the zero-padded square, channel c. */
-static inline float padded_px(const uint8_t *rgb, int stride, int rw, int rh, int py, int px, int c)
-{
-	if (py < 0 || px < 0 || py >= rh || px >= rw)
-		return 0.0f;
-	return (float)rgb[(size_t)py * (size_t)stride + (size_t)px * 3 + (size_t)c];
-}
-
-/* The column taps and weights of a chunk of output columns. */
+/* The taps of a chunk of output columns, by output value (column i,
+ * channel c at i * 3 + c): where its left and right source values are in
+ * the floats of a source row (net_row), and its weight fx. The chunk reads
+ * source columns x0..x1 (those outside the rectangle are zeros). */
 struct net_cols {
-	int x0[NET_COL_CHUNK], x1[NET_COL_CHUNK];
-	float fx[NET_COL_CHUNK];
+	int x0, x1;
+	int l[NET_COL_CHUNK * 3], r[NET_COL_CHUNK * 3];
+	float fx[NET_COL_CHUNK * 3];
 };
 
 /* Source row y (of the w x h rectangle at base, zeros outside) interpolated
  * across the chunk's nc columns: out[i * 3 + c] = left + (right - left) * fx,
- * the first half of tfjs's bilinear arithmetic. */
+ * the first half of tfjs's bilinear arithmetic. The row's bytes are made
+ * floats once, in f (room for (x1 - x0 + 1) * 3), then read by the taps. */
 static void net_row(const struct net_cols *cols, int nc, const uint8_t *base, int stride, int w,
-		    int h, int y, float *out)
+		    int h, int y, float *f, float *out)
 {
-	for (int i = 0; i < nc; i++, out += 3) {
-		int x0 = cols->x0[i], x1 = cols->x1[i];
-		float fx = cols->fx[i];
+	int n = (cols->x1 - cols->x0 + 1) * 3;
+	int a = cols->x0 < 0 ? 0 : cols->x0, b = cols->x1 < w ? cols->x1 + 1 : w;
 
-		if (y >= 0 && y < h && x0 >= 0 && x1 < w) {
-			const uint8_t *l = base + (size_t)y * (size_t)stride + (size_t)x0 * 3;
-			const uint8_t *r = base + (size_t)y * (size_t)stride + (size_t)x1 * 3;
+	if (y < 0 || y >= h || a >= b) {
+		memset(out, 0, (size_t)nc * 3 * sizeof(float));
+		return;
+	}
+	for (int i = 0; i < (a - cols->x0) * 3; i++)
+		f[i] = 0.0f;
+	for (int i = (b - cols->x0) * 3; i < n; i++)
+		f[i] = 0.0f;
+	{
+		const uint8_t *src = base + (size_t)y * (size_t)stride + (size_t)a * 3;
+		float *dst = f + (size_t)(a - cols->x0) * 3;
 
-			for (int c = 0; c < 3; c++) {
-				float a = l[c], b = r[c];
+		for (int i = 0; i < (b - a) * 3; i++)
+			dst[i] = (float)src[i];
+	}
+	for (int j = 0; j < nc * 3; j++) {
+		float l = f[cols->l[j]], r = f[cols->r[j]];
 
-				out[c] = a + (b - a) * fx;
-			}
-			continue;
-		}
-		for (int c = 0; c < 3; c++) {
-			float a = padded_px(base, stride, w, h, y, x0, c);
-			float b = padded_px(base, stride, w, h, y, x1, c);
-
-			out[c] = a + (b - a) * fx;
-		}
+		out[j] = l + (r - l) * cols->fx[j];
 	}
 }
 
@@ -453,7 +451,7 @@ int kf_image_to_net_input(const struct kf_image *img, int x, int y, int w, int h
 	struct net_cols cols;
 	/* the last two source rows interpolated across the chunk (hy: which
 	 * rows): an enlarged crop reads each source row for several rows */
-	float hbuf[2][NET_COL_CHUNK * 3];
+	float hbuf[2][NET_COL_CHUNK * 3], *f;
 	int hy[2];
 	const uint8_t *base;
 	int rc, s, offx = 0, offy = 0, stride;
@@ -479,6 +477,9 @@ int kf_image_to_net_input(const struct kf_image *img, int x, int y, int w, int h
 	stride = img->width * 3;
 	base = img->rgb + ((size_t)y * (size_t)img->width + (size_t)x) * 3;
 	scale = (float)s / (float)size;
+	/* a chunk reads at most the square's s columns */
+	if (!(f = kf_malloc_array((size_t)s * 3, sizeof(float))))
+		return kf_err_set(err, KF_E_NOMEM, "out of memory");
 	/* The column taps and weights are the same for every row: computed once
 	 * per chunk of columns, in a table on the stack. (A thread-local table
 	 * of NET_INPUT_MAX columns broke the -O3 AArch64 build: GCC addressed it
@@ -488,13 +489,17 @@ int kf_image_to_net_input(const struct kf_image *img, int x, int y, int w, int h
 
 		for (int i = 0; i < nc; i++) {
 			float sx = scale * (float)(c0 + i), fx0 = floorf(sx);
-			int x1 = (int)ceilf(sx);
+			int x0 = (int)fx0 - offx, x1 = (int)ceilf(sx);
 
-			if (x1 > s - 1)
-				x1 = s - 1;
-			cols.fx[i] = sx - fx0;
-			cols.x0[i] = (int)fx0 - offx;
-			cols.x1[i] = x1 - offx;
+			x1 = (x1 > s - 1 ? s - 1 : x1) - offx;
+			if (i == 0)
+				cols.x0 = x0;
+			cols.x1 = x1;	/* both grow with i */
+			for (int c = 0; c < 3; c++) {
+				cols.l[i * 3 + c] = (x0 - cols.x0) * 3 + c;
+				cols.r[i * 3 + c] = (x1 - cols.x0) * 3 + c;
+				cols.fx[i * 3 + c] = sx - fx0;
+			}
 		}
 		hy[0] = hy[1] = INT_MIN;
 		for (int r = 0; r < size; r++) {
@@ -512,7 +517,7 @@ int kf_image_to_net_input(const struct kf_image *img, int x, int y, int w, int h
 
 				if (hy[0] == want[k] || hy[1] == want[k])
 					continue;
-				net_row(&cols, nc, base, stride, w, h, want[k], hbuf[slot]);
+				net_row(&cols, nc, base, stride, w, h, want[k], f, hbuf[slot]);
 				hy[slot] = want[k];
 			}
 			top = hbuf[hy[0] == want[0] ? 0 : 1];
@@ -521,5 +526,6 @@ int kf_image_to_net_input(const struct kf_image *img, int x, int y, int w, int h
 				o[i] = top[i] + (bottom[i] - top[i]) * fy;
 		}
 	}
+	kf_free(f);
 	return KF_OK;
 }
