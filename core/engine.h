@@ -55,6 +55,9 @@ enum kf_find_flags {
 	KF_FIND_MIRROR = 1 << 4,	/* descriptors averaged with the mirrored
 					 * crop's (face.h KF_FACE_MIRROR): for
 					 * bench/accuracy, kingface does not use it */
+	KF_FIND_WHOLE_PHOTO = 1 << 5,	/* decode all of a large JPEG at full size for
+					 * the faces, not only the rows around them
+					 * (engine.c, BAND_MARGIN): tests compare */
 };
 
 /* The narrowest face (width of its face-api-shaped box, pixels of the full

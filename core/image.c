@@ -122,18 +122,24 @@ int kf_image_decode(const uint8_t *buf, size_t len, int min_side, struct kf_imag
 	return kf_image_decode_ex(buf, len, min_side, 0, out, info, err);
 }
 
-static int decode(const uint8_t *buf, size_t len, int min_side, unsigned flags,
+static int decode(const uint8_t *buf, size_t len, int min_side, unsigned flags, int *rows,
 		  struct kf_arena *a, struct kf_image *out, struct kf_image_info *info,
 		  struct kf_err *err)
 {
+	int rc;
+
 	if (!out)
 		return kf_err_set(err, KF_E_INVALID, "no output image");
 	memset(out, 0, sizeof(*out));
 	switch (kf_image_sniff(buf, len)) {
 	case KF_IMAGE_JPEG:
-		return kf_image_jpeg_decode(buf, len, min_side, flags, a, out, info, err);
+		return kf_image_jpeg_decode(buf, len, min_side, flags, rows, a, out, info, err);
 	case KF_IMAGE_PNG:
-		return kf_image_png_decode(buf, len, a, out, info, err);
+		if ((rc = kf_image_png_decode(buf, len, a, out, info, err)) == KF_OK && rows) {
+			rows[0] = 0;
+			rows[1] = out->height;
+		}
+		return rc;
 	}
 	return kf_err_set(err, KF_E_FORMAT, "not a JPEG or PNG file");
 }
@@ -141,7 +147,7 @@ static int decode(const uint8_t *buf, size_t len, int min_side, unsigned flags,
 int kf_image_decode_ex(const uint8_t *buf, size_t len, int min_side, unsigned flags,
 		       struct kf_image *out, struct kf_image_info *info, struct kf_err *err)
 {
-	return decode(buf, len, min_side, flags, NULL, out, info, err);
+	return decode(buf, len, min_side, flags, NULL, NULL, out, info, err);
 }
 
 int kf_image_decode_in(struct kf_arena *a, const uint8_t *buf, size_t len, int min_side,
@@ -149,7 +155,15 @@ int kf_image_decode_in(struct kf_arena *a, const uint8_t *buf, size_t len, int m
 {
 	if (!a)
 		return kf_err_set(err, KF_E_INVALID, "no arena");
-	return decode(buf, len, min_side, 0, a, out, info, err);
+	return decode(buf, len, min_side, 0, NULL, a, out, info, err);
+}
+
+int kf_image_decode_rows_in(struct kf_arena *a, const uint8_t *buf, size_t len, int *rows,
+			    struct kf_image *out, struct kf_err *err)
+{
+	if (!a || !rows)
+		return kf_err_set(err, KF_E_INVALID, "no arena or rows");
+	return decode(buf, len, 0, 0, rows, a, out, NULL, err);
 }
 
 int kf_image_read_file(const char *path, uint8_t **buf, size_t *len, struct kf_err *err)

@@ -123,6 +123,19 @@ int kf_image_decode_ex(const uint8_t *buf, size_t len, int min_side, unsigned fl
 int kf_image_decode_in(struct kf_arena *a, const uint8_t *buf, size_t len, int min_side,
 		       struct kf_image *out, struct kf_image_info *info, struct kf_err *err);
 
+/* kf_image_decode_in() at full resolution of upright rows [rows[0], rows[1])
+ * only, for a caller that reads no other (engine.c: the rows around the
+ * faces). out has the whole photo's size; its other rows are not written
+ * (they hold whatever the arena held). A JPEG whose stored rows are upright
+ * rows (EXIF orientation 1 to 4) skips the rows above (entropy-decoded, no
+ * IDCT) and stops after the last: the rows' bytes are those of a whole
+ * decode, but a file cut short below them is not noticed (the caller has
+ * decoded it whole once). Anything else (PNG, orientation 5 to 8, rows empty
+ * or out of the photo) is decoded whole. On success rows holds the rows
+ * written. */
+int kf_image_decode_rows_in(struct kf_arena *a, const uint8_t *buf, size_t len, int *rows,
+			    struct kf_image *out, struct kf_err *err);
+
 /* Read a whole file (at most KF_IMAGE_MAX_FILE bytes) into a buffer from
  * kf_malloc; the caller kf_free()s *buf. Errors name the path. */
 int kf_image_read_file(const char *path, uint8_t **buf, size_t *len, struct kf_err *err);

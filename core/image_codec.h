@@ -11,10 +11,11 @@
 
 int kf_image_jpeg_probe(const uint8_t *buf, size_t len, struct kf_image_info *info,
 			struct kf_err *err);
-/* a (may be NULL) as in kf_image_decode_in. */
+/* a (may be NULL) as in kf_image_decode_in; rows (may be NULL) as in
+ * kf_image_decode_rows_in. */
 int kf_image_jpeg_decode(const uint8_t *buf, size_t len, int min_side, unsigned flags,
-			 struct kf_arena *a, struct kf_image *out, struct kf_image_info *info,
-			 struct kf_err *err);
+			 int *rows, struct kf_arena *a, struct kf_image *out,
+			 struct kf_image_info *info, struct kf_err *err);
 int kf_image_png_probe(const uint8_t *buf, size_t len, struct kf_image_info *info,
 		       struct kf_err *err);
 int kf_image_png_decode(const uint8_t *buf, size_t len, struct kf_arena *a,

@@ -58,6 +58,9 @@ struct jdec {
 	size_t len;
 	int min_side;
 	unsigned flags;
+	int rows[2];				/* in: upright rows wanted (kf_image_decode_rows_in),
+						 * [0, 0) for all; out: the rows written */
+	JDIMENSION end_row;			/* the stored row the decode stops at */
 	struct kf_arena *arena;			/* the pixels' memory, or NULL: kf_malloc */
 	/* results and memory that must survive a longjmp */
 	struct kf_image *out;
@@ -282,6 +285,26 @@ static void scatter_rows(const struct jdec *d, const uint8_t *block, int sy, int
 	}
 }
 
+/* For kf_image_decode_rows_in: when the upright rows d->rows are stored
+ * rows too, in order or reversed (orientation 1 to 4, full size), skip the
+ * stored rows before them (entropy-decoded only) and return 1 with
+ * d->end_row the stored row to stop at; else 0 (decode all). */
+static int band_rows(struct jdec *d)
+{
+	j_decompress_ptr c = &d->cinfo;
+	int h = (int)c->output_height, y0 = d->rows[0], y1 = d->rows[1], s0;
+
+	d->end_row = c->output_height;
+	if (y1 <= y0 || y0 < 0 || y1 > h || d->info.scale_denom != 1 || d->info.orientation > 4)
+		return 0;
+	s0 = d->info.orientation <= 2 ? y0 : h - y1;	/* 3, 4: upside down */
+	d->end_row = (JDIMENSION)(s0 + y1 - y0);
+	while ((int)c->output_scanline < s0)
+		if (jpeg_skip_scanlines(c, (JDIMENSION)s0 - c->output_scanline) == 0)
+			fail_jump(d, KF_E_FORMAT, "no scanline skipped");
+	return 1;
+}
+
 static int decode_run(struct jdec *d)
 {
 	struct kf_err e = KF_ERR_INIT;
@@ -316,9 +339,11 @@ static int decode_run(struct jdec *d)
 		if (!(d->row = kf_malloc_array((size_t)c->output_width * 4, BLOCK_ROWS)))
 			fail_jump(d, KF_E_NOMEM, "row buffer");
 	}
-	while (c->output_scanline < c->output_height) {
+	if (!band_rows(d))
+		d->rows[0] = 0, d->rows[1] = d->out->height;
+	while (c->output_scanline < d->end_row) {
 		int sy = (int)c->output_scanline;
-		JDIMENSION n = c->output_height - c->output_scanline, got;
+		JDIMENSION n = d->end_row - c->output_scanline, got;
 		JSAMPROW rows[BLOCK_ROWS];
 
 		if (n > BLOCK_ROWS)
@@ -338,13 +363,16 @@ static int decode_run(struct jdec *d)
 					    (int)c->output_width, c->saw_Adobe_marker);
 		scatter_rows(d, d->row, sy, (int)got);
 	}
-	jpeg_finish_decompress(c);
+	if (d->end_row < c->output_height)
+		jpeg_abort_decompress(c);	/* the rows below are not wanted */
+	else
+		jpeg_finish_decompress(c);
 	return KF_OK;
 }
 
 int kf_image_jpeg_decode(const uint8_t *buf, size_t len, int min_side, unsigned flags,
-			 struct kf_arena *a, struct kf_image *out, struct kf_image_info *info,
-			 struct kf_err *err)
+			 int *rows, struct kf_arena *a, struct kf_image *out,
+			 struct kf_image_info *info, struct kf_err *err)
 {
 	struct jdec d;
 	int rc;
@@ -354,6 +382,8 @@ int kf_image_jpeg_decode(const uint8_t *buf, size_t len, int min_side, unsigned 
 	d.len = len;
 	d.min_side = min_side;
 	d.flags = flags;
+	if (rows)
+		memcpy(d.rows, rows, sizeof(d.rows));
 	d.arena = a;
 	d.out = out;
 	rc = decode_run(&d);
@@ -368,5 +398,7 @@ int kf_image_jpeg_decode(const uint8_t *buf, size_t len, int min_side, unsigned 
 	}
 	if (info)
 		*info = d.info;
+	if (rows)
+		memcpy(rows, d.rows, sizeof(d.rows));
 	return KF_OK;
 }

@@ -1,5 +1,5 @@
-/* fuzz_image.c: kf_image_probe / kf_image_decode / kf_image_decode_in on
- * arbitrary bytes.
+/* fuzz_image.c: kf_image_probe / kf_image_decode / kf_image_decode_in /
+ * kf_image_decode_rows_in on arbitrary bytes.
  *
  * Modelled on stb's stbi_read_fuzzer: cap the input, probe, decode (full size
  * and at the detector's DCT scale), run the pixel operations on what decoded,
@@ -62,8 +62,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct kf_arena a = KF_ARENA_INIT;
 		struct kf_image img = { 0 };
 
+		int rows[2] = { info.height / 3, info.height / 3 + 1 + (int)(size % 7) };
+
 		if (kf_image_decode_in(&a, data, size, 512, &img, &info, &err) == KF_OK)
 			exercise(&img);
+		/* a band of rows: only those are read */
+		if (kf_image_decode_rows_in(&a, data, size, rows, &img, &err) == KF_OK) {
+			static float net[16 * 16 * 3];
+			int h = rows[1] - rows[0];
+
+			kf_image_to_net_input(&img, 0, rows[0], img.width, h, 16, 1, net, &err);
+		}
 		kf_arena_release(&a);
 	}
 	return 0;

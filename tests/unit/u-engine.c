@@ -1,6 +1,11 @@
-/* u-engine.c: the local engine's small-face rule (core/engine.h): a face
- * narrower than KF_RECOGNIZABLE_MIN_FACE is reported, but gets no landmarks,
- * no descriptor and no match; KF_FIND_ANY_SIZE describes it anyway. */
+/* u-engine.c: the local engine (core/engine.h).
+ * - The small-face rule: a face narrower than KF_RECOGNIZABLE_MIN_FACE is
+ *   reported, but gets no landmarks, no descriptor and no match;
+ *   KF_FIND_ANY_SIZE describes it anyway.
+ * - A large JPEG's faces are described from its rows around them only, with
+ *   the numbers of the whole photo. Built a second time with BAND_MARGIN
+ *   -0.25 (unit.engine-band), where the crops leave those rows and the
+ *   engine must decode the whole photo again. */
 #include "testutil.h"
 
 #include <string.h>
@@ -109,9 +114,47 @@ static void test_small_faces_are_not_described(void **state)
 	kf_arena_release(&arena);
 }
 
+/* sample1 in the middle of a grey 1920 x 3840 photo (its faces in a tenth of
+ * its rows; the detector decodes it at half size): the faces described from
+ * the rows around them, and from the whole photo, byte for byte. */
+static void test_rows_around_the_faces(void **state)
+{
+	struct kf_detect_opts o = KF_DETECT_OPTS_DEFAULT;
+	struct kf_arena arena = KF_ARENA_INIT;
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_image img = { 0 }, tall = { 0 };
+	struct kf_face *band = NULL, *whole = NULL;
+	size_t len, nb = 0, nw = 0;
+	uint8_t *buf = NULL;
+	(void)state;
+
+	if (kf_image_load(KF_TEST_DEMO "/sample1.jpg", 0, &img, NULL, &err) < 0 ||
+	    kf_image_pad(&img, 1920, 3840, 128, &tall, NULL, NULL, &err) < 0 ||
+	    kf_image_encode_jpeg(&tall, 90, &buf, &len, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(kf_engine_faces(engine, &o, buf, len, KF_FIND_DESCRIPTORS, &band, &nb,
+					 NULL, NULL, &arena, &err), KF_OK);
+	assert_int_equal(kf_engine_faces(engine, &o, buf, len,
+					 KF_FIND_DESCRIPTORS | KF_FIND_WHOLE_PHOTO, &whole, &nw, NULL,
+					 NULL, &arena, &err), KF_OK);
+	assert_int_equal(nb, nw);
+	assert_true(nb >= 3);
+	for (size_t i = 0; i < nb; i++) {
+		assert_true(band[i].has_descriptor);
+		assert_memory_equal(&band[i], &whole[i], sizeof(band[i]));
+	}
+	kf_free(band);
+	kf_free(whole);
+	kf_free(buf);
+	kf_image_release(&img);
+	kf_image_release(&tall);
+	kf_arena_release(&arena);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rows_around_the_faces),
 		cmocka_unit_test(test_small_faces_are_not_described),
 	};
 

@@ -48,6 +48,7 @@ static size_t make_exif(uint8_t *p, int orientation, int big_endian)
 /* Encode w x h pixels (comps 3 = RGB, 1 = gray, 4 = CMYK) as a JPEG; 4:4:4 so
  * colours do not bleed; orientation > 0 adds an EXIF APP1 segment. */
 static int progressive;		/* encode_jpeg writes progressive JPEGs while set */
+static int chroma_420;		/* ... and 4:2:0 ones (a camera's) while set */
 
 static struct buf encode_jpeg(const uint8_t *px, int w, int h, int comps, int quality,
 			      int orientation, int big_endian)
@@ -68,7 +69,8 @@ static struct buf encode_jpeg(const uint8_t *px, int w, int h, int comps, int qu
 	jpeg_set_defaults(&c);
 	jpeg_set_quality(&c, quality, TRUE);
 	for (int i = 0; i < c.num_components; i++)
-		c.comp_info[i].h_samp_factor = c.comp_info[i].v_samp_factor = 1;
+		c.comp_info[i].h_samp_factor = c.comp_info[i].v_samp_factor =
+			chroma_420 && i == 0 && comps == 3 ? 2 : 1;
 	if (progressive)
 		jpeg_simple_progression(&c);
 	jpeg_start_compress(&c, TRUE);
@@ -1042,10 +1044,85 @@ static void test_decode_in(void **state)
 	free(px);
 }
 
+/* Upright rows [r[0], r[1]) of buf decoded alone (kf_image_decode_rows_in)
+ * are those rows of the whole decode; want: the rows it says it wrote. */
+static void expect_rows(const struct buf *b, int y0, int y1, int want0, int want1,
+			const char *what)
+{
+	struct kf_arena a = KF_ARENA_INIT;
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_image whole = { 0 }, part = { 0 };
+	int rows[2] = { y0, y1 };
+
+	if (kf_image_decode(b->data, b->len, 0, &whole, NULL, &err) < 0 ||
+	    kf_image_decode_rows_in(&a, b->data, b->len, rows, &part, &err) < 0)
+		fail_msg("%s: %s", what, err.msg);
+	assert_int_equal(part.width, whole.width);
+	assert_int_equal(part.height, whole.height);
+	if (rows[0] != want0 || rows[1] != want1)
+		fail_msg("%s, rows %d..%d: wrote %d..%d, not %d..%d", what, y0, y1, rows[0], rows[1],
+			 want0, want1);
+	if (memcmp(part.rgb + (size_t)want0 * whole.width * 3, whole.rgb + (size_t)want0 * whole.width * 3,
+		   (size_t)(want1 - want0) * whole.width * 3))
+		fail_msg("%s, rows %d..%d: not the whole decode's bytes", what, y0, y1);
+	kf_image_release(&whole);
+	kf_arena_release(&a);
+}
+
+/* kf_image_decode_rows_in: the rows asked for, with the whole decode's bytes
+ * (4:2:0 chroma, progressive, each orientation, a camera photo); the whole
+ * photo when its stored rows are not upright rows, for PNG, and for rows
+ * that make no band. */
+static void test_decode_rows(void **state)
+{
+	const int W = 64, H = 48;
+	uint8_t *px = noise(W, H, 3), *rgba = noise(W, H, 4);
+	size_t len;
+	uint8_t *cam = kf_test_read_file(KF_TEST_DEMO "/sample1.jpg", &len);
+	struct buf j = { cam, len }, p = encode_png(rgba, W, H, 8, PNG_COLOR_TYPE_RGB_ALPHA, 0, NULL, 0,
+						    NULL, 0);
+	struct kf_arena a = KF_ARENA_INIT;
+	struct kf_err err = KF_ERR_INIT;
+	int rows[2] = { 1200, 1280 };
+	(void)state;
+
+	expect_rows(&j, 301, 977, 301, 977, "sample1");
+	expect_rows(&j, 600, 601, 600, 601, "sample1");
+	expect_rows(&j, 0, 1280, 0, 1280, "sample1");
+	expect_rows(&j, 1279, 1280, 1279, 1280, "sample1");
+	expect_rows(&j, 977, 301, 0, 1280, "sample1, rows reversed");
+	expect_rows(&j, -1, 20, 0, 1280, "sample1, rows above the photo");
+	expect_rows(&j, 20, 1281, 0, 1280, "sample1, rows below the photo");
+	expect_rows(&p, 5, 29, 0, H, "PNG");
+	chroma_420 = 1;
+	for (progressive = 0; progressive < 2; progressive++)
+		for (int o = 1; o <= 8; o++) {
+			struct buf b = encode_jpeg(px, W, H, 3, 90, o, 0);
+			int uh = o >= 5 ? W : H;
+
+			expect_rows(&b, 5, 29, o <= 4 ? 5 : 0, o <= 4 ? 29 : uh,
+				    progressive ? "progressive 4:2:0" : "4:2:0");
+			expect_rows(&b, 17, uh, o <= 4 ? 17 : 0, uh, "4:2:0, to the bottom");
+			free(b.data);
+		}
+	progressive = chroma_420 = 0;
+	/* rows past the end of a file cut short */
+	assert_int_equal(kf_image_decode_rows_in(&a, j.data, j.len / 2, rows, &(struct kf_image){ 0 },
+						 &err), KF_E_FORMAT);
+	assert_int_equal(kf_image_decode_rows_in(&a, j.data, j.len, NULL, &(struct kf_image){ 0 },
+						 &err), KF_E_INVALID);
+	kf_arena_release(&a);
+	kf_free(cam);
+	free(p.data);
+	free(px);
+	free(rgba);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decode_in),
+		cmocka_unit_test(test_decode_rows),
 		cmocka_unit_test(test_not_an_image),
 		cmocka_unit_test(test_exif_parser),
 		cmocka_unit_test(test_orientations),
