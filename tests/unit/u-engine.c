@@ -124,7 +124,7 @@ static void test_rows_around_the_faces(void **state)
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_image img = { 0 }, tall = { 0 };
 	struct kf_face *band = NULL, *whole = NULL;
-	size_t len, nb = 0, nw = 0;
+	size_t len = 0, nb = 0, nw = 0;
 	uint8_t *buf = NULL;
 	(void)state;
 
