@@ -176,7 +176,8 @@ int kf_image_pad(const struct kf_image *img, int min_w, int min_h, uint8_t fill,
  * size x size with alignCorners = false and halfPixelCenters = false, in
  * float32 exactly as the tfjs wasm kernel computes it. Writes size * size * 3
  * floats (NHWC RGB, 0..255) to dst, which the caller owns. size must be in
- * 1..4096; an empty rectangle is KF_E_INVALID. No allocation. */
+ * 1..4096; an empty rectangle is KF_E_INVALID. Allocates a row of the square
+ * (3 floats a pixel of its side) while it runs: KF_E_NOMEM. */
 int kf_image_to_net_input(const struct kf_image *img, int x, int y, int w, int h, int size,
 			  int center, float *dst, struct kf_err *err);
 

@@ -16,6 +16,9 @@
  *   see docs/internals/image.md for how this compares with jpeg-js.
  * - Scaling: libjpeg decodes at scale_num/scale_denom = 1/denom straight from
  *   the DCT (denom 2, 4, 8); output is ceil(size / denom).
+ * - Rows (kf_image_decode_rows_in): at full size and orientation 1 to 4,
+ *   jpeg_skip_scanlines passes the stored rows above the band (entropy
+ *   decoding only) and jpeg_abort_decompress ends after it.
  * - Orientation: each block of BLOCK_ROWS decoded stored rows is scattered to
  *   its upright place (kf_exif_dest), so rotation needs a few rows of extra
  *   memory, not a second image. Orientation 1 decodes straight into the output.
@@ -339,8 +342,10 @@ static int decode_run(struct jdec *d)
 		if (!(d->row = kf_malloc_array((size_t)c->output_width * 4, BLOCK_ROWS)))
 			fail_jump(d, KF_E_NOMEM, "row buffer");
 	}
-	if (!band_rows(d))
-		d->rows[0] = 0, d->rows[1] = d->out->height;
+	if (!band_rows(d)) {
+		d->rows[0] = 0;
+		d->rows[1] = d->out->height;
+	}
 	while (c->output_scanline < d->end_row) {
 		int sy = (int)c->output_scanline;
 		JDIMENSION n = d->end_row - c->output_scanline, got;
