@@ -41,6 +41,18 @@ wait_gone() {
 	cat screen.txt
 	return 1
 }
+# wait_match SESSION REGEX [SECONDS]: as wait_for, for an extended regex
+wait_match() {
+	local i
+	for i in $(seq 1 $(( ${3:-20} * 10 ))); do
+		tm capture-pane -p -t "$1" >screen.txt 2>/dev/null
+		grep -qE -- "$2" screen.txt && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for /$2/; the screen:"
+	cat screen.txt
+	return 1
+}
 save() { mkdir -p screens && tm capture-pane -p -t "$1" >"screens/$2"; }
 ended_ok() {
 	local i

@@ -26,7 +26,7 @@ test_expect_success 'the galleries list, on a plain TERM=xterm' '
 test_expect_success '? opens the help of the screen, any key closes it' '
 	keys kf "?" && wait_for kf "Help" && save kf 2-help &&
 	test_grep screens/2-help "process the gallery" &&
-	keys kf x && sleep 0.3 && ! tm capture-pane -p -t kf | grep -q "any key closes"
+	keys kf x && wait_gone kf "any key closes" 5
 '
 
 test_expect_success 'a adds a client, e enrolls her from a photo file with Tab completion' '
@@ -71,7 +71,7 @@ test_expect_success 'Enter lists the client photos, Enter again the face detail'
 '
 
 test_expect_success 'arrows select another face' '
-	keys kf Down && sleep 0.3 && tm capture-pane -p -t kf | grep -E ">1 +conf"
+	keys kf Down && wait_match kf ">1 +conf" 5
 '
 
 test_expect_success 'o opens the photo file with xdg-open' '
@@ -102,6 +102,7 @@ test_expect_success '--readonly refuses a delete (80x24)' '
 
 test_expect_success 'NO_COLOR: the photo in shades of grey, no colour escapes' '
 	keys ro Enter && wait_for ro "SIMILARITY" && keys ro Enter && wait_for ro "face detail" && wait_gone ro "Loading the photo" &&
+	wait_match ro "[░▒▓█]" 10 &&
 	tm capture-pane -p -e -t ro >colors.txt && save ro 12-detail-no-color &&
 	{ ! grep "\[[34]8;5;" colors.txt || { echo "colour escapes with NO_COLOR"; false; }; } &&
 	grep -q "[░▒▓█]" screens/12-detail-no-color &&
