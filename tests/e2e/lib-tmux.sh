@@ -19,40 +19,25 @@ console() {
 		"PATH='$TRASH/bin':\$PATH TERM=${CONSOLE_TERM:-xterm-256color} LANG=C.UTF-8 WORKER_CONCURRENCY=2 ${CONSOLE_ENV:-} '$KINGFACE' $* 2>$name.err; echo \$? >$name.exit; sleep 600"
 }
 keys() { local s=$1; shift; tm send-keys -t "$s" "$@"; }
-wait_for() {
-	local i
-	for i in $(seq 1 $(( ${3:-20} * 10 ))); do
+# wait_screen SESSION GREP-MODE PATTERN SECONDS [gone]: until `grep GREP-MODE`
+# finds PATTERN on the session's screen, or with "gone" until it does not
+# (wait_for, wait_gone: a fixed string; wait_match: an extended regex)
+wait_screen() {
+	local i found
+	for i in $(seq 1 $(( $4 * 10 ))); do
 		tm capture-pane -p -t "$1" >screen.txt 2>/dev/null
-		grep -qF -- "$2" screen.txt && return 0
+		found=0
+		grep -q "$2" -- "$3" screen.txt && found=1
+		[ "$found" = "$([ "${5:-}" = gone ] && echo 0 || echo 1)" ] && return 0
 		sleep 0.1
 	done
-	echo "timed out waiting for '$2'; the screen:"
+	echo "timed out waiting for '$3'${5:+ to go}; the screen:"
 	cat screen.txt
 	return 1
 }
-wait_gone() {
-	local i
-	for i in $(seq 1 $(( ${3:-20} * 10 ))); do
-		tm capture-pane -p -t "$1" >screen.txt 2>/dev/null
-		grep -qF -- "$2" screen.txt || return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for '$2' to go; the screen:"
-	cat screen.txt
-	return 1
-}
-# wait_match SESSION REGEX [SECONDS]: as wait_for, for an extended regex
-wait_match() {
-	local i
-	for i in $(seq 1 $(( ${3:-20} * 10 ))); do
-		tm capture-pane -p -t "$1" >screen.txt 2>/dev/null
-		grep -qE -- "$2" screen.txt && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for /$2/; the screen:"
-	cat screen.txt
-	return 1
-}
+wait_for() { wait_screen "$1" -F "$2" "${3:-20}"; }
+wait_match() { wait_screen "$1" -E "$2" "${3:-20}"; }
+wait_gone() { wait_screen "$1" -F "$2" "${3:-20}" gone; }
 save() { mkdir -p screens && tm capture-pane -p -t "$1" >"screens/$2"; }
 ended_ok() {
 	local i
