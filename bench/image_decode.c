@@ -7,11 +7,14 @@
  *   image_decode FILE [RUNS]
  *       decode FILE RUNS times (default 7) with min_side 0 (full), 512 (SSD),
  *       416 (tiny) and print the median and best time of each, and the ratio;
- *       then full size with KF_IMAGE_JPEGJS_COLOR
+ *       then full size with KF_IMAGE_JPEGJS_COLOR; then full size for rows
+ *       30-70%, 10-90% and 0-50% of the photo only (kf_image_decode_rows_in,
+ *       as the engine decodes the rows around the faces)
  *
  * Build (not part of the CMake targets; use a Release build of kf_core):
  *   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && cmake --build build-rel --target kf_core
- *   cc -O2 -I. bench/image_decode.c build-rel/libkf_core.a -ljpeg -lpng -lm -o build-rel/image_decode
+ *   cc -O2 -I. bench/image_decode.c build-rel/libkf_core.a -ljpeg -lpng -lcjson -lcrypto -lm -lpthread \
+ *      -o build-rel/image_decode
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +23,7 @@
 
 #include <jpeglib.h>
 
+#include "core/arena.h"
 #include "core/image.h"
 
 static double now_ms(void)
@@ -156,6 +160,38 @@ int main(int argc, char **argv)
 		}
 		qsort(t, (size_t)runs, sizeof(t[0]), cmp_double);
 		printf("full, KF_IMAGE_JPEGJS_COLOR: median %7.1f ms  best %7.1f ms\n", t[runs / 2], t[0]);
+	}
+	/* full size, only some rows (kf_image_decode_rows_in: what the engine
+	 * decodes around the faces) */
+	for (int part = 0; part < 3; part++) {
+		static const double band[3][2] = { { 0.3, 0.7 }, { 0.1, 0.9 }, { 0.0, 0.5 } };
+		struct kf_arena a = KF_ARENA_INIT;
+		struct kf_image img = { 0 };
+		double t[100];
+		struct kf_image_info info;
+		int h, rows[2];
+
+		if (kf_image_probe(buf, len, &info, &err) < 0) {
+			fprintf(stderr, "%s\n", err.msg);
+			return 1;
+		}
+		h = info.height;
+		for (int r = 0; r < runs; r++) {
+			double t0 = now_ms();
+
+			rows[0] = (int)(band[part][0] * h);
+			rows[1] = (int)(band[part][1] * h);
+			if (kf_image_decode_rows_in(&a, buf, len, rows, &img, &err) < 0) {
+				fprintf(stderr, "%s\n", err.msg);
+				return 1;
+			}
+			t[r] = now_ms() - t0;
+			kf_arena_reset(&a);
+		}
+		qsort(t, (size_t)runs, sizeof(t[0]), cmp_double);
+		printf("full, rows %d..%d of %d: median %7.1f ms  best %7.1f ms\n", rows[0], rows[1], h,
+		       t[runs / 2], t[0]);
+		kf_arena_release(&a);
 	}
 	free(buf);
 	return 0;
