@@ -158,6 +158,18 @@ static int in_rows(const int *rows, int y0, int y1, int h)
 	return !rows || y1 <= y0 || (y0 >= rows[0] && y1 <= rows[1]);
 }
 
+/* Does the landmark crop of a face with box b in img (face.h kf_face_clip)
+ * lie in rows? Yes when there is none (the box is outside img: an error of
+ * the whole photo too). */
+static int landmark_crop_in_rows(const int *rows, const struct kf_box *b,
+				 const struct kf_image *img)
+{
+	struct kf_face_rect lc;
+
+	return !kf_face_clip(b->x, b->y, b->width, b->height, img->width, img->height, &lc) ||
+	       in_rows(rows, lc.y, lc.y + lc.height, img->height);
+}
+
 /* Faces described by one run of the recognition net: measured with AVX2,
  * the net 10.0 ms a face alone, 6.5 in fours, 6.3 in eights; eights took 4%
  * less CPU than fours on the group gallery (docs/internals/nn.md). */
@@ -189,9 +201,11 @@ static int recognise(const struct kf_face_nets *nets, float *in, const size_t *i
  * recognition net runs on DESCRIBE_BATCH faces at a time. Scratch from a is
  * given back face by face (img may live in it). rows: the rows of img that
  * hold pixels (kf_image_decode_rows_in), or NULL for all. Returns 1 when a
- * face's crops left them: the faces are then to be described again from the
- * whole photo (the pixels read outside them, stale arena bytes, made
- * nothing that stays). */
+ * face's crops leave them: the faces are then to be described again from the
+ * whole photo. The rows the landmarks come from are checked before they are
+ * read, so an error is the whole photo's too; the descriptor's crop, placed
+ * by the landmarks, after (what it read outside them, stale arena bytes,
+ * is dropped). */
 static int describe(const struct kf_engine *e, const struct kf_image *img, const int *rows,
 		    const struct kf_detection *dets, size_t n, double dx, double dy,
 		    unsigned flags, struct kf_face *faces, struct kf_arena *a, struct kf_err *err)
@@ -211,7 +225,7 @@ static int describe(const struct kf_engine *e, const struct kf_image *img, const
 		struct kf_image canvas = { 0, 0, NULL };
 		struct kf_box box = dets[i].box;
 		struct kf_face_crops cr;
-		int ox = 0, oy = 0, edge, read;
+		int ox = 0, oy = 0, edge;
 
 		if (faces[i].too_small)
 			continue;
@@ -222,21 +236,26 @@ static int describe(const struct kf_engine *e, const struct kf_image *img, const
 		}
 		box.x -= (float)ox;
 		box.y -= (float)oy;
+		/* the rows the landmarks come from, checked before they are read
+		 * (an edge face's canvas copied them): any error after this is the
+		 * whole photo's too */
+		if (edge ? !in_rows(rows, oy, oy + canvas.height, img->height) :
+			   !landmark_crop_in_rows(rows, &box, img)) {
+			kf_image_release(&canvas);
+			rc = 1;
+			break;
+		}
 		rc = kf_face_prepare(&nets, edge ? &canvas : img, &box, faces[i].landmarks,
 				     want_desc ? in + (size_t)nb * one : NULL, &cr, a, err);
-		/* the rows of img read: an edge face's canvas copied them */
-		read = edge ? in_rows(rows, oy, oy + canvas.height, img->height) :
-			      in_rows(rows, cr.landmark.y, cr.landmark.y + cr.landmark.height,
-				      img->height) &&
-			      (!want_desc || in_rows(rows, cr.descriptor.y,
-						     cr.descriptor.y + cr.descriptor.height,
-						     img->height));
 		kf_image_release(&canvas);
 		if (rc < 0) {
 			rc = kf_err_context(err, "face %zu", i);
 			break;
 		}
-		if (!read) {
+		/* then the rows of the descriptor's crop, placed by the landmarks */
+		if (!edge && want_desc &&
+		    !in_rows(rows, cr.descriptor.y, cr.descriptor.y + cr.descriptor.height,
+			     img->height)) {
 			rc = 1;
 			break;
 		}
