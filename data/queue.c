@@ -86,7 +86,7 @@ int kf_queue_enqueue(struct kf_store *st, int64_t gallery_id, int all, int64_t *
 		goto fail;
 	if ((rc = kf_store_prepare(st, &s, "SELECT count(*) FROM photo_jobs j JOIN photos p ON "
 				   "p.id = j.photo_id WHERE p.gallery_id = ?1 AND NOT p.missing "
-				   "AND j.state = 'pending'", err)) < 0)
+				   "AND j.state IN ('pending', 'failed')", err)) < 0)
 		goto fail;
 	sqlite3_bind_int64(s, 1, gallery_id);
 	rc = sqlite3_step(s);

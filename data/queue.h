@@ -56,7 +56,8 @@ void kf_queue_owner(char *buf, size_t n, int worker);
  * pending already (import resets them), failed ones keep waiting for their
  * retry, dead ones stay dead until kf_queue_requeue(). With `all`, done photos
  * go back to pending too (attempts 0). Photos missing from their source are
- * left alone. *queued gets the number of pending jobs after. */
+ * left alone. *queued gets the number of jobs a run works through: pending
+ * ones and failed ones waiting for their retry. */
 int kf_queue_enqueue(struct kf_store *st, int64_t gallery_id, int all, int64_t *queued,
 		     struct kf_err *err);
 

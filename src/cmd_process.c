@@ -276,7 +276,8 @@ int kf_cmd_process(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 			"(%lld failed attempts) in %.1f s, %.0f photos/min\n", g.name,
 			(long long)s.v[KF_POOL_TOTAL], (long long)s.v[KF_POOL_DONE],
 			(long long)s.v[KF_POOL_CACHED], (long long)s.v[KF_POOL_DEAD],
-			(long long)s.v[KF_POOL_FAILED], (double)s.elapsed_ms / 1000.0, per_min);
+			(long long)(s.v[KF_POOL_FAILED] + s.v[KF_POOL_DEAD]),
+			(double)s.elapsed_ms / 1000.0, per_min);
 		if (s.v[KF_POOL_DEAD])
 			fprintf(cli->out, "  dead photos keep their reason: kingface jobs %lld --state "
 				"dead; kingface requeue %lld\n", (long long)g.id, (long long)g.id);

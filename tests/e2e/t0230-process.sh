@@ -41,20 +41,22 @@ test_expect_success 'process --all answers every photo from the cache' '
 '
 
 test_expect_success 'a corrupt photo fails, is retried, then dead; the rest goes on' '
-	head -c 20000 g/a/sample2.jpg >g/a/zz-broken.jpg && kf gallery import g >/dev/null &&
+	head -c 20000 g/a/sample2.jpg >g/a/zz-broken.jpg && echo garbage >g/a/zz-text.jpg &&
+	kf gallery import g >/dev/null &&
 	kf settings set max-attempts 2 >/dev/null &&
 	kf process g $P --json >bad.json && cat bad.json &&
-	jq -e ".dead == 1 and .failed == 1" bad.json &&
+	jq -e ".total == 2 and .dead == 2 and .failed == 2" bad.json &&
 	kf jobs g --state dead --json >dead.json &&
-	jq -e ".jobs[0].key == \"a/zz-broken.jpg\" and .jobs[0].attempts == 2" dead.json &&
+	jq -e "[.jobs[] | {key, attempts}] == [{key: \"a/zz-broken.jpg\", attempts: 2},
+		{key: \"a/zz-text.jpg\", attempts: 2}]" dead.json &&
 	jq -e ".jobs[0].lastError | test(\"premature end\")" dead.json &&
-	kf status g --json | jq -e ".dead == 1 and .done == 12"
+	kf status g --json | jq -e ".dead == 2 and .done == 12"
 '
 
-test_expect_success 'requeue puts the dead job back to pending' '
-	test "$(kf requeue g --json | jq .requeued)" = 1 &&
-	test "$(kf jobs g --state pending --json | jq ".jobs | length")" = 1 &&
-	kf settings set max-attempts 3 >/dev/null && rm g/a/zz-broken.jpg &&
+test_expect_success 'requeue puts the dead jobs back to pending' '
+	test "$(kf requeue g --json | jq .requeued)" = 2 &&
+	test "$(kf jobs g --state pending --json | jq ".jobs | length")" = 2 &&
+	kf settings set max-attempts 3 >/dev/null && rm g/a/zz-broken.jpg g/a/zz-text.jpg &&
 	kf gallery import g >/dev/null
 '
 

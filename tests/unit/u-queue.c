@@ -93,6 +93,9 @@ static void test_claim_done_fail_dead_requeue(void **state)
 	assert_int_equal(kf_queue_claim(st, gallery, "h:1:0", &o, &job, NULL, &err), KF_OK);
 	assert_int_equal(kf_queue_fail(st, job.id, "h:1:0", "corrupt JPEG", &o, &dead, &err), KF_OK);
 	assert_false(dead);
+	/* a run still has all of them to work through, the failed one too */
+	assert_int_equal(kf_queue_enqueue(st, gallery, 0, &n, &err), KF_OK);
+	assert_int_equal(n, PHOTOS - 1);
 	/* the failed job waits its backoff: the others come first */
 	for (int i = 2; i < PHOTOS; i++) {
 		assert_int_equal(kf_queue_claim(st, gallery, "h:1:0", &o, &job2, NULL, &err), KF_OK);
