@@ -3,6 +3,7 @@
 #include "ui/kf_ui_app.h"
 
 #include <langinfo.h>
+#include <limits.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
@@ -103,25 +104,43 @@ static size_t to_wide(const char *s, wchar_t *out, size_t n)
 	return k;
 }
 
-void kf_ui_put(WINDOW *win, int y, int x, int w, const char *s)
+/* How many of buf's n characters fit in w columns (*cols: their width);
+ * unprintable ones become '?'. */
+static size_t fit(wchar_t *buf, size_t n, int w, int *cols)
 {
-	wchar_t buf[512];
-	size_t n = to_wide(s, buf, 512);
-	int cols = 0;
 	size_t k;
 
-	if (w <= 0)
-		return;
+	*cols = 0;
 	for (k = 0; k < n; k++) {
 		int cw = wcwidth(buf[k]);
 
 		if (cw < 0)
 			buf[k] = L'?', cw = 1;
-		if (cols + cw > w)
+		if (*cols + cw > w)
 			break;
-		cols += cw;
+		*cols += cw;
 	}
-	mvwaddnwstr(win, y, x, buf, (int)k);
+	return k;
+}
+
+void kf_ui_put(WINDOW *win, int y, int x, int w, const char *s)
+{
+	wchar_t buf[512];
+	size_t n = to_wide(s, buf, 512);
+	int cols;
+
+	if (w > 0)
+		mvwaddnwstr(win, y, x, buf, (int)fit(buf, n, w, &cols));
+}
+
+/* The columns s takes on the screen. */
+static int width(const char *s)
+{
+	wchar_t buf[512];
+	int cols;
+
+	fit(buf, to_wide(s, buf, 512), INT_MAX, &cols);
+	return cols;
 }
 
 void kf_ui_line(struct kf_ui_app *app, WINDOW *w, int y, int x, char which)
@@ -443,19 +462,9 @@ static int applies(const struct kf_ui_binding *b, const struct kf_ui_view *v)
 
 /* ---- drawing ---- */
 
-static void draw_help(struct kf_ui_app *app)
+/* A blank h x w box framed by lines at (y0, x0). */
+static void frame(struct kf_ui_app *app, int y0, int x0, int h, int w)
 {
-	const struct kf_ui_binding *tables[2] = { app->top->screen->keys, global_keys };
-	int rows = 0, w = COLS - 4 < 72 ? COLS - 4 : 72, h, y0, x0, y;
-
-	for (int t = 0; t < 2; t++)
-		for (const struct kf_ui_binding *b = tables[t]; b && b->key; b++)
-			rows += applies(b, app->top);
-	h = rows + 4 < LINES - 2 ? rows + 4 : LINES - 2;
-	if (w < 20 || h < 4)
-		return;
-	y0 = (LINES - h) / 2;
-	x0 = (COLS - w) / 2;
 	for (int r = 0; r < h; r++)
 		mvhline(y0 + r, x0, ' ', w);
 	attrset(A_NORMAL);
@@ -471,20 +480,79 @@ static void draw_help(struct kf_ui_app *app)
 	kf_ui_line(app, stdscr, y0, x0 + w - 1, 'b');
 	kf_ui_line(app, stdscr, y0 + h - 1, x0, 'c');
 	kf_ui_line(app, stdscr, y0 + h - 1, x0 + w - 1, 'd');
-	attron(A_BOLD);
-	kf_ui_putf(stdscr, y0, x0 + 2, w - 4, " Help: %s ", app->top->screen->name);
-	attroff(A_BOLD);
-	y = y0 + 1;
-	for (int t = 0; t < 2; t++) {
-		for (const struct kf_ui_binding *b = tables[t]; b && b->key; b++) {
-			if (!applies(b, app->top) || y >= y0 + h - 2)
-				continue;
+}
+
+/* s word-wrapped to w columns from row y (drawn when draw, rows up to ymax);
+ * returns the rows it takes. */
+static int wrapped(int y, int x, int w, const char *s, int draw, int ymax)
+{
+	char line[512];
+	int rows = 0;
+
+	while (*s) {
+		size_t n = 0, brk = 0;
+
+		/* the longest run of whole words that fits, else what fits of one */
+		while (s[n] && n + 1 < sizeof(line)) {
+			memcpy(line, s, n + 1);
+			line[n + 1] = 0;
+			if (width(line) > w)
+				break;
+			if (s[++n] == ' ' || !s[n])
+				brk = n;
+		}
+		if (!brk)
+			brk = n ? n : 1;
+		memcpy(line, s, brk);
+		line[brk] = 0;
+		if (draw && y + rows < ymax)
+			kf_ui_put(stdscr, y + rows, x, w, line);
+		rows++;
+		for (s += brk; *s == ' '; s++)
+			;
+	}
+	return rows;
+}
+
+static void draw_help(struct kf_ui_app *app)
+{
+	const struct kf_ui_binding *tables[2] = { app->top->screen->keys, global_keys };
+	int rows = 0, w = COLS - 4 < 80 ? COLS - 4 : 80, h = 0, y0 = 0, x0 = 0, y = 0;
+	char note[512];
+
+	if (w < 20)
+		return;
+	for (int pass = 0; pass < 2; pass++) {	/* count the rows, then draw them */
+		if (pass) {
+			h = rows + 4 < LINES - 2 ? rows + 4 : LINES - 2;
+			if (h < 4)
+				return;
+			y0 = (LINES - h) / 2;
+			x0 = (COLS - w) / 2;
+			frame(app, y0, x0, h, w);
 			attron(A_BOLD);
-			kf_ui_put(stdscr, y, x0 + 2, 9, b->name);
+			kf_ui_putf(stdscr, y0, x0 + 2, w - 4, " Help: %s ", app->top->screen->name);
 			attroff(A_BOLD);
-			kf_ui_putf(stdscr, y, x0 + 12, w - 14, "%s%s", b->note,
-				   (b->flags & KF_UI_WRITES) && app->opts->readonly ? " (read-only: off)" : "");
-			y++;
+			y = y0 + 1;
+		}
+		for (int t = 0; t < 2; t++) {
+			for (const struct kf_ui_binding *b = tables[t]; b && b->key; b++) {
+				if (!applies(b, app->top))
+					continue;
+				snprintf(note, sizeof(note), "%s%s", b->note,
+					 (b->flags & KF_UI_WRITES) && app->opts->readonly ?
+					 " (read-only: off)" : "");
+				if (!pass) {
+					rows += wrapped(0, 0, w - 14, note, 0, 0);
+					continue;
+				}
+				if (y >= y0 + h - 2)
+					break;
+				attron(A_BOLD);
+				kf_ui_put(stdscr, y, x0 + 2, 9, b->name);
+				attroff(A_BOLD);
+				y += wrapped(y, x0 + 12, w - 14, note, 1, y0 + h - 2);
+			}
 		}
 	}
 	kf_ui_attr(app, stdscr, KF_UI_S_DIM);

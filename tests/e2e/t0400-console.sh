@@ -29,6 +29,14 @@ test_expect_success '? opens the help of the screen, any key closes it' '
 	keys kf x && wait_gone kf "any key closes" 5
 '
 
+test_expect_success 'the help wraps a long line instead of cutting it' '
+	keys kf Enter && wait_for kf "1 Clients" && keys kf "?" && wait_for kf "Help: Gallery" &&
+	save kf 2-help-gallery &&
+	test_grep screens/2-help-gallery "from a photo file (Tab completes the" &&
+	grep -E "^ *. {11}path\) " screens/2-help-gallery &&
+	keys kf x && wait_gone kf "any key closes" 5 && keys kf q && wait_for kf "Galleries (1)"
+'
+
 test_expect_success 'a adds a client, e enrolls her from a photo file with Tab completion' '
 	keys kf Enter && wait_for kf "1 Clients" &&
 	keys kf a && wait_for kf "name:" && keys kf -l "Ana" && keys kf Enter &&
