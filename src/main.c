@@ -21,14 +21,45 @@ static const struct kf_opt global_opts[] = {
 	{ NULL, NULL, NULL },
 };
 
+#define HELP_COLS 80
+
+/* One help row: left in a column of width `col`, text after it, word-wrapped
+ * to HELP_COLS under itself; text starts on the next line when left does not
+ * fit its column. */
+static void help_row(FILE *f, int col, const char *left, const char *text)
+{
+	int x = fprintf(f, "  %s", left), room = HELP_COLS - col - 3;
+
+	if (x > col + 2) {
+		fputc('\n', f);
+		x = 0;
+	}
+	fprintf(f, "%*s", col + 3 - x, "");
+	while (*text) {
+		int n = (int)strlen(text), cut = n;
+
+		if (n > room) {	/* the last space that fits, else the first one */
+			for (cut = room; cut > 0 && text[cut] != ' '; cut--)
+				;
+			if (cut == 0)
+				cut = (int)strcspn(text, " ");
+		}
+		fprintf(f, "%.*s\n", cut, text);
+		for (text += cut; *text == ' '; text++)
+			;
+		if (*text)
+			fprintf(f, "%*s", col + 3, "");
+	}
+}
+
 static void print_opts(FILE *f, const struct kf_opt *opts)
 {
 	for (int i = 0; opts && opts[i].name; i++) {
-		char left[48];
+		char left[64];
 
 		snprintf(left, sizeof(left), "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
 			 opts[i].arg ? opts[i].arg : "");
-		fprintf(f, "  %-22s %s\n", left, opts[i].help);
+		help_row(f, 22, left, opts[i].help);
 	}
 }
 
@@ -39,10 +70,10 @@ static void main_help(FILE *f)
 	      "Face recognition for photo studio galleries, offline on this computer.\n\n"
 	      "Commands:\n", f);
 	for (const struct kf_command *c = kf_commands; c->name; c++) {
-		char left[48];
+		char left[64];
 
 		snprintf(left, sizeof(left), "%s %s", c->name, c->args);
-		fprintf(f, "  %-34s %s\n", left, c->summary);
+		help_row(f, 34, left, c->summary);
 	}
 	fputs("\nOptions for every command:\n", f);
 	print_opts(f, global_opts);

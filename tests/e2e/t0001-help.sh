@@ -17,6 +17,14 @@ test_expect_success 'every command has --help, before or after its arguments' '
 	kf client remove -h >out && test_grep out "biometric"
 '
 
+test_expect_success 'the help fits 80 columns: long lines wrap under their column' '
+	kf --help >out && kf process --help >>out && kf detect --help >>out &&
+	! awk "length > 80" out | grep . &&
+	grep -A1 "^  gallery engine GALLERY \[local|rekognition\]$" out |
+		grep -q "^ \{37\}show or switch" &&
+	grep -A1 "^  --precision auto|fp32  auto: " out | grep -q "^ \{25\}[a-z]"
+'
+
 test_expect_code 2 'no command is a usage error' 'kf'
 test_expect_code 2 'an unknown command is a usage error' 'kf frobnicate'
 test_expect_code 2 'an unknown option is a usage error' 'kf gallery list --frob'
