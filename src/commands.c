@@ -235,9 +235,11 @@ const struct kf_command kf_commands[] = {
 	  "faces is printed otherwise: never a silent pick). Tight crops and ID-style\n"
 	  "portraits, whose face fills the frame, are searched again on a padded canvas.\n"
 	  "Faces under 80 px or scoring under 0.8 are refused unless --force. A client\n"
-	  "may have several references; its similarity to a face is its best one.\n"
-	  "With --photo PHOTO --face N (and no IMAGE) the face comes from a processed\n"
-	  "gallery photo. Enrolling drops the gallery's cached match results.",
+	  "may have several references: a face's distance to the client is the mean\n"
+	  "over them (Rekognition: the best one), so a wrong reference lowers every\n"
+	  "match ('kingface client unenroll' removes it). With --photo PHOTO --face N\n"
+	  "(and no IMAGE) the face comes from a processed gallery photo. Enrolling\n"
+	  "drops the gallery's cached match results.",
 	  2, 3, enroll_opts, kf_cmd_enroll },
 	{ "identify", "GALLERY IMAGE...", "who is in these images? (no result is stored)",
 	  "For images outside the gallery (a photo a client sends, one support staff are\n"
