@@ -126,14 +126,23 @@ static int conv_in_place(const struct kf_nn_geom *g, const struct kf_tensor *src
 
 		if (!b)
 			return KF_E_NOMEM;
+		bool packed_x = src->nb[1] == (size_t)g->C * sizeof(float);
+
 		for (int n = 0; n < g->N; n++)
 			for (int y = 0; y < g->H; y++) {
 				float *d = b + (size_t)n * img + (size_t)y * row;
 
 				memset(d, 0, (size_t)g->pl * (size_t)g->C * sizeof(float));
 				d += (size_t)g->pl * (size_t)g->C;
-				for (int x = 0; x < g->W; x++, d += g->C)
-					memcpy(d, kf_nn_px(src, n, y, x), (size_t)g->C * sizeof(float));
+				if (packed_x) {	/* the row's pixels back to back: one copy */
+					memcpy(d, kf_nn_px(src, n, y, 0),
+					       (size_t)g->W * (size_t)g->C * sizeof(float));
+					d += (size_t)g->W * (size_t)g->C;
+				} else {
+					for (int x = 0; x < g->W; x++, d += g->C)
+						memcpy(d, kf_nn_px(src, n, y, x),
+						       (size_t)g->C * sizeof(float));
+				}
 				memset(d, 0, (size_t)g->pr * (size_t)g->C * sizeof(float));
 			}
 		base = b;
