@@ -482,9 +482,9 @@ static void frame(struct kf_ui_app *app, int y0, int x0, int h, int w)
 	kf_ui_line(app, stdscr, y0 + h - 1, x0 + w - 1, 'd');
 }
 
-/* s word-wrapped to w columns from row y (drawn when draw, rows up to ymax);
+/* s word-wrapped to w columns from row y, the rows in [ymin, ymax) drawn;
  * returns the rows it takes. */
-static int wrapped(int y, int x, int w, const char *s, int draw, int ymax)
+static int wrapped(int y, int x, int w, const char *s, int ymin, int ymax)
 {
 	char line[512];
 	int rows = 0;
@@ -505,7 +505,7 @@ static int wrapped(int y, int x, int w, const char *s, int draw, int ymax)
 			brk = n ? n : 1;
 		memcpy(line, s, brk);
 		line[brk] = 0;
-		if (draw && y + rows < ymax)
+		if (y + rows >= ymin && y + rows < ymax)
 			kf_ui_put(stdscr, y + rows, x, w, line);
 		rows++;
 		for (s += brk; *s == ' '; s++)
@@ -514,26 +514,35 @@ static int wrapped(int y, int x, int w, const char *s, int draw, int ymax)
 	return rows;
 }
 
+/* The help box: the screen's keys, then the global ones, each description
+ * wrapped; when they do not fit, the rows from app->help_top (scrolled by
+ * help_key). */
 static void draw_help(struct kf_ui_app *app)
 {
 	const struct kf_ui_binding *tables[2] = { app->top->screen->keys, global_keys };
-	int rows = 0, w = COLS - 4 < 80 ? COLS - 4 : 80, h = 0, y0 = 0, x0 = 0, y = 0;
+	int rows = 0, w = COLS - 4 < 80 ? COLS - 4 : 80, h = 0, y0 = 0, x0 = 0, y = 0, shown = 0;
 	char note[512];
 
+	app->help_rows = app->help_shown = 0;
 	if (w < 20)
 		return;
 	for (int pass = 0; pass < 2; pass++) {	/* count the rows, then draw them */
 		if (pass) {
 			h = rows + 4 < LINES - 2 ? rows + 4 : LINES - 2;
-			if (h < 4)
+			if (h < 5)
 				return;
+			shown = h - 4;
+			if (app->help_top > rows - shown)
+				app->help_top = rows - shown;
+			if (app->help_top < 0)
+				app->help_top = 0;
 			y0 = (LINES - h) / 2;
 			x0 = (COLS - w) / 2;
 			frame(app, y0, x0, h, w);
 			attron(A_BOLD);
 			kf_ui_putf(stdscr, y0, x0 + 2, w - 4, " Help: %s ", app->top->screen->name);
 			attroff(A_BOLD);
-			y = y0 + 1;
+			y = y0 + 1 - app->help_top;
 		}
 		for (int t = 0; t < 2; t++) {
 			for (const struct kf_ui_binding *b = tables[t]; b && b->key; b++) {
@@ -546,18 +555,39 @@ static void draw_help(struct kf_ui_app *app)
 					rows += wrapped(0, 0, w - 14, note, 0, 0);
 					continue;
 				}
-				if (y >= y0 + h - 2)
-					break;
-				attron(A_BOLD);
-				kf_ui_put(stdscr, y, x0 + 2, 9, b->name);
-				attroff(A_BOLD);
-				y += wrapped(y, x0 + 12, w - 14, note, 1, y0 + h - 2);
+				if (y >= y0 + 1 && y < y0 + 1 + shown) {
+					attron(A_BOLD);
+					kf_ui_put(stdscr, y, x0 + 2, 9, b->name);
+					attroff(A_BOLD);
+				}
+				y += wrapped(y, x0 + 12, w - 14, note, y0 + 1, y0 + 1 + shown);
 			}
 		}
 	}
+	app->help_rows = rows;
+	app->help_shown = shown;
 	kf_ui_attr(app, stdscr, KF_UI_S_DIM);
-	kf_ui_put(stdscr, y0 + h - 2, x0 + 2, w - 4, "any key closes this help");
+	if (rows > shown)
+		kf_ui_putf(stdscr, y0 + h - 2, x0 + 2, w - 4, "%d-%d of %d  Up/Down PgUp/PgDn: "
+			   "scroll, other keys: close", app->help_top + 1, app->help_top + shown,
+			   rows);
+	else
+		kf_ui_put(stdscr, y0 + h - 2, x0 + 2, w - 4, "any key closes this help");
 	attrset(A_NORMAL);
+}
+
+/* A key while the help is shown: a scroll key moves it when it does not
+ * fit, any other key closes it. */
+static unsigned help_key(struct kf_ui_app *app, int ch)
+{
+	int step = ch == KEY_DOWN ? 1 : ch == KEY_UP ? -1 : ch == KEY_NPAGE ? app->help_shown :
+		   ch == KEY_PPAGE ? -app->help_shown : 0;
+
+	if (step && app->help_rows > app->help_shown)
+		app->help_top += step;	/* draw_help keeps it in range */
+	else
+		app->input = IN_NONE;
+	return KF_UI_REDRAW;
 }
 
 /* One footer item; returns the next x, or -1 when the line is full. */
@@ -686,10 +716,8 @@ static unsigned input_key(struct kf_ui_app *app, int ch)
 	int filter = app->input == IN_FILTER;
 	size_t n = strlen(app->text);
 
-	if (app->input == IN_HELP) {
-		app->input = IN_NONE;
-		return KF_UI_REDRAW;
-	}
+	if (app->input == IN_HELP)
+		return help_key(app, ch);
 	if (app->input == IN_CONFIRM) {
 		app->input = IN_NONE;
 		if (ch == 'y' || ch == 'Y')
@@ -771,6 +799,7 @@ static unsigned key(struct kf_ui_app *app, int ch)
 		return KF_UI_CLEAR | KF_UI_REDRAW | KF_UI_RELOAD;
 	case '?':
 		app->input = IN_HELP;
+		app->help_top = 0;
 		return KF_UI_REDRAW;
 	case '/':
 		if (!v->list)

@@ -115,6 +115,8 @@ struct kf_ui_app {
 	char text[1024];
 	kf_ui_complete_fn complete;
 	kf_ui_answer_fn answer;
+	int help_top;			/* the help's first row shown */
+	int help_rows, help_shown;	/* its rows, and how many fit (draw_help) */
 	int color;			/* colours usable for the chrome */
 	int utf8;
 };

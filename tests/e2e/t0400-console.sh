@@ -29,12 +29,15 @@ test_expect_success '? opens the help of the screen, any key closes it' '
 	keys kf x && wait_gone kf "any key closes" 5
 '
 
-test_expect_success 'the help wraps a long line instead of cutting it' '
+test_expect_success 'the help wraps a long line, and scrolls when it does not fit' '
 	keys kf Enter && wait_for kf "1 Clients" && keys kf "?" && wait_for kf "Help: Gallery" &&
 	save kf 2-help-gallery &&
 	test_grep screens/2-help-gallery "from a photo file (Tab completes the" &&
 	grep -E "^ *. {11}path\) " screens/2-help-gallery &&
-	keys kf x && wait_gone kf "any key closes" 5 && keys kf q && wait_for kf "Galleries (1)"
+	test_grep screens/2-help-gallery "PgUp/PgDn: scroll" &&
+	! grep -q "Up/Down   move" screens/2-help-gallery &&
+	keys kf NPage && wait_for kf "Up/Down   move" && keys kf Up && wait_for kf "Help: Gallery" &&
+	keys kf x && wait_gone kf "Help: Gallery" 5 && keys kf q && wait_for kf "Galleries (1)"
 '
 
 test_expect_success 'a adds a client, e enrolls her from a photo file with Tab completion' '
