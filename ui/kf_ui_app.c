@@ -482,9 +482,7 @@ static void frame(struct kf_ui_app *app, int y0, int x0, int h, int w)
 	kf_ui_line(app, stdscr, y0 + h - 1, x0 + w - 1, 'd');
 }
 
-/* s word-wrapped to w columns from row y, the rows in [ymin, ymax) drawn;
- * returns the rows it takes. */
-static int wrapped(int y, int x, int w, const char *s, int ymin, int ymax)
+int kf_ui_wrap(WINDOW *win, int y, int x, int w, const char *s, int ymin, int ymax)
 {
 	char line[512];
 	int rows = 0;
@@ -506,7 +504,7 @@ static int wrapped(int y, int x, int w, const char *s, int ymin, int ymax)
 		memcpy(line, s, brk);
 		line[brk] = 0;
 		if (y + rows >= ymin && y + rows < ymax)
-			kf_ui_put(stdscr, y + rows, x, w, line);
+			kf_ui_put(win, y + rows, x, w, line);
 		rows++;
 		for (s += brk; *s == ' '; s++)
 			;
@@ -552,7 +550,7 @@ static void draw_help(struct kf_ui_app *app)
 					 (b->flags & KF_UI_WRITES) && app->opts->readonly ?
 					 " (read-only: off)" : "");
 				if (!pass) {
-					rows += wrapped(0, 0, w - 14, note, 0, 0);
+					rows += kf_ui_wrap(stdscr, 0, 0, w - 14, note, 0, 0);
 					continue;
 				}
 				if (y >= y0 + 1 && y < y0 + 1 + shown) {
@@ -560,7 +558,7 @@ static void draw_help(struct kf_ui_app *app)
 					kf_ui_put(stdscr, y, x0 + 2, 9, b->name);
 					attroff(A_BOLD);
 				}
-				y += wrapped(y, x0 + 12, w - 14, note, y0 + 1, y0 + 1 + shown);
+				y += kf_ui_wrap(stdscr, y, x0 + 12, w - 14, note, y0 + 1, y0 + 1 + shown);
 			}
 		}
 	}

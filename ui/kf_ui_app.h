@@ -157,6 +157,9 @@ void kf_ui_line(struct kf_ui_app *app, WINDOW *w, int y, int x, char which);
 
 /* Write s at (y, x) clipped to width w (UTF-8 aware: counts columns). */
 void kf_ui_put(WINDOW *win, int y, int x, int w, const char *s);
+/* s word-wrapped to w columns from row y (a word longer than w cut), the
+ * rows in [ymin, ymax) drawn; returns the rows it takes. */
+int kf_ui_wrap(WINDOW *win, int y, int x, int w, const char *s, int ymin, int ymax);
 /* printf into a row, clipped to w columns. */
 void kf_ui_putf(WINDOW *win, int y, int x, int w, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

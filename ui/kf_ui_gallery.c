@@ -316,17 +316,22 @@ static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)
 {
 	struct gallery *s = (struct gallery *)v;
 	int y = 1, h, x = 1, width = COLS;
+	char line[512];
 
-	if (s->have_g)
-		kf_ui_putf(w, y, 1, COLS - 1, "%lld photos: %lld done, %lld pending, %lld failed, "
-			   "%lld dead · %lld clients · %lld faces, %lld matches · detector %s",
-			   (long long)s->g.photos, (long long)s->g.done,
-			   (long long)(s->g.pending + s->g.running), (long long)s->g.failed,
-			   (long long)s->g.dead, (long long)s->g.clients, (long long)s->g.faces,
-			   (long long)s->g.matches, s->g.detector ? s->g.detector : "-");
-	y++;
+	/* the counts and the threshold, each on two rows when the terminal is narrow */
+	if (s->have_g) {
+		snprintf(line, sizeof(line), "%lld photos: %lld done, %lld pending, %lld failed, "
+			 "%lld dead · %lld clients · %lld faces, %lld matches · detector %s",
+			 (long long)s->g.photos, (long long)s->g.done,
+			 (long long)(s->g.pending + s->g.running), (long long)s->g.failed,
+			 (long long)s->g.dead, (long long)s->g.clients, (long long)s->g.faces,
+			 (long long)s->g.matches, s->g.detector ? s->g.detector : "-");
+		y += kf_ui_wrap(w, y, 1, COLS - 2, line, y, y + 2) > 1 ? 2 : 1;
+	} else {
+		y++;
+	}
 	if (s->threshold[0])
-		kf_ui_putf(w, y++, 1, COLS - 1, "%s", s->threshold);
+		y += kf_ui_wrap(w, y, 1, COLS - 2, s->threshold, y, y + 2) > 1 ? 2 : 1;
 	for (int t = 0; t < NTABS; t++) {
 		char label[48];
 

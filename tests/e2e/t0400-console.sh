@@ -108,6 +108,8 @@ test_expect_success '--readonly refuses a delete (80x24)' '
 	wait_for ro "read-only" && keys ro Enter && wait_for ro "Ana" && keys ro d &&
 	wait_for ro "read-only console" && save ro 11-readonly &&
 	test_grep screens/11-readonly "is disabled" &&
+	test_grep screens/11-readonly "detector yunet" &&
+	test_grep screens/11-readonly "unknown faces)" &&
 	test "$(kf client list wedding --json | jq ".clients | length")" = 1
 '
 
