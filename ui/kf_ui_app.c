@@ -499,8 +499,13 @@ int kf_ui_wrap(WINDOW *win, int y, int x, int w, const char *s, int ymin, int ym
 			if (s[++n] == ' ' || !s[n])
 				brk = n;
 		}
-		if (!brk)
-			brk = n ? n : 1;
+		if (!brk) {	/* not inside a UTF-8 sequence; at least one character */
+			for (brk = n; brk > 0 && ((unsigned char)s[brk] & 0xC0) == 0x80; brk--)
+				;
+			if (!brk)
+				for (brk = 1; ((unsigned char)s[brk] & 0xC0) == 0x80; brk++)
+					;
+		}
 		memcpy(line, s, brk);
 		line[brk] = 0;
 		if (y + rows >= ymin && y + rows < ymax)
