@@ -482,30 +482,40 @@ static void frame(struct kf_ui_app *app, int y0, int x0, int h, int w)
 	kf_ui_line(app, stdscr, y0 + h - 1, x0 + w - 1, 'd');
 }
 
+size_t kf_ui_wrap_cut(const char *s, int w)
+{
+	char line[512];
+	size_t n = 0, brk = 0;
+
+	/* the longest run of whole words that fits, else what fits of one */
+	while (s[n] && n + 1 < sizeof(line)) {
+		memcpy(line, s, n + 1);
+		line[n + 1] = 0;
+		if (width(line) > w)
+			break;
+		if (s[++n] == ' ' || !s[n])
+			brk = n;
+	}
+	if (!brk && *s) {	/* not inside a UTF-8 sequence; at least one character */
+		for (brk = n; brk > 0 && ((unsigned char)s[brk] & 0xC0) == 0x80; brk--)
+			;
+		if (!brk)
+			for (brk = 1; ((unsigned char)s[brk] & 0xC0) == 0x80; brk++)
+				;
+	}
+	return brk;
+}
+
 int kf_ui_wrap(WINDOW *win, int y, int x, int w, const char *s, int ymin, int ymax)
 {
 	char line[512];
 	int rows = 0;
 
 	while (*s) {
-		size_t n = 0, brk = 0;
+		size_t brk = kf_ui_wrap_cut(s, w);
 
-		/* the longest run of whole words that fits, else what fits of one */
-		while (s[n] && n + 1 < sizeof(line)) {
-			memcpy(line, s, n + 1);
-			line[n + 1] = 0;
-			if (width(line) > w)
-				break;
-			if (s[++n] == ' ' || !s[n])
-				brk = n;
-		}
-		if (!brk) {	/* not inside a UTF-8 sequence; at least one character */
-			for (brk = n; brk > 0 && ((unsigned char)s[brk] & 0xC0) == 0x80; brk--)
-				;
-			if (!brk)
-				for (brk = 1; ((unsigned char)s[brk] & 0xC0) == 0x80; brk++)
-					;
-		}
+		if (brk >= sizeof(line))
+			brk = sizeof(line) - 1;
 		memcpy(line, s, brk);
 		line[brk] = 0;
 		if (y + rows >= ymin && y + rows < ymax)

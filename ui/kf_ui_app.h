@@ -160,6 +160,10 @@ void kf_ui_put(WINDOW *win, int y, int x, int w, const char *s);
 /* s word-wrapped to w columns from row y (a word longer than w cut), the
  * rows in [ymin, ymax) drawn; returns the rows it takes. */
 int kf_ui_wrap(WINDOW *win, int y, int x, int w, const char *s, int ymin, int ymax);
+/* The bytes of s's first row at w columns: its whole words that fit, else
+ * what fits of the first word (cut between UTF-8 characters, at least one);
+ * the spaces after it are the caller's to skip. 0 for an empty s. */
+size_t kf_ui_wrap_cut(const char *s, int w);
 /* printf into a row, clipped to w columns. */
 void kf_ui_putf(WINDOW *win, int y, int x, int w, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

@@ -1,12 +1,14 @@
 /* u-ui.c: the console's pure parts: a photo as symbol art on the cell grid
  * (kf_ui_art_size, kf_ui_art_make: libchafa), face crops and the art cache
  * (kf_ui_face_cut, kf_ui_art_cache) and the list's selection and scrolling
- * (kf_ui_list). No terminal needed. */
+ * (kf_ui_list), where a long line wraps (kf_ui_wrap_cut). No terminal needed. */
 #include "testutil.h"
 
+#include <locale.h>
 #include <string.h>
 
 #include "core/alloc.h"
+#include "ui/kf_ui_app.h"
 #include "ui/kf_ui_image.h"
 #include "ui/kf_ui_list.h"
 
@@ -133,12 +135,34 @@ static void test_list_moves_and_scrolls(void **state)
 	assert_false(kf_ui_list_match(&l, "Bruno"));
 }
 
+static void test_wrap_cut(void **state)
+{
+	(void)state;
+
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		skip();
+	/* whole words that fit; the space after them is left */
+	assert_int_equal(kf_ui_wrap_cut("enroll a face of the client", 14), 13);
+	assert_int_equal(kf_ui_wrap_cut("enroll a face", 13), 13);
+	assert_int_equal(kf_ui_wrap_cut("", 10), 0);
+	/* a word longer than the row: what fits of it */
+	assert_int_equal(kf_ui_wrap_cut("photos/2026/wedding", 7), 7);
+	/* columns, not bytes: "é" is 2 bytes, 1 column; "顔" 3 bytes, 2 columns */
+	assert_int_equal(kf_ui_wrap_cut("café au lait", 7), 8);
+	assert_int_equal(kf_ui_wrap_cut("顔顔顔", 5), 6);
+	/* never inside a character, and at least one even when it is too wide */
+	assert_int_equal(kf_ui_wrap_cut("顔顔", 1), 3);
+	assert_int_equal(kf_ui_wrap_cut("·a", 0), 2);
+	setlocale(LC_ALL, "C");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_art_keeps_aspect_and_colours),
 		cmocka_unit_test(test_face_cut_and_art_cache),
 		cmocka_unit_test(test_list_moves_and_scrolls),
+		cmocka_unit_test(test_wrap_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
