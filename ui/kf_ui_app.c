@@ -133,8 +133,7 @@ void kf_ui_put(WINDOW *win, int y, int x, int w, const char *s)
 		mvwaddnwstr(win, y, x, buf, (int)fit(buf, n, w, &cols));
 }
 
-/* The columns s takes on the screen. */
-static int width(const char *s)
+int kf_ui_width(const char *s)
 {
 	wchar_t buf[512];
 	int cols;
@@ -491,7 +490,7 @@ size_t kf_ui_wrap_cut(const char *s, int w)
 	while (s[n] && n + 1 < sizeof(line)) {
 		memcpy(line, s, n + 1);
 		line[n + 1] = 0;
-		if (width(line) > w)
+		if (kf_ui_width(line) > w)
 			break;
 		if (s[++n] == ' ' || !s[n])
 			brk = n;

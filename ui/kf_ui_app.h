@@ -164,6 +164,8 @@ int kf_ui_wrap(WINDOW *win, int y, int x, int w, const char *s, int ymin, int ym
  * what fits of the first word (cut between UTF-8 characters, at least one);
  * the spaces after it are the caller's to skip. 0 for an empty s. */
 size_t kf_ui_wrap_cut(const char *s, int w);
+/* The columns s takes on the screen (as kf_ui_put counts them). */
+int kf_ui_width(const char *s);
 /* printf into a row, clipped to w columns. */
 void kf_ui_putf(WINDOW *win, int y, int x, int w, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

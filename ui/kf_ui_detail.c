@@ -446,13 +446,15 @@ static void draw_face(struct detail *s, struct kf_ui_app *app, WINDOW *w, int *y
 	const struct kf_detail_face *f = &s->faces[i];
 	const struct kf_face_review *r = &s->rev[i];
 	int y = *yp, end = LINES - 3;
-	char line[512];
-	int len;
+	char line[512], full[600];
+	int len, plen;
 
 	if (i == s->sel)
 		kf_ui_attr(app, w, KF_UI_S_SEL);
-	len = snprintf(line, sizeof(line), "%s%d  conf %.1f ", i == s->sel ? ">" : " ",
-		       f->face_index, (double)f->confidence);
+	/* the detector's confidence only when the line has room for it: the
+	 * clients come first (a narrow terminal cut "(confirmed)") */
+	plen = snprintf(line, sizeof(line), "%s%d", i == s->sel ? ">" : " ", f->face_index);
+	len = snprintf(line + plen, sizeof(line) - (size_t)plen, " ") + plen;
 	for (size_t k = 0; k < f->nmatches && len < (int)sizeof(line) - 120; k++)
 		len += snprintf(line + len, sizeof(line) - (size_t)len, "%s%s %.1f%s", k ? ", " : " ",
 				kf_match_gallery_name(&s->mg, f->matches[k].client_id),
@@ -464,8 +466,10 @@ static void draw_face(struct detail *s, struct kf_ui_app *app, WINDOW *w, int *y
 		snprintf(line + len, sizeof(line) - (size_t)len, " too small to recognise");
 	else if (f->nmatches == 0 && f->nambiguous == 0)
 		snprintf(line + len, sizeof(line) - (size_t)len, " no client");
+	snprintf(full, sizeof(full), "%.*s  conf %.1f %s", plen, line, (double)f->confidence,
+		 line + plen + 1);
 	mvwhline(w, y, x, ' ', width);
-	kf_ui_put(w, y, x, width, line);
+	kf_ui_put(w, y, x, width, kf_ui_width(full) <= width ? full : line);
 	wattrset(w, A_NORMAL);
 	y++;
 	for (size_t k = 0; k < f->nambiguous && y < end; k++) {

@@ -67,6 +67,12 @@ test_expect_success 'y confirms the face'\''s client' '
 	face studio sample1.jpg 0 ".matches[0].clientName == \"Ana\" and .matches[0].review == \"confirmed\""
 '
 
+test_expect_success 'at 80 columns the face line keeps its client and review, not its confidence' '
+	tm resize-window -t kf -x 80 -y 24 && wait_match kf ">0 +Ana 100.0 \(confirmed\)" &&
+	save kf 2-confirmed-80 && grep -q "conf [0-9]" screens/2-confirmed-80 &&
+	tm resize-window -t kf -x 120 -y 34 && wait_match kf ">0 +conf [0-9.]+ +Ana 100.0"
+'
+
 test_expect_success 'x rejects it: the match goes, "not: Ana" shows' '
 	keys kf x && wait_for kf "face 0: rejected Ana" && save kf 3-rejected &&
 	grep -E " not: Ana *$" screens/3-rejected &&
