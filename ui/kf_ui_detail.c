@@ -453,8 +453,8 @@ static void draw_face(struct detail *s, struct kf_ui_app *app, WINDOW *w, int *y
 		kf_ui_attr(app, w, KF_UI_S_SEL);
 	/* the detector's confidence only when the line has room for it: the
 	 * clients come first (a narrow terminal cut "(confirmed)") */
-	plen = snprintf(line, sizeof(line), "%s%d", i == s->sel ? ">" : " ", f->face_index);
-	len = snprintf(line + plen, sizeof(line) - (size_t)plen, " ") + plen;
+	len = snprintf(line, sizeof(line), "%s%d ", i == s->sel ? ">" : " ", f->face_index);
+	plen = len - 1;
 	for (size_t k = 0; k < f->nmatches && len < (int)sizeof(line) - 120; k++)
 		len += snprintf(line + len, sizeof(line) - (size_t)len, "%s%s %.1f%s", k ? ", " : " ",
 				kf_match_gallery_name(&s->mg, f->matches[k].client_id),
