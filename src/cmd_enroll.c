@@ -182,6 +182,27 @@ out:
 	return rc;
 }
 
+/* One reference, a line: where it was cut from (the gallery photo's key and
+ * face, the file, or the platform when a machine there enrolled it). */
+static void print_ref(struct kf_cli *cli, struct kf_store *st, int64_t gallery_id,
+		      const struct kf_face_ref *r)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_photo p;
+	char id[24];
+
+	fprintf(cli->out, "%5lld  score %.2f  ", (long long)r->id, r->score);
+	snprintf(id, sizeof(id), "%lld", (long long)r->source_photo_id);
+	if (r->source_photo_id > 0 && kf_store_photo_find(st, gallery_id, id, &p, &err) == KF_OK) {
+		fprintf(cli->out, "%s, face %d\n", p.key, r->source_face_index);
+		kf_store_photo_release(&p);
+	} else if (r->source_photo_id > 0) {
+		fprintf(cli->out, "photo %s, face %d\n", id, r->source_face_index);
+	} else {
+		fprintf(cli->out, "%s\n", r->source_path ? r->source_path : "(enrolled on the platform)");
+	}
+}
+
 int kf_cmd_client_faces(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
@@ -234,15 +255,8 @@ int kf_cmd_client_faces(struct kf_cli *cli, const struct kf_command *cmd, struct
 		if (n == 0)
 			fprintf(cli->out, "'%s' has no reference faces: kingface enroll GALLERY '%s' "
 				"PHOTO.jpg\n", c.name, c.name);
-		for (size_t i = 0; i < n; i++) {
-			if (refs[i].source_photo_id > 0)
-				fprintf(cli->out, "%5lld  score %.2f  photo %lld face %d\n",
-					(long long)refs[i].id, refs[i].score,
-					(long long)refs[i].source_photo_id, refs[i].source_face_index);
-			else
-				fprintf(cli->out, "%5lld  score %.2f  %s (face %d)\n", (long long)refs[i].id,
-					refs[i].score, refs[i].source_path, refs[i].source_face_index);
-		}
+		for (size_t i = 0; i < n; i++)
+			print_ref(cli, st, c.gallery_id, &refs[i]);
 		rc = KF_EXIT_OK;
 	}
 	kf_store_face_list_free(refs, n);

@@ -18,7 +18,8 @@ test_expect_success 'enroll one face with --face N' '
 	kf client faces g Ana --json >faces &&
 	test "$(jq ".faces | length" faces)" = 1 &&
 	test "$(jq -r ".faces[0].sourceSha256" faces)" = "$(sha256sum photos/sample1.jpg | cut -d" " -f1)" &&
-	test "$(jq -r ".faces[0].model" faces)" = "face-api-1.7.15/face_recognition_model"
+	test "$(jq -r ".faces[0].model" faces)" = "face-api-1.7.15/face_recognition_model" &&
+	kf client faces g Ana | grep -E "^ +[0-9]+  score [0-9.]+  /.*/photos/sample1.jpg$"
 '
 
 test_expect_success 'a second reference for the same client' '

@@ -90,6 +90,7 @@ test_expect_success 'enroll from a face of a processed photo reuses its descript
 	kf enroll g Duda --photo sample5.jpg --face 1 --json >e &&
 	jq -e ".faceIndex == 1 and .clientName == \"Duda\"" e &&
 	kf client faces g Duda --json | jq -e ".faces[0].sourcePhotoId != null and .faces[0].sourceFaceIndex == 1" &&
+	kf client faces g Duda | grep -E "^ +[0-9]+  score [0-9.]+  sample5.jpg, face 1$" &&
 	kf rematch g >/dev/null &&
 	kf results g --client Duda --json | jq -e ".photos[] | select(.key == \"sample5.jpg\") | .similarity > 99.9" &&
 	! kf enroll g Duda --photo broken.jpg --face 0 2>err && test_grep err "process it first" &&
