@@ -161,6 +161,43 @@ static int copy_file(const char *src, int dirfd, const char *name, const char *s
 	return rc;
 }
 
+/* dirfd/name is the photo file src already: the same file (an earlier
+ * export's link) or a regular file with the same bytes (its copy). Any doubt
+ * (unreadable, a link) is a no. */
+static int same_file(const char *src, int dirfd, const char *name)
+{
+	char a[1 << 16], b[1 << 16];
+	struct stat ss, ds;
+	int fa = -1, fb = -1, same = 0;
+	ssize_t ra, rb;
+
+	if (stat(src, &ss) != 0 || fstatat(dirfd, name, &ds, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(ds.st_mode))
+		return 0;
+	if (ss.st_dev == ds.st_dev && ss.st_ino == ds.st_ino)
+		return 1;
+	if (ss.st_size != ds.st_size ||
+	    (fa = open(src, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    (fb = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		goto out;
+	for (;;) {	/* regular files: a short read only at the end */
+		ra = read(fa, a, sizeof(a));
+		rb = read(fb, b, sizeof(b));
+		if (ra < 0 || ra != rb || memcmp(a, b, (size_t)ra) != 0)
+			break;
+		if (ra == 0) {
+			same = 1;
+			break;
+		}
+	}
+out:
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return same;
+}
+
 /* Put the photo file src at dirfd/name: a hard link, else a copy. */
 static int place(const char *src, int dirfd, const char *name, const char *shown, int copy,
 		 struct kf_export_stats *stats, struct kf_err *err)
@@ -276,15 +313,19 @@ static int export_client(struct run *r, const struct kf_client *c, struct kf_err
 		rc = kf_photo_fetch(r->st, &p, &l, err);
 		if (rc == KF_OK)
 			rc = place(l.path, cfd, names[i], shown, r->o->copy, r->stats, err);
+		if (rc == KF_E_EXISTS) {	/* an earlier export's, or someone else's */
+			r->stats->existing++;
+			if (!same_file(l.path, cfd, names[i])) {
+				r->stats->kept++;
+				if (r->o->note)
+					r->o->note(r->o->ctx, shown);
+			}
+			rc = KF_OK;
+		}
 		kf_photo_local_release(&l);
 		kf_store_photo_release(&p);
-		if (rc == KF_E_EXISTS) {
-			r->stats->existing++;
-			if (r->o->note)
-				r->o->note(r->o->ctx, shown);
-		} else if (rc < 0) {
+		if (rc < 0)
 			goto out;
-		}
 		snprintf(face, sizeof(face), "%d", rows[i].face_index);
 		snprintf(sim, sizeof(sim), "%.2f", rows[i].similarity);
 		csv_field(r->manifest, c->name, 0);

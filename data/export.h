@@ -15,8 +15,9 @@
  * - A photo's file name is its key's last component; two photos of one client
  *   with the same file name (day1/A.jpg, day2/A.jpg) both take the whole key
  *   with '/' as '_'.
- * - An existing file is never overwritten: it is counted in `existing`, the
- *   note callback says so, and the export goes on.
+ * - An existing file is never overwritten: it is counted in `existing`; when
+ *   it is not the photo already (an earlier export's link or copy), also in
+ *   `kept`, and the note callback names it; the export goes on.
  * - A copy that fails (a full disk) removes its partial file. The manifest is
  *   written to a temporary file and renamed over DIR/manifest.csv only when
  *   every photo is in place; an error leaves no manifest of this run.
@@ -38,7 +39,8 @@ struct kf_export_opts {
 	const char *dir;		/* created when missing (its parent must exist) */
 	int64_t client_id;		/* 0: every client of the gallery */
 	int copy;			/* copy instead of hard links */
-	/* Called for each photo left alone because its file exists (may be NULL). */
+	/* Called for each photo left out because another file holds its name
+	 * (may be NULL). */
 	void (*note)(void *ctx, const char *path);
 	void *ctx;
 };
@@ -46,7 +48,9 @@ struct kf_export_opts {
 struct kf_export_stats {
 	size_t clients;		/* client folders written (clients with photos) */
 	size_t photos;		/* rows of the manifest */
-	size_t linked, copied, existing;
+	size_t linked, copied;
+	size_t existing;	/* names already taken: by the photo itself or not */
+	size_t kept;		/* of them, other files: left as they are */
 };
 
 /* Export the gallery's results. Errors: KF_E_IO naming the path and the

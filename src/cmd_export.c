@@ -11,7 +11,8 @@
 static void existing(void *ctx, const char *path)
 {
 	(void)ctx;
-	fprintf(stderr, "kingface: %s exists: left as it is\n", path);
+	fprintf(stderr, "kingface: %s is another file: left as it is, the photo not exported "
+		"there\n", path);
 }
 
 int kf_cmd_export(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
@@ -48,12 +49,17 @@ int kf_cmd_export(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		kf_json_int(j, "linked", (int64_t)stats.linked);
 		kf_json_int(j, "copied", (int64_t)stats.copied);
 		kf_json_int(j, "existing", (int64_t)stats.existing);
+		kf_json_int(j, "kept", (int64_t)stats.kept);
 		rc = kf_cli_print_json(cli, j);
 	} else {
 		fprintf(cli->out, "exported %zu photo%s of %zu client%s to %s (%zu linked, %zu "
-			"copied, %zu already there); manifest %s/manifest.csv\n", stats.photos,
-			stats.photos == 1 ? "" : "s", stats.clients, stats.clients == 1 ? "" : "s",
-			o.dir, stats.linked, stats.copied, stats.existing, o.dir);
+			"copied, %zu already there", stats.photos, stats.photos == 1 ? "" : "s",
+			stats.clients, stats.clients == 1 ? "" : "s", o.dir, stats.linked,
+			stats.copied, stats.existing - stats.kept);
+		if (stats.kept)
+			fprintf(cli->out, ", %zu %s, named above", stats.kept, stats.kept == 1 ?
+				"name taken by another file" : "names taken by other files");
+		fprintf(cli->out, "); manifest %s/manifest.csv\n", o.dir);
 		rc = KF_EXIT_OK;
 	}
 out:

@@ -545,6 +545,7 @@ static unsigned export_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 	struct kf_export_opts o;
 	struct kf_export_stats st;
 	struct kf_err err = KF_ERR_INIT;
+	char kept[96] = "", who[300];
 
 	if (!*text)
 		return KF_UI_NONE;
@@ -560,15 +561,16 @@ static unsigned export_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 		kf_ui_error(app, &err);
 		return KF_UI_REDRAW;
 	}
+	if (st.kept)	/* files that are not the photo hold some names: say so */
+		snprintf(kept, sizeof(kept), ", %zu %s: left as they are", st.kept, st.kept == 1 ?
+			 "name taken by another file" : "names taken by other files");
 	if (s->export_client)
-		kf_ui_message(app, 0, "exported %zu photo%s of '%s' to %s (%zu already there); "
-			      "manifest %s/manifest.csv", st.photos, st.photos == 1 ? "" : "s",
-			      s->export_name, s->export_dir, st.existing, s->export_dir);
+		snprintf(who, sizeof(who), "'%s'", s->export_name);
 	else
-		kf_ui_message(app, 0, "exported %zu photo%s of %zu client%s to %s (%zu already "
-			      "there); manifest %s/manifest.csv", st.photos, st.photos == 1 ? "" : "s",
-			      st.clients, st.clients == 1 ? "" : "s", s->export_dir, st.existing,
-			      s->export_dir);
+		snprintf(who, sizeof(who), "%zu client%s", st.clients, st.clients == 1 ? "" : "s");
+	kf_ui_message(app, st.kept > 0, "exported %zu photo%s of %s (%zu already there%s) to %s; "
+		      "manifest %s/manifest.csv", st.photos, st.photos == 1 ? "" : "s", who,
+		      st.existing - st.kept, kept, s->export_dir, s->export_dir);
 	return KF_UI_REDRAW;
 }
 

@@ -120,14 +120,18 @@ test_expect_success 'x on the Clients tab exports the client'\''s photos' '
 	back kf && keys kf / C-u && keys kf -l studio && keys kf Enter Enter && wait_for kf "1 Clients" &&
 	keys kf x && wait_for kf "Export the photos of '\''Ana'\'' to folder:" &&
 	keys kf -l "$TRASH/delivered" && keys kf Enter &&
-	wait_for kf "exported 1 photo of '\''Ana'\'' to $TRASH/delivered (0 already there)" &&
+	wait_for kf "exported 1 photo of '\''Ana'\'' (0 already there) to $TRASH/delivered" &&
 	test -f delivered/Ana/sample1.jpg && test "$(ls delivered)" = "$(printf "Ana\nmanifest.csv")" &&
-	grep -q "^Ana,sample1.jpg,0,[0-9.]*,$" delivered/manifest.csv
+	grep -q "^Ana,sample1.jpg,0,[0-9.]*,$" delivered/manifest.csv &&
+	rm delivered/Ana/sample1.jpg && echo mine >delivered/Ana/sample1.jpg &&
+	keys kf x && wait_for kf "Export the photos of" && keys kf Enter &&
+	wait_for kf "(0 already there, 1 name taken by another file: left as they are)" &&
+	test "$(cat delivered/Ana/sample1.jpg)" = mine
 '
 
 test_expect_success 'X exports every client: the folders kingface export writes' '
 	keys kf X && wait_for kf "Export every client" && keys kf C-u &&
-	keys kf -l "$TRASH/all" && keys kf Enter && wait_for kf "to $TRASH/all (0 already there)" &&
+	keys kf -l "$TRASH/all" && keys kf Enter && wait_for kf "(0 already there) to $TRASH/all" &&
 	kf export studio --to cli >/dev/null &&
 	(cd all && find . | sort) >got && (cd cli && find . | sort) >want && test_cmp want got &&
 	test_cmp cli/manifest.csv all/manifest.csv &&

@@ -53,12 +53,18 @@ test_expect_success 'the manifest: a header and a row per photo, quoted as CSV' 
 	grep -q "^\"\\.\\./evil\"\\|^\\.\\./evil," out/manifest.csv
 '
 
+test_expect_success 'exporting again: the photos already there, quietly' '
+	kf export g --to out --json >j 2>err && ! test -s err &&
+	jq -e ".existing == .photos and .kept == 0 and .linked == 0 and .copied == 0" j
+'
+
 test_expect_success 'an existing file is never overwritten; the export goes on' '
 	rm "out/Ana (2)/sample1.jpg" && echo mine >"out/Ana (2)/sample1.jpg" &&
 	kf export g --to out --json >j 2>err &&
-	test_grep err "out/Ana (2)/sample1.jpg exists: left as it is" &&
+	test_grep err "out/Ana (2)/sample1.jpg is another file: left as it is" &&
+	test "$(wc -l <err)" = 1 &&
 	test "$(cat "out/Ana (2)/sample1.jpg")" = mine && cmp photos/sample1.jpg photos/day2/sample1.jpg &&
-	jq -e ".existing >= 1 and .linked == 0 and .copied == 0" j
+	jq -e ".existing == .photos and .kept == 1 and .linked == 0 and .copied == 0" j
 '
 
 test_expect_success '--client and --copy: one client, copies' '
