@@ -9,6 +9,7 @@
 #include "core/nn_gemm_q8.h"
 #include "data/store.h"
 #include "src/cli.h"
+#include "ui/kf_ui_app.h"
 
 /* Options every command takes, parsed here. */
 static const struct kf_opt global_opts[] = {
@@ -24,8 +25,8 @@ static const struct kf_opt global_opts[] = {
 #define HELP_COLS 80
 
 /* One help row: left in a column of width `col`, text after it, word-wrapped
- * to HELP_COLS under itself; text starts on the next line when left does not
- * fit its column. */
+ * to HELP_COLS under itself as the console wraps (kf_ui_wrap_cut); text
+ * starts on the next line when left does not fit its column. */
 static void help_row(FILE *f, int col, const char *left, const char *text)
 {
 	int x = fprintf(f, "  %s", left), room = HELP_COLS - col - 3;
@@ -36,15 +37,9 @@ static void help_row(FILE *f, int col, const char *left, const char *text)
 	}
 	fprintf(f, "%*s", col + 3 - x, "");
 	while (*text) {
-		int n = (int)strlen(text), cut = n;
+		size_t cut = kf_ui_wrap_cut(text, room);
 
-		if (n > room) {	/* the last space that fits, else the first one */
-			for (cut = room; cut > 0 && text[cut] != ' '; cut--)
-				;
-			if (cut == 0)
-				cut = (int)strcspn(text, " ");
-		}
-		fprintf(f, "%.*s\n", cut, text);
+		fprintf(f, "%.*s\n", (int)cut, text);
 		for (text += cut; *text == ' '; text++)
 			;
 		if (*text)
