@@ -95,6 +95,26 @@ float kf_match_gallery_threshold(const struct kf_match_gallery *g, float t)
 	return g->autot.threshold;
 }
 
+int kf_match_gallery_rematch(struct kf_store *st, int64_t gallery_id, float t, float *used,
+			     int64_t *faces, int64_t *matches, struct kf_err *err)
+{
+	struct kf_match_gallery mg;
+	int rc;
+
+	if ((rc = kf_match_gallery_load(st, gallery_id, &mg, err)) < 0)
+		return rc;
+	t = kf_match_gallery_threshold(&mg, t);
+	if (used)
+		*used = t;
+	if (strcmp(mg.engine, KF_MATCH_ENGINE_LOCAL) != 0)
+		rc = 0;
+	else if ((rc = kf_store_rematch(st, gallery_id, &mg.search, t, KF_MATCH_MARGIN, faces,
+					matches, err)) == KF_OK)
+		rc = 1;
+	kf_match_gallery_release(&mg);
+	return rc;
+}
+
 float kf_match_gallery_threshold_why(const struct kf_match_gallery *g, float t, char *buf,
 				     size_t n)
 {

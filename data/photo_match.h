@@ -58,6 +58,16 @@ float kf_match_gallery_threshold(const struct kf_match_gallery *g, float t);
 float kf_match_gallery_threshold_why(const struct kf_match_gallery *g, float t, char *buf,
 				     size_t n);
 
+/* After the enrollment of a gallery changed (a reference added or removed, a
+ * client removed, a cluster named): every stored face of it searched again
+ * against its current references at t (KF_THRESHOLD_AUTO: the gallery's auto
+ * threshold) by kf_store_rematch, no photo decoded. Returns 1 when done, 0 for
+ * a gallery on a remote engine (no descriptors here: its results change when
+ * its photos are processed again), < 0 on error. *used, *faces, *matches (each
+ * may be NULL) get the threshold in force and the counts. */
+int kf_match_gallery_rematch(struct kf_store *st, int64_t gallery_id, float t, float *used,
+			     int64_t *faces, int64_t *matches, struct kf_err *err);
+
 /* The name of a client of the gallery, "?" when unknown. */
 const char *kf_match_gallery_name(const struct kf_match_gallery *g, int64_t client_id);
 

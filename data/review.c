@@ -54,13 +54,11 @@ int kf_people_assign(struct kf_store *st, int64_t gallery_id, int cluster_id,
 		     int64_t client_id, float threshold, const int64_t *skip, size_t nskip,
 		     size_t *confirmed, size_t *references, struct kf_err *err)
 {
-	struct kf_match_gallery mg;
 	struct kf_people p;
 	size_t best[KF_PEOPLE_REFERENCES], nref = 0, ncon = 0;
 	const struct kf_people_cluster *cl;
 	int rc;
 
-	memset(&mg, 0, sizeof(mg));
 	if ((rc = kf_store_people_clusters(st, gallery_id, NULL, &p, err)) < 0)
 		goto out;
 	if (cluster_id < 1 || (size_t)cluster_id > p.nclusters) {
@@ -108,10 +106,7 @@ int kf_people_assign(struct kf_store *st, int64_t gallery_id, int cluster_id,
 		if ((rc = kf_store_face_add(st, &r, NULL, err)) < 0)
 			goto fail;
 	}
-	if ((rc = kf_match_gallery_load(st, gallery_id, &mg, err)) < 0 ||
-	    (rc = kf_store_rematch(st, gallery_id, &mg.search,
-				   kf_match_gallery_threshold(&mg, threshold), KF_MATCH_MARGIN, NULL,
-				   NULL, err)) < 0 ||
+	if ((rc = kf_match_gallery_rematch(st, gallery_id, threshold, NULL, NULL, NULL, err)) < 0 ||
 	    (rc = kf_store_commit(st, err)) < 0)
 		goto fail;
 	if (confirmed)
@@ -122,7 +117,6 @@ int kf_people_assign(struct kf_store *st, int64_t gallery_id, int cluster_id,
 fail:
 	kf_store_rollback(st);
 out:
-	kf_match_gallery_release(&mg);
 	kf_store_people_release(&p);
 	return rc;
 }

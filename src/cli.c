@@ -177,16 +177,18 @@ int kf_cli_gallery(struct kf_cli *cli, const char *ref, struct kf_store **st,
 }
 
 int kf_cli_client(struct kf_cli *cli, const struct kf_args *a, struct kf_store **st,
-		  struct kf_client *c)
+		  struct kf_gallery *g, struct kf_client *c)
 {
 	struct kf_err err = KF_ERR_INIT;
-	struct kf_gallery g;
+	struct kf_gallery own;
 	int rc;
 
-	if ((rc = kf_cli_gallery(cli, a->pos[0], st, &g)) != KF_EXIT_OK)
+	if (!g)
+		g = &own;
+	if ((rc = kf_cli_gallery(cli, a->pos[0], st, g)) != KF_EXIT_OK)
 		return rc;
-	rc = kf_store_client_find(*st, g.id, a->pos[1], c, &err);
-	kf_store_gallery_release(&g);
+	if ((rc = kf_store_client_find(*st, g->id, a->pos[1], c, &err)) < 0 || g == &own)
+		kf_store_gallery_release(g);
 	return rc < 0 ? kf_cli_error(&err) : KF_EXIT_OK;
 }
 

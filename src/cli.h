@@ -117,10 +117,10 @@ void kf_cli_warn_db(const char *path);
 int kf_cli_gallery(struct kf_cli *cli, const char *ref, struct kf_store **st,
 		   struct kf_gallery *g);
 
-/* As kf_cli_gallery for the gallery a->pos[0], then its client a->pos[1] into
- * *c (caller releases with kf_store_client_release). */
+/* As kf_cli_gallery for the gallery a->pos[0] (into *g unless g is NULL),
+ * then its client a->pos[1] into *c (caller releases both). */
 int kf_cli_client(struct kf_cli *cli, const struct kf_args *a, struct kf_store **st,
-		  struct kf_client *c);
+		  struct kf_gallery *g, struct kf_client *c);
 
 /* The platform's PostgreSQL URL (data/pg.h kf_pg_url) from the --pg option
  * and cfg, which this loads (the caller releases it; *url may point into it). */

@@ -3,6 +3,7 @@
  * place so detect, enroll, identify, match and the workers agree. */
 #include "src/cli_engine.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "core/threshold.h"
 #include "data/engines.h"
 #include "data/paths.h"
+#include "data/photo_match.h"
 #include "data/settings.h"
 #include "data/store_gallery.h"
 
@@ -245,6 +247,40 @@ int kf_cli_engine_open(struct kf_cli *cli, const char *name, const struct kf_det
 		kf_engine_free(*local);
 		*local = NULL;
 		return kf_cli_error(&err);
+	}
+	return KF_EXIT_OK;
+}
+
+int kf_cli_rematch_after(struct kf_cli *cli, struct kf_store *st, const struct kf_gallery *g,
+			 cJSON *o)
+{
+	struct kf_err err = KF_ERR_INIT;
+	int64_t faces = 0, matches = 0;
+	double t;
+	float used;
+	int rc;
+
+	if (kf_settings_get(st, "threshold", &t, &err) < 0 ||
+	    (rc = kf_match_gallery_rematch(st, g->id, (float)t, &used, &faces, &matches,
+					   &err)) < 0) {
+		kf_err_context(&err, "re-matching the gallery failed ('kingface rematch %s' does it "
+			       "again)", g->name);
+		return kf_cli_error(&err);
+	}
+	if (o && rc == 1) {
+		cJSON *m = cJSON_AddObjectToObject(o, "rematch");
+		kf_json_int(m, "faces", faces);
+		kf_json_int(m, "matches", matches);
+		kf_json_num(m, "threshold", used, 2);
+	} else if (o) {
+		cJSON_AddNullToObject(o, "rematch");
+	} else if (rc == 1 && faces > 0) {
+		fprintf(cli->out, "re-matched the gallery's %lld stored faces: %lld matches "
+			"(threshold %g)\n", (long long)faces, (long long)matches, used);
+	} else if (rc == 0 && g->done > 0) {
+		fprintf(cli->out, "the gallery's %lld processed photos keep their matches until "
+			"processed again ('kingface process %s --all')\n", (long long)g->done,
+			g->name);
 	}
 	return KF_EXIT_OK;
 }

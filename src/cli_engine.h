@@ -105,4 +105,12 @@ int kf_cli_forget_remote(const struct kf_command *cmd, const struct kf_args *a,
 			 struct kf_store *st, int64_t gallery_id, int64_t client_id, int64_t ref_id,
 			 const char *what);
 
+/* After a gallery's references changed (enroll, unenroll, client remove):
+ * its stored faces matched again at the threshold setting
+ * (kf_match_gallery_rematch), said on cli->out, or with --json into o as
+ * "rematch" ({faces, matches, threshold}, null for a remote engine). Prints
+ * its errors; returns an exit status. */
+int kf_cli_rematch_after(struct kf_cli *cli, struct kf_store *st, const struct kf_gallery *g,
+			 struct cJSON *o);
+
 #endif

@@ -105,7 +105,7 @@ int kf_cmd_client_rename(struct kf_cli *cli, const struct kf_command *cmd, struc
 	struct kf_store *st;
 	int rc;
 
-	if ((rc = kf_cli_client(cli, a, &st, &c)) != KF_EXIT_OK)
+	if ((rc = kf_cli_client(cli, a, &st, NULL, &c)) != KF_EXIT_OK)
 		return rc;
 	if (a->pos[2][0] == '\0') {
 		kf_store_client_release(&c);
@@ -147,40 +147,51 @@ int kf_cmd_client_remove(struct kf_cli *cli, const struct kf_command *cmd, struc
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_client_removed r;
+	struct kf_gallery g;
 	struct kf_client c;
 	struct kf_store *st;
+	cJSON *o = NULL;
 	char what[256];
 	int rc;
 
-	if ((rc = kf_cli_client(cli, a, &st, &c)) != KF_EXIT_OK)
+	if ((rc = kf_cli_client(cli, a, &st, &g, &c)) != KF_EXIT_OK)
 		return rc;
 	if (!kf_cli_opt(cmd, a, "yes") &&
 	    !kf_cli_confirm("Remove client '%s' with %lld enrolled face(s) and its matches?",
 			    c.name, (long long)c.faces)) {
 		fprintf(stderr, "kingface: client '%s' not removed (confirm, or pass --yes)\n",
 			c.name);
-		kf_store_client_release(&c);
-		return KF_EXIT_ERROR;
+		rc = KF_EXIT_ERROR;
+		goto out;
 	}
 	snprintf(what, sizeof(what), "client '%.200s'", c.name);
-	if ((rc = kf_cli_forget_remote(cmd, a, st, c.gallery_id, c.id, 0, what)) != KF_EXIT_OK) {
-		kf_store_client_release(&c);
-		return rc;
+	if ((rc = kf_cli_forget_remote(cmd, a, st, c.gallery_id, c.id, 0, what)) != KF_EXIT_OK)
+		goto out;
+	if (kf_store_client_remove(st, c.id, &r, &err) < 0) {
+		rc = kf_cli_error(&err);
+		goto out;
 	}
-	rc = kf_store_client_remove(st, c.id, &r, &err);
-	if (rc == KF_OK && cli->json) {
-		cJSON *o = cJSON_CreateObject();
+	if (cli->json) {
+		o = cJSON_CreateObject();
 		kf_json_int(o, "id", c.id);
 		kf_json_str(o, "name", c.name);
 		kf_json_int(o, "faces", r.faces);
 		kf_json_int(o, "matches", r.matches);
 		kf_json_int(o, "cacheEntries", r.cache_entries);
-		kf_cli_print_json(cli, o);
-	} else if (rc == KF_OK) {
+	} else {
 		fprintf(cli->out, "removed client '%s': %lld enrolled face(s) (biometric data), "
 			"%lld match(es), %lld cached result(s)\n", c.name, (long long)r.faces,
 			(long long)r.matches, (long long)r.cache_entries);
 	}
+	/* a face that was in doubt between it and another client may be the
+	 * other's now */
+	if ((rc = kf_cli_rematch_after(cli, st, &g, o)) == KF_EXIT_OK && o) {
+		rc = kf_cli_print_json(cli, o);
+		o = NULL;
+	}
+out:
+	cJSON_Delete(o);
 	kf_store_client_release(&c);
-	return rc < 0 ? kf_cli_error(&err) : KF_EXIT_OK;
+	kf_store_gallery_release(&g);
+	return rc;
 }

@@ -15,99 +15,165 @@
 #include "data/store_photo.h"
 #include "src/cli_engine.h"
 
-/* Find the face to enroll in an image file: exactly one, or --face N. */
-static int face_from_file(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a,
-			  struct kf_store *st, struct kf_gallery *g, const char *path,
-			  struct kf_enroll_file *ef, struct kf_face_ref *r,
-			  const char *abs_path, int *padded, size_t *picked)
+/* The face of image path to enroll: exactly one, or pick (--face N; -1 none).
+ * Returns 0 with *picked, or 1 with why (n bytes) said, as on stderr. */
+static int pick_face(const char *path, const struct kf_enroll_file *ef, int64_t pick, int force,
+		     int alone, size_t *picked, char *why, size_t n)
 {
-	struct kf_err err = KF_ERR_INIT;
-	struct kf_engine *e = NULL;
-	struct kf_detect_opts o;
-	int64_t pick = -1;
-	char why[160];
-	size_t n;
-	int rc;
+	const struct kf_face *f;
+	char gate[160];
 
-	/* the local detector finds the face whatever the engine: a remote one is
-	 * only ever sent the face chosen here */
-	if ((rc = kf_cli_detect_opts(cmd, a, &o)) != KF_EXIT_OK ||
-	    (rc = kf_cli_detector(cmd, a, st, g, 0, &o)) != KF_EXIT_OK ||
-	    (rc = kf_cli_opt_int(cmd, a, "face", 0, 999, &pick)) != KF_EXIT_OK ||
-	    (rc = kf_cli_load_engine(cli, &o, &e)) != KF_EXIT_OK)
-		return rc;
-	rc = KF_EXIT_ERROR;
-	if (kf_enroll_detect(e, &o, path, ef, &err) < 0) {
-		if (!strstr(err.msg, path))
-			kf_err_context(&err, "'%s'", path);
-		kf_cli_error(&err);
-		goto out;
+	if (ef->n == 0) {
+		snprintf(why, n, "no face found in '%s'", path);
+		return 1;
 	}
-	n = ef->n;
-	if (n == 0) {
-		fprintf(stderr, "kingface: no face found in '%s'\n", path);
-		goto out;
-	}
-	if (pick < 0 && n > 1) {
-		fprintf(stderr, "kingface: %zu faces found in '%s'; choose one with --face N:\n", n, path);
-		for (size_t i = 0; i < n; i++)
+	if (pick < 0 && ef->n > 1) {
+		snprintf(why, n, "%zu faces found in '%s'; choose one with --face N%s", ef->n, path,
+			 alone ? "" : ", enrolling it alone");
+		fprintf(stderr, "kingface: %s:\n", why);
+		for (size_t i = 0; i < ef->n; i++)
 			fprintf(stderr, "  --face %zu  score %.3f  at %.0f,%.0f  %.0fx%.0f px\n", i,
 				ef->faces[i].score, ef->faces[i].box.x, ef->faces[i].box.y,
 				ef->faces[i].box.width, ef->faces[i].box.height);
-		goto out;
+		return 1;
 	}
-	if (pick >= (int64_t)n) {
-		fprintf(stderr, "kingface: --face %lld: '%s' has %zu face%s (0 to %zu)\n",
-			(long long)pick, path, n, n == 1 ? "" : "s", n - 1);
-		goto out;
+	if (pick >= (int64_t)ef->n) {
+		snprintf(why, n, "--face %lld: '%s' has %zu face%s (0 to %zu)", (long long)pick, path,
+			 ef->n, ef->n == 1 ? "" : "s", ef->n - 1);
+		return 1;
 	}
-	if (pick < 0)
-		pick = 0;
-	if (ef->faces[pick].too_small) {	/* no descriptor: not even with --force */
-		fprintf(stderr, "kingface: the face in '%s' is too small to recognise (%.0f px wide, "
-			"needs %d); use a better photo\n", path, (double)ef->faces[pick].box.width,
-			KF_RECOGNIZABLE_MIN_FACE);
-		goto out;
+	f = &ef->faces[pick < 0 ? 0 : pick];
+	if (f->too_small) {	/* no descriptor: not even with --force */
+		snprintf(why, n, "the face in '%s' is too small to recognise (%.0f px wide, needs %d); "
+			 "use a better photo", path, (double)f->box.width, KF_RECOGNIZABLE_MIN_FACE);
+		return 1;
 	}
-	if (!kf_cli_opt(cmd, a, "force") && kf_enroll_check(&ef->faces[pick], why, sizeof(why))) {
-		fprintf(stderr, "kingface: the face in '%s' is %s; use a better photo, or --force\n",
-			path, why);
-		goto out;
+	if (!force && kf_enroll_check(f, gate, sizeof(gate))) {
+		snprintf(why, n, "the face in '%s' is %s; use a better photo, or --force", path, gate);
+		return 1;
 	}
-	kf_enroll_ref(ef, (size_t)pick, abs_path, r);
-	*padded = ef->pad > 0;
-	*picked = (size_t)pick;
-	rc = KF_EXIT_OK;
-out:
-	kf_engine_free(e);
-	return rc;
+	*picked = pick < 0 ? 0 : (size_t)pick;
+	return 0;
+}
+
+static cJSON *ref_json(const char *image, int64_t id, const struct kf_face_ref *r, int padded)
+{
+	cJSON *o = cJSON_CreateObject(), *b;
+
+	if (image)
+		kf_json_str(o, "image", image);
+	kf_json_int(o, "referenceId", id);
+	if (r->face_id[0])
+		kf_json_str(o, "faceId", r->face_id);
+	kf_json_int(o, "faceIndex", r->source_face_index);
+	kf_json_num(o, "score", r->score, 6);
+	b = cJSON_AddObjectToObject(o, "boundingBox");
+	kf_json_num(b, "Width", r->box_width, 6);
+	kf_json_num(b, "Height", r->box_height, 6);
+	kf_json_num(b, "Left", r->box_left, 6);
+	kf_json_num(b, "Top", r->box_top, 6);
+	cJSON_AddBoolToObject(o, "padded", padded);
+	return o;
+}
+
+/* Enroll the face of each IMAGE (a file that fails is said and skipped, the
+ * others enrolled): with detector o's engine e, engine me. *enrolled counts
+ * them; with --json an object each into the arrays "enrolled" and "failed"
+ * of out. */
+static int enroll_files(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a,
+			struct kf_store *st, const struct kf_gallery *g, const struct kf_client *c,
+			struct kf_engine *e, const struct kf_detect_opts *o,
+			struct kf_match_engine *me, int64_t *enrolled, cJSON *out)
+{
+	cJSON *ok = out ? cJSON_AddArrayToObject(out, "enrolled") : NULL;
+	cJSON *bad = out ? cJSON_AddArrayToObject(out, "failed") : NULL;
+	int force = kf_cli_opt(cmd, a, "force") != NULL, failed = 0;
+	int64_t pick = -1;
+	int rc;
+
+	if ((rc = kf_cli_opt_int(cmd, a, "face", 0, 999, &pick)) != KF_EXIT_OK)
+		return rc;
+	for (int k = 2; k < a->npos; k++) {
+		struct kf_err err = KF_ERR_INIT;
+		struct kf_enroll_file ef = { 0 };
+		struct kf_face_ref r;
+		const char *path = a->pos[k];
+		char abs_path[4096], why[512];
+		size_t picked = 0;
+		int64_t id = 0;
+
+		memset(&r, 0, sizeof(r));
+		if (!realpath(path, abs_path))
+			snprintf(abs_path, sizeof(abs_path), "%s", path);
+		if (kf_enroll_detect(e, o, path, &ef, &err) < 0) {
+			if (!strstr(err.msg, path))
+				kf_err_context(&err, "'%s'", path);
+			kf_cli_error(&err);
+			snprintf(why, sizeof(why), "%s", err.msg);
+		} else if (!pick_face(path, &ef, pick, force, a->npos == 3, &picked, why,
+				      sizeof(why))) {
+			kf_enroll_ref(&ef, picked, abs_path, &r);
+			r.client_id = c->id;
+			if (kf_enroll_store(st, me, g->id, &ef, picked, path, &r, &id, &err) == KF_OK) {
+				why[0] = '\0';
+				++*enrolled;
+			} else {
+				kf_cli_error(&err);
+				snprintf(why, sizeof(why), "%s", err.msg);
+			}
+		} else if (ef.n <= 1 || pick >= 0) {	/* the list of faces is said already */
+			fprintf(stderr, "kingface: %s\n", why);
+		}
+		if (why[0])
+			failed++;
+		if (out && why[0]) {
+			cJSON *f = cJSON_CreateObject();
+			kf_json_str(f, "image", path);
+			kf_json_str(f, "error", why);
+			cJSON_AddItemToArray(bad, f);
+		} else if (out) {
+			cJSON_AddItemToArray(ok, ref_json(path, id, &r, ef.pad > 0));
+		} else if (!why[0]) {
+			fprintf(cli->out, "enrolled face %d of '%s' for '%s' (reference %lld; %lld in "
+				"all)%s\n", r.source_face_index, path, c->name, (long long)id,
+				(long long)(c->faces + *enrolled),
+				ef.pad > 0 ? "\n  (the face fills the photo: found on a padded canvas)"
+					   : "");
+		}
+		kf_enroll_file_release(&ef);
+	}
+	if (failed && a->npos > 3)
+		fprintf(stderr, "kingface: %lld of %d images enrolled for '%s'; the others are said "
+			"above\n", (long long)*enrolled, a->npos - 2, c->name);
+	return failed ? KF_EXIT_ERROR : KF_EXIT_OK;
 }
 
 int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_face_ref r;
-	struct kf_enroll_file ef = { 0 };
 	struct kf_gallery g = { 0 };
 	struct kf_client c = { 0 };
 	struct kf_photo p = { 0 };
 	struct kf_store *st;
 	struct kf_match_engine me = { NULL, NULL };
-	struct kf_engine *local = NULL;
+	struct kf_engine *local = NULL, *e = NULL;
 	struct kf_detect_opts dopts;
 	const char *photo = kf_cli_opt(cmd, a, "photo"), *engine;
-	char abs_path[4096];
-	int64_t id, pick = -1;
-	size_t picked = 0;
-	int rc, padded = 0;
+	cJSON *o = NULL;
+	int64_t id = 0, pick = -1, enrolled = 0;
+	int rc, rc2;
 
 	memset(&r, 0, sizeof(r));
-	if (!photo && a->npos != 3)
+	if (!photo && a->npos < 3)
 		return kf_cli_usage(cmd, "give an IMAGE file, or --photo PHOTO --face N");
 	if (photo && a->npos != 2)
 		return kf_cli_usage(cmd, "give either an IMAGE file or --photo PHOTO, not both");
 	if (photo && !kf_cli_opt(cmd, a, "face"))
 		return kf_cli_usage(cmd, "--photo needs --face N (see kingface detail)");
+	if (a->npos > 3 && kf_cli_opt(cmd, a, "face"))
+		return kf_cli_usage(cmd, "--face N picks a face of one IMAGE: enroll that image "
+				    "alone");
 	if ((rc = kf_cli_detect_opts(cmd, a, &dopts)) != KF_EXIT_OK ||
 	    (rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
@@ -119,63 +185,57 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	}
 	if ((rc = kf_cli_engine_name(cli, cmd, a, st, &g, 1, &engine)) != KF_EXIT_OK)
 		goto out;
-	if (photo) {
-		if ((rc = kf_cli_opt_int(cmd, a, "face", 0, 999, &pick)) != KF_EXIT_OK)
-			goto out;
-		if (kf_store_photo_find(st, g.id, photo, &p, &err) < 0) {
-			rc = kf_cli_error(&err);
-			goto out;
-		}
-	} else {
-		if (!realpath(a->pos[2], abs_path))
-			snprintf(abs_path, sizeof(abs_path), "%s", a->pos[2]);
-		if ((rc = face_from_file(cli, cmd, a, st, &g, a->pos[2], &ef, &r, abs_path,
-					 &padded, &picked)) != KF_EXIT_OK)
-			goto out;
-	}
-	r.client_id = c.id;
-	/* the local engine's handle needs no networks here: the descriptor is made */
+	/* the local detector finds the faces whatever the engine: a remote one is
+	 * only ever sent the face chosen here; the local engine's handle needs no
+	 * networks: the descriptor is made */
+	if (!photo && (rc = kf_cli_load_engine(cli, &dopts, &e)) != KF_EXIT_OK)
+		goto out;
 	if (!strcmp(engine, KF_MATCH_ENGINE_LOCAL))
 		kf_match_engine_local(&me, NULL);
 	else if ((rc = kf_cli_engine_open(cli, engine, &dopts, &local, &me)) != KF_EXIT_OK)
 		goto out;
-	/* --photo: the stored descriptor (local), or the face's crop (remote) */
-	if ((photo ? kf_enroll_photo_face(st, &me, &p, (int)pick, &r, &id, &err)
-		   : kf_enroll_store(st, &me, g.id, &ef, picked, a->pos[2], &r, &id, &err)) < 0) {
-		rc = kf_cli_error(&err);
-		goto out;
-	}
 	if (cli->json) {
-		cJSON *o = cJSON_CreateObject(), *b;
-
+		o = cJSON_CreateObject();
 		kf_json_int(o, "galleryId", g.id);
 		kf_json_int(o, "clientId", c.id);
 		kf_json_str(o, "clientName", c.name);
-		kf_json_int(o, "referenceId", id);
 		kf_json_str(o, "engine", engine);
-		if (r.face_id[0])
-			kf_json_str(o, "faceId", r.face_id);
-		kf_json_int(o, "faceIndex", r.source_face_index);
-		kf_json_num(o, "score", r.score, 6);
-		b = cJSON_AddObjectToObject(o, "boundingBox");
-		kf_json_num(b, "Width", r.box_width, 6);
-		kf_json_num(b, "Height", r.box_height, 6);
-		kf_json_num(b, "Left", r.box_left, 6);
-		kf_json_num(b, "Top", r.box_top, 6);
-		cJSON_AddBoolToObject(o, "padded", padded);
-		kf_json_int(o, "references", c.faces + 1);
-		rc = kf_cli_print_json(cli, o);
+	}
+	if (photo) {
+		/* the stored descriptor (local), or the face's crop (remote) */
+		if ((rc = kf_cli_opt_int(cmd, a, "face", 0, 999, &pick)) != KF_EXIT_OK)
+			goto out;
+		r.client_id = c.id;
+		if (kf_store_photo_find(st, g.id, photo, &p, &err) < 0 ||
+		    kf_enroll_photo_face(st, &me, &p, (int)pick, &r, &id, &err) < 0) {
+			rc = kf_cli_error(&err);
+			goto out;
+		}
+		enrolled = 1;
+		if (o)
+			cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "enrolled"),
+					     ref_json(NULL, id, &r, 0));
+		else
+			fprintf(cli->out, "enrolled face %d of '%s' for '%s' (reference %lld; %lld "
+				"in all)\n", r.source_face_index, p.key, c.name, (long long)id,
+				(long long)c.faces + 1);
 	} else {
-		fprintf(cli->out, "enrolled face %d of '%s' for '%s' (reference %lld; %lld in all)%s\n",
-			r.source_face_index, photo ? p.key : a->pos[2], c.name, (long long)id,
-			(long long)c.faces + 1,
-			padded ? "\n  (the face fills the photo: found on a padded canvas)" : "");
-		rc = KF_EXIT_OK;
+		rc = enroll_files(cli, cmd, a, st, &g, &c, e, &dopts, &me, &enrolled, o);
+	}
+	if (enrolled && (rc2 = kf_cli_rematch_after(cli, st, &g, o)) != KF_EXIT_OK)
+		rc = rc2;
+	if (o) {
+		kf_json_int(o, "references", c.faces + enrolled);
+		rc2 = kf_cli_print_json(cli, o);
+		o = NULL;
+		if (rc == KF_EXIT_OK)
+			rc = rc2;
 	}
 out:
+	cJSON_Delete(o);
 	kf_match_engine_close(&me);
 	kf_engine_free(local);
-	kf_enroll_file_release(&ef);
+	kf_engine_free(e);
 	kf_store_photo_release(&p);
 	kf_store_client_release(&c);
 	kf_store_gallery_release(&g);
@@ -213,7 +273,7 @@ int kf_cmd_client_faces(struct kf_cli *cli, const struct kf_command *cmd, struct
 	int rc;
 	(void)cmd;
 
-	if ((rc = kf_cli_client(cli, a, &st, &c)) != KF_EXIT_OK)
+	if ((rc = kf_cli_client(cli, a, &st, NULL, &c)) != KF_EXIT_OK)
 		return rc;
 	if (kf_store_face_list(st, c.id, &refs, &n, &err) < 0) {
 		kf_store_client_release(&c);
@@ -267,30 +327,39 @@ int kf_cmd_client_faces(struct kf_cli *cli, const struct kf_command *cmd, struct
 int kf_cmd_client_unenroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
+	struct kf_gallery g;
 	struct kf_client c;
 	struct kf_store *st;
 	int64_t ref = kf_store_ref_id(a->pos[2]);
+	cJSON *o = NULL;
 	char what[64];
 	int rc;
 
 	if (ref <= 0)
 		return kf_cli_usage(cmd, "REF is a reference face id (see kingface client faces)");
-	if ((rc = kf_cli_client(cli, a, &st, &c)) != KF_EXIT_OK)
+	if ((rc = kf_cli_client(cli, a, &st, &g, &c)) != KF_EXIT_OK)
 		return rc;
 	snprintf(what, sizeof(what), "reference face %lld", (long long)ref);
-	if ((rc = kf_cli_forget_remote(cmd, a, st, c.gallery_id, c.id, ref, what)) != KF_EXIT_OK) {
-		kf_store_client_release(&c);
-		return rc;
+	if ((rc = kf_cli_forget_remote(cmd, a, st, c.gallery_id, c.id, ref, what)) != KF_EXIT_OK)
+		goto out;
+	if (kf_store_face_remove(st, c.id, ref, &err) < 0) {
+		rc = kf_cli_error(&err);
+		goto out;
 	}
-	rc = kf_store_face_remove(st, c.id, ref, &err);
-	if (rc == KF_OK && cli->json) {
-		cJSON *o = cJSON_CreateObject();
+	if (cli->json) {
+		o = cJSON_CreateObject();
 		kf_json_int(o, "clientId", c.id);
 		kf_json_int(o, "removed", ref);
-		kf_cli_print_json(cli, o);
-	} else if (rc == KF_OK) {
+	} else {
 		fprintf(cli->out, "removed reference face %lld of '%s'\n", (long long)ref, c.name);
 	}
+	if ((rc = kf_cli_rematch_after(cli, st, &g, o)) == KF_EXIT_OK && o) {
+		rc = kf_cli_print_json(cli, o);
+		o = NULL;
+	}
+out:
+	cJSON_Delete(o);
 	kf_store_client_release(&c);
-	return rc < 0 ? kf_cli_error(&err) : KF_EXIT_OK;
+	kf_store_gallery_release(&g);
+	return rc;
 }

@@ -116,11 +116,11 @@ static double now_ms(void)
 int kf_cmd_rematch(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
-	struct kf_match_gallery mg;
 	struct kf_gallery g = { 0 };
 	struct kf_store *st;
 	int64_t faces = 0, matches = 0;
 	double t, t0;
+	float used = 0;
 	int rc;
 
 	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
@@ -135,32 +135,23 @@ int kf_cmd_rematch(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 		goto out;
 	}
 	t0 = now_ms();
-	rc = KF_EXIT_ERROR;
-	if (kf_match_gallery_load(st, g.id, &mg, &err) < 0) {
-		kf_cli_error(&err);
+	if (kf_match_gallery_rematch(st, g.id, (float)t, &used, &faces, &matches, &err) < 0) {
+		rc = kf_cli_error(&err);
 		goto out;
 	}
-	t = kf_match_gallery_threshold(&mg, (float)t);
-	if (kf_store_rematch(st, g.id, &mg.search, (float)t, KF_MATCH_MARGIN, &faces, &matches,
-			     &err) < 0) {
-		kf_cli_error(&err);
-		kf_match_gallery_release(&mg);
-		goto out;
-	}
-	kf_match_gallery_release(&mg);
 	double ms = now_ms() - t0;
 	if (cli->json) {
 		cJSON *o = cJSON_CreateObject();
 		kf_json_int(o, "galleryId", g.id);
 		kf_json_int(o, "faces", faces);
 		kf_json_int(o, "matches", matches);
-		kf_json_num(o, "threshold", t, 2);
+		kf_json_num(o, "threshold", used, 2);
 		kf_json_num(o, "elapsedMs", ms, 1);
 		rc = kf_cli_print_json(cli, o);
 	} else {
 		fprintf(cli->out, "re-matched %lld stored faces of '%s' against the current "
 			"enrollment: %lld matches (threshold %g, %.0f ms, no photo decoded)\n",
-			(long long)faces, g.name, (long long)matches, t, ms);
+			(long long)faces, g.name, (long long)matches, used, ms);
 		rc = KF_EXIT_OK;
 	}
 out:

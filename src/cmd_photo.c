@@ -75,12 +75,15 @@ int kf_cmd_photo_list(struct kf_cli *cli, const struct kf_command *cmd, struct k
 		kf_json_int(o, "limit", limit);
 		rc = kf_cli_print_json(cli, o);
 	} else {
+		if (n > 0)
+			fprintf(cli->out, "%6s  %-8s %-11s %5s %7s  %s\n", "ID", "STATUS", "SIZE",
+				"FACES", "MATCHES", "PHOTO");
 		for (size_t i = 0; i < n; i++) {
 			char dims[24] = "-";
 
 			if (list[i].width > 0)
 				snprintf(dims, sizeof(dims), "%dx%d", list[i].width, list[i].height);
-			fprintf(cli->out, "%6lld  %-8s %-11s %5lld %5lld  %s%s%s%s\n",
+			fprintf(cli->out, "%6lld  %-8s %-11s %5lld %7lld  %s%s%s%s\n",
 				(long long)list[i].id, list[i].status, dims, (long long)list[i].faces,
 				(long long)list[i].matches, list[i].key,
 				list[i].missing ? "  (missing from the folder)" : "",

@@ -81,8 +81,10 @@ int kf_cmd_jobs(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args
 		}
 		rc = kf_cli_print_json(cli, o);
 	} else {
+		if (n > 0)
+			fprintf(cli->out, "%6s  %-8s %5s  %s\n", "ID", "STATE", "TRIES", "PHOTO");
 		for (size_t i = 0; i < n; i++)
-			fprintf(cli->out, "%6lld  %-8s %2d  %s%s%s\n", (long long)rows[i].id,
+			fprintf(cli->out, "%6lld  %-8s %5d  %s%s%s\n", (long long)rows[i].id,
 				rows[i].state, rows[i].attempts, rows[i].key,
 				rows[i].last_error ? "  " : "",
 				rows[i].last_error ? rows[i].last_error : "");
@@ -150,6 +152,8 @@ static void progress_line(struct kf_cli *cli, const struct kf_pool_snapshot *s, 
 	if (rate > 0 && y > x) {
 		long sec = (long)((double)(y - x) / rate * 60.0);
 		snprintf(eta, sizeof(eta), "%ld:%02ld", sec / 60, sec % 60);
+	} else if (y > 0 && x >= y) {
+		snprintf(eta, sizeof(eta), "0:00");
 	}
 	fprintf(stderr, "%sProcessing… %lld/%lld  failed %lld  %.0f photos/min  ETA %s%s",
 		tty ? "\r\033[K" : "", (long long)x, (long long)y,

@@ -230,17 +230,19 @@ const struct kf_command kf_commands[] = {
 	  "A Rekognition reference is deleted from the collection first; when that fails\n"
 	  "it is kept unless --force.",
 	  3, 3, force_opts, kf_cmd_client_unenroll },
-	{ "enroll", "GALLERY CLIENT IMAGE", "enroll a reference face of a client",
-	  "The image must show exactly one face, or --face N picks one (a list of the\n"
-	  "faces is printed otherwise: never a silent pick). Tight crops and ID-style\n"
-	  "portraits, whose face fills the frame, are searched again on a padded canvas.\n"
-	  "Faces under 80 px or scoring under 0.8 are refused unless --force. A client\n"
-	  "may have several references: a face's distance to the client is the mean\n"
-	  "over them (Rekognition: the best one), so a wrong reference lowers every\n"
-	  "match ('kingface client unenroll' removes it). With --photo PHOTO --face N\n"
-	  "(and no IMAGE) the face comes from a processed gallery photo. Enrolling\n"
-	  "drops the gallery's cached match results.",
-	  2, 3, enroll_opts, kf_cmd_enroll },
+	{ "enroll", "GALLERY CLIENT IMAGE...", "enroll reference faces of a client",
+	  "Each image must show exactly one face, or --face N picks one (a list of the\n"
+	  "faces is printed otherwise: never a silent pick); an image that fails is\n"
+	  "said and the others are enrolled. Tight crops and ID-style portraits, whose\n"
+	  "face fills the frame, are searched again on a padded canvas. Faces under\n"
+	  "80 px or scoring under 0.8 are refused unless --force. A client may have\n"
+	  "several references: a face's distance to the client is the mean over them\n"
+	  "(Rekognition: the best one), so a wrong reference lowers every match\n"
+	  "('kingface client unenroll' removes it). With --photo PHOTO --face N (and no\n"
+	  "IMAGE) the face comes from a processed gallery photo. The gallery's stored\n"
+	  "faces are then matched again (as 'kingface rematch'; with Rekognition, when\n"
+	  "its photos are processed again).",
+	  2, -1, enroll_opts, kf_cmd_enroll },
 	{ "identify", "GALLERY IMAGE...", "who is in these images? (no result is stored)",
 	  "For images outside the gallery (a photo a client sends, one support staff are\n"
 	  "asked about): every face with its box, the gallery's clients at or above the\n"

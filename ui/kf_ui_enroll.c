@@ -19,27 +19,21 @@ unsigned kf_ui_enroll_commit(struct kf_ui_app *app, int64_t gallery_id, struct k
 			     const char *client, const char *what)
 {
 	struct kf_err err = KF_ERR_INIT;
-	struct kf_match_gallery mg;
 	int64_t id, faces = 0, matches = 0;
 	double t;
 
-	memset(&mg, 0, sizeof(mg));
 	r->model = (char *)KF_ENGINE_MODEL;
 	if (kf_store_face_add(app->store, r, &id, &err) < 0) {
 		kf_ui_error(app, &err);
 		return KF_UI_REDRAW;
 	}
 	if (kf_settings_get(app->store, "threshold", &t, &err) < 0 ||
-	    kf_match_gallery_load(app->store, gallery_id, &mg, &err) < 0 ||
-	    kf_store_rematch(app->store, gallery_id, &mg.search,
-			     kf_match_gallery_threshold(&mg, (float)t), KF_MATCH_MARGIN, &faces,
-			     &matches, &err) < 0) {
-		kf_match_gallery_release(&mg);
+	    kf_match_gallery_rematch(app->store, gallery_id, (float)t, NULL, &faces, &matches,
+				     &err) < 0) {
 		kf_err_context(&err, "enrolled %s for '%s', but re-matching failed", what, client);
 		kf_ui_error(app, &err);
 		return KF_UI_RELOAD;
 	}
-	kf_match_gallery_release(&mg);
 	kf_ui_message(app, 0, "enrolled %s for '%s' (reference %lld); re-matched %lld faces: "
 		      "%lld matches", what, client, (long long)id, (long long)faces,
 		      (long long)matches);

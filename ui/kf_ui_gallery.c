@@ -416,6 +416,7 @@ static unsigned remove_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 	struct gallery *s = (struct gallery *)v;
 	struct kf_client_removed r;
 	struct kf_err err = KF_ERR_INIT;
+	double t;
 
 	(void)a;
 	/* its faces in a Rekognition collection first, or nothing (engines.h) */
@@ -428,6 +429,13 @@ static unsigned remove_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 	if (kf_store_client_remove(app->store, s->enroll_client, &r, &err) < 0) {
 		kf_ui_error(app, &err);
 		return KF_UI_REDRAW;
+	}
+	/* a face in doubt between it and another client may be the other's now */
+	if (kf_settings_get(app->store, "threshold", &t, &err) < 0 ||
+	    kf_match_gallery_rematch(app->store, s->gid, (float)t, NULL, NULL, NULL, &err) < 0) {
+		kf_err_context(&err, "removed client '%s', but re-matching failed", s->enroll_name);
+		kf_ui_error(app, &err);
+		return KF_UI_RELOAD;
 	}
 	kf_ui_message(app, 0, "removed client '%s': %lld enrolled faces, %lld matches",
 		      s->enroll_name, (long long)r.faces, (long long)r.matches);

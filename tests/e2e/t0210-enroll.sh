@@ -14,7 +14,8 @@ test_expect_success 'several faces and no --face: refused with the list of faces
 
 test_expect_success 'enroll one face with --face N' '
 	kf enroll g Ana photos/sample1.jpg --face 1 --tiles off --json >out &&
-	test "$(jq .faceIndex out)" = 1 && test "$(jq .references out)" = 1 &&
+	test "$(jq .enrolled[0].faceIndex out)" = 1 && test "$(jq .references out)" = 1 &&
+	jq -e ".failed == [] and .rematch == {faces: 0, matches: 0, threshold: 80}" out &&
 	kf client faces g Ana --json >faces &&
 	test "$(jq ".faces | length" faces)" = 1 &&
 	test "$(jq -r ".faces[0].sourceSha256" faces)" = "$(sha256sum photos/sample1.jpg | cut -d" " -f1)" &&
@@ -68,6 +69,33 @@ test_expect_success 'unenroll one reference' '
 	kf client unenroll g Ana "$ref" >out && test_grep out "removed reference face" &&
 	test "$(kf client faces g Ana --json | jq ".faces | length")" = 1 &&
 	! kf client unenroll g Ana "$ref" 2>err && test_grep err "no reference face"
+'
+
+test_expect_success 'several images at once: the good ones enrolled, the others said' '
+	D="$KF_TEST_DATA/datasets/dev/identities" && cp "$D/amy/amy1.png" "$D/amy/amy2.png" . &&
+	! kf enroll g Bia amy1.png photos/sample1.jpg photos/notes.jpg amy2.png --json >out 2>err &&
+	jq -e "[.enrolled[].image] == [\"amy1.png\", \"amy2.png\"] and .references == 2" out &&
+	jq -e "[.failed[].image] == [\"photos/sample1.jpg\", \"photos/notes.jpg\"]" out &&
+	jq -e ".failed[0].error | test(\"3 faces found.*enrolling it alone\")" out &&
+	test_grep err "2 of 4 images enrolled for '"'Bia'"'" &&
+	! kf enroll g Bia a.jpg b.jpg --face 0 2>err && test_grep err "face of one IMAGE"
+'
+
+test_expect_success 'the gallery is matched again after enroll, unenroll and client remove' '
+	kf gallery import photos --name p >/dev/null && kf process p >/dev/null 2>&1 &&
+	kf client add p Ana >/dev/null && kf client add p Bia >/dev/null &&
+	test "$(kf status p --json | jq .matches)" = 0 &&
+	kf enroll p Ana photos/sample1.jpg --face 1 >out &&
+	grep -E "^re-matched the gallery.s [0-9]+ stored faces: [1-9][0-9]* matches" out &&
+	kf results p --client Ana --json | jq -e "[.photos[].key] | index(\"sample1.jpg\") != null" &&
+	kf enroll p Bia --photo sample2.jpg --face 0 --json >out &&
+	jq -e ".rematch.matches >= 1" out &&
+	ref=$(kf client faces p Ana --json | jq ".faces[0].id") &&
+	kf client unenroll p Ana "$ref" --json >out && jq -e ".rematch.faces > 0" out &&
+	test "$(kf results p --client Ana --json | jq .total)" = 0 &&
+	kf results p --client Bia --json | jq -e "[.photos[].key] | index(\"sample2.jpg\") != null" &&
+	kf client remove p Bia --yes >out && grep -E "^re-matched the gallery.s [0-9]+ stored faces: 0 matches" out &&
+	test "$(kf status p --json | jq .matches)" = 0
 '
 
 test_done

@@ -88,7 +88,7 @@ test_expect_success 'enrolling dropped the cache: the next match is computed' '
 test_expect_success 'enroll from a face of a processed photo reuses its descriptor' '
 	kf client add g Duda >/dev/null &&
 	kf enroll g Duda --photo sample5.jpg --face 1 --json >e &&
-	jq -e ".faceIndex == 1 and .clientName == \"Duda\"" e &&
+	jq -e ".enrolled[0].faceIndex == 1 and .clientName == \"Duda\"" e &&
 	kf client faces g Duda --json | jq -e ".faces[0].sourcePhotoId != null and .faces[0].sourceFaceIndex == 1" &&
 	kf client faces g Duda | grep -E "^ +[0-9]+  score [0-9.]+  sample5.jpg, face 1$" &&
 	kf rematch g >/dev/null &&

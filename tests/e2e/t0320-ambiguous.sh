@@ -4,7 +4,7 @@
 # a third photo of him (sheldon3, about 0.004 apart in descriptor distance from
 # the two, well within the 0.05 margin): its face matches nobody and names both
 # candidates, in detail (text and --json), identify, the match payload and
-# its cache hit, after rematch and in the console's face detail. It counts as
+# its cache hit, after the re-match enrolling makes, and in the console's face detail. It counts as
 # no match: no face_matches row, not in results or recognition.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-tmux.sh"
@@ -31,10 +31,10 @@ test_expect_success 'one Sheldon: the photo is his' '
 		d.json >/dev/null
 '
 
-test_expect_success 'a second client from another photo of him: rematch makes it ambiguous' '
+test_expect_success 'a second client from another photo of him: enrolling makes it ambiguous' '
 	kf client add amb "Sheldon Twin" >/dev/null &&
-	kf enroll amb "Sheldon Twin" "$D/sheldon2.png" >/dev/null &&
-	kf rematch amb --json >rm.json && jq -e ".matches == 0" rm.json >/dev/null &&
+	kf enroll amb "Sheldon Twin" "$D/sheldon2.png" --json >e.json &&
+	jq -e ".rematch.matches == 0" e.json >/dev/null &&
 	kf detail amb sheldon3.png --json >d.json && ambiguous_ok d.json &&
 	jq -e ".faces[0].ambiguous[0] | has(\"clientId\") and has(\"similarity\")" d.json >/dev/null
 '
@@ -69,10 +69,8 @@ test_expect_success 'identify shows it too (text and --json)' '
 	grep -E "face 0 .*ambiguous: Sheldon.* / Sheldon.*\(confirm with a review\)" i.txt
 '
 
-test_expect_success 'deleting a candidate client settles it at the next rematch' '
-	kf client remove amb "Sheldon Twin" --yes >/dev/null &&
-	test "$(sqlite3 "$KINGFACE_DB" "SELECT count(*) FROM face_candidates")" = 1 &&
-	kf rematch amb >/dev/null &&
+test_expect_success 'removing a candidate client settles it at once' '
+	kf client remove amb "Sheldon Twin" --yes >out && test_grep out "re-matched the gallery" &&
 	kf detail amb sheldon3.png --json >d3.json &&
 	jq -e ".faces[0].matches[0].clientName == \"Sheldon\" and .faces[0].ambiguous == []" \
 		d3.json >/dev/null &&
@@ -82,7 +80,7 @@ test_expect_success 'deleting a candidate client settles it at the next rematch'
 
 test_expect_success 'the console face detail shows both candidates' '
 	kf client add amb "Sheldon Twin" >/dev/null &&
-	kf enroll amb "Sheldon Twin" "$D/sheldon2.png" >/dev/null && kf rematch amb >/dev/null &&
+	kf enroll amb "Sheldon Twin" "$D/sheldon2.png" >/dev/null &&
 	unset COLORTERM NO_COLOR &&
 	tm new-session -d -s kf -x 120 -y 30 -c "$TRASH" \
 		"TERM=xterm LANG=C.UTF-8 '\''$KINGFACE'\'' 2>kf.err; echo \$? >kf.exit; sleep 600" &&

@@ -63,12 +63,12 @@ test_expect_success 'several faces and no --face: refused, nothing sent to Rekog
 
 test_expect_success 'enroll with --face N: only the crop is indexed, MaxFaces 1' '
 	kf enroll g Ana g/sample1.jpg --face 0 --engine rekognition $M --json >e &&
-	jq -e ".engine == \"rekognition\" and (.faceId | length) == 36" e &&
+	jq -e ".engine == \"rekognition\" and (.enrolled[0].faceId | length) == 36 and .rematch == null" e &&
 	curl -sf "$REK/_fake/collection?id=kingface-$gid" >coll &&
 	jq -e "[.Faces[] | [.label, .ExternalImageId]] == [[\"ana\", \"$(jq .clientId e)\"]]" coll &&
 	kf client faces g Ana --json >f &&
 	jq -e ".faces[0].model == \"aws-rekognition\" and .faces[0].engine == \"rekognition\"" f &&
-	test "$(jq -r .faces[0].faceId f)" = "$(jq -r .faceId e)" &&
+	test "$(jq -r .faces[0].faceId f)" = "$(jq -r .enrolled[0].faceId e)" &&
 	test "$(kf gallery engine g --json | jq -r .engine)" = rekognition
 '
 
@@ -80,7 +80,7 @@ test_expect_success 'one face found here but more in the photo: the wrong face i
 	curl -sf "$REK/_fake/collection?id=kingface-$gid" | jq -e ".Faces | length == 1" &&
 	del=$(rek_calls DeleteFaces) && idx=$(rek_calls IndexFaces) &&
 	kf enroll g Ana g/sample1.jpg --min-score 0.92 $M --json >e &&
-	jq -e ".faceIndex == 0" e &&
+	jq -e ".enrolled[0].faceIndex == 0" e &&
 	test "$(rek_calls IndexFaces)" = $((idx + 2)) && test "$(rek_calls DeleteFaces)" = $((del + 1)) &&
 	curl -sf "$REK/_fake/collection?id=kingface-$gid" | jq -e "[.Faces[].label] == [\"ana\", \"ana\"]"
 '
@@ -187,7 +187,7 @@ test_expect_success 'enroll another face: rematch needs the local engine, proces
 test_expect_success 'enroll from a face of a processed photo: its crop is indexed' '
 	kf client add g Duda >/dev/null &&
 	kf enroll g Duda --photo sample5.jpg --face 1 --json >e &&
-	jq -e ".faceIndex == 1 and .clientName == \"Duda\" and .engine == \"rekognition\"" e &&
+	jq -e ".enrolled[0].faceIndex == 1 and .clientName == \"Duda\" and .engine == \"rekognition\"" e &&
 	curl -sf "$REK/_fake/collection?id=kingface-$gid" |
 		jq -e "[.Faces[] | select(.label == \"sample5.jpg-1\")] | length == 1" &&
 	kf match g sample5.jpg $M --no-cache --json >m &&
