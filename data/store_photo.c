@@ -99,7 +99,8 @@ int kf_store_photo_search(struct kf_store *st, int64_t gallery_id, const char *s
 	*n = 0;
 	if ((rc = kf_store_prepare(st, &s, "SELECT count(*) FROM photos p LEFT JOIN photo_jobs j "
 				   "ON j.photo_id = p.id WHERE p.gallery_id = ?1 AND "
-				   "(?2 IS NULL OR coalesce(j.state, 'pending') = ?2) AND "
+				   "(?2 IS NULL OR coalesce(j.state, 'pending') = ?2 OR "
+				   "(?2 = 'missing' AND p.missing)) AND "
 				   "(?3 IS NULL OR instr(p.key, ?3) > 0)", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, gallery_id);
@@ -112,7 +113,8 @@ int kf_store_photo_search(struct kf_store *st, int64_t gallery_id, const char *s
 		return kf_store_fail(st, rc, "count photos", err);
 
 	if ((rc = kf_store_prepare(st, &s, PHOTO_COLUMNS " WHERE p.gallery_id = ?1 AND "
-				   "(?2 IS NULL OR coalesce(j.state, 'pending') = ?2) AND "
+				   "(?2 IS NULL OR coalesce(j.state, 'pending') = ?2 OR "
+				   "(?2 = 'missing' AND p.missing)) AND "
 				   "(?5 IS NULL OR instr(p.key, ?5) > 0) "
 				   "ORDER BY p.key LIMIT ?3 OFFSET ?4", err)) < 0)
 		return rc;

@@ -43,7 +43,8 @@ int kf_store_photo_status_valid(const char *s);
 int kf_store_photo_find(struct kf_store *st, int64_t gallery_id, const char *ref,
 			struct kf_photo *out, struct kf_err *err);
 
-/* A page of the gallery's photos by key, optionally only one status (NULL: all).
+/* A page of the gallery's photos by key, optionally only one status (NULL: all;
+ * "missing": the photos gone from the folder, whatever their job's state).
  * *total gets the number of matching photos. */
 int kf_store_photo_list(struct kf_store *st, int64_t gallery_id, const char *status,
 			int64_t offset, int64_t limit, struct kf_photo **out, size_t *n,

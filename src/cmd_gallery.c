@@ -89,9 +89,13 @@ int kf_cmd_gallery_import(struct kf_cli *cli, const struct kf_command *cmd, stru
 	}
 	fprintf(cli->out, "%s gallery '%s' (id %lld) from %s\n", s.created ? "created" : "updated",
 		g.name, (long long)g.id, g.source);
-	fprintf(cli->out, "  %lld added, %lld changed, %lld unchanged, %lld removed, "
-		"%lld skipped (not photos)\n", (long long)s.added, (long long)s.changed,
-		(long long)s.unchanged, (long long)s.removed, (long long)s.skipped);
+	fprintf(cli->out, "  %lld added, %lld changed, %lld unchanged, %lld skipped (not photos)\n",
+		(long long)s.added, (long long)s.changed, (long long)s.unchanged,
+		(long long)s.skipped);
+	if (s.removed)
+		fprintf(cli->out, "  %lld photo(s) gone from the folder: kept with their results, "
+			"marked missing ('kingface photo list %s --status missing')\n",
+			(long long)s.removed, g.name);
 	if (s.failed)
 		fprintf(cli->out, "  %lld file(s) named like photos cannot be read as images: "
 			"kingface photo list %lld --status failed\n", (long long)s.failed,

@@ -1,6 +1,7 @@
 /* cmd_photo.c: photo list, and the paging options it shares with results. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "data/store_gallery.h"
 #include "data/store_photo.h"
@@ -31,9 +32,9 @@ int kf_cmd_photo_list(struct kf_cli *cli, const struct kf_command *cmd, struct k
 	size_t n;
 	int rc;
 
-	if (status && !kf_store_photo_status_valid(status))
-		return kf_cli_usage(cmd, "--status must be pending, running, done, failed or dead, "
-				    "not '%s'", status);
+	if (status && !kf_store_photo_status_valid(status) && strcmp(status, "missing") != 0)
+		return kf_cli_usage(cmd, "--status must be pending, running, done, failed, dead or "
+				    "missing, not '%s'", status);
 	if ((rc = kf_cli_opt_page(cmd, a, &page, &limit)) != KF_EXIT_OK ||
 	    (rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;

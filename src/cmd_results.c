@@ -141,8 +141,10 @@ int kf_cmd_results(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 		kf_json_int(o, "limit", limit);
 		rc = kf_cli_print_json(cli, o);
 	} else {
+		if (n > 0)
+			fprintf(cli->out, "%6s  %10s  %4s  %s\n", "ID", "SIMILARITY", "FACE", "PHOTO");
 		for (size_t i = 0; i < n; i++)
-			fprintf(cli->out, "%6lld  %5.1f  face %d  %s%s\n", (long long)rows[i].photo_id,
+			fprintf(cli->out, "%6lld  %10.1f  %4d  %s%s\n", (long long)rows[i].photo_id,
 				rows[i].similarity, rows[i].face_index, rows[i].key,
 				rows[i].confirmed ? "  (confirmed)" : "");
 		fprintf(cli->out, "'%s' is in %lld photo(s)%s\n", c.name, (long long)total,
@@ -329,6 +331,8 @@ int kf_cmd_recognition(struct kf_cli *cli, const struct kf_command *cmd, struct 
 		}
 		rc = kf_cli_print_json(cli, o);
 	} else {
+		if (n > 0)
+			fprintf(cli->out, "%6s  %s\n", "PHOTOS", "CLIENT");
 		for (size_t i = 0; i < n; i++)
 			fprintf(cli->out, "%6lld  %s\n", (long long)rows[i].photos, rows[i].name);
 		if (n == 0)

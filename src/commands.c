@@ -38,7 +38,8 @@ static const struct kf_opt client_add_opts[] = {
 	{ NULL, NULL, NULL },
 };
 static const struct kf_opt photo_list_opts[] = {
-	{ "status", "S", "only photos in state S: pending, running, done, failed or dead" },
+	{ "status", "S", "only photos in state S: pending, running, done, failed or dead, "
+	  "or missing (gone from the folder)" },
 	{ "page", "P", "page number, from 1 (default 1)" },
 	{ "limit", "L", "photos per page, 1 to 500 (default 50)" },
 	{ NULL, NULL, NULL },

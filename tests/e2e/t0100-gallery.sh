@@ -43,7 +43,11 @@ test_expect_success 'changed, touched, removed and new files' '
 	test "$(jq .removed out)" = 1 && test "$(jq .unchanged out)" = 5 &&
 	new=$(kf photo list photos --json | jq -r ".photos[] | select(.key==\"sample2.jpg\") | .etag") &&
 	test "$old" != "$new" &&
-	kf photo list photos --json | jq -e ".photos[] | select(.key==\"sample4.jpg\") | .missing"
+	kf photo list photos --json | jq -e ".photos[] | select(.key==\"sample4.jpg\") | .missing" &&
+	kf photo list photos --status missing --json | jq -e "[.photos[].key] == [\"sample4.jpg\"]" &&
+	rm photos/new.jpg && kf gallery import photos >out &&
+	test_grep out "1 photo(s) gone from the folder: kept with their results" &&
+	kf photo list photos --status missing >out && test_grep out "2 photo(s) missing"
 '
 
 test_expect_success 'the same name for another folder is refused with the fix' '
@@ -62,7 +66,7 @@ test_expect_success 'gallery list and show, by name and by id' '
 	test "$(jq ".galleries | length" out)" = 2 &&
 	id=$(jq ".galleries[] | select(.name==\"photos\") | .id" out) &&
 	kf gallery show "$id" --json >a && kf gallery show photos --json >b && test_cmp a b &&
-	test "$(jq .photos a)" = 8 && test "$(jq .failed a)" = 1 && test "$(jq .missing a)" = 1 &&
+	test "$(jq .photos a)" = 8 && test "$(jq .failed a)" = 1 && test "$(jq .missing a)" = 2 &&
 	kf gallery list >out && test_grep out photos
 '
 
