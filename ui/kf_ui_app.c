@@ -481,12 +481,15 @@ static void frame(struct kf_ui_app *app, int y0, int x0, int h, int w)
 	kf_ui_line(app, stdscr, y0 + h - 1, x0 + w - 1, 'd');
 }
 
+#define SEP " \xC2\xB7 "	/* " · ", between the parts of a line */
+
 size_t kf_ui_wrap_cut(const char *s, int w)
 {
 	char line[512];
-	size_t n = 0, brk = 0;
+	size_t n = 0, brk = 0, part = 0;
 
-	/* the longest run of whole words that fits, else what fits of one */
+	/* the longest run of whole words that fits, else what fits of one; its
+	 * whole parts when they fit too */
 	while (s[n] && n + 1 < sizeof(line)) {
 		memcpy(line, s, n + 1);
 		line[n + 1] = 0;
@@ -494,7 +497,11 @@ size_t kf_ui_wrap_cut(const char *s, int w)
 			break;
 		if (s[++n] == ' ' || !s[n])
 			brk = n;
+		if (!strncmp(s + n, SEP, sizeof(SEP) - 1))
+			part = n;
 	}
+	if (s[n] && part)
+		return part;
 	if (!brk && *s) {	/* not inside a UTF-8 sequence; at least one character */
 		for (brk = n; brk > 0 && ((unsigned char)s[brk] & 0xC0) == 0x80; brk--)
 			;
@@ -520,8 +527,11 @@ int kf_ui_wrap(WINDOW *win, int y, int x, int w, const char *s, int ymin, int ym
 		if (y + rows >= ymin && y + rows < ymax)
 			kf_ui_put(win, y + rows, x, w, line);
 		rows++;
-		for (s += brk; *s == ' '; s++)
-			;
+		s += brk;
+		if (!strncmp(s, SEP, sizeof(SEP) - 1))
+			s += sizeof(SEP) - 2;
+		while (*s == ' ')
+			s++;
 	}
 	return rows;
 }

@@ -157,12 +157,15 @@ void kf_ui_line(struct kf_ui_app *app, WINDOW *w, int y, int x, char which);
 
 /* Write s at (y, x) clipped to width w (UTF-8 aware: counts columns). */
 void kf_ui_put(WINDOW *win, int y, int x, int w, const char *s);
-/* s word-wrapped to w columns from row y (a word longer than w cut), the
- * rows in [ymin, ymax) drawn; returns the rows it takes. */
+/* s word-wrapped to w columns from row y (a word longer than w cut; at a
+ * " · " between parts when one fits), the rows in [ymin, ymax) drawn;
+ * returns the rows it takes. */
 int kf_ui_wrap(WINDOW *win, int y, int x, int w, const char *s, int ymin, int ymax);
 /* The bytes of s's first row at w columns: its whole words that fit, else
  * what fits of the first word (cut between UTF-8 characters, at least one);
- * the spaces after it are the caller's to skip. 0 for an empty s. */
+ * the spaces after it are the caller's to skip. When s does not fit and
+ * holds parts joined by " · ", the parts that fit (the separator is the
+ * caller's to skip too). 0 for an empty s. */
 size_t kf_ui_wrap_cut(const char *s, int w);
 /* The columns s takes on the screen (as kf_ui_put counts them). */
 int kf_ui_width(const char *s);

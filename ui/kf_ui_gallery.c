@@ -267,12 +267,15 @@ static void client_row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x
 	}
 }
 
+/* The Photos tab's columns besides the key: status, faces, matches, "missing" */
+#define PHOTO_COLS 37
+
 static void photo_row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x, int width,
 		      int64_t i, int sel)
 {
 	struct gallery *s = ctx;
 	int64_t k = i - s->poff;
-	int kw = width - 34 < 10 ? 10 : width - 34;
+	int kw = width - PHOTO_COLS < 10 ? 10 : width - PHOTO_COLS;
 	const struct kf_photo *p;
 
 	if (k < 0 || k >= (int64_t)s->nphotos)
@@ -356,7 +359,7 @@ static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)
 		break;
 	}
 	case T_PHOTOS: {
-		int kw = width - 34 < 10 ? 10 : width - 34;
+		int kw = width - PHOTO_COLS < 10 ? 10 : width - PHOTO_COLS;
 
 		kf_ui_putf(w, y, 0, width, " %-*s %-8s %7s %8s", kw, "PHOTO", "STATUS", "FACES",
 			   "MATCHES");

@@ -153,6 +153,10 @@ static void test_wrap_cut(void **state)
 	/* never inside a character, and at least one even when it is too wide */
 	assert_int_equal(kf_ui_wrap_cut("顔顔", 1), 3);
 	assert_int_equal(kf_ui_wrap_cut("·a", 0), 2);
+	/* at a " · " between parts when the line does not fit: "5 faces" */
+	assert_int_equal(kf_ui_wrap_cut("5 faces · detector yunet", 20), 7);
+	assert_int_equal(kf_ui_wrap_cut("5 faces · detector yunet", 24), 25);
+	assert_int_equal(kf_ui_wrap_cut("a b · c d e f", 5), 3);
 	setlocale(LC_ALL, "C");
 }
 
