@@ -267,6 +267,16 @@ static int detail_read(sqlite3_stmt *s, void *row)
 	return KF_OK;
 }
 
+int kf_detail_matched_on(const struct kf_detail_face *faces, size_t n, size_t i,
+			 int64_t client_id)
+{
+	for (size_t j = 0; j < n; j++)
+		for (size_t k = 0; j != i && k < faces[j].nmatches; k++)
+			if (faces[j].matches[k].client_id == client_id)
+				return faces[j].face_index;
+	return -1;
+}
+
 int kf_store_detail(struct kf_store *st, int64_t photo_id, struct kf_detail_face **out,
 		    size_t *n, struct kf_err *err)
 {

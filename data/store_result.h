@@ -76,6 +76,12 @@ struct kf_detail_face {
 int kf_store_detail(struct kf_store *st, int64_t photo_id, struct kf_detail_face **out,
 		    size_t *n, struct kf_err *err);
 
+/* The face index of the face among faces[0..n) other than faces[i] that is
+ * matched to client_id (a client is matched on one face of a photo at most:
+ * why it is not faces[i]'s match), or -1. */
+int kf_detail_matched_on(const struct kf_detail_face *faces, size_t n, size_t i,
+			 int64_t client_id);
+
 /* Every client of the gallery with the number of distinct photos it was
  * recognised in, most first (clients with none included). */
 struct kf_recognition_row {

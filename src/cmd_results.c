@@ -248,10 +248,16 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 			for (size_t k = 0; k < faces[i].nambiguous; k++)
 				cJSON_AddItemToArray(m, client_sim(&mg, faces[i].ambiguous[k].client_id,
 								   faces[i].ambiguous[k].similarity));
-			if (below.client_id)
-				cJSON_AddItemToObject(f, "bestBelow",
-						      client_sim(&mg, below.client_id, below.similarity));
-			else
+			if (below.client_id) {
+				cJSON *b = client_sim(&mg, below.client_id, below.similarity);
+				int on = kf_detail_matched_on(faces, n, i, below.client_id);
+
+				if (on >= 0)
+					kf_json_int(b, "matchedFace", on);
+				else
+					cJSON_AddNullToObject(b, "matchedFace");
+				cJSON_AddItemToObject(f, "bestBelow", b);
+			} else
 				cJSON_AddNullToObject(f, "bestBelow");
 			if (!faces[i].has_descriptor && !faces[i].too_small)	/* Rekognition */
 				kf_json_str(f, "bestBelowNote", "needs the local engine");
@@ -281,10 +287,15 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 				kf_match_gallery_name(&mg, rev[i].rejected[k]));
 		if (rev[i].nrejected)
 			fputc(')', cli->out);
-		if (below.client_id)
-			fprintf(cli->out, "  (best other: %s %.1f)",
-				kf_match_gallery_name(&mg, below.client_id), below.similarity);
-		else if (!faces[i].has_descriptor && !faces[i].too_small)
+		if (below.client_id) {
+			int on = kf_detail_matched_on(faces, n, i, below.client_id);
+
+			fprintf(cli->out, "  (best other: %s %.1f", kf_match_gallery_name(&mg,
+				below.client_id), below.similarity);
+			if (on >= 0 && faces[i].nmatches == 0)	/* why it is not this face's */
+				fprintf(cli->out, ", matched on face %d", on);
+			fputc(')', cli->out);
+		} else if (!faces[i].has_descriptor && !faces[i].too_small)
 			fputs("  (best other: needs the local engine)", cli->out);
 		fputc('\n', cli->out);
 	}

@@ -494,10 +494,15 @@ static void draw_face(struct detail *s, struct kf_ui_app *app, WINDOW *w, int *y
 		wattrset(w, A_NORMAL);
 	}
 	if (s->below && s->below[i].client_id && y < end) {
+		int on = kf_detail_matched_on(s->faces, s->n, i, s->below[i].client_id);
+
+		len = snprintf(line, sizeof(line), "    best other: %s %.1f",
+			       kf_match_gallery_name(&s->mg, s->below[i].client_id),
+			       (double)s->below[i].similarity);
+		if (on >= 0 && s->faces[i].nmatches == 0)	/* why it is not this face's */
+			snprintf(line + len, sizeof(line) - (size_t)len, " (on face %d)", on);
 		kf_ui_attr(app, w, KF_UI_S_DIM);
-		kf_ui_putf(w, y++, x, width, "    best other: %s %.1f",
-			   kf_match_gallery_name(&s->mg, s->below[i].client_id),
-			   (double)s->below[i].similarity);
+		kf_ui_put(w, y++, x, width, line);
 		wattrset(w, A_NORMAL);
 	}
 	*yp = y;

@@ -36,12 +36,26 @@ no_twice_db() {
 	test "$(sqlite3 "$KINGFACE_DB" "SELECT count(*) FROM (SELECT photo_face_id FROM
 		face_matches GROUP BY 1 HAVING count(*) > 1)")" = 0
 }
-# every_detail GALLERY: no_twice on the detail of each of its photos
+# matched_on FILE KEY: in the detail of photo KEY, each face's
+# bestBelow.matchedFace is the other face its client is matched on, or null;
+# "KEY FACE" appended to the file matched_on for each face without a match
+# that says so
+matched_on() {
+	jq -e '.faces as $f | all(.faces[]; .faceIndex as $i | .bestBelow == null or
+		(.bestBelow.clientId as $c | .bestBelow.matchedFace == ([$f[] |
+		select(.faceIndex != $i and ([.matches[].clientId] | index($c) != null)) |
+		.faceIndex] | first)))' "$1" >/dev/null ||
+		{ echo "a wrong matchedFace in $1:"; cat "$1"; return 1; }
+	jq -r --arg k "$2" '.faces[] | select(.bestBelow.matchedFace != null and .matches == [] and
+		.ambiguous == []) | "\($k) \(.faceIndex)"' "$1" >>matched_on
+}
+# every_detail GALLERY: no_twice and matched_on on the detail of each of its photos
 every_detail() {
 	kf photo list "$1" --json | jq -r '.photos[].key' >keys &&
 	test -s keys &&
 	while read -r k; do
-		kf detail "$1" "$k" --json >detail.json && no_twice detail.json || return 1
+		kf detail "$1" "$k" --json >detail.json && no_twice detail.json &&
+		matched_on detail.json "$k" || return 1
 	done <keys
 }
 
@@ -113,7 +127,13 @@ test_expect_success 'dev: identify the group photos and the samples, no client t
 '
 
 test_expect_success 'dev: process them, no client twice in any photo' '
-	kf process dev >/dev/null && every_detail dev && no_twice_db dev
+	kf process dev >/dev/null && : >matched_on && every_detail dev && no_twice_db dev &&
+	test -s matched_on
+'
+
+test_expect_success 'detail says which face holds the best other client' '
+	read -r key face <matched_on &&
+	kf detail dev "$key" >d.txt && grep -E "^  face $face .*no client .*, matched on face [0-9]+\)$" d.txt
 '
 
 test_done
