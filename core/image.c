@@ -18,11 +18,14 @@
 #include "core/image.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/arena.h"
@@ -170,20 +173,36 @@ int kf_image_read_file(const char *path, uint8_t **buf, size_t *len, struct kf_e
 {
 	FILE *f = NULL;
 	uint8_t *data = NULL;
+	struct stat st;
 	long n;
-	int rc;
+	int rc, fd;
 
 	*buf = NULL;
 	*len = 0;
-	if (!(f = fopen(path, "rb"))) {
+	/* not blocking: a named pipe is refused below, not waited on */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		rc = kf_err_errno(err, errno == ENOENT ? KF_E_NOTFOUND : KF_E_IO,
 				  "cannot open '%s'", path);
 		goto out;
 	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+	if (fstat(fd, &st) != 0) {
 		rc = kf_err_errno(err, KF_E_IO, "cannot read '%s'", path);
+		close(fd);
 		goto out;
 	}
+	if (!S_ISREG(st.st_mode)) {	/* a folder's size is no file's */
+		rc = kf_err_set(err, KF_E_INVALID, S_ISDIR(st.st_mode) ?
+				"'%s' is a folder, not an image file" :
+				"'%s' is not a file (a pipe or a device?)", path);
+		close(fd);
+		goto out;
+	}
+	if (!(f = fdopen(fd, "rb"))) {
+		rc = kf_err_errno(err, KF_E_IO, "cannot open '%s'", path);
+		close(fd);
+		goto out;
+	}
+	n = st.st_size > LONG_MAX ? LONG_MAX : (long)st.st_size;
 	if (n > KF_IMAGE_MAX_FILE) {
 		rc = kf_err_set(err, KF_E_UNSUPPORTED, "'%s': file too large (%ld bytes, at most %ld)",
 				path, n, KF_IMAGE_MAX_FILE);

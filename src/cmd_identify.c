@@ -302,6 +302,8 @@ int kf_cmd_identify(struct kf_cli *cli, const struct kf_command *cmd, struct kf_
 			kf_json_str(entry, "path", a->pos[i]);
 			kf_json_str(entry, "error", err.msg);
 			cJSON_AddItemToArray(arr, entry);
+		} else if (strstr(err.msg, a->pos[i])) {
+			fprintf(stderr, "kingface: %s\n", err.msg);
 		} else {
 			fprintf(stderr, "kingface: '%s': %s\n", a->pos[i], err.msg);
 		}

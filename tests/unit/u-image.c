@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 #include <jpeglib.h>
@@ -933,6 +934,16 @@ static void test_load_errors(void **state)
 	kf_err_clear(&err);
 	assert_int_equal(kf_image_load(txt, 0, &img, NULL, &err), KF_E_FORMAT);
 	assert_string_equal(err.msg, kf_test_path("'%s': not a JPEG or PNG file", txt));
+	assert_null(img.rgb);
+	/* a folder (its size is no file's) and a named pipe (not waited on) */
+	kf_err_clear(&err);
+	assert_int_equal(kf_image_load(dir, 0, &img, NULL, &err), KF_E_INVALID);
+	assert_string_equal(err.msg, kf_test_path("'%s' is a folder, not an image file", dir));
+	kf_err_clear(&err);
+	assert_int_equal(mkfifo(kf_test_path("%s/pipe.jpg", dir), 0600), 0);
+	assert_int_equal(kf_image_load(kf_test_path("%s/pipe.jpg", dir), 0, &img, NULL, &err),
+			 KF_E_INVALID);
+	assert_non_null(strstr(err.msg, "pipe.jpg' is not a file"));
 	assert_null(img.rgb);
 }
 
