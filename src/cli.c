@@ -176,6 +176,19 @@ int kf_cli_gallery(struct kf_cli *cli, const char *ref, struct kf_store **st,
 	return KF_EXIT_OK;
 }
 
+const char *kf_cli_gallery_arg(const struct kf_gallery *g)
+{
+	static char id[24];
+	size_t n = strspn(g->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			  "0123456789._-+@%/:=,");
+
+	if (*g->name && !g->name[n] && g->name[0] != '-' &&
+	    g->name[strspn(g->name, "0123456789")])
+		return g->name;
+	snprintf(id, sizeof(id), "%lld", (long long)g->id);
+	return id;
+}
+
 int kf_cli_client(struct kf_cli *cli, const struct kf_args *a, struct kf_store **st,
 		  struct kf_gallery *g, struct kf_client *c)
 {

@@ -117,6 +117,11 @@ void kf_cli_warn_db(const char *path);
 int kf_cli_gallery(struct kf_cli *cli, const char *ref, struct kf_store **st,
 		   struct kf_gallery *g);
 
+/* How a hint names gallery g for the user to paste into a command: its name
+ * when the shell keeps it as it is and it is not all digits (an id), else
+ * its id (in a static buffer: print it before the next call). */
+const char *kf_cli_gallery_arg(const struct kf_gallery *g);
+
 /* As kf_cli_gallery for the gallery a->pos[0] (into *g unless g is NULL),
  * then its client a->pos[1] into *c (caller releases both). */
 int kf_cli_client(struct kf_cli *cli, const struct kf_args *a, struct kf_store **st,

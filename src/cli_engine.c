@@ -156,7 +156,7 @@ static int refuse_mix(const struct kf_gallery *g, const char *what, const char *
 	if (refs >= 0)
 		fprintf(stderr, ", %lld reference%s", (long long)refs, refs == 1 ? "" : "s");
 	fprintf(stderr, "); %ss never mix: switch with 'kingface gallery %s %s %s' (its photos "
-		"are then processed again)\n", what, what, g->name, want);
+		"are then processed again)\n", what, what, kf_cli_gallery_arg(g), want);
 	return KF_EXIT_ERROR;
 }
 
@@ -264,7 +264,7 @@ int kf_cli_rematch_after(struct kf_cli *cli, struct kf_store *st, const struct k
 	    (rc = kf_match_gallery_rematch(st, g->id, (float)t, &used, &faces, &matches,
 					   &err)) < 0) {
 		kf_err_context(&err, "re-matching the gallery failed ('kingface rematch %s' does it "
-			       "again)", g->name);
+			       "again)", kf_cli_gallery_arg(g));
 		return kf_cli_error(&err);
 	}
 	if (o && rc == 1) {
@@ -280,7 +280,7 @@ int kf_cli_rematch_after(struct kf_cli *cli, struct kf_store *st, const struct k
 	} else if (rc == 0 && g->done > 0) {
 		fprintf(cli->out, "the gallery's %lld processed photos keep their matches until "
 			"processed again ('kingface process %s --all')\n", (long long)g->done,
-			g->name);
+			kf_cli_gallery_arg(g));
 	}
 	return KF_EXIT_OK;
 }

@@ -82,8 +82,8 @@ int kf_cmd_client_list(struct kf_cli *cli, const struct kf_command *cmd, struct 
 		rc = kf_cli_print_json(cli, o);
 	} else {
 		if (n == 0)
-			fprintf(cli->out, "gallery '%s' has no clients yet: kingface client add %lld "
-				"NAME\n", g.name, (long long)g.id);
+			fprintf(cli->out, "gallery '%s' has no clients yet: kingface client add %s "
+				"NAME\n", g.name, kf_cli_gallery_arg(&g));
 		else
 			fprintf(cli->out, "%5s  %-28s %-12s %6s %7s\n", "ID", "NAME", "EXTERNAL",
 				"FACES", "PHOTOS");

@@ -95,11 +95,11 @@ int kf_cmd_gallery_import(struct kf_cli *cli, const struct kf_command *cmd, stru
 	if (s.removed)
 		fprintf(cli->out, "  %lld photo(s) gone from the folder: kept with their results, "
 			"marked missing ('kingface photo list %s --status missing')\n",
-			(long long)s.removed, g.name);
+			(long long)s.removed, kf_cli_gallery_arg(&g));
 	if (s.failed)
 		fprintf(cli->out, "  %lld file(s) named like photos cannot be read as images: "
-			"kingface photo list %lld --status failed\n", (long long)s.failed,
-			(long long)g.id);
+			"kingface photo list %s --status failed\n", (long long)s.failed,
+			kf_cli_gallery_arg(&g));
 	kf_store_gallery_release(&g);
 	return KF_EXIT_OK;
 }
@@ -305,7 +305,7 @@ int kf_cmd_gallery_engine(struct kf_cli *cli, const struct kf_command *cmd, stru
 			fprintf(cli->out, "'%s' uses the %s engine", g.name, have);
 		if (requeued)
 			fprintf(cli->out, "; %lld photo(s) queued for 'kingface process %s'",
-				(long long)requeued, g.name);
+				(long long)requeued, kf_cli_gallery_arg(&g));
 		fprintf(cli->out, "; %lld reference(s) of it%s\n", (long long)refs,
 			refs == 0 && g.clients ? ": enroll the clients again to match them" : "");
 		rc = KF_EXIT_OK;
@@ -364,7 +364,7 @@ int kf_cmd_gallery_detector(struct kf_cli *cli, const struct kf_command *cmd, st
 				"(--detector, else yunet)", g.name);
 		if (requeued)
 			fprintf(cli->out, "; %lld photo(s) queued for 'kingface process %s'",
-				(long long)requeued, g.name);
+				(long long)requeued, kf_cli_gallery_arg(&g));
 		fputc('\n', cli->out);
 		rc = KF_EXIT_OK;
 	}

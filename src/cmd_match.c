@@ -130,7 +130,7 @@ int kf_cmd_rematch(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 	if (g.engine && strcmp(g.engine, KF_MATCH_ENGINE_LOCAL) != 0) {
 		fprintf(stderr, "kingface: rematch needs the local engine's descriptors; gallery '%s' "
 			"uses %s: process it again instead (kingface process %s --all --no-cache)\n",
-			g.name, g.engine, g.name);
+			g.name, g.engine, kf_cli_gallery_arg(&g));
 		rc = KF_EXIT_ERROR;
 		goto out;
 	}

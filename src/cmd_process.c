@@ -283,8 +283,9 @@ int kf_cmd_process(struct kf_cli *cli, const struct kf_command *cmd, struct kf_a
 			(long long)(s.v[KF_POOL_FAILED] + s.v[KF_POOL_DEAD]),
 			(double)s.elapsed_ms / 1000.0, per_min);
 		if (s.v[KF_POOL_DEAD])
-			fprintf(cli->out, "  dead photos keep their reason: kingface jobs %lld --state "
-				"dead; kingface requeue %lld\n", (long long)g.id, (long long)g.id);
+			fprintf(cli->out, "  dead photos keep their reason: kingface jobs %s --state "
+				"dead; kingface requeue %s\n", kf_cli_gallery_arg(&g),
+				kf_cli_gallery_arg(&g));
 		rc = KF_EXIT_OK;
 	}
 	if (kf_cli_interrupted)

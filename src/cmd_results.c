@@ -89,6 +89,14 @@ int kf_cmd_status(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		if (g.remote_calls || (g.engine && strcmp(g.engine, "local") != 0))
 			fprintf(cli->out, "  engine %s: %lld Rekognition call(s) made\n", g.engine,
 				(long long)g.remote_calls);
+		if (g.failed || g.dead)
+			fprintf(cli->out, "  why photos failed: kingface jobs %s --state %s; again: "
+				"kingface requeue %s\n", kf_cli_gallery_arg(&g),
+				g.dead ? "dead" : "failed", kf_cli_gallery_arg(&g));
+		if (g.missing)
+			fprintf(cli->out, "  %lld photo(s) gone from the folder, kept: kingface photo "
+				"list %s --status missing\n", (long long)g.missing,
+				kf_cli_gallery_arg(&g));
 		rc = KF_EXIT_OK;
 	}
 	kf_match_gallery_release(&mg);

@@ -50,7 +50,10 @@ test_expect_success 'a corrupt photo fails, is retried, then dead; the rest goes
 	jq -e "[.jobs[] | {key, attempts}] == [{key: \"a/zz-broken.jpg\", attempts: 2},
 		{key: \"a/zz-text.jpg\", attempts: 2}]" dead.json &&
 	jq -e ".jobs[0].lastError | test(\"premature end\")" dead.json &&
-	kf status g --json | jq -e ".dead == 2 and .done == 12"
+	kf status g --json | jq -e ".dead == 2 and .done == 12" &&
+	kf status g >st && test_grep st "why photos failed: kingface jobs g --state dead; again: kingface requeue g" &&
+	kf jobs g --state dead >jobs.txt && grep -E "^ +ID  STATE +TRIES  PHOTO$" jobs.txt &&
+	grep -E "^ +[0-9]+  dead +2  a/zz-text.jpg  not a JPEG or PNG file$" jobs.txt
 '
 
 test_expect_success 'requeue puts the dead jobs back to pending' '
