@@ -16,18 +16,17 @@
 #include "src/cli_engine.h"
 
 /* The face of image path to enroll: exactly one, or pick (--face N; -1 none).
- * Returns 0 with *picked, or 1 with why (n bytes) said, as on stderr. */
+ * Returns 0 with *picked, or 1 with why (n bytes) said on stderr, with the
+ * list of faces when there are several. */
 static int pick_face(const char *path, const struct kf_enroll_file *ef, int64_t pick, int force,
 		     int alone, size_t *picked, char *why, size_t n)
 {
-	const struct kf_face *f;
+	const struct kf_face *f = NULL;	/* the face picked, once it is in range */
 	char gate[160];
 
 	if (ef->n == 0) {
 		snprintf(why, n, "no face found in '%s'", path);
-		return 1;
-	}
-	if (pick < 0 && ef->n > 1) {
+	} else if (pick < 0 && ef->n > 1) {
 		snprintf(why, n, "%zu faces found in '%s'; choose one with --face N%s", ef->n, path,
 			 alone ? "" : ", enrolling it alone");
 		fprintf(stderr, "kingface: %s:\n", why);
@@ -36,24 +35,21 @@ static int pick_face(const char *path, const struct kf_enroll_file *ef, int64_t 
 				ef->faces[i].score, ef->faces[i].box.x, ef->faces[i].box.y,
 				ef->faces[i].box.width, ef->faces[i].box.height);
 		return 1;
-	}
-	if (pick >= (int64_t)ef->n) {
+	} else if (pick >= (int64_t)ef->n) {
 		snprintf(why, n, "--face %lld: '%s' has %zu face%s (0 to %zu)", (long long)pick, path,
 			 ef->n, ef->n == 1 ? "" : "s", ef->n - 1);
-		return 1;
-	}
-	f = &ef->faces[pick < 0 ? 0 : pick];
-	if (f->too_small) {	/* no descriptor: not even with --force */
+	} else if ((f = &ef->faces[pick < 0 ? 0 : pick])->too_small) {
+		/* no descriptor: not even with --force */
 		snprintf(why, n, "the face in '%s' is too small to recognise (%.0f px wide, needs %d); "
 			 "use a better photo", path, (double)f->box.width, KF_RECOGNIZABLE_MIN_FACE);
-		return 1;
-	}
-	if (!force && kf_enroll_check(f, gate, sizeof(gate))) {
+	} else if (!force && kf_enroll_check(f, gate, sizeof(gate))) {
 		snprintf(why, n, "the face in '%s' is %s; use a better photo, or --force", path, gate);
-		return 1;
+	} else {
+		*picked = pick < 0 ? 0 : (size_t)pick;
+		return 0;
 	}
-	*picked = pick < 0 ? 0 : (size_t)pick;
-	return 0;
+	fprintf(stderr, "kingface: %s\n", why);
+	return 1;
 }
 
 static cJSON *ref_json(const char *image, int64_t id, const struct kf_face_ref *r, int padded)
@@ -77,22 +73,19 @@ static cJSON *ref_json(const char *image, int64_t id, const struct kf_face_ref *
 }
 
 /* Enroll the face of each IMAGE (a file that fails is said and skipped, the
- * others enrolled): with detector o's engine e, engine me. *enrolled counts
+ * others enrolled), face pick (--face N, -1 none): with detector o's engine
+ * e, engine me. *enrolled counts
  * them; with --json an object each into the arrays "enrolled" and "failed"
  * of out. */
 static int enroll_files(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a,
 			struct kf_store *st, const struct kf_gallery *g, const struct kf_client *c,
 			struct kf_engine *e, const struct kf_detect_opts *o,
-			struct kf_match_engine *me, int64_t *enrolled, cJSON *out)
+			struct kf_match_engine *me, int64_t pick, int64_t *enrolled, cJSON *out)
 {
 	cJSON *ok = out ? cJSON_AddArrayToObject(out, "enrolled") : NULL;
 	cJSON *bad = out ? cJSON_AddArrayToObject(out, "failed") : NULL;
 	int force = kf_cli_opt(cmd, a, "force") != NULL, failed = 0;
-	int64_t pick = -1;
-	int rc;
 
-	if ((rc = kf_cli_opt_int(cmd, a, "face", 0, 999, &pick)) != KF_EXIT_OK)
-		return rc;
 	for (int k = 2; k < a->npos; k++) {
 		struct kf_err err = KF_ERR_INIT;
 		struct kf_enroll_file ef = { 0 };
@@ -121,8 +114,6 @@ static int enroll_files(struct kf_cli *cli, const struct kf_command *cmd, struct
 				kf_cli_error(&err);
 				snprintf(why, sizeof(why), "%s", err.msg);
 			}
-		} else if (ef.n <= 1 || pick >= 0) {	/* the list of faces is said already */
-			fprintf(stderr, "kingface: %s\n", why);
 		}
 		if (why[0])
 			failed++;
@@ -174,7 +165,8 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	if (a->npos > 3 && kf_cli_opt(cmd, a, "face"))
 		return kf_cli_usage(cmd, "--face N picks a face of one IMAGE: enroll that image "
 				    "alone");
-	if ((rc = kf_cli_detect_opts(cmd, a, &dopts)) != KF_EXIT_OK ||
+	if ((rc = kf_cli_opt_int(cmd, a, "face", 0, 999, &pick)) != KF_EXIT_OK ||
+	    (rc = kf_cli_detect_opts(cmd, a, &dopts)) != KF_EXIT_OK ||
 	    (rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
 	if ((rc = kf_cli_detector(cmd, a, st, &g, 0, &dopts)) != KF_EXIT_OK)
@@ -203,8 +195,6 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	}
 	if (photo) {
 		/* the stored descriptor (local), or the face's crop (remote) */
-		if ((rc = kf_cli_opt_int(cmd, a, "face", 0, 999, &pick)) != KF_EXIT_OK)
-			goto out;
 		r.client_id = c.id;
 		if (kf_store_photo_find(st, g.id, photo, &p, &err) < 0 ||
 		    kf_enroll_photo_face(st, &me, &p, (int)pick, &r, &id, &err) < 0) {
@@ -220,7 +210,7 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 				"in all)\n", r.source_face_index, p.key, c.name, (long long)id,
 				(long long)c.faces + 1);
 	} else {
-		rc = enroll_files(cli, cmd, a, st, &g, &c, e, &dopts, &me, &enrolled, o);
+		rc = enroll_files(cli, cmd, a, st, &g, &c, e, &dopts, &me, pick, &enrolled, o);
 	}
 	if (enrolled && (rc2 = kf_cli_rematch_after(cli, st, &g, o)) != KF_EXIT_OK)
 		rc = rc2;
