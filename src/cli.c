@@ -220,8 +220,8 @@ int kf_cli_usage(const struct kf_command *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	if (cmd)
-		fprintf(stderr, "\nusage: kingface %s %s\nTry 'kingface %s --help'.\n",
-			cmd->name, cmd->args, cmd->name);
+		fprintf(stderr, "\nusage: kingface %s%s%s\nTry 'kingface %s --help'.\n",
+			cmd->name, *cmd->args ? " " : "", cmd->args, cmd->name);
 	else
 		fputs("\nTry 'kingface --help'.\n", stderr);
 	return KF_EXIT_USAGE;

@@ -78,7 +78,8 @@ static void main_help(FILE *f)
 
 static void command_help(FILE *f, const struct kf_command *c)
 {
-	fprintf(f, "usage: kingface %s %s\n\n%s.\n", c->name, c->args, c->summary);
+	fprintf(f, "usage: kingface %s%s%s\n\n%s.\n", c->name, *c->args ? " " : "", c->args,
+		c->summary);
 	if (c->help)
 		fprintf(f, "\n%s\n", c->help);
 	if (c->opts && c->opts[0].name) {
@@ -129,7 +130,7 @@ static int group_help(const char *word)
 		if (strncmp(c->name, word, n) == 0 && c->name[n] == ' ') {
 			if (!any)
 				fprintf(stderr, "kingface: '%s' needs a subcommand:\n", word);
-			fprintf(stderr, "  kingface %s %s\n", c->name, c->args);
+			fprintf(stderr, "  kingface %s%s%s\n", c->name, *c->args ? " " : "", c->args);
 			any = 1;
 		}
 	}
