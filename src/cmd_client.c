@@ -27,23 +27,22 @@ int kf_cmd_client_add(struct kf_cli *cli, const struct kf_command *cmd, struct k
 	struct kf_gallery g;
 	struct kf_client c;
 	struct kf_store *st;
+	char name[KF_CLIENT_NAME_MAX + 1];
 	int64_t id;
 	int rc;
 
+	if (kf_client_name_typed(a->pos[1], name, sizeof(name), &err) < 0)
+		return kf_cli_usage(cmd, "%s", err.msg);
 	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
-	if (a->pos[1][0] == '\0') {
-		kf_store_gallery_release(&g);
-		return kf_cli_usage(cmd, "a client's name cannot be empty");
-	}
 	int64_t gallery_id = g.id;
 	kf_store_gallery_release(&g);
-	rc = kf_store_client_add(st, gallery_id, a->pos[1], kf_cli_opt(cmd, a, "external-id"),
-				 &id, &err);
+	rc = kf_store_client_add(st, gallery_id, name, kf_cli_opt(cmd, a, "external-id"), &id,
+				 &err);
 	if (rc < 0)
 		return kf_cli_error(&err);
 	if (!cli->json) {
-		fprintf(cli->out, "added client '%s' (id %lld)\n", a->pos[1], (long long)id);
+		fprintf(cli->out, "added client '%s' (id %lld)\n", name, (long long)id);
 		return KF_EXIT_OK;
 	}
 	char ref[24];
@@ -103,21 +102,20 @@ int kf_cmd_client_rename(struct kf_cli *cli, const struct kf_command *cmd, struc
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_client c;
 	struct kf_store *st;
+	char name[KF_CLIENT_NAME_MAX + 1];
 	int rc;
 
+	if (kf_client_name_typed(a->pos[2], name, sizeof(name), &err) < 0)
+		return kf_cli_usage(cmd, "%s", err.msg);
 	if ((rc = kf_cli_client(cli, a, &st, NULL, &c)) != KF_EXIT_OK)
 		return rc;
-	if (a->pos[2][0] == '\0') {
-		kf_store_client_release(&c);
-		return kf_cli_usage(cmd, "a client's name cannot be empty");
-	}
-	rc = kf_store_client_rename(st, c.id, a->pos[2], &err);
+	rc = kf_store_client_rename(st, c.id, name, &err);
 	if (rc == KF_OK && !cli->json)
-		fprintf(cli->out, "renamed client '%s' to '%s'\n", c.name, a->pos[2]);
+		fprintf(cli->out, "renamed client '%s' to '%s'\n", c.name, name);
 	if (rc == KF_OK && cli->json) {
 		cJSON *o = cJSON_CreateObject();
 		kf_json_int(o, "id", c.id);
-		kf_json_str(o, "name", a->pos[2]);
+		kf_json_str(o, "name", name);
 		kf_json_str(o, "oldName", c.name);
 		kf_cli_print_json(cli, o);
 	}

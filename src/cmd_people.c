@@ -126,24 +126,26 @@ int kf_cmd_people_assign(struct kf_cli *cli, const struct kf_command *cmd, struc
 	struct kf_store *st;
 	size_t confirmed = 0, refs = 0;
 	double setting;
-	char *end;
+	char *end, name[KF_CLIENT_NAME_MAX + 1];
 	long cluster = strtol(a->pos[1], &end, 10);
 	int rc;
 
 	if (!*a->pos[1] || *end || cluster < 1 || cluster > 1000000)
 		return kf_cli_usage(cmd, "CLUSTER is a cluster id of 'kingface people' (1, 2, ...), "
 				    "not '%s'", a->pos[1]);
+	if (kf_client_name_typed(a->pos[2], name, sizeof(name), &err) < 0)
+		return kf_cli_usage(cmd, "%s", err.msg);
 	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
-	rc = kf_store_client_find(st, g.id, a->pos[2], &c, &err);
+	rc = kf_store_client_find(st, g.id, name, &c, &err);
 	if (rc == KF_E_NOTFOUND && kf_cli_opt(cmd, a, "create")) {
 		kf_err_clear(&err);
-		if ((rc = kf_store_client_add(st, g.id, a->pos[2], NULL, &c.id, &err)) == KF_OK)
-			rc = kf_store_client_find(st, g.id, a->pos[2], &c, &err);
+		if ((rc = kf_store_client_add(st, g.id, name, NULL, &c.id, &err)) == KF_OK)
+			rc = kf_store_client_find(st, g.id, name, &c, &err);
 	} else if (rc == KF_E_NOTFOUND) {
 		kf_err_clear(&err);
 		rc = kf_err_set(&err, KF_E_NOTFOUND, "no client '%s' in this gallery (add it with "
-				"--create)", a->pos[2]);
+				"--create)", name);
 	}
 	if (rc < 0 || kf_settings_get(st, "threshold", &setting, &err) < 0 ||
 	    kf_people_assign(st, g.id, (int)cluster, c.id, (float)setting, NULL, 0, &confirmed,

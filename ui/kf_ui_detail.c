@@ -111,7 +111,7 @@ struct detail {
 	struct kf_ui_art_cache photo_art, face_art, ref_art;
 	/* a review waiting for the answer to a prompt */
 	int pick_what;
-	char assign_name[128];
+	char assign_name[KF_CLIENT_NAME_MAX + 1];
 	pid_t opener;			/* xdg-open running, 0: none */
 };
 
@@ -768,13 +768,18 @@ static unsigned add_and_enroll(struct kf_ui_app *app, struct kf_ui_view *v, cons
 static unsigned enroll_answer(struct kf_ui_app *app, struct kf_ui_view *v, const char *name)
 {
 	struct detail *s = (struct detail *)v;
+	struct kf_err err = KF_ERR_INIT;
 
 	if (!*name || s->n == 0)
 		return KF_UI_NONE;
+	if (kf_client_name_typed(name, s->assign_name, sizeof(s->assign_name), &err) < 0) {
+		kf_ui_error(app, &err);
+		return KF_UI_REDRAW;
+	}
+	name = s->assign_name;
 	for (size_t i = 0; i < s->mg.nclients; i++)
 		if (!strcmp(s->mg.client_names[i], name))
 			return enroll_to(app, s, s->mg.client_ids[i], name);
-	snprintf(s->assign_name, sizeof(s->assign_name), "%s", name);
 	kf_ui_confirm(app, add_and_enroll, "No client '%s' in this gallery: add it and enroll face %d?",
 		      name, s->faces[s->sel].face_index);
 	return KF_UI_REDRAW;

@@ -68,7 +68,7 @@ struct kf_ui_people {
 	int assign_cluster;
 	int64_t *assign_faces;
 	size_t nassign;
-	char assign_name[128];
+	char assign_name[KF_CLIENT_NAME_MAX + 1];
 	int assign_back;	/* asked on the cluster screen: back to the tab after */
 };
 
@@ -485,11 +485,12 @@ static unsigned assign_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 
 	if (!*name)
 		return KF_UI_NONE;
-	if (kf_store_client_list(app->store, pe->gid, &cl, &ncl, &err) < 0) {
+	if (kf_client_name_typed(name, pe->assign_name, sizeof(pe->assign_name), &err) < 0 ||
+	    kf_store_client_list(app->store, pe->gid, &cl, &ncl, &err) < 0) {
 		kf_ui_error(app, &err);
 		return KF_UI_REDRAW;
 	}
-	snprintf(pe->assign_name, sizeof(pe->assign_name), "%s", name);
+	name = pe->assign_name;
 	for (size_t i = 0; i < ncl && !found; i++)
 		if (!strcmp(cl[i].name, name)) {
 			found = 1;

@@ -18,6 +18,18 @@ test_expect_success 'a duplicate name is refused' '
 	! kf client add g Bruno 2>err && test_grep err "already has a client named"
 '
 
+test_expect_success 'names as typed: spaces around them dropped; blank, tabs, newlines refused' '
+	kf client add g "  Carla Dias " >out && test_grep out "added client '\''Carla Dias'\''" &&
+	! kf client add g "Carla Dias" 2>err && test_grep err "already has a client named" &&
+	test_expect_code_inline 2 kf client add g "   " && test_expect_code_inline 2 kf client add g "" &&
+	! kf client add g "$(printf "a\tb")" 2>err && test_grep err "cannot hold a tab" &&
+	! kf client rename g "Carla Dias" "$(printf "x\ny")" 2>err && test_grep err "newline" &&
+	! kf client rename g "Carla Dias" "$(head -c 201 /dev/zero | tr "\0" x)" 2>err &&
+	test_grep err "at most 200 bytes" &&
+	kf client rename g "Carla Dias" " Carla " >out && test_grep out "to '\''Carla'\''" &&
+	kf client remove g Carla --yes >/dev/null
+'
+
 test_expect_success 'rename by name and by id' '
 	kf client rename g Bruno Beto >out && test_grep out "to '\''Beto'\''" &&
 	id=$(kf client list g --json | jq ".clients[] | select(.name==\"Beto\") | .id") &&
