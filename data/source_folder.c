@@ -257,11 +257,38 @@ static int find_or_create(struct kf_store *st, const char *name, const char *sou
 	return rc;
 }
 
+/* The gallery that imports from source already, when the import names none:
+ * its name into buf (n bytes). 0 when none does, 1 when one does,
+ * KF_E_EXISTS when several do (which one is meant?). */
+static int gallery_of(struct kf_store *st, const char *source, char *buf, size_t n,
+		      struct kf_err *err)
+{
+	struct kf_gallery *list;
+	size_t nl, found = 0;
+	int rc;
+
+	if ((rc = kf_store_gallery_list(st, &list, &nl, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < nl; i++) {
+		if (!list[i].source || strcmp(list[i].source, source) != 0)
+			continue;
+		if (found++) {
+			rc = kf_err_set(err, KF_E_EXISTS, "galleries '%s' and '%s' both import '%s': "
+					"say which with --name NAME", buf, list[i].name, source);
+			break;
+		}
+		snprintf(buf, n, "%s", list[i].name);
+		rc = 1;
+	}
+	kf_store_gallery_list_free(list, nl);
+	return rc;
+}
+
 int kf_source_folder_import(struct kf_store *st, const char *dir, const char *name,
 			    struct kf_import_summary *sum, struct kf_err *err)
 {
 	struct scan s = { .st = st, .sum = sum };
-	char source[PATH_MAX];
+	char source[PATH_MAX], known[1024];
 	struct stat sb;
 	int64_t total;
 	int rc;
@@ -272,8 +299,10 @@ int kf_source_folder_import(struct kf_store *st, const char *dir, const char *na
 				    "cannot read folder '%s'", dir);
 	if (!S_ISDIR(sb.st_mode))
 		return kf_err_set(err, KF_E_INVALID, "'%s' is not a folder", dir);
-	if (!name || !*name) {
-		name = strrchr(source, '/') + 1;
+	if (!name || !*name) {	/* the gallery of this folder, else its name */
+		if ((rc = gallery_of(st, source, known, sizeof(known), err)) < 0)
+			return rc;
+		name = rc ? known : strrchr(source, '/') + 1;
 		if (!*name)
 			name = "root";
 	}

@@ -26,9 +26,11 @@ struct kf_import_summary {
 	int64_t failed;		/* added or changed photos that cannot be read as images */
 };
 
-/* Import dir into the gallery called name (NULL: the folder's base name).
- * KF_E_EXISTS when that gallery imports from another folder; KF_E_NOTFOUND /
- * KF_E_IO when dir is missing or unreadable. */
+/* Import dir into the gallery called name (NULL: the gallery that imports
+ * from dir already, else a new one named after the folder). KF_E_EXISTS when
+ * that gallery imports from another folder, or name is NULL and several
+ * galleries import from dir; KF_E_NOTFOUND / KF_E_IO when dir is missing or
+ * unreadable. */
 int kf_source_folder_import(struct kf_store *st, const char *dir, const char *name,
 			    struct kf_import_summary *sum, struct kf_err *err);
 

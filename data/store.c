@@ -416,3 +416,26 @@ int kf_store_setting_set(struct kf_store *st, const char *key, const char *value
 	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
 	return kf_store_step_done(st, s, "write setting", err);
 }
+
+int kf_store_name_typed(const char *what, const char *in, char *out, size_t n,
+			struct kf_err *err)
+{
+	size_t len;
+
+	while (*in == ' ')
+		in++;
+	for (len = strlen(in); len > 0 && in[len - 1] == ' '; len--)
+		;
+	if (len == 0)
+		return kf_err_set(err, KF_E_INVALID, "a %s's name cannot be empty", what);
+	if (len > KF_NAME_MAX || len >= n)
+		return kf_err_set(err, KF_E_INVALID, "a %s's name is at most %d bytes, not %zu",
+				  what, KF_NAME_MAX, len);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)in[i] < 0x20 || in[i] == 0x7f)
+			return kf_err_set(err, KF_E_INVALID, "a %s's name cannot hold a tab, a "
+					  "newline or another control character", what);
+	memcpy(out, in, len);
+	out[len] = '\0';
+	return KF_OK;
+}

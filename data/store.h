@@ -63,4 +63,13 @@ int kf_store_setting_set(struct kf_store *st, const char *key, const char *value
  * 18), else -1: arguments are an id or an exact name. */
 int64_t kf_store_ref_id(const char *ref);
 
+/* A name as a person typed it (a client's, a gallery's: `what`), made ready
+ * to store into out (n >= KF_NAME_MAX + 1 bytes): spaces around it removed.
+ * KF_E_INVALID, saying why, when nothing is left, when it holds a control
+ * character (a tab, a newline) or when it is longer than KF_NAME_MAX bytes.
+ * (Names pulled from the platform are kept as they come.) */
+#define KF_NAME_MAX 200
+int kf_store_name_typed(const char *what, const char *in, char *out, size_t n,
+			struct kf_err *err);
+
 #endif

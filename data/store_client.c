@@ -40,28 +40,6 @@ static void release_any(void *row)
 	kf_store_client_release(row);
 }
 
-int kf_client_name_typed(const char *in, char *out, size_t n, struct kf_err *err)
-{
-	size_t len;
-
-	while (*in == ' ')
-		in++;
-	for (len = strlen(in); len > 0 && in[len - 1] == ' '; len--)
-		;
-	if (len == 0)
-		return kf_err_set(err, KF_E_INVALID, "a client's name cannot be empty");
-	if (len > KF_CLIENT_NAME_MAX || len >= n)
-		return kf_err_set(err, KF_E_INVALID, "a client's name is at most %d bytes, not %zu",
-				  KF_CLIENT_NAME_MAX, len);
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)in[i] < 0x20 || in[i] == 0x7f)
-			return kf_err_set(err, KF_E_INVALID, "a client's name cannot hold a tab, a "
-					  "newline or another control character");
-	memcpy(out, in, len);
-	out[len] = '\0';
-	return KF_OK;
-}
-
 int kf_store_client_add(struct kf_store *st, int64_t gallery_id, const char *name,
 			const char *external_id, int64_t *id, struct kf_err *err)
 {

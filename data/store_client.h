@@ -25,15 +25,6 @@ struct kf_client_removed {
 	int64_t faces, matches, cache_entries;
 };
 
-/* A client's name as a person typed it (the command line, the console), made
- * ready to store into out (n >= KF_CLIENT_NAME_MAX + 1 bytes): spaces around
- * it removed. KF_E_INVALID, saying why, when nothing is left, when it holds a
- * control character (a tab, a newline) or when it is longer than
- * KF_CLIENT_NAME_MAX bytes. (Names pulled from the platform are kept as they
- * come.) */
-#define KF_CLIENT_NAME_MAX 200
-int kf_client_name_typed(const char *in, char *out, size_t n, struct kf_err *err);
-
 /* Add a client to a gallery. KF_E_EXISTS when the gallery has one of that name.
  * *id may be NULL. */
 int kf_store_client_add(struct kf_store *st, int64_t gallery_id, const char *name,

@@ -27,11 +27,11 @@ int kf_cmd_client_add(struct kf_cli *cli, const struct kf_command *cmd, struct k
 	struct kf_gallery g;
 	struct kf_client c;
 	struct kf_store *st;
-	char name[KF_CLIENT_NAME_MAX + 1];
+	char name[KF_NAME_MAX + 1];
 	int64_t id;
 	int rc;
 
-	if (kf_client_name_typed(a->pos[1], name, sizeof(name), &err) < 0)
+	if (kf_store_name_typed("client", a->pos[1], name, sizeof(name), &err) < 0)
 		return kf_cli_usage(cmd, "%s", err.msg);
 	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;
@@ -102,10 +102,10 @@ int kf_cmd_client_rename(struct kf_cli *cli, const struct kf_command *cmd, struc
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_client c;
 	struct kf_store *st;
-	char name[KF_CLIENT_NAME_MAX + 1];
+	char name[KF_NAME_MAX + 1];
 	int rc;
 
-	if (kf_client_name_typed(a->pos[2], name, sizeof(name), &err) < 0)
+	if (kf_store_name_typed("client", a->pos[2], name, sizeof(name), &err) < 0)
 		return kf_cli_usage(cmd, "%s", err.msg);
 	if ((rc = kf_cli_client(cli, a, &st, NULL, &c)) != KF_EXIT_OK)
 		return rc;

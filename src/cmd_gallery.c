@@ -51,8 +51,14 @@ int kf_cmd_gallery_import(struct kf_cli *cli, const struct kf_command *cmd, stru
 	struct kf_import_summary s;
 	struct kf_gallery g;
 	struct kf_store *st;
+	const char *name = kf_cli_opt(cmd, a, "name");
+	char typed[KF_NAME_MAX + 1];
 	int rc;
 
+	if (name && kf_store_name_typed("gallery", name, typed, sizeof(typed), &err) < 0)
+		return kf_cli_usage(cmd, "%s", err.msg);
+	if (name)
+		name = typed;
 	if ((rc = kf_cli_store(cli, &st)) != KF_EXIT_OK)
 		return rc;
 	if (!strncmp(a->pos[0], "s3://", 5)) {
@@ -60,12 +66,11 @@ int kf_cmd_gallery_import(struct kf_cli *cli, const struct kf_command *cmd, stru
 
 		if (kf_config_load(&cfg, NULL, &err) < 0)
 			return kf_cli_error(&err);
-		rc = kf_source_s3_import(st, &cfg, a->pos[0], kf_cli_opt(cmd, a, "name"), &s, &err);
+		rc = kf_source_s3_import(st, &cfg, a->pos[0], name, &s, &err);
 		kf_config_release(&cfg);
 		if (rc < 0)
 			return kf_cli_error(&err);
-	} else if (kf_source_folder_import(st, a->pos[0], kf_cli_opt(cmd, a, "name"), &s,
-					   &err) < 0) {
+	} else if (kf_source_folder_import(st, a->pos[0], name, &s, &err) < 0) {
 		return kf_cli_error(&err);
 	}
 	if (kf_store_gallery_get(st, s.gallery_id, &g, &err) < 0)

@@ -126,14 +126,14 @@ int kf_cmd_people_assign(struct kf_cli *cli, const struct kf_command *cmd, struc
 	struct kf_store *st;
 	size_t confirmed = 0, refs = 0;
 	double setting;
-	char *end, name[KF_CLIENT_NAME_MAX + 1];
+	char *end, name[KF_NAME_MAX + 1];
 	long cluster = strtol(a->pos[1], &end, 10);
 	int rc;
 
 	if (!*a->pos[1] || *end || cluster < 1 || cluster > 1000000)
 		return kf_cli_usage(cmd, "CLUSTER is a cluster id of 'kingface people' (1, 2, ...), "
 				    "not '%s'", a->pos[1]);
-	if (kf_client_name_typed(a->pos[2], name, sizeof(name), &err) < 0)
+	if (kf_store_name_typed("client", a->pos[2], name, sizeof(name), &err) < 0)
 		return kf_cli_usage(cmd, "%s", err.msg);
 	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
 		return rc;

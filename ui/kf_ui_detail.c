@@ -111,7 +111,7 @@ struct detail {
 	struct kf_ui_art_cache photo_art, face_art, ref_art;
 	/* a review waiting for the answer to a prompt */
 	int pick_what;
-	char assign_name[KF_CLIENT_NAME_MAX + 1];
+	char assign_name[KF_NAME_MAX + 1];
 	pid_t opener;			/* xdg-open running, 0: none */
 };
 
@@ -772,7 +772,7 @@ static unsigned enroll_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 
 	if (!*name || s->n == 0)
 		return KF_UI_NONE;
-	if (kf_client_name_typed(name, s->assign_name, sizeof(s->assign_name), &err) < 0) {
+	if (kf_store_name_typed("client", name, s->assign_name, sizeof(s->assign_name), &err) < 0) {
 		kf_ui_error(app, &err);
 		return KF_UI_REDRAW;
 	}

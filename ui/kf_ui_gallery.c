@@ -403,11 +403,11 @@ static unsigned add_answer(struct kf_ui_app *app, struct kf_ui_view *v, const ch
 {
 	struct gallery *s = (struct gallery *)v;
 	struct kf_err err = KF_ERR_INIT;
-	char typed[KF_CLIENT_NAME_MAX + 1];
+	char typed[KF_NAME_MAX + 1];
 
 	if (!*name)
 		return KF_UI_NONE;
-	if (kf_client_name_typed(name, typed, sizeof(typed), &err) < 0 ||
+	if (kf_store_name_typed("client", name, typed, sizeof(typed), &err) < 0 ||
 	    kf_store_client_add(app->store, s->gid, name = typed, NULL, NULL, &err) < 0) {
 		kf_ui_error(app, &err);
 		return KF_UI_REDRAW;

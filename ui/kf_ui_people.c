@@ -68,7 +68,7 @@ struct kf_ui_people {
 	int assign_cluster;
 	int64_t *assign_faces;
 	size_t nassign;
-	char assign_name[KF_CLIENT_NAME_MAX + 1];
+	char assign_name[KF_NAME_MAX + 1];
 	int assign_back;	/* asked on the cluster screen: back to the tab after */
 };
 
@@ -485,7 +485,7 @@ static unsigned assign_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 
 	if (!*name)
 		return KF_UI_NONE;
-	if (kf_client_name_typed(name, pe->assign_name, sizeof(pe->assign_name), &err) < 0 ||
+	if (kf_store_name_typed("client", name, pe->assign_name, sizeof(pe->assign_name), &err) < 0 ||
 	    kf_store_client_list(app->store, pe->gid, &cl, &ncl, &err) < 0) {
 		kf_ui_error(app, &err);
 		return KF_UI_REDRAW;

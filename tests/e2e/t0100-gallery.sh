@@ -50,6 +50,18 @@ test_expect_success 'changed, touched, removed and new files' '
 	kf photo list photos --status missing >out && test_grep out "2 photo(s) missing"
 '
 
+test_expect_success 'a folder imported under a name: importing it again without --name finds it' '
+	mkdir w && cp photos/sample1.jpg w/ &&
+	kf gallery import w --name "  Wedding 0412 " --json >out &&
+	jq -e ".name == \"Wedding 0412\" and .created" out &&
+	kf gallery import w --json >out && jq -e ".name == \"Wedding 0412\" and .created == false" out &&
+	kf gallery import w --name second >/dev/null &&
+	! kf gallery import w 2>err && test_grep err "both import" && test_grep err "--name" &&
+	test_expect_code_inline 2 kf gallery import w --name "   " &&
+	! kf gallery import w --name "$(printf "a\tb")" 2>err && test_grep err "control character" &&
+	kf gallery remove second --yes >/dev/null && kf gallery remove "Wedding 0412" --yes >/dev/null
+'
+
 test_expect_success 'the same name for another folder is refused with the fix' '
 	mkdir other && cp photos/sample1.jpg other/ &&
 	! kf gallery import other --name photos 2>err &&
