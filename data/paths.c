@@ -87,6 +87,13 @@ static int readable_by_others(const char *path)
 	return stat(path, &sb) == 0 && (sb.st_mode & (S_IRGRP | S_IROTH));
 }
 
+static int is_folder(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
 /* Append "<before>'<path>'<after>" to msg (size n, *len used so far), truncating. */
 static void append(char *msg, size_t n, size_t *len, const char *before, const char *path,
 		   const char *after)
@@ -108,7 +115,7 @@ int kf_paths_db_exposed(const char *db, char *msg, size_t n)
 
 	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", db, suffix[i]);
-		if (!readable_by_others(path))
+		if (!readable_by_others(path) || is_folder(path))	/* no database's */
 			continue;
 		if (!found++)
 			append(msg, n, &len, "", path, " is readable by other users; run: chmod 600");

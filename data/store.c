@@ -326,8 +326,13 @@ int kf_store_open(struct kf_store **out, const char *path, unsigned flags,
 	struct stat sb;
 
 	*out = NULL;
-	if (!(flags & KF_STORE_CREATE) && stat(path, &sb) != 0)
-		return kf_err_errno(err, KF_E_NOTFOUND, "cannot open database '%s'", path);
+	if (stat(path, &sb) != 0) {
+		if (!(flags & KF_STORE_CREATE))
+			return kf_err_errno(err, KF_E_NOTFOUND, "cannot open database '%s'", path);
+	} else if (S_ISDIR(sb.st_mode)) {
+		return kf_err_set(err, KF_E_INVALID, "'%s' is a folder, not a database file; pass "
+				  "a file with --db", path);
+	}
 	if ((flags & KF_STORE_CREATE) && !(flags & KF_STORE_READONLY) &&
 	    (rc = create_private(path, err)) < 0)
 		return rc;

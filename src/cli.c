@@ -144,9 +144,9 @@ int kf_cli_store(struct kf_cli *cli, struct kf_store **st)
 	if (!cli->store) {
 		if (kf_paths_db(cli->db_flag, path, sizeof(path), &err) < 0)
 			return kf_cli_error(&err);
-		kf_cli_warn_db(path);
 		if (kf_store_open(&cli->store, path, KF_STORE_CREATE, &err) < 0)
 			return kf_cli_error(&err);
+		kf_cli_warn_db(path);	/* a database's, not any file's */
 	}
 	*st = cli->store;
 	return KF_EXIT_OK;

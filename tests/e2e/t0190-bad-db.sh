@@ -2,9 +2,15 @@
 # Bad databases: not SQLite, SQLite but not ours, newer schema, read-only.
 . "$(dirname "$0")/lib.sh"
 
-test_expect_success 'a file that is not a database' '
-	echo "hello" >notdb && ! kf --db notdb gallery list 2>err &&
-	test_grep err "not a kingface database" && test "$(cat notdb)" = hello
+test_expect_success 'a file that is not a database: no warning about its mode, only why' '
+	echo "hello" >notdb && chmod 644 notdb && ! kf --db notdb gallery list 2>err &&
+	test_grep err "not a kingface database" && test "$(cat notdb)" = hello &&
+	test "$(wc -l <err)" = 1
+'
+
+test_expect_success 'a folder given as the database' '
+	mkdir adir && ! kf --db adir gallery list 2>err &&
+	test_grep err "'\''adir'\'' is a folder, not a database file" && test "$(wc -l <err)" = 1
 '
 
 test_expect_success 'an SQLite file of another program' '
