@@ -495,12 +495,16 @@ static void draw_face(struct detail *s, struct kf_ui_app *app, WINDOW *w, int *y
 	}
 	if (s->below && s->below[i].client_id && y < end) {
 		int on = kf_detail_matched_on(s->faces, s->n, i, s->below[i].client_id);
+		const char *name = kf_match_gallery_name(&s->mg, s->below[i].client_id);
+		double sim = s->below[i].similarity;
 
-		len = snprintf(line, sizeof(line), "    best other: %s %.1f",
-			       kf_match_gallery_name(&s->mg, s->below[i].client_id),
-			       (double)s->below[i].similarity);
-		if (on >= 0 && s->faces[i].nmatches == 0)	/* why it is not this face's */
-			snprintf(line + len, sizeof(line) - (size_t)len, " (on face %d)", on);
+		/* why it is not this face's: the face it is matched on; in short
+		 * when the panel is narrow */
+		if (on < 0 || s->faces[i].nmatches)
+			snprintf(line, sizeof(line), "    best other: %s %.1f", name, sim);
+		else if (snprintf(line, sizeof(line), "    best other: %s %.1f (on face %d)", name,
+				  sim, on) > 0 && kf_ui_width(line) > width)
+			snprintf(line, sizeof(line), "    other: %s %.1f (on face %d)", name, sim, on);
 		kf_ui_attr(app, w, KF_UI_S_DIM);
 		kf_ui_put(w, y++, x, width, line);
 		wattrset(w, A_NORMAL);
