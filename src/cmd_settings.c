@@ -6,6 +6,19 @@
 #include "data/settings.h"
 #include "src/cli.h"
 
+/* The usage error for an unknown key, naming the known ones. */
+static int unknown(const struct kf_command *cmd, const char *key)
+{
+	char keys[256];
+	size_t len = 0;
+
+	keys[0] = '\0';
+	for (const struct kf_setting_def *d = kf_settings; d->key && len < sizeof(keys); d++)
+		len += (size_t)snprintf(keys + len, sizeof(keys) - len, "%s%s",
+					d == kf_settings ? "" : ", ", d->key);
+	return kf_cli_usage(cmd, "no setting '%s' (the settings: %s)", key, keys);
+}
+
 int kf_cmd_settings_get(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
@@ -14,7 +27,7 @@ int kf_cmd_settings_get(struct kf_cli *cli, const struct kf_command *cmd, struct
 	int rc;
 
 	if (a->npos == 1 && !kf_settings_find(a->pos[0]))
-		return kf_cli_usage(cmd, "no setting '%s'", a->pos[0]);
+		return unknown(cmd, a->pos[0]);
 	if ((rc = kf_cli_store(cli, &st)) != KF_EXIT_OK)
 		return rc;
 	if (cli->json)
@@ -50,7 +63,7 @@ int kf_cmd_settings_set(struct kf_cli *cli, const struct kf_command *cmd, struct
 	int rc;
 
 	if (!kf_settings_find(a->pos[0]))
-		return kf_cli_usage(cmd, "no setting '%s' (see kingface settings get)", a->pos[0]);
+		return unknown(cmd, a->pos[0]);
 	if ((rc = kf_cli_store(cli, &st)) != KF_EXIT_OK)
 		return rc;
 	if (kf_settings_set(st, a->pos[0], a->pos[1], &err) < 0)

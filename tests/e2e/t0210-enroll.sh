@@ -57,7 +57,7 @@ test_expect_success 'settings: defaults, set, and the threshold setting is used'
 	kf status g | grep -E "threshold [0-9.]+ \(auto, [0-9]+ clients?: " &&
 	! kf settings set threshold 120 2>err && test_grep err "from 0 to 100 or auto" &&
 	! kf settings set threshold automatic 2>err && test_grep err "or auto" &&
-	! kf settings set colour blue 2>err &&
+	! kf settings set colour blue 2>err && test_grep err "the settings: threshold, max-faces" &&
 	kf settings set threshold 99.9 && test "$(kf settings get threshold)" = 99.9 &&
 	kf identify g photos/sample1.jpg --tiles off --json | jq -e ".threshold == 99.9" &&
 	kf status g --json | jq -e ".threshold.mode == \"set\" and .threshold.value == 99.9" &&
