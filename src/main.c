@@ -174,6 +174,9 @@ static int parse(const struct kf_command *cmd, int argc, char **argv, struct kf_
 			*help = 1;
 			continue;
 		}
+		if (arg[1] >= '0' && arg[1] <= '9')	/* a negative number */
+			return kf_cli_usage(cmd, "unknown option '%s' (to give a value that "
+					    "starts with '-', put -- before it)", arg);
 		if (arg[1] != '-')
 			return kf_cli_usage(cmd, "unknown option '%s'", arg);
 		name = arg + 2;

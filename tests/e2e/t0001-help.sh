@@ -36,7 +36,10 @@ test_expect_code 2 'a group word alone lists its subcommands' 'kf gallery'
 test_expect_success 'usage errors say what is wrong and where to look' '
 	! kf gallery list --frob 2>err &&
 	test_grep err "unknown option '\''--frob'\''" &&
-	test_grep err "kingface gallery list --help"
+	test_grep err "kingface gallery list --help" &&
+	! kf settings set cache-ttl-days -1 2>err && test_grep err "put -- before it" &&
+	! kf settings set cache-ttl-days -- -1 2>err && test_grep err "from 0 to 3650, not '\''-1'\''" &&
+	! kf worker extra 2>err && grep -qx "usage: kingface worker" err
 '
 
 test_expect_success '--version prints the version' '
