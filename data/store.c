@@ -245,6 +245,19 @@ static int user_version(struct kf_store *st, int *version, struct kf_err *err)
 	return rc == SQLITE_ROW ? KF_OK : kf_store_fail(st, rc, "read schema version", err);
 }
 
+int kf_store_data_version(struct kf_store *st, int64_t *version, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "PRAGMA data_version", err)) < 0)
+		return rc;
+	rc = sqlite3_step(s);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? KF_OK : kf_store_fail(st, rc, "read data version", err);
+}
+
 /* A database we did not create: it has tables but no user_version. */
 static int is_foreign(struct kf_store *st, int *foreign, struct kf_err *err)
 {

@@ -49,6 +49,11 @@ int kf_store_begin(struct kf_store *st, struct kf_err *err);
 int kf_store_commit(struct kf_store *st, struct kf_err *err);
 void kf_store_rollback(struct kf_store *st);
 
+/* A number that changes whenever another connection to the database (another
+ * process, a worker's own connection) commits a change: to see that what is
+ * shown is stale (SQLite's PRAGMA data_version). */
+int kf_store_data_version(struct kf_store *st, int64_t *version, struct kf_err *err);
+
 /* Milliseconds since the epoch (the clock the store writes). */
 int64_t kf_store_now_ms(void);
 

@@ -873,6 +873,21 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
+/* Has another connection committed since the last look (*version, -1 before
+ * the first)? An error to read it is no change. */
+static int data_changed(struct kf_ui_app *app, int64_t *version)
+{
+	struct kf_err err = KF_ERR_INIT;
+	int64_t v;
+	int changed;
+
+	if (kf_store_data_version(app->store, &v, &err) < 0)
+		return 0;
+	changed = *version >= 0 && v != *version;
+	*version = v;
+	return changed;
+}
+
 /* In headless mode, after wgetch() found nothing: has stdin ended? It has
  * when poll says it is readable or hung up yet nothing is left to read (a
  * closed pipe, a file or /dev/null at its end). */
@@ -928,7 +943,7 @@ int kf_ui_run(const struct kf_ui_opts *o, struct kf_err *err)
 	struct kf_ui_app app;
 	SCREEN *scr = NULL;
 	unsigned flags = KF_UI_REDRAW;
-	int64_t last_tick = 0, last_reload = 0;
+	int64_t last_tick = 0, last_reload = 0, last_look = 0, version = -1;
 	int rc;
 
 	memset(&app, 0, sizeof(app));
@@ -1022,6 +1037,13 @@ int kf_ui_run(const struct kf_ui_opts *o, struct kf_err *err)
 			flags |= pf;
 			if (app.top->screen->on_tick)
 				flags |= app.top->screen->on_tick(app.top, &app);
+		}
+		/* another process (a worker, the command line) changed the database:
+		 * the rows shown are reloaded, at most every KF_UI_LOOK_MS */
+		if (t - last_look >= KF_UI_LOOK_MS) {
+			if (data_changed(&app, &version) && t - last_reload >= KF_UI_LOOK_MS)
+				flags |= KF_UI_RELOAD;
+			last_look = t;
 		}
 	}
 	if (app.proc.run) {

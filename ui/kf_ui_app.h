@@ -27,6 +27,9 @@
 #include "ui/kf_ui_proc.h"
 
 #define KF_UI_TICK_MS 100
+/* How often the console looks whether another process changed the database
+ * (then the screen reloads its rows). */
+#define KF_UI_LOOK_MS 1000
 #define KF_UI_CTRL(c) ((c) & 0x1f)
 #define KF_UI_ESC 27
 

@@ -3,7 +3,8 @@
 # galleries, help, add a client and enroll her from a photo (Tab completion),
 # process in the background up to X/X, the Recognition tab against
 # `kingface recognition --json`, a client's photos, the face detail, a resize,
-# and --readonly refusing a delete. Each view's screen is printed at the end.
+# --readonly refusing a delete, and a change made by another process shown
+# without a key. Each view's screen is printed at the end.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-tmux.sh"
 
@@ -111,6 +112,11 @@ test_expect_success '--readonly refuses a delete (80x24)' '
 	test_grep screens/11-readonly "detector yunet" &&
 	test_grep screens/11-readonly "unknown faces)" &&
 	test "$(kf client list wedding --json | jq ".clients | length")" = 1
+'
+
+test_expect_success 'a change made by another process shows without a key' '
+	kf client add wedding Bia >/dev/null && wait_for ro "Bia" 5 &&
+	grep -E "^ *[0-9]+ photos: .* 2 clients" <(tm capture-pane -p -t ro)
 '
 
 test_expect_success 'NO_COLOR: the photo in shades of grey, no colour escapes' '
