@@ -232,44 +232,43 @@ void kf_store_rollback(struct kf_store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static int user_version(struct kf_store *st, int *version, struct kf_err *err)
+/* The integer a query of one row and column (a PRAGMA) gives; what names it in errors. */
+static int query_int(struct kf_store *st, const char *sql, const char *what, int64_t *v,
+		     struct kf_err *err)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = kf_store_prepare(st, &s, "PRAGMA user_version", err)) < 0)
+	if ((rc = kf_store_prepare(st, &s, sql, err)) < 0)
 		return rc;
 	rc = sqlite3_step(s);
-	*version = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	*v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? KF_OK : kf_store_fail(st, rc, "read schema version", err);
+	return rc == SQLITE_ROW ? KF_OK : kf_store_fail(st, rc, what, err);
+}
+
+static int user_version(struct kf_store *st, int *version, struct kf_err *err)
+{
+	int64_t v;
+	int rc = query_int(st, "PRAGMA user_version", "read schema version", &v, err);
+
+	*version = (int)v;
+	return rc;
 }
 
 int kf_store_data_version(struct kf_store *st, int64_t *version, struct kf_err *err)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = kf_store_prepare(st, &s, "PRAGMA data_version", err)) < 0)
-		return rc;
-	rc = sqlite3_step(s);
-	*version = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? KF_OK : kf_store_fail(st, rc, "read data version", err);
+	return query_int(st, "PRAGMA data_version", "read data version", version, err);
 }
 
 /* A database we did not create: it has tables but no user_version. */
 static int is_foreign(struct kf_store *st, int *foreign, struct kf_err *err)
 {
-	sqlite3_stmt *s;
-	int rc;
+	int64_t n;
+	int rc = query_int(st, "SELECT count(*) FROM sqlite_master", "read schema", &n, err);
 
-	if ((rc = kf_store_prepare(st, &s, "SELECT count(*) FROM sqlite_master", err)) < 0)
-		return rc;
-	rc = sqlite3_step(s);
-	*foreign = rc == SQLITE_ROW && sqlite3_column_int(s, 0) > 0;
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? KF_OK : kf_store_fail(st, rc, "read schema", err);
+	*foreign = n > 0;
+	return rc;
 }
 
 static int migrate(struct kf_store *st, int readonly, struct kf_err *err)
