@@ -257,16 +257,18 @@ int kf_cmd_client_faces(struct kf_cli *cli, const struct kf_command *cmd, struct
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_face_ref *refs;
+	struct kf_gallery g;
 	struct kf_client c;
 	struct kf_store *st;
 	size_t n;
 	int rc;
 	(void)cmd;
 
-	if ((rc = kf_cli_client(cli, a, &st, NULL, &c)) != KF_EXIT_OK)
+	if ((rc = kf_cli_client(cli, a, &st, &g, &c)) != KF_EXIT_OK)
 		return rc;
 	if (kf_store_face_list(st, c.id, &refs, &n, &err) < 0) {
 		kf_store_client_release(&c);
+		kf_store_gallery_release(&g);
 		return kf_cli_error(&err);
 	}
 	if (cli->json) {
@@ -302,15 +304,19 @@ int kf_cmd_client_faces(struct kf_cli *cli, const struct kf_command *cmd, struct
 		}
 		rc = kf_cli_print_json(cli, o);
 	} else {
-		if (n == 0)
-			fprintf(cli->out, "'%s' has no reference faces: kingface enroll GALLERY '%s' "
-				"PHOTO.jpg\n", c.name, c.name);
+		if (n == 0 && !strchr(c.name, '\''))
+			fprintf(cli->out, "'%s' has no reference faces: kingface enroll %s '%s' "
+				"PHOTO.jpg\n", c.name, kf_cli_gallery_arg(&g), c.name);
+		else if (n == 0)
+			fprintf(cli->out, "'%s' has no reference faces: kingface enroll %s %lld "
+				"PHOTO.jpg\n", c.name, kf_cli_gallery_arg(&g), (long long)c.id);
 		for (size_t i = 0; i < n; i++)
 			print_ref(cli, st, c.gallery_id, &refs[i]);
 		rc = KF_EXIT_OK;
 	}
 	kf_store_face_list_free(refs, n);
 	kf_store_client_release(&c);
+	kf_store_gallery_release(&g);
 	return rc;
 }
 

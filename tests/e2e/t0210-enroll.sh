@@ -31,7 +31,8 @@ test_expect_success 'no face, not an image, bad --face: clear errors, nothing st
 	! kf enroll g Bia photos/notes.jpg 2>err && test_grep err "not a JPEG or PNG file" &&
 	! kf enroll g Bia photos/sample1.jpg --face 7 --tiles off 2>err && test_grep err "has 3 faces" &&
 	! kf enroll g Nobody photos/sample1.jpg --face 0 2>err && test_grep err "no client" &&
-	test "$(kf client faces g Bia --json | jq ".faces | length")" = 0
+	test "$(kf client faces g Bia --json | jq ".faces | length")" = 0 &&
+	kf client faces g Bia >out && test_grep out "kingface enroll g '\''Bia'\'' PHOTO.jpg"
 '
 
 test_expect_success 'identify: the enrolled face matches, the others give the best below' '
