@@ -1,20 +1,24 @@
 /* kf_ui_galleries.c: the first screen: every gallery with its counts; Enter
- * opens one, p processes the selected one. */
+ * opens one, p processes the selected one, i imports a folder. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
+#include "data/source_folder.h"
 #include "data/store_gallery.h"
 #include "ui/kf_ui_app.h"
 #include "ui/kf_ui_list.h"
 
-enum { CMD_OPEN = 1, CMD_PROCESS };
+enum { CMD_OPEN = 1, CMD_PROCESS, CMD_IMPORT };
 
 static const struct kf_ui_binding keys[] = {
 	{ '\r', "Enter", "open", "open the gallery (clients, photos, recognition, jobs)", CMD_OPEN,
 	  0, 0 },
 	{ 'p', "p", "process", "process the gallery's photos in the background", CMD_PROCESS,
+	  KF_UI_WRITES, 0 },
+	{ 'i', "i", "import", "import a folder of photos as a gallery, or import it again to "
+	  "see what changed (path prompt, Tab completes; = kingface gallery import)", CMD_IMPORT,
 	  KF_UI_WRITES, 0 },
 	{ 0, NULL, NULL, NULL, 0, 0, 0 },
 };
@@ -25,6 +29,7 @@ struct galleries {
 	struct kf_gallery *rows;
 	size_t nrows;
 	size_t *idx;		/* rows matching the filter */
+	int64_t want;		/* select this gallery at the next reload (0: keep) */
 };
 
 static void refilter(struct galleries *s)
@@ -42,7 +47,7 @@ static void reload(struct kf_ui_view *v, struct kf_ui_app *app)
 {
 	struct galleries *s = (struct galleries *)v;
 	struct kf_err err = KF_ERR_INIT;
-	int64_t keep = s->list.n ? (int64_t)s->rows[s->idx[s->list.sel]].id : 0;
+	int64_t keep = s->want ? s->want : s->list.n ? (int64_t)s->rows[s->idx[s->list.sel]].id : 0;
 
 	kf_store_gallery_list_free(s->rows, s->nrows);
 	free(s->idx);
@@ -65,6 +70,7 @@ static void reload(struct kf_ui_view *v, struct kf_ui_app *app)
 	for (int64_t i = 0; i < s->list.n; i++)
 		if (s->rows[s->idx[i]].id == keep)
 			s->list.sel = i;
+	s->want = 0;
 	v->gallery_id = s->list.n ? s->rows[s->idx[s->list.sel]].id : 0;
 	snprintf(v->title, sizeof(v->title), "Galleries (%zu)", s->nrows);
 }
@@ -99,8 +105,40 @@ static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)
 		   "CLIENTS", "DONE/FAILED", "FACES", "TOSYNC");
 	wattrset(w, A_NORMAL);
 	kf_ui_list_draw(&s->list, app, w, 2, 0, LINES - 4 - 1, COLS, row, s,
-			"no galleries yet: kingface gallery import DIR --name NAME");
+			"no galleries yet: i imports a folder of photos");
 	v->gallery_id = s->list.n ? s->rows[s->idx[s->list.sel]].id : 0;
+}
+
+/* The folder typed at the import prompt: imported (as `kingface gallery
+ * import` without --name: the gallery of that folder, else a new one named
+ * after it), then selected. */
+static unsigned import_answer(struct kf_ui_app *app, struct kf_ui_view *v, const char *dir)
+{
+	struct galleries *s = (struct galleries *)v;
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_import_summary sum;
+	struct kf_gallery g;
+	char gone[64] = "", bad[64] = "";
+
+	if (!*dir)
+		return KF_UI_NONE;
+	kf_ui_busy(app, "Importing the folder…");
+	if (kf_source_folder_import(app->store, dir, NULL, &sum, &err) < 0 ||
+	    kf_store_gallery_get(app->store, sum.gallery_id, &g, &err) < 0) {
+		kf_ui_error(app, &err);
+		return KF_UI_REDRAW;
+	}
+	if (sum.removed)
+		snprintf(gone, sizeof(gone), ", %lld gone from the folder", (long long)sum.removed);
+	if (sum.failed)
+		snprintf(bad, sizeof(bad), ", %lld not images", (long long)sum.failed);
+	kf_ui_message(app, sum.failed > 0, "%s '%s': %lld added, %lld changed, %lld unchanged%s%s; "
+		      "p processes it", sum.created ? "created" : "updated", g.name,
+		      (long long)sum.added, (long long)sum.changed, (long long)sum.unchanged, gone,
+		      bad);
+	kf_store_gallery_release(&g);
+	s->want = sum.gallery_id;
+	return KF_UI_RELOAD;
 }
 
 static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
@@ -118,6 +156,10 @@ static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
 		return KF_UI_REDRAW;
 	case CMD_PROCESS:
 		return g ? kf_ui_process(app, g->id) : KF_UI_NONE;
+	case CMD_IMPORT:
+		kf_ui_prompt(app, "Import the photos of folder: ", "", kf_ui_complete_path,
+			     import_answer);
+		return KF_UI_REDRAW;
 	}
 	if (v->last_key == KEY_ENTER || v->last_key == '\n')
 		return on_key(v, app, CMD_OPEN);

@@ -3,8 +3,8 @@
 # galleries, help, add a client and enroll her from a photo (Tab completion),
 # process in the background up to X/X, the Recognition tab against
 # `kingface recognition --json`, a client's photos, the face detail, a resize,
-# --readonly refusing a delete, and a change made by another process shown
-# without a key. Each view's screen is printed at the end.
+# a folder imported, --readonly refusing a delete, and a change made by
+# another process shown without a key. Each view's screen is printed at the end.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-tmux.sh"
 
@@ -98,9 +98,24 @@ test_expect_success 'a resize to 60x20 and back re-lays the screen' '
 	! test -f kf.exit
 '
 
-test_expect_success 'q goes back to the galleries, then quits cleanly' '
+test_expect_success 'q goes back to the galleries' '
 	keys kf q && wait_for kf "SIMILARITY" && keys kf q && wait_for kf "1 Clients" &&
-	keys kf q && wait_for kf "Galleries (1)" && keys kf q && ended_ok kf
+	keys kf q && wait_for kf "Galleries (1)"
+'
+
+test_expect_success 'i imports a folder as a gallery, and again to see what changed' '
+	mkdir x2 && cp g/sample1.jpg x2/ && echo text >x2/notes.jpg &&
+	keys kf i && wait_for kf "folder:" && keys kf -l "x2" && keys kf Enter &&
+	wait_for kf "created '\''x2'\'': 2 added, 0 changed, 0 unchanged, 1 not images" &&
+	wait_for kf "Galleries (2)" && save kf 10-imported &&
+	grep -E "^ x2 +2 +0 +0/1 " screens/10-imported &&
+	kf gallery show x2 --json | jq -e ".photos == 2 and .failed == 1" &&
+	rm x2/notes.jpg && keys kf i && wait_for kf "folder:" && keys kf -l "x2" && keys kf Enter &&
+	wait_for kf "updated '\''x2'\'': 0 added, 0 changed, 1 unchanged, 1 gone from the folder"
+'
+
+test_expect_success 'q quits cleanly' '
+	keys kf q && ended_ok kf
 '
 
 CONSOLE_ENV=NO_COLOR=1 console ro 80x24 --readonly
