@@ -32,7 +32,7 @@ enum tab { T_CLIENTS, T_PHOTOS, T_RECOGNITION, T_JOBS, T_PEOPLE, NTABS };
 enum {
 	CMD_NEXT = 1, CMD_PREV, CMD_TAB1, CMD_TAB2, CMD_TAB3, CMD_TAB4, CMD_TAB5, CMD_OPEN,
 	CMD_PROCESS, CMD_ADD, CMD_REMOVE, CMD_ENROLL, CMD_REQUEUE, CMD_EXPORT, CMD_EXPORT_ALL,
-	CMD_PEOPLE_ASSIGN,
+	CMD_PEOPLE_ASSIGN, CMD_RENAME,
 };
 
 static const struct kf_ui_binding keys[] = {
@@ -48,6 +48,7 @@ static const struct kf_ui_binding keys[] = {
 	{ 'e', "e", "enroll", "enroll a face of the client from a photo file (Tab completes the path)",
 	  CMD_ENROLL, KF_UI_WRITES, M(T_CLIENTS) },
 	{ 'a', "a", "add", "add a client", CMD_ADD, KF_UI_WRITES, M(T_CLIENTS) },
+	{ 'n', "n", "rename", "rename the client", CMD_RENAME, KF_UI_WRITES, M(T_CLIENTS) },
 	{ 'd', "d", "remove", "remove the client and its enrolled faces (asks first)", CMD_REMOVE,
 	  KF_UI_WRITES, M(T_CLIENTS) },
 	{ 'x', "x", "export", "export the client's photos to a folder, with a manifest (= kingface "
@@ -102,7 +103,7 @@ struct gallery {
 	struct kf_enroll_file ef;
 	char enroll_path[4096];
 	int64_t enroll_client;
-	char enroll_name[128];
+	char enroll_name[KF_NAME_MAX + 1];
 	int enroll_pick;
 	/* export: the client (0: all) and the last folder */
 	int64_t export_client;
@@ -416,6 +417,23 @@ static unsigned add_answer(struct kf_ui_app *app, struct kf_ui_view *v, const ch
 	return KF_UI_RELOAD;
 }
 
+static unsigned rename_answer(struct kf_ui_app *app, struct kf_ui_view *v, const char *name)
+{
+	struct gallery *s = (struct gallery *)v;
+	struct kf_err err = KF_ERR_INIT;
+	char typed[KF_NAME_MAX + 1];
+
+	if (!*name || !strcmp(name, s->enroll_name))
+		return KF_UI_NONE;
+	if (kf_store_name_typed("client", name, typed, sizeof(typed), &err) < 0 ||
+	    kf_store_client_rename(app->store, s->enroll_client, typed, &err) < 0) {
+		kf_ui_error(app, &err);
+		return KF_UI_REDRAW;
+	}
+	kf_ui_message(app, 0, "renamed client '%s' to '%s'", s->enroll_name, typed);
+	return KF_UI_RELOAD;
+}
+
 static unsigned remove_answer(struct kf_ui_app *app, struct kf_ui_view *v, const char *a)
 {
 	struct gallery *s = (struct gallery *)v;
@@ -669,6 +687,13 @@ static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
 		return kf_ui_process(app, s->gid);
 	case CMD_ADD:
 		kf_ui_prompt(app, "New client's name: ", "", NULL, add_answer);
+		return KF_UI_REDRAW;
+	case CMD_RENAME:
+		if (!c)
+			return KF_UI_NONE;
+		s->enroll_client = c->id;
+		snprintf(s->enroll_name, sizeof(s->enroll_name), "%s", c->name);
+		kf_ui_prompt(app, "Rename the client to: ", c->name, NULL, rename_answer);
 		return KF_UI_REDRAW;
 	case CMD_REMOVE:
 		if (!c)

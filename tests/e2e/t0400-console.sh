@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The console: driven in tmux (private socket, no config), as a user would:
 # galleries, help, add a client and enroll her from a photo (Tab completion),
-# process in the background up to X/X, the Recognition tab against
+# rename her, process in the background up to X/X, the Recognition tab against
 # `kingface recognition --json`, a client's photos, the face detail, a resize,
 # a folder imported, --readonly refusing a delete, and a change made by
 # another process shown without a key. Each view's screen is printed at the end.
@@ -51,6 +51,15 @@ test_expect_success 'a adds a client, e enrolls her from a photo file with Tab c
 	keys kf Enter && wait_for kf "which?" 180 && keys kf Enter &&
 	wait_for kf "enrolled face 0" 60 && save kf 4-clients &&
 	grep -E "Ana +1 +0" screens/4-clients
+'
+
+test_expect_success 'n renames the client, the prompt holding her name' '
+	keys kf n && wait_for kf "Rename the client to: Ana" && keys kf -l " Souza" && keys kf Enter &&
+	wait_for kf "renamed client '\''Ana'\'' to '\''Ana Souza'\''" &&
+	kf client list wedding --json | jq -e "[.clients[].name] == [\"Ana Souza\"]" &&
+	keys kf n && wait_for kf "to: Ana Souza" &&
+	keys kf BSpace BSpace BSpace BSpace BSpace BSpace && keys kf Enter &&
+	wait_for kf "to '\''Ana'\''" && kf client list wedding --json | jq -e "[.clients[].name] == [\"Ana\"]"
 '
 
 test_expect_success 'p processes in the background up to X/X' '
