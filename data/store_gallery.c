@@ -94,6 +94,25 @@ int kf_store_gallery_create(struct kf_store *st, const char *name, const char *s
 	return KF_OK;
 }
 
+int kf_store_gallery_rename(struct kf_store *st, int64_t id, const char *name,
+			    struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, "UPDATE galleries SET name = ?2, updated_at = ?3 "
+				   "WHERE id = ?1", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, kf_store_now_ms());
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return kf_err_set(err, KF_E_EXISTS, "a gallery named '%s' already exists", name);
+	return rc == SQLITE_DONE ? KF_OK : kf_store_fail(st, rc, "rename gallery", err);
+}
+
 static int find_one(struct kf_store *st, int64_t id, const char *name, const char *ref,
 		    struct kf_gallery *out, struct kf_err *err)
 {

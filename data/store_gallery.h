@@ -55,6 +55,10 @@ int kf_store_gallery_source(struct kf_store *st, int64_t id, char **source,
 int kf_store_gallery_list(struct kf_store *st, struct kf_gallery **out, size_t *n,
 			  struct kf_err *err);
 
+/* Rename; KF_E_EXISTS when another gallery has the name. */
+int kf_store_gallery_rename(struct kf_store *st, int64_t id, const char *name,
+			    struct kf_err *err);
+
 /* Delete a gallery with its clients, photos, faces, matches, jobs and cache
  * entries, in one transaction. */
 int kf_store_gallery_remove(struct kf_store *st, int64_t id, struct kf_err *err);

@@ -168,6 +168,7 @@ int kf_cmd_sync(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_gallery_list(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_gallery_show(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_gallery_remove(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_gallery_rename(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_gallery_engine(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_gallery_detector(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_client_add(struct kf_cli *, const struct kf_command *, struct kf_args *);

@@ -144,6 +144,31 @@ int kf_cmd_gallery_list(struct kf_cli *cli, const struct kf_command *cmd, struct
 	return KF_EXIT_OK;
 }
 
+int kf_cmd_gallery_rename(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_gallery g;
+	struct kf_store *st;
+	char name[KF_NAME_MAX + 1];
+	int rc;
+
+	if (kf_store_name_typed("gallery", a->pos[1], name, sizeof(name), &err) < 0)
+		return kf_cli_usage(cmd, "%s", err.msg);
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+		return rc;
+	if ((rc = kf_store_gallery_rename(st, g.id, name, &err)) == KF_OK && cli->json) {
+		cJSON *o = cJSON_CreateObject();
+		kf_json_int(o, "id", g.id);
+		kf_json_str(o, "name", name);
+		kf_json_str(o, "oldName", g.name);
+		kf_cli_print_json(cli, o);
+	} else if (rc == KF_OK) {
+		fprintf(cli->out, "renamed gallery '%s' to '%s'\n", g.name, name);
+	}
+	kf_store_gallery_release(&g);
+	return rc < 0 ? kf_cli_error(&err) : KF_EXIT_OK;
+}
+
 int kf_cmd_gallery_show(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;

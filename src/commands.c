@@ -187,6 +187,9 @@ const struct kf_command kf_commands[] = {
 	{ "gallery list", "", "list galleries with their counts", NULL, 0, 0, NULL,
 	  kf_cmd_gallery_list },
 	{ "gallery show", "GALLERY", "show one gallery", NULL, 1, 1, NULL, kf_cmd_gallery_show },
+	{ "gallery rename", "GALLERY NEW_NAME", "rename a gallery",
+	  "Its photos, clients and results stay; importing its folder again without\n"
+	  "--name finds it under its new name.", 2, 2, NULL, kf_cmd_gallery_rename },
 	{ "gallery remove", "GALLERY", "remove a gallery and everything stored for it",
 	  "Removes the gallery's clients, enrolled faces, photos, detected faces, matches,\n"
 	  "jobs and cached results from the database (photo files are not touched).\n"

@@ -10,7 +10,7 @@
 #include "ui/kf_ui_app.h"
 #include "ui/kf_ui_list.h"
 
-enum { CMD_OPEN = 1, CMD_PROCESS, CMD_IMPORT };
+enum { CMD_OPEN = 1, CMD_PROCESS, CMD_IMPORT, CMD_RENAME };
 
 static const struct kf_ui_binding keys[] = {
 	{ '\r', "Enter", "open", "open the gallery (clients, photos, recognition, jobs)", CMD_OPEN,
@@ -20,6 +20,7 @@ static const struct kf_ui_binding keys[] = {
 	{ 'i', "i", "import", "import a folder of photos as a gallery, or import it again to "
 	  "see what changed (path prompt, Tab completes; = kingface gallery import)", CMD_IMPORT,
 	  KF_UI_WRITES, 0 },
+	{ 'n', "n", "rename", "rename the gallery", CMD_RENAME, KF_UI_WRITES, 0 },
 	{ 0, NULL, NULL, NULL, 0, 0, 0 },
 };
 
@@ -30,6 +31,7 @@ struct galleries {
 	size_t nrows;
 	size_t *idx;		/* rows matching the filter */
 	int64_t want;		/* select this gallery at the next reload (0: keep) */
+	int64_t renaming;	/* the gallery the rename prompt is for */
 };
 
 static void refilter(struct galleries *s)
@@ -141,6 +143,24 @@ static unsigned import_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 	return KF_UI_RELOAD;
 }
 
+static unsigned rename_answer(struct kf_ui_app *app, struct kf_ui_view *v, const char *name)
+{
+	struct galleries *s = (struct galleries *)v;
+	struct kf_err err = KF_ERR_INIT;
+	char typed[KF_NAME_MAX + 1];
+
+	if (!*name)
+		return KF_UI_NONE;
+	if (kf_store_name_typed("gallery", name, typed, sizeof(typed), &err) < 0 ||
+	    kf_store_gallery_rename(app->store, s->renaming, typed, &err) < 0) {
+		kf_ui_error(app, &err);
+		return KF_UI_REDRAW;
+	}
+	kf_ui_message(app, 0, "renamed the gallery to '%s'", typed);
+	s->want = s->renaming;
+	return KF_UI_RELOAD;
+}
+
 static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
 {
 	struct galleries *s = (struct galleries *)v;
@@ -156,6 +176,12 @@ static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
 		return KF_UI_REDRAW;
 	case CMD_PROCESS:
 		return g ? kf_ui_process(app, g->id) : KF_UI_NONE;
+	case CMD_RENAME:
+		if (!g)
+			return KF_UI_NONE;
+		s->renaming = g->id;
+		kf_ui_prompt(app, "Rename the gallery to: ", g->name, NULL, rename_answer);
+		return KF_UI_REDRAW;
 	case CMD_IMPORT:
 		kf_ui_prompt(app, "Import the photos of folder: ", "", kf_ui_complete_path,
 			     import_answer);

@@ -62,6 +62,16 @@ test_expect_success 'a folder imported under a name: importing it again without 
 	kf gallery remove second --yes >/dev/null && kf gallery remove "Wedding 0412" --yes >/dev/null
 '
 
+test_expect_success 'gallery rename: the results stay, the folder finds it under its new name' '
+	mkdir r && cp photos/sample1.jpg r/ && kf gallery import r >/dev/null &&
+	kf gallery rename r " Wedding 2026 " >out && test_grep out "renamed gallery '\''r'\'' to '\''Wedding 2026'\''" &&
+	kf gallery import r --json | jq -e ".name == \"Wedding 2026\" and .created == false" &&
+	! kf gallery rename "Wedding 2026" photos 2>err && test_grep err "already exists" &&
+	test_expect_code_inline 2 kf gallery rename "Wedding 2026" "" &&
+	kf gallery rename "Wedding 2026" r2 --json | jq -e ".name == \"r2\" and .oldName == \"Wedding 2026\"" &&
+	kf gallery remove r2 --yes >/dev/null
+'
+
 test_expect_success 'the same name for another folder is refused with the fix' '
 	mkdir other && cp photos/sample1.jpg other/ &&
 	! kf gallery import other --name photos 2>err &&

@@ -112,7 +112,7 @@ test_expect_success 'q goes back to the galleries' '
 	keys kf q && wait_for kf "Galleries (1)"
 '
 
-test_expect_success 'i imports a folder as a gallery, and again to see what changed' '
+test_expect_success 'i imports a folder as a gallery, and again to see what changed; n renames it' '
 	mkdir x2 && cp g/sample1.jpg x2/ && echo text >x2/notes.jpg &&
 	keys kf i && wait_for kf "folder:" && keys kf -l "x2" && keys kf Enter &&
 	wait_for kf "created '\''x2'\'': 2 added, 0 changed, 0 unchanged, 1 not images" &&
@@ -120,7 +120,9 @@ test_expect_success 'i imports a folder as a gallery, and again to see what chan
 	grep -E "^ x2 +2 +0 +0/1 " screens/10-imported &&
 	kf gallery show x2 --json | jq -e ".photos == 2 and .failed == 1" &&
 	rm x2/notes.jpg && keys kf i && wait_for kf "folder:" && keys kf -l "x2" && keys kf Enter &&
-	wait_for kf "updated '\''x2'\'': 0 added, 0 changed, 1 unchanged, 1 gone from the folder"
+	wait_for kf "updated '\''x2'\'': 0 added, 0 changed, 1 unchanged, 1 gone from the folder" &&
+	keys kf n && wait_for kf "Rename the gallery to: x2" && keys kf -l "y" && keys kf Enter &&
+	wait_for kf "renamed the gallery to '\''x2y'\''" && kf gallery show x2y >/dev/null
 '
 
 test_expect_success 'q quits cleanly' '
