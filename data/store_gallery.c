@@ -101,7 +101,7 @@ int kf_store_gallery_rename(struct kf_store *st, int64_t id, const char *name,
 	int rc;
 
 	if ((rc = kf_store_prepare(st, &s, "UPDATE galleries SET name = ?2, updated_at = ?3 "
-				   "WHERE id = ?1", err)) < 0)
+				   "WHERE id = ?1 AND platform_id IS NULL", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
@@ -110,7 +110,12 @@ int kf_store_gallery_rename(struct kf_store *st, int64_t id, const char *name,
 	sqlite3_finalize(s);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
 		return kf_err_set(err, KF_E_EXISTS, "a gallery named '%s' already exists", name);
-	return rc == SQLITE_DONE ? KF_OK : kf_store_fail(st, rc, "rename gallery", err);
+	if (rc != SQLITE_DONE)
+		return kf_store_fail(st, rc, "rename gallery", err);
+	if (sqlite3_changes(st->db) == 0)	/* the sync would take its name back */
+		return kf_err_set(err, KF_E_INVALID, "a pulled gallery takes its name from the "
+				  "platform at each sync: rename it there");
+	return KF_OK;
 }
 
 static int find_one(struct kf_store *st, int64_t id, const char *name, const char *ref,

@@ -55,7 +55,8 @@ int kf_store_gallery_source(struct kf_store *st, int64_t id, char **source,
 int kf_store_gallery_list(struct kf_store *st, struct kf_gallery **out, size_t *n,
 			  struct kf_err *err);
 
-/* Rename; KF_E_EXISTS when another gallery has the name. */
+/* Rename; KF_E_EXISTS when another gallery has the name, KF_E_INVALID for a
+ * pulled gallery (the platform's name comes back at each sync). */
 int kf_store_gallery_rename(struct kf_store *st, int64_t id, const char *name,
 			    struct kf_err *err);
 
