@@ -103,7 +103,11 @@ int kf_store_client_rename(struct kf_store *st, int64_t client_id, const char *n
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = kf_store_prepare(st, &s, "UPDATE clients SET name = ?2 WHERE id = ?1", err)) < 0)
+	/* not a client of the platform in a pulled gallery: the sync would take its
+	 * name back */
+	if ((rc = kf_store_prepare(st, &s, "UPDATE clients SET name = ?2 WHERE id = ?1 AND NOT "
+				   "(external_id IS NOT NULL AND (SELECT platform_id FROM galleries g "
+				   "WHERE g.id = gallery_id) IS NOT NULL)", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, client_id);
 	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
@@ -112,7 +116,12 @@ int kf_store_client_rename(struct kf_store *st, int64_t client_id, const char *n
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
 		return kf_err_set(err, KF_E_EXISTS,
 				  "the gallery already has a client named '%s'", name);
-	return rc == SQLITE_DONE ? KF_OK : kf_store_fail(st, rc, "rename client", err);
+	if (rc != SQLITE_DONE)
+		return kf_store_fail(st, rc, "rename client", err);
+	if (sqlite3_changes(st->db) == 0)
+		return kf_err_set(err, KF_E_INVALID, "a client of the platform takes its name from "
+				  "the platform at each sync: rename it there");
+	return KF_OK;
 }
 
 /* Run `sql` with ?1 = id and return the number of changed rows in *count. */

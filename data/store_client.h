@@ -38,7 +38,9 @@ int kf_store_client_find(struct kf_store *st, int64_t gallery_id, const char *re
 int kf_store_client_list(struct kf_store *st, int64_t gallery_id, struct kf_client **out,
 			 size_t *n, struct kf_err *err);
 
-/* Rename; KF_E_EXISTS when the new name is taken in the gallery. */
+/* Rename; KF_E_EXISTS when the new name is taken in the gallery, KF_E_INVALID
+ * for a client of the platform in a pulled gallery (its name comes back at
+ * each sync). */
 int kf_store_client_rename(struct kf_store *st, int64_t client_id, const char *name,
 			   struct kf_err *err);
 

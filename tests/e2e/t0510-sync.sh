@@ -25,7 +25,8 @@ test_expect_success 'pull: the platform gallery, its clients and its photos from
 	kf client list 1 --json | jq -e "[.clients[].name] == [\"Ana Souza\", \"Bruno Lima\", \"Carla Rocha\"]" &&
 	kf client list 1 --json | jq -e "[.clients[].externalId] == [\"1\", \"2\", \"3\"]" &&
 	test "$(pg_q "$URL" "SELECT count(*) FROM kingface_migrations")" = 2 &&
-	! kf gallery rename 1 other 2>err && test_grep err "takes its name from the platform"
+	! kf gallery rename 1 other 2>err && test_grep err "takes its name from the platform" &&
+	! kf client rename 1 "Ana Souza" Ana 2>err && test_grep err "takes its name from the platform"
 '
 
 test_expect_success 'enroll and process offline: the outbox holds the changes' '
