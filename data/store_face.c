@@ -7,6 +7,7 @@
 #include "core/alloc.h"
 #include "core/engine.h"
 #include "data/store_int.h"
+#include "data/store_photo.h"
 
 #define DESC_BYTES (KF_DESC_DIM * sizeof(float))
 
@@ -150,6 +151,24 @@ int kf_store_face_list(struct kf_store *st, int64_t client_id, struct kf_face_re
 	sqlite3_bind_int64(s, 1, client_id);
 	return kf_store_collect(st, s, sizeof(**out), read_row, release_any, (void **)out, n,
 				"list reference faces", err);
+}
+
+void kf_store_face_source(struct kf_store *st, int64_t gallery_id, const struct kf_face_ref *r,
+			  char *buf, size_t n)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_photo p;
+	char id[24];
+
+	snprintf(id, sizeof(id), "%lld", (long long)r->source_photo_id);
+	if (r->source_photo_id > 0 && kf_store_photo_find(st, gallery_id, id, &p, &err) == KF_OK) {
+		snprintf(buf, n, "%s, face %d", p.key, r->source_face_index);
+		kf_store_photo_release(&p);
+	} else if (r->source_photo_id > 0) {
+		snprintf(buf, n, "photo %s, face %d", id, r->source_face_index);
+	} else {
+		snprintf(buf, n, "%s", r->source_path ? r->source_path : "(enrolled on the platform)");
+	}
 }
 
 int kf_store_face_remove(struct kf_store *st, int64_t client_id, int64_t ref_id,

@@ -46,6 +46,12 @@ int kf_store_face_add(struct kf_store *st, const struct kf_face_ref *r, int64_t 
 int kf_store_face_list(struct kf_store *st, int64_t client_id, struct kf_face_ref **out,
 		       size_t *n, struct kf_err *err);
 
+/* Where reference r of a client of gallery_id was cut from, into buf (n
+ * bytes): the gallery photo's key and face ("bbt5.jpg, face 1"), the file's
+ * path, or "(enrolled on the platform)". */
+void kf_store_face_source(struct kf_store *st, int64_t gallery_id, const struct kf_face_ref *r,
+			  char *buf, size_t n);
+
 /* Remove one reference of the client (KF_E_NOTFOUND naming it when it is not
  * the client's) and drop the gallery's cached results. */
 int kf_store_face_remove(struct kf_store *st, int64_t client_id, int64_t ref_id,

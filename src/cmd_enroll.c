@@ -232,25 +232,14 @@ out:
 	return rc;
 }
 
-/* One reference, a line: where it was cut from (the gallery photo's key and
- * face, the file, or the platform when a machine there enrolled it). */
+/* One reference, a line: its id, its score, where it was cut from. */
 static void print_ref(struct kf_cli *cli, struct kf_store *st, int64_t gallery_id,
 		      const struct kf_face_ref *r)
 {
-	struct kf_err err = KF_ERR_INIT;
-	struct kf_photo p;
-	char id[24];
+	char src[4200];
 
-	fprintf(cli->out, "%5lld  score %.2f  ", (long long)r->id, r->score);
-	snprintf(id, sizeof(id), "%lld", (long long)r->source_photo_id);
-	if (r->source_photo_id > 0 && kf_store_photo_find(st, gallery_id, id, &p, &err) == KF_OK) {
-		fprintf(cli->out, "%s, face %d\n", p.key, r->source_face_index);
-		kf_store_photo_release(&p);
-	} else if (r->source_photo_id > 0) {
-		fprintf(cli->out, "photo %s, face %d\n", id, r->source_face_index);
-	} else {
-		fprintf(cli->out, "%s\n", r->source_path ? r->source_path : "(enrolled on the platform)");
-	}
+	kf_store_face_source(st, gallery_id, r, src, sizeof(src));
+	fprintf(cli->out, "%5lld  score %.2f  %s\n", (long long)r->id, r->score, src);
 }
 
 int kf_cmd_client_faces(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)

@@ -944,6 +944,7 @@ int kf_ui_run(const struct kf_ui_opts *o, struct kf_err *err)
 	SCREEN *scr = NULL;
 	unsigned flags = KF_UI_REDRAW;
 	int64_t last_tick = 0, last_reload = 0, last_look = 0, version = -1;
+	int stale = 0;		/* another process changed what is shown */
 	int rc;
 
 	memset(&app, 0, sizeof(app));
@@ -1008,6 +1009,7 @@ int kf_ui_run(const struct kf_ui_opts *o, struct kf_err *err)
 			if (app.top->screen->reload)
 				app.top->screen->reload(app.top, &app);
 			last_reload = now_ms();
+			stale = 0;
 		}
 		if (flags & KF_UI_CLEAR)
 			clearok(curscr, TRUE);
@@ -1041,10 +1043,11 @@ int kf_ui_run(const struct kf_ui_opts *o, struct kf_err *err)
 		/* another process (a worker, the command line) changed the database:
 		 * the rows shown are reloaded, at most every KF_UI_LOOK_MS */
 		if (t - last_look >= KF_UI_LOOK_MS) {
-			if (data_changed(&app, &version) && t - last_reload >= KF_UI_LOOK_MS)
-				flags |= KF_UI_RELOAD;
+			stale |= data_changed(&app, &version);
 			last_look = t;
 		}
+		if (stale && t - last_reload >= KF_UI_LOOK_MS)
+			flags |= KF_UI_RELOAD;
 	}
 	if (app.proc.run) {
 		struct kf_err werr = KF_ERR_INIT;

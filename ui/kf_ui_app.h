@@ -192,6 +192,8 @@ void kf_ui_complete_client(struct kf_ui_app *app, const char *in, char *out, siz
 /* Screens (one module each). */
 struct kf_ui_view *kf_ui_galleries_new(void);
 struct kf_ui_view *kf_ui_gallery_new(int64_t gallery_id, const char *name);
+/* A client's reference faces; d removes one. */
+struct kf_ui_view *kf_ui_refs_new(int64_t gallery_id, int64_t client_id, const char *name);
 struct kf_ui_view *kf_ui_client_photos_new(int64_t gallery_id, int64_t client_id,
 					   const char *name);
 struct kf_ui_view *kf_ui_detail_new(int64_t gallery_id, int64_t photo_id, int face_index);

@@ -32,7 +32,7 @@ enum tab { T_CLIENTS, T_PHOTOS, T_RECOGNITION, T_JOBS, T_PEOPLE, NTABS };
 enum {
 	CMD_NEXT = 1, CMD_PREV, CMD_TAB1, CMD_TAB2, CMD_TAB3, CMD_TAB4, CMD_TAB5, CMD_OPEN,
 	CMD_PROCESS, CMD_ADD, CMD_REMOVE, CMD_ENROLL, CMD_REQUEUE, CMD_EXPORT, CMD_EXPORT_ALL,
-	CMD_PEOPLE_ASSIGN, CMD_RENAME,
+	CMD_PEOPLE_ASSIGN, CMD_RENAME, CMD_REFS,
 };
 
 static const struct kf_ui_binding keys[] = {
@@ -49,6 +49,8 @@ static const struct kf_ui_binding keys[] = {
 	  CMD_ENROLL, KF_UI_WRITES, M(T_CLIENTS) },
 	{ 'a', "a", "add", "add a client", CMD_ADD, KF_UI_WRITES, M(T_CLIENTS) },
 	{ 'n', "n", "rename", "rename the client", CMD_RENAME, KF_UI_WRITES, M(T_CLIENTS) },
+	{ 'f', "f", "faces", "the client's reference faces, where each was cut from (d removes "
+	  "one)", CMD_REFS, 0, M(T_CLIENTS) },
 	{ 'd', "d", "remove", "remove the client and its enrolled faces (asks first)", CMD_REMOVE,
 	  KF_UI_WRITES, M(T_CLIENTS) },
 	{ 'x', "x", "export", "export the client's photos to a folder, with a manifest (= kingface "
@@ -264,7 +266,7 @@ static void client_row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x
 		   (long long)c->photos);
 	if (c->faces == 0 && !sel) {
 		kf_ui_attr(app, w, KF_UI_S_DIM);
-		kf_ui_put(w, y, x + nw + 2, 12, "   none (e)");
+		kf_ui_put(w, y, x + nw + 2, 12, "    none (e)");	/* over the 0 */
 	}
 }
 
@@ -687,6 +689,10 @@ static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
 		return kf_ui_process(app, s->gid);
 	case CMD_ADD:
 		kf_ui_prompt(app, "New client's name: ", "", NULL, add_answer);
+		return KF_UI_REDRAW;
+	case CMD_REFS:
+		if (c)
+			kf_ui_push(app, kf_ui_refs_new(s->gid, c->id, c->name));
 		return KF_UI_REDRAW;
 	case CMD_RENAME:
 		if (!c)

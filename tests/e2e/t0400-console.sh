@@ -3,8 +3,8 @@
 # galleries, help, add a client and enroll her from a photo (Tab completion),
 # rename her, process in the background up to X/X, the Recognition tab against
 # `kingface recognition --json`, a client's photos, the face detail, a resize,
-# a folder imported, --readonly refusing a delete, and a change made by
-# another process shown without a key. Each view's screen is printed at the end.
+# her reference faces and removing one, a folder imported, --readonly
+# refusing a delete, and a change made by another process shown without a key. Each view's screen is printed at the end.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-tmux.sh"
 
@@ -109,6 +109,18 @@ test_expect_success 'a resize to 60x20 and back re-lays the screen' '
 
 test_expect_success 'q goes back to the galleries' '
 	keys kf q && wait_for kf "SIMILARITY" && keys kf q && wait_for kf "1 Clients" &&
+	keys kf q && wait_for kf "Galleries (1)"
+'
+
+test_expect_success 'f lists the client'\''s reference faces, d removes one and the gallery is matched again' '
+	keys kf Enter && wait_for kf "1 Clients" && keys kf f && wait_for kf "Ana │ 1 reference face" &&
+	save kf 10-references && grep -E "^ +[0-9]+ +0\.[0-9]+  .*/g/sample1\.jpg$" screens/10-references &&
+	keys kf d && wait_for kf "Remove reference" && keys kf y &&
+	wait_for kf "removed reference" && wait_for kf "re-matched" &&
+	test "$(kf client faces wedding Ana --json | jq ".faces | length")" = 0 &&
+	test "$(kf status wedding --json | jq .matches)" = 0 &&
+	keys kf q && wait_match kf "Ana +0 +0" &&
+	kf enroll wedding Ana g/sample1.jpg --face 0 >/dev/null && wait_match kf "Ana +1 +[1-9]" &&
 	keys kf q && wait_for kf "Galleries (1)"
 '
 
