@@ -29,6 +29,8 @@ struct scan {
 	struct kf_import_summary *sum;
 	uint8_t *buf;			/* reused file buffer */
 	size_t cap;
+	char **unread;			/* key prefixes of the subfolders not read */
+	size_t nunread;
 };
 
 static int is_photo_name(const char *name)
@@ -170,6 +172,37 @@ static int one_file(struct scan *s, const char *path, const char *key, const str
 	return KF_OK;
 }
 
+/* Subfolder rel cannot be read: counted, and its photos left as they are. */
+static int unreadable(struct scan *s, const char *rel, struct kf_err *err)
+{
+	int why = errno;
+	char **grown = kf_realloc(s->unread, (s->nunread + 1) * sizeof(*s->unread));
+
+	if (!grown || !(grown[s->nunread] = kf_strdup(rel))) {
+		if (grown)
+			s->unread = grown;
+		return kf_err_set(err, KF_E_NOMEM, "out of memory");
+	}
+	s->unread = grown;
+	if (!s->nunread++)
+		snprintf(s->sum->unreadable_first, sizeof(s->sum->unreadable_first), "'%s': %s",
+			 rel, strerror(why));
+	s->sum->unreadable++;
+	return KF_OK;
+}
+
+/* Is key under one of the subfolders not read? */
+static int under_unread(const struct scan *s, const char *key)
+{
+	for (size_t i = 0; i < s->nunread; i++) {
+		size_t n = strlen(s->unread[i]);
+
+		if (!strncmp(key, s->unread[i], n) && key[n] == '/')
+			return 1;
+	}
+	return 0;
+}
+
 /* Walk dir (path on disk) whose key prefix is rel ("" at the top). */
 static int walk(struct scan *s, const char *dir, const char *rel, int depth, struct kf_err *err)
 {
@@ -180,7 +213,10 @@ static int walk(struct scan *s, const char *dir, const char *rel, int depth, str
 		return kf_err_set(err, KF_E_INVALID, "folder '%s' is nested more than %d deep",
 				  dir, MAX_DEPTH);
 	/* scandir sorts, so imports run in a stable order */
-	if ((n = scandir(dir, &names, NULL, alphasort)) < 0)
+	if ((n = scandir(dir, &names, NULL, alphasort)) < 0 && *rel &&
+	    (errno == EACCES || errno == EPERM))
+		return unreadable(s, rel, err);
+	if (n < 0)
 		return kf_err_errno(err, KF_E_IO, "cannot read folder '%s'", dir);
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
@@ -321,7 +357,7 @@ int kf_source_folder_import(struct kf_store *st, const char *dir, const char *na
 	if ((rc = walk(&s, source, "", 0, err)) < 0)
 		goto out;
 	for (size_t i = 0; i < s.nold; i++) {
-		if (s.seen[i] || s.old[i].missing)
+		if (s.seen[i] || s.old[i].missing || under_unread(&s, s.old[i].key))
 			continue;
 		if ((rc = kf_store_photo_set_missing(st, s.old[i].id, 1, err)) < 0)
 			goto out;
@@ -332,6 +368,9 @@ out:
 	if (rc < 0)
 		kf_store_rollback(st);
 	kf_store_photo_list_free(s.old, s.nold);
+	for (size_t i = 0; i < s.nunread; i++)
+		kf_free(s.unread[i]);
+	kf_free(s.unread);
 	kf_free(s.seen);
 	kf_free(s.buf);
 	return rc;

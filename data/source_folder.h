@@ -24,9 +24,16 @@ struct kf_import_summary {
 	int64_t added, changed, unchanged, removed;
 	int64_t skipped;	/* files that are not photos by name (or not regular) */
 	int64_t failed;		/* added or changed photos that cannot be read as images */
+	int64_t unreadable;	/* subfolders that cannot be read: their photos are left as
+				 * they were, not marked missing */
+	char unreadable_first[256];	/* the first one's key and why */
 };
 
-/* Import dir into the gallery called name (NULL: the gallery that imports
+/* A subfolder that cannot be read (its permissions) does not stop the import:
+ * it is counted in sum->unreadable and its photos stay as they were. The
+ * folder itself must be readable.
+ *
+ * Import dir into the gallery called name (NULL: the gallery that imports
  * from dir already, else a new one named after the folder). KF_E_EXISTS when
  * that gallery imports from another folder, or name is NULL and several
  * galleries import from dir; KF_E_NOTFOUND / KF_E_IO when dir is missing or

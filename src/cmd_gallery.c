@@ -87,6 +87,7 @@ int kf_cmd_gallery_import(struct kf_cli *cli, const struct kf_command *cmd, stru
 		kf_json_int(o, "unchanged", s.unchanged);
 		kf_json_int(o, "removed", s.removed);
 		kf_json_int(o, "skipped", s.skipped);
+		kf_json_int(o, "unreadable", s.unreadable);
 		kf_json_int(o, "failed", s.failed);
 		kf_json_int(o, "photos", g.photos);
 		kf_store_gallery_release(&g);
@@ -97,6 +98,10 @@ int kf_cmd_gallery_import(struct kf_cli *cli, const struct kf_command *cmd, stru
 	fprintf(cli->out, "  %lld added, %lld changed, %lld unchanged, %lld skipped (not photos)\n",
 		(long long)s.added, (long long)s.changed, (long long)s.unchanged,
 		(long long)s.skipped);
+	if (s.unreadable)
+		fprintf(cli->out, "  %lld folder(s) cannot be read, their photos left as they were: "
+			"%s%s\n", (long long)s.unreadable, s.unreadable_first,
+			s.unreadable > 1 ? ", ..." : "");
 	if (s.removed)
 		fprintf(cli->out, "  %lld photo(s) gone from the folder: kept with their results, "
 			"marked missing ('kingface photo list %s --status missing')\n",

@@ -120,7 +120,7 @@ static unsigned import_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_import_summary sum;
 	struct kf_gallery g;
-	char gone[64] = "", bad[64] = "";
+	char gone[64] = "", bad[64] = "", unread[64] = "";
 
 	if (!*dir)
 		return KF_UI_NONE;
@@ -134,10 +134,12 @@ static unsigned import_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 		snprintf(gone, sizeof(gone), ", %lld gone from the folder", (long long)sum.removed);
 	if (sum.failed)
 		snprintf(bad, sizeof(bad), ", %lld not images", (long long)sum.failed);
-	kf_ui_message(app, sum.failed > 0, "%s '%s': %lld added, %lld changed, %lld unchanged%s%s; "
-		      "p processes it", sum.created ? "created" : "updated", g.name,
+	if (sum.unreadable)
+		snprintf(unread, sizeof(unread), ", %lld folders not readable", (long long)sum.unreadable);
+	kf_ui_message(app, sum.failed || sum.unreadable, "%s '%s': %lld added, %lld changed, %lld "
+		      "unchanged%s%s%s; p processes it", sum.created ? "created" : "updated", g.name,
 		      (long long)sum.added, (long long)sum.changed, (long long)sum.unchanged, gone,
-		      bad);
+		      bad, unread);
 	kf_store_gallery_release(&g);
 	s->want = sum.gallery_id;
 	return KF_UI_RELOAD;

@@ -72,6 +72,31 @@ test_expect_success 'gallery rename: the results stay, the folder finds it under
 	kf gallery remove r2 --yes >/dev/null
 '
 
+# kingface as a user the permissions apply to (root reads any folder): nobody
+as_user() {
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp \
+			"$KINGFACE" --db "$TRASH/udb/k.db" "$@"
+	else
+		"$KINGFACE" --db "$TRASH/udb/k.db" "$@"
+	fi
+}
+
+test_expect_success 'a subfolder that cannot be read: the rest imported, its photos left as they were' '
+	if [ "$(id -u)" = 0 ] && ! { id nobody && command -v setpriv; } >/dev/null 2>&1; then
+		say "# skipped: root without a user nobody or setpriv"; return 0
+	fi &&
+	mkdir -p udb lock/day1 lock/private && cp photos/sample1.jpg lock/day1/ &&
+	cp photos/sample2.jpg lock/private/ &&
+	if [ "$(id -u)" = 0 ]; then chmod 0755 "$TRASH" && chown -R nobody udb lock; fi &&
+	as_user gallery import "$TRASH/lock" --json | jq -e ".added == 2 and .unreadable == 0" &&
+	chmod 000 lock/private && cp photos/sample3.jpg lock/day1/ &&
+	as_user gallery import "$TRASH/lock" >out; rc=$?; chmod 755 lock/private && test $rc = 0 &&
+	cat out && test_grep out "1 added" &&
+	test_grep out "1 folder(s) cannot be read, their photos left as they were: '\''private'\'': Permission denied" &&
+	as_user photo list lock --status missing --json | jq -e ".total == 0"
+'
+
 test_expect_success 'the same name for another folder is refused with the fix' '
 	mkdir other && cp photos/sample1.jpg other/ &&
 	! kf gallery import other --name photos 2>err &&
