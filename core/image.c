@@ -187,21 +187,19 @@ int kf_image_read_file(const char *path, uint8_t **buf, size_t *len, struct kf_e
 	}
 	if (fstat(fd, &st) != 0) {
 		rc = kf_err_errno(err, KF_E_IO, "cannot read '%s'", path);
-		close(fd);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {	/* a folder's size is no file's */
 		rc = kf_err_set(err, KF_E_INVALID, S_ISDIR(st.st_mode) ?
 				"'%s' is a folder, not an image file" :
 				"'%s' is not a file (a pipe or a device?)", path);
-		close(fd);
 		goto out;
 	}
 	if (!(f = fdopen(fd, "rb"))) {
 		rc = kf_err_errno(err, KF_E_IO, "cannot open '%s'", path);
-		close(fd);
 		goto out;
 	}
+	fd = -1;	/* f's now */
 	n = st.st_size > LONG_MAX ? LONG_MAX : (long)st.st_size;
 	if (n > KF_IMAGE_MAX_FILE) {
 		rc = kf_err_set(err, KF_E_UNSUPPORTED, "'%s': file too large (%ld bytes, at most %ld)",
@@ -225,6 +223,8 @@ out:
 	kf_free(data);
 	if (f)
 		fclose(f);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 

@@ -115,6 +115,17 @@ int kf_match_gallery_rematch(struct kf_store *st, int64_t gallery_id, float t, f
 	return rc;
 }
 
+int kf_match_gallery_refresh(struct kf_store *st, int64_t gallery_id, float *used,
+			     int64_t *faces, int64_t *matches, struct kf_err *err)
+{
+	double t;
+	int rc;
+
+	if ((rc = kf_settings_get(st, "threshold", &t, err)) < 0)
+		return rc;
+	return kf_match_gallery_rematch(st, gallery_id, (float)t, used, faces, matches, err);
+}
+
 float kf_match_gallery_threshold_why(const struct kf_match_gallery *g, float t, char *buf,
 				     size_t n)
 {

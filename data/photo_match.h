@@ -67,6 +67,10 @@ float kf_match_gallery_threshold_why(const struct kf_match_gallery *g, float t, 
  * may be NULL) get the threshold in force and the counts. */
 int kf_match_gallery_rematch(struct kf_store *st, int64_t gallery_id, float t, float *used,
 			     int64_t *faces, int64_t *matches, struct kf_err *err);
+/* The same at the threshold setting (what enroll, unenroll and removing a
+ * client do, on the command line and in the console). */
+int kf_match_gallery_refresh(struct kf_store *st, int64_t gallery_id, float *used,
+			     int64_t *faces, int64_t *matches, struct kf_err *err);
 
 /* The name of a client of the gallery, "?" when unknown. */
 const char *kf_match_gallery_name(const struct kf_match_gallery *g, int64_t client_id);

@@ -256,13 +256,10 @@ int kf_cli_rematch_after(struct kf_cli *cli, struct kf_store *st, const struct k
 {
 	struct kf_err err = KF_ERR_INIT;
 	int64_t faces = 0, matches = 0;
-	double t;
 	float used;
 	int rc;
 
-	if (kf_settings_get(st, "threshold", &t, &err) < 0 ||
-	    (rc = kf_match_gallery_rematch(st, g->id, (float)t, &used, &faces, &matches,
-					   &err)) < 0) {
+	if ((rc = kf_match_gallery_refresh(st, g->id, &used, &faces, &matches, &err)) < 0) {
 		kf_err_context(&err, "re-matching the gallery failed ('kingface rematch %s' does it "
 			       "again)", kf_cli_gallery_arg(g));
 		return kf_cli_error(&err);

@@ -4,10 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/alloc.h"
 #include "core/engine.h"
 #include "core/match_engine.h"
-#include "data/engines.h"
 #include "data/enroll.h"
 #include "data/store_client.h"
 #include "data/store_face.h"

@@ -6,7 +6,6 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
-#include "core/assign.h"
 #include "data/photo_match.h"
 #include "data/settings.h"
 #include "data/store_gallery.h"

@@ -220,6 +220,7 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct kf_search_hit below;
+		int on;		/* the face the best other client is matched on, or -1 */
 
 		if (kf_match_best_below(&mg, &faces[i], &below, &err) < 0) {
 			kf_cli_error(&err);
@@ -228,6 +229,7 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		for (size_t k = 0; k < rev[i].nrejected; k++)
 			if (rev[i].rejected[k] == below.client_id)
 				below.client_id = 0;	/* a person said no */
+		on = below.client_id ? kf_detail_matched_on(faces, n, i, below.client_id) : -1;
 		if (arr) {
 			cJSON *f = cJSON_CreateObject(), *m;
 
@@ -258,7 +260,6 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 								   faces[i].ambiguous[k].similarity));
 			if (below.client_id) {
 				cJSON *b = client_sim(&mg, below.client_id, below.similarity);
-				int on = kf_detail_matched_on(faces, n, i, below.client_id);
 
 				if (on >= 0)
 					kf_json_int(b, "matchedFace", on);
@@ -296,8 +297,6 @@ int kf_cmd_detail(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		if (rev[i].nrejected)
 			fputc(')', cli->out);
 		if (below.client_id) {
-			int on = kf_detail_matched_on(faces, n, i, below.client_id);
-
 			fprintf(cli->out, "  (best other: %s %.1f", kf_match_gallery_name(&mg,
 				below.client_id), below.similarity);
 			if (on >= 0 && faces[i].nmatches == 0)	/* why it is not this face's */

@@ -1,18 +1,16 @@
 /* kf_ui_enroll.c: enrolling a reference face from the console, shared by the
  * Clients tab (a photo file) and the face detail (a stored face): store the
- * reference, then re-search the gallery's stored faces (kf_store_rematch, no
- * photo decoded) so every view shows the new matches at once. And the Tab
+ * reference, then re-search the gallery's stored faces
+ * (kf_match_gallery_refresh, no photo decoded) so every view shows the new
+ * matches at once. And the Tab
  * completions of the prompts: a path, a client's name. */
 #include <stdio.h>
 #include <string.h>
 
-#include "core/assign.h"
 #include "data/paths.h"
 #include "data/photo_match.h"
-#include "data/settings.h"
 #include "data/store_client.h"
 #include "data/store_face.h"
-#include "data/store_result.h"
 #include "ui/kf_ui_app.h"
 
 unsigned kf_ui_enroll_commit(struct kf_ui_app *app, int64_t gallery_id, struct kf_face_ref *r,
@@ -20,16 +18,13 @@ unsigned kf_ui_enroll_commit(struct kf_ui_app *app, int64_t gallery_id, struct k
 {
 	struct kf_err err = KF_ERR_INIT;
 	int64_t id, faces = 0, matches = 0;
-	double t;
 
 	r->model = (char *)KF_ENGINE_MODEL;
 	if (kf_store_face_add(app->store, r, &id, &err) < 0) {
 		kf_ui_error(app, &err);
 		return KF_UI_REDRAW;
 	}
-	if (kf_settings_get(app->store, "threshold", &t, &err) < 0 ||
-	    kf_match_gallery_rematch(app->store, gallery_id, (float)t, NULL, &faces, &matches,
-				     &err) < 0) {
+	if (kf_match_gallery_refresh(app->store, gallery_id, NULL, &faces, &matches, &err) < 0) {
 		kf_err_context(&err, "enrolled %s for '%s', but re-matching failed", what, client);
 		kf_ui_error(app, &err);
 		return KF_UI_RELOAD;

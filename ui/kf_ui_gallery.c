@@ -411,11 +411,11 @@ static unsigned add_answer(struct kf_ui_app *app, struct kf_ui_view *v, const ch
 	if (!*name)
 		return KF_UI_NONE;
 	if (kf_store_name_typed("client", name, typed, sizeof(typed), &err) < 0 ||
-	    kf_store_client_add(app->store, s->gid, name = typed, NULL, NULL, &err) < 0) {
+	    kf_store_client_add(app->store, s->gid, typed, NULL, NULL, &err) < 0) {
 		kf_ui_error(app, &err);
 		return KF_UI_REDRAW;
 	}
-	kf_ui_message(app, 0, "added client '%s': e enrolls a face from a photo", name);
+	kf_ui_message(app, 0, "added client '%s': e enrolls a face from a photo", typed);
 	return KF_UI_RELOAD;
 }
 
@@ -441,7 +441,6 @@ static unsigned remove_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 	struct gallery *s = (struct gallery *)v;
 	struct kf_client_removed r;
 	struct kf_err err = KF_ERR_INIT;
-	double t;
 
 	(void)a;
 	/* its faces in a Rekognition collection first, or nothing (engines.h) */
@@ -456,8 +455,7 @@ static unsigned remove_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 		return KF_UI_REDRAW;
 	}
 	/* a face in doubt between it and another client may be the other's now */
-	if (kf_settings_get(app->store, "threshold", &t, &err) < 0 ||
-	    kf_match_gallery_rematch(app->store, s->gid, (float)t, NULL, NULL, NULL, &err) < 0) {
+	if (kf_match_gallery_refresh(app->store, s->gid, NULL, NULL, NULL, &err) < 0) {
 		kf_err_context(&err, "removed client '%s', but re-matching failed", s->enroll_name);
 		kf_ui_error(app, &err);
 		return KF_UI_RELOAD;

@@ -7,7 +7,6 @@
 
 #include "data/engines.h"
 #include "data/photo_match.h"
-#include "data/settings.h"
 #include "data/store_face.h"
 #include "ui/kf_ui_app.h"
 #include "ui/kf_ui_list.h"
@@ -90,7 +89,6 @@ static unsigned remove_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 	struct refs *s = (struct refs *)v;
 	struct kf_err err = KF_ERR_INIT;
 	int64_t faces = 0, matches = 0;
-	double t;
 	int rc;
 
 	(void)a;
@@ -100,9 +98,7 @@ static unsigned remove_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 		kf_ui_error(app, &err);
 		return KF_UI_RELOAD;
 	}
-	if (kf_settings_get(app->store, "threshold", &t, &err) < 0 ||
-	    (rc = kf_match_gallery_rematch(app->store, s->gid, (float)t, NULL, &faces, &matches,
-					   &err)) < 0) {
+	if ((rc = kf_match_gallery_refresh(app->store, s->gid, NULL, &faces, &matches, &err)) < 0) {
 		kf_err_context(&err, "removed reference %lld, but re-matching failed",
 			       (long long)s->removing);
 		kf_ui_error(app, &err);
