@@ -49,6 +49,11 @@ void kf_export_folder_name(const char *name, char *out, size_t n)
 		snprintf(out, n, "_");
 }
 
+const char *kf_export_kept_words(size_t kept)
+{
+	return kept == 1 ? "name taken by another file" : "names taken by other files";
+}
+
 /* RFC 4180 field; one that a spreadsheet would take for a formula gets a quote */
 static void csv_field(FILE *f, const char *s, int last)
 {

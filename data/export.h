@@ -53,6 +53,10 @@ struct kf_export_stats {
 	size_t kept;		/* of them, other files: left as they are */
 };
 
+/* What kept counts, in words: "name taken by another file", or the plural
+ * when kept != 1 (a static string). */
+const char *kf_export_kept_words(size_t kept);
+
 /* Export the gallery's results. Errors: KF_E_IO naming the path and the
  * reason (unwritable, full disk, a symlinked client folder), KF_E_NOTFOUND
  * for a photo file that is gone, the store's, the photo cache's. */

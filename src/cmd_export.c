@@ -57,8 +57,8 @@ int kf_cmd_export(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 			stats.clients, stats.clients == 1 ? "" : "s", o.dir, stats.linked,
 			stats.copied, stats.existing - stats.kept);
 		if (stats.kept)
-			fprintf(cli->out, ", %zu %s, named above", stats.kept, stats.kept == 1 ?
-				"name taken by another file" : "names taken by other files");
+			fprintf(cli->out, ", %zu %s, named above", stats.kept,
+				kf_export_kept_words(stats.kept));
 		fprintf(cli->out, "); manifest %s/manifest.csv\n", o.dir);
 		rc = KF_EXIT_OK;
 	}

@@ -77,11 +77,12 @@ int kf_cmd_status(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 			cJSON_AddNullToObject(o, "lastProcessedAt");
 		rc = kf_cli_print_json(cli, o);
 	} else {
-		fprintf(cli->out, "%s: %lld photos: %lld pending, %lld running, %lld done, "
-			"%lld failed, %lld dead; %lld faces, %lld matches\n", g.name,
-			(long long)g.photos, (long long)g.pending, (long long)g.running,
-			(long long)g.done, (long long)g.failed, (long long)g.dead, (long long)g.faces,
-			(long long)g.matches);
+		fprintf(cli->out, "%s: %lld photo%s: %lld pending, %lld running, %lld done, "
+			"%lld failed, %lld dead; %lld face%s, %lld match%s\n", g.name,
+			(long long)g.photos, g.photos == 1 ? "" : "s", (long long)g.pending,
+			(long long)g.running, (long long)g.done, (long long)g.failed, (long long)g.dead,
+			(long long)g.faces, g.faces == 1 ? "" : "s", (long long)g.matches,
+			g.matches == 1 ? "" : "es");
 		if (g.detector || !g.engine || !strcmp(g.engine, "local"))
 			fprintf(cli->out, "  detector %s\n", g.detector ? g.detector :
 				"none yet (the first results set it)");

@@ -945,6 +945,7 @@ int kf_ui_run(const struct kf_ui_opts *o, struct kf_err *err)
 	unsigned flags = KF_UI_REDRAW;
 	int64_t last_tick = 0, last_reload = 0, last_look = 0, version = -1;
 	int stale = 0;		/* another process changed what is shown */
+	unsigned keyed = 0;	/* a key asked for the next reload */
 	int rc;
 
 	memset(&app, 0, sizeof(app));
@@ -1006,11 +1007,14 @@ int kf_ui_run(const struct kf_ui_opts *o, struct kf_err *err)
 		int ch;
 
 		if (flags & KF_UI_RELOAD) {
+			app.background = !keyed;
 			if (app.top->screen->reload)
 				app.top->screen->reload(app.top, &app);
+			app.background = 0;
 			last_reload = now_ms();
 			stale = 0;
 		}
+		keyed = 0;
 		if (flags & KF_UI_CLEAR)
 			clearok(curscr, TRUE);
 		if (flags & (KF_UI_REDRAW | KF_UI_RELOAD | KF_UI_CLEAR))
@@ -1019,6 +1023,7 @@ int kf_ui_run(const struct kf_ui_opts *o, struct kf_err *err)
 		ch = wgetch(stdscr);
 		if (ch != ERR) {
 			flags = key(&app, ch);
+			keyed = flags & KF_UI_RELOAD;
 			if (flags & KF_UI_QUIT)
 				break;
 			if (flags & KF_UI_BACK) {

@@ -122,6 +122,10 @@ struct kf_ui_app {
 	int help_rows, help_shown;	/* its rows, and how many fit (draw_help) */
 	int color;			/* colours usable for the chrome */
 	int utf8;
+	/* The reload under way follows work done elsewhere (this console's
+	 * processing, another process), not a key: a screen may put off costly
+	 * work (the People tab's clustering). */
+	int background;
 };
 
 /* Push a new screen on top (it becomes visible); its reload is called. */

@@ -248,7 +248,7 @@ static void reload(struct kf_ui_view *v, struct kf_ui_app *app)
 	    grow(&s->jidx, s->njf + s->njd) < 0)
 		kf_ui_message(app, 1, "out of memory");
 	s->photos_stale = 1;
-	kf_ui_people_stale(s->people);
+	kf_ui_people_stale(s->people, app);
 	refilter(s);
 }
 
@@ -326,12 +326,13 @@ static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)
 
 	/* the counts and the threshold, each on two rows when the terminal is narrow */
 	if (s->have_g) {
-		snprintf(line, sizeof(line), "%lld photos: %lld done, %lld pending, %lld failed, "
-			 "%lld dead · %lld clients · %lld faces, %lld matches · detector %s",
-			 (long long)s->g.photos, (long long)s->g.done,
+		snprintf(line, sizeof(line), "%lld photo%s: %lld done, %lld pending, %lld failed, "
+			 "%lld dead · %lld client%s · %lld face%s, %lld match%s · detector %s",
+			 (long long)s->g.photos, s->g.photos == 1 ? "" : "s", (long long)s->g.done,
 			 (long long)(s->g.pending + s->g.running), (long long)s->g.failed,
-			 (long long)s->g.dead, (long long)s->g.clients, (long long)s->g.faces,
-			 (long long)s->g.matches, s->g.detector ? s->g.detector : "-");
+			 (long long)s->g.dead, (long long)s->g.clients, s->g.clients == 1 ? "" : "s",
+			 (long long)s->g.faces, s->g.faces == 1 ? "" : "s", (long long)s->g.matches,
+			 s->g.matches == 1 ? "" : "es", s->g.detector ? s->g.detector : "-");
 		y += kf_ui_wrap(w, y, 1, COLS - 2, line, y, y + 2) > 1 ? 2 : 1;
 	} else {
 		y++;
@@ -593,8 +594,8 @@ static unsigned export_answer(struct kf_ui_app *app, struct kf_ui_view *v, const
 		return KF_UI_REDRAW;
 	}
 	if (st.kept)	/* files that are not the photo hold some names: say so */
-		snprintf(kept, sizeof(kept), ", %zu %s: left as they are", st.kept, st.kept == 1 ?
-			 "name taken by another file" : "names taken by other files");
+		snprintf(kept, sizeof(kept), ", %zu %s: left as they are", st.kept,
+			 kf_export_kept_words(st.kept));
 	if (s->export_client)
 		snprintf(who, sizeof(who), "'%s'", s->export_name);
 	else

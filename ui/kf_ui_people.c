@@ -11,8 +11,11 @@
  * a y): kf_people_assign confirms its faces but those taken out, makes its
  * largest faces references and re-matches the gallery, in one transaction.
  *
- * Clustering runs on the UI thread when the tab is drawn after a reload, at
- * most every PEOPLE_BUSY_MS while photos are being processed. Before an
+ * Clustering runs on the UI thread when the tab is drawn after a reload: at
+ * once after a key; after work done elsewhere (photos processed here or by
+ * another process, which may write every second) when PEOPLE_BUSY_MS and ten
+ * times the last clustering's time have passed (clustering 20,000 faces takes
+ * about a second, and the console waits for it). Before an
  * assignment the clusters are read again and the cluster must hold the faces
  * shown, else nothing is assigned (cluster ids are ranks: they move when the
  * faces change). A crop is made when the selection moves to another face:
@@ -36,7 +39,7 @@
 #include "ui/kf_ui_people.h"
 
 #define PEOPLE_MIN_FACES 2	/* clusters listed: as `kingface people` */
-#define PEOPLE_BUSY_MS 5000	/* clustering again at most this often while processing */
+#define PEOPLE_BUSY_MS 5000	/* clustering again at most this often for work elsewhere */
 
 /* A face taken out of a cluster (x) for its assignment. */
 struct skip {
@@ -55,8 +58,10 @@ struct face_crop {
 struct kf_ui_people {
 	int64_t gid;
 	struct kf_people pp;
-	int loaded, stale;
-	int64_t loaded_ms;
+	int loaded;
+	int stale;		/* a key changed the faces: cluster again at once */
+	int behind;		/* work elsewhere did: again when due() */
+	int64_t loaded_ms, cost_ms;	/* when the last clustering began, its time */
 	char note[300];		/* why there are no clusters to show, "" */
 	int local;		/* the gallery has the local engine's descriptors */
 	size_t *idx;		/* listed clusters (index into pp.clusters) */
@@ -170,7 +175,7 @@ static void people_load(struct kf_ui_people *pe, struct kf_ui_app *app)
 	kf_store_people_release(&pe->pp);
 	memset(&pe->pp, 0, sizeof(pe->pp));
 	pe->loaded = 0;
-	pe->stale = 0;
+	pe->stale = pe->behind = 0;
 	pe->loaded_ms = now_ms();
 	pe->note[0] = '\0';
 	pe->local = 0;
@@ -196,6 +201,7 @@ static void people_load(struct kf_ui_people *pe, struct kf_ui_app *app)
 		return;
 	}
 	pe->loaded = 1;
+	pe->cost_ms = now_ms() - pe->loaded_ms;
 	if (!(pe->idx = calloc(pe->pp.nclusters + 1, sizeof(*pe->idx)))) {
 		kf_ui_message(app, 1, "out of memory");
 		return;
@@ -218,17 +224,19 @@ static void people_load(struct kf_ui_people *pe, struct kf_ui_app *app)
 	kf_ui_people_refilter(pe);
 }
 
-/* Load when stale (or never loaded), not more often than PEOPLE_BUSY_MS while
- * photos are processed. */
+/* May work elsewhere make the clusters again? */
+static int due(const struct kf_ui_people *pe)
+{
+	int64_t wait = 10 * pe->cost_ms > PEOPLE_BUSY_MS ? 10 * pe->cost_ms : PEOPLE_BUSY_MS;
+
+	return now_ms() - pe->loaded_ms >= wait;
+}
+
+/* Load when stale, or behind and due (a failed load waits for either). */
 static void people_fresh(struct kf_ui_people *pe, struct kf_ui_app *app)
 {
-	if (pe->loaded && !pe->stale)
-		return;
-	if (pe->loaded && app->proc.run && now_ms() - pe->loaded_ms < PEOPLE_BUSY_MS)
-		return;
-	if (!pe->loaded && !pe->stale && pe->note[0])
-		return;	/* failed: again at the next reload */
-	people_load(pe, app);
+	if (pe->stale || (pe->behind && due(pe)))
+		people_load(pe, app);
 }
 
 struct kf_ui_people *kf_ui_people_create(int64_t gallery_id)
@@ -262,9 +270,11 @@ void kf_ui_people_destroy(struct kf_ui_people *pe)
 	free(pe);
 }
 
-void kf_ui_people_stale(struct kf_ui_people *pe)
+void kf_ui_people_stale(struct kf_ui_people *pe, const struct kf_ui_app *app)
 {
-	if (pe)
+	if (pe && app->background)
+		pe->behind = 1;
+	else if (pe)
 		pe->stale = 1;
 }
 
@@ -644,7 +654,7 @@ static void cv_reload(struct kf_ui_view *v, struct kf_ui_app *app)
 	struct cluster_view *s = (struct cluster_view *)v;
 
 	/* a review in the face detail may have changed the clusters */
-	if (!s->opening && (!app->proc.run || now_ms() - s->pe->loaded_ms >= PEOPLE_BUSY_MS))
+	if (!s->opening && (!app->background || due(s->pe)))
 		people_load(s->pe, app);
 	s->opening = 0;
 	cv_relocate(s);

@@ -25,8 +25,9 @@ struct kf_ui_people *kf_ui_people_create(int64_t gallery_id);
 void kf_ui_people_destroy(struct kf_ui_people *pe);
 
 /* The clusters are read again at the next draw (after processing, a review,
- * an assignment): the gallery's reload calls it. */
-void kf_ui_people_stale(struct kf_ui_people *pe);
+ * an assignment): the gallery's reload calls it. When app->background says
+ * the change came from work elsewhere, at most every few seconds. */
+void kf_ui_people_stale(struct kf_ui_people *pe, const struct kf_ui_app *app);
 
 /* The list the tab's arrows move and `/` filters (by photo key). */
 struct kf_ui_list *kf_ui_people_list(struct kf_ui_people *pe);
