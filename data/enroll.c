@@ -1,7 +1,9 @@
 /* enroll.c: a reference face from a photo file (enroll.h). */
 #include "data/enroll.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -44,6 +46,32 @@ int kf_enroll_check(const struct kf_face *f, char *why, size_t n)
 		 side < KF_ENROLL_MIN_FACE_PX ? "small" : "uncertain", (double)side,
 		 (double)f->score, KF_ENROLL_MIN_FACE_PX, (double)KF_ENROLL_MIN_SCORE);
 	return 1;
+}
+
+int kf_enroll_pick(const struct kf_enroll_file *ef, const char *path, int64_t pick, int force,
+		   char *why, size_t n)
+{
+	const struct kf_face *f;
+	char gate[160];
+
+	if (ef->n == 0) {
+		snprintf(why, n, "no face found in '%s'", path);
+	} else if (pick < 0 && ef->n > 1) {
+		snprintf(why, n, "%zu faces found in '%s'", ef->n, path);
+		return KF_ENROLL_SEVERAL;
+	} else if (pick >= (int64_t)ef->n) {
+		snprintf(why, n, "--face %lld: '%s' has %zu face%s (0 to %zu)", (long long)pick, path,
+			 ef->n, ef->n == 1 ? "" : "s", ef->n - 1);
+	} else if ((f = &ef->faces[pick < 0 ? 0 : pick])->too_small) {
+		/* no descriptor: not even with force */
+		snprintf(why, n, "the face in '%s' is too small to recognise (%.0f px wide, needs %d); "
+			 "use a better photo", path, (double)f->box.width, KF_RECOGNIZABLE_MIN_FACE);
+	} else if (!force && kf_enroll_check(f, gate, sizeof(gate))) {
+		snprintf(why, n, "the face in '%s' is %s; use a better photo, or --force", path, gate);
+	} else {
+		return pick < 0 ? 0 : (int)pick;
+	}
+	return -1;
 }
 
 void kf_enroll_ref(const struct kf_enroll_file *ef, size_t i, const char *abs_path,
@@ -109,6 +137,23 @@ out:
 	if (rc < 0 && !strstr(err ? err->msg : "", path))
 		kf_err_context(err, "'%s'", path);
 	kf_free(buf);
+	return rc;
+}
+
+int kf_enroll_file_face(struct kf_store *st, struct kf_match_engine *me, int64_t gallery_id,
+			const struct kf_enroll_file *ef, size_t i, const char *path,
+			int64_t client_id, struct kf_face_ref *r, int64_t *id, struct kf_err *err)
+{
+	char abs_path[PATH_MAX];
+	int rc;
+
+	if (!realpath(path, abs_path))
+		snprintf(abs_path, sizeof(abs_path), "%s", path);
+	memset(r, 0, sizeof(*r));
+	kf_enroll_ref(ef, i, abs_path, r);
+	r->client_id = client_id;
+	rc = kf_enroll_store(st, me, gallery_id, ef, i, path, r, id, err);
+	r->source_path = NULL;	/* abs_path is gone */
 	return rc;
 }
 

@@ -33,7 +33,7 @@ struct scan {
 	size_t nunread;
 };
 
-static int is_photo_name(const char *name)
+int kf_source_is_photo_name(const char *name)
 {
 	const char *dot = strrchr(name, '.');
 
@@ -249,7 +249,7 @@ static int walk(struct scan *s, const char *dir, const char *rel, int depth, str
 			s->sum->skipped++;
 			continue;
 		}
-		if (!S_ISREG(sb.st_mode) || !is_photo_name(name)) {
+		if (!S_ISREG(sb.st_mode) || !kf_source_is_photo_name(name)) {
 			s->sum->skipped++;
 			continue;
 		}

@@ -44,6 +44,9 @@ int kf_source_folder_import(struct kf_store *st, const char *dir, const char *na
 /* MD5 hex (32 chars + NUL) of a file's bytes. */
 int kf_source_file_etag(const char *path, char out[33], struct kf_err *err);
 
+/* Is name a photo's by its extension (.jpg, .jpeg, .png in any case)? */
+int kf_source_is_photo_name(const char *name);
+
 /* MD5 hex (32 chars + NUL) of a buffer: a local photo's ETag. */
 void kf_source_md5_hex(const uint8_t *data, size_t len, char out[33]);
 

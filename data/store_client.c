@@ -83,6 +83,22 @@ int kf_store_client_find(struct kf_store *st, int64_t gallery_id, const char *re
 				 "no client '%s' in this gallery (see 'kingface client list')", ref);
 }
 
+int kf_store_client_named(struct kf_store *st, int64_t gallery_id, const char *name,
+			  struct kf_client *out, struct kf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = kf_store_prepare(st, &s, CLIENT_COLUMNS " WHERE c.gallery_id = ?1 AND "
+				   "c.name = ?2", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, gallery_id);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	return kf_store_find_one(st, s, read_row_any, out, "find client", err,
+				 "no client named '%s' in this gallery", name);
+}
+
 int kf_store_client_list(struct kf_store *st, int64_t gallery_id, struct kf_client **out,
 			 size_t *n, struct kf_err *err)
 {

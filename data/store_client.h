@@ -34,6 +34,11 @@ int kf_store_client_add(struct kf_store *st, int64_t gallery_id, const char *nam
 int kf_store_client_find(struct kf_store *st, int64_t gallery_id, const char *ref,
 			 struct kf_client *out, struct kf_err *err);
 
+/* Find a client of the gallery by its exact name only (a name of digits is
+ * not taken for an id). KF_E_NOTFOUND when there is none. */
+int kf_store_client_named(struct kf_store *st, int64_t gallery_id, const char *name,
+			  struct kf_client *out, struct kf_err *err);
+
 /* The gallery's clients with their counts, by name. */
 int kf_store_client_list(struct kf_store *st, int64_t gallery_id, struct kf_client **out,
 			 size_t *n, struct kf_err *err);

@@ -178,6 +178,7 @@ int kf_cmd_client_remove(struct kf_cli *, const struct kf_command *, struct kf_a
 int kf_cmd_enroll(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_client_faces(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_client_unenroll(struct kf_cli *, const struct kf_command *, struct kf_args *);
+int kf_cmd_client_import(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_identify(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_settings_get(struct kf_cli *, const struct kf_command *, struct kf_args *);
 int kf_cmd_settings_set(struct kf_cli *, const struct kf_command *, struct kf_args *);

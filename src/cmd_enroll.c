@@ -13,41 +13,15 @@
 #include "data/store_photo.h"
 #include "src/cli_engine.h"
 
-/* The face of image path to enroll: exactly one, or pick (--face N; -1 none).
- * Returns 0 with *picked, or 1 with why (n bytes) said on stderr, with the
- * list of faces when there are several. */
-static int pick_face(const char *path, const struct kf_enroll_file *ef, int64_t pick, int force,
-		     int alone, size_t *picked, char *why, size_t n)
+/* Say why an image gave no face to enroll on stderr, with the list of its
+ * faces ef when there were several. */
+static void say_not_enrolled(const struct kf_enroll_file *ef, const char *why, int several)
 {
-	const struct kf_face *f = NULL;	/* the face picked, once it is in range */
-	char gate[160];
-
-	if (ef->n == 0) {
-		snprintf(why, n, "no face found in '%s'", path);
-	} else if (pick < 0 && ef->n > 1) {
-		snprintf(why, n, "%zu faces found in '%s'; choose one with --face N%s", ef->n, path,
-			 alone ? "" : ", enrolling it alone");
-		fprintf(stderr, "kingface: %s:\n", why);
-		for (size_t i = 0; i < ef->n; i++)
-			fprintf(stderr, "  --face %zu  score %.3f  at %.0f,%.0f  %.0fx%.0f px\n", i,
-				ef->faces[i].score, ef->faces[i].box.x, ef->faces[i].box.y,
-				ef->faces[i].box.width, ef->faces[i].box.height);
-		return 1;
-	} else if (pick >= (int64_t)ef->n) {
-		snprintf(why, n, "--face %lld: '%s' has %zu face%s (0 to %zu)", (long long)pick, path,
-			 ef->n, ef->n == 1 ? "" : "s", ef->n - 1);
-	} else if ((f = &ef->faces[pick < 0 ? 0 : pick])->too_small) {
-		/* no descriptor: not even with --force */
-		snprintf(why, n, "the face in '%s' is too small to recognise (%.0f px wide, needs %d); "
-			 "use a better photo", path, (double)f->box.width, KF_RECOGNIZABLE_MIN_FACE);
-	} else if (!force && kf_enroll_check(f, gate, sizeof(gate))) {
-		snprintf(why, n, "the face in '%s' is %s; use a better photo, or --force", path, gate);
-	} else {
-		*picked = pick < 0 ? 0 : (size_t)pick;
-		return 0;
-	}
-	fprintf(stderr, "kingface: %s\n", why);
-	return 1;
+	fprintf(stderr, "kingface: %s%s\n", why, several ? ":" : "");
+	for (size_t i = 0; several && i < ef->n; i++)
+		fprintf(stderr, "  --face %zu  score %.3f  at %.0f,%.0f  %.0fx%.0f px\n", i,
+			ef->faces[i].score, ef->faces[i].box.x, ef->faces[i].box.y,
+			ef->faces[i].box.width, ef->faces[i].box.height);
 }
 
 static cJSON *ref_json(const char *image, int64_t id, const struct kf_face_ref *r, int padded)
@@ -70,11 +44,19 @@ static cJSON *ref_json(const char *image, int64_t id, const struct kf_face_ref *
 	return o;
 }
 
-/* Enroll the face of each IMAGE (a file that fails is said and skipped, the
- * others enrolled), face pick (--face N, -1 none): with detector o's engine
- * e, engine me. *enrolled counts
- * them; with --json an object each into the arrays "enrolled" and "failed"
- * of out. */
+static cJSON *failed_json(const char *image, const char *why)
+{
+	cJSON *f = cJSON_CreateObject();
+
+	kf_json_str(f, "image", image);
+	kf_json_str(f, "error", why);
+	return f;
+}
+
+/* Enroll the face of each IMAGE for client c (a file that fails is said and
+ * skipped, the others enrolled): face pick (--face N, -1 none) found with
+ * detector o of e, the reference made by me. *enrolled counts them; with
+ * --json an object each into the arrays "enrolled" and "failed" of out. */
 static int enroll_files(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a,
 			struct kf_store *st, const struct kf_gallery *g, const struct kf_client *c,
 			struct kf_engine *e, const struct kf_detect_opts *o,
@@ -83,46 +65,36 @@ static int enroll_files(struct kf_cli *cli, const struct kf_command *cmd, struct
 	cJSON *ok = out ? cJSON_AddArrayToObject(out, "enrolled") : NULL;
 	cJSON *bad = out ? cJSON_AddArrayToObject(out, "failed") : NULL;
 	int force = kf_cli_opt(cmd, a, "force") != NULL, failed = 0;
+	const char *how = a->npos == 3 ? "choose one with --face N"
+				       : "choose one with --face N, enrolling it alone";
 
 	for (int k = 2; k < a->npos; k++) {
 		struct kf_err err = KF_ERR_INIT;
 		struct kf_enroll_file ef = { 0 };
 		struct kf_face_ref r;
 		const char *path = a->pos[k];
-		char abs_path[4096], why[512];
-		size_t picked = 0;
+		char why[512];
 		int64_t id = 0;
+		int i = -1;
 
-		memset(&r, 0, sizeof(r));
-		if (!realpath(path, abs_path))
-			snprintf(abs_path, sizeof(abs_path), "%s", path);
-		if (kf_enroll_detect(e, o, path, &ef, &err) < 0) {
-			if (!strstr(err.msg, path))
-				kf_err_context(&err, "'%s'", path);
-			kf_cli_error(&err);
-			snprintf(why, sizeof(why), "%s", err.msg);
-		} else if (!pick_face(path, &ef, pick, force, a->npos == 3, &picked, why,
-				      sizeof(why))) {
-			kf_enroll_ref(&ef, picked, abs_path, &r);
-			r.client_id = c->id;
-			if (kf_enroll_store(st, me, g->id, &ef, picked, path, &r, &id, &err) == KF_OK) {
-				why[0] = '\0';
-				++*enrolled;
-			} else {
-				kf_cli_error(&err);
+		if (kf_enroll_detect(e, o, path, &ef, &err) == KF_OK &&
+		    (i = kf_enroll_pick(&ef, path, pick, force, why, sizeof(why))) >= 0 &&
+		    kf_enroll_file_face(st, me, g->id, &ef, (size_t)i, path, c->id, &r, &id, &err) < 0)
+			i = -1;
+		if (i == KF_ENROLL_SEVERAL)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), "; %s", how);
+		if (i < 0) {
+			if (err.code)
 				snprintf(why, sizeof(why), "%s", err.msg);
-			}
-		}
-		if (why[0])
+			say_not_enrolled(&ef, why, i == KF_ENROLL_SEVERAL);
 			failed++;
-		if (out && why[0]) {
-			cJSON *f = cJSON_CreateObject();
-			kf_json_str(f, "image", path);
-			kf_json_str(f, "error", why);
-			cJSON_AddItemToArray(bad, f);
+			if (out)
+				cJSON_AddItemToArray(bad, failed_json(path, why));
 		} else if (out) {
+			++*enrolled;
 			cJSON_AddItemToArray(ok, ref_json(path, id, &r, ef.pad > 0));
-		} else if (!why[0]) {
+		} else {
+			++*enrolled;
 			fprintf(cli->out, "enrolled face %d of '%s' for '%s' (reference %lld; %lld in "
 				"all)%s\n", r.source_face_index, path, c->name, (long long)id,
 				(long long)(c->faces + *enrolled),
@@ -226,6 +198,176 @@ out:
 	kf_engine_free(e);
 	kf_store_photo_release(&p);
 	kf_store_client_release(&c);
+	kf_store_gallery_release(&g);
+	return rc;
+}
+
+/* What `client import` did, all groups together. */
+struct import_counts {
+	int64_t clients, created;		/* clients with references, of them new */
+	int64_t enrolled, already, failed;	/* photos */
+};
+
+/* A group's photos as they are enrolled: said on stderr when they fail,
+ * into the group's arrays with --json. */
+struct import_photos {
+	cJSON *enrolled, *already, *failed;	/* NULL without --json */
+};
+
+static void import_photo(void *ctx, const char *path, int64_t id, const struct kf_face_ref *r,
+			 const struct kf_enroll_file *ef, const char *why)
+{
+	struct import_photos *p = ctx;
+
+	if (why)	/* several faces is the only failure that leaves more than one */
+		say_not_enrolled(ef, why, ef->n > 1);
+	if (!p->enrolled)
+		return;
+	if (why)
+		cJSON_AddItemToArray(p->failed, failed_json(path, why));
+	else if (id)
+		cJSON_AddItemToArray(p->enrolled, ref_json(path, id, r, ef->pad > 0));
+	else
+		cJSON_AddItemToArray(p->already, cJSON_CreateString(path));
+}
+
+/* Enroll group gr (kf_enroll_import_group) and say what came of it: a line
+ * on stdout when something was enrolled or failed, or an object into arr
+ * with --json. */
+static void import_group(struct kf_cli *cli, struct kf_store *st, int64_t gallery_id,
+			 struct kf_enroll_import *im, const struct kf_enroll_group *gr, cJSON *arr,
+			 struct import_counts *t)
+{
+	struct kf_enroll_import_result res;
+	struct import_photos p = { NULL, NULL, NULL };
+	const struct kf_client *c = &res.client;
+	cJSON *j = NULL;
+
+	if (arr) {
+		cJSON_AddItemToArray(arr, j = cJSON_CreateObject());
+		kf_json_str(j, "name", gr->client);
+		p.enrolled = cJSON_AddArrayToObject(j, "enrolled");
+		p.already = cJSON_AddArrayToObject(j, "alreadyEnrolled");
+		p.failed = cJSON_AddArrayToObject(j, "failed");
+	}
+	im->ctx = &p;
+	kf_enroll_import_group(st, gallery_id, im, gr, &res);
+	if (res.why[0])
+		fprintf(stderr, "kingface: %s\n", res.why);
+	else if (gr->why)	/* an unreadable subfolder beside a photo of that name */
+		fprintf(stderr, "kingface: %s\n", gr->why);
+	t->clients += c->id != 0;
+	t->created += res.created;
+	t->enrolled += res.enrolled;
+	t->already += res.already;
+	t->failed += res.failed;
+	if (j) {
+		if (c->id)
+			kf_json_int(j, "clientId", c->id);
+		else
+			cJSON_AddNullToObject(j, "clientId");
+		kf_json_str(j, "clientName", c->id ? c->name : NULL);
+		cJSON_AddBoolToObject(j, "created", res.created);
+		kf_json_int(j, "references", c->faces + res.enrolled);
+		kf_json_str(j, "error", res.why[0] ? res.why : NULL);
+	} else if (res.why[0]) {
+		/* said above */
+	} else if (!c->id) {
+		fprintf(cli->out, "%s: not added, %s enrolled (said above)\n", gr->client,
+			gr->n == 1 ? "its photo was not" : "none of its photos was");
+	} else if (res.enrolled || res.failed) {	/* not a client already enrolled */
+		fprintf(cli->out, "%s%s: %lld enrolled", c->name, res.created ? " (new client)" : "",
+			(long long)res.enrolled);
+		if (res.already)
+			fprintf(cli->out, ", %lld already enrolled", (long long)res.already);
+		if (res.failed)
+			fprintf(cli->out, ", %lld failed (said above)", (long long)res.failed);
+		fprintf(cli->out, "; %lld reference%s in all\n", (long long)(c->faces + res.enrolled),
+			c->faces + res.enrolled == 1 ? "" : "s");
+	}
+	kf_store_client_release(&res.client);
+}
+
+int kf_cmd_client_import(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_gallery g = { 0 };
+	struct kf_store *st = NULL;
+	struct kf_match_engine me = { NULL, NULL };
+	struct kf_engine *local = NULL, *e = NULL;
+	struct kf_detect_opts dopts;
+	struct kf_enroll_group *groups = NULL;
+	struct import_counts t = { 0 };
+	const char *dir = a->pos[1], *engine;
+	size_t ng = 0;
+	cJSON *o = NULL, *arr = NULL;
+	int rc, rc2;
+
+	if ((rc = kf_cli_detect_opts(cmd, a, &dopts)) != KF_EXIT_OK)
+		return rc;
+	if (kf_enroll_groups(dir, &groups, &ng, &err) < 0)
+		return kf_cli_error(&err);
+	if (ng == 0) {
+		kf_err_set(&err, KF_E_NOTFOUND, "no reference photo in '%s': put a photo named "
+			   "after each client there, or a folder of photos for each client", dir);
+		rc = kf_cli_error(&err);
+		goto out;
+	}
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK ||
+	    (rc = kf_cli_detector(cmd, a, st, &g, 0, &dopts)) != KF_EXIT_OK ||
+	    (rc = kf_cli_engine_name(cli, cmd, a, st, &g, 1, &engine)) != KF_EXIT_OK ||
+	    (rc = kf_cli_load_engine(cli, &dopts, &e)) != KF_EXIT_OK)
+		goto out;
+	if (!strcmp(engine, KF_MATCH_ENGINE_LOCAL))
+		kf_match_engine_local(&me, NULL);
+	else if ((rc = kf_cli_engine_open(cli, engine, &dopts, &local, &me)) != KF_EXIT_OK)
+		goto out;
+	if (cli->json) {
+		o = cJSON_CreateObject();
+		kf_json_int(o, "galleryId", g.id);
+		kf_json_str(o, "engine", engine);
+		kf_json_str(o, "dir", dir);
+		arr = cJSON_AddArrayToObject(o, "clients");
+	}
+	{
+		struct kf_enroll_import im = {
+			e, &dopts, &me, kf_cli_opt(cmd, a, "force") != NULL,
+			"enroll one with 'kingface enroll GALLERY CLIENT IMAGE --face N'",
+			import_photo, NULL
+		};
+
+		for (size_t i = 0; i < ng; i++)
+			import_group(cli, st, g.id, &im, &groups[i], arr, &t);
+	}
+	rc = t.failed ? KF_EXIT_ERROR : KF_EXIT_OK;
+	if (o) {
+		kf_json_int(o, "clientsWithReferences", t.clients);
+		kf_json_int(o, "created", t.created);
+		kf_json_int(o, "enrolled", t.enrolled);
+		kf_json_int(o, "alreadyEnrolled", t.already);
+		kf_json_int(o, "failed", t.failed);
+	} else {
+		fprintf(cli->out, "imported '%s': %lld client%s (%lld new); photos: %lld enrolled, "
+			"%lld already enrolled, %lld failed%s\n", dir, (long long)t.clients,
+			t.clients == 1 ? "" : "s", (long long)t.created, (long long)t.enrolled,
+			(long long)t.already, (long long)t.failed, t.failed ? " (said above)" : "");
+	}
+	if (t.enrolled && (rc2 = kf_cli_rematch_after(cli, st, &g, o)) != KF_EXIT_OK)
+		rc = rc2;
+	else if (!t.enrolled && o)
+		cJSON_AddNullToObject(o, "rematch");
+	if (o) {
+		rc2 = kf_cli_print_json(cli, o);
+		o = NULL;
+		if (rc == KF_EXIT_OK)
+			rc = rc2;
+	}
+out:
+	cJSON_Delete(o);
+	kf_match_engine_close(&me);
+	kf_engine_free(local);
+	kf_engine_free(e);
+	kf_enroll_groups_free(groups, ng);
 	kf_store_gallery_release(&g);
 	return rc;
 }

@@ -62,6 +62,12 @@ static const struct kf_opt enroll_opts[] = {
 	  "(with --face N)" },
 	{ NULL, NULL, NULL },
 };
+static const struct kf_opt client_import_opts[] = {
+	KF_DETECT_OPT_ROWS,
+	KF_ENGINE_OPT_ROW,
+	{ "force", NULL, "accept a small (< 80 px) or uncertain (score < 0.8) face" },
+	{ NULL, NULL, NULL },
+};
 static const struct kf_opt identify_opts[] = {
 	KF_DETECT_OPT_ROWS,
 	KF_ENGINE_OPT_ROW,
@@ -234,6 +240,18 @@ const struct kf_command kf_commands[] = {
 	  "A Rekognition reference is deleted from the collection first; when that fails\n"
 	  "it is kept unless --force.",
 	  3, 3, force_opts, kf_cmd_client_unenroll },
+	{ "client import", "GALLERY DIR", "add clients and enroll their reference photos from a "
+	  "folder",
+	  "DIR holds a folder of photos for each client, named as the client (DIR/Ana\n"
+	  "Souza/1.jpg), or a photo named as the client (DIR/Ana Souza.jpg), or both.\n"
+	  "A client the gallery lacks is added; one it has (by exact name) gets the\n"
+	  "photos as more references. Photos already enrolled for their client (the\n"
+	  "same bytes) are left as they are, so the same folder can be imported again\n"
+	  "after adding photos. Each photo is enrolled as by 'kingface enroll': exactly\n"
+	  "one face, at least 80 px and score 0.8 unless --force; one that fails is\n"
+	  "said and the others are enrolled (exit status 1). Then the gallery's stored\n"
+	  "faces are matched again, once.",
+	  2, 2, client_import_opts, kf_cmd_client_import },
 	{ "enroll", "GALLERY CLIENT IMAGE...", "enroll reference faces of a client",
 	  "Each image must show exactly one face, or --face N picks one (a list of the\n"
 	  "faces is printed otherwise: never a silent pick); an image that fails is\n"

@@ -188,6 +188,10 @@ struct kf_face_ref;
  * re-match the gallery; the message says what happened (kf_ui_enroll.c). */
 unsigned kf_ui_enroll_commit(struct kf_ui_app *app, int64_t gallery_id, struct kf_face_ref *r,
 			     const char *client, const char *what);
+/* The answer to "Import the reference photos of folder": its clients added
+ * and photos enrolled in v's gallery (data/enroll.h kf_enroll_import_group),
+ * the gallery re-matched; the message says what came of it. */
+unsigned kf_ui_import_refs(struct kf_ui_app *app, struct kf_ui_view *v, const char *dir);
 /* Tab completion of a file path (data/paths.h kf_paths_complete). */
 void kf_ui_complete_path(struct kf_ui_app *app, const char *in, char *out, size_t n);
 /* Tab completion of a client name of app->top's gallery. */

@@ -2,15 +2,20 @@
  * Clients tab (a photo file) and the face detail (a stored face): store the
  * reference, then re-search the gallery's stored faces
  * (kf_match_gallery_refresh, no photo decoded) so every view shows the new
- * matches at once. And the Tab
- * completions of the prompts: a path, a client's name. */
+ * matches at once. A folder of clients' reference photos (the Clients tab's
+ * i, as `kingface client import`). And the Tab completions of the prompts: a
+ * path, a client's name. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "data/engines.h"
+#include "data/enroll.h"
 #include "data/paths.h"
 #include "data/photo_match.h"
 #include "data/store_client.h"
 #include "data/store_face.h"
+#include "data/store_gallery.h"
 #include "ui/kf_ui_app.h"
 
 unsigned kf_ui_enroll_commit(struct kf_ui_app *app, int64_t gallery_id, struct kf_face_ref *r,
@@ -32,6 +37,106 @@ unsigned kf_ui_enroll_commit(struct kf_ui_app *app, int64_t gallery_id, struct k
 	kf_ui_message(app, 0, "enrolled %s for '%s' (reference %lld); re-matched %lld faces: "
 		      "%lld matches", what, client, (long long)id, (long long)faces,
 		      (long long)matches);
+	return KF_UI_RELOAD;
+}
+
+#define IMPORT_WHY 512	/* the size of why an import's first failure failed */
+
+/* The first photo of an import that failed, for the message. */
+static void import_photo(void *ctx, const char *path, int64_t id, const struct kf_face_ref *r,
+			 const struct kf_enroll_file *ef, const char *why)
+{
+	char *first = ctx;
+
+	(void)path, (void)id, (void)r, (void)ef;
+	if (why && !first[0])
+		snprintf(first, IMPORT_WHY, "%s", why);
+}
+
+/* Enroll the groups of a folder (kf_enroll_groups) in the gallery, a group at
+ * a time with its progress on the status line; *t gets the photos' counts
+ * (enrolled, already, failed) and the clients' (with references, new), first
+ * the first failure. */
+static void import_groups(struct kf_ui_app *app, const struct kf_gallery *g,
+			  struct kf_enroll_import *im, const struct kf_enroll_group *gr, size_t n,
+			  int64_t t[5], char *first)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct kf_enroll_import_result res;
+		char busy[300];
+
+		snprintf(busy, sizeof(busy), "Enrolling the reference photos of '%.200s' (%zu of "
+			 "%zu)…", gr[i].client, i + 1, n);
+		kf_ui_busy(app, busy);
+		kf_enroll_import_group(app->store, g->id, im, &gr[i], &res);
+		if (res.why[0] && !first[0])
+			snprintf(first, IMPORT_WHY, "%s", res.why);
+		t[0] += res.enrolled;
+		t[1] += res.already;
+		t[2] += res.failed;
+		t[3] += res.client.id != 0;
+		t[4] += res.created;
+		kf_store_client_release(&res.client);
+	}
+}
+
+unsigned kf_ui_import_refs(struct kf_ui_app *app, struct kf_ui_view *v, const char *text)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_photo_match_opts mo;
+	struct kf_match_engine me = { NULL, NULL };
+	struct kf_enroll_group *gr = NULL;
+	struct kf_gallery g = { 0 };
+	struct kf_engine *e;
+	char dir[PATH_MAX], first[IMPORT_WHY] = "", rematch[160] = "";
+	size_t n = 0;
+	int64_t t[5] = { 0 }, faces = 0, matches = 0;
+	int local, rc;
+
+	if (!*text)
+		return KF_UI_NONE;
+	if (kf_paths_expand_home(text, dir, sizeof(dir), &err) < 0 ||
+	    kf_store_gallery_get(app->store, v->gallery_id, &g, &err) < 0 ||
+	    kf_photo_match_opts_load(app->store, &mo, &err) < 0 ||
+	    kf_enroll_groups(dir, &gr, &n, &err) < 0 ||
+	    (n == 0 && kf_err_set(&err, KF_E_NOTFOUND, "no reference photo in '%s': a photo named "
+				  "after each client, or a folder of photos each", dir) < 0)) {
+		kf_ui_error(app, &err);
+		goto out;
+	}
+	if (!(e = kf_ui_engine(app)))
+		goto out;
+	if (kf_detector_parse(g.detector) >= 0)	/* the gallery's */
+		mo.detect.detector = (enum kf_detector_kind)kf_detector_parse(g.detector);
+	local = !g.engine || !strcmp(g.engine, KF_MATCH_ENGINE_LOCAL);
+	if ((rc = kf_engines_open(local ? KF_MATCH_ENGINE_LOCAL : g.engine, e, &me, &err)) < 0) {
+		kf_ui_error(app, &err);
+		goto out;
+	}
+	{
+		struct kf_enroll_import im = { e, &mo.detect, &me, 0, NULL, import_photo, first };
+
+		import_groups(app, &g, &im, gr, n, t, first);
+	}
+	kf_match_engine_close(&me);
+	if (t[0] && local &&
+	    kf_match_gallery_refresh(app->store, g.id, NULL, &faces, &matches, &err) < 0) {
+		kf_err_context(&err, "references enrolled, but re-matching failed");
+		kf_ui_error(app, &err);
+		goto out;
+	}
+	if (t[0] && local)
+		snprintf(rematch, sizeof(rematch), "; re-matched %lld faces: %lld matches",
+			 (long long)faces, (long long)matches);
+	else if (t[0])
+		snprintf(rematch, sizeof(rematch), "; p processes the gallery to match them");
+	kf_ui_message(app, t[2] > 0, "'%s': %lld photo%s enrolled for %lld client%s (%lld new), "
+		      "%lld already, %lld failed%s%s%s", dir, (long long)t[0], t[0] == 1 ? "" : "s",
+		      (long long)t[3], t[3] == 1 ? "" : "s", (long long)t[4], (long long)t[1],
+		      (long long)t[2], rematch, t[2] ? "; the first: " : "", t[2] ? first : "");
+out:
+	kf_enroll_groups_free(gr, n);
+	kf_store_gallery_release(&g);
 	return KF_UI_RELOAD;
 }
 

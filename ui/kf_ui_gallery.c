@@ -31,7 +31,7 @@ enum tab { T_CLIENTS, T_PHOTOS, T_RECOGNITION, T_JOBS, T_PEOPLE, NTABS };
 
 enum {
 	CMD_NEXT = 1, CMD_PREV, CMD_TAB1, CMD_TAB2, CMD_TAB3, CMD_TAB4, CMD_TAB5, CMD_OPEN,
-	CMD_PROCESS, CMD_ADD, CMD_REMOVE, CMD_ENROLL, CMD_REQUEUE, CMD_EXPORT, CMD_EXPORT_ALL,
+	CMD_PROCESS, CMD_ADD, CMD_IMPORT, CMD_REMOVE, CMD_ENROLL, CMD_REQUEUE, CMD_EXPORT, CMD_EXPORT_ALL,
 	CMD_PEOPLE_ASSIGN, CMD_RENAME, CMD_REFS,
 };
 
@@ -48,6 +48,9 @@ static const struct kf_ui_binding keys[] = {
 	{ 'e', "e", "enroll", "enroll a face of the client from a photo file (Tab completes the path)",
 	  CMD_ENROLL, KF_UI_WRITES, M(T_CLIENTS) },
 	{ 'a', "a", "add", "add a client", CMD_ADD, KF_UI_WRITES, M(T_CLIENTS) },
+	{ 'i', "i", "import", "add clients and enroll their reference photos from a folder: a "
+	  "subfolder or a photo named as each client (= kingface client import; Tab completes "
+	  "the path)", CMD_IMPORT, KF_UI_WRITES, M(T_CLIENTS) },
 	{ 'n', "n", "rename", "rename the client", CMD_RENAME, KF_UI_WRITES, M(T_CLIENTS) },
 	{ 'f', "f", "faces", "the client's reference faces, where each was cut from (d removes "
 	  "one)", CMD_REFS, 0, M(T_CLIENTS) },
@@ -688,6 +691,10 @@ static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
 		return kf_ui_process(app, s->gid);
 	case CMD_ADD:
 		kf_ui_prompt(app, "New client's name: ", "", NULL, add_answer);
+		return KF_UI_REDRAW;
+	case CMD_IMPORT:
+		kf_ui_prompt(app, "Import the reference photos of folder: ", "", kf_ui_complete_path,
+			     kf_ui_import_refs);
 		return KF_UI_REDRAW;
 	case CMD_REFS:
 		if (c)

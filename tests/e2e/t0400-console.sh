@@ -3,7 +3,8 @@
 # galleries, help, add a client and enroll her from a photo (Tab completion),
 # rename her, process in the background up to X/X, the Recognition tab against
 # `kingface recognition --json`, a client's photos, the face detail, a resize,
-# her reference faces and removing one, a folder imported, --readonly
+# her reference faces and removing one, a folder of clients' reference photos
+# imported, a folder imported as a gallery, --readonly
 # refusing a delete, and a change made by another process shown without a key. Each view's screen is printed at the end.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-tmux.sh"
@@ -122,6 +123,18 @@ test_expect_success 'f lists the client'\''s reference faces, d removes one and 
 	keys kf q && wait_match kf "Ana +0 +0" &&
 	kf enroll wedding Ana g/sample1.jpg --face 0 >/dev/null && wait_match kf "Ana +1 +[1-9]" &&
 	keys kf q && wait_for kf "Galleries (1)"
+'
+
+test_expect_success 'i on the Clients tab imports a folder of reference photos: clients added' '
+	D="$KF_TEST_DATA/datasets/dev/identities" && mkdir -p refs/Dora &&
+	cp "$D/amy/amy1.png" refs/Dora/ && cp "$D/penny/penny1.png" refs/Caio.png && echo text >refs/notes.jpg &&
+	keys kf Enter && wait_for kf "1 Clients" && keys kf i && wait_for kf "reference photos of folder:" &&
+	keys kf -l "refs" && keys kf Enter &&
+	wait_for kf "2 photos enrolled for 2 clients (2 new), 0 already, 1 failed" 120 &&
+	wait_match kf "Dora +1 +" && wait_match kf "Caio +1 +" &&
+	kf client list wedding --json | jq -e "[.clients[] | select(.name == \"Caio\" or .name == \"Dora\") | .faces] == [1, 1]" &&
+	kf client remove wedding Caio --yes >/dev/null && kf client remove wedding Dora --yes >/dev/null &&
+	wait_gone kf "Dora" 5 && keys kf q && wait_for kf "Galleries (1)"
 '
 
 test_expect_success 'i imports a folder as a gallery, and again to see what changed; n renames it' '
