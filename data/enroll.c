@@ -67,7 +67,8 @@ int kf_enroll_pick(const struct kf_enroll_file *ef, const char *path, int64_t pi
 		snprintf(why, n, "the face in '%s' is too small to recognise (%.0f px wide, needs %d); "
 			 "use a better photo", path, (double)f->box.width, KF_RECOGNIZABLE_MIN_FACE);
 	} else if (!force && kf_enroll_check(f, gate, sizeof(gate))) {
-		snprintf(why, n, "the face in '%s' is %s; use a better photo, or --force", path, gate);
+		snprintf(why, n, "the face in '%s' is %s; use a better photo", path, gate);
+		return KF_ENROLL_GATE;
 	} else {
 		return pick < 0 ? 0 : (int)pick;
 	}

@@ -45,9 +45,12 @@ int kf_enroll_check(const struct kf_face *f, char *why, size_t n);
  * face pick when pick >= 0; refused when too small to recognise, and by
  * kf_enroll_check() unless force. Returns its index; KF_ENROLL_SEVERAL with
  * why (n bytes) "3 faces found in 'x.jpg'" when there are several and no
- * pick (the caller says how to choose); else -1 with why: no face, pick out
- * of range, too small, the gate. */
+ * pick (the caller says how to choose); KF_ENROLL_GATE with why "the face
+ * in 'x.jpg' is too small for a reliable reference (...); use a better
+ * photo" (the caller may say how to force it); else -1 with why: no face,
+ * pick out of range, too small to recognise. */
 #define KF_ENROLL_SEVERAL (-2)
+#define KF_ENROLL_GATE (-3)
 int kf_enroll_pick(const struct kf_enroll_file *ef, const char *path, int64_t pick, int force,
 		   char *why, size_t n);
 
@@ -109,7 +112,8 @@ struct kf_enroll_import {
 	const struct kf_detect_opts *o;
 	struct kf_match_engine *me;	/* makes and stores the references */
 	int force;			/* as kf_enroll_pick's */
-	const char *choose;		/* added to why (after "; ") for several faces */
+	const char *choose;		/* added to why (after "; ") for several faces, */
+	const char *forced;		/* (after ", ") for a face kf_enroll_check refuses */
 	/* Told of each photo of a group (may be NULL): enrolled as reference id
 	 * (r: the face; its strings are gone after the call), already a
 	 * reference of the client (id 0, why NULL), or not enrolled (why; ef the

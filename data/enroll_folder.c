@@ -235,6 +235,8 @@ static int enroll_photo(struct kf_store *st, int64_t gallery_id, const struct kf
 		goto fail;
 	if ((k = kf_enroll_pick(ef, path, -1, im->force, why, n)) == KF_ENROLL_SEVERAL && im->choose)
 		snprintf(why + strlen(why), n - strlen(why), "; %s", im->choose);
+	else if (k == KF_ENROLL_GATE && im->forced)
+		snprintf(why + strlen(why), n - strlen(why), ", %s", im->forced);
 	if (k < 0)
 		return 0;
 	if (!res->client.id) {

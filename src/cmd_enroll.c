@@ -83,6 +83,8 @@ static int enroll_files(struct kf_cli *cli, const struct kf_command *cmd, struct
 			i = -1;
 		if (i == KF_ENROLL_SEVERAL)
 			snprintf(why + strlen(why), sizeof(why) - strlen(why), "; %s", how);
+		else if (i == KF_ENROLL_GATE)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), ", or --force");
 		if (i < 0) {
 			if (err.code)
 				snprintf(why, sizeof(why), "%s", err.msg);
@@ -332,7 +334,7 @@ int kf_cmd_client_import(struct kf_cli *cli, const struct kf_command *cmd, struc
 	{
 		struct kf_enroll_import im = {
 			e, &dopts, &me, kf_cli_opt(cmd, a, "force") != NULL,
-			"enroll one with 'kingface enroll GALLERY CLIENT IMAGE --face N'",
+			"enroll one with 'kingface enroll GALLERY CLIENT IMAGE --face N'", "or --force",
 			import_photo, NULL
 		};
 

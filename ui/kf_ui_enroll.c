@@ -114,7 +114,9 @@ unsigned kf_ui_import_refs(struct kf_ui_app *app, struct kf_ui_view *v, const ch
 		goto out;
 	}
 	{
-		struct kf_enroll_import im = { e, &mo.detect, &me, 0, NULL, import_photo, first };
+		struct kf_enroll_import im = { e, &mo.detect, &me, 0, "e on the client picks one",
+					       "or e on the client enrolls it after a question",
+					       import_photo, first };
 
 		import_groups(app, &g, &im, gr, n, t, first);
 	}
