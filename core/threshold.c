@@ -22,34 +22,92 @@ double kf_threshold_expected(double mean, double sd, size_t clients, float t)
 	return 1000.0 * (double)clients * phi((d - mean) / sd);
 }
 
+/* Pairs of clients (indexes into kf_search.client_ids, a < b) that are one
+ * person: two of their references closer than KF_THRESHOLD_SAME_PERSON. */
+struct same {
+	uint32_t (*ab)[2];
+	size_t n, cap;
+};
+
+static int is_same(const struct same *sm, uint32_t a, uint32_t b)
+{
+	for (size_t k = 0; k < sm->n; k++)
+		if (sm->ab[k][0] == a && sm->ab[k][1] == b)
+			return 1;
+	return 0;
+}
+
+/* References i and j of different clients: their distance into v[*n]; or,
+ * looking for one person's (sm not NULL), a pair of clients that close into
+ * sm and out's closest; or, with those found (sm NULL, out->same counting),
+ * nothing for such a pair of clients. -1 when sm cannot grow. */
+static int pair(const struct kf_search *s, size_t i, size_t j, float *v, size_t *n,
+		struct same *sm, const struct same *found, struct kf_threshold_auto *out)
+{
+	uint32_t a = s->ref_client[i], b = s->ref_client[j], t;
+	float d;
+
+	if (a > b)
+		t = a, a = b, b = t;
+	if (found && is_same(found, a, b)) {
+		out->same++;
+		return 0;
+	}
+	d = kf_search_distance(s->desc + i * KF_DESC_DIM, s->desc + j * KF_DESC_DIM);
+	v[(*n)++] = d;
+	if (!sm || d >= KF_THRESHOLD_SAME_PERSON)
+		return 0;
+	if (!out->same_a || d < out->same_d) {
+		out->same_d = d;
+		out->same_a = s->client_ids[a];
+		out->same_b = s->client_ids[b];
+	}
+	if (is_same(sm, a, b))
+		return 0;
+	if (sm->n == sm->cap) {
+		size_t cap = sm->cap ? 2 * sm->cap : 8;
+		uint32_t (*ab)[2] = kf_realloc(sm->ab, cap * sizeof(*ab));
+
+		if (!ab)
+			return -1;
+		sm->ab = ab;
+		sm->cap = cap;
+	}
+	sm->ab[sm->n][0] = a;
+	sm->ab[sm->n++][1] = b;
+	return 0;
+}
+
 /* Distances between references of different clients, into v (at most
  * KF_THRESHOLD_MAX_PAIRS: all of them, or a fixed pseudo-random sample when
- * there are more); returns how many. */
-static size_t impostor_pairs(const struct kf_search *s, float *v)
+ * there are more); returns how many, or -1 out of memory. With sm, the pairs
+ * of clients that are one person are found too; with found, their pairs are
+ * left out (and counted in out->same). */
+static long impostor_pairs(const struct kf_search *s, float *v, struct same *sm,
+			   const struct same *found, struct kf_threshold_auto *out)
 {
 	size_t r = s->nrefs, n = 0;
+	int rc = 0;
 
 	if (r < 2)
 		return 0;
 	if (r * (r - 1) / 2 <= KF_THRESHOLD_MAX_PAIRS) {
-		for (size_t i = 0; i < r; i++)
-			for (size_t j = i + 1; j < r; j++)
+		for (size_t i = 0; i < r && !rc; i++)
+			for (size_t j = i + 1; j < r && !rc; j++)
 				if (s->ref_client[i] != s->ref_client[j])
-					v[n++] = kf_search_distance(s->desc + i * KF_DESC_DIM,
-								    s->desc + j * KF_DESC_DIM);
-		return n;
+					rc = pair(s, i, j, v, &n, sm, found, out);
+		return rc ? -1 : (long)n;
 	}
 	uint64_t x = 0x9e3779b97f4a7c15u;
 
-	for (size_t k = 0; k < KF_THRESHOLD_MAX_PAIRS; k++) {
+	for (size_t k = 0; k < KF_THRESHOLD_MAX_PAIRS && !rc; k++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift64 */
 		size_t i = (size_t)(x % r), j = (size_t)((x >> 32) % r);
 
 		if (s->ref_client[i] != s->ref_client[j])
-			v[n++] = kf_search_distance(s->desc + i * KF_DESC_DIM,
-						    s->desc + j * KF_DESC_DIM);
+			rc = pair(s, i, j, v, &n, sm, found, out);
 	}
-	return n;
+	return rc ? -1 : (long)n;
 }
 
 static int cmp_float(const void *a, const void *b)
@@ -142,15 +200,24 @@ void kf_threshold_solve(float *pairs, size_t n, size_t clients, double target,
 int kf_threshold_auto(const struct kf_search *s, double target, struct kf_threshold_auto *out,
 		      struct kf_err *err)
 {
-	size_t r = s->nrefs, cap = r * (r - 1) / 2, n;
+	size_t r = s->nrefs, cap = r * (r - 1) / 2;
+	struct same sm = { NULL, 0, 0 };
 	float *v = NULL;
+	long got;
 
 	memset(out, 0, sizeof(*out));
 	cap = cap < KF_THRESHOLD_MAX_PAIRS ? cap : KF_THRESHOLD_MAX_PAIRS;
 	if (cap && !(v = kf_malloc_array(cap, sizeof(*v))))
 		return kf_err_set(err, KF_E_NOMEM, "out of memory for the auto threshold");
-	n = impostor_pairs(s, v);
-	kf_threshold_solve(v, n, s->nclients, target, out);
+	if ((got = impostor_pairs(s, v, &sm, NULL, out)) >= 0 && sm.n)
+		got = impostor_pairs(s, v, NULL, &sm, out);	/* again, without them */
+	out->same_clients = sm.n;
+	kf_free(sm.ab);
+	if (got < 0) {
+		kf_free(v);
+		return kf_err_set(err, KF_E_NOMEM, "out of memory for the auto threshold");
+	}
+	kf_threshold_solve(v, (size_t)got, s->nclients, target, out);
 	out->refs = r;
 	kf_free(v);
 	return KF_OK;

@@ -43,6 +43,12 @@
 #define KF_THRESHOLD_PRIOR_SD 0.08
 #define KF_THRESHOLD_PRIOR_PAIRS 6
 #define KF_THRESHOLD_MAX_PAIRS 500000	/* larger galleries: a fixed sample */
+/* Two clients with references closer than this (similarity 99.97) are one
+ * person: the same person enrolled as two clients, or twins. Their pairs say
+ * nothing of how close a stranger comes, so all of them are left out of the
+ * model, and said (struct kf_threshold_auto same_*). Measured: different
+ * people's pairs from 0.48 up, half of one person's pairs under 0.34. */
+#define KF_THRESHOLD_SAME_PERSON 0.40f
 
 struct kf_threshold_auto {
 	float threshold;	/* similarity in force, rounded up to 0.1 */
@@ -51,10 +57,16 @@ struct kf_threshold_auto {
 	size_t pairs;		/* impostor pairs measured */
 	double mean, sd;	/* the distance model, prior included */
 	int bound;		/* 0: the target decided; -1 the floor; +1 the ceiling */
+	size_t same_clients;	/* pairs of clients that are one person (KF_THRESHOLD_SAME_PERSON) */
+	size_t same;		/* their pairs of references, left out */
+	int64_t same_a, same_b;	/* the closest such clients' ids (0: none) */
+	float same_d;		/* and their closest references' distance */
 };
 
 /* The auto threshold of the references in s for target false matches per
- * 1,000 unknown faces (KF_THRESHOLD_TARGET). An empty s gets the floor.
+ * 1,000 unknown faces (KF_THRESHOLD_TARGET), leaving out the pairs of
+ * clients that are one person (KF_THRESHOLD_SAME_PERSON; counted in out, the
+ * closest named). An empty s gets the floor.
  * KF_E_NOMEM (the pairs take up to 2 MB). */
 int kf_threshold_auto(const struct kf_search *s, double target, struct kf_threshold_auto *out,
 		      struct kf_err *err);

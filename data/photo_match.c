@@ -147,6 +147,17 @@ float kf_match_gallery_threshold_why(const struct kf_match_gallery *g, float t, 
 		snprintf(buf, n, "threshold %g (auto, %zu client%s: %sabout %.1f false matches per "
 			 "1,000 unknown faces)", in_force, a->clients, a->clients == 1 ? "" : "s",
 			 bound, a->expected);
+	if (a->same_clients && strcmp(g->engine, KF_MATCH_ENGINE_LOCAL) == 0) {
+		size_t len = strlen(buf);
+
+		snprintf(buf + len, n - len, "; '%s' and '%s' look like one person (similarity %.1f)",
+			 kf_match_gallery_name(g, a->same_a), kf_match_gallery_name(g, a->same_b),
+			 (double)kf_search_similarity(a->same_d));
+		len = strlen(buf);
+		if (a->same_clients > 1)
+			snprintf(buf + len, n - len, ", and %zu other pair%s of clients",
+				 a->same_clients - 1, a->same_clients == 2 ? "" : "s");
+	}
 	return in_force;
 }
 

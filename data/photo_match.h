@@ -54,7 +54,9 @@ float kf_match_gallery_threshold(const struct kf_match_gallery *g, float t);
 
 /* The same, with a line saying which threshold and why into buf (n bytes),
  * e.g. "threshold 86.2 (auto, 312 clients: about 3.1 false matches per 1,000
- * unknown faces)". */
+ * unknown faces)", and after it, when two clients' references are one
+ * person's (core/threshold.h KF_THRESHOLD_SAME_PERSON): "; 'Ana' and 'Ana
+ * S.' look like one person (similarity 100.0)". */
 float kf_match_gallery_threshold_why(const struct kf_match_gallery *g, float t, char *buf,
 				     size_t n);
 

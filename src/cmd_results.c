@@ -71,6 +71,22 @@ int kf_cmd_status(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 				    kf_threshold_expected(mg.autot.mean, mg.autot.sd,
 							  mg.autot.clients, t), 2);
 		kf_json_str(th, "why", why);
+		if (mg.autot.same_clients && !strcmp(mg.engine, "local")) {
+			cJSON *sp = cJSON_AddObjectToObject(th, "samePerson"), *ids, *names;
+
+			ids = cJSON_AddArrayToObject(sp, "clientIds");
+			names = cJSON_AddArrayToObject(sp, "clientNames");
+			cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)mg.autot.same_a));
+			cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)mg.autot.same_b));
+			cJSON_AddItemToArray(names, cJSON_CreateString(
+						     kf_match_gallery_name(&mg, mg.autot.same_a)));
+			cJSON_AddItemToArray(names, cJSON_CreateString(
+						     kf_match_gallery_name(&mg, mg.autot.same_b)));
+			kf_json_num(sp, "similarity", kf_search_similarity(mg.autot.same_d), 2);
+			kf_json_int(sp, "pairsOfClients", (int64_t)mg.autot.same_clients);
+		} else {
+			cJSON_AddNullToObject(th, "samePerson");
+		}
 		if (g.last_processed_at)
 			kf_json_int(o, "lastProcessedAt", g.last_processed_at);
 		else

@@ -35,7 +35,7 @@ test_expect_success 'a folder of references: clients added, photos enrolled, fai
 	kf client list g --json | jq -e "[.clients[].name] | sort == [\"Raj\", \"amy\", \"bernadette\", \"howard\"]"
 '
 
-test_expect_success 'the gallery is matched again at once, not once a client' '
+test_expect_success 'the gallery is matched again: each client finds its photos' '
 	jq -e ".rematch.faces > 0 and .rematch.matches > 0" out &&
 	for n in amy bernadette howard raj; do
 		kf results g --client "$(echo $n | sed s/^raj/Raj/)" --json |
@@ -51,6 +51,15 @@ test_expect_success 'imported again: nothing twice; a new photo is enrolled' '
 	cp "$D/amy/amy5.png" refs/amy/ && kf client import g refs >out &&
 	test_grep out "amy: 1 enrolled, 2 already enrolled; 3 references in all" &&
 	test "$(kf client faces g amy --json | jq ".faces | length")" = 3
+'
+
+test_expect_success 'one person as two clients: status names them, the threshold is set by the others' '
+	mkdir -p "dup/Amy Copy" && cp "$D/amy/amy1.png" "dup/Amy Copy/" &&
+	kf client import g dup >/dev/null && kf status g --json >out &&
+	jq -e ".threshold.samePerson.clientNames == [\"amy\", \"Amy Copy\"] and .threshold.value < 95" out &&
+	kf status g >out && test_grep out "'\''amy'\'' and '\''Amy Copy'\'' look like one person (similarity 100.0)" &&
+	kf client remove g "Amy Copy" --yes >/dev/null &&
+	kf status g --json | jq -e ".threshold.samePerson == null"
 '
 
 test_expect_success 'a bad folder: a clear error, nothing stored' '

@@ -114,6 +114,53 @@ static void test_alike_population_is_stricter(void **state)
 	assert_float_equal(alike.threshold, KF_THRESHOLD_CEIL, 0);
 }
 
+/* One person enrolled as two clients (or twins): their pairs are left out,
+ * counted and named, and the threshold is what the other clients give; kept
+ * in, their share of the pairs put it at the ceiling. */
+static void test_same_person_left_out(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_threshold_auto base, dup;
+	struct kf_search s;
+	float d[KF_DESC_DIM];
+	(void)state;
+
+	population(&s, 20, 2, 0.055, 5);	/* pairs about 0.88 apart */
+	assert_int_equal(kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &base, &err), KF_OK);
+	assert_int_equal(base.same, 0);
+	assert_int_equal(base.same_a, 0);
+	/* client 21: client 7's references again, a little moved */
+	for (int r = 0; r < 2; r++) {
+		for (int k = 0; k < KF_DESC_DIM; k++)
+			d[k] = s.desc[(12 + r) * KF_DESC_DIM + k] + (k % 2 ? 0.01f : -0.01f);
+		assert_int_equal(kf_search_add(&s, 21, d, &err), KF_OK);
+	}
+	assert_int_equal(kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &dup, &err), KF_OK);
+	assert_int_equal(dup.same_clients, 1);
+	assert_int_equal(dup.same, 4);		/* 2 references x 2 */
+	assert_true(dup.same_a == 7 && dup.same_b == 21);
+	assert_true(dup.same_d < 0.2f);
+	assert_int_equal(dup.pairs, 42 * 41 / 2 - 21 - 4);
+	assert_true(dup.bound != 1);
+	assert_true(fabsf(dup.threshold - base.threshold) < 2.0f);
+	/* the same pairs with those 4 in: the ceiling */
+	{
+		float v[42 * 41 / 2];
+		size_t n = 0;
+		struct kf_threshold_auto all;
+
+		for (size_t i = 0; i < s.nrefs; i++)
+			for (size_t j = i + 1; j < s.nrefs; j++)
+				if (s.ref_client[i] != s.ref_client[j])
+					v[n++] = kf_search_distance(s.desc + i * KF_DESC_DIM,
+								    s.desc + j * KF_DESC_DIM);
+		assert_int_equal(n, dup.pairs + 4);
+		kf_threshold_solve(v, n, 21, KF_THRESHOLD_TARGET, &all);
+		assert_int_equal(all.bound, 1);
+	}
+	kf_search_release(&s);
+}
+
 /* Past KF_THRESHOLD_MAX_PAIRS a fixed sample: the same answer every time,
  * close to the whole population's. */
 static void test_sampled_pairs(void **state)
@@ -151,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_empty_and_one_client),
 		cmocka_unit_test(test_grows_with_clients),
 		cmocka_unit_test(test_alike_population_is_stricter),
+		cmocka_unit_test(test_same_person_left_out),
 		cmocka_unit_test(test_sampled_pairs),
 		cmocka_unit_test(test_expected),
 	};
