@@ -37,10 +37,10 @@ static int is_same(const struct same *sm, uint32_t a, uint32_t b)
 	return 0;
 }
 
-/* References i and j of different clients: their distance into v[*n]; or,
- * looking for one person's (sm not NULL), a pair of clients that close into
- * sm and out's closest; or, with those found (sm NULL, out->same counting),
- * nothing for such a pair of clients. -1 when sm cannot grow. */
+/* References i and j of different clients: their distance into v[*n]; with
+ * sm, also out's closest pair, and into sm their clients when they are one
+ * person; with found, nothing for one person's clients (out->same counts
+ * them). -1 when sm cannot grow. */
 static int pair(const struct kf_search *s, size_t i, size_t j, float *v, size_t *n,
 		struct same *sm, const struct same *found, struct kf_threshold_auto *out)
 {
@@ -55,14 +55,14 @@ static int pair(const struct kf_search *s, size_t i, size_t j, float *v, size_t 
 	}
 	d = kf_search_distance(s->desc + i * KF_DESC_DIM, s->desc + j * KF_DESC_DIM);
 	v[(*n)++] = d;
-	if (!sm || d >= KF_THRESHOLD_SAME_PERSON)
+	if (!sm)
 		return 0;
-	if (!out->same_a || d < out->same_d) {
-		out->same_d = d;
-		out->same_a = s->client_ids[a];
-		out->same_b = s->client_ids[b];
+	if (!out->closest_a || d < out->closest_d) {
+		out->closest_d = d;
+		out->closest_a = s->client_ids[a];
+		out->closest_b = s->client_ids[b];
 	}
-	if (is_same(sm, a, b))
+	if (d >= KF_THRESHOLD_SAME_PERSON || is_same(sm, a, b))
 		return 0;
 	if (sm->n == sm->cap) {
 		size_t cap = sm->cap ? 2 * sm->cap : 8;

@@ -46,7 +46,7 @@
 /* Two clients with references closer than this (similarity 99.97) are one
  * person: the same person enrolled as two clients, or twins. Their pairs say
  * nothing of how close a stranger comes, so all of them are left out of the
- * model, and said (struct kf_threshold_auto same_*). Measured: different
+ * model, and said (struct kf_threshold_auto same_clients, closest_*). Measured: different
  * people's pairs from 0.48 up, half of one person's pairs under 0.34. */
 #define KF_THRESHOLD_SAME_PERSON 0.40f
 
@@ -59,14 +59,15 @@ struct kf_threshold_auto {
 	int bound;		/* 0: the target decided; -1 the floor; +1 the ceiling */
 	size_t same_clients;	/* pairs of clients that are one person (KF_THRESHOLD_SAME_PERSON) */
 	size_t same;		/* their pairs of references, left out */
-	int64_t same_a, same_b;	/* the closest such clients' ids (0: none) */
-	float same_d;		/* and their closest references' distance */
+	int64_t closest_a, closest_b;	/* the clients with the closest references (0: none) */
+	float closest_d;		/* and those references' distance */
 };
 
 /* The auto threshold of the references in s for target false matches per
  * 1,000 unknown faces (KF_THRESHOLD_TARGET), leaving out the pairs of
- * clients that are one person (KF_THRESHOLD_SAME_PERSON; counted in out, the
- * closest named). An empty s gets the floor.
+ * clients that are one person (KF_THRESHOLD_SAME_PERSON; counted in out).
+ * out->closest_* names the two clients with the closest references. An
+ * empty s gets the floor.
  * KF_E_NOMEM (the pairs take up to 2 MB). */
 int kf_threshold_auto(const struct kf_search *s, double target, struct kf_threshold_auto *out,
 		      struct kf_err *err);

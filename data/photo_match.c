@@ -147,18 +147,32 @@ float kf_match_gallery_threshold_why(const struct kf_match_gallery *g, float t, 
 		snprintf(buf, n, "threshold %g (auto, %zu client%s: %sabout %.1f false matches per "
 			 "1,000 unknown faces)", in_force, a->clients, a->clients == 1 ? "" : "s",
 			 bound, a->expected);
-	if (a->same_clients && strcmp(g->engine, KF_MATCH_ENGINE_LOCAL) == 0) {
+	{
 		size_t len = strlen(buf);
 
-		snprintf(buf + len, n - len, "; '%s' and '%s' look like one person (similarity %.1f)",
-			 kf_match_gallery_name(g, a->same_a), kf_match_gallery_name(g, a->same_b),
-			 (double)kf_search_similarity(a->same_d));
-		len = strlen(buf);
-		if (a->same_clients > 1)
-			snprintf(buf + len, n - len, ", and %zu other pair%s of clients",
-				 a->same_clients - 1, a->same_clients == 2 ? "" : "s");
+		if (len + 2 < n && kf_match_gallery_alike(g, in_force, buf + len + 2, n - len - 2))
+			memcpy(buf + len, "; ", 2);
 	}
 	return in_force;
+}
+
+int kf_match_gallery_alike(const struct kf_match_gallery *g, float t, char *buf, size_t n)
+{
+	const struct kf_threshold_auto *a = &g->autot;
+	float sim = kf_search_similarity(a->closest_d);
+	size_t len;
+
+	if (strcmp(g->engine, KF_MATCH_ENGINE_LOCAL) != 0 || !a->closest_a ||
+	    (!a->same_clients && sim < t))
+		return 0;
+	snprintf(buf, n, "'%s' and '%s' look %s (similarity %.1f)",
+		 kf_match_gallery_name(g, a->closest_a), kf_match_gallery_name(g, a->closest_b),
+		 a->same_clients ? "like one person" : "alike", (double)sim);
+	len = strlen(buf);
+	if (a->same_clients > 1)
+		snprintf(buf + len, n - len, ", and %zu other pair%s of clients", a->same_clients - 1,
+			 a->same_clients == 2 ? "" : "s");
+	return 1;
 }
 
 const char *kf_match_gallery_name(const struct kf_match_gallery *g, int64_t client_id)

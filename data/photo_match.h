@@ -54,9 +54,7 @@ float kf_match_gallery_threshold(const struct kf_match_gallery *g, float t);
 
 /* The same, with a line saying which threshold and why into buf (n bytes),
  * e.g. "threshold 86.2 (auto, 312 clients: about 3.1 false matches per 1,000
- * unknown faces)", and after it, when two clients' references are one
- * person's (core/threshold.h KF_THRESHOLD_SAME_PERSON): "; 'Ana' and 'Ana
- * S.' look like one person (similarity 100.0)". */
+ * unknown faces)", and kf_match_gallery_alike's after "; ". */
 float kf_match_gallery_threshold_why(const struct kf_match_gallery *g, float t, char *buf,
 				     size_t n);
 
@@ -75,6 +73,14 @@ int kf_match_gallery_refresh(struct kf_store *st, int64_t gallery_id, float *use
 			     int64_t *faces, int64_t *matches, struct kf_err *err);
 
 /* The name of a client of the gallery, "?" when unknown. */
+/* When two clients of g look alike: their references one person's
+ * (core/threshold.h KF_THRESHOLD_SAME_PERSON: left out of the auto
+ * threshold), or closer than threshold t (a face of one scores over it for
+ * the other too): 1 with "'Ana' and 'Ana S.' look like one person
+ * (similarity 100.0)" or "... look alike (similarity 99.4)" in buf (n
+ * bytes), the closest two; else 0. */
+int kf_match_gallery_alike(const struct kf_match_gallery *g, float t, char *buf, size_t n);
+
 const char *kf_match_gallery_name(const struct kf_match_gallery *g, int64_t client_id);
 
 struct kf_photo_match_opts {

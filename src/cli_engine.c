@@ -251,6 +251,23 @@ int kf_cli_engine_open(struct kf_cli *cli, const char *name, const struct kf_det
 	return KF_EXIT_OK;
 }
 
+/* After references changed at threshold t: say when two clients look alike
+ * (kf_match_gallery_alike), the moment to fix it. */
+static void say_alike(struct kf_cli *cli, struct kf_store *st, const struct kf_gallery *g,
+		      float t)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_match_gallery mg;
+	char alike[600];
+
+	if (kf_match_gallery_load(st, g->id, &mg, &err) < 0)
+		return;		/* the re-match just loaded it: nothing new to say */
+	if (kf_match_gallery_alike(&mg, t, alike, sizeof(alike)))
+		fprintf(cli->out, "note: %s: a face of theirs is ambiguous; if they are one client, "
+			"remove one ('kingface client remove')\n", alike);
+	kf_match_gallery_release(&mg);
+}
+
 int kf_cli_rematch_after(struct kf_cli *cli, struct kf_store *st, const struct kf_gallery *g,
 			 cJSON *o)
 {
@@ -271,10 +288,12 @@ int kf_cli_rematch_after(struct kf_cli *cli, struct kf_store *st, const struct k
 		kf_json_num(m, "threshold", used, 2);
 	} else if (o) {
 		cJSON_AddNullToObject(o, "rematch");
-	} else if (rc == 1 && faces > 0) {
-		fprintf(cli->out, "re-matched the gallery's %lld stored faces: %lld matches "
-			"(threshold %g)\n", (long long)faces, (long long)matches, used);
-	} else if (rc == 0 && g->done > 0) {
+	} else if (rc == 1) {
+		if (faces > 0)
+			fprintf(cli->out, "re-matched the gallery's %lld stored faces: %lld matches "
+				"(threshold %g)\n", (long long)faces, (long long)matches, used);
+		say_alike(cli, st, g, used);
+	} else if (g->done > 0) {
 		fprintf(cli->out, "the gallery's %lld processed photos keep their matches until "
 			"processed again ('kingface process %s --all')\n", (long long)g->done,
 			kf_cli_gallery_arg(g));

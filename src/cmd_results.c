@@ -71,21 +71,23 @@ int kf_cmd_status(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 				    kf_threshold_expected(mg.autot.mean, mg.autot.sd,
 							  mg.autot.clients, t), 2);
 		kf_json_str(th, "why", why);
-		if (mg.autot.same_clients && !strcmp(mg.engine, "local")) {
-			cJSON *sp = cJSON_AddObjectToObject(th, "samePerson"), *ids, *names;
+		if (kf_match_gallery_alike(&mg, t, why, sizeof(why))) {
+			const struct kf_threshold_auto *at = &mg.autot;
+			cJSON *al = cJSON_AddObjectToObject(th, "alike"), *ids, *names;
 
-			ids = cJSON_AddArrayToObject(sp, "clientIds");
-			names = cJSON_AddArrayToObject(sp, "clientNames");
-			cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)mg.autot.same_a));
-			cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)mg.autot.same_b));
+			ids = cJSON_AddArrayToObject(al, "clientIds");
+			names = cJSON_AddArrayToObject(al, "clientNames");
+			cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)at->closest_a));
+			cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)at->closest_b));
 			cJSON_AddItemToArray(names, cJSON_CreateString(
-						     kf_match_gallery_name(&mg, mg.autot.same_a)));
+						     kf_match_gallery_name(&mg, at->closest_a)));
 			cJSON_AddItemToArray(names, cJSON_CreateString(
-						     kf_match_gallery_name(&mg, mg.autot.same_b)));
-			kf_json_num(sp, "similarity", kf_search_similarity(mg.autot.same_d), 2);
-			kf_json_int(sp, "pairsOfClients", (int64_t)mg.autot.same_clients);
+						     kf_match_gallery_name(&mg, at->closest_b)));
+			kf_json_num(al, "similarity", kf_search_similarity(at->closest_d), 2);
+			cJSON_AddBoolToObject(al, "onePerson", at->same_clients > 0);
+			kf_json_int(al, "onePersonPairs", (int64_t)at->same_clients);
 		} else {
-			cJSON_AddNullToObject(th, "samePerson");
+			cJSON_AddNullToObject(th, "alike");
 		}
 		if (g.last_processed_at)
 			kf_json_int(o, "lastProcessedAt", g.last_processed_at);

@@ -55,11 +55,13 @@ test_expect_success 'imported again: nothing twice; a new photo is enrolled' '
 
 test_expect_success 'one person as two clients: status names them, the threshold is set by the others' '
 	mkdir -p "dup/Amy Copy" && cp "$D/amy/amy1.png" "dup/Amy Copy/" &&
-	kf client import g dup >/dev/null && kf status g --json >out &&
-	jq -e ".threshold.samePerson.clientNames == [\"amy\", \"Amy Copy\"] and .threshold.value < 95" out &&
+	kf client import g dup >out && test_grep out "note: '\''amy'\'' and '\''Amy Copy'\'' look like one person" &&
+	kf status g --json >out &&
+	jq -e ".threshold.alike | .clientNames == [\"amy\", \"Amy Copy\"] and .onePerson" out &&
+	jq -e ".threshold.value < 95" out &&
 	kf status g >out && test_grep out "'\''amy'\'' and '\''Amy Copy'\'' look like one person (similarity 100.0)" &&
 	kf client remove g "Amy Copy" --yes >/dev/null &&
-	kf status g --json | jq -e ".threshold.samePerson == null"
+	kf status g --json | jq -e ".threshold.alike == null"
 '
 
 test_expect_success 'a bad folder: a clear error, nothing stored' '

@@ -128,7 +128,8 @@ static void test_same_person_left_out(void **state)
 	population(&s, 20, 2, 0.055, 5);	/* pairs about 0.88 apart */
 	assert_int_equal(kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &base, &err), KF_OK);
 	assert_int_equal(base.same, 0);
-	assert_int_equal(base.same_a, 0);
+	assert_int_equal(base.same_clients, 0);
+	assert_true(base.closest_a > 0 && base.closest_d > KF_THRESHOLD_SAME_PERSON);
 	/* client 21: client 7's references again, a little moved */
 	for (int r = 0; r < 2; r++) {
 		for (int k = 0; k < KF_DESC_DIM; k++)
@@ -138,8 +139,8 @@ static void test_same_person_left_out(void **state)
 	assert_int_equal(kf_threshold_auto(&s, KF_THRESHOLD_TARGET, &dup, &err), KF_OK);
 	assert_int_equal(dup.same_clients, 1);
 	assert_int_equal(dup.same, 4);		/* 2 references x 2 */
-	assert_true(dup.same_a == 7 && dup.same_b == 21);
-	assert_true(dup.same_d < 0.2f);
+	assert_true(dup.closest_a == 7 && dup.closest_b == 21);
+	assert_true(dup.closest_d < 0.2f);
 	assert_int_equal(dup.pairs, 42 * 41 / 2 - 21 - 4);
 	assert_true(dup.bound != 1);
 	assert_true(fabsf(dup.threshold - base.threshold) < 2.0f);
