@@ -1,9 +1,10 @@
 /* enroll_folder.c: a folder of reference photos, a group a client (enroll.h).
  *
  * Every (client, photo) pair of the folder is collected, sorted by client
- * (case aside first) then path, and cut into runs: a photo named after a client and that client's
- * subfolder land in one group. A subfolder without photos gives one pair with
- * no path and a reason, so the caller can say it. */
+ * (case aside first) then path, and cut into runs: a photo named after a
+ * client and that client's subfolder land in one group. A subfolder without
+ * photos gives one pair with no path and a reason, so the caller can say it.
+ * kf_enroll_import_group then enrolls a group's photos for its client. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -108,7 +109,6 @@ static int by_client_path(const void *a, const void *b)
 
 	if (!c)
 		c = strcmp(x->client, y->client);	/* "Ana" and "ana" are two clients */
-
 	if (c)
 		return c;
 	if (!x->path || !y->path)
