@@ -354,9 +354,12 @@ int kf_cmd_client_import(struct kf_cli *cli, const struct kf_command *cmd, struc
 			t.clients == 1 ? "" : "s", (long long)t.created, (long long)t.enrolled,
 			(long long)t.already, (long long)t.failed, t.failed ? " (said above)" : "");
 	}
-	if (t.enrolled && (rc2 = kf_cli_rematch_after(cli, st, &g, o)) != KF_EXIT_OK)
+	/* the local engine's re-match also when nothing new was enrolled: an
+	 * import stopped before it (Ctrl-C) is finished by running it again */
+	if ((t.enrolled || !strcmp(engine, KF_MATCH_ENGINE_LOCAL)) &&
+	    (rc2 = kf_cli_rematch_after(cli, st, &g, o)) != KF_EXIT_OK)
 		rc = rc2;
-	else if (!t.enrolled && o)
+	else if (o && !cJSON_GetObjectItem(o, "rematch"))
 		cJSON_AddNullToObject(o, "rematch");
 	if (o) {
 		rc2 = kf_cli_print_json(cli, o);

@@ -250,7 +250,8 @@ const struct kf_command kf_commands[] = {
 	  "after adding photos. Each photo is enrolled as by 'kingface enroll': exactly\n"
 	  "one face, at least 80 px and score 0.8 unless --force; one that fails is\n"
 	  "said and the others are enrolled (exit status 1). Then the gallery's stored\n"
-	  "faces are matched again, once.",
+	  "faces are matched again, once. An import stopped part-way (Ctrl-C) is\n"
+	  "finished by running it again.",
 	  2, 2, client_import_opts, kf_cmd_client_import },
 	{ "enroll", "GALLERY CLIENT IMAGE...", "enroll reference faces of a client",
 	  "Each image must show exactly one face, or --face N picks one (a list of the\n"

@@ -53,20 +53,34 @@ static void import_photo(void *ctx, const char *path, int64_t id, const struct k
 		snprintf(first, IMPORT_WHY, "%s", why);
 }
 
-/* Enroll the groups of a folder (kf_enroll_groups) in the gallery, a group at
- * a time with its progress on the status line; *t gets the photos' counts
- * (enrolled, already, failed) and the clients' (with references, new), first
- * the first failure. */
-static void import_groups(struct kf_ui_app *app, const struct kf_gallery *g,
-			  struct kf_enroll_import *im, const struct kf_enroll_group *gr, size_t n,
-			  int64_t t[5], char *first)
+/* Has Esc been pressed? Other keys pressed meanwhile are dropped. */
+static int esc_pressed(void)
 {
-	for (size_t i = 0; i < n; i++) {
+	int ch, esc = 0;
+
+	wtimeout(stdscr, 0);
+	while ((ch = wgetch(stdscr)) != ERR)
+		esc |= ch == KF_UI_ESC;
+	wtimeout(stdscr, KF_UI_TICK_MS);
+	return esc;
+}
+
+/* Enroll the groups of a folder (kf_enroll_groups) in the gallery, a group at
+ * a time with its progress on the status line, until Esc; *t gets the
+ * photos' counts (enrolled, already, failed) and the clients' (with
+ * references, new), first the first failure. Returns the groups done. */
+static size_t import_groups(struct kf_ui_app *app, const struct kf_gallery *g,
+			    struct kf_enroll_import *im, const struct kf_enroll_group *gr, size_t n,
+			    int64_t t[5], char *first)
+{
+	size_t i;
+
+	for (i = 0; i < n && !esc_pressed(); i++) {
 		struct kf_enroll_import_result res;
 		char busy[300];
 
 		snprintf(busy, sizeof(busy), "Enrolling the reference photos of '%.200s' (%zu of "
-			 "%zu)…", gr[i].client, i + 1, n);
+			 "%zu; Esc stops)…", gr[i].client, i + 1, n);
 		kf_ui_busy(app, busy);
 		kf_enroll_import_group(app->store, g->id, im, &gr[i], &res);
 		if (res.why[0] && !first[0])
@@ -78,6 +92,7 @@ static void import_groups(struct kf_ui_app *app, const struct kf_gallery *g,
 		t[4] += res.created;
 		kf_store_client_release(&res.client);
 	}
+	return i;
 }
 
 unsigned kf_ui_import_refs(struct kf_ui_app *app, struct kf_ui_view *v, const char *text)
@@ -88,8 +103,8 @@ unsigned kf_ui_import_refs(struct kf_ui_app *app, struct kf_ui_view *v, const ch
 	struct kf_enroll_group *gr = NULL;
 	struct kf_gallery g = { 0 };
 	struct kf_engine *e;
-	char dir[PATH_MAX], first[IMPORT_WHY] = "", rematch[160] = "";
-	size_t n = 0;
+	char dir[PATH_MAX], first[IMPORT_WHY] = "", rematch[160] = "", stopped[160] = "";
+	size_t n = 0, done;
 	int64_t t[5] = { 0 }, faces = 0, matches = 0;
 	int local, rc;
 
@@ -118,24 +133,28 @@ unsigned kf_ui_import_refs(struct kf_ui_app *app, struct kf_ui_view *v, const ch
 					       "or e on the client enrolls it after a question",
 					       import_photo, first };
 
-		import_groups(app, &g, &im, gr, n, t, first);
+		done = import_groups(app, &g, &im, gr, n, t, first);
 	}
 	kf_match_engine_close(&me);
-	if (t[0] && local &&
-	    kf_match_gallery_refresh(app->store, g.id, NULL, &faces, &matches, &err) < 0) {
+	if (done < n)
+		snprintf(stopped, sizeof(stopped), "stopped after %zu of %zu clients (i again "
+			 "goes on: photos enrolled are skipped): ", done, n);
+	/* also when nothing new was enrolled: a stopped import is finished by another */
+	if (local && kf_match_gallery_refresh(app->store, g.id, NULL, &faces, &matches, &err) < 0) {
 		kf_err_context(&err, "references enrolled, but re-matching failed");
 		kf_ui_error(app, &err);
 		goto out;
 	}
-	if (t[0] && local)
+	if (local)
 		snprintf(rematch, sizeof(rematch), "; re-matched %lld faces: %lld matches",
 			 (long long)faces, (long long)matches);
 	else if (t[0])
 		snprintf(rematch, sizeof(rematch), "; p processes the gallery to match them");
-	kf_ui_message(app, t[2] > 0, "'%s': %lld photo%s enrolled for %lld client%s (%lld new), "
-		      "%lld already, %lld failed%s%s%s", dir, (long long)t[0], t[0] == 1 ? "" : "s",
-		      (long long)t[3], t[3] == 1 ? "" : "s", (long long)t[4], (long long)t[1],
-		      (long long)t[2], rematch, t[2] ? "; the first: " : "", t[2] ? first : "");
+	kf_ui_message(app, t[2] > 0 || done < n, "%s'%s': %lld photo%s enrolled for %lld client%s "
+		      "(%lld new), %lld already, %lld failed%s%s%s", stopped, dir, (long long)t[0],
+		      t[0] == 1 ? "" : "s", (long long)t[3], t[3] == 1 ? "" : "s", (long long)t[4],
+		      (long long)t[1], (long long)t[2], rematch, t[2] ? "; the first: " : "",
+		      t[2] ? first : "");
 out:
 	kf_enroll_groups_free(gr, n);
 	kf_store_gallery_release(&g);
