@@ -130,6 +130,16 @@ struct kf_enroll_import_result {
 	char why[512];			/* "": the photos were tried; else why none was */
 };
 
+/* What an import did, its groups together. */
+struct kf_enroll_import_totals {
+	int64_t clients, created;		/* clients with references, of them added */
+	int64_t enrolled, already, failed;	/* photos */
+};
+
+/* Add a group's res to t. */
+void kf_enroll_import_count(struct kf_enroll_import_totals *t,
+			    const struct kf_enroll_import_result *res);
+
 /* Enroll group gr's photos as references of the gallery's client named as
  * the group (kf_store_client_named), skipping the photos it has already (the
  * same sha256). A client the gallery lacks is added with its first

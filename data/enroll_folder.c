@@ -305,6 +305,16 @@ void kf_enroll_import_group(struct kf_store *st, int64_t gallery_id,
 	kf_store_face_list_free(refs, nrefs);
 }
 
+void kf_enroll_import_count(struct kf_enroll_import_totals *t,
+			    const struct kf_enroll_import_result *res)
+{
+	t->clients += res->client.id != 0;
+	t->created += res->created;
+	t->enrolled += res->enrolled;
+	t->already += res->already;
+	t->failed += res->failed;
+}
+
 void kf_enroll_groups_free(struct kf_enroll_group *g, size_t n)
 {
 	if (!g)

@@ -1,4 +1,5 @@
-/* cmd_enroll.c: enroll a client's reference face; client faces / unenroll. */
+/* cmd_enroll.c: enroll a client's reference faces; client import (a folder of clients' reference
+ * photos); client faces / unenroll. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,12 +205,6 @@ out:
 	return rc;
 }
 
-/* What `client import` did, all groups together. */
-struct import_counts {
-	int64_t clients, created;		/* clients with references, of them new */
-	int64_t enrolled, already, failed;	/* photos */
-};
-
 /* A group's photos as they are enrolled: said on stderr when they fail,
  * into the group's arrays with --json. */
 struct import_photos {
@@ -238,7 +233,7 @@ static void import_photo(void *ctx, const char *path, int64_t id, const struct k
  * with --json. */
 static void import_group(struct kf_cli *cli, struct kf_store *st, int64_t gallery_id,
 			 struct kf_enroll_import *im, const struct kf_enroll_group *gr, cJSON *arr,
-			 struct import_counts *t)
+			 struct kf_enroll_import_totals *t)
 {
 	struct kf_enroll_import_result res;
 	struct import_photos p = { NULL, NULL, NULL };
@@ -258,11 +253,7 @@ static void import_group(struct kf_cli *cli, struct kf_store *st, int64_t galler
 		fprintf(stderr, "kingface: %s\n", res.why);
 	else if (gr->why)	/* an unreadable subfolder beside a photo of that name */
 		fprintf(stderr, "kingface: %s\n", gr->why);
-	t->clients += c->id != 0;
-	t->created += res.created;
-	t->enrolled += res.enrolled;
-	t->already += res.already;
-	t->failed += res.failed;
+	kf_enroll_import_count(t, &res);
 	if (j) {
 		if (c->id)
 			kf_json_int(j, "clientId", c->id);
@@ -299,7 +290,7 @@ int kf_cmd_client_import(struct kf_cli *cli, const struct kf_command *cmd, struc
 	struct kf_engine *local = NULL, *e = NULL;
 	struct kf_detect_opts dopts;
 	struct kf_enroll_group *groups = NULL;
-	struct import_counts t = { 0 };
+	struct kf_enroll_import_totals t = { 0 };
 	const char *dir = a->pos[1], *engine;
 	size_t ng = 0;
 	cJSON *o = NULL, *arr = NULL;

@@ -66,12 +66,11 @@ static int esc_pressed(void)
 }
 
 /* Enroll the groups of a folder (kf_enroll_groups) in the gallery, a group at
- * a time with its progress on the status line, until Esc; *t gets the
- * photos' counts (enrolled, already, failed) and the clients' (with
- * references, new), first the first failure. Returns the groups done. */
+ * a time with its progress on the status line, until Esc, adding up into t;
+ * first gets the first failure. Returns the groups done. */
 static size_t import_groups(struct kf_ui_app *app, const struct kf_gallery *g,
 			    struct kf_enroll_import *im, const struct kf_enroll_group *gr, size_t n,
-			    int64_t t[5], char *first)
+			    struct kf_enroll_import_totals *t, char *first)
 {
 	size_t i;
 
@@ -85,11 +84,7 @@ static size_t import_groups(struct kf_ui_app *app, const struct kf_gallery *g,
 		kf_enroll_import_group(app->store, g->id, im, &gr[i], &res);
 		if (res.why[0] && !first[0])
 			snprintf(first, IMPORT_WHY, "%s", res.why);
-		t[0] += res.enrolled;
-		t[1] += res.already;
-		t[2] += res.failed;
-		t[3] += res.client.id != 0;
-		t[4] += res.created;
+		kf_enroll_import_count(t, &res);
 		kf_store_client_release(&res.client);
 	}
 	return i;
@@ -105,7 +100,8 @@ unsigned kf_ui_import_refs(struct kf_ui_app *app, struct kf_ui_view *v, const ch
 	struct kf_engine *e;
 	char dir[PATH_MAX], first[IMPORT_WHY] = "", rematch[160] = "", stopped[160] = "";
 	size_t n = 0, done;
-	int64_t t[5] = { 0 }, faces = 0, matches = 0;
+	struct kf_enroll_import_totals t = { 0 };
+	int64_t faces = 0, matches = 0;
 	int local, rc;
 
 	if (!*text)
@@ -133,7 +129,7 @@ unsigned kf_ui_import_refs(struct kf_ui_app *app, struct kf_ui_view *v, const ch
 					       "or e on the client enrolls it after a question",
 					       import_photo, first };
 
-		done = import_groups(app, &g, &im, gr, n, t, first);
+		done = import_groups(app, &g, &im, gr, n, &t, first);
 	}
 	kf_match_engine_close(&me);
 	if (done < n)
@@ -148,13 +144,14 @@ unsigned kf_ui_import_refs(struct kf_ui_app *app, struct kf_ui_view *v, const ch
 	if (local)
 		snprintf(rematch, sizeof(rematch), "; re-matched %lld faces: %lld matches",
 			 (long long)faces, (long long)matches);
-	else if (t[0])
+	else if (t.enrolled)
 		snprintf(rematch, sizeof(rematch), "; p processes the gallery to match them");
-	kf_ui_message(app, t[2] > 0 || done < n, "%s'%s': %lld photo%s enrolled for %lld client%s "
-		      "(%lld new), %lld already, %lld failed%s%s%s", stopped, dir, (long long)t[0],
-		      t[0] == 1 ? "" : "s", (long long)t[3], t[3] == 1 ? "" : "s", (long long)t[4],
-		      (long long)t[1], (long long)t[2], rematch, t[2] ? "; the first: " : "",
-		      t[2] ? first : "");
+	kf_ui_message(app, t.failed > 0 || done < n, "%s'%s': %lld photo%s enrolled for %lld "
+		      "client%s (%lld new), %lld already, %lld failed%s%s%s", stopped, dir,
+		      (long long)t.enrolled, t.enrolled == 1 ? "" : "s", (long long)t.clients,
+		      t.clients == 1 ? "" : "s", (long long)t.created, (long long)t.already,
+		      (long long)t.failed, rematch, t.failed ? "; the first: " : "",
+		      t.failed ? first : "");
 out:
 	kf_enroll_groups_free(gr, n);
 	kf_store_gallery_release(&g);
