@@ -54,6 +54,25 @@ static cJSON *failed_json(const char *image, const char *why)
 	return f;
 }
 
+/* The match engine called name into *me: the local one, or a remote one
+ * (kf_cli_engine_open: *local is then its local engine). */
+static int open_engine(struct kf_cli *cli, const char *name, const struct kf_detect_opts *o,
+		       struct kf_engine **local, struct kf_match_engine *me)
+{
+	if (strcmp(name, KF_MATCH_ENGINE_LOCAL) != 0)
+		return kf_cli_engine_open(cli, name, o, local, me);
+	kf_match_engine_local(me, NULL);
+	return KF_EXIT_OK;
+}
+
+/* Print o (taken) and return rc, or the printing's failure when rc is 0. */
+static int print_json(struct kf_cli *cli, cJSON *o, int rc)
+{
+	int rc2 = kf_cli_print_json(cli, o);
+
+	return rc != KF_EXIT_OK ? rc : rc2;
+}
+
 /* Enroll the face of each IMAGE for client c (a file that fails is said and
  * skipped, the others enrolled): face pick (--face N, -1 none) found with
  * detector o of e, the reference made by me. *enrolled counts them; with
@@ -155,9 +174,7 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	 * networks: the descriptor is made */
 	if (!photo && (rc = kf_cli_load_engine(cli, &dopts, &e)) != KF_EXIT_OK)
 		goto out;
-	if (!strcmp(engine, KF_MATCH_ENGINE_LOCAL))
-		kf_match_engine_local(&me, NULL);
-	else if ((rc = kf_cli_engine_open(cli, engine, &dopts, &local, &me)) != KF_EXIT_OK)
+	if ((rc = open_engine(cli, engine, &dopts, &local, &me)) != KF_EXIT_OK)
 		goto out;
 	if (cli->json) {
 		o = cJSON_CreateObject();
@@ -189,10 +206,8 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 		rc = rc2;
 	if (o) {
 		kf_json_int(o, "references", c.faces + enrolled);
-		rc2 = kf_cli_print_json(cli, o);
+		rc = print_json(cli, o, rc);
 		o = NULL;
-		if (rc == KF_EXIT_OK)
-			rc = rc2;
 	}
 out:
 	cJSON_Delete(o);
@@ -311,9 +326,7 @@ int kf_cmd_client_import(struct kf_cli *cli, const struct kf_command *cmd, struc
 	    (rc = kf_cli_engine_name(cli, cmd, a, st, &g, 1, &engine)) != KF_EXIT_OK ||
 	    (rc = kf_cli_load_engine(cli, &dopts, &e)) != KF_EXIT_OK)
 		goto out;
-	if (!strcmp(engine, KF_MATCH_ENGINE_LOCAL))
-		kf_match_engine_local(&me, NULL);
-	else if ((rc = kf_cli_engine_open(cli, engine, &dopts, &local, &me)) != KF_EXIT_OK)
+	if ((rc = open_engine(cli, engine, &dopts, &local, &me)) != KF_EXIT_OK)
 		goto out;
 	if (cli->json) {
 		o = cJSON_CreateObject();
@@ -353,10 +366,8 @@ int kf_cmd_client_import(struct kf_cli *cli, const struct kf_command *cmd, struc
 	else if (o && !cJSON_GetObjectItem(o, "rematch"))
 		cJSON_AddNullToObject(o, "rematch");
 	if (o) {
-		rc2 = kf_cli_print_json(cli, o);
+		rc = print_json(cli, o, rc);
 		o = NULL;
-		if (rc == KF_EXIT_OK)
-			rc = rc2;
 	}
 out:
 	cJSON_Delete(o);
