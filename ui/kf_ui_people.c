@@ -232,10 +232,15 @@ static int due(const struct kf_ui_people *pe)
 	return now_ms() - pe->loaded_ms >= wait;
 }
 
-/* Load when stale, or behind and due (a failed load waits for either). */
+/* To load: stale, or behind and due (a failed load waits for either). */
+static int needs_load(const struct kf_ui_people *pe)
+{
+	return pe->stale || (pe->behind && due(pe));
+}
+
 static void people_fresh(struct kf_ui_people *pe, struct kf_ui_app *app)
 {
-	if (pe->stale || (pe->behind && due(pe)))
+	if (needs_load(pe))
 		people_load(pe, app);
 }
 
@@ -384,6 +389,13 @@ void kf_ui_people_draw(struct kf_ui_people *pe, struct kf_ui_app *app, WINDOW *w
 	size_t single = 0;
 	int cx, cw, ch, lw = width;
 
+	if (needs_load(pe)) {
+		/* on the terminal while it clusters: 20,000 faces take about a second */
+		kf_ui_attr(app, w, KF_UI_S_DIM);
+		kf_ui_put(w, y + 1, 1, width - 1, "Grouping the unknown faces…");
+		wattrset(w, A_NORMAL);
+		wrefresh(w);
+	}
 	people_fresh(pe, app);
 	if (!pe->loaded) {
 		kf_ui_attr(app, w, pe->local ? KF_UI_S_BAD : KF_UI_S_DIM);
