@@ -98,7 +98,8 @@ void kf_enroll_file_release(struct kf_enroll_file *ef);
  * as the subfolder, its photos (kf_source_is_photo_name; deeper folders are
  * not read) that client's references; a photo directly in the folder is a
  * reference of the client named as the file without its extension (spaces
- * around a name removed). Hidden entries are skipped. */
+ * around a name removed). Hidden entries are skipped, and links to folders
+ * are not followed (as by a gallery's import); links to photos are. */
 struct kf_enroll_group {
 	char *client;		/* the name */
 	char **images;		/* paths (dir/file, dir/subfolder/file), sorted */

@@ -153,7 +153,7 @@ int kf_enroll_groups(const char *dir, struct kf_enroll_group **out, size_t *n,
 {
 	struct pairs ps = { 0 };
 	struct dirent *de;
-	struct stat sb;
+	struct stat sb, lnk;
 	DIR *d;
 	int rc = KF_OK;
 
@@ -173,8 +173,9 @@ int kf_enroll_groups(const char *dir, struct kf_enroll_group **out, size_t *n,
 			continue;
 		if (!(path = join(dir, de->d_name))) {
 			rc = kf_err_set(err, KF_E_NOMEM, "out of memory listing reference photos");
-		} else if (stat(path, &sb) != 0) {
-			kf_free(path);	/* a dangling link: nothing to read */
+		} else if (lstat(path, &lnk) != 0 || stat(path, &sb) != 0 ||
+			   (S_ISLNK(lnk.st_mode) && S_ISDIR(sb.st_mode))) {
+			kf_free(path);	/* a dangling link, or a link to a folder (loops) */
 		} else if (S_ISDIR(sb.st_mode)) {
 			rc = subfolder(&ps, de->d_name, path, err);
 			kf_free(path);

@@ -9,7 +9,7 @@ kf gallery import photos --name g >/dev/null && kf process g >/dev/null 2>&1
 kf client add g amy >/dev/null
 # the references: a folder (amy, who exists), a photo named as the client
 # (bernadette), both for one client (howard), a name with spaces around it,
-# and what cannot be enrolled
+# and what cannot be enrolled or is not read
 mkdir -p refs/amy refs/howard refs/empty refs/.hidden
 cp "$D/amy/amy1.png" "$D/amy/amy2.png" refs/amy/
 cp "$D/bernadette/bernadette1.png" refs/bernadette.png
@@ -17,6 +17,7 @@ cp "$D/howard/howard1.png" refs/howard/ && cp "$D/howard/howard2.png" refs/howar
 cp "$D/raj/raj1.png" "refs/ Raj .png"
 cp "$D/penny/penny1.png" refs/.hidden/ && cp "$D/penny/penny1.png" refs/.penny.png
 echo "not a photo" >refs/notes.jpg
+ln -s ../refs refs/loop		# a link to a folder is not followed
 cp "$KF_TEST_DEMO/sample1.jpg" refs/crowd.jpg
 
 test_expect_success 'a folder of references: clients added, photos enrolled, failures said' '
