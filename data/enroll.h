@@ -97,8 +97,8 @@ void kf_enroll_file_release(struct kf_enroll_file *ef);
  * --folder`, enroll_folder.c): each subfolder of the folder is a client named
  * as the subfolder, its photos (kf_source_is_photo_name; deeper folders are
  * not read) that client's references; a photo directly in the folder is a
- * reference of the client named as the file without its extension (spaces
- * around a name removed). Hidden entries are skipped, and links to folders
+ * reference of the client named as the file without its extension, nor a
+ * copy's " (2)" (spaces around a name removed). Hidden entries are skipped, and links to folders
  * are not followed (as by a gallery's import); links to photos are. */
 struct kf_enroll_group {
 	char *client;		/* the name */

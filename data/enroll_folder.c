@@ -102,6 +102,21 @@ static int subfolder(struct pairs *ps, const char *name, const char *path, struc
 	return rc;
 }
 
+/* The client a photo's file name names, in place: without its extension,
+ * nor the " (2)" a browser or a file manager adds to a second copy. */
+static void file_client(char *name)
+{
+	char *end = strrchr(name, '.'), *p;
+
+	*end = '\0';
+	if (end - name < 4 || end[-1] != ')')
+		return;
+	for (p = end - 2; p > name && *p >= '0' && *p <= '9'; p--)
+		;
+	if (p < end - 2 && *p == '(' && p > name && p[-1] == ' ')
+		p[-1] = '\0';
+}
+
 static int by_client_path(const void *a, const void *b)
 {
 	const struct pair *x = a, *y = b;
@@ -183,7 +198,7 @@ int kf_enroll_groups(const char *dir, struct kf_enroll_group **out, size_t *n,
 			char *client = kf_strdup(de->d_name);
 
 			if (client)
-				*strrchr(client, '.') = '\0';
+				file_client(client);
 			rc = add(&ps, client, path, NULL, err);
 		} else {
 			kf_free(path);

@@ -243,7 +243,8 @@ const struct kf_command kf_commands[] = {
 	{ "client import", "GALLERY DIR", "add clients and enroll their reference photos from a "
 	  "folder",
 	  "DIR holds a folder of photos for each client, named as the client (DIR/Ana\n"
-	  "Souza/1.jpg), or a photo named as the client (DIR/Ana Souza.jpg), or both.\n"
+	  "Souza/1.jpg), or a photo named as the client (DIR/Ana Souza.jpg, and\n"
+	  "DIR/Ana Souza (2).jpg), or both.\n"
 	  "A client the gallery lacks is added; one it has (by exact name) gets the\n"
 	  "photos as more references. Photos already enrolled for their client (the\n"
 	  "same bytes) are left as they are, so the same folder can be imported again\n"

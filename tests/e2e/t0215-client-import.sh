@@ -13,6 +13,7 @@ kf client add g amy >/dev/null
 mkdir -p refs/amy refs/howard refs/empty refs/.hidden
 cp "$D/amy/amy1.png" "$D/amy/amy2.png" refs/amy/
 cp "$D/bernadette/bernadette1.png" refs/bernadette.png
+cp "$D/bernadette/bernadette2.png" "refs/bernadette (2).png"	# a second copy's name
 cp "$D/howard/howard1.png" refs/howard/ && cp "$D/howard/howard2.png" refs/howard.PNG
 cp "$D/raj/raj1.png" "refs/ Raj .png"
 cp "$D/penny/penny1.png" refs/.hidden/ && cp "$D/penny/penny1.png" refs/.penny.png
@@ -22,8 +23,9 @@ cp "$KF_TEST_DEMO/sample1.jpg" refs/crowd.jpg
 
 test_expect_success 'a folder of references: clients added, photos enrolled, failures said' '
 	! kf client import g refs --json >out 2>err &&
-	jq -e ".created == 3 and .enrolled == 6 and .alreadyEnrolled == 0 and .failed == 3" out &&
+	jq -e ".created == 3 and .enrolled == 7 and .alreadyEnrolled == 0 and .failed == 3" out &&
 	jq -e "[.clients[].name] == [\"amy\", \"bernadette\", \"crowd\", \"empty\", \"howard\", \"notes\", \"Raj\"]" out &&
+	jq -e ".clients[1] | .clientName == \"bernadette\" and .references == 2" out &&
 	jq -e ".clients[0] | .clientId == 1 and .created == false and .references == 2 and
 		([.enrolled[].image] == [\"refs/amy/amy1.png\", \"refs/amy/amy2.png\"])" out &&
 	jq -e ".clients[4] | .created and .references == 2 and
@@ -47,7 +49,7 @@ test_expect_success 'the gallery is matched again: each client finds its photos'
 test_expect_success 'imported again: nothing twice; a new photo is enrolled' '
 	rm -r refs/notes.jpg refs/crowd.jpg refs/empty &&
 	kf client import g refs >out &&
-	test_grep out "photos: 0 enrolled, 6 already enrolled, 0 failed" &&
+	test_grep out "photos: 0 enrolled, 7 already enrolled, 0 failed" &&
 	! grep -q "amy" out &&
 	cp "$D/amy/amy5.png" refs/amy/ && kf client import g refs >out &&
 	test_grep out "amy: 1 enrolled, 2 already enrolled; 3 references in all" &&
