@@ -244,15 +244,16 @@ const struct kf_command kf_commands[] = {
 	  "folder",
 	  "DIR holds a folder of photos for each client, named as the client (DIR/Ana\n"
 	  "Souza/1.jpg), or a photo named as the client (DIR/Ana Souza.jpg, and\n"
-	  "DIR/Ana Souza (2).jpg), or both.\n"
-	  "A client the gallery lacks is added; one it has (by exact name) gets the\n"
-	  "photos as more references. Photos already enrolled for their client (the\n"
-	  "same bytes) are left as they are, so the same folder can be imported again\n"
-	  "after adding photos. Each photo is enrolled as by 'kingface enroll': exactly\n"
-	  "one face, at least 80 px and score 0.8 unless --force; one that fails is\n"
-	  "said and the others are enrolled (exit status 1). Then the gallery's stored\n"
-	  "faces are matched again, once. An import stopped part-way (Ctrl-C) is\n"
-	  "finished by running it again.",
+	  "DIR/Ana Souza (2).jpg), or both. A client the gallery lacks is added; one\n"
+	  "it has (by exact name) gets the photos as more references. Hidden files,\n"
+	  "links to folders and folders below the subfolders are not read. Photos\n"
+	  "already enrolled for their client (the same bytes) are left as they are, so\n"
+	  "the same folder can be imported again after adding photos. Each photo is\n"
+	  "enrolled as by 'kingface enroll': exactly one face, at least 80 px and\n"
+	  "score 0.8 unless --force; one that fails is said and the others are\n"
+	  "enrolled (exit status 1). Then the gallery's stored faces are matched\n"
+	  "again, once. An import stopped part-way (Ctrl-C) is finished by running it\n"
+	  "again.",
 	  2, 2, client_import_opts, kf_cmd_client_import },
 	{ "enroll", "GALLERY CLIENT IMAGE...", "enroll reference faces of a client",
 	  "Each image must show exactly one face, or --face N picks one (a list of the\n"
