@@ -251,10 +251,8 @@ int kf_cli_engine_open(struct kf_cli *cli, const char *name, const struct kf_det
 	return KF_EXIT_OK;
 }
 
-/* After references changed at threshold t: say when two clients look alike
- * (kf_match_gallery_alike), the moment to fix it. */
-static void say_alike(struct kf_cli *cli, struct kf_store *st, const struct kf_gallery *g,
-		      float t)
+void kf_cli_note_alike(struct kf_cli *cli, struct kf_store *st, const struct kf_gallery *g,
+		       float t)
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_match_gallery mg;
@@ -262,7 +260,7 @@ static void say_alike(struct kf_cli *cli, struct kf_store *st, const struct kf_g
 
 	if (kf_match_gallery_load(st, g->id, &mg, &err) < 0)
 		return;		/* the re-match just loaded it: nothing new to say */
-	if (kf_match_gallery_alike(&mg, t, alike, sizeof(alike)))
+	if (kf_match_gallery_alike(&mg, kf_match_gallery_threshold(&mg, t), alike, sizeof(alike)))
 		fprintf(cli->out, "note: %s: a face of theirs is ambiguous; if they are one client, "
 			"remove one ('kingface client remove')\n", alike);
 	kf_match_gallery_release(&mg);
@@ -292,7 +290,7 @@ int kf_cli_rematch_after(struct kf_cli *cli, struct kf_store *st, const struct k
 		if (faces > 0)
 			fprintf(cli->out, "re-matched the gallery's %lld stored faces: %lld matches "
 				"(threshold %g)\n", (long long)faces, (long long)matches, used);
-		say_alike(cli, st, g, used);
+		kf_cli_note_alike(cli, st, g, used);
 	} else if (g->done > 0) {
 		fprintf(cli->out, "the gallery's %lld processed photos keep their matches until "
 			"processed again ('kingface process %s --all')\n", (long long)g->done,

@@ -105,6 +105,12 @@ int kf_cli_forget_remote(const struct kf_command *cmd, const struct kf_args *a,
 			 struct kf_store *st, int64_t gallery_id, int64_t client_id, int64_t ref_id,
 			 const char *what);
 
+/* After references changed (threshold t, or KF_THRESHOLD_AUTO): a "note:"
+ * line when two clients look alike (data/photo_match.h
+ * kf_match_gallery_alike), the moment to fix it. */
+void kf_cli_note_alike(struct kf_cli *cli, struct kf_store *st, const struct kf_gallery *g,
+		       float t);
+
 /* After a gallery's references changed (enroll, unenroll, client remove):
  * its stored faces matched again at the threshold setting
  * (kf_match_gallery_rematch), said on cli->out, or with --json into o as

@@ -12,6 +12,7 @@
 #include "data/store_gallery.h"
 #include "data/store_people.h"
 #include "src/cli.h"
+#include "src/cli_engine.h"
 
 #define TEXT_FACES 3	/* faces named on a cluster's line, the representative first */
 
@@ -166,6 +167,7 @@ int kf_cmd_people_assign(struct kf_cli *cli, const struct kf_command *cmd, struc
 		fprintf(cli->out, "cluster %ld is %s: %zu face%s confirmed, %zu added as references; "
 			"gallery re-matched\n", cluster, c.name, confirmed, confirmed == 1 ? "" : "s",
 			refs);
+		kf_cli_note_alike(cli, st, &g, (float)setting);
 		rc = KF_EXIT_OK;
 	}
 out:
