@@ -768,11 +768,21 @@ static void gfree(struct kf_ui_view *v)
 	free(s);
 }
 
+/* The People tab's clusters, put off while work went on elsewhere, are due. */
+static unsigned on_tick(struct kf_ui_view *v, struct kf_ui_app *app)
+{
+	struct gallery *s = (struct gallery *)v;
+
+	(void)app;
+	return s->tab == T_PEOPLE && kf_ui_people_due(s->people) ? KF_UI_REDRAW : KF_UI_NONE;
+}
+
 static const struct kf_ui_screen gallery_screen = {
 	.name = "Gallery",
 	.keys = keys,
 	.draw = draw,
 	.on_key = on_key,
+	.on_tick = on_tick,
 	.reload = reload,
 	.free = gfree,
 };

@@ -15,7 +15,8 @@
  * once after a key; after work done elsewhere (photos processed here or by
  * another process, which may write every second) when PEOPLE_BUSY_MS and ten
  * times the last clustering's time have passed (clustering 20,000 faces takes
- * about a second, and the console waits for it). Before an
+ * about a second, and the console waits for it); the screen's tick asks for
+ * it then (kf_ui_people_due), even when nothing else changes. Before an
  * assignment the clusters are read again and the cluster must hold the faces
  * shown, else nothing is assigned (cluster ids are ranks: they move when the
  * faces change). A crop is made when the selection moves to another face:
@@ -273,6 +274,11 @@ void kf_ui_people_destroy(struct kf_ui_people *pe)
 	free(pe->skips);
 	free(pe->assign_faces);
 	free(pe);
+}
+
+int kf_ui_people_due(const struct kf_ui_people *pe)
+{
+	return pe->behind && due(pe);
 }
 
 void kf_ui_people_stale(struct kf_ui_people *pe, const struct kf_ui_app *app)
@@ -666,8 +672,10 @@ static void cv_reload(struct kf_ui_view *v, struct kf_ui_app *app)
 	struct cluster_view *s = (struct cluster_view *)v;
 
 	/* a review in the face detail may have changed the clusters */
-	if (!s->opening && (!app->background || due(s->pe)))
-		people_load(s->pe, app);
+	if (!s->opening) {
+		kf_ui_people_stale(s->pe, app);
+		people_fresh(s->pe, app);
+	}
 	s->opening = 0;
 	cv_relocate(s);
 }
@@ -779,6 +787,13 @@ static unsigned cv_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
 	return KF_UI_REDRAW;
 }
 
+/* Work elsewhere waited for due(): read the clusters again now. */
+static unsigned cv_tick(struct kf_ui_view *v, struct kf_ui_app *app)
+{
+	(void)app;
+	return kf_ui_people_due(((struct cluster_view *)v)->pe) ? KF_UI_RELOAD : KF_UI_NONE;
+}
+
 static void cv_free(struct kf_ui_view *v)
 {
 	struct cluster_view *s = (struct cluster_view *)v;
@@ -794,6 +809,7 @@ static const struct kf_ui_screen cluster_screen = {
 	.keys = cluster_keys,
 	.draw = cv_draw,
 	.on_key = cv_key,
+	.on_tick = cv_tick,
 	.reload = cv_reload,
 	.free = cv_free,
 };
