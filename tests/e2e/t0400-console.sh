@@ -4,8 +4,9 @@
 # rename her, process in the background up to X/X, the Recognition tab against
 # `kingface recognition --json`, a client's photos, the face detail, a resize,
 # her reference faces and removing one, a folder of clients' reference photos
-# imported, a folder imported as a gallery, --readonly
-# refusing a delete, and a change made by another process shown without a key. Each view's screen is printed at the end.
+# imported, a folder imported as a gallery, --readonly refusing a delete, and
+# changes made by another process shown without a key (the People tab's once
+# due). Each view's screen is printed at the end.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-tmux.sh"
 
@@ -168,6 +169,15 @@ test_expect_success '--readonly refuses a delete (80x24)' '
 test_expect_success 'a change made by another process shows without a key' '
 	kf client add wedding Bia >/dev/null && wait_for ro "Bia" 5 &&
 	grep -E "^ *[0-9]+ photos: .* 2 clients" <(tm capture-pane -p -t ro)
+'
+
+test_expect_success 'the People tab shows another process'\''s change once due, without a key' '
+	keys ro 5 && wait_match ro "[0-9]+ unclustered" 10 &&
+	n=$(kf people wedding --json | jq .unclustered) &&
+	f=$(kf detail wedding sample5.jpg --json |
+		jq "[.faces[] | select((.matches | length) == 0 and .recognizable)][0].faceIndex") &&
+	kf face confirm wedding sample5.jpg "$f" Bia >/dev/null &&
+	wait_match ro " $((n - 1)) unclustered" 20 && keys ro 1 && wait_for ro "ENROLLED" 5
 '
 
 test_expect_success 'NO_COLOR: the photo in shades of grey, no colour escapes' '
