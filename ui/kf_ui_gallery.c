@@ -122,6 +122,8 @@ static void set_tab(struct gallery *s, int t)
 {
 	s->tab = (enum tab)((t + NTABS) % NTABS);
 	s->v.list = s->tab == T_PEOPLE ? kf_ui_people_list(s->people) : &s->lists[s->tab];
+	if (s->tab == T_PEOPLE)
+		kf_ui_people_shown(s->people);
 	s->v.mode = M(s->tab);
 	snprintf(s->v.title, sizeof(s->v.title), "%s │ %s", s->name, tab_names[s->tab]);
 }

@@ -276,6 +276,11 @@ void kf_ui_people_destroy(struct kf_ui_people *pe)
 	free(pe);
 }
 
+void kf_ui_people_shown(struct kf_ui_people *pe)
+{
+	pe->stale |= pe->behind;
+}
+
 int kf_ui_people_due(const struct kf_ui_people *pe)
 {
 	return pe->behind && due(pe);

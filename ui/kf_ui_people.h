@@ -28,6 +28,9 @@ void kf_ui_people_destroy(struct kf_ui_people *pe);
  * an assignment): the gallery's reload calls it. When app->background says
  * the change came from work elsewhere, at most every few seconds. */
 void kf_ui_people_stale(struct kf_ui_people *pe, const struct kf_ui_app *app);
+/* The tab is brought up by a key: a change put off (kf_ui_people_stale in
+ * the background) is read at the next draw. */
+void kf_ui_people_shown(struct kf_ui_people *pe);
 /* A change made elsewhere waits and is now due: the tab's screen asks for a
  * draw (its on_tick), or the change would show only at the next key. */
 int kf_ui_people_due(const struct kf_ui_people *pe);
