@@ -65,12 +65,26 @@ static int open_engine(struct kf_cli *cli, const char *name, const struct kf_det
 	return KF_EXIT_OK;
 }
 
-/* Print o (taken) and return rc, or the printing's failure when rc is 0. */
-static int print_json(struct kf_cli *cli, cJSON *o, int rc)
+/* Print *o (taken: *o is then NULL) when there is one, and return rc, or
+ * the printing's failure when rc is 0. */
+static int print_json(struct kf_cli *cli, cJSON **o, int rc)
 {
-	int rc2 = kf_cli_print_json(cli, o);
+	int rc2;
 
+	if (!*o)
+		return rc;
+	rc2 = kf_cli_print_json(cli, *o);
+	*o = NULL;
 	return rc != KF_EXIT_OK ? rc : rc2;
+}
+
+/* Release what open_engine and kf_cli_load_engine gave (each may be empty). */
+static void close_engines(struct kf_match_engine *me, struct kf_engine *local,
+			  struct kf_engine *e)
+{
+	kf_match_engine_close(me);
+	kf_engine_free(local);
+	kf_engine_free(e);
 }
 
 /* Enroll the face of each IMAGE for client c (a file that fails is said and
@@ -204,16 +218,12 @@ int kf_cmd_enroll(struct kf_cli *cli, const struct kf_command *cmd, struct kf_ar
 	}
 	if (enrolled && (rc2 = kf_cli_rematch_after(cli, st, &g, o)) != KF_EXIT_OK)
 		rc = rc2;
-	if (o) {
+	if (o)
 		kf_json_int(o, "references", c.faces + enrolled);
-		rc = print_json(cli, o, rc);
-		o = NULL;
-	}
+	rc = print_json(cli, &o, rc);
 out:
 	cJSON_Delete(o);
-	kf_match_engine_close(&me);
-	kf_engine_free(local);
-	kf_engine_free(e);
+	close_engines(&me, local, e);
 	kf_store_photo_release(&p);
 	kf_store_client_release(&c);
 	kf_store_gallery_release(&g);
@@ -324,9 +334,8 @@ int kf_cmd_client_import(struct kf_cli *cli, const struct kf_command *cmd, struc
 	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK ||
 	    (rc = kf_cli_detector(cmd, a, st, &g, 0, &dopts)) != KF_EXIT_OK ||
 	    (rc = kf_cli_engine_name(cli, cmd, a, st, &g, 1, &engine)) != KF_EXIT_OK ||
-	    (rc = kf_cli_load_engine(cli, &dopts, &e)) != KF_EXIT_OK)
-		goto out;
-	if ((rc = open_engine(cli, engine, &dopts, &local, &me)) != KF_EXIT_OK)
+	    (rc = kf_cli_load_engine(cli, &dopts, &e)) != KF_EXIT_OK ||
+	    (rc = open_engine(cli, engine, &dopts, &local, &me)) != KF_EXIT_OK)
 		goto out;
 	if (cli->json) {
 		o = cJSON_CreateObject();
@@ -360,20 +369,16 @@ int kf_cmd_client_import(struct kf_cli *cli, const struct kf_command *cmd, struc
 	}
 	/* the local engine's re-match also when nothing new was enrolled: an
 	 * import stopped before it (Ctrl-C) is finished by running it again */
-	if ((t.enrolled || !strcmp(engine, KF_MATCH_ENGINE_LOCAL)) &&
-	    (rc2 = kf_cli_rematch_after(cli, st, &g, o)) != KF_EXIT_OK)
-		rc = rc2;
-	else if (o && !cJSON_GetObjectItem(o, "rematch"))
+	if (t.enrolled || !strcmp(engine, KF_MATCH_ENGINE_LOCAL)) {
+		if ((rc2 = kf_cli_rematch_after(cli, st, &g, o)) != KF_EXIT_OK)
+			rc = rc2;
+	} else if (o) {
 		cJSON_AddNullToObject(o, "rematch");
-	if (o) {
-		rc = print_json(cli, o, rc);
-		o = NULL;
 	}
+	rc = print_json(cli, &o, rc);
 out:
 	cJSON_Delete(o);
-	kf_match_engine_close(&me);
-	kf_engine_free(local);
-	kf_engine_free(e);
+	close_engines(&me, local, e);
 	kf_enroll_groups_free(groups, ng);
 	kf_store_gallery_release(&g);
 	return rc;
