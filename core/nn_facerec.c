@@ -2,6 +2,7 @@
 #include "core/nn_facerec.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -281,13 +282,26 @@ static int forward(const struct kf_facerec *net, const float *in, int n, float *
 		return kf_err_set(err, KF_E_INVALID, "face recognition net: loaded without its %s "
 				  "weights (the precision changed after loading)",
 				  kf_gemm_q8_active() ? "int8" : "float32");
-	if (!(x = kf_tensor_nhwc(scratch, n, S, S, 3)))
-		goto nomem;
-	kf_nn_normalize_mean(x->data, in, (size_t)S * S * (size_t)n, fr_mean, 255.0f);
-	STAGE("input_normalized", x);
-	if (!(y = conv_out(scratch, x, 7, 2, KF_PAD_VALID, 32)) ||
-	    conv(y, x, &net->first, &first, scratch) < 0)
-		goto nomem;
+	if (kf_gemm_q8_active()) {
+		/* int8: the first conv reads the pixels, exactly, with the
+		 * normalisation folded in (kf_nn_conv2d_q8_pixels); the op only
+		 * reads px */
+		struct kf_tensor px;
+
+		kf_tensor_init(&px, KF_F32, 3, S, S, n, (void *)(uintptr_t)in);
+		if (!(y = conv_out(scratch, &px, 7, 2, KF_PAD_VALID, 32)) ||
+		    kf_nn_conv2d_q8_pixels(y, &px, &net->first.f, net->first.q8, fr_mean, 255.0f,
+					   net->first.b, &first, scratch) < 0)
+			goto nomem;
+	} else {
+		if (!(x = kf_tensor_nhwc(scratch, n, S, S, 3)))
+			goto nomem;
+		kf_nn_normalize_mean(x->data, in, (size_t)S * S * (size_t)n, fr_mean, 255.0f);
+		STAGE("input_normalized", x);
+		if (!(y = conv_out(scratch, x, 7, 2, KF_PAD_VALID, 32)) ||
+		    conv(y, x, &net->first, &first, scratch) < 0)
+			goto nomem;
+	}
 	STAGE("conv32_down", y);
 	if (!(x = conv_out(scratch, y, 3, 2, KF_PAD_VALID, 32)))
 		goto nomem;

@@ -20,6 +20,7 @@
  */
 #include "core/nn_gemm_q8.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "core/clones.h"
 #include "core/err.h"
 #include "core/nn_act_simd.h"
 
@@ -942,6 +944,34 @@ void kf_q8_quant_row_in(const float *const *piece, int np, int len, int K4, floa
 	*mn = lo;
 	kernels[choose()].quant(piece, np, len, lo, hi > lo ? 255.0f / (hi - lo) : 0.0f, q);
 	memset(q + np * len, 0, (size_t)(K4 - np * len));
+}
+
+/* kf_q8_split's loop, in a form the compiler vectorises */
+KF_TARGET_CLONES
+static void split(const float *v, size_t n, uint8_t flip, uint8_t *hi, uint8_t *lo)
+{
+	for (size_t i = 0; i < n; i++) {
+		float x = v[i] * 256.0f + 0.5f;
+		int u;
+
+		x = x > 0.0f ? x : 0.0f;
+		x = x < 65535.0f ? x : 65535.0f;
+		u = (int)x;
+		hi[i] = (uint8_t)((u >> 8) ^ flip);
+		lo[i] = (uint8_t)((u & 255) ^ flip);
+	}
+}
+
+void kf_q8_split(const float *v, size_t n, uint8_t *hi, uint8_t *lo)
+{
+	/* the NEON kernel reads its activations minus 128 (quant_neon) */
+	split(v, n, choose() == K_NEONDOT ? 0x80 : 0, hi, lo);
+}
+
+int kf_gemm_q8_weight(const struct kf_gemm_q8 *q, int k, int n)
+{
+	assert(k >= 0 && k < q->K && n >= 0 && n < q->N);
+	return q->qb[at(q->K4, k, n)];
 }
 
 void kf_q8_quant_row(const float *const *piece, int np, int len, int K4, uint8_t *q, float *sa,

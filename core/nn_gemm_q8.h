@@ -94,6 +94,16 @@ void kf_gemm_q8_rows(int M, const uint8_t *A, int lda, const float *sa, const fl
 		     const struct kf_gemm_q8 *q, float *C, int ldc, const float *bias,
 		     enum kf_act act);
 
+/* For inputs known to lie in [0, 255] (an image's values), exactly:
+ *   kf_q8_split: v[0..n) rounded to 1/256 and split as v = hi + lo / 256,
+ *     hi and lo bytes in the form the kernel in use reads (values past 255
+ *     or under 0 clamped). A row of hi bytes has step 1 and minimum 0 for
+ *     kf_gemm_q8_rows, one of lo bytes step 1/256: two GEMMs whose sum is
+ *     the product with the input itself, no row quantised over its range;
+ *   kf_gemm_q8_weight: B's byte at (k, n), B[k][n] / q->scale[n] rounded. */
+void kf_q8_split(const float *v, size_t n, uint8_t *hi, uint8_t *lo);
+int kf_gemm_q8_weight(const struct kf_gemm_q8 *q, int k, int n);
+
 /* The process precision (default KF_PRECISION_AUTO). Set it before
  * inference starts; not thread-safe with running ops. */
 void kf_nn_set_precision(enum kf_precision p);

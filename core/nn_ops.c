@@ -303,6 +303,96 @@ static int conv_q8(const struct kf_nn_geom *g, const struct kf_tensor *src, cons
 	return KF_OK;
 }
 
+/* memcpy of a few bytes without a call: 16 at a time, the last 16 overlapping */
+static inline void copy_short(uint8_t *d, const uint8_t *s, int len)
+{
+	int i = 0;
+
+	if (len < 16) {
+		memcpy(d, s, (size_t)len);
+		return;
+	}
+	for (; i + 16 <= len; i += 16)
+		memcpy(d + i, s + i, 16);
+	memcpy(d + len - 16, s + len - 16, 16);
+}
+
+int kf_nn_conv2d_q8_pixels(struct kf_tensor *dst, const struct kf_tensor *src,
+			   const struct kf_tensor *w, const struct kf_gemm_q8 *q8,
+			   const float *mean, float div, const float *bias,
+			   const struct kf_conv_params *p, struct kf_arena *scratch)
+{
+	struct kf_nn_geom g;
+	struct kf_tensor o, t;
+	struct kf_arena_mark mark = kf_arena_mark(scratch);
+	size_t nv;
+	int64_t nq;
+	int len, K4 = q8->K4, rc = KF_E_NOMEM;
+	uint8_t *hi, *lo, *rhi, *rlo;
+	float *b, *tmp, *out = dst->data, sa_hi[Q8_ROWS], sa_lo[Q8_ROWS], mn[Q8_ROWS] = { 0 };
+
+	conv_geom(&g, dst, src, w, p);
+	assert(!g.pt && !g.pb && !g.pl && !g.pr && kf_tensor_is_contiguous(src));
+	assert(q8->K == g.kh * g.kw * g.C && q8->N == g.CO);
+	nv = (size_t)g.N * (size_t)g.H * (size_t)g.W * (size_t)g.C;
+	nq = (int64_t)g.N * g.OH * g.OW;
+	len = g.kw * g.C;
+	hi = kf_arena_alloc(scratch, nv);
+	lo = kf_arena_alloc(scratch, nv);
+	rhi = kf_arena_alloc(scratch, (size_t)Q8_ROWS * (size_t)K4);
+	rlo = kf_arena_alloc(scratch, (size_t)Q8_ROWS * (size_t)K4);
+	b = kf_arena_alloc_array(scratch, (size_t)g.CO, sizeof(float));
+	tmp = kf_arena_alloc_array(scratch, (size_t)Q8_ROWS * (size_t)g.CO, sizeof(float));
+	if (!hi || !lo || !rhi || !rlo || !b || !tmp)
+		goto out;
+	kf_q8_split(src->data, nv, hi, lo);
+	memset(rhi, 0, (size_t)Q8_ROWS * (size_t)K4);
+	memset(rlo, 0, (size_t)Q8_ROWS * (size_t)K4);
+	for (int i = 0; i < Q8_ROWS; i++) {
+		sa_hi[i] = 1.0f / div;
+		sa_lo[i] = 1.0f / (256.0f * div);
+	}
+	/* the means' share of each output, with the weights the GEMM uses */
+	for (int n = 0; n < g.CO; n++) {
+		double m = 0.0;
+
+		for (int k = 0; k < q8->K; k++)
+			m += (double)kf_gemm_q8_weight(q8, k, n) * mean[k % g.C];
+		b[n] = (bias ? bias[n] : 0.0f) - (float)(m * q8->scale[n] / div);
+	}
+	/* the output pixel q + i is (n, oy, ox), counted along */
+	for (int64_t q = 0, n = 0, oy = 0, ox = 0; q < nq; q += Q8_ROWS) {
+		int m = nq - q < Q8_ROWS ? (int)(nq - q) : Q8_ROWS;
+
+		for (int i = 0; i < m; i++, ox++) {
+			size_t at;
+
+			if (ox == g.OW) {
+				ox = 0;
+				if (++oy == g.OH) {
+					oy = 0;
+					n++;
+				}
+			}
+			at = (((size_t)n * (size_t)g.H + (size_t)(oy * g.s)) * (size_t)g.W +
+			      (size_t)(ox * g.s)) * (size_t)g.C;
+			for (int ky = 0; ky < g.kh; ky++, at += (size_t)g.W * (size_t)g.C) {
+				copy_short(rhi + (size_t)i * K4 + (size_t)ky * len, hi + at, len);
+				copy_short(rlo + (size_t)i * K4 + (size_t)ky * len, lo + at, len);
+			}
+		}
+		kf_gemm_q8_rows(m, rhi, K4, sa_hi, mn, q8, out + q * g.CO, g.CO, b, KF_ACT_NONE);
+		kf_gemm_q8_rows(m, rlo, K4, sa_lo, mn, q8, tmp, g.CO, NULL, KF_ACT_NONE);
+		kf_tensor_init(&o, KF_F32, (int64_t)m * g.CO, 1, 1, 1, out + q * g.CO);
+		kf_tensor_init(&t, KF_F32, (int64_t)m * g.CO, 1, 1, 1, tmp);
+		kf_nn_add(&o, &o, &t, p->act, 0, 1);
+	}
+	rc = KF_OK;
+out:
+	kf_arena_rewind(scratch, mark);
+	return rc;
+}
+
 /* kf_nn_conv2d and kf_nn_conv2d_packed: packed is w packed by kf_gemm_pack_b,
  * or NULL to pack it here (into scratch); q8, when not NULL and int8 is on,
  * is used instead. */

@@ -88,6 +88,18 @@ int kf_nn_conv2d_packed(struct kf_tensor *dst, const struct kf_tensor *src,
 			const struct kf_gemm_q8 *q8, const float *bias,
 			const struct kf_conv_params *p, struct kf_arena *scratch, int ith, int nth);
 
+/* dst = act(conv2d((src - mean[c]) / div, w) + bias) through the int8 GEMM
+ * (q8: w as kf_gemm_q8_pack made it; w gives the shape) for src an image's
+ * values in [0, 255] (C channels, contiguous; windows inside it only: no
+ * padding). Exact in its input (kf_q8_split): no window is quantised over
+ * its own range, so it is faster and closer to float32 than
+ * kf_nn_conv2d_packed on the normalised image (docs/internals/nn.md, "Int8").
+ * The face recognition net's first conv. KF_E_NOMEM. */
+int kf_nn_conv2d_q8_pixels(struct kf_tensor *dst, const struct kf_tensor *src,
+			   const struct kf_tensor *w, const struct kf_gemm_q8 *q8,
+			   const float *mean, float div, const float *bias,
+			   const struct kf_conv_params *p, struct kf_arena *scratch);
+
 /* Depthwise conv, channel multiplier 1: w [kh,kw,C,1] (ne = {1,C,kw,kh});
  * dst[c] = act(sum_taps src[c]*w[tap][c] + bias[c]). bias may be NULL. */
 void kf_nn_depthwise(struct kf_tensor *dst, const struct kf_tensor *src,

@@ -253,6 +253,80 @@ static void test_conv_windows_match_im2col(void **state)
 	kf_nn_set_precision(KF_PRECISION_AUTO);
 }
 
+/* kf_nn_conv2d_q8_pixels (the recognition net's first conv): exact in its
+ * input, so within float rounding of the float32 conv of the normalised
+ * image with the weights the GEMM uses; every kernel the same numbers. */
+static void test_conv_pixels_exact(void **state)
+{
+	static const float mean[3] = { 122.782f, 117.001f, 104.298f };
+	const int N = 2, H = 17, W = 15, C = 3, k = 7, s = 2, K = k * k * C;
+	struct kf_arena arena = KF_ARENA_INIT;
+	struct kf_conv_params p = { s, KF_PAD_VALID, 0, 0, 0, 0, KF_ACT_RELU };
+	unsigned seed = 5;
+	(void)state;
+
+	for (int CO = 32; CO <= 40; CO += 8) {	/* one panel, and two */
+		int pt, pb, OH = kf_nn_out_size(H, k, s, KF_PAD_VALID, 0, 0, &pt, &pb);
+		int OW = kf_nn_out_size(W, k, s, KF_PAD_VALID, 0, 0, &pt, &pb);
+		size_t nv = (size_t)N * H * W * C, no = (size_t)N * OH * OW * CO;
+		struct kf_tensor *src = kf_tensor_nhwc(&arena, N, H, W, C);
+		struct kf_tensor *norm = kf_tensor_nhwc(&arena, N, H, W, C);
+		struct kf_tensor *dst = kf_tensor_nhwc(&arena, N, OH, OW, CO);
+		struct kf_tensor *ref = kf_tensor_nhwc(&arena, N, OH, OW, CO), w, wq;
+		float *wd = kf_arena_alloc_array(&arena, (size_t)K * CO, sizeof(float));
+		float *wqd = kf_arena_alloc_array(&arena, (size_t)K * CO, sizeof(float));
+		float *bias = kf_arena_alloc_array(&arena, (size_t)CO, sizeof(float));
+		float *first = kf_arena_alloc_array(&arena, no, sizeof(float));
+		double worst = 0.0;
+		int ran = 0;
+		struct kf_gemm_q8 *q;
+
+		assert_true(src && norm && dst && ref && wd && wqd && bias && first);
+		for (size_t i = 0; i < nv; i++) {	/* a resized image: not whole levels */
+			float v = 127.5f + 127.5f * frand(&seed);
+
+			((float *)src->data)[i] = i % 50 ? v : i % 100 ? 0.0f : 255.0f;
+			((float *)norm->data)[i] = (((float *)src->data)[i] - mean[i % 3]) / 255.0f;
+		}
+		for (int i = 0; i < K * CO; i++)
+			wd[i] = frand(&seed);
+		for (int i = 0; i < CO; i++)
+			bias[i] = frand(&seed);
+		assert_int_equal(kf_gemm_q8_pack(K, CO, wd, CO, C, &q), KF_OK);
+		for (int kk = 0; kk < K; kk++)
+			for (int n = 0; n < CO; n++)
+				wqd[kk * CO + n] = (float)kf_gemm_q8_weight(q, kk, n) * q->scale[n];
+		kf_tensor_init(&w, KF_F32, CO, C, k, k, wd);
+		kf_tensor_init(&wq, KF_F32, CO, C, k, k, wqd);
+		kf_nn_conv2d_ref(ref, norm, &wq, bias, &p, 0, 1);
+		for (size_t kn = 0; kn < sizeof(q8_kernels) / sizeof(q8_kernels[0]); kn++) {
+			if (kf_gemm_q8_set_kernel(q8_kernels[kn]) < 0)
+				continue;
+			assert_int_equal(kf_nn_conv2d_q8_pixels(dst, src, &w, q, mean, 255.0f, bias, &p,
+								&arena), KF_OK);
+			if (!ran++)
+				memcpy(first, dst->data, no * sizeof(float));
+			else if (memcmp(first, dst->data, no * sizeof(float)))
+				fail_msg("%s, %d channels: not the generic kernel's numbers",
+					 q8_kernels[kn], CO);
+			for (size_t i = 0; i < no; i++) {
+				double d = fabs((double)((float *)dst->data)[i] - ((float *)ref->data)[i]);
+
+				worst = d > worst ? d : worst;
+			}
+		}
+		/* outputs up to about 7: float rounding and the input's rounding
+		 * to 1/256 of a level, about 1e-4 (the windows quantised over
+		 * their ranges, kf_nn_conv2d_packed on norm, are 0.03 off) */
+		if (worst > 5e-4)
+			fail_msg("%d channels: %g from the float32 conv", CO, worst);
+		kf_gemm_q8_free(q);
+		kf_arena_reset(&arena);
+	}
+	kf_arena_release(&arena);
+	kf_nn_set_precision(KF_PRECISION_AUTO);
+}
+
 static void test_forcing_is_safe(void **state)
 {
 	const char *best;
@@ -460,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_gemm_kernels_agree),
 		cmocka_unit_test(test_pack_keeps_sums),
 		cmocka_unit_test(test_conv_windows_match_im2col),
+		cmocka_unit_test(test_conv_pixels_exact),
 		cmocka_unit_test(test_forcing_is_safe),
 		cmocka_unit_test(test_int8_keeps_accuracy),
 	};
