@@ -330,6 +330,89 @@ static int create_private(const char *path, struct kf_err *err)
 	return rc;
 }
 
+/* U+00C0-U+017F to base letters; '*': two letters (fold2), '=': kept as it is
+ * (the multiplication and division signs) */
+static const char fold1[] =
+	"aaaaaa*ceeeeiiiidnooooo=ouuuuy**"	/* U+00C0 */
+	"aaaaaa*ceeeeiiiidnooooo=ouuuuy*y"	/* U+00E0 */
+	"aaaaaaccccccccddddeeeeeeeeeegggg"	/* U+0100 */
+	"gggghhhhiiiiiiiiii**jjkkklllllll"	/* U+0120 */
+	"lllnnnnnnnnnoooooo**rrrrrrssssss"	/* U+0140 */
+	"ssttttttuuuuuuuuuuuuwwyyyzzzzzzs";	/* U+0160 */
+
+static const char *fold2(unsigned cp)
+{
+	switch (cp) {
+	case 0xc6: case 0xe6: return "ae";
+	case 0xde: case 0xfe: return "th";
+	case 0xdf: return "ss";
+	case 0x132: case 0x133: return "ij";
+	default: return "oe";	/* U+0152, U+0153 */
+	}
+}
+
+void kf_store_name_key(const char *in, char *out, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
+	int space = 0;
+
+	while (*p && o + 1 < n) {
+		unsigned cp = 0;
+		const char *add = NULL;
+		char one[2] = { 0, 0 };
+		size_t len = 1;
+
+		if (*p == ' ' || *p == '_' || *p == '\t') {
+			space = o > 0;
+			p++;
+			continue;
+		}
+		if ((p[0] & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
+			cp = (unsigned)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+			len = 2;
+		}
+		if (cp >= 0x300 && cp <= 0x36f) {	/* a combining accent */
+			p += len;
+			continue;
+		}
+		if (cp >= 0xc0 && cp <= 0x17f && fold1[cp - 0xc0] != '=') {
+			one[0] = fold1[cp - 0xc0];
+			add = one[0] == '*' ? fold2(cp) : one;
+		} else if (*p >= 'A' && *p <= 'Z') {
+			one[0] = (char)(*p + ('a' - 'A'));
+			add = one;
+		}
+		if (space && o + 2 < n)
+			out[o++] = ' ';
+		space = 0;
+		if (add) {
+			for (; *add && o + 1 < n; add++)
+				out[o++] = *add;
+		} else {
+			for (size_t i = 0; i < len && o + 1 < n; i++)
+				out[o++] = (char)p[i];
+		}
+		p += len;
+	}
+	out[o] = '\0';
+}
+
+/* SQL kf_name_key(text): kf_store_name_key; NULL for NULL */
+static void sql_name_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *in = (const char *)sqlite3_value_text(argv[0]);
+	char key[4 * KF_NAME_MAX + 1];
+
+	(void)argc;
+	if (!in) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	kf_store_name_key(in, key, sizeof(key));
+	sqlite3_result_text(ctx, key, -1, SQLITE_TRANSIENT);
+}
+
 int kf_store_open(struct kf_store **out, const char *path, unsigned flags,
 		  struct kf_err *err)
 {
@@ -361,6 +444,12 @@ int kf_store_open(struct kf_store **out, const char *path, unsigned flags,
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, busy_timeout_ms());
+	if ((rc = sqlite3_create_function(st->db, "kf_name_key", 1, SQLITE_UTF8 |
+					  SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+					  sql_name_key, NULL, NULL)) != SQLITE_OK) {
+		rc = kf_store_fail(st, rc, "open", err);
+		goto fail;
+	}
 	if (!(flags & KF_STORE_READONLY) && access(path, W_OK) != 0 && errno == EACCES) {
 		rc = kf_err_set(err, KF_E_DB, "database '%s' is read-only; check the "
 				"permissions of the file and its folder", path);

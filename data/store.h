@@ -77,4 +77,13 @@ int64_t kf_store_ref_id(const char *ref);
 int kf_store_name_typed(const char *what, const char *in, char *out, size_t n,
 			struct kf_err *err);
 
+/* The key under which two names are one person's name: they differ only in
+ * case, accents or spacing ("João  Silva", "joao silva", "JOAO_SILVA"). ASCII
+ * letters lowercased; the Latin letters of U+00C0-U+017F to their base letters
+ * (æ ae, ß ss, œ oe); combining accents (U+0300-U+036F, the decomposed names
+ * macOS file systems give) dropped; runs of spaces and underscores one space,
+ * none around. Other bytes are kept. Writes at most n - 1 bytes and a NUL
+ * into out (n >= 1). The database has it as the SQL function kf_name_key. */
+void kf_store_name_key(const char *in, char *out, size_t n);
+
 #endif

@@ -1,6 +1,7 @@
 /* store_client.c: client rows (store_client.h). */
 #include "data/store_client.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,12 +41,90 @@ static void release_any(void *row)
 	kf_store_client_release(row);
 }
 
-int kf_store_client_add(struct kf_store *st, int64_t gallery_id, const char *name,
-			const char *external_id, int64_t *id, struct kf_err *err)
+/* The name of another client (not except_id) under name's key
+ * (kf_store_name_key) into found: 1, none 0, or an error. The gallery:
+ * except_id's, or gallery_id when except_id is 0. */
+static int name_taken(struct kf_store *st, int64_t gallery_id, const char *name,
+		      int64_t except_id, char *found, size_t n, struct kf_err *err)
 {
 	sqlite3_stmt *s;
 	int rc;
 
+	if ((rc = kf_store_prepare(st, &s, "SELECT name FROM clients WHERE gallery_id = "
+				   "coalesce((SELECT gallery_id FROM clients WHERE id = ?2), ?1) AND "
+				   "id != ?2 AND kf_name_key(name) = kf_name_key(?3) "
+				   "ORDER BY name = ?3 DESC, id LIMIT 1", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, gallery_id);
+	sqlite3_bind_int64(s, 2, except_id);
+	sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		snprintf(found, n, "%s", (const char *)sqlite3_column_text(s, 0));
+	rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : kf_store_fail(st, rc, "find client", err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int taken_error(const char *name, const char *found, struct kf_err *err)
+{
+	if (!strcmp(name, found))
+		return kf_err_set(err, KF_E_EXISTS, "the gallery already has a client named '%s'",
+				  name);
+	return kf_err_set(err, KF_E_EXISTS, "the gallery already has a client named '%s', the "
+			  "same name but for case, accents or spaces: use that one, or a name "
+			  "that tells the two apart", found);
+}
+
+/* After no exact match: the one client of the gallery whose name has ref's
+ * key. KF_E_NOTFOUND when none (ref taken for an id or a name: by_ref),
+ * KF_E_INVALID naming them when several do. */
+static int find_by_key(struct kf_store *st, int64_t gallery_id, const char *ref,
+		       struct kf_client *out, int by_ref, struct kf_err *err)
+{
+	struct kf_client *list = NULL;
+	sqlite3_stmt *s;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, CLIENT_COLUMNS " WHERE c.gallery_id = ?1 AND "
+				   "kf_name_key(c.name) = kf_name_key(?2) ORDER BY c.id LIMIT 2",
+				   err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, gallery_id);
+	sqlite3_bind_text(s, 2, ref, -1, SQLITE_STATIC);
+	if ((rc = kf_store_collect(st, s, sizeof(*list), read_row_any, release_any,
+				   (void **)&list, &n, "find client", err)) < 0)
+		return rc;
+	if (n == 1) {
+		*out = list[0];
+		kf_free(list);
+		return KF_OK;
+	}
+	if (n == 0 && by_ref)
+		rc = kf_err_set(err, KF_E_NOTFOUND, "no client '%s' in this gallery (see "
+				"'kingface client list')", ref);
+	else if (n == 0)
+		rc = kf_err_set(err, KF_E_NOTFOUND, "no client named '%s' in this gallery", ref);
+	else
+		rc = kf_err_set(err, KF_E_INVALID, "'%s' could be client '%s' (%lld) or '%s' "
+				"(%lld): give the exact name or the id", ref, list[0].name,
+				(long long)list[0].id, list[1].name, (long long)list[1].id);
+	kf_store_client_list_free(list, n);
+	return rc;
+}
+
+int kf_store_client_add(struct kf_store *st, int64_t gallery_id, const char *name,
+			const char *external_id, int64_t *id, struct kf_err *err)
+{
+	char found[4 * KF_NAME_MAX + 1];
+	sqlite3_stmt *s;
+	int rc;
+
+	/* the platform's clients keep the platform's names */
+	if (!external_id && (rc = name_taken(st, gallery_id, name, 0, found, sizeof(found),
+					     err)) != 0)
+		return rc < 0 ? rc : taken_error(name, found, err);
 	if ((rc = kf_store_prepare(st, &s, "INSERT INTO clients(gallery_id, name, external_id, "
 				   "created_at) VALUES (?1, ?2, ?3, ?4)", err)) < 0)
 		return rc;
@@ -79,8 +158,11 @@ int kf_store_client_find(struct kf_store *st, int64_t gallery_id, const char *re
 	sqlite3_bind_int64(s, 1, gallery_id);
 	sqlite3_bind_int64(s, 2, kf_store_ref_id(ref));
 	sqlite3_bind_text(s, 3, ref, -1, SQLITE_STATIC);
-	return kf_store_find_one(st, s, read_row_any, out, "find client", err,
-				 "no client '%s' in this gallery (see 'kingface client list')", ref);
+	if ((rc = kf_store_find_one(st, s, read_row_any, out, "find client", err, "%s", ref)) !=
+	    KF_E_NOTFOUND)
+		return rc;
+	kf_err_clear(err);
+	return find_by_key(st, gallery_id, ref, out, 1, err);
 }
 
 int kf_store_client_named(struct kf_store *st, int64_t gallery_id, const char *name,
@@ -95,8 +177,11 @@ int kf_store_client_named(struct kf_store *st, int64_t gallery_id, const char *n
 		return rc;
 	sqlite3_bind_int64(s, 1, gallery_id);
 	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-	return kf_store_find_one(st, s, read_row_any, out, "find client", err,
-				 "no client named '%s' in this gallery", name);
+	if ((rc = kf_store_find_one(st, s, read_row_any, out, "find client", err, "%s", name)) !=
+	    KF_E_NOTFOUND)
+		return rc;
+	kf_err_clear(err);
+	return find_by_key(st, gallery_id, name, out, 0, err);
 }
 
 int kf_store_client_list(struct kf_store *st, int64_t gallery_id, struct kf_client **out,
@@ -116,9 +201,12 @@ int kf_store_client_list(struct kf_store *st, int64_t gallery_id, struct kf_clie
 int kf_store_client_rename(struct kf_store *st, int64_t client_id, const char *name,
 			   struct kf_err *err)
 {
+	char found[4 * KF_NAME_MAX + 1];
 	sqlite3_stmt *s;
 	int rc;
 
+	if ((rc = name_taken(st, 0, name, client_id, found, sizeof(found), err)) != 0)
+		return rc < 0 ? rc : taken_error(name, found, err);
 	/* not a client of the platform in a pulled gallery: the sync would take its
 	 * name back */
 	if ((rc = kf_store_prepare(st, &s, "UPDATE clients SET name = ?2 WHERE id = ?1 AND NOT "

@@ -189,6 +189,20 @@ const char *kf_cli_gallery_arg(const struct kf_gallery *g)
 	return id;
 }
 
+int kf_cli_pad(const char *s, int columns)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int bytes = 0, chars = 0;
+
+	for (; *p; p++, bytes++) {
+		/* a lead byte starts a character; U+0300-U+036F combine */
+		if ((*p & 0xc0) != 0x80 && !((p[0] == 0xcc && (p[1] & 0xc0) == 0x80) ||
+					     (p[0] == 0xcd && p[1] >= 0x80 && p[1] <= 0xaf)))
+			chars++;
+	}
+	return columns + bytes - chars;
+}
+
 int kf_cli_client(struct kf_cli *cli, const struct kf_args *a, struct kf_store **st,
 		  struct kf_gallery *g, struct kf_client *c)
 {

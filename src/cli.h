@@ -122,6 +122,11 @@ int kf_cli_gallery(struct kf_cli *cli, const char *ref, struct kf_store **st,
  * its id (in a static buffer: print it before the next call). */
 const char *kf_cli_gallery_arg(const struct kf_gallery *g);
 
+/* The printf width ("%-*s") that pads UTF-8 text s to `columns` columns on a
+ * terminal: each character one column (a name's accents take none, whether
+ * precomposed or combining), where "%-28s" would count bytes. */
+int kf_cli_pad(const char *s, int columns);
+
 /* As kf_cli_gallery for the gallery a->pos[0] (into *g unless g is NULL),
  * then its client a->pos[1] into *c (caller releases both). */
 int kf_cli_client(struct kf_cli *cli, const struct kf_args *a, struct kf_store **st,

@@ -87,8 +87,8 @@ int kf_cmd_client_list(struct kf_cli *cli, const struct kf_command *cmd, struct 
 			fprintf(cli->out, "%5s  %-28s %-12s %6s %7s\n", "ID", "NAME", "EXTERNAL",
 				"FACES", "PHOTOS");
 		for (size_t i = 0; i < n; i++)
-			fprintf(cli->out, "%5lld  %-28s %-12s %6lld %7lld\n", (long long)list[i].id,
-				list[i].name, list[i].external_id ? list[i].external_id : "-",
+			fprintf(cli->out, "%5lld  %-*s %-12s %6lld %7lld\n", (long long)list[i].id,
+				kf_cli_pad(list[i].name, 28), list[i].name, list[i].external_id ? list[i].external_id : "-",
 				(long long)list[i].faces, (long long)list[i].photos);
 		rc = KF_EXIT_OK;
 	}

@@ -141,8 +141,8 @@ int kf_cmd_gallery_list(struct kf_cli *cli, const struct kf_command *cmd, struct
 		fprintf(cli->out, "%5s  %-24s %7s %7s %7s %7s %7s\n", "ID", "NAME", "PHOTOS",
 			"CLIENTS", "DONE", "FAILED", "FACES");
 	for (size_t i = 0; i < n; i++)
-		fprintf(cli->out, "%5lld  %-24s %7lld %7lld %7lld %7lld %7lld\n",
-			(long long)list[i].id, list[i].name, (long long)list[i].photos,
+		fprintf(cli->out, "%5lld  %-*s %7lld %7lld %7lld %7lld %7lld\n",
+			(long long)list[i].id, kf_cli_pad(list[i].name, 24), list[i].name, (long long)list[i].photos,
 			(long long)list[i].clients, (long long)list[i].done,
 			(long long)(list[i].failed + list[i].dead), (long long)list[i].faces);
 	kf_store_gallery_list_free(list, n);

@@ -56,6 +56,17 @@ test_expect_success 'imported again: nothing twice; a new photo is enrolled' '
 	test "$(kf client faces g amy --json | jq ".faces | length")" = 3
 '
 
+test_expect_success 'a name in other letters is the same client, never a second one' '
+	mkdir -p case/HOWARD && cp "$D/howard/howard5.png" case/HOWARD/ &&
+	kf client import g case >out &&
+	test_grep out "howard: 1 enrolled; 3 references in all" &&
+	test_grep out "1 client (0 new)" &&
+	! kf client add g " AMY_" 2>err &&
+	test_grep err "amy" && test_grep err "the same name but for case" &&
+	kf results g --client RAJ --json | jq -e ".photos | length == 2" &&
+	test "$(kf client list g --json | jq ".clients | length")" = 4
+'
+
 test_expect_success 'one person as two clients: status names them, the threshold is set by the others' '
 	mkdir -p "dup/Amy Copy" && cp "$D/amy/amy1.png" "dup/Amy Copy/" &&
 	kf client import g dup >out && test_grep out "note: '\''amy'\'' and '\''Amy Copy'\'' look like one person" &&

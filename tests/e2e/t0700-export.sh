@@ -6,10 +6,12 @@
 
 demo_photos photos && mkdir -p photos/day2 && cp photos/sample1.jpg photos/day2/sample1.jpg
 kf gallery import photos --name g >/dev/null
-# odd names on purpose: a path, a case twin, a control character (refused
-# as typed, but a platform's name comes as it is), a dot
-enroll() { kf client add g "$1" >/dev/null && kf enroll g "$1" "photos/$2" --face "$3" >/dev/null; }
-enroll Ana sample1.jpg 0 && enroll ANA sample1.jpg 1 && enroll ../evil sample1.jpg 2 &&
+# odd names on purpose: a path, a case twin (the platform's, with an external
+# id: one typed here is refused as Ana's), a control character (refused as
+# typed, but a platform's name comes as it is), a dot
+enroll() { kf client add g "$1" ${4:+--external-id "$4"} >/dev/null &&
+	kf enroll g "$1" "photos/$2" --face "$3" >/dev/null; }
+enroll Ana sample1.jpg 0 && enroll ANA sample1.jpg 1 p7 && enroll ../evil sample1.jpg 2 &&
 	enroll "a/b c" sample5.jpg 0 && enroll . sample5.jpg 1 && enroll Nobody sample5.jpg 2 &&
 	sqlite3 "$KINGFACE_DB" "UPDATE clients SET name = 'a/b' || char(9) || 'c' WHERE name = 'a/b c'" ||
 	echo "the clients were not made" >&2

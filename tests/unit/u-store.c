@@ -334,6 +334,80 @@ static void test_gallery_client_photo_rows(void **state)
 	kf_store_close(st);
 }
 
+static void test_name_key(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "João  Silva", "joao silva" },
+		{ "  JOAO_SILVA ", "joao silva" },
+		{ "Jose\xcc\x81 Nun\xcc\x83" "es", "jose nunes" },	/* decomposed (macOS) */
+		{ "Conceição Araújo", "conceicao araujo" },
+		{ "Straße Œuvre Æsa Þór", "strasse oeuvre aesa thor" },
+		{ "Łukasz Dvořák", "lukasz dvorak" },
+		{ "3×4 ÷", "3×4 ÷" },			/* signs kept */
+		{ "李 小龙", "李 小龙" },		/* other scripts kept */
+		{ "\xc3", "\xc3" },			/* a cut UTF-8 sequence kept */
+		{ "", "" },
+	};
+	char key[64];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kf_store_name_key(cases[i][0], key, sizeof(key));
+		assert_string_equal(key, cases[i][1]);
+	}
+	/* never past n */
+	memset(key, 'x', sizeof(key));
+	kf_store_name_key("Ææææ", key, 4);
+	assert_string_equal(key, "aea");
+	kf_store_name_key("Ana Souza", key, 1);
+	assert_string_equal(key, "");
+}
+
+/* Two names with one key are one person's: added once, found by either. */
+static void test_client_names_one_person(void **state)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_store *st = open_fresh(NULL);
+	struct kf_client c;
+	int64_t gid, ana, bia;
+	(void)state;
+
+	assert_int_equal(kf_store_gallery_create(st, "Wedding", "/x", &gid, &err), KF_OK);
+	assert_int_equal(kf_store_client_add(st, gid, "Ana Conceição", NULL, &ana, &err), KF_OK);
+	assert_int_equal(kf_store_client_add(st, gid, "ana  conceicao", NULL, NULL, &err),
+			 KF_E_EXISTS);
+	assert_non_null(strstr(err.msg, "'Ana Conceição', the same name but for case"));
+	kf_err_clear(&err);
+	assert_int_equal(kf_store_client_find(st, gid, "ANA_CONCEICAO", &c, &err), KF_OK);
+	assert_int_equal(c.id, ana);
+	kf_store_client_release(&c);
+	assert_int_equal(kf_store_client_named(st, gid, "ana conceição", &c, &err), KF_OK);
+	assert_int_equal(c.id, ana);
+	kf_store_client_release(&c);
+	assert_int_equal(kf_store_client_named(st, gid, "Ana", &c, &err), KF_E_NOTFOUND);
+	kf_err_clear(&err);
+
+	/* renamed: to its own name in other letters, not to another's */
+	assert_int_equal(kf_store_client_rename(st, ana, "Ana Conceicao", &err), KF_OK);
+	assert_int_equal(kf_store_client_add(st, gid, "Bia", NULL, &bia, &err), KF_OK);
+	assert_int_equal(kf_store_client_rename(st, bia, "ANA CONCEIÇÃO", &err), KF_E_EXISTS);
+	kf_err_clear(&err);
+
+	/* the platform's clients keep its names, even two alike: then a name
+	 * that is not exact is refused, naming both */
+	assert_int_equal(kf_store_client_add(st, gid, "ANA CONCEICAO", "p7", NULL, &err), KF_OK);
+	assert_int_equal(kf_store_client_find(st, gid, "ANA CONCEICAO", &c, &err), KF_OK);
+	assert_string_equal(c.external_id, "p7");
+	kf_store_client_release(&c);
+	assert_int_equal(kf_store_client_find(st, gid, "ana conceicao", &c, &err), KF_E_INVALID);
+	assert_non_null(strstr(err.msg, "could be client 'Ana Conceicao'"));
+	kf_err_clear(&err);
+	/* other galleries are apart */
+	assert_int_equal(kf_store_gallery_create(st, "Party", "/y", &gid, &err), KF_OK);
+	assert_int_equal(kf_store_client_add(st, gid, "ana conceicao", NULL, NULL, &err), KF_OK);
+	kf_store_close(st);
+}
+
 static void test_settings(void **state)
 {
 	struct kf_err err = KF_ERR_INIT;
@@ -398,6 +472,8 @@ int main(void)
 		cmocka_unit_test(test_gallery_detector),
 		cmocka_unit_test(test_transactions_roll_back),
 		cmocka_unit_test(test_gallery_client_photo_rows),
+		cmocka_unit_test(test_name_key),
+		cmocka_unit_test(test_client_names_one_person),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_import_is_all_or_nothing),
 		cmocka_unit_test(test_file_etag_is_md5),

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 static struct {
-	char dirs[16][512];
+	char dirs[32][512];
 	int ndirs;
 	char paths[8][1024];
 	int next_path;
