@@ -506,33 +506,33 @@ static unsigned assign_add(struct kf_ui_app *app, struct kf_ui_view *v, const ch
 	return assign_commit(pe, app, id, pe->assign_name);
 }
 
-/* The name typed: a client of the gallery, or a new one after a y. */
+/* The name typed: a client of the gallery (in other letters too:
+ * kf_store_client_named), or a new one after a y. */
 static unsigned assign_answer(struct kf_ui_app *app, struct kf_ui_view *v, const char *name)
 {
 	struct kf_ui_people *pe = people_of(v);
 	struct kf_err err = KF_ERR_INIT;
-	struct kf_client *cl = NULL;
-	size_t ncl = 0;
-	unsigned rc = KF_UI_NONE;
-	int found = 0;
+	struct kf_client c;
+	int64_t id;
+	int rc;
 
 	if (!*name)
 		return KF_UI_NONE;
-	if (kf_store_name_typed("client", name, pe->assign_name, sizeof(pe->assign_name), &err) < 0 ||
-	    kf_store_client_list(app->store, pe->gid, &cl, &ncl, &err) < 0) {
-		kf_ui_error(app, &err);
-		return KF_UI_REDRAW;
+	if (kf_store_name_typed("client", name, pe->assign_name, sizeof(pe->assign_name), &err) < 0)
+		goto fail;
+	rc = kf_store_client_named(app->store, pe->gid, pe->assign_name, &c, &err);
+	if (rc == KF_OK) {
+		id = c.id;
+		snprintf(pe->assign_name, sizeof(pe->assign_name), "%s", c.name);
+		kf_store_client_release(&c);
+		return assign_commit(pe, app, id, pe->assign_name);
 	}
-	name = pe->assign_name;
-	for (size_t i = 0; i < ncl && !found; i++)
-		if (!strcmp(cl[i].name, name)) {
-			found = 1;
-			rc = assign_commit(pe, app, cl[i].id, cl[i].name);
-		}
-	kf_store_client_list_free(cl, ncl);
-	if (found)
-		return rc;
-	kf_ui_confirm(app, assign_add, "add client '%s'?", name);
+	if (rc != KF_E_NOTFOUND)
+		goto fail;
+	kf_ui_confirm(app, assign_add, "add client '%s'?", pe->assign_name);
+	return KF_UI_REDRAW;
+fail:
+	kf_ui_error(app, &err);
 	return KF_UI_REDRAW;
 }
 

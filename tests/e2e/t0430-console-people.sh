@@ -4,7 +4,8 @@
 # as `kingface people` lists them with the representative face beside; a
 # cluster's faces, x taking one out (and putting one back), Enter the face
 # detail; a assigning the cluster to a new client (asks, adds it), and another
-# cluster from the tab to an existing client (Tab completes). Each checked
+# cluster from the tab to an existing client (Tab completes), a third to one
+# typed in other letters (case, spaces: no new client). Each checked
 # with `kingface results --client --json` and `kingface people --json` on the
 # same database. A Rekognition gallery says why it has no people; --readonly
 # refuses a.
@@ -22,7 +23,8 @@ done
 cp "$D/amy/amy1.png" one/
 kf gallery import photos --name dev >/dev/null
 kf process dev >/dev/null 2>&1
-kf client add dev "Bernadette R" >/dev/null	# a client with no face yet
+kf client add dev "Bernadette R" >/dev/null	# clients with no face yet
+kf client add dev "Howard Wolowitz" >/dev/null
 kf people dev --json >before.json
 # a gallery on Rekognition: no descriptors, no people (switching needs no network)
 kf gallery import one --name rek >/dev/null
@@ -109,6 +111,19 @@ test_expect_success 'a on the tab: an existing client, Tab completes the name' '
 	wait_for kf "cluster $b_id is Bernadette R: $b_n faces confirmed" 30 &&
 	test "$(confirmed "Bernadette R" | wc -l)" = "$b_n" &&
 	kf people dev --json | jq -e "[.clusters[].photos[] | select(startswith(\"bernadette\"))] == []" &&
+	keys kf / C-u Enter
+'
+
+test_expect_success 'a: a client'\''s name in other letters is that client, not a new one' '
+	kf people dev --json >now.json &&
+	keys kf / C-u && keys kf -l howard && keys kf Enter && wait_for kf "howard" &&
+	h_id=$(jq "[.clusters[] | select(.photos[0] | startswith(\"howard\"))][0].id" now.json) &&
+	h_n=$(jq "[.clusters[] | select(.photos[0] | startswith(\"howard\"))][0].faces" now.json) &&
+	keys kf a && wait_for kf "Cluster $h_id ($h_n faces) is client" &&
+	keys kf -l " HOWARD_wolowitz" && keys kf Enter &&
+	wait_for kf "cluster $h_id is Howard Wolowitz: $h_n faces confirmed" 30 &&
+	test "$(confirmed "Howard Wolowitz" | wc -l)" = "$h_n" &&
+	test "$(kf client list dev --json | jq ".clients | length")" = 3 &&
 	keys kf / C-u Enter
 '
 
