@@ -142,6 +142,34 @@ int kf_ui_width(const char *s)
 	return cols;
 }
 
+const char *kf_ui_cell(const char *s, int cols, char *buf, size_t n)
+{
+	size_t o = 0;
+	int used = 0;
+
+	while (*s) {
+		char ch[5];
+		size_t len = 1;
+		int cw;
+
+		while (len < 4 && (s[len] & 0xC0) == 0x80)
+			len++;
+		memcpy(ch, s, len);
+		ch[len] = '\0';
+		cw = kf_ui_width(ch);
+		if (used + cw > cols || o + len >= n)
+			break;
+		memcpy(buf + o, s, len);
+		o += len;
+		used += cw;
+		s += len;
+	}
+	for (; used < cols && o + 1 < n; used++)
+		buf[o++] = ' ';
+	buf[o] = '\0';
+	return buf;
+}
+
 void kf_ui_line(struct kf_ui_app *app, WINDOW *w, int y, int x, char which)
 {
 	static const char keys[] = "-|abcd";

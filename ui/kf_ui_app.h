@@ -176,6 +176,12 @@ int kf_ui_wrap(WINDOW *win, int y, int x, int w, const char *s, int ymin, int ym
 size_t kf_ui_wrap_cut(const char *s, int w);
 /* The columns s takes on the screen (as kf_ui_put counts them). */
 int kf_ui_width(const char *s);
+/* A table's cell: s cut to at most cols columns between characters and
+ * padded with spaces to cols (as kf_ui_put counts them), into buf (n bytes),
+ * which it returns. For "%s" where "%-*.*s" would count bytes: an accented
+ * letter is two, and a cut could split it. */
+#define KF_UI_CELL_MAX 1024
+const char *kf_ui_cell(const char *s, int cols, char *buf, size_t n);
 /* printf into a row, clipped to w columns. */
 void kf_ui_putf(WINDOW *win, int y, int x, int w, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

@@ -71,10 +71,11 @@ static void row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x, int w
 	struct client_photos *s = ctx;
 	const struct kf_result_row *r = &s->rows[s->idx[i]];
 	int kw = width - 26 < 10 ? 10 : width - 26;
+	char cell[KF_UI_CELL_MAX];
 
 	(void)app, (void)sel;
-	kf_ui_putf(w, y, x, width, " %-*.*s %10.1f %8d", kw, kw, r->key, (double)r->similarity,
-		   r->face_index);
+	kf_ui_putf(w, y, x, width, " %s %10.1f %8d", kf_ui_cell(r->key, kw, cell, sizeof(cell)),
+		   (double)r->similarity, r->face_index);
 }
 
 static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)

@@ -83,14 +83,16 @@ static void row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x, int w
 	const struct kf_gallery *g = &((struct galleries *)ctx)->rows[((struct galleries *)ctx)->idx[i]];
 	int nw = width - 57;
 	char sync[24] = "-";	/* a local gallery: nothing to sync */
+	char cell[KF_UI_CELL_MAX];
 
 	(void)selected;
 	if (nw < 10)
 		nw = 10;
 	if (g->platform_id)
 		snprintf(sync, sizeof(sync), "%lld", (long long)g->sync_pending);
-	kf_ui_putf(w, y, x, width, "%c%-*.*s %7lld %7lld %6lld/%-6lld %7lld %6s",
-		   app->proc.run && app->proc.gallery_id == g->id ? '*' : ' ', nw - 1, nw - 1, g->name,
+	kf_ui_putf(w, y, x, width, "%c%s %7lld %7lld %6lld/%-6lld %7lld %6s",
+		   app->proc.run && app->proc.gallery_id == g->id ? '*' : ' ',
+		   kf_ui_cell(g->name, nw - 1, cell, sizeof(cell)),
 		   (long long)g->photos, (long long)g->clients, (long long)(g->done),
 		   (long long)(g->failed + g->dead), (long long)g->faces, sync);
 }

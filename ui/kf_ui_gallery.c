@@ -265,10 +265,11 @@ static void client_row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x
 	struct gallery *s = ctx;
 	const struct kf_client *c = &s->clients[s->cidx[i]];
 	int nw = width - 30 < 10 ? 10 : width - 30;
+	char cell[KF_UI_CELL_MAX];
 
 	(void)sel;
-	kf_ui_putf(w, y, x, width, " %-*.*s %12lld %14lld", nw, nw, c->name, (long long)c->faces,
-		   (long long)c->photos);
+	kf_ui_putf(w, y, x, width, " %s %12lld %14lld", kf_ui_cell(c->name, nw, cell, sizeof(cell)),
+		   (long long)c->faces, (long long)c->photos);
 	if (c->faces == 0 && !sel) {
 		kf_ui_attr(app, w, KF_UI_S_DIM);
 		kf_ui_put(w, y, x + nw + 2, 12, "    none (e)");	/* over the 0 */
@@ -284,13 +285,14 @@ static void photo_row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x,
 	struct gallery *s = ctx;
 	int64_t k = i - s->poff;
 	int kw = width - PHOTO_COLS < 10 ? 10 : width - PHOTO_COLS;
+	char cell[KF_UI_CELL_MAX];
 	const struct kf_photo *p;
 
 	if (k < 0 || k >= (int64_t)s->nphotos)
 		return;
 	p = &s->photos[k];
-	kf_ui_putf(w, y, x, width, " %-*.*s %-8s %7lld %8lld %s", kw, kw, p->key, p->status,
-		   (long long)p->faces, (long long)p->matches, p->missing ? "missing" : "");
+	kf_ui_putf(w, y, x, width, " %s %-8s %7lld %8lld %s", kf_ui_cell(p->key, kw, cell, sizeof(cell)),
+		   p->status, (long long)p->faces, (long long)p->matches, p->missing ? "missing" : "");
 	if (!sel && (!strcmp(p->status, "failed") || !strcmp(p->status, "dead"))) {
 		kf_ui_attr(app, w, KF_UI_S_BAD);
 		kf_ui_put(w, y, x + kw + 2, 8, p->status);
@@ -306,9 +308,11 @@ static void rec_row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x, i
 	struct gallery *s = ctx;
 	const struct kf_recognition_row *r = &s->rec[s->ridx[i]];
 	int nw = width - 20 < 10 ? 10 : width - 20;
+	char cell[KF_UI_CELL_MAX];
 
 	(void)app, (void)sel;
-	kf_ui_putf(w, y, x, width, " %-*.*s %12lld", nw, nw, r->name, (long long)r->photos);
+	kf_ui_putf(w, y, x, width, " %s %12lld", kf_ui_cell(r->name, nw, cell, sizeof(cell)),
+		   (long long)r->photos);
 }
 
 static void job_row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x, int width,
@@ -317,10 +321,11 @@ static void job_row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x, i
 	struct gallery *s = ctx;
 	const struct kf_job_row *j = job_at(s, s->jidx[i]);
 	int kw = width / 3 < 12 ? 12 : width / 3;
+	char cell[KF_UI_CELL_MAX];
 
 	(void)app, (void)sel;
-	kf_ui_putf(w, y, x, width, " %-*.*s %-6s %3d  %s", kw, kw, j->key, j->state, j->attempts,
-		   j->last_error ? j->last_error : "");
+	kf_ui_putf(w, y, x, width, " %s %-6s %3d  %s", kf_ui_cell(j->key, kw, cell, sizeof(cell)),
+		   j->state, j->attempts, j->last_error ? j->last_error : "");
 }
 
 static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)

@@ -692,17 +692,19 @@ static void face_row(void *ctx, struct kf_ui_app *app, WINDOW *w, int y, int x, 
 	const struct kf_people_cluster *c = cv_cluster(s);
 	const struct kf_people_face *f;
 	int kw = width - 24 < 10 ? 10 : width - 24, out;
+	char cell[KF_UI_CELL_MAX];
 
 	if (!c)
 		return;
 	f = face_at(s->pe, c, s->idx[i]);
 	out = skipped(s->pe, c->id, f->id);
-	kf_ui_putf(w, y, x, width, " %-*.*s %4d %6.1f  %s", kw, kw, f->key, f->face_index,
+	kf_ui_cell(f->key, kw, cell, sizeof(cell));
+	kf_ui_putf(w, y, x, width, " %s %4d %6.1f  %s", cell, f->face_index,
 		   (double)f->confidence, out ? "(out)" : "");
 	if (out && !sel) {
 		kf_ui_attr(app, w, KF_UI_S_DIM);
 		wattron(w, A_DIM);
-		kf_ui_putf(w, y, x, width, " %-*.*s %4d %6.1f  (out)", kw, kw, f->key, f->face_index,
+		kf_ui_putf(w, y, x, width, " %s %4d %6.1f  (out)", cell, f->face_index,
 			   (double)f->confidence);
 		wattrset(w, A_NORMAL);
 	}

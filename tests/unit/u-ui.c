@@ -1,7 +1,8 @@
 /* u-ui.c: the console's pure parts: a photo as symbol art on the cell grid
  * (kf_ui_art_size, kf_ui_art_make: libchafa), face crops and the art cache
  * (kf_ui_face_cut, kf_ui_art_cache) and the list's selection and scrolling
- * (kf_ui_list), where a long line wraps (kf_ui_wrap_cut). No terminal needed. */
+ * (kf_ui_list), where a long line wraps (kf_ui_wrap_cut), a table's cell
+ * (kf_ui_cell). No terminal needed. */
 #include "testutil.h"
 
 #include <locale.h>
@@ -160,6 +161,29 @@ static void test_wrap_cut(void **state)
 	setlocale(LC_ALL, "C");
 }
 
+/* A table's cell (kf_ui_cell): padded and cut by columns, never in a character. */
+static void test_cell(void **state)
+{
+	char buf[KF_UI_CELL_MAX];
+	(void)state;
+
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		skip();
+	assert_string_equal(kf_ui_cell("Ana", 5, buf, sizeof(buf)), "Ana  ");
+	assert_string_equal(kf_ui_cell("Conceição", 10, buf, sizeof(buf)), "Conceição ");
+	assert_string_equal(kf_ui_cell("Conceição", 8, buf, sizeof(buf)), "Conceiçã");
+	/* a combining accent takes no column: stays with its letter */
+	assert_string_equal(kf_ui_cell("Jose\xcc\x81 N", 6, buf, sizeof(buf)), "Jose\xcc\x81 N");
+	assert_string_equal(kf_ui_cell("Jose\xcc\x81 N", 4, buf, sizeof(buf)), "Jose\xcc\x81");
+	/* a wide character that does not fit leaves its column blank */
+	assert_string_equal(kf_ui_cell("顔顔", 3, buf, sizeof(buf)), "顔 ");
+	assert_int_equal(kf_ui_width(kf_ui_cell("Noivos à mesa.jpg", 12, buf, sizeof(buf))), 12);
+	/* a small buffer: whole characters, then what spaces fit */
+	assert_string_equal(kf_ui_cell("ção", 3, buf, 4), "ç ");
+	assert_string_equal(kf_ui_cell("", 2, buf, sizeof(buf)), "  ");
+	setlocale(LC_ALL, "C");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_face_cut_and_art_cache),
 		cmocka_unit_test(test_list_moves_and_scrolls),
 		cmocka_unit_test(test_wrap_cut),
+		cmocka_unit_test(test_cell),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
