@@ -152,6 +152,16 @@ void kf_enroll_import_group(struct kf_store *st, int64_t gallery_id,
 			    const struct kf_enroll_import *im, const struct kf_enroll_group *gr,
 			    struct kf_enroll_import_result *res);
 
+/* What kf_enroll_import_group would do with gr, detecting nothing and
+ * writing nothing (client import --dry-run): res->client as it would find it
+ * (id 0 and res->created: to be added), res->already the photos it would
+ * skip, res->enrolled the ones it would try (each may still fail enroll's
+ * rules), res->why as it would say. already (gr->n bytes, may be NULL) gets
+ * 1 for each photo skipped. res->client is the caller's. */
+void kf_enroll_import_plan(struct kf_store *st, int64_t gallery_id,
+			   const struct kf_enroll_group *gr, struct kf_enroll_import_result *res,
+			   unsigned char *already);
+
 /* The groups of dir, sorted by client name (ASCII case aside, then bytes; a
  * photo and a subfolder of one name are one group). On success *out (*n groups, maybe 0)
  * is the caller's: kf_enroll_groups_free. KF_E_NOTFOUND or KF_E_IO naming dir

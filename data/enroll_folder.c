@@ -272,31 +272,46 @@ fail:
 	return 0;
 }
 
+/* A group's client (res->client; id 0 when the gallery has none of that
+ * name) and its references (*refs, *nrefs: the caller's), or why not in
+ * res->why with res->failed set. 1 when the photos can be tried. */
+static int open_group(struct kf_store *st, int64_t gallery_id, const struct kf_enroll_group *gr,
+		      char *name, struct kf_face_ref **refs, size_t *nrefs,
+		      struct kf_enroll_import_result *res)
+{
+	struct kf_err err = KF_ERR_INIT;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	*refs = NULL;
+	*nrefs = 0;
+	if (gr->n == 0) {
+		snprintf(res->why, sizeof(res->why), "%s", gr->why ? gr->why : "no photo");
+		res->failed = 1;
+		return 0;
+	}
+	if (kf_store_name_typed("client", gr->client, name, KF_NAME_MAX + 1, &err) < 0 ||
+	    ((rc = kf_store_client_named(st, gallery_id, name, &res->client, &err)) < 0 &&
+	     rc != KF_E_NOTFOUND) ||
+	    (rc == KF_OK && kf_store_face_list(st, res->client.id, refs, nrefs, &err) < 0)) {
+		snprintf(res->why, sizeof(res->why), "'%s': %s", gr->client, err.msg);
+		res->failed = (int64_t)gr->n;
+		kf_store_client_release(&res->client);
+		return 0;
+	}
+	return 1;
+}
+
 void kf_enroll_import_group(struct kf_store *st, int64_t gallery_id,
 			    const struct kf_enroll_import *im, const struct kf_enroll_group *gr,
 			    struct kf_enroll_import_result *res)
 {
-	struct kf_err err = KF_ERR_INIT;
-	struct kf_face_ref *refs = NULL;
+	struct kf_face_ref *refs;
 	char name[KF_NAME_MAX + 1];
-	size_t nrefs = 0;
-	int rc;
+	size_t nrefs;
 
-	memset(res, 0, sizeof(*res));
-	if (gr->n == 0) {
-		snprintf(res->why, sizeof(res->why), "%s", gr->why ? gr->why : "no photo");
-		res->failed = 1;
+	if (!open_group(st, gallery_id, gr, name, &refs, &nrefs, res))
 		return;
-	}
-	if (kf_store_name_typed("client", gr->client, name, sizeof(name), &err) < 0 ||
-	    ((rc = kf_store_client_named(st, gallery_id, name, &res->client, &err)) < 0 &&
-	     rc != KF_E_NOTFOUND) ||
-	    (rc == KF_OK && kf_store_face_list(st, res->client.id, &refs, &nrefs, &err) < 0)) {
-		snprintf(res->why, sizeof(res->why), "'%s': %s", gr->client, err.msg);
-		res->failed = (int64_t)gr->n;
-		kf_store_client_release(&res->client);
-		return;
-	}
 	for (size_t k = 0; k < gr->n; k++) {
 		struct kf_enroll_file ef = { 0 };
 		struct kf_face_ref r;
@@ -317,6 +332,28 @@ void kf_enroll_import_group(struct kf_store *st, int64_t gallery_id,
 		if (im->photo)
 			im->photo(im->ctx, gr->images[k], id, id ? &r : NULL, &ef, why[0] ? why : NULL);
 		kf_enroll_file_release(&ef);
+	}
+	kf_store_face_list_free(refs, nrefs);
+}
+
+void kf_enroll_import_plan(struct kf_store *st, int64_t gallery_id,
+			   const struct kf_enroll_group *gr, struct kf_enroll_import_result *res,
+			   unsigned char *already)
+{
+	struct kf_face_ref *refs;
+	char name[KF_NAME_MAX + 1];
+	size_t nrefs;
+
+	if (!open_group(st, gallery_id, gr, name, &refs, &nrefs, res))
+		return;
+	res->created = !res->client.id;
+	for (size_t k = 0; k < gr->n; k++) {
+		int a = already_enrolled(gr->images[k], refs, nrefs);
+
+		if (already)
+			already[k] = (unsigned char)a;
+		res->already += a;
+		res->enrolled += !a;
 	}
 	kf_store_face_list_free(refs, nrefs);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/engine.h"
 #include "core/match_engine.h"
 #include "data/enroll.h"
@@ -306,6 +307,86 @@ static void import_group(struct kf_cli *cli, struct kf_store *st, int64_t galler
 	kf_store_client_release(&res.client);
 }
 
+/* client import --dry-run: what the import would do, group by group
+ * (kf_enroll_import_plan), with no engine and nothing written. */
+static int import_dry_run(struct kf_cli *cli, struct kf_store *st, const struct kf_gallery *g,
+			  const char *dir, const struct kf_enroll_group *groups, size_t ng)
+{
+	struct kf_enroll_import_totals t = { 0 };
+	cJSON *o = NULL, *arr = NULL;
+	int64_t bad = 0;
+
+	if (cli->json) {
+		o = cJSON_CreateObject();
+		kf_json_int(o, "galleryId", g->id);
+		kf_json_str(o, "dir", dir);
+		cJSON_AddBoolToObject(o, "dryRun", 1);
+		arr = cJSON_AddArrayToObject(o, "clients");
+	}
+	for (size_t i = 0; i < ng; i++) {
+		const struct kf_enroll_group *gr = &groups[i];
+		struct kf_enroll_import_result res;
+		unsigned char *already = kf_calloc(gr->n + 1, 1);
+		const struct kf_client *c = &res.client;
+
+		if (!already) {
+			cJSON_Delete(o);
+			return kf_cli_error(&(struct kf_err){ .code = KF_E_NOMEM });
+		}
+		kf_enroll_import_plan(st, g->id, gr, &res, already);
+		bad += res.why[0] != 0;
+		t.created += res.created;
+		t.clients += !res.why[0];
+		t.enrolled += res.enrolled;
+		t.already += res.already;
+		if (arr) {
+			cJSON *j = cJSON_CreateObject(), *to = cJSON_CreateArray();
+			cJSON *al = cJSON_CreateArray();
+
+			cJSON_AddItemToArray(arr, j);
+			kf_json_str(j, "name", gr->client);
+			if (c->id)
+				kf_json_int(j, "clientId", c->id);
+			else
+				cJSON_AddNullToObject(j, "clientId");
+			kf_json_str(j, "clientName", c->id ? c->name : NULL);
+			cJSON_AddBoolToObject(j, "created", res.created);
+			for (size_t k = 0; k < gr->n && !res.why[0]; k++)
+				cJSON_AddItemToArray(already[k] ? al : to,
+						     cJSON_CreateString(gr->images[k]));
+			cJSON_AddItemToObject(j, "toEnroll", to);
+			cJSON_AddItemToObject(j, "alreadyEnrolled", al);
+			kf_json_str(j, "error", res.why[0] ? res.why : NULL);
+		} else if (res.why[0]) {
+			fprintf(cli->out, "%s: %s\n", gr->client, res.why);
+		} else {
+			fprintf(cli->out, "%s", c->id ? c->name : gr->client);
+			if (c->id && strcmp(c->name, gr->client))
+				fprintf(cli->out, " (as '%s')", gr->client);
+			fprintf(cli->out, "%s: %lld to enroll", res.created ? " (new client)" : "",
+				(long long)res.enrolled);
+			if (res.already)
+				fprintf(cli->out, ", %lld already enrolled", (long long)res.already);
+			fputc('\n', cli->out);
+		}
+		kf_free(already);
+		kf_store_client_release(&res.client);
+	}
+	if (o) {
+		kf_json_int(o, "created", t.created);
+		kf_json_int(o, "toEnroll", t.enrolled);
+		kf_json_int(o, "alreadyEnrolled", t.already);
+		kf_json_int(o, "failed", bad);
+		return print_json(cli, &o, bad ? KF_EXIT_ERROR : KF_EXIT_OK);
+	}
+	fprintf(cli->out, "dry run of '%s': %lld client%s (%lld new); photos: %lld to enroll, "
+		"%lld already enrolled; %lld folder%s or photo%s not usable; nothing was changed\n",
+		dir, (long long)t.clients, t.clients == 1 ? "" : "s", (long long)t.created,
+		(long long)t.enrolled, (long long)t.already, (long long)bad, bad == 1 ? "" : "s",
+		bad == 1 ? "" : "s");
+	return bad ? KF_EXIT_ERROR : KF_EXIT_OK;
+}
+
 int kf_cmd_client_import(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)
 {
 	struct kf_err err = KF_ERR_INIT;
@@ -331,8 +412,13 @@ int kf_cmd_client_import(struct kf_cli *cli, const struct kf_command *cmd, struc
 		rc = kf_cli_error(&err);
 		goto out;
 	}
-	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK ||
-	    (rc = kf_cli_detector(cmd, a, st, &g, 0, &dopts)) != KF_EXIT_OK ||
+	if ((rc = kf_cli_gallery(cli, a->pos[0], &st, &g)) != KF_EXIT_OK)
+		goto out;
+	if (kf_cli_opt(cmd, a, "dry-run")) {
+		rc = import_dry_run(cli, st, &g, dir, groups, ng);
+		goto out;
+	}
+	if ((rc = kf_cli_detector(cmd, a, st, &g, 0, &dopts)) != KF_EXIT_OK ||
 	    (rc = kf_cli_engine_name(cli, cmd, a, st, &g, 1, &engine)) != KF_EXIT_OK ||
 	    (rc = kf_cli_load_engine(cli, &dopts, &e)) != KF_EXIT_OK ||
 	    (rc = open_engine(cli, engine, &dopts, &local, &me)) != KF_EXIT_OK)

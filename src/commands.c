@@ -66,6 +66,8 @@ static const struct kf_opt client_import_opts[] = {
 	KF_DETECT_OPT_ROWS,
 	KF_ENGINE_OPT_ROW,
 	{ "force", NULL, "accept a small (< 80 px) or uncertain (score < 0.8) face" },
+	{ "dry-run", NULL, "say which clients would be added and which photos enrolled; "
+	  "change nothing" },
 	{ NULL, NULL, NULL },
 };
 static const struct kf_opt identify_opts[] = {
@@ -245,7 +247,8 @@ const struct kf_command kf_commands[] = {
 	  "DIR holds a folder of photos for each client, named as the client (DIR/Ana\n"
 	  "Souza/1.jpg), or a photo named as the client (DIR/Ana Souza.jpg, and\n"
 	  "DIR/Ana Souza (2).jpg), or both. A client the gallery lacks is added; one\n"
-	  "it has (by exact name) gets the photos as more references. Hidden files,\n"
+	  "it has (by name, case, accents and spacing aside: 'ana_souza' is Ana\n"
+	  "Souza) gets the photos as more references. Hidden files,\n"
 	  "links to folders and folders below the subfolders are not read. Photos\n"
 	  "already enrolled for their client (the same bytes) are left as they are, so\n"
 	  "the same folder can be imported again after adding photos. Each photo is\n"
@@ -253,7 +256,8 @@ const struct kf_command kf_commands[] = {
 	  "score 0.8 unless --force; one that fails is said and the others are\n"
 	  "enrolled (exit status 1). Then the gallery's stored faces are matched\n"
 	  "again, once. An import stopped part-way (Ctrl-C) is finished by running it\n"
-	  "again.",
+	  "again. --dry-run says what an import would do, without detecting faces:\n"
+	  "the clients it would add or find, the photos it would try or skip.",
 	  2, 2, client_import_opts, kf_cmd_client_import },
 	{ "enroll", "GALLERY CLIENT IMAGE...", "enroll reference faces of a client",
 	  "Each image must show exactly one face, or --face N picks one (a list of the\n"

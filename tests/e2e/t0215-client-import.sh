@@ -21,6 +21,18 @@ echo "not a photo" >refs/notes.jpg
 ln -s ../refs refs/loop		# a link to a folder is not followed
 cp "$KF_TEST_DEMO/sample1.jpg" refs/crowd.jpg
 
+test_expect_success '--dry-run: what the import would do; nothing changes' '
+	cp "$KINGFACE_DB" before.db &&
+	! kf client import g refs --dry-run --json >out &&
+	jq -e ".dryRun and .created == 5 and .toEnroll == 9 and .alreadyEnrolled == 0 and .failed == 1" out &&
+	jq -e ".clients[0] | .clientId == 1 and .created == false and (.toEnroll | length) == 2" out &&
+	jq -e ".clients[3] | .clientId == null and (.error | test(\"no .jpg\"))" out &&
+	! kf client import g refs --dry-run >out &&
+	test_grep out "bernadette (new client): 2 to enroll" &&
+	test_grep out "nothing was changed" &&
+	test "$(sqlite3 before.db .dump | md5sum)" = "$(sqlite3 "$KINGFACE_DB" .dump | md5sum)"
+'
+
 test_expect_success 'a folder of references: clients added, photos enrolled, failures said' '
 	! kf client import g refs --json >out 2>err &&
 	jq -e ".created == 3 and .enrolled == 7 and .alreadyEnrolled == 0 and .failed == 3" out &&
