@@ -198,6 +198,11 @@ unsigned kf_ui_enroll_commit(struct kf_ui_app *app, int64_t gallery_id, struct k
  * and photos enrolled in v's gallery (data/enroll.h kf_enroll_import_group),
  * the gallery re-matched; the message says what came of it. */
 unsigned kf_ui_import_refs(struct kf_ui_app *app, struct kf_ui_view *v, const char *dir);
+/* What that import would do (data/enroll.h kf_enroll_import_plan), as the
+ * question asked before it, into q (n bytes): 0, or -1 with the error on
+ * the status line (a folder that is missing or holds no reference photo). */
+int kf_ui_import_question(struct kf_ui_app *app, int64_t gallery_id, const char *dir, char *q,
+			  size_t n);
 /* Tab completion of a file path (data/paths.h kf_paths_complete). */
 void kf_ui_complete_path(struct kf_ui_app *app, const char *in, char *out, size_t n);
 /* Tab completion of a client name of app->top's gallery. */

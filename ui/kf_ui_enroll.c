@@ -90,6 +90,56 @@ static size_t import_groups(struct kf_ui_app *app, const struct kf_gallery *g,
 	return i;
 }
 
+/* The groups of folder text (~ expanded into dir, PATH_MAX bytes), at least
+ * one; else -1 with the error shown. */
+static int list_groups(struct kf_ui_app *app, const char *text, char *dir,
+		       struct kf_enroll_group **gr, size_t *n)
+{
+	struct kf_err err = KF_ERR_INIT;
+
+	*gr = NULL;
+	*n = 0;
+	if (kf_paths_expand_home(text, dir, PATH_MAX, &err) < 0 ||
+	    kf_enroll_groups(dir, gr, n, &err) < 0 ||
+	    (*n == 0 && kf_err_set(&err, KF_E_NOTFOUND, "no reference photo in '%s': a photo "
+				   "named after each client, or a folder of photos each", dir) < 0)) {
+		kf_ui_error(app, &err);
+		return -1;
+	}
+	return 0;
+}
+
+int kf_ui_import_question(struct kf_ui_app *app, int64_t gallery_id, const char *text, char *q,
+			  size_t qn)
+{
+	struct kf_enroll_import_totals t = { 0 };
+	struct kf_enroll_group *gr;
+	char dir[PATH_MAX];
+	int64_t bad = 0;
+	size_t n;
+
+	if (list_groups(app, text, dir, &gr, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct kf_enroll_import_result res;
+
+		kf_enroll_import_plan(app->store, gallery_id, &gr[i], &res, NULL);
+		bad += res.why[0] != 0;
+		t.clients += !res.why[0];
+		t.created += res.created;
+		t.enrolled += res.enrolled;
+		t.already += res.already;
+		kf_store_client_release(&res.client);
+	}
+	snprintf(q, qn, "Import '%s': %lld client%s (%lld new), %lld photo%s to enroll, %lld "
+		 "already enrolled%s%s%s?", dir, (long long)t.clients, t.clients == 1 ? "" : "s",
+		 (long long)t.created, (long long)t.enrolled, t.enrolled == 1 ? "" : "s",
+		 (long long)t.already, bad ? ", " : "", bad ? (bad == 1 ? "1 folder or photo" :
+		 "some folders or photos") : "", bad ? " not usable" : "");
+	kf_enroll_groups_free(gr, n);
+	return 0;
+}
+
 unsigned kf_ui_import_refs(struct kf_ui_app *app, struct kf_ui_view *v, const char *text)
 {
 	struct kf_err err = KF_ERR_INIT;
@@ -106,12 +156,10 @@ unsigned kf_ui_import_refs(struct kf_ui_app *app, struct kf_ui_view *v, const ch
 
 	if (!*text)
 		return KF_UI_NONE;
-	if (kf_paths_expand_home(text, dir, sizeof(dir), &err) < 0 ||
-	    kf_store_gallery_get(app->store, v->gallery_id, &g, &err) < 0 ||
-	    kf_photo_match_opts_load(app->store, &mo, &err) < 0 ||
-	    kf_enroll_groups(dir, &gr, &n, &err) < 0 ||
-	    (n == 0 && kf_err_set(&err, KF_E_NOTFOUND, "no reference photo in '%s': a photo named "
-				  "after each client, or a folder of photos each", dir) < 0)) {
+	if (list_groups(app, text, dir, &gr, &n) < 0)
+		goto out;
+	if (kf_store_gallery_get(app->store, v->gallery_id, &g, &err) < 0 ||
+	    kf_photo_match_opts_load(app->store, &mo, &err) < 0) {
 		kf_ui_error(app, &err);
 		goto out;
 	}

@@ -107,6 +107,7 @@ struct gallery {
 	/* enrollment in progress */
 	struct kf_enroll_file ef;
 	char enroll_path[4096];
+	char import_dir[4096];		/* the folder i asked about */
 	int64_t enroll_client;
 	char enroll_name[KF_NAME_MAX + 1];
 	int enroll_pick;
@@ -413,6 +414,26 @@ static void draw(struct kf_ui_view *v, struct kf_ui_app *app, WINDOW *w)
 
 /* ---- actions ---- */
 
+/* i: the folder's import after a y to what it would do */
+static unsigned import_yes(struct kf_ui_app *app, struct kf_ui_view *v, const char *a)
+{
+	(void)a;
+	return kf_ui_import_refs(app, v, ((struct gallery *)v)->import_dir);
+}
+
+static unsigned import_answer(struct kf_ui_app *app, struct kf_ui_view *v, const char *dir)
+{
+	struct gallery *s = (struct gallery *)v;
+	char q[PATH_MAX + 300];
+
+	if (!*dir)
+		return KF_UI_NONE;
+	snprintf(s->import_dir, sizeof(s->import_dir), "%s", dir);
+	if (kf_ui_import_question(app, s->gid, dir, q, sizeof(q)) == 0)
+		kf_ui_confirm(app, import_yes, "%s", q);
+	return KF_UI_REDRAW;
+}
+
 static unsigned add_answer(struct kf_ui_app *app, struct kf_ui_view *v, const char *name)
 {
 	struct gallery *s = (struct gallery *)v;
@@ -701,7 +722,7 @@ static unsigned on_key(struct kf_ui_view *v, struct kf_ui_app *app, int cmd)
 		return KF_UI_REDRAW;
 	case CMD_IMPORT:
 		kf_ui_prompt(app, "Import the reference photos of folder: ", "", kf_ui_complete_path,
-			     kf_ui_import_refs);
+			     import_answer);
 		return KF_UI_REDRAW;
 	case CMD_REFS:
 		if (c)
