@@ -118,6 +118,38 @@ int kf_store_gallery_rename(struct kf_store *st, int64_t id, const char *name,
 	return KF_OK;
 }
 
+/* After no exact match (*err says so): the one gallery whose name has
+ * name's key (kf_store_name_key: "colegio sao jose" is "Colégio São José"),
+ * or KF_E_INVALID naming two when several do. */
+static int find_by_key(struct kf_store *st, const char *name, struct kf_gallery *out,
+		       struct kf_err *err)
+{
+	struct kf_gallery *list = NULL;
+	sqlite3_stmt *s;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = kf_store_prepare(st, &s, GALLERY_COLUMNS " WHERE kf_name_key(g.name) = "
+				   "kf_name_key(?1) ORDER BY g.id LIMIT 2", err)) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if ((rc = kf_store_collect(st, s, sizeof(*list), read_row_any, release_any,
+				   (void **)&list, &n, "find gallery", err)) < 0)
+		return rc;
+	if (n == 1) {
+		kf_err_clear(err);
+		*out = list[0];
+		kf_free(list);
+		return KF_OK;
+	}
+	if (n == 2)
+		rc = kf_err_set(err, KF_E_INVALID, "'%s' could be gallery '%s' (%lld) or '%s' "
+				"(%lld): give the exact name or the id", name, list[0].name,
+				(long long)list[0].id, list[1].name, (long long)list[1].id);
+	kf_store_gallery_list_free(list, n);
+	return n ? rc : KF_E_NOTFOUND;
+}
+
 static int find_one(struct kf_store *st, int64_t id, const char *name, const char *ref,
 		    struct kf_gallery *out, struct kf_err *err)
 {
@@ -130,8 +162,11 @@ static int find_one(struct kf_store *st, int64_t id, const char *name, const cha
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	kf_store_bind_text(s, 2, name);
-	return kf_store_find_one(st, s, read_row_any, out, "find gallery", err,
-				 "no gallery '%s' (see 'kingface gallery list')", ref);
+	if ((rc = kf_store_find_one(st, s, read_row_any, out, "find gallery", err,
+				    "no gallery '%s' (see 'kingface gallery list')", ref)) !=
+	    KF_E_NOTFOUND || !name)
+		return rc;
+	return find_by_key(st, name, out, err);
 }
 
 int kf_store_gallery_find(struct kf_store *st, const char *ref, struct kf_gallery *out,

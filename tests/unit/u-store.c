@@ -368,6 +368,7 @@ static void test_client_names_one_person(void **state)
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_store *st = open_fresh(NULL);
+	struct kf_gallery g;
 	struct kf_client c;
 	int64_t gid, ana, bia;
 	(void)state;
@@ -403,8 +404,20 @@ static void test_client_names_one_person(void **state)
 	assert_non_null(strstr(err.msg, "could be client 'Ana Conceicao'"));
 	kf_err_clear(&err);
 	/* other galleries are apart */
-	assert_int_equal(kf_store_gallery_create(st, "Party", "/y", &gid, &err), KF_OK);
+	assert_int_equal(kf_store_gallery_create(st, "Colégio São José", "/y", &gid, &err), KF_OK);
 	assert_int_equal(kf_store_client_add(st, gid, "ana conceicao", NULL, NULL, &err), KF_OK);
+	/* a GALLERY argument in other letters too */
+	assert_int_equal(kf_store_gallery_find(st, "colegio  sao_jose", &g, &err), KF_OK);
+	assert_int_equal(g.id, gid);
+	kf_store_gallery_release(&g);
+	assert_int_equal(kf_store_gallery_find(st, "colegio", &g, &err), KF_E_NOTFOUND);
+	assert_non_null(strstr(err.msg, "no gallery 'colegio'"));
+	kf_err_clear(&err);
+	assert_int_equal(kf_store_gallery_create(st, "COLEGIO SAO JOSE", "/z", NULL, &err), KF_OK);
+	assert_int_equal(kf_store_gallery_find(st, "colegio sao jose", &g, &err), KF_E_INVALID);
+	kf_err_clear(&err);
+	assert_int_equal(kf_store_gallery_find(st, "COLEGIO SAO JOSE", &g, &err), KF_OK);
+	kf_store_gallery_release(&g);
 	kf_store_close(st);
 }
 
