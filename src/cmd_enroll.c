@@ -254,6 +254,18 @@ static void import_photo(void *ctx, const char *path, int64_t id, const struct k
 		cJSON_AddItemToArray(p->already, cJSON_CreateString(path));
 }
 
+/* An import group's client in its JSON object: clientId and clientName
+ * (null without one), created. */
+static void client_json(cJSON *j, const struct kf_enroll_import_result *res)
+{
+	if (res->client.id)
+		kf_json_int(j, "clientId", res->client.id);
+	else
+		cJSON_AddNullToObject(j, "clientId");
+	kf_json_str(j, "clientName", res->client.id ? res->client.name : NULL);
+	cJSON_AddBoolToObject(j, "created", res->created);
+}
+
 /* Enroll group gr (kf_enroll_import_group) and say what came of it: a line
  * on stdout when something was enrolled or failed, or an object into arr
  * with --json. */
@@ -281,12 +293,7 @@ static void import_group(struct kf_cli *cli, struct kf_store *st, int64_t galler
 		fprintf(stderr, "kingface: %s\n", gr->why);
 	kf_enroll_import_count(t, &res);
 	if (j) {
-		if (c->id)
-			kf_json_int(j, "clientId", c->id);
-		else
-			cJSON_AddNullToObject(j, "clientId");
-		kf_json_str(j, "clientName", c->id ? c->name : NULL);
-		cJSON_AddBoolToObject(j, "created", res.created);
+		client_json(j, &res);
 		kf_json_int(j, "references", c->faces + res.enrolled);
 		kf_json_str(j, "error", res.why[0] ? res.why : NULL);
 	} else if (res.why[0]) {
@@ -345,12 +352,7 @@ static int import_dry_run(struct kf_cli *cli, struct kf_store *st, const struct 
 
 			cJSON_AddItemToArray(arr, j);
 			kf_json_str(j, "name", gr->client);
-			if (c->id)
-				kf_json_int(j, "clientId", c->id);
-			else
-				cJSON_AddNullToObject(j, "clientId");
-			kf_json_str(j, "clientName", c->id ? c->name : NULL);
-			cJSON_AddBoolToObject(j, "created", res.created);
+			client_json(j, &res);
 			for (size_t k = 0; k < gr->n && !res.why[0]; k++)
 				cJSON_AddItemToArray(already[k] ? al : to,
 						     cJSON_CreateString(gr->images[k]));

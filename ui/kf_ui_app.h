@@ -203,6 +203,12 @@ unsigned kf_ui_import_refs(struct kf_ui_app *app, struct kf_ui_view *v, const ch
  * the status line (a folder that is missing or holds no reference photo). */
 int kf_ui_import_question(struct kf_ui_app *app, int64_t gallery_id, const char *dir, char *q,
 			  size_t n);
+/* The client of gallery gallery_id that typed names (data/store_client.h
+ * kf_store_client_named: in other letters too): *id, and name (n >= KF_NAME_MAX
+ * + 1 bytes) its name. KF_E_NOTFOUND with name the typed one trimmed, to add;
+ * any other error is on the status line. */
+int kf_ui_client_typed(struct kf_ui_app *app, int64_t gallery_id, const char *typed, char *name,
+		       size_t n, int64_t *id);
 /* Tab completion of a file path (data/paths.h kf_paths_complete). */
 void kf_ui_complete_path(struct kf_ui_app *app, const char *in, char *out, size_t n);
 /* Tab completion of a client name of app->top's gallery. */

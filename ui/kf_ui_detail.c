@@ -689,25 +689,18 @@ static unsigned review_shown(struct detail *s, struct kf_ui_app *app, int what)
 static unsigned name_answer(struct kf_ui_app *app, struct kf_ui_view *v, const char *name)
 {
 	struct detail *s = (struct detail *)v;
-	struct kf_err err = KF_ERR_INIT;
 	char typed[KF_NAME_MAX + 1];
-	struct kf_client c;
 	int64_t id;
 	int rc;
 
 	if (!*name || s->n == 0)
 		return KF_UI_NONE;
-	if ((rc = kf_store_name_typed("client", name, typed, sizeof(typed), &err)) == KF_OK &&
-	    (rc = kf_store_client_named(app->store, s->gid, typed, &c, &err)) == KF_OK) {
-		id = c.id;
-		kf_store_client_release(&c);
+	rc = kf_ui_client_typed(app, s->gid, name, typed, sizeof(typed), &id);
+	if (rc == KF_OK)
 		return review(s, app, KF_REVIEW_CONFIRM, id);
-	}
 	if (rc == KF_E_NOTFOUND)
 		kf_ui_message(app, 1, "no client '%s' in this gallery (E enrolls the face as a new "
 			      "client)", typed);
-	else
-		kf_ui_error(app, &err);
 	return KF_UI_REDRAW;
 }
 
@@ -783,30 +776,17 @@ static unsigned add_and_enroll(struct kf_ui_app *app, struct kf_ui_view *v, cons
 static unsigned enroll_answer(struct kf_ui_app *app, struct kf_ui_view *v, const char *name)
 {
 	struct detail *s = (struct detail *)v;
-	struct kf_err err = KF_ERR_INIT;
-	struct kf_client c;
 	int64_t id;
 	int rc;
 
 	if (!*name || s->n == 0)
 		return KF_UI_NONE;
-	if (kf_store_name_typed("client", name, s->assign_name, sizeof(s->assign_name), &err) < 0)
-		goto fail;
-	/* a client of the gallery, in other letters too (kf_store_client_named) */
-	rc = kf_store_client_named(app->store, s->gid, s->assign_name, &c, &err);
-	if (rc == KF_OK) {
-		id = c.id;
-		snprintf(s->assign_name, sizeof(s->assign_name), "%s", c.name);
-		kf_store_client_release(&c);
+	rc = kf_ui_client_typed(app, s->gid, name, s->assign_name, sizeof(s->assign_name), &id);
+	if (rc == KF_OK)
 		return enroll_to(app, s, id, s->assign_name);
-	}
-	if (rc != KF_E_NOTFOUND)
-		goto fail;
-	kf_ui_confirm(app, add_and_enroll, "No client '%s' in this gallery: add it and enroll face %d?",
-		      s->assign_name, s->faces[s->sel].face_index);
-	return KF_UI_REDRAW;
-fail:
-	kf_ui_error(app, &err);
+	if (rc == KF_E_NOTFOUND)
+		kf_ui_confirm(app, add_and_enroll, "No client '%s' in this gallery: add it and "
+			      "enroll face %d?", s->assign_name, s->faces[s->sel].face_index);
 	return KF_UI_REDRAW;
 }
 

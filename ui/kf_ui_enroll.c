@@ -206,6 +206,24 @@ out:
 	return KF_UI_RELOAD;
 }
 
+int kf_ui_client_typed(struct kf_ui_app *app, int64_t gallery_id, const char *typed, char *name,
+		       size_t n, int64_t *id)
+{
+	struct kf_err err = KF_ERR_INIT;
+	struct kf_client c;
+	int rc;
+
+	if ((rc = kf_store_name_typed("client", typed, name, n, &err)) == KF_OK &&
+	    (rc = kf_store_client_named(app->store, gallery_id, name, &c, &err)) == KF_OK) {
+		*id = c.id;
+		snprintf(name, n, "%s", c.name);
+		kf_store_client_release(&c);
+	} else if (rc != KF_E_NOTFOUND) {
+		kf_ui_error(app, &err);
+	}
+	return rc;
+}
+
 void kf_ui_complete_path(struct kf_ui_app *app, const char *in, char *out, size_t n)
 {
 	struct kf_err err = KF_ERR_INIT;

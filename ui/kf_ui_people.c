@@ -511,28 +511,16 @@ static unsigned assign_add(struct kf_ui_app *app, struct kf_ui_view *v, const ch
 static unsigned assign_answer(struct kf_ui_app *app, struct kf_ui_view *v, const char *name)
 {
 	struct kf_ui_people *pe = people_of(v);
-	struct kf_err err = KF_ERR_INIT;
-	struct kf_client c;
 	int64_t id;
 	int rc;
 
 	if (!*name)
 		return KF_UI_NONE;
-	if (kf_store_name_typed("client", name, pe->assign_name, sizeof(pe->assign_name), &err) < 0)
-		goto fail;
-	rc = kf_store_client_named(app->store, pe->gid, pe->assign_name, &c, &err);
-	if (rc == KF_OK) {
-		id = c.id;
-		snprintf(pe->assign_name, sizeof(pe->assign_name), "%s", c.name);
-		kf_store_client_release(&c);
+	rc = kf_ui_client_typed(app, pe->gid, name, pe->assign_name, sizeof(pe->assign_name), &id);
+	if (rc == KF_OK)
 		return assign_commit(pe, app, id, pe->assign_name);
-	}
-	if (rc != KF_E_NOTFOUND)
-		goto fail;
-	kf_ui_confirm(app, assign_add, "add client '%s'?", pe->assign_name);
-	return KF_UI_REDRAW;
-fail:
-	kf_ui_error(app, &err);
+	if (rc == KF_E_NOTFOUND)
+		kf_ui_confirm(app, assign_add, "add client '%s'?", pe->assign_name);
 	return KF_UI_REDRAW;
 }
 
