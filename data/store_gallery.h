@@ -35,8 +35,10 @@ struct kf_gallery {
 int kf_store_gallery_create(struct kf_store *st, const char *name, const char *source,
 			    int64_t *id, struct kf_err *err);
 
-/* Find by id (when ref is all digits and such an id exists) or exact name, with
- * its counts. KF_E_NOTFOUND names ref. */
+/* Find by id (when ref is all digits and such an id exists) or exact name, else
+ * by the name in other letters (kf_store_name_key) when one gallery alone has
+ * it (KF_E_INVALID naming two when several do), with its counts.
+ * KF_E_NOTFOUND names ref. */
 int kf_store_gallery_find(struct kf_store *st, const char *ref, struct kf_gallery *out,
 			  struct kf_err *err);
 

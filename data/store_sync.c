@@ -251,9 +251,12 @@ int kf_store_sync_client(struct kf_store *st, int64_t gallery_id, int64_t platfo
 
 	*changed = 0;
 	snprintf(ext, sizeof(ext), "%lld", (long long)platform_id);
+	/* a client added here first is adopted, its name in other letters too
+	 * (kf_store_name_key: one person, one name) */
 	if ((rc = kf_store_prepare(st, &s, "SELECT id, name = ?3 FROM clients WHERE gallery_id = ?1 "
-				   "AND (external_id = ?2 OR (external_id IS NULL AND name = ?3)) "
-				   "ORDER BY external_id IS NULL LIMIT 1", err)) < 0)
+				   "AND (external_id = ?2 OR (external_id IS NULL AND "
+				   "kf_name_key(name) = kf_name_key(?3))) "
+				   "ORDER BY external_id IS NULL, name = ?3 DESC LIMIT 1", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, gallery_id);
 	sqlite3_bind_text(s, 2, ext, -1, SQLITE_STATIC);
