@@ -270,9 +270,9 @@ static int find_or_create(struct kf_store *st, const char *name, const char *sou
 	struct kf_err ferr = KF_ERR_INIT;
 	int rc = kf_store_gallery_find(st, name, &g, &ferr);
 
-	/* a name that is all digits may find the gallery of that id: only an exact
-	 * name match is the same gallery */
-	if (rc == KF_OK && strcmp(g.name, name) != 0) {
+	/* a name that is all digits may find the gallery of that id: only the
+	 * same name (in other letters too) is the same gallery */
+	if (rc == KF_OK && !kf_store_name_same(g.name, name)) {
 		kf_store_gallery_release(&g);
 		rc = KF_E_NOTFOUND;
 	}
@@ -287,7 +287,7 @@ static int find_or_create(struct kf_store *st, const char *name, const char *sou
 		rc = kf_err_set(err, KF_E_EXISTS,
 				"gallery '%s' imports from '%s', not '%s'; import this folder "
 				"under another name with --name NAME, or remove the gallery first "
-				"(kingface gallery remove)", name, g.source ? g.source : "no folder",
+				"(kingface gallery remove)", g.name, g.source ? g.source : "no folder",
 				source);
 	kf_store_gallery_release(&g);
 	return rc;

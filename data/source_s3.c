@@ -69,7 +69,7 @@ static int gallery_for(struct kf_store *st, const char *name, const char *url,
 	struct kf_gallery g;
 	int rc = kf_store_gallery_find(st, name, &g, &ferr);
 
-	if (rc == KF_OK && strcmp(g.name, name) != 0) {	/* found by id, not by name */
+	if (rc == KF_OK && !kf_store_name_same(g.name, name)) {	/* found by id, not by name */
 		kf_store_gallery_release(&g);
 		rc = KF_E_NOTFOUND;
 	}
@@ -82,7 +82,7 @@ static int gallery_for(struct kf_store *st, const char *name, const char *url,
 	sum->gallery_id = g.id;
 	if (!g.source || strcmp(g.source, url) != 0)
 		rc = kf_err_set(err, KF_E_EXISTS, "gallery '%s' imports from '%s', not '%s'; import "
-				"under another name with --name NAME", name,
+				"under another name with --name NAME", g.name,
 				g.source ? g.source : "no source", url);
 	kf_store_gallery_release(&g);
 	return rc;

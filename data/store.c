@@ -398,6 +398,15 @@ void kf_store_name_key(const char *in, char *out, size_t n)
 	out[o] = '\0';
 }
 
+int kf_store_name_same(const char *a, const char *b)
+{
+	char ka[4 * KF_NAME_MAX + 1], kb[4 * KF_NAME_MAX + 1];
+
+	kf_store_name_key(a, ka, sizeof(ka));
+	kf_store_name_key(b, kb, sizeof(kb));
+	return !strcmp(ka, kb);
+}
+
 /* SQL kf_name_key(text): kf_store_name_key; NULL for NULL */
 static void sql_name_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {

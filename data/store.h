@@ -85,5 +85,7 @@ int kf_store_name_typed(const char *what, const char *in, char *out, size_t n,
  * none around. Other bytes are kept. Writes at most n - 1 bytes and a NUL
  * into out (n >= 1). The database has it as the SQL function kf_name_key. */
 void kf_store_name_key(const char *in, char *out, size_t n);
+/* Whether a and b are one name: their keys are equal. */
+int kf_store_name_same(const char *a, const char *b);
 
 #endif

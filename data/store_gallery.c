@@ -97,9 +97,25 @@ int kf_store_gallery_create(struct kf_store *st, const char *name, const char *s
 int kf_store_gallery_rename(struct kf_store *st, int64_t id, const char *name,
 			    struct kf_err *err)
 {
+	char other[4 * KF_NAME_MAX + 1];
 	sqlite3_stmt *s;
 	int rc;
 
+	/* one gallery, one name: not another's in other letters */
+	if ((rc = kf_store_prepare(st, &s, "SELECT name FROM galleries WHERE id != ?1 AND "
+				   "kf_name_key(name) = kf_name_key(?2) LIMIT 1", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		snprintf(other, sizeof(other), "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return kf_err_set(err, KF_E_EXISTS, "a gallery named '%s' already exists%s", other,
+				  strcmp(other, name) ? ", the same name but for case, accents or "
+				  "spaces" : "");
+	if (rc != SQLITE_DONE)
+		return kf_store_fail(st, rc, "rename gallery", err);
 	if ((rc = kf_store_prepare(st, &s, "UPDATE galleries SET name = ?2, updated_at = ?3 "
 				   "WHERE id = ?1 AND platform_id IS NULL", err)) < 0)
 		return rc;

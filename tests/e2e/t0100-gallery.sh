@@ -67,6 +67,10 @@ test_expect_success 'gallery rename: the results stay, the folder finds it under
 	kf gallery rename r " Wedding 2026 " >out && test_grep out "renamed gallery '\''r'\'' to '\''Wedding 2026'\''" &&
 	kf gallery import r --json | jq -e ".name == \"Wedding 2026\" and .created == false" &&
 	! kf gallery rename "Wedding 2026" photos 2>err && test_grep err "already exists" &&
+	! kf gallery rename "Wedding 2026" " PHOTOS_" 2>err &&
+	test_grep err "the same name but for case" &&
+	kf gallery import r --name "wedding  2026" --json | jq -e ".name == \"Wedding 2026\" and .created == false" &&
+	kf status "WEDDING_2026" >/dev/null &&
 	test_expect_code_inline 2 kf gallery rename "Wedding 2026" "" &&
 	kf gallery rename "Wedding 2026" r2 --json | jq -e ".name == \"r2\" and .oldName == \"Wedding 2026\"" &&
 	kf gallery remove r2 --yes >/dev/null

@@ -417,7 +417,13 @@ static void test_client_names_one_person(void **state)
 	assert_int_equal(kf_store_gallery_find(st, "colegio sao jose", &g, &err), KF_E_INVALID);
 	kf_err_clear(&err);
 	assert_int_equal(kf_store_gallery_find(st, "COLEGIO SAO JOSE", &g, &err), KF_OK);
+	/* renamed to its own name in other letters, not to another's */
+	assert_int_equal(kf_store_gallery_rename(st, g.id, "Colegio Sao Jose", &err), KF_E_EXISTS);
+	kf_err_clear(&err);
+	assert_int_equal(kf_store_gallery_rename(st, g.id, "Party", &err), KF_OK);
+	assert_int_equal(kf_store_gallery_rename(st, gid, "Colégio  São José", &err), KF_OK);
 	kf_store_gallery_release(&g);
+	assert_true(kf_store_name_same("João", "JOAO") && !kf_store_name_same("João", "Joana"));
 	kf_store_close(st);
 }
 
