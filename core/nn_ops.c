@@ -332,8 +332,9 @@ int kf_nn_conv2d_q8_pixels(struct kf_tensor *dst, const struct kf_tensor *src,
 	float *b, *tmp, *out = dst->data, sa_hi[Q8_ROWS], sa_lo[Q8_ROWS], mn[Q8_ROWS] = { 0 };
 
 	conv_geom(&g, dst, src, w, p);
-	assert(!g.pt && !g.pb && !g.pl && !g.pr && kf_tensor_is_contiguous(src));
-	assert(q8->K == g.kh * g.kw * g.C && q8->N == g.CO);
+	if (g.pt || g.pb || g.pl || g.pr || !kf_tensor_is_contiguous(src) ||
+	    q8->K != g.kh * g.kw * g.C || q8->N != g.CO)
+		return KF_E_INVALID;	/* windows inside a dense input only */
 	nv = (size_t)g.N * (size_t)g.H * (size_t)g.W * (size_t)g.C;
 	nq = (int64_t)g.N * g.OH * g.OW;
 	len = g.kw * g.C;

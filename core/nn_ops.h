@@ -94,7 +94,8 @@ int kf_nn_conv2d_packed(struct kf_tensor *dst, const struct kf_tensor *src,
  * padding). Exact in its input (kf_q8_split): no window is quantised over
  * its own range, so it is faster and closer to float32 than
  * kf_nn_conv2d_packed on the normalised image (docs/internals/nn.md, "Int8").
- * The face recognition net's first conv. KF_E_NOMEM. */
+ * The face recognition net's first conv. KF_E_NOMEM; KF_E_INVALID for
+ * padding, a strided src or q8 of another shape. */
 int kf_nn_conv2d_q8_pixels(struct kf_tensor *dst, const struct kf_tensor *src,
 			   const struct kf_tensor *w, const struct kf_gemm_q8 *q8,
 			   const float *mean, float div, const float *bias,
