@@ -2,7 +2,8 @@
 #include "ui/kf_ui_list.h"
 
 #include <string.h>
-#include <strings.h>
+
+#include "data/store.h"
 
 int kf_ui_list_key(struct kf_ui_list *l, int key)
 {
@@ -66,12 +67,13 @@ void kf_ui_list_draw(struct kf_ui_list *l, struct kf_ui_app *app, WINDOW *w, int
 
 int kf_ui_list_match(const struct kf_ui_list *l, const char *s)
 {
-	size_t n = strlen(l->filter);
+	char ks[4096], kf[sizeof(l->filter)];
 
-	if (n == 0)
+	if (!l->filter[0])
 		return 1;
-	for (; s && *s; s++)
-		if (strncasecmp(s, l->filter, n) == 0)
-			return 1;
-	return 0;
+	if (!s)
+		return 0;
+	kf_store_name_key(l->filter, kf, sizeof(kf));
+	kf_store_name_key(s, ks, sizeof(ks));
+	return strstr(ks, kf) != NULL;
 }

@@ -28,7 +28,8 @@ void kf_ui_list_clamp(struct kf_ui_list *l, int h);
 void kf_ui_list_draw(struct kf_ui_list *l, struct kf_ui_app *app, WINDOW *w, int y, int x,
 		     int h, int width, kf_ui_row_fn row, void *ctx, const char *empty);
 
-/* Does s contain the filter (case-insensitive)? An empty filter matches. */
+/* Does s contain the filter, case, accents and spacing aside (data/store.h
+ * kf_store_name_key: "joao" finds "João Silva")? An empty filter matches. */
 int kf_ui_list_match(const struct kf_ui_list *l, const char *s);
 
 #endif

@@ -134,6 +134,13 @@ static void test_list_moves_and_scrolls(void **state)
 	strcpy(l.filter, "ANA");
 	assert_true(kf_ui_list_match(&l, "Mariana"));
 	assert_false(kf_ui_list_match(&l, "Bruno"));
+	/* accents and spacing aside too */
+	strcpy(l.filter, "joao s");
+	assert_true(kf_ui_list_match(&l, "João  Silva"));
+	assert_false(kf_ui_list_match(&l, "Joana Silva"));
+	strcpy(l.filter, "CERIMONIA/IMG_");
+	assert_true(kf_ui_list_match(&l, "Cerimônia/IMG_0012.jpg"));
+	assert_false(kf_ui_list_match(&l, NULL));
 }
 
 static void test_wrap_cut(void **state)
