@@ -248,7 +248,8 @@ void kf_ui_complete_client(struct kf_ui_app *app, const char *in, char *out, siz
 {
 	struct kf_err err = KF_ERR_INIT;
 	struct kf_client *cl = NULL;
-	size_t ncl = 0, len = strlen(in), common = 0;
+	char kin[4 * KF_NAME_MAX + 1], key[4 * KF_NAME_MAX + 1], part[4 * KF_NAME_MAX + 1];
+	size_t ncl = 0, len, common = 0;
 	const char *first = NULL;
 	int count = 0;
 
@@ -257,11 +258,16 @@ void kf_ui_complete_client(struct kf_ui_app *app, const char *in, char *out, siz
 		kf_ui_error(app, &err);
 		return;
 	}
+	/* the names that start with what was typed, case, accents and spacing
+	 * aside (kf_store_name_key): "joao" completes to "João Silva" */
+	kf_store_name_key(in, kin, sizeof(kin));
+	len = strlen(kin);
 	for (size_t i = 0; i < ncl; i++) {
 		const char *c = cl[i].name;
 		size_t k;
 
-		if (strncmp(c, in, len) != 0)
+		kf_store_name_key(c, key, sizeof(key));
+		if (strncmp(key, kin, len) != 0)
 			continue;
 		if (count++ == 0) {
 			first = c;
@@ -270,10 +276,18 @@ void kf_ui_complete_client(struct kf_ui_app *app, const char *in, char *out, siz
 		}
 		for (k = 0; k < common && first[k] == c[k]; k++)
 			;
+		while (k > 0 && (first[k] & 0xC0) == 0x80)	/* not inside a letter */
+			k--;
 		common = k;
 	}
-	if (first)
-		snprintf(out, n, "%.*s", (int)common, first);
+	/* the names' common part, unless it says less than was typed */
+	if (first && common < sizeof(part)) {
+		memcpy(part, first, common);
+		part[common] = '\0';
+		kf_store_name_key(part, key, sizeof(key));
+		if (strlen(key) >= len)
+			snprintf(out, n, "%s", part);
+	}
 	if (count > 1)
 		kf_ui_message(app, 0, "%d clients match", count);
 	else if (count == 0)

@@ -100,13 +100,13 @@ test_expect_success 'a assigns the cluster but the face out to a new client (ask
 	test "$(jq ".clusters | length" after.json)" = "$(( $(jq ".clusters | length" before.json) - 1 ))"
 '
 
-test_expect_success 'a on the tab: an existing client, Tab completes the name' '
+test_expect_success 'a on the tab: an existing client, Tab completes the name typed in other letters' '
 	keys kf / C-u && keys kf -l bernadette && keys kf Enter &&
 	wait_for kf "bernadette" && save kf 6-filtered &&
 	test "$(grep -cE "^ +[0-9]+ +[0-9]+ faces in" screens/6-filtered)" = 1 &&
 	b_id=$(jq "[.clusters[] | select(.photos[0] | startswith(\"bernadette\"))][0].id" after.json) &&
 	b_n=$(jq "[.clusters[] | select(.photos[0] | startswith(\"bernadette\"))][0].faces" after.json) &&
-	keys kf a && wait_for kf "Cluster $b_id ($b_n faces) is client" && keys kf -l "Bern" &&
+	keys kf a && wait_for kf "Cluster $b_id ($b_n faces) is client" && keys kf -l "bern" &&
 	keys kf Tab && wait_for kf "a new name adds one): Bernadette R" && keys kf Enter &&
 	wait_for kf "cluster $b_id is Bernadette R: $b_n faces confirmed" 30 &&
 	test "$(confirmed "Bernadette R" | wc -l)" = "$b_n" &&
