@@ -137,7 +137,7 @@ struct kf_enroll_import_totals {
 	int64_t enrolled, already, failed;	/* photos */
 };
 
-/* Add a group's res to t. */
+/* Add a group's res to t (an import's or kf_enroll_import_plan's). */
 void kf_enroll_import_count(struct kf_enroll_import_totals *t,
 			    const struct kf_enroll_import_result *res);
 

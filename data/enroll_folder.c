@@ -361,7 +361,7 @@ void kf_enroll_import_plan(struct kf_store *st, int64_t gallery_id,
 void kf_enroll_import_count(struct kf_enroll_import_totals *t,
 			    const struct kf_enroll_import_result *res)
 {
-	t->clients += res->client.id != 0;
+	t->clients += res->client.id != 0 || res->created;	/* a plan's new client */
 	t->created += res->created;
 	t->enrolled += res->enrolled;
 	t->already += res->already;

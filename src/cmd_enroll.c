@@ -321,7 +321,6 @@ static int import_dry_run(struct kf_cli *cli, struct kf_store *st, const struct 
 {
 	struct kf_enroll_import_totals t = { 0 };
 	cJSON *o = NULL, *arr = NULL;
-	int64_t bad = 0;
 
 	if (cli->json) {
 		o = cJSON_CreateObject();
@@ -341,11 +340,7 @@ static int import_dry_run(struct kf_cli *cli, struct kf_store *st, const struct 
 			return kf_cli_error(&(struct kf_err){ .code = KF_E_NOMEM });
 		}
 		kf_enroll_import_plan(st, g->id, gr, &res, already);
-		bad += res.why[0] != 0;
-		t.created += res.created;
-		t.clients += !res.why[0];
-		t.enrolled += res.enrolled;
-		t.already += res.already;
+		kf_enroll_import_count(&t, &res);
 		if (arr) {
 			cJSON *j = cJSON_CreateObject(), *to = cJSON_CreateArray();
 			cJSON *al = cJSON_CreateArray();
@@ -378,15 +373,14 @@ static int import_dry_run(struct kf_cli *cli, struct kf_store *st, const struct 
 		kf_json_int(o, "created", t.created);
 		kf_json_int(o, "toEnroll", t.enrolled);
 		kf_json_int(o, "alreadyEnrolled", t.already);
-		kf_json_int(o, "failed", bad);
-		return print_json(cli, &o, bad ? KF_EXIT_ERROR : KF_EXIT_OK);
+		kf_json_int(o, "failed", t.failed);
+		return print_json(cli, &o, t.failed ? KF_EXIT_ERROR : KF_EXIT_OK);
 	}
 	fprintf(cli->out, "dry run of '%s': %lld client%s (%lld new); photos: %lld to enroll, "
-		"%lld already enrolled; %lld folder%s or photo%s not usable; nothing was changed\n",
-		dir, (long long)t.clients, t.clients == 1 ? "" : "s", (long long)t.created,
-		(long long)t.enrolled, (long long)t.already, (long long)bad, bad == 1 ? "" : "s",
-		bad == 1 ? "" : "s");
-	return bad ? KF_EXIT_ERROR : KF_EXIT_OK;
+		"%lld already enrolled, %lld not usable; nothing was changed\n", dir,
+		(long long)t.clients, t.clients == 1 ? "" : "s", (long long)t.created,
+		(long long)t.enrolled, (long long)t.already, (long long)t.failed);
+	return t.failed ? KF_EXIT_ERROR : KF_EXIT_OK;
 }
 
 int kf_cmd_client_import(struct kf_cli *cli, const struct kf_command *cmd, struct kf_args *a)

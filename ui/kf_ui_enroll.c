@@ -115,7 +115,6 @@ int kf_ui_import_question(struct kf_ui_app *app, int64_t gallery_id, const char 
 	struct kf_enroll_import_totals t = { 0 };
 	struct kf_enroll_group *gr;
 	char dir[PATH_MAX];
-	int64_t bad = 0;
 	size_t n;
 
 	if (list_groups(app, text, dir, &gr, &n) < 0)
@@ -124,18 +123,13 @@ int kf_ui_import_question(struct kf_ui_app *app, int64_t gallery_id, const char 
 		struct kf_enroll_import_result res;
 
 		kf_enroll_import_plan(app->store, gallery_id, &gr[i], &res, NULL);
-		bad += res.why[0] != 0;
-		t.clients += !res.why[0];
-		t.created += res.created;
-		t.enrolled += res.enrolled;
-		t.already += res.already;
+		kf_enroll_import_count(&t, &res);
 		kf_store_client_release(&res.client);
 	}
 	snprintf(q, qn, "Import '%s': %lld client%s (%lld new), %lld photo%s to enroll, %lld "
-		 "already enrolled%s%s%s?", dir, (long long)t.clients, t.clients == 1 ? "" : "s",
-		 (long long)t.created, (long long)t.enrolled, t.enrolled == 1 ? "" : "s",
-		 (long long)t.already, bad ? ", " : "", bad ? (bad == 1 ? "1 folder or photo" :
-		 "some folders or photos") : "", bad ? " not usable" : "");
+		 "already enrolled, %lld not usable?", dir, (long long)t.clients,
+		 t.clients == 1 ? "" : "s", (long long)t.created, (long long)t.enrolled,
+		 t.enrolled == 1 ? "" : "s", (long long)t.already, (long long)t.failed);
 	kf_enroll_groups_free(gr, n);
 	return 0;
 }

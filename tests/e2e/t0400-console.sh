@@ -131,7 +131,7 @@ test_expect_success 'i on the Clients tab imports a folder of reference photos a
 	cp "$D/amy/amy1.png" refs/Dora/ && cp "$D/penny/penny1.png" refs/Caio.png && echo text >refs/notes.jpg &&
 	keys kf Enter && wait_for kf "1 Clients" && keys kf i && wait_for kf "reference photos of folder:" &&
 	keys kf -l "refs" && keys kf Enter &&
-	wait_match kf "Import .refs.: 3 clients \(3 new\), 3 photos to enroll, 0 already enrolled\?" &&
+	wait_match kf "Import .refs.: 3 clients \(3 new\), 3 photos to enroll, 0 already enrolled, 0 not usable\?" &&
 	keys kf y && wait_for kf "2 photos enrolled for 2 clients (2 new), 0 already, 1 failed" 120 &&
 	wait_match kf "Dora +1 +" && wait_match kf "Caio +1 +" &&
 	kf client list wedding --json | jq -e "[.clients[] | select(.name == \"Caio\" or .name == \"Dora\") | .faces] == [1, 1]" &&
