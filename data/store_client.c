@@ -144,8 +144,10 @@ int kf_store_client_add(struct kf_store *st, int64_t gallery_id, const char *nam
 	return KF_OK;
 }
 
-int kf_store_client_find(struct kf_store *st, int64_t gallery_id, const char *ref,
-			 struct kf_client *out, struct kf_err *err)
+/* kf_store_client_find (id: ref's, by_ref) and kf_store_client_named (id -1,
+ * no client has it): by id or exact name, else by the name's key. */
+static int find_client(struct kf_store *st, int64_t gallery_id, int64_t id, const char *ref,
+		       int by_ref, struct kf_client *out, struct kf_err *err)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -156,32 +158,25 @@ int kf_store_client_find(struct kf_store *st, int64_t gallery_id, const char *re
 				   err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, gallery_id);
-	sqlite3_bind_int64(s, 2, kf_store_ref_id(ref));
+	sqlite3_bind_int64(s, 2, id);
 	sqlite3_bind_text(s, 3, ref, -1, SQLITE_STATIC);
 	if ((rc = kf_store_find_one(st, s, read_row_any, out, "find client", err, "%s", ref)) !=
 	    KF_E_NOTFOUND)
 		return rc;
 	kf_err_clear(err);
-	return find_by_key(st, gallery_id, ref, out, 1, err);
+	return find_by_key(st, gallery_id, ref, out, by_ref, err);
+}
+
+int kf_store_client_find(struct kf_store *st, int64_t gallery_id, const char *ref,
+			 struct kf_client *out, struct kf_err *err)
+{
+	return find_client(st, gallery_id, kf_store_ref_id(ref), ref, 1, out, err);
 }
 
 int kf_store_client_named(struct kf_store *st, int64_t gallery_id, const char *name,
 			  struct kf_client *out, struct kf_err *err)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if ((rc = kf_store_prepare(st, &s, CLIENT_COLUMNS " WHERE c.gallery_id = ?1 AND "
-				   "c.name = ?2", err)) < 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, gallery_id);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-	if ((rc = kf_store_find_one(st, s, read_row_any, out, "find client", err, "%s", name)) !=
-	    KF_E_NOTFOUND)
-		return rc;
-	kf_err_clear(err);
-	return find_by_key(st, gallery_id, name, out, 0, err);
+	return find_client(st, gallery_id, -1, name, 0, out, err);
 }
 
 int kf_store_client_list(struct kf_store *st, int64_t gallery_id, struct kf_client **out,

@@ -194,9 +194,10 @@ struct kf_face_ref;
  * re-match the gallery; the message says what happened (kf_ui_enroll.c). */
 unsigned kf_ui_enroll_commit(struct kf_ui_app *app, int64_t gallery_id, struct kf_face_ref *r,
 			     const char *client, const char *what);
-/* The answer to "Import the reference photos of folder": its clients added
- * and photos enrolled in v's gallery (data/enroll.h kf_enroll_import_group),
- * the gallery re-matched; the message says what came of it. */
+/* Import folder dir (after a y to kf_ui_import_question's question): its
+ * clients added and photos enrolled in v's gallery (data/enroll.h
+ * kf_enroll_import_group), the gallery re-matched; the message says what
+ * came of it. */
 unsigned kf_ui_import_refs(struct kf_ui_app *app, struct kf_ui_view *v, const char *dir);
 /* What that import would do (data/enroll.h kf_enroll_import_plan), as the
  * question asked before it, into q (n bytes): 0, or -1 with the error on
