@@ -2,7 +2,9 @@
  * a temporary file after a line holding a known secret). Whatever the input,
  * it must return KF_OK or a negative code with a message, never crash or
  * leak; a loaded config holds only keys named like AWS_REGION, each once,
- * with trimmed values; and no message ever shows the secret. */
+ * with trimmed values; and no message ever shows the secret (a message may
+ * quote the input's own text, a key set twice say: the check is skipped when
+ * the input holds the secret's marker itself). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define CHECK(x) do { if (!(x)) abort(); } while (0)
 
 #define SECRET "s3cr3t-XYZZY"
+
+static int holds(const uint8_t *data, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i + n <= size; i++)
+		if (!memcmp(data + i, s, n))
+			return 1;
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -38,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unlink(path);
 	if (rc < 0) {
 		CHECK(err.msg[0] && cfg.n == 0 && cfg.path == NULL);
-		CHECK(!strstr(err.msg, "XYZZY"));
+		CHECK(holds(data, size, "XYZZY") || !strstr(err.msg, "XYZZY"));
 		return 0;
 	}
 	CHECK(cfg.n >= 1 && cfg.n <= KF_CONFIG_MAX_KEYS);
