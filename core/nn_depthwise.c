@@ -80,7 +80,8 @@ typedef void (*dw_pixel_fn)(const struct kf_nn_geom *g, const struct kf_tensor *
  * the image points at one inside, and ok[] says to weight it 0: fma(x, 0, s)
  * == s for finite x) and its interior columns [*ox0, *ox1), those whose three
  * input columns are all in range (empty: both OW); the columns outside them
- * are done here, each by the ISA's per-pixel kernel `edge`. */
+ * are done here, each by the ISA's per-pixel kernel `edge` (NULL: by the
+ * caller). */
 
 static void dw_row3_setup(const struct kf_nn_geom *g, const struct kf_tensor *src, const float *wf,
 			  const float *bias, enum kf_act act, int n, int oy, float *out,
@@ -106,7 +107,7 @@ static void dw_row3_setup(const struct kf_nn_geom *g, const struct kf_tensor *sr
 	for (int ky = 0; ky < 3; ky++)
 		if (!ok[ky])
 			row[ky] = row[ok[0] ? 0 : ok[1] ? 1 : 2];
-	for (int ox = 0; ox < g->OW; ox++)
+	for (int ox = 0; edge && ox < g->OW; ox++)
 		if (ox < *ox0 || ox >= *ox1)
 			edge(g, src, wf, bias, act, n, oy, ox, out + (size_t)ox * g->C);
 }
@@ -177,7 +178,7 @@ static void dw_row3_avx512(const struct kf_nn_geom *g, const struct kf_tensor *s
 	int s = g->s, C = g->C, ox0, ox1;
 	size_t pxb = src->nb[1];
 
-	dw_row3_setup(g, src, wf, bias, act, n, oy, out, dw_pixel_avx512, row, ok, &ox0, &ox1);
+	dw_row3_setup(g, src, wf, bias, act, n, oy, out, NULL, row, ok, &ox0, &ox1);
 
 	for (int c = 0; c < C; c += 16) {
 		__mmask16 m = (__mmask16)(C - c >= 16 ? 0xffff : (1u << (C - c)) - 1);
@@ -187,6 +188,22 @@ static void dw_row3_avx512(const struct kf_nn_geom *g, const struct kf_tensor *s
 		for (int t = 0; t < 9; t++)
 			w[t] = ok[t / 3] ? _mm512_maskz_loadu_ps(m, wf + (size_t)t * C + c)
 					 : _mm512_setzero_ps();
+		/* the edge columns: their taps inside the image, in
+		 * dw_pixel_avx512's order, with the filter in registers */
+		for (int e = ox0 > 0 ? 0 : ox1; e < g->OW; e = e + 1 == ox0 ? ox1 : e + 1) {
+			int x0 = e * s - g->pl;
+			__m512 acc = _mm512_setzero_ps();
+
+			for (int ky = 0; ky < 3; ky++)
+				for (int kx = 0; kx < 3; kx++)
+					if (ok[ky] && x0 + kx >= 0 && x0 + kx < g->W)
+						acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m,
+							(const float *)(row[ky] + (size_t)(x0 + kx) * pxb) + c),
+							w[ky * 3 + kx], acc);
+			if (bias)
+				acc = _mm512_add_ps(acc, b);
+			_mm512_mask_storeu_ps(out + (size_t)e * C + c, m, dw_act512(acc, act));
+		}
 #define KF_TAPS(acc, o) do { \
 		const size_t x0_ = (size_t)((o) * s - g->pl) * pxb + (size_t)c * sizeof(float); \
 		acc = _mm512_setzero_ps(); \
