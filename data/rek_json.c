@@ -91,6 +91,8 @@ static int get_string(const cJSON *o, const char *name, int required, char *out,
 	if ((n = strlen(v->valuestring)) >= size)
 		return kf_err_set(err, KF_E_FORMAT, "rekognition answer: '%s' is too long (%zu)",
 				  name, n);
+	if (required && n == 0)	/* "" or a string that starts with a NUL byte */
+		return kf_err_set(err, KF_E_FORMAT, "rekognition answer: '%s' is empty", name);
 	memcpy(out, v->valuestring, n + 1);
 	return KF_OK;
 }
