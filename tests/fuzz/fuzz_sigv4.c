@@ -2,7 +2,8 @@
  * "flags byte, path \n query \n header value" (missing parts are empty); the
  * query may come from a server (an S3 continuation token), the rest from our
  * own code. Whatever the bytes, the signer must return KF_OK or
- * KF_E_INVALID with a message that never holds the secret or the token, never
+ * KF_E_INVALID with a message that never holds the secret or the token (unless
+ * the input itself holds them: its parts are quoted), never
  * crash, leak or read out of bounds; a canonical query must be canonical
  * (only unreserved bytes, '%XX', '=' and '&') and stable when fed back. */
 #include <stdint.h>
@@ -19,6 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define SECRET "FuzzSecretKey/0123+abc"
 #define TOKEN "FuzzSessionToken"
+/* the input holds s itself: a request part quotes it */
+#define IN_INPUT(s) (memmem(data, size, (s), strlen(s)) != NULL)
 
 static int canonical_chars(const char *s)
 {
@@ -102,13 +105,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (rc == KF_OK) {
 			CHECK(strlen(res.signature) == 64);
-			CHECK(!strstr(res.canonical_request, SECRET));
+			CHECK(IN_INPUT(SECRET) || !strstr(res.canonical_request, SECRET));
 			CHECK(presign ? res.query != NULL : res.authorization != NULL);
 			if (presign)
 				CHECK(canonical_chars(res.query));
 		} else {
 			CHECK(rc == KF_E_INVALID && err.msg[0]);
-			CHECK(!strstr(err.msg, SECRET) && !strstr(err.msg, TOKEN));
+			CHECK(IN_INPUT(SECRET) || !strstr(err.msg, SECRET));
+			CHECK(IN_INPUT(TOKEN) || !strstr(err.msg, TOKEN));
 			CHECK(res.canonical_request == NULL && res.query == NULL);
 		}
 		kf_sigv4_result_release(&res);
