@@ -183,12 +183,21 @@ typedef void (*quant_fn)(const float *const *p, int np, int len, float lo, float
 		} \
 	}
 
+/* A tile's rows: row r's K4 = nseg * seglen bytes are nseg segments of
+ * seglen (a multiple of 4), segment s at a[r] + s * segstride (a whole row:
+ * one segment; a convolution's window read in place: one a kernel row).
+ * Rows past the tile's mr point at its last. */
+struct q8_rows {
+	const uint8_t *a[MR];
+	int nseg, seglen;
+	size_t segstride;
+};
+
 /* One tile: C[mr x nr] = act(sw[j] * (sa[r] * S[r][j] + mn[r] * colsum[j]) +
- * bias[j]) with S the sums of A's rows (mr rows of K4 bytes, lda apart) times
- * the panel Bp's columns. is: the panel's integer column sums, for kernels
- * whose quant_fn stores A - 128. */
-typedef void (*tile_fn)(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bp,
-			float *C, int ldc, const float *sa, const float *mn, const float *sw,
+ * bias[j]) with S the sums of A's rows times the panel Bp's columns. is: the
+ * panel's integer column sums, for kernels whose quant_fn stores A - 128. */
+typedef void (*tile_fn)(int mr, int nr, const struct q8_rows *A, const int8_t *Bp, float *C,
+			int ldc, const float *sa, const float *mn, const float *sw,
 			const float *colsum, const int32_t *is, const float *bias, enum kf_act act);
 
 static void range_generic(const float *const *p, int np, int len, float *lo, float *hi)
@@ -223,19 +232,21 @@ static inline float dequant(int32_t s1, float sa, float mn, float sw, float cols
 	return sw * (t + u);
 }
 
-static void dots_generic(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bp,
+static void dots_generic(int mr, int nr, const struct q8_rows *A, const int8_t *Bp,
 			 int32_t acc[MR][NR])
 {
 	memset(acc, 0, sizeof(int32_t) * MR * NR);
-	for (int k = 0; k < K4; k += 4) {
-		const int8_t *b = Bp + (size_t)k * NR;
+	for (int sg = 0; sg < A->nseg; sg++, Bp += (size_t)A->seglen * NR) {
+		for (int k = 0; k < A->seglen; k += 4) {
+			const int8_t *b = Bp + (size_t)k * NR;
 
-		for (int r = 0; r < mr; r++) {
-			const uint8_t *a = A + (size_t)r * (size_t)lda + k;
+			for (int r = 0; r < mr; r++) {
+				const uint8_t *a = A->a[r] + (size_t)sg * A->segstride + k;
 
-			for (int j = 0; j < nr; j++)
-				acc[r][j] += a[0] * b[4 * j] + a[1] * b[4 * j + 1] +
-					     a[2] * b[4 * j + 2] + a[3] * b[4 * j + 3];
+				for (int j = 0; j < nr; j++)
+					acc[r][j] += a[0] * b[4 * j] + a[1] * b[4 * j + 1] +
+						     a[2] * b[4 * j + 2] + a[3] * b[4 * j + 3];
+			}
 		}
 	}
 }
@@ -257,14 +268,14 @@ static void store_generic(int mr, int j0, int nr, int32_t s1[MR][NR], float *C, 
 	}
 }
 
-static void tile_generic(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bp,
-			 float *C, int ldc, const float *sa, const float *mn, const float *sw,
+static void tile_generic(int mr, int nr, const struct q8_rows *A, const int8_t *Bp, float *C,
+			 int ldc, const float *sa, const float *mn, const float *sw,
 			 const float *colsum, const int32_t *is, const float *bias, enum kf_act act)
 {
 	int32_t s1[MR][NR];
 
 	(void)is;	/* A is unsigned here */
-	dots_generic(mr, nr, K4, A, lda, Bp, s1);
+	dots_generic(mr, nr, A, Bp, s1);
 	store_generic(mr, 0, nr, s1, C, ldc, sa, mn, sw, colsum, bias, act);
 }
 
@@ -359,8 +370,8 @@ static inline void store512(float *cr, __m512i c0, __m512i c1, float sa, float m
  * 4 activation bytes, 12 VPDPBUSD into as many accumulators. A panel whose
  * second half is padding (nr <= 16) does half the work. */
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
-static void tile_avx512vnni(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bp,
-			    float *C, int ldc, const float *sa, const float *mn, const float *sw,
+static void tile_avx512vnni(int mr, int nr, const struct q8_rows *A, const int8_t *Bp, float *C,
+			    int ldc, const float *sa, const float *mn, const float *sw,
 			    const float *colsum, const int32_t *is, const float *bias,
 			    enum kf_act act)
 {
@@ -368,31 +379,34 @@ static void tile_avx512vnni(int mr, int nr, int K4, const uint8_t *A, int lda, c
 	const uint8_t *a[MR];
 	__mmask16 m0 = (__mmask16)(nr >= 16 ? 0xffff : (1u << nr) - 1);
 	__mmask16 m1 = (__mmask16)(nr >= 32 ? 0xffff : nr <= 16 ? 0 : (1u << (nr - 16)) - 1);
+	int seglen = A->seglen;
 
 	(void)is;	/* VPDPBUSD takes A unsigned */
-	for (int r = 0; r < MR; r++)
-		a[r] = A + (size_t)(r < mr ? r : mr - 1) * (size_t)lda;
 #define KF_ALL(X) X(0); X(1); X(2); X(3); X(4); X(5)
 #define KF_ZERO(r) c[r][0] = c[r][1] = _mm512_setzero_si512()
 	KF_ALL(KF_ZERO);
 #undef KF_ZERO
 #define KF_B(h) _mm512_loadu_si512(Bp + (size_t)k * NR + 64 * (h))
 #define KF_A(r) _mm512_set1_epi32(*(const int32_t *)(a[r] + k))
-	if (nr <= 16) {
-		for (int k = 0; k < K4; k += 4) {
-			__m512i b0 = KF_B(0);
+	for (int sg = 0; sg < A->nseg; sg++, Bp += (size_t)seglen * NR) {
+		for (int r = 0; r < MR; r++)
+			a[r] = A->a[r] + (size_t)sg * A->segstride;
+		if (nr <= 16) {
+			for (int k = 0; k < seglen; k += 4) {
+				__m512i b0 = KF_B(0);
 #define KF_ROW(r) KF_DPBUSD(c[r][0], KF_A(r), b0)
-			KF_ALL(KF_ROW);
+				KF_ALL(KF_ROW);
 #undef KF_ROW
-		}
-	} else {
-		for (int k = 0; k < K4; k += 4) {
-			__m512i b0 = KF_B(0), b1 = KF_B(1);
+			}
+		} else {
+			for (int k = 0; k < seglen; k += 4) {
+				__m512i b0 = KF_B(0), b1 = KF_B(1);
 #define KF_ROW(r) do { __m512i av = KF_A(r); \
-			KF_DPBUSD(c[r][0], av, b0); \
-			KF_DPBUSD(c[r][1], av, b1); } while (0)
-			KF_ALL(KF_ROW);
+				KF_DPBUSD(c[r][0], av, b0); \
+				KF_DPBUSD(c[r][1], av, b1); } while (0)
+				KF_ALL(KF_ROW);
 #undef KF_ROW
+			}
 		}
 	}
 #undef KF_B
@@ -502,22 +516,26 @@ static inline __m256i dpbusd_avx2(__m256i acc, __m256i a, __m256i b)
 
 /* The sums of 6 rows with 16 columns of a panel (Bp at the first), AVX-VNNI. */
 __attribute__((target(KF_AVXVNNI_TARGET)))
-static void dots_avxvnni(int K4, const uint8_t *const a[MR], const int8_t *Bp,
-			 int32_t acc[MR][NR], int off)
+static void dots_avxvnni(const struct q8_rows *A, const int8_t *Bp, int32_t acc[MR][NR], int off)
 {
 	__m256i c[MR][2];
+	const uint8_t *a[MR];
 
 	for (int r = 0; r < MR; r++)
 		c[r][0] = c[r][1] = _mm256_setzero_si256();
-	for (int k = 0; k < K4; k += 4) {
-		__m256i b0 = _mm256_loadu_si256((const __m256i *)(Bp + (size_t)k * NR));
-		__m256i b1 = _mm256_loadu_si256((const __m256i *)(Bp + (size_t)k * NR + 32));
+	for (int sg = 0; sg < A->nseg; sg++, Bp += (size_t)A->seglen * NR) {
+		for (int r = 0; r < MR; r++)
+			a[r] = A->a[r] + (size_t)sg * A->segstride;
+		for (int k = 0; k < A->seglen; k += 4) {
+			__m256i b0 = _mm256_loadu_si256((const __m256i *)(Bp + (size_t)k * NR));
+			__m256i b1 = _mm256_loadu_si256((const __m256i *)(Bp + (size_t)k * NR + 32));
 
 #define KF_ROW(r) do { __m256i av = _mm256_set1_epi32(*(const int32_t *)(a[r] + k)); \
-		KF_DPBUSD_VEX(c[r][0], av, b0); \
-		KF_DPBUSD_VEX(c[r][1], av, b1); } while (0)
-		KF_ROW(0); KF_ROW(1); KF_ROW(2); KF_ROW(3); KF_ROW(4); KF_ROW(5);
+			KF_DPBUSD_VEX(c[r][0], av, b0); \
+			KF_DPBUSD_VEX(c[r][1], av, b1); } while (0)
+			KF_ROW(0); KF_ROW(1); KF_ROW(2); KF_ROW(3); KF_ROW(4); KF_ROW(5);
 #undef KF_ROW
+		}
 	}
 	for (int r = 0; r < MR; r++) {
 		_mm256_storeu_si256((__m256i *)(acc[r] + off), c[r][0]);
@@ -528,18 +546,15 @@ static void dots_avxvnni(int K4, const uint8_t *const a[MR], const int8_t *Bp,
 /* 16 registers of 8 lanes: the sums of each half panel go to memory, then
  * the store. */
 __attribute__((target(KF_AVXVNNI_TARGET)))
-static void tile_avxvnni(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bp,
-			 float *C, int ldc, const float *sa, const float *mn, const float *sw,
+static void tile_avxvnni(int mr, int nr, const struct q8_rows *A, const int8_t *Bp, float *C,
+			 int ldc, const float *sa, const float *mn, const float *sw,
 			 const float *colsum, const int32_t *is, const float *bias, enum kf_act act)
 {
 	int32_t s1[MR][NR];
-	const uint8_t *a[MR];
 
 	(void)is;	/* VPDPBUSD takes A unsigned */
-	for (int r = 0; r < MR; r++)
-		a[r] = A + (size_t)(r < mr ? r : mr - 1) * (size_t)lda;
 	for (int h = 0; h < (nr > 16 ? 2 : 1); h++)
-		dots_avxvnni(K4, a, Bp + 64 * h, s1, 16 * h);
+		dots_avxvnni(A, Bp + 64 * h, s1, 16 * h);
 	store_avx2(mr, nr, s1, C, ldc, sa, mn, sw, colsum, bias, act);
 }
 #endif
@@ -679,9 +694,10 @@ static void dots_tail_neondot(int k, int K4, const int8_t *const a[MR], const in
  * generic kernel's sum_k a * b, exactly (int32 arithmetic wraps, and the
  * final sum fits). 24 accumulators and 16 bytes of each row (4 k) used by
  * lane (SDOT v.4s, v.16b, v.4b[i]) take 30 registers, so the B vectors are
- * loaded one at a time. The K4 % 16 left over: dots_tail_neondot. */
+ * loaded one at a time. Each segment's seglen % 16 left over:
+ * dots_tail_neondot. */
 KF_DOTPROD KF_NO_SCHED1_Q8
-static void dots_neondot(int K4, const int8_t *const a[MR], const int8_t *Bp, const int32_t *sum,
+static void dots_neondot(const struct q8_rows *A, const int8_t *Bp, const int32_t *sum,
 			 int32_t acc[MR][NR], int off)
 {
 	/* named accumulators: GCC keeps an array indexed by the row in memory */
@@ -692,7 +708,8 @@ static void dots_neondot(int K4, const int8_t *const a[MR], const int8_t *Bp, co
 	int32x4_t c20 = i0, c21 = i1, c22 = i2, c23 = i3, c30 = i0, c31 = i1, c32 = i2, c33 = i3;
 	int32x4_t c40 = i0, c41 = i1, c42 = i2, c43 = i3, c50 = i0, c51 = i1, c52 = i2, c53 = i3;
 	int8x16_t a0, a1, a2, a3, a4, a5, bj;
-	int k = 0;
+	const int8_t *a[MR];
+	int seglen = A->seglen, k16 = seglen & ~15;
 
 	/* one B vector (4 columns x 4 k) at a time against the six rows */
 #define KF_COL(j, l) do { bj = vld1q_s8(b + 16 * (j)); \
@@ -704,19 +721,25 @@ static void dots_neondot(int K4, const int8_t *const a[MR], const int8_t *Bp, co
 	c5##j = vdotq_laneq_s32(c5##j, bj, a5, l); } while (0)
 #define KF_STEP(l) do { KF_COL(0, l); KF_COL(1, l); KF_COL(2, l); KF_COL(3, l); \
 	b += 4 * NR; } while (0)
-	for (; k + 16 <= K4; k += 16) {
-		const int8_t *b = Bp + (size_t)k * NR;
+	for (int sg = 0; sg < A->nseg; sg++) {
+		const int8_t *bs = Bp + (size_t)sg * seglen * NR;
 
-		a0 = vld1q_s8(a[0] + k);
-		a1 = vld1q_s8(a[1] + k);
-		a2 = vld1q_s8(a[2] + k);
-		a3 = vld1q_s8(a[3] + k);
-		a4 = vld1q_s8(a[4] + k);
-		a5 = vld1q_s8(a[5] + k);
-		KF_STEP(0);
-		KF_STEP(1);
-		KF_STEP(2);
-		KF_STEP(3);
+		for (int r = 0; r < MR; r++)
+			a[r] = (const int8_t *)A->a[r] + (size_t)sg * A->segstride;
+		for (int k = 0; k < k16; k += 16) {
+			const int8_t *b = bs + (size_t)k * NR;
+
+			a0 = vld1q_s8(a[0] + k);
+			a1 = vld1q_s8(a[1] + k);
+			a2 = vld1q_s8(a[2] + k);
+			a3 = vld1q_s8(a[3] + k);
+			a4 = vld1q_s8(a[4] + k);
+			a5 = vld1q_s8(a[5] + k);
+			KF_STEP(0);
+			KF_STEP(1);
+			KF_STEP(2);
+			KF_STEP(3);
+		}
 	}
 #undef KF_STEP
 #undef KF_COL
@@ -724,8 +747,12 @@ static void dots_neondot(int K4, const int8_t *const a[MR], const int8_t *Bp, co
 	vst1q_s32(acc[r] + off + 8, c##r##2); vst1q_s32(acc[r] + off + 12, c##r##3); } while (0)
 	KF_ROW(0); KF_ROW(1); KF_ROW(2); KF_ROW(3); KF_ROW(4); KF_ROW(5);
 #undef KF_ROW
-	if (k < K4)
-		dots_tail_neondot(k, K4, a, Bp, acc, off);
+	/* each segment's last seglen % 16 bytes, added in memory */
+	for (int sg = 0; k16 < seglen && sg < A->nseg; sg++) {
+		for (int r = 0; r < MR; r++)
+			a[r] = (const int8_t *)A->a[r] + (size_t)sg * A->segstride;
+		dots_tail_neondot(k16, seglen, a, Bp + (size_t)sg * seglen * NR, acc, off);
+	}
 }
 
 /* store_generic on 4 columns at a time, the same operations in the same
@@ -758,17 +785,14 @@ static void store_neon(int mr, int nr, int32_t s1[MR][NR], float *C, int ldc, co
  * registers); the sums go to memory, then the store. Missing rows re-read
  * the last one and are not stored; a panel with nr <= 16 skips its second
  * half. */
-static void tile_neondot(int mr, int nr, int K4, const uint8_t *A, int lda, const int8_t *Bp,
-			 float *C, int ldc, const float *sa, const float *mn, const float *sw,
+static void tile_neondot(int mr, int nr, const struct q8_rows *A, const int8_t *Bp, float *C,
+			 int ldc, const float *sa, const float *mn, const float *sw,
 			 const float *colsum, const int32_t *is, const float *bias, enum kf_act act)
 {
 	int32_t s1[MR][NR];
-	const int8_t *a[MR];
 
-	for (int r = 0; r < MR; r++)
-		a[r] = (const int8_t *)A + (size_t)(r < mr ? r : mr - 1) * (size_t)lda;
 	for (int h = 0; h < (nr > 16 ? 2 : 1); h++)
-		dots_neondot(K4, a, Bp + 64 * h, is + 16 * h, s1, 16 * h);
+		dots_neondot(A, Bp + 64 * h, is + 16 * h, s1, 16 * h);
 	store_neon(mr, nr, s1, C, ldc, sa, mn, sw, colsum, bias, act);
 }
 #endif
@@ -995,22 +1019,50 @@ void kf_q8_quant_row(const float *const *piece, int np, int len, int K4, uint8_t
 	kf_q8_quant_row_in(piece, np, len, K4, lo, hi, q, sa, mn);
 }
 
+/* C = act(A . B + bias) for M rows: row i at arow[i], or at A + i * lda when
+ * arow is NULL. Panel by panel, so one stays in cache for all the tiles. */
+static void gemm_rows(int M, const uint8_t *const *arow, const uint8_t *A, int lda, int nseg,
+		      int seglen, size_t segstride, const float *sa, const float *mn,
+		      const struct kf_gemm_q8 *q, float *C, int ldc, const float *bias,
+		      enum kf_act act)
+{
+	const struct q8_kernel *kn = &kernels[choose()];
+	int np = (q->N + NR - 1) / NR;
+	struct q8_rows r = { .nseg = nseg, .seglen = seglen, .segstride = segstride };
+
+	assert(nseg * seglen == q->K4 && seglen % 4 == 0);
+	for (int p = 0; p < np; p++) {
+		int nr = q->N - p * NR < NR ? q->N - p * NR : NR;
+
+		for (int t = 0; t < M; t += MR) {
+			int mr = M - t < MR ? M - t : MR;
+
+			for (int i = 0; i < MR; i++) {
+				int at = t + (i < mr ? i : mr - 1);
+
+				r.a[i] = arow ? arow[at] : A + (size_t)at * (size_t)lda;
+			}
+			kn->tile(mr, nr, &r, q->qb + (size_t)p * NR * (size_t)q->K4,
+				 C + (size_t)t * (size_t)ldc + p * NR, ldc, sa + t, mn + t,
+				 q->scale + p * NR, q->colsum + p * NR, q->isum + p * NR,
+				 bias ? bias + p * NR : NULL, act);
+		}
+	}
+}
+
 void kf_gemm_q8_rows(int M, const uint8_t *A, int lda, const float *sa, const float *mn,
 		     const struct kf_gemm_q8 *q, float *C, int ldc, const float *bias,
 		     enum kf_act act)
 {
-	const struct q8_kernel *kn = &kernels[choose()];
-	int K4 = q->K4, np = (q->N + NR - 1) / NR;
+	gemm_rows(M, NULL, A, lda, 1, q->K4, 0, sa, mn, q, C, ldc, bias, act);
+}
 
-	for (int p = 0; p < np; p++) {
-		int nr = q->N - p * NR < NR ? q->N - p * NR : NR;
-
-		for (int t = 0; t < M; t += MR)
-			kn->tile(M - t < MR ? M - t : MR, nr, K4, A + (size_t)t * (size_t)lda, lda,
-				 q->qb + (size_t)p * NR * (size_t)K4, C + (size_t)t * (size_t)ldc + p * NR,
-				 ldc, sa + t, mn + t, q->scale + p * NR, q->colsum + p * NR,
-				 q->isum + p * NR, bias ? bias + p * NR : NULL, act);
-	}
+void kf_gemm_q8_rows_seg(int M, const uint8_t *const *arow, int nseg, int seglen,
+			 size_t segstride, const float *sa, const float *mn,
+			 const struct kf_gemm_q8 *q, float *C, int ldc, const float *bias,
+			 enum kf_act act)
+{
+	gemm_rows(M, arow, NULL, 0, nseg, seglen, segstride, sa, mn, q, C, ldc, bias, act);
 }
 
 int kf_gemm_q8(int M, const float *A, int lda, const struct kf_gemm_q8 *q, float *C, int ldc,

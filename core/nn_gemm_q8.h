@@ -94,6 +94,14 @@ void kf_gemm_q8_rows(int M, const uint8_t *A, int lda, const float *sa, const fl
 		     const struct kf_gemm_q8 *q, float *C, int ldc, const float *bias,
 		     enum kf_act act);
 
+/* kf_gemm_q8_rows with row i's bytes in nseg segments of seglen (a multiple
+ * of 4; nseg * seglen == q->K4), segment s at arow[i] + s * segstride: a
+ * convolution's windows read in place from its quantised input. */
+void kf_gemm_q8_rows_seg(int M, const uint8_t *const *arow, int nseg, int seglen,
+			 size_t segstride, const float *sa, const float *mn,
+			 const struct kf_gemm_q8 *q, float *C, int ldc, const float *bias,
+			 enum kf_act act);
+
 /* For inputs known to lie in [0, 255] (an image's values), exactly:
  *   kf_q8_split: v[0..n) rounded to 1/256 and split as v = hi + lo / 256,
  *     hi and lo bytes in the form the kernel in use reads (values past 255

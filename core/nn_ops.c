@@ -225,6 +225,97 @@ static void window_ranges(const struct kf_nn_geom *g, const float *plo, const fl
 	}
 }
 
+#define Q8_ROWS 48
+#define Q8_GROUPS 16	/* conv_q8_groups: groups a batch of Q8_ROWS outputs holds */
+
+/* Quantise the input under the windows of outputs [ox, ox + cnt) of row (n,
+ * oy): kh rows of pw pixels from column x0, to bytes over [lo, hi] (those
+ * past the image's edges the byte of 0), row ky at patch + ky * stride. */
+static void quant_patch(const struct kf_nn_geom *g, const struct kf_tensor *src, int n, int oy,
+			int x0, int pw, size_t stride, float lo, float hi, uint8_t *patch)
+{
+	int C = g->C, xa = x0 < 0 ? 0 : x0, xb = x0 + pw < g->W ? x0 + pw : g->W;
+	float sa, mn;
+
+	for (int ky = 0; ky < g->kh; ky++, patch += stride) {
+		int y = oy * g->s - g->pt + ky;
+		const float *seg[3] = { NULL, NULL, NULL };
+		int len[3] = { (xa - x0) * C, (xb - xa) * C, (x0 + pw - xb) * C }, at = 0;
+
+		if (y < 0 || y >= g->H || xa >= xb) {
+			len[0] = pw * C;
+			len[1] = len[2] = 0;
+		} else {
+			seg[1] = kf_nn_px(src, n, y, xa);
+		}
+		for (int i = 0; i < 3; at += len[i], i++)
+			if (len[i] > 0)
+				kf_q8_quant_row_in(&seg[i], 1, len[i], len[i], lo, hi, patch + at, &sa, &mn);
+	}
+}
+
+/* conv_q8 for a dense input whose window rows are whole 4-byte groups: the
+ * windows of up to KF_Q8_GROUP neighbouring outputs of a row share one range
+ * (their windows' ranges together), the input under them is quantised
+ * once, and the GEMM reads each window's kh rows in place. */
+static int conv_q8_groups(const struct kf_nn_geom *g, const struct kf_tensor *src,
+			  const struct kf_gemm_q8 *q8, const float *bias, enum kf_act act, float *out,
+			  int64_t r0, int64_t r1, const float *wlo, const float *whi,
+			  struct kf_arena *scratch)
+{
+	int64_t q0 = r0 * g->OW, q1 = r1 * g->OW;
+	int C = g->C, n, oy, ox, pwm = (KF_Q8_GROUP - 1) * g->s + g->kw, i, gx0 = 0;
+	size_t psz = (size_t)g->kh * (size_t)pwm * (size_t)C;
+	struct kf_arena_mark mark = kf_arena_mark(scratch);
+	uint8_t *patches = kf_arena_alloc(scratch, Q8_GROUPS * psz);
+	const uint8_t *arow[Q8_ROWS];
+	float sa[Q8_ROWS], mn[Q8_ROWS], glo = 0.0f, ghi = 0.0f;
+
+	if (!patches)
+		return KF_E_NOMEM;
+	n = (int)(r0 / g->OH);
+	oy = (int)(r0 % g->OH);
+	ox = 0;
+	for (int64_t q = q0; q < q1; q += i) {
+		int m = q1 - q < Q8_ROWS ? (int)(q1 - q) : Q8_ROWS, slot = -1;
+
+		for (i = 0; i < m; i++, ox++) {
+			if (ox == g->OW) {
+				ox = 0;
+				if (++oy == g->OH) {
+					oy = 0;
+					n++;
+				}
+			}
+			if (i == 0 || ox % KF_Q8_GROUP == 0) {
+				int gs = ox - ox % KF_Q8_GROUP;
+				int cnt = g->OW - gs < KF_Q8_GROUP ? g->OW - gs : KF_Q8_GROUP;
+				size_t at = (size_t)(q + i - q0 - (ox - gs));
+
+				if (slot + 1 == Q8_GROUPS)
+					break;	/* this output starts the next batch */
+				glo = wlo[at];
+				ghi = whi[at];
+				for (int j = 1; j < cnt; j++) {
+					glo = wlo[at + j] < glo ? wlo[at + j] : glo;
+					ghi = whi[at + j] > ghi ? whi[at + j] : ghi;
+				}
+				gx0 = gs * g->s - g->pl;
+				slot++;
+				quant_patch(g, src, n, oy, gx0, (cnt - 1) * g->s + g->kw, (size_t)pwm * C,
+					    glo, ghi, patches + (size_t)slot * psz);
+			}
+			arow[i] = patches + (size_t)slot * psz + (size_t)(ox * g->s - g->pl - gx0) * C;
+			sa[i] = (ghi - glo) / 255.0f;
+			mn[i] = glo;
+		}
+		kf_gemm_q8_rows_seg(i, arow, g->kh, g->kw * C, (size_t)pwm * C, sa, mn, q8,
+				    out + q * g->CO, g->CO, bias, act);
+	}
+	kf_arena_rewind(scratch, mark);
+	return KF_OK;
+}
+
 /* The int8 convolution without im2col: each row of the im2col matrix (one
  * output pixel's window) is quantised straight from the input
  * (kf_q8_quant_row): a window inside the image as its kh rows, one at the
@@ -233,8 +324,6 @@ static void window_ranges(const struct kf_nn_geom *g, const float *plo, const fl
  * found once (kf_q8_pixel_range: a pixel is in up to kh * kw windows) and
  * the windows' from them (window_ranges). Q8_ROWS rows at a time; output
  * rows [r0, r1); src dense NHWC, kh * kw <= KF_Q8_MAX_PIECES. */
-#define Q8_ROWS 48
-
 static int conv_q8(const struct kf_nn_geom *g, const struct kf_tensor *src, const struct kf_gemm_q8 *q8,
 		   const float *bias, enum kf_act act, float *out, int64_t r0, int64_t r1,
 		   struct kf_arena *scratch)
@@ -260,6 +349,13 @@ static int conv_q8(const struct kf_nn_geom *g, const struct kf_tensor *src, cons
 		}
 		kf_q8_pixel_range(src->data, npx, C, plo, plo + npx);
 		window_ranges(g, plo, plo + npx, r0, r1, v, wlo, wlo + nq);
+		if (g->s <= 1 && (g->kw * C) % 4 == 0 && K4 == g->kh * g->kw * C) {
+			int rc = conv_q8_groups(g, src, q8, bias, act, out, r0, r1, wlo, wlo + nq,
+						scratch);
+
+			kf_arena_rewind(scratch, mark);
+			return rc;
+		}
 	}
 	/* the output pixel q + i is (n, oy, ox), counted along */
 	n = (int)(r0 / g->OH);

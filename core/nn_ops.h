@@ -82,7 +82,13 @@ void kf_nn_conv2d_ref(struct kf_tensor *dst, const struct kf_tensor *src,
  * q8 (may be NULL) is the same filter for the int8 GEMM (kf_gemm_q8_pack,
  * nn_gemm_q8.h): used instead of packed while kf_gemm_q8_active(), with the
  * int8 path's accuracy rather than the NMSE above; packed may then be NULL
- * (a caller whose float32 path is Winograd's, nn_wino.h). */
+ * (a caller whose float32 path is Winograd's, nn_wino.h). Each output's
+ * window (its im2col row) is quantised over its own range, except in a
+ * stride-1 conv of a dense input whose kernel rows are whole 4-byte groups
+ * (kw * Cin % 4 == 0): there the windows of KF_Q8_GROUP neighbouring outputs
+ * of a row (from column 0 on) share one range, their windows' together, so
+ * their input is quantised once and read in place. */
+#define KF_Q8_GROUP 6
 int kf_nn_conv2d_packed(struct kf_tensor *dst, const struct kf_tensor *src,
 			const struct kf_tensor *w, const float *packed,
 			const struct kf_gemm_q8 *q8, const float *bias,

@@ -177,8 +177,9 @@ static void test_pack_keeps_sums(void **state)
 }
 
 /* A convolution quantises each window straight from its input
- * (nn_ops.c, conv_q8): the same numbers as kf_gemm_q8 on the im2col rows,
- * padding as zeros, for every kernel this CPU runs. */
+ * (nn_ops.c, conv_q8): the same numbers as the im2col rows, padding as
+ * zeros, each quantised over its window's range, or its group's
+ * (KF_Q8_GROUP, nn_ops.h), for every kernel this CPU runs. */
 static void test_conv_windows_match_im2col(void **state)
 {
 	static const struct { int N, H, W, C, k, s, CO; enum kf_pad pad; } cases[] = {
@@ -186,6 +187,11 @@ static void test_conv_windows_match_im2col(void **state)
 		{ 1, 9, 9, 16, 3, 2, 40, KF_PAD_VALID },		/* residualDown */
 		{ 2, 15, 15, 3, 7, 2, 32, KF_PAD_VALID },		/* conv32_down */
 		{ 1, 6, 11, 5, 3, 1, 7, KF_PAD_SAME },			/* odd sizes */
+		{ 2, 9, 13, 32, 3, 1, 40, KF_PAD_SAME },	/* groups of 6, 6, 1; 2 panels */
+		{ 1, 5, 5, 64, 3, 1, 24, KF_PAD_SAME },		/* a row shorter than a group */
+		{ 1, 7, 9, 4, 3, 1, 8, KF_PAD_VALID },		/* 4 channels, no edge */
+		{ 1, 6, 8, 8, 3, 1, 12, KF_PAD_SAME },		/* kernel rows of 16 + 8 bytes */
+		{ 1, 40, 1, 8, 3, 1, 8, KF_PAD_SAME },		/* a group an output: batches cut */
 	};
 	struct kf_arena arena = KF_ARENA_INIT;
 	unsigned seed = 11;
@@ -204,7 +210,10 @@ static void test_conv_windows_match_im2col(void **state)
 		float *bias = kf_arena_alloc_array(&arena, (size_t)CO, sizeof(float));
 		float *rows = kf_arena_alloc_array(&arena, (size_t)N * OH * OW * K, sizeof(float));
 		float *want = kf_arena_alloc_array(&arena, (size_t)N * OH * OW * CO, sizeof(float));
+		float *glo = kf_arena_alloc_array(&arena, (size_t)N * OH * OW * 2, sizeof(float));
 		struct kf_gemm_q8 *q;
+		/* the convs whose neighbouring windows share a range (nn_ops.h) */
+		bool grouped = s == 1 && (k * C) % 4 == 0;
 
 		assert_non_null(src);
 		assert_non_null(dst);
@@ -212,6 +221,7 @@ static void test_conv_windows_match_im2col(void **state)
 		assert_non_null(bias);
 		assert_non_null(rows);
 		assert_non_null(want);
+		assert_non_null(glo);
 		for (size_t i = 0; i < (size_t)N * H * W * C; i++)	/* some rows all >= 0 */
 			((float *)src->data)[i] = frand(&seed) + (i % 97 < 40 ? 1.0f : 0.0f);
 		for (int i = 0; i < K * CO; i++)
@@ -235,11 +245,44 @@ static void test_conv_windows_match_im2col(void **state)
 									((float *)src->data)[(((size_t)n * H + y) * W + x) * C + ch];
 							}
 				}
+		/* each window's range, then (grouped) its group's: the windows of
+		 * outputs ox - ox % KF_Q8_GROUP .. of its row */
+		for (int i = 0; i < N * OH * OW; i++) {
+			const float *r = rows + (size_t)i * K;
+
+			glo[2 * i] = glo[2 * i + 1] = r[0];
+			for (int j = 1; j < K; j++) {
+				glo[2 * i] = r[j] < glo[2 * i] ? r[j] : glo[2 * i];
+				glo[2 * i + 1] = r[j] > glo[2 * i + 1] ? r[j] : glo[2 * i + 1];
+			}
+		}
+		for (int row = 0; grouped && row < N * OH; row++)
+			for (int gs = 0; gs < OW; gs += KF_Q8_GROUP) {
+				float *g = glo + 2 * ((size_t)row * OW + gs);
+				int cnt = OW - gs < KF_Q8_GROUP ? OW - gs : KF_Q8_GROUP;
+
+				for (int j = 1; j < cnt; j++) {
+					g[0] = fminf(g[0], g[2 * j]);
+					g[1] = fmaxf(g[1], g[2 * j + 1]);
+				}
+				for (int j = 1; j < cnt; j++) {
+					g[2 * j] = g[0];
+					g[2 * j + 1] = g[1];
+				}
+			}
 		for (size_t kn = 0; kn < sizeof(q8_kernels) / sizeof(q8_kernels[0]); kn++) {
 			if (kf_gemm_q8_set_kernel(q8_kernels[kn]) < 0)
 				continue;
-			assert_int_equal(kf_gemm_q8(N * OH * OW, rows, K, q, want, CO, bias, KF_ACT_RELU,
-						    &arena), KF_OK);
+			for (int i = 0; i < N * OH * OW; i++) {
+				uint8_t *qb = kf_arena_alloc(&arena, (size_t)q->K4);
+				const float *r = rows + (size_t)i * K;
+				float sa, mn;
+
+				assert_non_null(qb);
+				kf_q8_quant_row_in(&r, 1, K, q->K4, glo[2 * i], glo[2 * i + 1], qb, &sa, &mn);
+				kf_gemm_q8_rows(1, qb, q->K4, &sa, &mn, q, want + (size_t)i * CO, CO, bias,
+						KF_ACT_RELU);
+			}
 			assert_int_equal(kf_nn_conv2d_packed(dst, src, &w, NULL, q, bias, &p, &arena, 0, 1),
 					 KF_OK);
 			if (memcmp(dst->data, want, (size_t)N * OH * OW * CO * sizeof(float)))
