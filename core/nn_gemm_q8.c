@@ -662,8 +662,8 @@ static inline void quant1_neon(const float *a, int n, float lo, float inv, uint8
 
 KF_QUANT_PIECES(quant_neon, quant1_neon, )
 
-/* dots_neondot's last K4 % 16 k (4, 8 or 12), added to acc[r][off..off+16):
- * 4 bytes of each row at a time, broadcast. A function of its own: with this
+/* The last bytes k .. K4 of a segment (4, 8 or 12) for dots_neondot, added
+ * to acc[r][off..off+16): 4 bytes of each row at a time, broadcast. A function of its own: with this
  * loop inline, GCC spilled an accumulator in the main loop. */
 KF_DOTPROD __attribute__((noinline))
 static void dots_tail_neondot(int k, int K4, const int8_t *const a[MR], const int8_t *Bp,
