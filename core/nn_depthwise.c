@@ -188,8 +188,8 @@ static void dw_row3_avx512(const struct kf_nn_geom *g, const struct kf_tensor *s
 		for (int t = 0; t < 9; t++)
 			w[t] = ok[t / 3] ? _mm512_maskz_loadu_ps(m, wf + (size_t)t * C + c)
 					 : _mm512_setzero_ps();
-		/* the edge columns: their taps inside the image, in
-		 * dw_pixel_avx512's order, with the filter in registers */
+		/* the edge columns [0, ox0) and [ox1, OW): their taps inside the
+		 * image, in dw_pixel_avx512's order, with the filter in registers */
 		for (int e = ox0 > 0 ? 0 : ox1; e < g->OW; e = e + 1 == ox0 ? ox1 : e + 1) {
 			int x0 = e * s - g->pl;
 			__m512 acc = _mm512_setzero_ps();

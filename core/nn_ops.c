@@ -332,14 +332,12 @@ static int conv_q8(const struct kf_nn_geom *g, const struct kf_tensor *src, cons
 	int C = g->C, K4 = q8->K4, n, oy, ox;
 	size_t npx = (size_t)g->N * (size_t)g->H * (size_t)g->W, nq = (size_t)(q1 - q0);
 	struct kf_arena_mark mark = kf_arena_mark(scratch);
-	uint8_t *rows = kf_arena_alloc(scratch, (size_t)Q8_ROWS * (size_t)K4);
+	uint8_t *rows;
 	float *plo = NULL, *wlo = NULL, *v;
 	const float *piece[KF_Q8_MAX_PIECES];
 	float sa[Q8_ROWS], mn[Q8_ROWS];
 
 	assert(g->kh * g->kw <= KF_Q8_MAX_PIECES);
-	if (!rows)
-		return KF_E_NOMEM;
 	if (kf_tensor_is_contiguous(src)) {
 		if (!(plo = kf_arena_alloc_array(scratch, 2 * npx, sizeof(float))) ||
 		    !(wlo = kf_arena_alloc_array(scratch, 2 * nq, sizeof(float))) ||
@@ -349,13 +347,17 @@ static int conv_q8(const struct kf_nn_geom *g, const struct kf_tensor *src, cons
 		}
 		kf_q8_pixel_range(src->data, npx, C, plo, plo + npx);
 		window_ranges(g, plo, plo + npx, r0, r1, v, wlo, wlo + nq);
-		if (g->s <= 1 && (g->kw * C) % 4 == 0 && K4 == g->kh * g->kw * C) {
+		if (g->s == 1 && (g->kw * C) % 4 == 0 && K4 == g->kh * g->kw * C) {
 			int rc = conv_q8_groups(g, src, q8, bias, act, out, r0, r1, wlo, wlo + nq,
 						scratch);
 
 			kf_arena_rewind(scratch, mark);
 			return rc;
 		}
+	}
+	if (!(rows = kf_arena_alloc(scratch, (size_t)Q8_ROWS * (size_t)K4))) {
+		kf_arena_rewind(scratch, mark);
+		return KF_E_NOMEM;
 	}
 	/* the output pixel q + i is (n, oy, ox), counted along */
 	n = (int)(r0 / g->OH);
